@@ -1,0 +1,227 @@
+//! Online-monitoring alarms (在线监测报警): raised by the monitoring side, graded and dispatched by the
+//! command centre, answered on site, closed with feedback.
+
+use super::DomainError;
+use super::finding::Severity;
+use super::ids::{AlarmId, EnterpriseId, SquadronId, UserId};
+use super::organisation::{EnterpriseFlags, Role};
+use super::transition::{Transition, apply};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the monitoring platform saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmKind {
+    /// 小时/日均值超标
+    Exceedance,
+    /// 数据缺失/断线
+    DataMissing,
+    /// 恒值/零值等异常
+    ConstantOrZero,
+    /// 治污设施运行异常
+    FacilityAbnormal,
+    /// 总量预警
+    TotalQuota,
+}
+
+/// Averaging window of the value that triggered the alarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Averaging {
+    Hourly,
+    Daily,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmState {
+    /// 报警
+    Raised,
+    /// 已派单
+    Dispatched,
+    /// 现场核查中
+    OnSite,
+    /// 已闭环 (final)
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmAction {
+    /// Send officers of the covering squadron.
+    Dispatch,
+    /// An officer reports arrival on site.
+    Arrive,
+    /// Close with feedback (on site) or without dispatch (minor: notices only).
+    Close,
+}
+
+use AlarmAction::*;
+use AlarmState::*;
+use Role::*;
+
+/// The alarm state machine: the only place its rules live.
+pub const ALARM_TRANSITIONS: &[Transition<AlarmState, AlarmAction>] = &[
+    Transition { action: Dispatch, from: &[Raised], to: Dispatched, roles: &[Commander] },
+    Transition { action: Arrive, from: &[Dispatched], to: OnSite, roles: &[Officer] },
+    Transition { action: Close, from: &[Raised, OnSite], to: Closed, roles: &[Officer, Township, Commander] },
+];
+
+impl AlarmState {
+    /// The state after `action` by `role`. Who may close from which state is narrowed further by
+    /// [`Alarm::check_close`].
+    pub fn after(self, action: AlarmAction, role: Role) -> Result<AlarmState, DomainError> {
+        apply("alarm", ALARM_TRANSITIONS, self, action, role)
+    }
+
+    pub fn label(self) -> super::text::Text {
+        use super::text::Text;
+        match self {
+            Raised => Text::new("待研判", "raised"),
+            Dispatched => Text::new("已派单", "dispatched"),
+            OnSite => Text::new("现场核查", "on site"),
+            Closed => Text::new("已闭环", "closed"),
+        }
+    }
+}
+
+/// How long a response may take, by enterprise class (configurable per county).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseLimits {
+    pub key_unit_hours: u32,
+    pub other_hours: u32,
+}
+
+impl Default for ResponseLimits {
+    /// Jiangsu's practice: 4 h for key discharge units, 48 h otherwise.
+    fn default() -> Self {
+        Self { key_unit_hours: 4, other_hours: 48 }
+    }
+}
+
+impl ResponseLimits {
+    pub fn deadline(&self, raised_at: DateTime<Utc>, flags: EnterpriseFlags) -> DateTime<Utc> {
+        let hours = if flags.is_key_unit() { self.key_unit_hours } else { self.other_hours };
+        raised_at + Duration::hours(i64::from(hours))
+    }
+}
+
+/// An alarm about one pollutant at one monitoring point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub id: AlarmId,
+    pub enterprise: EnterpriseId,
+    pub kind: AlarmKind,
+    pub monitoring_point: String,
+    pub pollutant: String,
+    pub value: f64,
+    pub limit: f64,
+    pub unit: String,
+    pub averaging: Averaging,
+    pub level: Severity,
+    pub state: AlarmState,
+    pub raised_at: DateTime<Utc>,
+    /// When the on-site response is due.
+    pub respond_by: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub squadron: Option<SquadronId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<UserId>,
+}
+
+/// 超标倍数 as GB/HJ practice defines it: (measured − limit) / limit; zero or below means no exceedance.
+pub fn exceedance_multiple(value: f64, limit: f64) -> Option<f64> {
+    (limit > 0.0 && value.is_finite()).then(|| (value - limit) / limit)
+}
+
+/// The grade the command centre starts from; it may regrade.
+pub fn suggested_level(kind: AlarmKind, value: f64, limit: f64) -> Severity {
+    match kind {
+        AlarmKind::Exceedance => match exceedance_multiple(value, limit) {
+            Some(m) if m >= 1.0 => Severity::Serious,
+            Some(m) if m >= 0.2 => Severity::General,
+            _ => Severity::Minor,
+        },
+        AlarmKind::FacilityAbnormal => Severity::General,
+        AlarmKind::DataMissing | AlarmKind::ConstantOrZero | AlarmKind::TotalQuota => Severity::Minor,
+    }
+}
+
+impl Alarm {
+    /// Minor alarms may be closed without dispatch (notices only) by a township office or the command
+    /// centre; a dispatched alarm is closed on site by an officer or by the command centre.
+    pub fn check_close(&self, role: Role) -> Result<(), DomainError> {
+        let ok = match (self.state, role) {
+            (Raised, Township) => self.level == Severity::Minor,
+            (Raised, Commander) => true,
+            (OnSite, Officer | Commander) => true,
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(DomainError::RoleMayNot { entity: "alarm", action: format!("close while {:?}", self.state), role })
+        }
+    }
+
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.state, Raised | Dispatched) && now > self.respond_by
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn total_phosphorus_example() {
+        // TP daily mean 0.56 mg/L over a 0.5 limit: 0.12 times over, a minor exceedance.
+        let m = exceedance_multiple(0.56, 0.5).unwrap();
+        assert!((m - 0.12).abs() < 1e-9);
+        assert_eq!(suggested_level(AlarmKind::Exceedance, 0.56, 0.5), Severity::Minor);
+        assert_eq!(suggested_level(AlarmKind::Exceedance, 0.7, 0.5), Severity::General);
+        assert_eq!(suggested_level(AlarmKind::Exceedance, 1.0, 0.5), Severity::Serious);
+        assert_eq!(exceedance_multiple(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn response_limit_depends_on_class() {
+        let t = DateTime::parse_from_rfc3339("2026-11-29T01:00:00Z").unwrap().with_timezone(&Utc);
+        let limits = ResponseLimits::default();
+        let key = EnterpriseFlags { key_discharger: true, ..Default::default() };
+        assert_eq!(limits.deadline(t, key) - t, Duration::hours(4));
+        assert_eq!(limits.deadline(t, EnterpriseFlags::default()) - t, Duration::hours(48));
+    }
+
+    fn any_action() -> impl Strategy<Value = AlarmAction> {
+        prop_oneof![Just(Dispatch), Just(Arrive), Just(Close)]
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        prop_oneof![Just(Officer), Just(Township), Just(Enterprise), Just(Commander)]
+    }
+
+    proptest! {
+        /// Enterprises never move an alarm; only the command centre dispatches; arrival needs a
+        /// dispatch; closed is final.
+        #[test]
+        fn no_sequence_breaks_the_rules(steps in proptest::collection::vec((any_action(), any_role()), 0..30)) {
+            let mut state = Raised;
+            for (action, role) in steps {
+                if let Ok(next) = state.after(action, role) {
+                    prop_assert_ne!(role, Enterprise);
+                    prop_assert_ne!(state, Closed);
+                    match next {
+                        Dispatched => { prop_assert_eq!(role, Commander); prop_assert_eq!(state, Raised); }
+                        OnSite => prop_assert_eq!(state, Dispatched),
+                        Closed => prop_assert!(matches!(state, Raised | OnSite)),
+                        Raised => prop_assert!(false),
+                    }
+                    state = next;
+                }
+            }
+        }
+    }
+}

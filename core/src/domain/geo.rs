@@ -1,0 +1,36 @@
+//! Location fixes as a phone reports them.
+
+use super::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// A GPS fix: WGS-84 degrees plus the horizontal accuracy the receiver claims.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GeoFix {
+    pub lat: f64,
+    pub lon: f64,
+    /// Radius of 68% confidence, in metres.
+    pub accuracy_m: f64,
+}
+
+impl GeoFix {
+    /// Checks ranges so a garbled fix is refused instead of stored.
+    pub fn new(lat: f64, lon: f64, accuracy_m: f64) -> Result<Self, DomainError> {
+        let fix = Self { lat, lon, accuracy_m };
+        fix.validate()?;
+        Ok(fix)
+    }
+
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let ok = self.lat.is_finite()
+            && self.lon.is_finite()
+            && self.accuracy_m.is_finite()
+            && (-90.0..=90.0).contains(&self.lat)
+            && (-180.0..=180.0).contains(&self.lon)
+            && self.accuracy_m >= 0.0;
+        if ok {
+            Ok(())
+        } else {
+            Err(DomainError::InvalidLocation { lat: self.lat, lon: self.lon, accuracy_m: self.accuracy_m })
+        }
+    }
+}

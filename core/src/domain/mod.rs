@@ -1,0 +1,18 @@
+//! The domain: pure types and rules with no I/O, reused unchanged by the platform.
+
+pub mod alarm;
+pub mod answer;
+pub mod credit_code;
+pub mod error;
+pub mod finding;
+pub mod geo;
+pub mod ids;
+pub mod inspection;
+pub mod organisation;
+pub mod rectification;
+pub mod rule;
+pub mod template;
+pub mod text;
+pub mod transition;
+
+pub use error::DomainError;

@@ -1,0 +1,170 @@
+//! Rectification tasks (整改任务): issued to an enterprise with a deadline, answered with proof,
+//! accepted or sent back by enforcement.
+
+use super::DomainError;
+use super::finding::Severity;
+use super::ids::{EnterpriseId, FindingId, InspectionId, TaskId, TownshipId, UserId};
+use super::organisation::Role;
+use super::transition::{Transition, apply};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// 已下发
+    Issued,
+    /// 已签收
+    Acknowledged,
+    /// 已提交整改材料
+    ProofSubmitted,
+    /// 已验收 (final)
+    Accepted,
+    /// 退回整改: back with the enterprise
+    Rejected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskAction {
+    Acknowledge,
+    SubmitProof,
+    Accept,
+    Reject,
+}
+
+use Role::*;
+use TaskAction::*;
+use TaskState::*;
+
+/// The rectification state machine: the only place its rules live.
+pub const TASK_TRANSITIONS: &[Transition<TaskState, TaskAction>] = &[
+    Transition { action: Acknowledge, from: &[Issued], to: Acknowledged, roles: &[Enterprise] },
+    Transition { action: SubmitProof, from: &[Acknowledged, Rejected], to: ProofSubmitted, roles: &[Enterprise] },
+    Transition { action: Accept, from: &[ProofSubmitted], to: Accepted, roles: &[Officer, Commander] },
+    Transition { action: Reject, from: &[ProofSubmitted], to: Rejected, roles: &[Officer, Commander] },
+];
+
+impl TaskState {
+    /// The state after `action` by `role`, or why it is not allowed.
+    pub fn after(self, action: TaskAction, role: Role) -> Result<TaskState, DomainError> {
+        apply("rectification task", TASK_TRANSITIONS, self, action, role)
+    }
+
+    pub fn is_final(self) -> bool {
+        self == Accepted
+    }
+
+    pub fn label(self) -> super::text::Text {
+        use super::text::Text;
+        match self {
+            Issued => Text::new("已下发", "issued"),
+            Acknowledged => Text::new("已签收", "acknowledged"),
+            ProofSubmitted => Text::new("待验收", "proof submitted"),
+            Accepted => Text::new("已验收", "accepted"),
+            Rejected => Text::new("退回整改", "rejected"),
+        }
+    }
+}
+
+/// A task issued to an enterprise because of a finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RectificationTask {
+    pub id: TaskId,
+    pub enterprise: EnterpriseId,
+    pub township: TownshipId,
+    pub inspection: InspectionId,
+    pub finding: FindingId,
+    pub severity: Severity,
+    /// What the enterprise must do.
+    pub requirement: String,
+    pub issued_by: UserId,
+    pub issued_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub state: TaskState,
+    /// Serious findings also go to case review (立案审查).
+    pub case_review: bool,
+}
+
+impl RectificationTask {
+    /// Overdue: the deadline has passed and the enterprise has not (or no longer) answered with proof.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.state, Issued | Acknowledged | Rejected) && now > self.deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_action() -> impl Strategy<Value = TaskAction> {
+        prop_oneof![Just(Acknowledge), Just(SubmitProof), Just(Accept), Just(Reject)]
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        prop_oneof![Just(Officer), Just(Township), Just(Enterprise), Just(Commander)]
+    }
+
+    #[test]
+    fn happy_path_and_rework() {
+        let s = Issued.after(Acknowledge, Enterprise).unwrap();
+        let s = s.after(SubmitProof, Enterprise).unwrap();
+        let s = s.after(Reject, Officer).unwrap();
+        assert_eq!(s, Rejected);
+        let s = s.after(SubmitProof, Enterprise).unwrap();
+        assert_eq!(s.after(Accept, Commander).unwrap(), Accepted);
+    }
+
+    #[test]
+    fn enterprise_cannot_accept_its_own_proof() {
+        let err = ProofSubmitted.after(Accept, Enterprise).unwrap_err();
+        assert!(matches!(err, DomainError::RoleMayNot { role: Enterprise, .. }));
+    }
+
+    proptest! {
+        /// No sequence of intents reaches a state the rules forbid: only enforcement accepts, only after
+        /// proof; proof only after acknowledgement; an accepted task never changes again.
+        #[test]
+        fn no_sequence_breaks_the_rules(steps in proptest::collection::vec((any_action(), any_role()), 0..40)) {
+            let mut state = Issued;
+            let mut proof_pending = false;
+            let mut acknowledged = false;
+            for (action, role) in steps {
+                let before = state;
+                match state.after(action, role) {
+                    Ok(next) => {
+                        prop_assert!(!before.is_final(), "a final state changed");
+                        match next {
+                            Acknowledged => prop_assert_eq!(role, Enterprise),
+                            ProofSubmitted => { prop_assert!(acknowledged); prop_assert_eq!(role, Enterprise); proof_pending = true; }
+                            Accepted | Rejected => { prop_assert!(proof_pending); prop_assert!(matches!(role, Officer | Commander)); proof_pending = false; }
+                            Issued => prop_assert!(false, "nothing leads back to issued"),
+                        }
+                        if next == Acknowledged { acknowledged = true; }
+                        state = next;
+                    }
+                    Err(_) => prop_assert_eq!(state, before),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_state_action_role_combination_is_decided_by_the_table() {
+        // Exhaustive: 5 states × 4 actions × 4 roles.
+        let states = [Issued, Acknowledged, ProofSubmitted, Accepted, Rejected];
+        let mut allowed = 0;
+        for s in states {
+            for a in [Acknowledge, SubmitProof, Accept, Reject] {
+                for r in [Officer, Township, Enterprise, Commander] {
+                    if s.after(a, r).is_ok() {
+                        allowed += 1;
+                    }
+                }
+            }
+        }
+        // acknowledge 1, submit proof 2 states, accept 2 roles, reject 2 roles.
+        assert_eq!(allowed, 1 + 2 + 2 + 2);
+    }
+}

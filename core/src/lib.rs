@@ -1,0 +1,7 @@
+//! Fieldcheck core: every rule of the product, shared by the phones (through the FFI crate) and the
+//! platform. `domain` is pure (no I/O); `store` keeps a device's data in SQLite; `checklists` ships the
+//! bundled checklist templates.
+
+pub mod checklists;
+pub mod domain;
+pub mod store;

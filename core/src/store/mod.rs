@@ -1,0 +1,1 @@
+//! The device store (see issue 2); filled in next.
