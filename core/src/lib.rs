@@ -4,4 +4,5 @@
 
 pub mod checklists;
 pub mod domain;
+pub mod protocol;
 pub mod store;

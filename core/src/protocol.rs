@@ -1,0 +1,203 @@
+//! Wire types of the sync protocol, shared by the phones and the platform (see docs/sync-protocol.md).
+//! Outbox entries are intents, not row copies: the server re-checks every rule before applying one.
+
+use crate::domain::alarm::Alarm;
+use crate::domain::answer::Answer;
+use crate::domain::finding::Finding;
+use crate::domain::geo::GeoFix;
+use crate::domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, MutationId, TaskId};
+use crate::domain::inspection::Inspection;
+use crate::domain::notice::Notice;
+use crate::domain::organisation::{Enterprise, Squadron, Township, User};
+use crate::domain::rectification::{RectificationTask, TaskAction};
+use crate::domain::template::ChecklistTemplate;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any incompatible change; the server answers 426 "upgrade required" to older clients.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// One numbered change a device asks the server to make.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    pub id: MutationId,
+    /// Per-device sequence number, from 1, without gaps; the server applies each exactly once.
+    pub seq: u64,
+    /// Device clock when the user acted.
+    pub made_at: DateTime<Utc>,
+    pub intent: Intent,
+}
+
+/// What the user meant to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body")]
+pub enum Intent {
+    /// A finished inspection with everything it produced.
+    #[serde(rename = "inspection.submit")]
+    InspectionSubmit(Box<SubmittedInspection>),
+    /// A status change of a rectification task.
+    #[serde(rename = "task.transition")]
+    TaskTransition { task: TaskId, action: TaskAction, note: String, evidence: Vec<EvidenceId> },
+    /// An officer arrived at a dispatched alarm's site.
+    #[serde(rename = "alarm.arrive")]
+    AlarmArrive { alarm: AlarmId, location: Option<GeoFix> },
+    /// On-site feedback that closes an alarm.
+    #[serde(rename = "alarm.close")]
+    AlarmClose { alarm: AlarmId, feedback: String, evidence: Vec<EvidenceId> },
+    /// A free-text field of an enterprise edited on a device; `base` is the value the edit started
+    /// from, so the server can tell a concurrent edit and keep the losing value.
+    #[serde(rename = "enterprise.edit")]
+    EnterpriseEdit { enterprise: EnterpriseId, field: EnterpriseField, base: String, value: String },
+}
+
+/// Free-text enterprise fields a device may edit (merged per field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseField {
+    Address,
+    LegalRepresentative,
+    ContactName,
+    ContactPhone,
+}
+
+/// An inspection as submitted, with what the device derived from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmittedInspection {
+    pub inspection: Inspection,
+    pub answers: Vec<Answer>,
+    pub findings: Vec<Finding>,
+    /// Rectification tasks the findings ask for, with device-made ids.
+    pub tasks: Vec<RectificationTask>,
+    /// Notices the findings ask for.
+    pub notices: Vec<Notice>,
+}
+
+/// POST /v1/sync/push
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub device: DeviceId,
+    /// Device clock when the request was sent, to measure skew.
+    pub sent_at: DateTime<Utc>,
+    pub mutations: Vec<Mutation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Server clock when the request arrived.
+    pub received_at: DateTime<Utc>,
+    /// One result per mutation, in request order.
+    pub results: Vec<MutationResult>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MutationResult {
+    pub seq: u64,
+    pub outcome: Outcome,
+}
+
+/// What became of a mutation. Applied and rejected are final; a device drops the entry from its
+/// queue only on one of these answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// Permanently refused; the device shows it as "needs attention" and moves on.
+    Rejected {
+        code: RejectCode,
+        reason: String,
+    },
+    /// Applied against a newer value; `current` is what the server holds now.
+    Conflict {
+        current: serde_json::Value,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    Forbidden,
+    NotFound,
+    InvalidTransition,
+    Invalid,
+}
+
+/// GET /v1/sync/pull?cursor=N&limit=M
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Where the next page starts; the device stores it in the same transaction as the page.
+    pub cursor: u64,
+    pub has_more: bool,
+    /// The device's cursor is older than the tombstone window: drop local replicas and pull from 0
+    /// (after pushing what is pending).
+    #[serde(default)]
+    pub reset: bool,
+}
+
+/// One entry of the change log the caller may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub cursor: u64,
+    #[serde(flatten)]
+    pub op: ChangeOp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ChangeOp {
+    Upsert {
+        record: Box<Record>,
+    },
+    /// A tombstone.
+    Delete {
+        entity: Entity,
+        id: uuid::Uuid,
+    },
+}
+
+/// Kinds of record that replicate to devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Township,
+    Squadron,
+    User,
+    Enterprise,
+    Template,
+    Inspection,
+    Task,
+    TaskEvent,
+    Alarm,
+    Notice,
+}
+
+/// A replicated record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+pub enum Record {
+    Township(Township),
+    Squadron(Squadron),
+    User(User),
+    Enterprise(Enterprise),
+    Template(ChecklistTemplate),
+    Inspection(Box<SubmittedInspection>),
+    Task(RectificationTask),
+    TaskEvent(TaskEvent),
+    Alarm(Alarm),
+    Notice(Notice),
+}
+
+/// One line of a task's audit trail / timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskEvent {
+    pub id: uuid::Uuid,
+    pub task: TaskId,
+    pub action: TaskAction,
+    pub by: crate::domain::ids::UserId,
+    pub by_name: String,
+    pub note: String,
+    pub evidence: Vec<EvidenceId>,
+    /// Server time the transition was applied.
+    pub at: DateTime<Utc>,
+}
