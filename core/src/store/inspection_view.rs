@@ -36,7 +36,7 @@ impl Store {
     pub fn inspection_view(&self, id: InspectionId, now: DateTime<Utc>) -> Result<Option<InspectionView>, StoreError> {
         self.read(|conn| {
             let Some(inspection) = inspections::find(conn, id)? else { return Ok(None) };
-            let templates = templates::installed(conn, &inspection.checklists)?;
+            let templates = templates::owned(&self.templates.installed(conn, &inspection.checklists)?);
             let answers: Vec<AnsweredItem> = inspections::answers(conn, id)?
                 .into_iter()
                 .map(|(answer, verdict)| AnsweredItem { answer, verdict })

@@ -4,7 +4,8 @@
 
 use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag, to_json};
 use super::error::StoreError;
-use super::{Store, enterprises, outbox, replica, session, tasks, templates};
+use super::templates::{self, TemplateCache};
+use super::{Store, enterprises, outbox, replica, session, tasks};
 use crate::domain::DomainError;
 use crate::domain::answer::{Answer, AnswerValue, MAX_TEXT_CHARS, Verdict, assess};
 use crate::domain::finding::Finding;
@@ -17,6 +18,7 @@ use crate::protocol::{Intent, SubmittedInspection};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// What a new draft is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -149,7 +151,7 @@ impl Store {
             session::actor(tx)?;
             let inspection = load(tx, id)?;
             inspection.require_editable("answer")?;
-            let templates = templates::installed(tx, &inspection.checklists)?;
+            let templates = self.templates.installed(tx, &inspection.checklists)?;
             let template_item = item_of(&templates, &item)?;
             if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS) {
                 return Err(DomainError::InvalidAnswer {
@@ -193,7 +195,7 @@ impl Store {
             let inspection = load(tx, id)?;
             inspection.require_editable("attach a photo")?;
             if let Some(item) = &photo.item {
-                item_of(&templates::installed(tx, &inspection.checklists)?, item)?;
+                item_of(&self.templates.installed(tx, &inspection.checklists)?, item)?;
             }
             tx.prepare_cached(
                 "INSERT INTO evidence (id, inspection, template, code, sha256, taken_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -247,7 +249,7 @@ impl Store {
             let inspection = load(tx, finding.inspection)?;
             inspection.require_editable("record a finding")?;
             if let Some(item) = &finding.item {
-                item_of(&templates::installed(tx, &inspection.checklists)?, item)?;
+                item_of(&self.templates.installed(tx, &inspection.checklists)?, item)?;
             }
             write(tx)?;
             touch(tx, inspection.id, now)
@@ -279,7 +281,7 @@ impl Store {
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let mut inspection = load(tx, id)?;
-            let templates = templates::installed(tx, &inspection.checklists)?;
+            let templates = templates::owned(&self.templates.installed(tx, &inspection.checklists)?);
             let answers: Vec<Answer> = answers(tx, id)?.into_iter().map(|(a, _)| a).collect();
             let findings = findings(tx, id)?;
             inspection.submit(&templates, &answers, &photo_items(tx, id)?, &findings, now)?;
@@ -303,7 +305,10 @@ impl Store {
 }
 
 /// The template item `item` names among the inspection's checklists.
-pub(crate) fn item_of<'a>(templates: &'a [ChecklistTemplate], item: &ItemRef) -> Result<&'a TemplateItem, DomainError> {
+pub(crate) fn item_of<'a>(
+    templates: &'a [Arc<ChecklistTemplate>],
+    item: &ItemRef,
+) -> Result<&'a TemplateItem, DomainError> {
     templates
         .iter()
         .filter(|t| t.id == item.template)
@@ -434,7 +439,11 @@ pub(crate) fn photo_items(conn: &Connection, id: InspectionId) -> Result<BTreeSe
 }
 
 /// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's).
-pub(crate) fn upsert_submitted(tx: &Transaction<'_>, s: &SubmittedInspection) -> Result<(), StoreError> {
+pub(crate) fn upsert_submitted(
+    tx: &Transaction<'_>,
+    s: &SubmittedInspection,
+    cache: &TemplateCache,
+) -> Result<(), StoreError> {
     let id = s.inspection.id;
     if s.inspection.state != InspectionState::Submitted {
         let reason = "the platform only sends submitted inspections".into();
@@ -444,7 +453,7 @@ pub(crate) fn upsert_submitted(tx: &Transaction<'_>, s: &SubmittedInspection) ->
     save(tx, &s.inspection, true, updated)?;
     tx.execute("DELETE FROM answers WHERE inspection = ?1", [id.to_string()])?;
     tx.execute("DELETE FROM findings WHERE inspection = ?1", [id.to_string()])?;
-    let templates = templates::installed(tx, &s.inspection.checklists)?;
+    let templates = cache.installed(tx, &s.inspection.checklists)?;
     let day = s.inspection.date(updated.date_naive());
     for answer in &s.answers {
         // A verdict the device cannot reproduce (template not installed) is kept as recorded.

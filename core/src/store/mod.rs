@@ -42,6 +42,7 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     clock: Clock,
+    templates: templates::TemplateCache,
 }
 
 impl Store {
@@ -72,7 +73,13 @@ impl Store {
         schema::upgrade(&mut writer, schema::LATEST_VERSION)?;
         let reader = Connection::open(path)?;
         schema::configure_reader(&reader)?;
-        let store = Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader), clock };
+        let store = Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            clock,
+            templates: Default::default(),
+        };
         store.write(|tx| {
             session::ensure_device(tx)?;
             templates::install_bundled(tx)

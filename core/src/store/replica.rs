@@ -3,7 +3,8 @@
 
 use super::codec::{millis, tag, to_json};
 use super::error::StoreError;
-use super::{Store, alarms, enterprises, inspections, session, tasks, templates};
+use super::templates::{self, TemplateCache};
+use super::{Store, alarms, enterprises, inspections, session, tasks};
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
 use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
@@ -22,14 +23,14 @@ impl Store {
     /// Applies one page and stores its cursor in the same transaction. On `reset`, replicas are
     /// cleared first; the outbox, local drafts and rows changed by pending entries are kept.
     pub fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied, StoreError> {
-        self.write(|tx| {
+        let result = self.write(|tx| {
             if page.reset {
                 reset(tx)?;
             }
             let mut out = PullApplied::default();
             for change in &page.changes {
                 let result = match &change.op {
-                    ChangeOp::Upsert { record } => upsert(tx, record),
+                    ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
                     ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
                 };
                 match result {
@@ -41,7 +42,12 @@ impl Store {
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
             tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
             Ok(out)
-        })
+        });
+        if result.is_err() {
+            // Templates read inside the rolled-back page may be cached; forget them.
+            self.templates.clear();
+        }
+        result
     }
 
     /// Where the next pull starts (0 before the first).
@@ -52,7 +58,7 @@ impl Store {
     }
 }
 
-fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
+fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Result<(), StoreError> {
     match record {
         Record::Township(t) => upsert_township(tx, t),
         Record::Squadron(s) => upsert_squadron(tx, s),
@@ -61,8 +67,11 @@ fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
             session::refresh_user(tx, u)
         }
         Record::Enterprise(e) => enterprises::upsert(tx, e, None),
-        Record::Template(t) => templates::upsert(tx, t),
-        Record::Inspection(i) => inspections::upsert_submitted(tx, i),
+        Record::Template(t) => {
+            cache.clear();
+            templates::upsert(tx, t)
+        }
+        Record::Inspection(i) => inspections::upsert_submitted(tx, i, cache),
         Record::Task(t) => tasks::upsert(tx, t, None),
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
         Record::Alarm(a) => alarms::upsert(tx, a, None),
