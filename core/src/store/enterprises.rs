@@ -96,8 +96,12 @@ fn search_scan(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<Stri
         values.push(like(term));
     }
     let first = values.len() + 1;
+    // Rank on the narrow text index first; fetch whole rows only for the hits kept.
     let sql = format!(
-        "SELECT body FROM enterprises WHERE {} ORDER BY instr(name, ?{first}) = 0, instr(name, ?{first}), length(name), name LIMIT ?{}",
+        "SELECT e.body FROM (
+             SELECT seq, instr(name, ?{first}) AS at, length(name) AS len, name FROM enterprises INDEXED BY enterprises_text
+             WHERE {} ORDER BY at = 0, at, len, name LIMIT ?{}
+         ) AS hit JOIN enterprises e ON e.seq = hit.seq ORDER BY hit.at = 0, hit.at, hit.len, hit.name",
         conditions.join(" AND "),
         first + 1
     );
