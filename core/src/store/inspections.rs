@@ -4,6 +4,7 @@
 
 use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag, to_json};
 use super::error::StoreError;
+use super::optimistic::Source;
 use super::templates::{self, TemplateCache};
 use super::{Store, enterprises, outbox, replica, session, tasks};
 use crate::domain::DomainError;
@@ -294,7 +295,7 @@ impl Store {
             let mutation = outbox::append(tx, now, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
-                tasks::upsert(tx, task, Some(seq))?;
+                tasks::upsert(tx, task, Source::Local(seq))?;
             }
             for notice in &submitted.notices {
                 replica::upsert_notice(tx, notice, Some(seq))?;

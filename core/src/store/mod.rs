@@ -11,6 +11,7 @@ mod enterprises;
 pub mod error;
 mod inspection_view;
 mod inspections;
+mod optimistic;
 mod outbox;
 mod replica;
 pub mod schema;

@@ -3,6 +3,7 @@
 
 use super::codec::{millis, tag, to_json};
 use super::error::StoreError;
+use super::optimistic::Source;
 use super::templates::{self, TemplateCache};
 use super::{Store, alarms, enterprises, inspections, session, tasks};
 use crate::domain::notice::Notice;
@@ -66,15 +67,15 @@ fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Resul
             upsert_user(tx, u)?;
             session::refresh_user(tx, u)
         }
-        Record::Enterprise(e) => enterprises::upsert(tx, e, None),
+        Record::Enterprise(e) => enterprises::upsert(tx, e, Source::Pulled),
         Record::Template(t) => {
             cache.clear();
             templates::upsert(tx, t)
         }
         Record::Inspection(i) => inspections::upsert_submitted(tx, i, cache),
-        Record::Task(t) => tasks::upsert(tx, t, None),
+        Record::Task(t) => tasks::upsert(tx, t, Source::Pulled),
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
-        Record::Alarm(a) => alarms::upsert(tx, a, None),
+        Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),
         Record::Notice(n) => upsert_notice(tx, n, None),
     }
 }
