@@ -334,7 +334,7 @@ fn save(tx: &Transaction<'_>, i: &Inspection, from_platform: bool, now: DateTime
         "INSERT INTO inspections (id, enterprise, state, created_by, from_platform, updated_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, state = excluded.state,
-             created_by = excluded.created_by, from_platform = excluded.from_platform,
+             created_by = excluded.created_by, from_platform = min(inspections.from_platform, excluded.from_platform),
              updated_at = excluded.updated_at, body = excluded.body",
     )?
     .execute(params![
@@ -439,7 +439,8 @@ pub(crate) fn photo_items(conn: &Connection, id: InspectionId) -> Result<BTreeSe
     Ok(photos(conn, id)?.into_iter().filter_map(|p| p.item).collect())
 }
 
-/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's).
+/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's). Our own stay
+/// marked local, so a reset never drops them or the photos recorded with them.
 pub(crate) fn upsert_submitted(
     tx: &Transaction<'_>,
     s: &SubmittedInspection,
@@ -448,6 +449,10 @@ pub(crate) fn upsert_submitted(
     let id = s.inspection.id;
     if s.inspection.state != InspectionState::Submitted {
         let reason = "the platform only sends submitted inspections".into();
+        return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
+    }
+    if find(tx, id)?.is_some_and(|local| local.state != InspectionState::Submitted) {
+        let reason = "a local unsubmitted inspection has this id; it is kept".into();
         return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
     }
     let updated = s.inspection.ended_at.unwrap_or_default();

@@ -15,8 +15,8 @@ use rusqlite::{Transaction, params};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PullApplied {
     pub applied: usize,
-    /// Records refused because they break a rule the device checks (e.g. an unusable template), with
-    /// the reason; the rest of the page is applied.
+    /// Records refused because they break a rule the device checks (an unusable template, a record
+    /// that would overwrite local work) or a constraint, with the reason; the rest of the page applies.
     pub skipped: Vec<String>,
 }
 
@@ -30,15 +30,22 @@ impl Store {
             }
             let mut out = PullApplied::default();
             for change in &page.changes {
+                // Each change in its own savepoint: a record the device refuses is skipped whole and the
+                // rest of the page still applies, so one bad record never blocks the pull.
+                tx.execute_batch("SAVEPOINT change")?;
                 let result = match &change.op {
                     ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
                     ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
                 };
                 match result {
                     Ok(()) => out.applied += 1,
-                    Err(StoreError::Domain(e)) => out.skipped.push(format!("change {}: {e}", change.cursor)),
+                    Err(e) if refused(&e) => {
+                        tx.execute_batch("ROLLBACK TO change")?;
+                        out.skipped.push(format!("change {}: {e}", change.cursor));
+                    }
                     Err(e) => return Err(e),
                 }
+                tx.execute_batch("RELEASE change")?;
             }
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
             tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
@@ -56,6 +63,16 @@ impl Store {
         self.read(|conn| {
             Ok(conn.query_row("SELECT pull_cursor FROM session WHERE id = 1", [], |r| r.get::<_, i64>(0))? as u64)
         })
+    }
+}
+
+/// A record the device refuses (it breaks a rule or a constraint), as opposed to a failure of the
+/// device itself (disk full, I/O), which aborts the whole page.
+fn refused(e: &StoreError) -> bool {
+    match e {
+        StoreError::Domain(_) => true,
+        StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation),
+        _ => false,
     }
 }
 
