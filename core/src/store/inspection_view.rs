@@ -2,8 +2,9 @@
 //! the problems that still block submission, each tied to its item.
 
 use super::error::StoreError;
-use super::inspections::{self, Photo};
+use super::photos::{self, Photo};
 use super::{Store, templates};
+use super::{findings, inspections};
 use crate::domain::answer::{Answer, Verdict};
 use crate::domain::finding::Finding;
 use crate::domain::ids::InspectionId;
@@ -41,8 +42,8 @@ impl Store {
                 .into_iter()
                 .map(|(answer, verdict)| AnsweredItem { answer, verdict })
                 .collect();
-            let findings = inspections::findings(conn, id)?;
-            let photos = inspections::photos(conn, id)?;
+            let findings = findings::findings(conn, id)?;
+            let photos = photos::photos(conn, id)?;
             let problems = if inspection.state == InspectionState::Submitted {
                 Vec::new()
             } else {
