@@ -201,3 +201,22 @@ pub struct TaskEvent {
     /// Server time the transition was applied.
     pub at: DateTime<Utc>,
 }
+
+// ---- Evidence blobs ----------------------------------------------------------------------------
+// Photos are uploaded after the record they belong to, content-addressed and resumable:
+//   GET  /v1/blobs/{sha256}?len=N   -> BlobStatus (how much the server holds; deduplicated per tenant)
+//   PUT  /v1/blobs/{sha256}         body = one chunk, header `Content-Range: bytes {first}-{last}/{len}`
+//                                   -> BlobStatus; once all bytes are in, the server checks length and
+//                                   hash and only then sets `confirmed`.
+
+/// What the server holds of one blob.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub sha256: crate::evidence::Digest,
+    /// Length the blob will have.
+    pub len: u64,
+    /// Bytes received so far, contiguous from 0: the device continues from here.
+    pub received: u64,
+    /// All bytes received, and their length and SHA-256 checked.
+    pub confirmed: bool,
+}
