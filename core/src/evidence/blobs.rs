@@ -82,7 +82,10 @@ impl BlobStore {
         let path = self.path(digest);
         let bytes = fs::read(&path).map_err(|e| EvidenceError::io(&path, e))?;
         if Digest::of(&bytes) != *digest {
-            return Err(EvidenceError::Corrupt { format: "stored blob", reason: format!("{} no longer matches its hash", path.display()) });
+            return Err(EvidenceError::Corrupt {
+                format: "stored blob",
+                reason: format!("{} no longer matches its hash", path.display()),
+            });
         }
         Ok(bytes)
     }

@@ -1,8 +1,6 @@
 //! Offline verification of an evidence bundle folder.
 
-use super::bundle::{
-    BUNDLE_FORMAT, BundleError, MANIFEST, Manifest, ORIGINALS, audit_digest, io, original_file_name,
-};
+use super::bundle::{BUNDLE_FORMAT, BundleError, MANIFEST, Manifest, ORIGINALS, audit_digest, io, original_file_name};
 use super::chain::ChainHead;
 use super::digest::Digest;
 use super::problem::Problem;
@@ -98,11 +96,10 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
     if let Some(export) = &manifest.export {
         let message = manifest.export_message(&export.exported_at, &export.key);
         if let Err(e) = verify(&export.key, &message, &export.signature) {
-            problems.push(Problem { field: Some("export".into()), ..Problem::general(format!("exporter signature: {e}")) });
+            problems
+                .push(Problem { field: Some("export".into()), ..Problem::general(format!("exporter signature: {e}")) });
         }
-        if !options.trusted_platform_keys.is_empty()
-            && !options.trusted_platform_keys.contains(&export.key)
-        {
+        if !options.trusted_platform_keys.is_empty() && !options.trusted_platform_keys.contains(&export.key) {
             problems.push(Problem {
                 field: Some("export.key".into()),
                 ..Problem::general(format!("exporter key {} is not trusted", export.key.fingerprint()))
@@ -153,10 +150,19 @@ fn check_originals(dir: &Path, manifest: &Manifest, problems: &mut Vec<Problem>)
                         i,
                         id,
                         Some("original"),
-                        format!("photo {name} is {} bytes, {} were recorded (altered)", bytes.len(), entry.original.len),
+                        format!(
+                            "photo {name} is {} bytes, {} were recorded (altered)",
+                            bytes.len(),
+                            entry.original.len
+                        ),
                     ));
                 } else if Digest::of(&bytes) != entry.original.sha256 {
-                    problems.push(Problem::at(i, id, Some("original"), format!("photo {name} does not match its hash (altered)")));
+                    problems.push(Problem::at(
+                        i,
+                        id,
+                        Some("original"),
+                        format!("photo {name} does not match its hash (altered)"),
+                    ));
                 }
             }
         }

@@ -69,9 +69,9 @@ pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result
             }
             None => encode_jpeg(thumb_src, RENDITION_QUALITY, "rendition"),
         };
-        let thumbnail = thumbnail.join().unwrap_or_else(|_| {
-            Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() })
-        });
+        let thumbnail = thumbnail
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
         (rendition, thumbnail)
     });
     let (rendition_width, rendition_height) = (upright.width, upright.height);

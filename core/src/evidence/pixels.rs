@@ -37,6 +37,7 @@ pub fn fit_within(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
     if long <= long_edge {
         return (width, height);
     }
-    let scale = |side: u32| ((u64::from(side) * u64::from(long_edge) + u64::from(long) / 2) / u64::from(long)).max(1) as u32;
+    let scale =
+        |side: u32| ((u64::from(side) * u64::from(long_edge) + u64::from(long) / 2) / u64::from(long)).max(1) as u32;
     if width >= height { (long_edge, scale(height)) } else { (scale(width), long_edge) }
 }

@@ -25,12 +25,7 @@ impl Watermark {
         if let Some(fix) = &self.fix {
             let ns = if fix.lat >= 0.0 { 'N' } else { 'S' };
             let ew = if fix.lon >= 0.0 { 'E' } else { 'W' };
-            lines.push(format!(
-                "{:.6}{ns} {:.6}{ew} +-{:.0}M",
-                fix.lat.abs(),
-                fix.lon.abs(),
-                fix.accuracy_m
-            ));
+            lines.push(format!("{:.6}{ns} {:.6}{ew} +-{:.0}M", fix.lat.abs(), fix.lon.abs(), fix.accuracy_m));
         }
         for text in [&self.place, &self.enterprise, &self.officer] {
             if !text.trim().is_empty() {
