@@ -20,11 +20,11 @@ fn main() {
     if args.iter().any(|a| a == "--startup") {
         return; // measures process start-up only
     }
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        if let (Some(input), Some(out)) = (args.get(i + 1), args.get(i + 2)) {
-            child(Path::new(input), Path::new(out));
-            return;
-        }
+    if let Some(i) = args.iter().position(|a| a == "--child")
+        && let (Some(input), Some(out)) = (args.get(i + 1), args.get(i + 2))
+    {
+        child(Path::new(input), Path::new(out));
+        return;
     }
     if let Err(e) = run() {
         eprintln!("evidence bench failed: {e}");
@@ -107,7 +107,7 @@ fn timed(cmd: &[String], scratch: &Path) -> Result<(Duration, u64), String> {
         return Err(format!("{} failed: {status}", cmd.join(" ")));
     }
     let text = std::fs::read_to_string(&report).map_err(|e| e.to_string())?;
-    let kib = text.lines().filter_map(|l| l.trim().parse::<u64>().ok()).last().ok_or("no max RSS from time")?;
+    let kib = text.lines().filter_map(|l| l.trim().parse::<u64>().ok()).next_back().ok_or("no max RSS from time")?;
     Ok((elapsed, kib))
 }
 
