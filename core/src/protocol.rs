@@ -70,6 +70,18 @@ pub struct SubmittedInspection {
     pub tasks: Vec<RectificationTask>,
     /// Notices the findings ask for.
     pub notices: Vec<Notice>,
+    /// The inspection's photo evidence chain and the device's signature over its head; the platform
+    /// verifies both (`evidence::countersign`) before accepting the inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<SubmittedEvidence>,
+}
+
+/// Photo evidence as submitted: every entry's metadata and hashes (no pixels; blobs follow separately)
+/// and the device's seal over the chain head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmittedEvidence {
+    pub chain: crate::evidence::EvidenceChain,
+    pub seal: crate::evidence::DeviceSeal,
 }
 
 /// POST /v1/sync/push
@@ -200,6 +212,29 @@ pub struct TaskEvent {
     pub evidence: Vec<EvidenceId>,
     /// Server time the transition was applied.
     pub at: DateTime<Utc>,
+}
+
+impl EnterpriseField {
+    /// The field's current value in `enterprise`.
+    pub fn get(self, enterprise: &Enterprise) -> &str {
+        match self {
+            EnterpriseField::Address => &enterprise.address,
+            EnterpriseField::LegalRepresentative => &enterprise.legal_representative,
+            EnterpriseField::ContactName => &enterprise.contact.name,
+            EnterpriseField::ContactPhone => &enterprise.contact.phone,
+        }
+    }
+
+    /// Sets the field in `enterprise`.
+    pub fn set(self, enterprise: &mut Enterprise, value: String) {
+        let slot = match self {
+            EnterpriseField::Address => &mut enterprise.address,
+            EnterpriseField::LegalRepresentative => &mut enterprise.legal_representative,
+            EnterpriseField::ContactName => &mut enterprise.contact.name,
+            EnterpriseField::ContactPhone => &mut enterprise.contact.phone,
+        };
+        *slot = value;
+    }
 }
 
 // ---- Evidence blobs ----------------------------------------------------------------------------

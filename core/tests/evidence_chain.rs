@@ -150,3 +150,15 @@ fn signer_round_trip_and_wrong_inspection() {
     let err = chain.append_parts(original, any_meta()).expect_err("other inspection");
     assert!(matches!(err, ChainError::WrongInspection { .. }));
 }
+
+#[test]
+fn submitted_evidence_survives_the_wire() {
+    use fieldcheck_core::protocol::SubmittedEvidence;
+    let f = fixture(2);
+    let sealed = seal(&f.chain, f.device, &f.device_key, t0()).expect("seal");
+    let sent = SubmittedEvidence { chain: f.chain.clone(), seal: sealed };
+    let json = serde_json::to_vec(&sent).expect("json");
+    let got: SubmittedEvidence = serde_json::from_slice(&json).expect("parse");
+    assert_eq!(got, sent);
+    countersign(&got.chain, &got.seal, &f.device_key.public_key(), &f.platform_key, t0()).expect("platform accepts");
+}
