@@ -271,3 +271,18 @@ fn png_transparency_and_webp_are_accepted() {
     let webp = ing.ingest(&encode(&photo(120, 80), ImageFormat::WebP), any_meta(), None).expect("webp");
     assert_eq!(webp.original.media_type, MediaType::Webp);
 }
+
+#[test]
+fn photo_files_are_ingested_and_crash_leftovers_swept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ing = ingestor(&dir.path().join("blobs"));
+    let path = dir.path().join("camera.jpg");
+    let bytes = jpeg(&photo(300, 200));
+    std::fs::write(&path, &bytes).expect("write");
+    let record = ing.ingest_file(&path, any_meta(), None).expect("ingest file");
+    assert_eq!(record.original.sha256, Digest::of(&bytes));
+    // A write cut short by a crash leaves only a temporary file, never a blob under a wrong name.
+    std::fs::write(dir.path().join("blobs").join("tmp").join("x.part"), b"half a photo").expect("write");
+    assert_eq!(ing.blobs().sweep_tmp().expect("sweep"), 1);
+    assert_eq!(stored_files(&dir.path().join("blobs")).len(), 3);
+}
