@@ -186,8 +186,15 @@ impl Store {
                 .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
             let linked = linked_records(&inspection, &findings, enterprise.township, actor.id, now);
             save(tx, &inspection, false, now)?;
-            let submitted =
-                SubmittedInspection { inspection, answers, findings, tasks: linked.tasks, notices: linked.notices };
+            // `evidence` (chain + device seal, see `evidence::seal`) is not filled in by the store yet.
+            let submitted = SubmittedInspection {
+                inspection,
+                answers,
+                findings,
+                tasks: linked.tasks,
+                notices: linked.notices,
+                evidence: None,
+            };
             let mutation = outbox::append(tx, now, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
