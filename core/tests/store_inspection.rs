@@ -100,6 +100,8 @@ fn a_full_inspection_of_all_three_checklists_submits_with_its_tasks_notices_and_
     }
     let tasks = s.tasks(&TaskFilter { states: vec![TaskState::Issued], enterprise: Some(enterprise.id) }, now).unwrap();
     assert_eq!(tasks.len(), needs_task, "derived tasks show at once");
+    assert_eq!(s.notices(Some(enterprise.id), 10).unwrap().len(), 3, "and so do the notices");
+    assert!(s.notices(Some(f.county.enterprises[1].id), 10).unwrap().is_empty());
 
     // Submitted is immutable; a correction is a new draft that refers to it.
     let err = s.answer(draft.id, item("hazardous_waste_storage", "HW-01"), AnswerValue::Yes, None).unwrap_err();
