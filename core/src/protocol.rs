@@ -60,6 +60,29 @@ pub enum EnterpriseField {
     ContactPhone,
 }
 
+impl EnterpriseField {
+    /// The field's current value in `e`.
+    pub fn get(self, e: &Enterprise) -> &str {
+        match self {
+            EnterpriseField::Address => &e.address,
+            EnterpriseField::LegalRepresentative => &e.legal_representative,
+            EnterpriseField::ContactName => &e.contact.name,
+            EnterpriseField::ContactPhone => &e.contact.phone,
+        }
+    }
+
+    /// Sets the field in `e`.
+    pub fn set(self, e: &mut Enterprise, value: String) {
+        let slot = match self {
+            EnterpriseField::Address => &mut e.address,
+            EnterpriseField::LegalRepresentative => &mut e.legal_representative,
+            EnterpriseField::ContactName => &mut e.contact.name,
+            EnterpriseField::ContactPhone => &mut e.contact.phone,
+        };
+        *slot = value;
+    }
+}
+
 /// An inspection as submitted, with what the device derived from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubmittedInspection {
@@ -107,7 +130,9 @@ pub enum Outcome {
         code: RejectCode,
         reason: String,
     },
-    /// Applied against a newer value; `current` is what the server holds now.
+    /// Not applied: the value changed on the server since the device read it (`base` is stale). The
+    /// server keeps its value (`current`, with the field) and keeps the device's value in its
+    /// conflicts list for the command centre; the device takes `current` and shows the clash.
     Conflict {
         current: serde_json::Value,
     },
