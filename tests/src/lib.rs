@@ -23,25 +23,38 @@ pub fn platform_binary() -> PathBuf {
     bin
 }
 
-/// Where the platform keeps its data: a SQLite folder, or a fresh PostgreSQL database.
+/// Where the platform keeps its data: a SQLite folder, or a fresh PostgreSQL database (dropped at the
+/// end; declare it before the [`Platform`] so the platform stops first).
 pub struct Storage {
     pub dir: tempfile::TempDir,
     pub database: Option<String>,
+    admin: Option<(String, String)>,
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.admin
+            && let Ok(mut admin) = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
 }
 
 impl Storage {
     pub fn new() -> Storage {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()).map(|base| {
+        let admin = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()).map(|base| {
             let name = format!("fc_{}", uuid::Uuid::now_v7().simple());
             // The variable names a server without a database: postgres://user@host:port
             let base = base.trim_end_matches('/');
-            let mut admin =
+            let mut client =
                 postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect to PostgreSQL");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-            format!("{base}/{name}")
+            client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            (base.to_string(), name)
         });
-        Storage { dir, database }
+        let database = admin.as_ref().map(|(base, name)| format!("{base}/{name}"));
+        Storage { dir, database, admin }
     }
 }
 
@@ -73,7 +86,12 @@ impl Platform {
         let url = url.to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Platform { child, url }
+        let platform = Platform { child, url };
+        let health: serde_json::Value =
+            reqwest::blocking::get(format!("{}/v1/health", platform.url)).and_then(|r| r.json()).expect("health");
+        let expected = if storage.database.is_some() { "postgres" } else { "sqlite" };
+        assert_eq!(health["backend"], expected, "the platform runs on the back end under test");
+        platform
     }
 
     /// Kills the process at once (SIGKILL): whatever it was doing is cut off.
