@@ -60,29 +60,6 @@ pub enum EnterpriseField {
     ContactPhone,
 }
 
-impl EnterpriseField {
-    /// The field's current value in `e`.
-    pub fn get(self, e: &Enterprise) -> &str {
-        match self {
-            EnterpriseField::Address => &e.address,
-            EnterpriseField::LegalRepresentative => &e.legal_representative,
-            EnterpriseField::ContactName => &e.contact.name,
-            EnterpriseField::ContactPhone => &e.contact.phone,
-        }
-    }
-
-    /// Sets the field in `e`.
-    pub fn set(self, e: &mut Enterprise, value: String) {
-        let slot = match self {
-            EnterpriseField::Address => &mut e.address,
-            EnterpriseField::LegalRepresentative => &mut e.legal_representative,
-            EnterpriseField::ContactName => &mut e.contact.name,
-            EnterpriseField::ContactPhone => &mut e.contact.phone,
-        };
-        *slot = value;
-    }
-}
-
 /// An inspection as submitted, with what the device derived from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubmittedInspection {
