@@ -6,3 +6,4 @@ pub mod checklists;
 pub mod domain;
 pub mod protocol;
 pub mod store;
+pub mod sync;
