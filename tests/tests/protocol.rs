@@ -367,3 +367,29 @@ fn alarm_linkage_minor_notifies_serious_dispatches_to_the_covering_squadron() {
         .expect("raise");
     assert_eq!(resp.status(), 401);
 }
+
+#[test]
+fn the_platform_serves_its_openapi_document_and_console() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let http = reqwest::blocking::Client::new();
+    let doc: serde_json::Value =
+        http.get(format!("{}/openapi.json", platform.url)).send().and_then(|r| r.json()).expect("openapi");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in ["/v1/login", "/v1/sync/push", "/v1/sync/pull", "/v1/alarms", "/v1/devices/{id}/revoke"] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+    // Every documented path is served (no 404 from the router for a documented route).
+    for (path, methods) in paths {
+        let concrete = path.replace("{entity}", "task").replace("{id}", &uuid::Uuid::now_v7().to_string());
+        for method in methods.as_object().expect("methods").keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let status = http.request(m, format!("{}{concrete}", platform.url)).send().expect("request").status();
+            assert_ne!(status, 405, "{method} {path}");
+            assert!(status != 404 || path.contains("{id}"), "{method} {path}: {status}");
+        }
+    }
+    let console = http.get(&platform.url).send().and_then(|r| r.text()).expect("console");
+    assert!(console.contains("指挥中心"));
+}
