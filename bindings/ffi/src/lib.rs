@@ -1,0 +1,21 @@
+//! Fieldcheck's native API for the Android and iOS apps: thin uniffi wrappers over `fieldcheck-core`.
+//! Every rule lives in the core; this crate only converts types, maps errors into one stable public
+//! error, and runs long work on its own tokio runtime.
+
+uniffi::setup_scaffolding!();
+
+mod client;
+mod credit_code;
+mod custom_types;
+mod diagnostics;
+mod error;
+mod runtime;
+mod templates;
+mod views;
+
+pub use client::FieldcheckClient;
+pub use credit_code::{CreditCodeCheck, check_credit_code};
+pub use diagnostics::{echo_length, live_objects};
+pub use error::FieldcheckError;
+pub use templates::TemplatesClient;
+pub use views::*;
