@@ -43,9 +43,9 @@ pub struct TemplateItem {
     /// Severity proposed for a finding when this item fails.
     #[serde(default = "general")]
     pub failure_severity: Severity,
-    /// Guidance for the officer (how to check, what the rule means).
+    /// Guidance for the officer (how to check, what the rule means), as the source states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guidance: Option<Text>,
+    pub guidance: Option<String>,
 }
 
 fn yes() -> bool {
