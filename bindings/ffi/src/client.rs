@@ -1,5 +1,6 @@
 //! The entry point the app holds for its whole life: one per data folder.
 
+use crate::changes::{ChangeHub, ChangeListener, Subscription};
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
 use crate::templates::TemplatesClient;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub struct FieldcheckClient {
     data_dir: PathBuf,
     templates: Arc<Vec<ChecklistTemplate>>,
+    changes: ChangeHub,
     _live: Live,
 }
 
@@ -29,7 +31,12 @@ impl FieldcheckClient {
         if !std::fs::metadata(&data_dir)?.is_dir() {
             return Err(FieldcheckError::Storage(format!("{} is not a folder / 不是目录", data_dir.display())));
         }
-        Ok(Arc::new(Self { data_dir, templates: Arc::new(checklists::bundled()), _live: Live::new() }))
+        Ok(Arc::new(Self {
+            data_dir,
+            templates: Arc::new(checklists::bundled()),
+            changes: ChangeHub::new(),
+            _live: Live::new(),
+        }))
     }
 
     /// The folder this client keeps its data in.
@@ -40,5 +47,11 @@ impl FieldcheckClient {
     /// Checklist templates: listing, rendering and assessing answers.
     pub fn templates(&self) -> Arc<TemplatesClient> {
         Arc::new(TemplatesClient::new(self.templates.clone()))
+    }
+
+    /// Calls `listener` for every change made on this device from now on, until the returned
+    /// handle is cancelled or released.
+    pub fn observe_changes(&self, listener: Arc<dyn ChangeListener>) -> Result<Arc<Subscription>> {
+        self.changes.subscribe(listener)
     }
 }

@@ -4,6 +4,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod changes;
 mod client;
 mod credit_code;
 mod custom_types;
@@ -13,6 +14,7 @@ mod runtime;
 mod templates;
 mod views;
 
+pub use changes::{Change, ChangeKind, ChangeListener, Subscription};
 pub use client::FieldcheckClient;
 pub use credit_code::{CreditCodeCheck, check_credit_code};
 pub use diagnostics::{echo_length, live_objects};

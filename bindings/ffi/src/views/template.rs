@@ -50,7 +50,8 @@ pub struct TemplateItemView {
     /// False when the clause number is not confirmed: show it as unverified.
     pub clause_verified: bool,
     pub failure_severity: Severity,
-    pub guidance: Option<LocalizedText>,
+    /// How to check the item, as the source states it.
+    pub guidance: Option<String>,
 }
 
 /// Which input control an item needs. Pass rules stay in the core: ask it to assess an answer.
@@ -124,7 +125,7 @@ impl From<&TemplateItem> for TemplateItemView {
             legal_basis: i.legal_basis.clone(),
             clause_verified: i.clause_verified,
             failure_severity: i.failure_severity,
-            guidance: i.guidance.as_ref().map(Into::into),
+            guidance: i.guidance.clone(),
         }
     }
 }

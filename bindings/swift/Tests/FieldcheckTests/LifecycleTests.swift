@@ -1,0 +1,32 @@
+import Fieldcheck
+import FieldcheckFFI
+import Foundation
+import XCTest
+
+/// Mirrors the Kotlin LifecycleTest: objects and listeners are released, with no growth.
+final class LifecycleTests: XCTestCase {
+    private final class Ignore: ChangeListener, @unchecked Sendable {
+        func onChange(change: Change) {}
+    }
+
+    private let cycles = 10_000
+
+    func testClientsSubClientsAndSubscriptionsAreReleasedAfter10000Cycles() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        let before = liveObjects()
+        weak var lastListener: Ignore?
+        for _ in 0..<cycles {
+            try autoreleasepool {
+                let client = try FieldcheckClient.open(dataDir: data)
+                _ = client.templates().list()
+                let listener = Ignore()
+                lastListener = listener
+                let subscription = try client.observeChanges(listener: listener)
+                subscription.cancel()
+                XCTAssertFalse(subscription.isActive())
+            }
+        }
+        XCTAssertNil(lastListener, "the core released the listener")
+        XCTAssertEqual(liveObjects(), before, "live Rust objects after \(cycles) cycles")
+    }
+}
