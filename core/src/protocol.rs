@@ -201,3 +201,26 @@ pub struct TaskEvent {
     /// Server time the transition was applied.
     pub at: DateTime<Utc>,
 }
+
+impl EnterpriseField {
+    /// The field's current value in `enterprise`.
+    pub fn get(self, enterprise: &Enterprise) -> &str {
+        match self {
+            EnterpriseField::Address => &enterprise.address,
+            EnterpriseField::LegalRepresentative => &enterprise.legal_representative,
+            EnterpriseField::ContactName => &enterprise.contact.name,
+            EnterpriseField::ContactPhone => &enterprise.contact.phone,
+        }
+    }
+
+    /// Sets the field in `enterprise`.
+    pub fn set(self, enterprise: &mut Enterprise, value: String) {
+        let slot = match self {
+            EnterpriseField::Address => &mut enterprise.address,
+            EnterpriseField::LegalRepresentative => &mut enterprise.legal_representative,
+            EnterpriseField::ContactName => &mut enterprise.contact.name,
+            EnterpriseField::ContactPhone => &mut enterprise.contact.phone,
+        };
+        *slot = value;
+    }
+}

@@ -143,6 +143,17 @@ impl Inspection {
         }
     }
 
+    /// A new draft that corrects `original`, which must be submitted; the original never changes.
+    pub fn correction(original: &Inspection, created_by: UserId) -> Result<Self, DomainError> {
+        original.require_state(InspectionState::Submitted, "be corrected")?;
+        let mut draft = Self::draft(original.enterprise, original.kind, original.checklists.clone(), created_by);
+        draft.inspectors = original.inspectors.clone();
+        draft.recorder = original.recorder.clone();
+        draft.origin = original.origin;
+        draft.corrects = Some(original.id);
+        Ok(draft)
+    }
+
     /// Arrival on site: records the start time and the fix, and opens the record for answers.
     pub fn start(&mut self, at: DateTime<Utc>, location: Option<GeoFix>) -> Result<(), DomainError> {
         self.require_state(InspectionState::Draft, "start")?;
@@ -155,7 +166,17 @@ impl Inspection {
         Ok(())
     }
 
-    /// Answers, findings, photos and team changes are allowed only while in progress.
+    /// Names the team. Allowed before arrival and on site, never after submission.
+    pub fn set_team(&mut self, inspectors: Vec<Inspector>, recorder: Option<Inspector>) -> Result<(), DomainError> {
+        if self.state == InspectionState::Submitted {
+            return self.require_state(InspectionState::InProgress, "change the team");
+        }
+        self.inspectors = inspectors;
+        self.recorder = recorder;
+        Ok(())
+    }
+
+    /// Answers, findings and photos are allowed only while in progress.
     pub fn require_editable(&self, action: &str) -> Result<(), DomainError> {
         self.require_state(InspectionState::InProgress, action)
     }

@@ -8,6 +8,7 @@ pub mod finding;
 pub mod geo;
 pub mod ids;
 pub mod inspection;
+pub mod linkage;
 pub mod notice;
 pub mod organisation;
 pub mod rectification;

@@ -1,1 +1,118 @@
-//! The device store (see issue 2); filled in next.
+//! The device store: one SQLite file per signed-in user holding replicas of what the platform sends,
+//! the user's local work and the outbox of intents waiting to be pushed.
+//!
+//! One writer connection behind a mutex and a separate reader connection; in WAL mode reads never wait
+//! for a write. Every typed write runs in one `BEGIN IMMEDIATE` transaction together with its outbox
+//! entry, so a change and the intent that reports it are saved together or not at all.
+
+mod alarms;
+mod codec;
+mod enterprises;
+pub mod error;
+mod inspection_view;
+mod inspections;
+mod outbox;
+mod replica;
+pub mod schema;
+mod session;
+mod tasks;
+mod templates;
+mod today;
+
+pub use error::StoreError;
+pub use inspection_view::{AnsweredItem, InspectionView};
+pub use inspections::{Answered, NewInspection, Photo};
+pub use outbox::{ClockSkew, NeedsAttention};
+pub use replica::PullApplied;
+pub use session::Session;
+pub use tasks::{TaskFilter, TaskListItem};
+pub use today::TodayWork;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Where the store reads the current time (injectable so tests can move time).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// A user's database on this device.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    clock: Clock,
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with_clock(path, Arc::new(Utc::now))
+    }
+
+    /// Like [`Store::open`], with the clock the store reads `now` from.
+    pub fn open_with_clock(path: impl AsRef<Path>, clock: Clock) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        Self::open_inner(&path, clock).map_err(|e| e.classify(&path))
+    }
+
+    fn open_inner(path: &Path, clock: Clock) -> Result<Self, StoreError> {
+        let mut writer = Connection::open(path)?;
+        // Look before touching anything: a newer or damaged file must stay exactly as it is.
+        let found = schema::version(&writer)?;
+        if found > schema::LATEST_VERSION {
+            return Err(StoreError::NewerVersion {
+                path: path.to_path_buf(),
+                found,
+                supported: schema::LATEST_VERSION,
+            });
+        }
+        writer.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+        schema::configure_writer(&writer)?;
+        schema::upgrade(&mut writer, schema::LATEST_VERSION)?;
+        let reader = Connection::open(path)?;
+        schema::configure_reader(&reader)?;
+        let store = Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader), clock };
+        store.write(|tx| {
+            session::ensure_device(tx)?;
+            templates::install_bundled(tx)
+        })?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The store's current time, to the millisecond (the precision times are kept at).
+    pub fn now(&self) -> DateTime<Utc> {
+        let t = (self.clock)();
+        DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+    }
+
+    /// Runs `f` on the reader connection inside one read transaction (a consistent snapshot).
+    /// Raw access for queries and tools; product code uses the typed methods.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = |conn: &mut Connection| -> Result<T, StoreError> {
+            let tx = conn.transaction()?;
+            f(&tx)
+        };
+        run(&mut conn).map_err(|e| e.classify(&self.path))
+    }
+
+    /// Runs `f` in one immediate transaction on the writer; commits if `f` succeeds, rolls back
+    /// otherwise (also when the disk fills up at commit). Raw access for tools and tests; only the
+    /// typed methods append to the outbox.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = |conn: &mut Connection| -> Result<T, StoreError> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run(&mut conn).map_err(|e| e.classify(&self.path))
+    }
+}

@@ -1,0 +1,83 @@
+//! Alarms on the device: an officer reports arrival on site and closes with feedback, each checked by
+//! the domain's alarm state machine and sent as an intent.
+
+use super::codec::{from_json, millis, tag, to_json};
+use super::error::StoreError;
+use super::{Store, outbox, session};
+use crate::domain::DomainError;
+use crate::domain::alarm::{Alarm, AlarmAction};
+use crate::domain::answer::check_text;
+use crate::domain::geo::GeoFix;
+use crate::domain::ids::{AlarmId, EvidenceId};
+use crate::protocol::Intent;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+impl Store {
+    /// One alarm, if on this device.
+    pub fn alarm(&self, id: AlarmId) -> Result<Option<Alarm>, StoreError> {
+        self.read(|conn| find(conn, id))
+    }
+
+    /// The signed-in officer arrived at the alarm's site.
+    pub fn alarm_arrive(&self, id: AlarmId, location: Option<GeoFix>) -> Result<Alarm, StoreError> {
+        if let Some(fix) = &location {
+            fix.validate()?;
+        }
+        let now = self.now();
+        self.write(|tx| {
+            let actor = session::actor(tx)?;
+            let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
+            alarm.state = alarm.state.after(AlarmAction::Arrive, actor.role)?;
+            let mutation = outbox::append(tx, now, Intent::AlarmArrive { alarm: id, location })?;
+            upsert(tx, &alarm, Some(outbox::seq_param(&mutation)))?;
+            Ok(alarm)
+        })
+    }
+
+    /// Closes the alarm with on-site feedback (text, and the evidence ids of its photos).
+    pub fn alarm_close(&self, id: AlarmId, feedback: &str, evidence: Vec<EvidenceId>) -> Result<Alarm, StoreError> {
+        check_text(feedback)
+            .map_err(|reason| DomainError::Invalid { field: "feedback".into(), reason: reason.into() })?;
+        let now = self.now();
+        self.write(|tx| {
+            let actor = session::actor(tx)?;
+            let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
+            alarm.check_close(actor.role)?;
+            alarm.state = alarm.state.after(AlarmAction::Close, actor.role)?;
+            let intent = Intent::AlarmClose { alarm: id, feedback: feedback.to_string(), evidence };
+            let mutation = outbox::append(tx, now, intent)?;
+            upsert(tx, &alarm, Some(outbox::seq_param(&mutation)))?;
+            Ok(alarm)
+        })
+    }
+}
+
+pub(crate) fn find(conn: &Connection, id: AlarmId) -> Result<Option<Alarm>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM alarms WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    body.map(|b| from_json("alarm", &b)).transpose()
+}
+
+/// Inserts or updates an alarm; `pending_seq` marks a local change still in the outbox.
+pub(crate) fn upsert(tx: &Transaction<'_>, a: &Alarm, pending_seq: Option<i64>) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO alarms (id, enterprise, state, squadron, assignee, respond_by, body, pending_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, state = excluded.state,
+             squadron = excluded.squadron, assignee = excluded.assignee, respond_by = excluded.respond_by,
+             body = excluded.body, pending_seq = excluded.pending_seq",
+    )?
+    .execute(params![
+        a.id.to_string(),
+        a.enterprise.to_string(),
+        tag(&a.state)?,
+        a.squadron.map(|s| s.to_string()),
+        a.assignee.map(|u| u.to_string()),
+        millis(a.respond_by),
+        to_json(a)?,
+        pending_seq
+    ])?;
+    Ok(())
+}

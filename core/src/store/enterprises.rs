@@ -1,0 +1,139 @@
+//! Enterprises on the device: search by name, credit code or address (Chinese substrings), and
+//! free-text edits that go out as `enterprise.edit` with the value they started from.
+
+use super::codec::{from_json, to_json};
+use super::error::StoreError;
+use super::{Store, outbox, session};
+use crate::domain::DomainError;
+use crate::domain::answer::MAX_TEXT_CHARS;
+use crate::domain::ids::EnterpriseId;
+use crate::domain::organisation::Enterprise;
+use crate::protocol::{EnterpriseField, Intent};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+
+/// Shortest term the trigram index can find; shorter ones (e.g. 永康) are matched with LIKE.
+const TRIGRAM: usize = 3;
+
+impl Store {
+    /// One enterprise, if on this device.
+    pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
+        self.read(|conn| find(conn, id))
+    }
+
+    /// Enterprises whose name, credit code or address contains every whitespace-separated term of
+    /// `query`, best matches first, at most `limit`.
+    pub fn search_enterprises(&self, query: &str, limit: usize) -> Result<Vec<Enterprise>, StoreError> {
+        let terms: Vec<&str> = query.split_whitespace().collect();
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|conn| {
+            let bodies = if terms.iter().all(|t| t.chars().count() >= TRIGRAM) {
+                search_indexed(conn, &terms, limit)?
+            } else {
+                search_scan(conn, &terms, limit)?
+            };
+            bodies.iter().map(|b| from_json("enterprise", b)).collect()
+        })
+    }
+
+    /// Edits a free-text field; the outbox entry carries the value the edit started from so the
+    /// platform can tell a concurrent edit and keep the losing value.
+    pub fn edit_enterprise(
+        &self,
+        id: EnterpriseId,
+        field: EnterpriseField,
+        value: &str,
+    ) -> Result<Enterprise, StoreError> {
+        let value = value.trim().to_string();
+        if value.chars().count() > MAX_TEXT_CHARS {
+            let reason = "text too long / 文字过长".into();
+            return Err(DomainError::Invalid { field: format!("{field:?}"), reason }.into());
+        }
+        let now = self.now();
+        self.write(|tx| {
+            session::actor(tx)?;
+            let mut enterprise =
+                find(tx, id)?.ok_or(StoreError::NotFound { entity: "enterprise", id: id.to_string() })?;
+            let base = field.get(&enterprise).to_string();
+            if base == value {
+                return Ok(enterprise);
+            }
+            field.set(&mut enterprise, value.clone());
+            let intent = Intent::EnterpriseEdit { enterprise: id, field, base, value };
+            let mutation = outbox::append(tx, now, intent)?;
+            upsert(tx, &enterprise, Some(outbox::seq_param(&mutation)))?;
+            Ok(enterprise)
+        })
+    }
+}
+
+/// Trigram full-text search, ranked by bm25 with the name weighing most.
+fn search_indexed(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<String>, StoreError> {
+    let phrase = |t: &&str| format!("\"{}\"", t.replace('"', "\"\""));
+    let expr = terms.iter().map(phrase).collect::<Vec<_>>().join(" AND ");
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.body FROM (
+             SELECT rowid, bm25(enterprise_search, 10.0, 5.0, 1.0) AS score FROM enterprise_search
+             WHERE enterprise_search MATCH ?1 ORDER BY score LIMIT ?2
+         ) AS hit JOIN enterprises e ON e.seq = hit.rowid ORDER BY hit.score",
+    )?;
+    let rows = stmt.query_map(params![expr, limit], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Substring scan for terms too short for trigrams: name hits first, earlier and shorter names first.
+fn search_scan(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<String>, StoreError> {
+    let like = |t: &&str| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let mut conditions = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    for (i, term) in terms.iter().enumerate() {
+        let p = i + 1;
+        conditions.push(format!(
+            "(name LIKE ?{p} ESCAPE '\\' OR credit_code LIKE ?{p} ESCAPE '\\' OR address LIKE ?{p} ESCAPE '\\')"
+        ));
+        values.push(like(term));
+    }
+    let first = values.len() + 1;
+    let sql = format!(
+        "SELECT body FROM enterprises WHERE {} ORDER BY instr(name, ?{first}) = 0, instr(name, ?{first}), length(name), name LIMIT ?{}",
+        conditions.join(" AND "),
+        first + 1
+    );
+    values.push(terms[0].to_string());
+    let mut stmt = conn.prepare(&sql)?;
+    let mut params: Vec<rusqlite::types::Value> = values.into_iter().map(Into::into).collect();
+    params.push(limit.into());
+    let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn find(conn: &Connection, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM enterprises WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    body.map(|b| from_json("enterprise", &b)).transpose()
+}
+
+/// Inserts or updates an enterprise; `pending_seq` marks a local edit still in the outbox.
+pub(crate) fn upsert(tx: &Transaction<'_>, e: &Enterprise, pending_seq: Option<i64>) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO enterprises (id, name, credit_code, township, address, body, pending_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, credit_code = excluded.credit_code,
+             township = excluded.township, address = excluded.address, body = excluded.body,
+             pending_seq = excluded.pending_seq",
+    )?
+    .execute(params![
+        e.id.to_string(),
+        e.name,
+        e.credit_code.as_str(),
+        e.township.to_string(),
+        e.address,
+        to_json(e)?,
+        pending_seq
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! An inspection as a screen shows it: its checklists, answers with verdicts, findings, photos and
+//! the problems that still block submission, each tied to its item.
+
+use super::error::StoreError;
+use super::inspections::{self, Photo};
+use super::{Store, templates};
+use crate::domain::answer::{Answer, Verdict};
+use crate::domain::finding::Finding;
+use crate::domain::ids::InspectionId;
+use crate::domain::inspection::{Inspection, InspectionState, Problem};
+use crate::domain::template::ChecklistTemplate;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// An answer and what it says about compliance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnsweredItem {
+    pub answer: Answer,
+    pub verdict: Verdict,
+}
+
+/// Everything a screen needs to show one inspection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InspectionView {
+    pub inspection: Inspection,
+    pub templates: Vec<ChecklistTemplate>,
+    pub answers: Vec<AnsweredItem>,
+    pub findings: Vec<Finding>,
+    pub photos: Vec<Photo>,
+    /// What still blocks submission (empty once submitted).
+    pub problems: Vec<Problem>,
+}
+
+impl Store {
+    /// The inspection with all it holds; problems are computed as of `now`.
+    pub fn inspection_view(&self, id: InspectionId, now: DateTime<Utc>) -> Result<Option<InspectionView>, StoreError> {
+        self.read(|conn| {
+            let Some(inspection) = inspections::find(conn, id)? else { return Ok(None) };
+            let templates = templates::installed(conn, &inspection.checklists)?;
+            let answers: Vec<AnsweredItem> = inspections::answers(conn, id)?
+                .into_iter()
+                .map(|(answer, verdict)| AnsweredItem { answer, verdict })
+                .collect();
+            let findings = inspections::findings(conn, id)?;
+            let photos = inspections::photos(conn, id)?;
+            let problems = if inspection.state == InspectionState::Submitted {
+                Vec::new()
+            } else {
+                let given: Vec<Answer> = answers.iter().map(|a| a.answer.clone()).collect();
+                let with_photo: BTreeSet<_> = photos.iter().filter_map(|p| p.item.clone()).collect();
+                inspection.problems(&templates, &given, &with_photo, &findings, now)
+            };
+            Ok(Some(InspectionView { inspection, templates, answers, findings, photos, problems }))
+        })
+    }
+}

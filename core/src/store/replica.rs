@@ -1,0 +1,152 @@
+//! Replicas of what the platform sends: applying a pull page (upserts and tombstones) and its cursor
+//! in one transaction, and the reset the platform asks for when the device fell behind its window.
+
+use super::codec::{millis, tag, to_json};
+use super::error::StoreError;
+use super::{Store, alarms, enterprises, inspections, session, tasks, templates};
+use crate::domain::notice::Notice;
+use crate::domain::organisation::{Squadron, Township, User};
+use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
+use rusqlite::{Transaction, params};
+
+/// What applying one pull page did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PullApplied {
+    pub applied: usize,
+    /// Records refused because they break a rule the device checks (e.g. an unusable template), with
+    /// the reason; the rest of the page is applied.
+    pub skipped: Vec<String>,
+}
+
+impl Store {
+    /// Applies one page and stores its cursor in the same transaction. On `reset`, replicas are
+    /// cleared first; the outbox, local drafts and rows changed by pending entries are kept.
+    pub fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied, StoreError> {
+        self.write(|tx| {
+            if page.reset {
+                reset(tx)?;
+            }
+            let mut out = PullApplied::default();
+            for change in &page.changes {
+                let result = match &change.op {
+                    ChangeOp::Upsert { record } => upsert(tx, record),
+                    ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
+                };
+                match result {
+                    Ok(()) => out.applied += 1,
+                    Err(StoreError::Domain(e)) => out.skipped.push(format!("change {}: {e}", change.cursor)),
+                    Err(e) => return Err(e),
+                }
+            }
+            let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
+            tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
+            Ok(out)
+        })
+    }
+
+    /// Where the next pull starts (0 before the first).
+    pub fn cursor(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row("SELECT pull_cursor FROM session WHERE id = 1", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+}
+
+fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
+    match record {
+        Record::Township(t) => upsert_township(tx, t),
+        Record::Squadron(s) => upsert_squadron(tx, s),
+        Record::User(u) => {
+            upsert_user(tx, u)?;
+            session::refresh_user(tx, u)
+        }
+        Record::Enterprise(e) => enterprises::upsert(tx, e, None),
+        Record::Template(t) => templates::upsert(tx, t),
+        Record::Inspection(i) => inspections::upsert_submitted(tx, i),
+        Record::Task(t) => tasks::upsert(tx, t, None),
+        Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
+        Record::Alarm(a) => alarms::upsert(tx, a, None),
+        Record::Notice(n) => upsert_notice(tx, n, None),
+    }
+}
+
+fn delete(tx: &Transaction<'_>, entity: Entity, id: &str) -> Result<(), StoreError> {
+    let sql = match entity {
+        Entity::Township => "DELETE FROM townships WHERE id = ?1",
+        Entity::Squadron => "DELETE FROM squadrons WHERE id = ?1",
+        Entity::User => "DELETE FROM users WHERE id = ?1",
+        Entity::Enterprise => "DELETE FROM enterprises WHERE id = ?1",
+        // Template versions are immutable and pinned by inspections; they are never removed.
+        Entity::Template => return Ok(()),
+        // Only the platform's copies; a device never loses its own unsent work to a tombstone.
+        Entity::Inspection => "DELETE FROM inspections WHERE id = ?1 AND from_platform = 1",
+        Entity::Task => "DELETE FROM tasks WHERE id = ?1",
+        Entity::TaskEvent => "DELETE FROM task_events WHERE id = ?1",
+        Entity::Alarm => "DELETE FROM alarms WHERE id = ?1",
+        Entity::Notice => "DELETE FROM notices WHERE id = ?1",
+    };
+    tx.execute(sql, [id])?;
+    Ok(())
+}
+
+/// Clears replicas before pulling from 0 again. Kept: the outbox, local inspections, rows changed by
+/// entries still in the outbox, templates (immutable versions) and the session.
+fn reset(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "DELETE FROM townships;
+         DELETE FROM squadrons;
+         DELETE FROM users;
+         DELETE FROM enterprises WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
+         DELETE FROM tasks WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
+         DELETE FROM task_events WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
+         DELETE FROM alarms WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
+         DELETE FROM notices WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
+         DELETE FROM inspections WHERE from_platform = 1;
+         UPDATE session SET pull_cursor = 0 WHERE id = 1;",
+    )?;
+    Ok(())
+}
+
+fn upsert_township(tx: &Transaction<'_>, t: &Township) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO townships (id, code, name) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name",
+    )?
+    .execute(params![t.id.to_string(), t.code, t.name])?;
+    Ok(())
+}
+
+fn upsert_squadron(tx: &Transaction<'_>, s: &Squadron) -> Result<(), StoreError> {
+    let id = s.id.to_string();
+    tx.prepare_cached(
+        "INSERT INTO squadrons (id, name, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body",
+    )?
+    .execute(params![id, s.name, to_json(s)?])?;
+    tx.execute("DELETE FROM squadron_townships WHERE squadron = ?1", [&id])?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO squadron_townships (squadron, township) VALUES (?1, ?2)")?;
+    for township in &s.townships {
+        insert.execute(params![id, township.to_string()])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn upsert_user(tx: &Transaction<'_>, u: &User) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO users (id, role, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET role = excluded.role, body = excluded.body",
+    )?
+    .execute(params![u.id.to_string(), tag(&u.role)?, to_json(u)?])?;
+    Ok(())
+}
+
+pub(crate) fn upsert_notice(tx: &Transaction<'_>, n: &Notice, pending_seq: Option<i64>) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO notices (id, enterprise, sent_at, body, pending_seq) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, sent_at = excluded.sent_at,
+             body = excluded.body, pending_seq = excluded.pending_seq",
+    )?
+    .execute(params![n.id.to_string(), n.enterprise.to_string(), millis(n.sent_at), to_json(n)?, pending_seq])?;
+    Ok(())
+}

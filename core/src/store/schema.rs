@@ -1,0 +1,58 @@
+//! The schema and its migrations, keyed on `PRAGMA user_version`: migration N takes a database from
+//! version N-1 to N. Numbered SQL files, applied in order, each in the same transaction as the version
+//! bump, so an interrupted upgrade leaves the previous version intact.
+
+use super::error::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+use std::time::Duration;
+
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_enterprise_search.sql")];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How long a connection waits for another one's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema version stored in the file (0 for a new, empty file). Reads only the header.
+pub fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Settings every writer connection needs: WAL (readers never wait for the writer), foreign keys,
+/// a busy timeout, and NORMAL sync (durable at each WAL checkpoint, safe against corruption).
+pub fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::decode("journal mode", format!("SQLite kept journal mode {mode}, not WAL")));
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    Ok(())
+}
+
+/// Settings of the reader connection: it may never write.
+pub fn configure_reader(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA query_only = ON;")?;
+    Ok(())
+}
+
+/// Applies the migrations after the file's version up to `target` (at most [`LATEST_VERSION`]).
+/// A file newer than `target` is refused and left alone.
+pub fn upgrade(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let target = target.min(LATEST_VERSION);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = version(&tx)?;
+    if found > LATEST_VERSION {
+        let path = tx.path().unwrap_or_default().into();
+        return Err(StoreError::NewerVersion { path, found, supported: LATEST_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Rectification tasks on the device: transitions by the signed-in user (checked by the domain's
+//! state machine, written optimistically with a local audit event, sent as `task.transition`), and
+//! the list a phone shows, overdue first.
+
+use super::codec::{from_json, millis, tag, to_json};
+use super::error::StoreError;
+use super::{Store, outbox, session};
+use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
+use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use crate::protocol::{Intent, TaskEvent};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// Which tasks to list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskFilter {
+    /// Only these states (all when empty).
+    pub states: Vec<TaskState>,
+    pub enterprise: Option<EnterpriseId>,
+}
+
+/// A task as a list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskListItem {
+    pub task: RectificationTask,
+    pub overdue: bool,
+}
+
+impl Store {
+    /// One task, if on this device.
+    pub fn task(&self, id: TaskId) -> Result<Option<RectificationTask>, StoreError> {
+        self.read(|conn| find(conn, id))
+    }
+
+    /// Tasks matching `filter`: overdue ones first, then by deadline, soonest first.
+    pub fn tasks(&self, filter: &TaskFilter, now: DateTime<Utc>) -> Result<Vec<TaskListItem>, StoreError> {
+        let states: Vec<String> = filter.states.iter().map(tag).collect::<Result<_, _>>()?;
+        let states_json = serde_json::Value::from(states).to_string();
+        let mut items = self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM tasks
+                 WHERE (?1 = '[]' OR state IN (SELECT value FROM json_each(?1)))
+                   AND (?2 IS NULL OR enterprise = ?2)
+                 ORDER BY deadline, id",
+            )?;
+            let rows = stmt
+                .query_map(params![states_json, filter.enterprise.map(|e| e.to_string())], |r| r.get::<_, String>(0))?;
+            rows.map(|body| {
+                let task: RectificationTask = from_json("task", &body?)?;
+                Ok(TaskListItem { overdue: task.is_overdue(now), task })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        })?;
+        // Stable: within each group the deadline order from SQL stays.
+        items.sort_by_key(|i| !i.overdue);
+        Ok(items)
+    }
+
+    /// A task's timeline, oldest first (the platform's events plus unconfirmed local ones).
+    pub fn task_events(&self, task: TaskId) -> Result<Vec<TaskEvent>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT body FROM task_events WHERE task = ?1 ORDER BY at, id")?;
+            let rows = stmt.query_map([task.to_string()], |r| r.get::<_, String>(0))?;
+            rows.map(|body| from_json("task event", &body?)).collect()
+        })
+    }
+
+    /// The signed-in user moves a task (e.g. an officer accepts the proof). The role check is the
+    /// domain's; the new state is written at once and confirmed or corrected by the next pull.
+    pub fn transition_task(
+        &self,
+        id: TaskId,
+        action: TaskAction,
+        note: &str,
+        evidence: Vec<EvidenceId>,
+    ) -> Result<RectificationTask, StoreError> {
+        let now = self.now();
+        self.write(|tx| {
+            let actor = session::actor(tx)?;
+            let mut task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+            task.state = task.state.after(action, actor.role)?;
+            let intent =
+                Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone() };
+            let mutation = outbox::append(tx, now, intent)?;
+            let seq = outbox::seq_param(&mutation);
+            upsert(tx, &task, Some(seq))?;
+            let event = TaskEvent {
+                id: uuid::Uuid::now_v7(),
+                task: id,
+                action,
+                by: actor.id,
+                by_name: actor.name,
+                note: note.to_string(),
+                evidence,
+                at: now,
+            };
+            upsert_event(tx, &event, Some(seq))?;
+            Ok(task)
+        })
+    }
+}
+
+pub(crate) fn find(conn: &Connection, id: TaskId) -> Result<Option<RectificationTask>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM tasks WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    body.map(|b| from_json("task", &b)).transpose()
+}
+
+/// Inserts or updates a task; `pending_seq` marks a local change still in the outbox.
+pub(crate) fn upsert(tx: &Transaction<'_>, t: &RectificationTask, pending_seq: Option<i64>) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO tasks (id, enterprise, township, inspection, state, deadline, body, pending_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
+             inspection = excluded.inspection, state = excluded.state, deadline = excluded.deadline,
+             body = excluded.body, pending_seq = excluded.pending_seq",
+    )?
+    .execute(params![
+        t.id.to_string(),
+        t.enterprise.to_string(),
+        t.township.to_string(),
+        t.inspection.to_string(),
+        tag(&t.state)?,
+        millis(t.deadline),
+        to_json(t)?,
+        pending_seq
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn upsert_event(tx: &Transaction<'_>, e: &TaskEvent, pending_seq: Option<i64>) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO task_events (id, task, at, body, pending_seq) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET task = excluded.task, at = excluded.at, body = excluded.body,
+             pending_seq = excluded.pending_seq",
+    )?
+    .execute(params![e.id.to_string(), e.task.to_string(), millis(e.at), to_json(e)?, pending_seq])?;
+    Ok(())
+}
