@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the FFI library for this host and generates its Kotlin and Swift bindings from it.
 #   scripts/generate-bindings.sh [debug|release]    (default: debug)
+# FIELDCHECK_FFI_FEATURES=test-support adds the demo-data hooks the Kotlin/Swift tests use (never ship it).
 # Output (gitignored, never committed):
 #   build/bindings/kotlin/   generated Kotlin sources (package org.fieldcheck.ffi)
 #   build/bindings/swift/    FieldcheckFFI.swift, FieldcheckFFIFFI.h, FieldcheckFFIFFI.modulemap
@@ -9,9 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile="${1:-debug}"
+features=(--features "${FIELDCHECK_FFI_FEATURES:-}")
 case "$profile" in
-  debug) cargo build -q --locked -p fieldcheck-ffi ;;
-  release) cargo build -q --locked --release -p fieldcheck-ffi ;;
+  debug) cargo build -q --locked -p fieldcheck-ffi "${features[@]}" ;;
+  release) cargo build -q --locked --release -p fieldcheck-ffi "${features[@]}" ;;
   *) echo "usage: $0 [debug|release]" >&2; exit 2 ;;
 esac
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"

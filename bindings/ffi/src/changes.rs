@@ -51,7 +51,6 @@ impl ChangeHub {
     }
 
     /// Tells every current listener; nobody listening is fine.
-    #[allow(dead_code)] // Called by the store-backed sub-clients.
     pub(crate) fn publish(&self, kind: ChangeKind, id: Option<Uuid>) {
         let _ = self.sender.send(Change { kind, id });
     }

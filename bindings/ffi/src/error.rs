@@ -2,6 +2,7 @@
 //! person can act on. Every core error is converted here and nowhere else.
 
 use fieldcheck_core::domain::DomainError;
+use fieldcheck_core::store::StoreError;
 
 /// What went wrong, with a bilingual or plain message meant for the person using the app.
 // Flat, so Kotlin's `message` and Swift's description are the text below, not a field dump.
@@ -40,6 +41,21 @@ impl From<DomainError> for FieldcheckError {
             | DomainError::InvalidLocation { .. }
             | DomainError::Invalid { .. }
             | DomainError::InvalidAnswer { .. } => Self::InvalidInput(message),
+        }
+    }
+}
+
+impl From<StoreError> for FieldcheckError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => d.into(),
+            StoreError::NotFound { .. } => Self::NotFound(e.to_string()),
+            StoreError::NotSignedIn | StoreError::OtherUser { .. } => Self::NotAllowed(e.to_string()),
+            StoreError::Sqlite(_)
+            | StoreError::NewerVersion { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::DiskFull
+            | StoreError::Decode { .. } => Self::Storage(e.to_string()),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Checklist templates: what the checklist screens render, and the core's verdict on an answer.
 
+use crate::client::Shared;
 use crate::custom_types::LocalDate;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
@@ -8,38 +9,39 @@ use fieldcheck_core::domain::answer::{Verdict, assess};
 use fieldcheck_core::domain::template::ChecklistTemplate;
 use std::sync::Arc;
 
-/// The installed checklist templates.
+/// The installed checklist templates (bundled, plus versions the platform published).
 #[derive(uniffi::Object)]
 pub struct TemplatesClient {
-    templates: Arc<Vec<ChecklistTemplate>>,
+    shared: Arc<Shared>,
     _live: Live,
 }
 
 impl TemplatesClient {
-    pub(crate) fn new(templates: Arc<Vec<ChecklistTemplate>>) -> Self {
-        Self { templates, _live: Live::new() }
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, _live: Live::new() }
     }
 
-    fn find(&self, id: &str) -> Result<&ChecklistTemplate> {
-        // The newest installed version of a template is the one new inspections use.
-        self.templates
-            .iter()
-            .filter(|t| t.id == id)
-            .max_by_key(|t| t.version)
+    /// The newest installed version of a template: the one new inspections use.
+    fn find(&self, id: &str) -> Result<ChecklistTemplate> {
+        self.shared
+            .store
+            .latest_templates()?
+            .into_iter()
+            .find(|t| t.id == id)
             .ok_or_else(|| FieldcheckError::NotFound(format!("no checklist {id:?} / 检查表不存在")))
     }
 }
 
 #[uniffi::export]
 impl TemplatesClient {
-    /// Every installed checklist, in display order.
-    pub fn list(&self) -> Vec<TemplateSummary> {
-        self.templates.iter().map(Into::into).collect()
+    /// Every installed checklist (newest version of each).
+    pub fn list(&self) -> Result<Vec<TemplateSummary>> {
+        Ok(self.shared.store.latest_templates()?.iter().map(Into::into).collect())
     }
 
     /// The newest version of one checklist, with all its items.
     pub fn get(&self, id: String) -> Result<TemplateView> {
-        self.find(&id).map(Into::into)
+        self.find(&id).map(|t| (&t).into())
     }
 
     /// Checks an answer against its item and judges it, as of `inspection_date`.

@@ -18,11 +18,11 @@ final class TemplatesTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    func testTheThreeBundledChecklistsAreListedWithTheirItemCounts() {
-        let list = client.templates().list()
-        XCTAssertEqual(list.map(\.id), ["hazardous_waste_storage", "emergency_preparedness", "pollution_control_operation"])
-        XCTAssertEqual(list.map(\.itemCount), [26, 15, 17])
-        XCTAssertEqual(list[0].title.zh, "危险废物贮存设施检查表")
+    func testTheThreeBundledChecklistsAreListedWithTheirItemCounts() throws {
+        let templates = client.templates()
+        let counts = Dictionary(uniqueKeysWithValues: try templates.list().map { ($0.id, $0.itemCount) })
+        XCTAssertEqual(counts, ["hazardous_waste_storage": 26, "emergency_preparedness": 15, "pollution_control_operation": 17])
+        XCTAssertEqual(try templates.get(id: "hazardous_waste_storage").title.zh, "危险废物贮存设施检查表")
     }
 
     func testAnItemCarriesBilingualTextAnswerTypePhotoRuleAndLegalBasis() throws {

@@ -14,6 +14,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
+import kotlin.test.assertTrue
 
 /** Objects and listeners handed across the boundary are released: no growth over many cycles. */
 class LifecycleTest {
@@ -27,24 +28,43 @@ class LifecycleTest {
     }
 
     @Test
-    fun `clients, sub-clients and subscriptions are released after 10,000 create-close cycles`() {
-        val data = dir.resolve("data").toString()
-        val objectsBefore = liveObjects()
-        val listenersBefore = FfiConverterTypeChangeListener.handleMap.size
-        val rssBefore = residentKb()
-        repeat(cycles) {
-            FieldcheckClient.open(data).use { client ->
+    fun `sub-clients and subscriptions are released after 10,000 create-close cycles`() {
+        FieldcheckClient.open(dir.resolve("data").toString()).use { client ->
+            val objectsBefore = liveObjects()
+            val listenersBefore = FfiConverterTypeChangeListener.handleMap.size
+            val rssBefore = residentKb()
+            repeat(cycles) {
                 client.templates().use { it.list() }
+                client.enterprises().close()
+                client.inspections().close()
+                client.tasks().close()
+                client.alarms().close()
                 client.observeChanges(Ignore).use { sub ->
                     sub.cancel()
                     assertFalse(sub.isActive())
                 }
             }
+            assertEquals(objectsBefore, liveObjects(), "live Rust objects after $cycles cycles")
+            assertEquals(listenersBefore, FfiConverterTypeChangeListener.handleMap.size, "listeners still held by Rust")
+            println("lifecycle: $cycles cycles of 5 sub-clients + 1 listener; RSS $rssBefore kB -> ${residentKb()} kB (printed, not asserted)")
         }
-        assertEquals(objectsBefore, liveObjects(), "live Rust objects after $cycles cycles")
-        assertEquals(listenersBefore, FfiConverterTypeChangeListener.handleMap.size, "listeners still held by Rust")
-        println("lifecycle: $cycles cycles; RSS ${rssBefore} kB -> ${residentKb()} kB (printed, not asserted)")
     }
+
+    @Test
+    fun `clients opened and closed 1,000 times leave no objects or open files behind`() {
+        val data = dir.resolve("data").toString()
+        FieldcheckClient.open(data).close() // creates and migrates the database once
+        val objectsBefore = liveObjects()
+        val filesBefore = openFiles()
+        repeat(1_000) {
+            FieldcheckClient.open(data).use { client -> client.observeChanges(Ignore).close() }
+        }
+        assertEquals(objectsBefore, liveObjects())
+        // A leaked client keeps its two SQLite connections (and their WAL files) open.
+        assertTrue(openFiles() <= filesBefore + 4, "open files grew from $filesBefore to ${openFiles()}")
+    }
+
+    private fun openFiles(): Int = Path.of("/proc/self/fd").toFile().list()?.size ?: 0
 
     @Test
     fun `a subscription released without cancel still releases its listener`() {

@@ -33,10 +33,9 @@ class TemplatesTest {
     @Test
     fun `the three bundled checklists are listed with their item counts`() {
         client.templates().use { templates ->
-            val list = templates.list()
-            assertEquals(listOf("hazardous_waste_storage", "emergency_preparedness", "pollution_control_operation"), list.map { it.id })
-            assertEquals(listOf(26u, 15u, 17u), list.map { it.itemCount })
-            assertEquals("危险废物贮存设施检查表", list[0].title.zh)
+            val counts = templates.list().associate { it.id to it.itemCount }
+            assertEquals(mapOf("hazardous_waste_storage" to 26u, "emergency_preparedness" to 15u, "pollution_control_operation" to 17u), counts)
+            assertEquals("危险废物贮存设施检查表", templates.get("hazardous_waste_storage").title.zh)
         }
     }
 
