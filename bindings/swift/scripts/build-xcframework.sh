@@ -2,6 +2,7 @@
 # Builds FieldcheckFFIFFI.xcframework (static libraries for iOS device, iOS simulator and macOS, plus the
 # generated C header and module map) and copies the generated Swift into Sources/FieldcheckFFI.
 # Runs on macOS with Xcode and rustup only. Afterwards: `cd bindings/swift && swift test`.
+# FIELDCHECK_FFI_FEATURES=test-support adds the demo-data hooks the XCTests need (never ship that build).
 set -euo pipefail
 if [ "$(uname -s)" != Darwin ]; then
   echo "build-xcframework.sh needs macOS with Xcode (on Linux, scripts/test.sh checks the C header instead)" >&2
@@ -16,7 +17,7 @@ simulators=(aarch64-apple-ios-sim x86_64-apple-ios)
 macs=(aarch64-apple-darwin x86_64-apple-darwin)
 rustup target add "$device" "${simulators[@]}" "${macs[@]}" >/dev/null
 for target in "$device" "${simulators[@]}" "${macs[@]}"; do
-  cargo build -q --locked --release -p fieldcheck-ffi --target "$target"
+  cargo build -q --locked --release -p fieldcheck-ffi --target "$target" --features "${FIELDCHECK_FFI_FEATURES:-}"
 done
 
 # Generated Swift, header and module map come from the host library; the API is the same on every target.

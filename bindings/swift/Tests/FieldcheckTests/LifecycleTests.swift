@@ -11,14 +11,18 @@ final class LifecycleTests: XCTestCase {
 
     private let cycles = 10_000
 
-    func testClientsSubClientsAndSubscriptionsAreReleasedAfter10000Cycles() throws {
+    func testSubClientsAndSubscriptionsAreReleasedAfter10000Cycles() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        let client = try FieldcheckClient.open(dataDir: data)
         let before = liveObjects()
         weak var lastListener: Ignore?
         for _ in 0..<cycles {
             try autoreleasepool {
-                let client = try FieldcheckClient.open(dataDir: data)
-                _ = client.templates().list()
+                _ = try client.templates().list()
+                _ = client.enterprises()
+                _ = client.inspections()
+                _ = client.tasks()
+                _ = client.alarms()
                 let listener = Ignore()
                 lastListener = listener
                 let subscription = try client.observeChanges(listener: listener)
@@ -28,5 +32,18 @@ final class LifecycleTests: XCTestCase {
         }
         XCTAssertNil(lastListener, "the core released the listener")
         XCTAssertEqual(liveObjects(), before, "live Rust objects after \(cycles) cycles")
+    }
+
+    func testClientsOpenedAndClosed1000TimesLeaveNoObjectsBehind() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        _ = try FieldcheckClient.open(dataDir: data) // creates and migrates the database once
+        let before = liveObjects()
+        for _ in 0..<1_000 {
+            try autoreleasepool {
+                let client = try FieldcheckClient.open(dataDir: data)
+                _ = try client.observeChanges(listener: Ignore())
+            }
+        }
+        XCTAssertEqual(liveObjects(), before)
     }
 }
