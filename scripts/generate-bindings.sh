@@ -12,15 +12,17 @@ cd "$(dirname "$0")/.."
 profile="${1:-debug}"
 features=(--features "${FIELDCHECK_FFI_FEATURES:-}")
 case "$profile" in
-  debug) cargo build -q --locked -p fieldcheck-ffi "${features[@]}" ;;
+  debug) ;;
+  # Release libraries are stripped (root [profile.release]), which removes the metadata uniffi reads, so
+  # the bindings always come from the debug build of the same source: the API is identical.
   release) cargo build -q --locked --release -p fieldcheck-ffi "${features[@]}" ;;
   *) echo "usage: $0 [debug|release]" >&2; exit 2 ;;
 esac
+cargo build -q --locked -p fieldcheck-ffi "${features[@]}"
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-lib_dir="$target_dir/$profile"
 case "$(uname -s)" in
-  Darwin) library="$lib_dir/libfieldcheck_ffi.dylib" ;;
-  *) library="$lib_dir/libfieldcheck_ffi.so" ;;
+  Darwin) library="$target_dir/debug/libfieldcheck_ffi.dylib" ;;
+  *) library="$target_dir/debug/libfieldcheck_ffi.so" ;;
 esac
 
 cargo build -q --locked -p uniffi-bindgen
@@ -31,4 +33,4 @@ for language in kotlin swift; do
   mkdir -p "$out"
   "$bindgen" generate --library "$library" --language "$language" --out-dir "$out" --no-format >/dev/null
 done
-echo "$lib_dir"
+echo "$target_dir/$profile"
