@@ -8,10 +8,13 @@ use chrono::{Duration, Utc};
 use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
 use fieldcheck_core::domain::credit_code::CreditCode;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, SquadronId, TownshipId, UserId};
+use fieldcheck_core::domain::ids::{
+    AlarmId, EnterpriseId, FindingId, InspectionId, SquadronId, TaskId, TownshipId, UserId,
+};
 use fieldcheck_core::domain::organisation::{
     Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
 };
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::protocol::{Change, ChangeOp, PullResponse, Record};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -39,6 +42,8 @@ pub struct DemoCounty {
     pub enterprises: Vec<Uuid>,
     /// An alarm dispatched to the officer, awaiting arrival.
     pub alarm: Uuid,
+    /// A rectification task issued to the first enterprise, due in 30 days.
+    pub task: Uuid,
 }
 
 fn id(n: u128) -> Uuid {
@@ -111,12 +116,27 @@ pub fn seed_demo_county(client: Arc<FieldcheckClient>, user: DemoUser) -> Result
         squadron: Some(squadron.id),
         assignee: Some(zhang.id),
     };
+    let task = RectificationTask {
+        id: TaskId(id(50)),
+        enterprise: enterprises[0].id,
+        township: enterprises[0].township,
+        inspection: InspectionId(id(51)),
+        finding: FindingId(id(52)),
+        severity: Severity::General,
+        requirement: "危险废物贮存设施标志缺失，限期设置 / post the storage-facility sign".into(),
+        issued_by: zhang.id,
+        issued_at: raised_at,
+        deadline: raised_at + Duration::days(30),
+        state: TaskState::Issued,
+        case_review: false,
+    };
 
     let mut records: Vec<Record> = towns.iter().cloned().map(Record::Township).collect();
     records.push(Record::Squadron(squadron));
     records.extend([&zhang, &li, &enterprise_user].map(|u| Record::User(u.clone())));
     records.extend(enterprises.iter().cloned().map(Record::Enterprise));
     records.push(Record::Alarm(alarm.clone()));
+    records.push(Record::Task(task.clone()));
     let changes = (1u64..)
         .zip(records)
         .map(|(cursor, record)| Change { cursor, op: ChangeOp::Upsert { record: Box::new(record) } })
@@ -138,5 +158,6 @@ pub fn seed_demo_county(client: Arc<FieldcheckClient>, user: DemoUser) -> Result
         enterprise_user: enterprise_user.id.0,
         enterprises: enterprises.iter().map(|e| e.id.0).collect(),
         alarm: alarm.id.0,
+        task: task.id.0,
     })
 }
