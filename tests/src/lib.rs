@@ -155,13 +155,17 @@ impl Device {
     }
 
     pub fn post_raw(&self, path: &str, body: Vec<u8>) -> reqwest::blocking::Response {
+        self.try_post_raw(path, body).expect("request")
+    }
+
+    /// Like `post_raw`, but a connection the server cut short is returned, not a panic.
+    pub fn try_post_raw(&self, path: &str, body: Vec<u8>) -> reqwest::Result<reqwest::blocking::Response> {
         self.http
             .post(format!("{}{path}", self.url))
             .bearer_auth(&self.token)
             .header("content-type", "application/json")
             .body(body)
             .send()
-            .expect("request")
     }
 
     pub fn push(&self, req: &PushRequest) -> PushResponse {

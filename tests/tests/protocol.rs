@@ -149,8 +149,13 @@ fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
         ("empty", Vec::new()),
     ];
     for (name, body) in cases {
-        let status = ent.post_raw("/v1/sync/push", body).status().as_u16();
-        assert!((400..500).contains(&status), "{name}: {status}");
+        match ent.try_post_raw("/v1/sync/push", body) {
+            Ok(resp) => assert!((400..500).contains(&resp.status().as_u16()), "{name}: {}", resp.status()),
+            // The server answers 413 as soon as the length is over the limit and closes the
+            // connection; a client still sending may see the close instead of the answer.
+            Err(e) if name == "oversized" => assert!(e.is_request(), "{name}: {e}"),
+            Err(e) => panic!("{name}: {e}"),
+        }
     }
     let mut old = req.clone();
     old.protocol = 0;
