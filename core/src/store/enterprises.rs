@@ -85,30 +85,23 @@ fn search_indexed(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<S
 }
 
 /// Substring scan for terms too short for trigrams: name hits first, earlier and shorter names first.
+/// `instr` is a plain substring test (no pattern syntax to escape, faster than LIKE); credit codes are
+/// stored upper-case, so the term is upper-cased for them.
 fn search_scan(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<String>, StoreError> {
-    let like = |t: &&str| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let mut conditions = Vec::new();
-    let mut values: Vec<String> = Vec::new();
-    for (i, term) in terms.iter().enumerate() {
-        let p = i + 1;
-        conditions.push(format!(
-            "(name LIKE ?{p} ESCAPE '\\' OR credit_code LIKE ?{p} ESCAPE '\\' OR address LIKE ?{p} ESCAPE '\\')"
-        ));
-        values.push(like(term));
-    }
-    let first = values.len() + 1;
+    let conditions: Vec<String> = (1..=terms.len())
+        .map(|p| format!("(instr(name, ?{p}) > 0 OR instr(address, ?{p}) > 0 OR instr(credit_code, upper(?{p})) > 0)"))
+        .collect();
+    let limit_param = terms.len() + 1;
     // Rank on the narrow text index first; fetch whole rows only for the hits kept.
     let sql = format!(
         "SELECT e.body FROM (
-             SELECT seq, instr(name, ?{first}) AS at, length(name) AS len, name FROM enterprises INDEXED BY enterprises_text
-             WHERE {} ORDER BY at = 0, at, len, name LIMIT ?{}
+             SELECT seq, instr(name, ?1) AS at, length(name) AS len, name FROM enterprises INDEXED BY enterprises_text
+             WHERE {} ORDER BY at = 0, at, len, name LIMIT ?{limit_param}
          ) AS hit JOIN enterprises e ON e.seq = hit.seq ORDER BY hit.at = 0, hit.at, hit.len, hit.name",
-        conditions.join(" AND "),
-        first + 1
+        conditions.join(" AND ")
     );
-    values.push(terms[0].to_string());
-    let mut stmt = conn.prepare(&sql)?;
-    let mut params: Vec<rusqlite::types::Value> = values.into_iter().map(Into::into).collect();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut params: Vec<rusqlite::types::Value> = terms.iter().map(|t| t.to_string().into()).collect();
     params.push(limit.into());
     let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)

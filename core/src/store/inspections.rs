@@ -43,6 +43,18 @@ impl Store {
         self.read(|conn| find(conn, id))
     }
 
+    /// An enterprise's inspections on this device (local and pulled), most recently changed first.
+    pub fn inspections_of(&self, enterprise: EnterpriseId, limit: usize) -> Result<Vec<Inspection>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM inspections WHERE enterprise = ?1 ORDER BY updated_at DESC, id LIMIT ?2",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![enterprise.to_string(), limit], |r| r.get::<_, String>(0))?;
+            rows.map(|body| from_json("inspection", &body?)).collect()
+        })
+    }
+
     /// Creates a draft for a known enterprise, by the signed-in user.
     pub fn create_inspection(&self, new: &NewInspection) -> Result<Inspection, StoreError> {
         let now = self.now();

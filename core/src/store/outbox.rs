@@ -1,7 +1,7 @@
 //! The outbox: intents waiting to be pushed, numbered per device from 1 without gaps. Only the store's
 //! own write functions append, each in the same transaction as the change it reports.
 
-use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag, to_json};
+use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag};
 use super::error::StoreError;
 use super::{Store, optimistic};
 use crate::domain::ids::MutationId;
@@ -144,11 +144,12 @@ pub(crate) fn append(tx: &Transaction<'_>, made_at: DateTime<Utc>, intent: Inten
     let seq: i64 =
         tx.query_row("UPDATE session SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq", [], |r| r.get(0))?;
     let mutation = Mutation { id: MutationId::new(), seq: seq as u64, made_at, intent };
+    // Serialized once; the wire name of the intent (`inspection.submit` ...) is kept as its kind.
     let body = serde_json::to_value(&mutation.intent).map_err(|e| StoreError::decode("intent", e))?;
     let kind = body.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_string();
     tx.execute(
         "INSERT INTO outbox (seq, id, kind, made_at, intent) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![seq, mutation.id.to_string(), kind, millis(made_at), to_json(&mutation.intent)?],
+        params![seq, mutation.id.to_string(), kind, millis(made_at), body.to_string()],
     )?;
     Ok(mutation)
 }

@@ -1,11 +1,12 @@
 //! Replicas of what the platform sends: applying a pull page (upserts and tombstones) and its cursor
 //! in one transaction, and the reset the platform asks for when the device fell behind its window.
 
-use super::codec::{millis, tag, to_json};
+use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::Source;
 use super::templates::{self, TemplateCache};
 use super::{Store, alarms, enterprises, inspections, session, tasks};
+use crate::domain::ids::EnterpriseId;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
 use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
@@ -56,6 +57,21 @@ impl Store {
             self.templates.clear();
         }
         result
+    }
+
+    /// Notices, newest first: those to one enterprise, or all on this device (a township office sees
+    /// its townships' through its pull scope).
+    pub fn notices(&self, enterprise: Option<EnterpriseId>, limit: usize) -> Result<Vec<Notice>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM notices WHERE ?1 IS NULL OR enterprise = ?1 ORDER BY sent_at DESC, id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(
+                params![enterprise.map(|e| e.to_string()), i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.map(|body| from_json("notice", &body?)).collect()
+        })
     }
 
     /// Where the next pull starts (0 before the first).

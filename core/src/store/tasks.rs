@@ -6,6 +6,8 @@ use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
+use crate::domain::DomainError;
+use crate::domain::answer::MAX_TEXT_CHARS;
 use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use crate::protocol::{Intent, TaskEvent};
@@ -75,6 +77,9 @@ impl Store {
         note: &str,
         evidence: Vec<EvidenceId>,
     ) -> Result<RectificationTask, StoreError> {
+        if note.chars().count() > MAX_TEXT_CHARS {
+            return Err(DomainError::Invalid { field: "note".into(), reason: "text too long / 文字过长".into() }.into());
+        }
         let now = self.now();
         self.write(|tx| {
             let actor = session::actor(tx)?;
