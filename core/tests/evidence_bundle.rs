@@ -7,7 +7,7 @@ use evidence_common::*;
 use fieldcheck_core::domain::ids::{DeviceId, InspectionId, UserId};
 use fieldcheck_core::evidence::bundle::Manifest;
 use fieldcheck_core::evidence::{
-    AuditEvent, BundleError, BundleInput, EvidenceChain, Signer, SoftwareSigner, VerifyOptions, build_bundle,
+    AuditEvent, BundleError, BundleInput, Case, EvidenceChain, Signer, SoftwareSigner, VerifyOptions, build_bundle,
     countersign, seal, verify_bundle, verify_bundle_with,
 };
 use serde_json::Value;
@@ -24,7 +24,7 @@ fn build() -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     let ing = ingestor(&dir.path().join("blobs"));
     let (inspection, device, officer) = (InspectionId::new(), DeviceId::new(), UserId::new());
-    let mut chain = EvidenceChain::new(inspection);
+    let mut chain = EvidenceChain::new(Case::Inspection(inspection));
     for (w, h) in [(320, 240), (240, 320), (400, 300)] {
         let record = ing.ingest(&jpeg(&photo(w, h)), meta(inspection, device, officer), None).expect("ingest");
         chain.append(&record).expect("append");
@@ -82,6 +82,7 @@ fn an_intact_bundle_verifies_offline() {
     assert_eq!(report.audit_events, 2);
     assert_eq!(report.received_at, Some(t0()));
     assert_eq!(report.device_key, b.device_key.public_key().fingerprint());
+    assert!(report.to_string().starts_with("bundle verifies: 3 photo(s) of inspection "), "{report}");
     let trusted = VerifyOptions {
         trusted_platform_keys: vec![b.platform_key.public_key()],
         trusted_device_keys: vec![b.device_key.public_key()],
@@ -163,7 +164,7 @@ fn a_chain_resigned_with_another_key_is_refused() {
     let b = build();
     let m: Manifest = serde_json::from_value(manifest(&b.bundle)).expect("manifest");
     // Drop the second photo, rebuild a consistent chain and seal it with a key of the forger's.
-    let mut forged = EvidenceChain::new(m.chain.inspection);
+    let mut forged = EvidenceChain::new(m.chain.case);
     for (i, e) in m.chain.entries.iter().enumerate() {
         if i != 1 {
             forged.append_parts(e.original, e.meta.clone()).expect("append");

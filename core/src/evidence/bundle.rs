@@ -17,10 +17,10 @@
 use super::blobs::BlobStore;
 use super::chain::EvidenceChain;
 use super::digest::Digest;
+use super::metadata::Case;
 use super::problem::{Problem, list};
 use super::seal::{DeviceSeal, PlatformReceipt};
 use super::signing::{PublicKey, Signature, SignatureError, Signer};
-use crate::domain::ids::InspectionId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -59,7 +59,7 @@ pub struct ExportSeal {
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub format: String,
-    pub inspection: InspectionId,
+    pub case: Case,
     pub chain: EvidenceChain,
     pub seal: DeviceSeal,
     pub receipt: Option<PlatformReceipt>,
@@ -141,7 +141,7 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> R
     }
     let mut manifest = Manifest {
         format: BUNDLE_FORMAT.to_owned(),
-        inspection: input.chain.inspection,
+        case: input.chain.case,
         chain: input.chain.clone(),
         seal: input.seal.clone(),
         receipt: input.receipt.cloned(),
@@ -164,7 +164,7 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> R
 }
 
 const README: &str = "Fieldcheck evidence bundle\n\n\
-manifest.json holds the inspection's evidence chain (one entry per photo: hashes and metadata), the\n\
+manifest.json holds the case's evidence chain (one entry per photo: hashes and metadata), the\n\
 device's signature over the chain head, the platform's countersignature with its receipt time, and the\n\
 audit trail. originals/ holds each photo exactly as taken, named by its SHA-256.\n\n\
 Verify offline with:  fieldcheck-platform verify-bundle <this folder>\n\

@@ -39,6 +39,22 @@ pub struct Report {
     pub exporter_key: Option<Digest>,
 }
 
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "bundle verifies: {} photo(s) of {}", self.photos, self.head.case)?;
+        writeln!(f, "chain head {} ({} entries)", self.head.head, self.head.count)?;
+        writeln!(f, "signed by device {} (key {}) at {} device time", self.device, self.device_key, self.signed_at)?;
+        match (&self.platform_key, &self.received_at) {
+            (Some(key), Some(at)) => writeln!(f, "received and countersigned by platform key {key} at {at}")?,
+            _ => writeln!(f, "no platform countersignature")?,
+        }
+        if let Some(key) = &self.exporter_key {
+            writeln!(f, "exported under key {key}")?;
+        }
+        write!(f, "audit trail: {} event(s)", self.audit_events)
+    }
+}
+
 /// Verifies the bundle folder at `path`, trusting whatever keys it carries (see `verify_bundle_with`).
 pub fn verify_bundle(path: &Path) -> Result<Report, BundleError> {
     verify_bundle_with(path, &VerifyOptions::default())
@@ -53,8 +69,8 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
         problems.push(Problem::general(format!("unknown bundle format {:?}", manifest.format)));
     }
     let chain = &manifest.chain;
-    if manifest.inspection != chain.inspection {
-        problems.push(Problem::general("the manifest and its chain name different inspections"));
+    if manifest.case != chain.case {
+        problems.push(Problem::general("the manifest and its chain name different cases"));
     }
     problems.extend(chain.problems());
     problems.extend(chain.check_head(&manifest.seal.head));

@@ -34,7 +34,7 @@ pub use digest::Digest;
 pub use error::EvidenceError;
 pub use ingest::{Derived, Ingestor, derive};
 pub use limits::Limits;
-pub use metadata::{BlobRef, CaptureMeta, EvidenceRecord, MediaType, Subject};
+pub use metadata::{BlobRef, CaptureMeta, Case, EvidenceRecord, MediaType, Subject};
 pub use problem::Problem;
 pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, verify_sealed};
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
