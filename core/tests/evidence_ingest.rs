@@ -286,3 +286,21 @@ fn photo_files_are_ingested_and_crash_leftovers_swept() {
     assert_eq!(ing.blobs().sweep_tmp().expect("sweep"), 1);
     assert_eq!(stored_files(&dir.path().join("blobs")).len(), 3);
 }
+
+#[test]
+fn progressive_and_greyscale_jpegs_are_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ing = ingestor(dir.path());
+    let image = photo(2200, 300);
+    let mut progressive = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    encoder.set_progressive(true);
+    encoder.encode(image.as_raw(), 2200, 300, jpeg_encoder::ColorType::Rgb).expect("encode");
+    let record = ing.ingest(&progressive, any_meta(), None).expect("progressive");
+    assert_eq!((record.rendition_width, record.rendition_height), (2048, 279));
+    let grey = image::DynamicImage::ImageRgb8(photo(300, 200)).into_luma8();
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    grey.write_to(&mut bytes, ImageFormat::Jpeg).expect("grey jpeg");
+    let record = ing.ingest(bytes.get_ref(), any_meta(), None).expect("greyscale");
+    assert_eq!((record.width, record.height), (300, 200));
+}
