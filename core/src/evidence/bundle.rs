@@ -131,8 +131,13 @@ pub struct BundleInput<'a> {
 
 /// Writes a bundle folder at `dir` (which must not exist yet), copying originals from `blobs`.
 pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> Result<Manifest, BundleError> {
+    // A fresh folder, so that nothing left from elsewhere ends up looking like part of the bundle.
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    fs::create_dir(dir).map_err(io(dir))?;
     let originals = dir.join(ORIGINALS);
-    fs::create_dir_all(&originals).map_err(io(&originals))?;
+    fs::create_dir(&originals).map_err(io(&originals))?;
     for entry in &input.chain.entries {
         let sha256 = entry.original.sha256;
         let bytes = blobs.read_verified(&sha256).map_err(|_| BundleError::MissingOriginal { sha256 })?;
