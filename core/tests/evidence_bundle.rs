@@ -213,3 +213,21 @@ fn a_damaged_manifest_is_a_clear_error() {
     assert!(matches!(verify_bundle(&b.bundle), Err(BundleError::Manifest(_))));
     assert!(matches!(verify_bundle(&b.bundle.join("nowhere")), Err(BundleError::Io { .. })));
 }
+
+#[test]
+fn a_bundle_is_not_built_without_every_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = fieldcheck_core::evidence::BlobStore::open(dir.path().join("blobs")).expect("blobs");
+    let ing = fieldcheck_core::evidence::Ingestor::new(blobs.clone(), Default::default());
+    let inspection = InspectionId::new();
+    let mut chain = EvidenceChain::new(Case::Inspection(inspection));
+    let record = ing.ingest(&jpeg(&photo(64, 48)), meta(inspection, DeviceId::new(), UserId::new()), None).expect("in");
+    chain.append(&record).expect("append");
+    std::fs::write(blobs.path(&record.original.sha256), b"bit rot").expect("damage");
+    let key = SoftwareSigner::generate().expect("key");
+    let sealed = seal(&chain, DeviceId::new(), &key, t0()).expect("seal");
+    let input =
+        BundleInput { chain: &chain, seal: &sealed, receipt: None, audit: &[], exporter: None, exported_at: t0() };
+    let err = build_bundle(&dir.path().join("bundle"), &input, &blobs).expect_err("damaged original");
+    assert!(matches!(err, BundleError::MissingOriginal { .. }), "{err}");
+}

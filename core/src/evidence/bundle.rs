@@ -76,7 +76,7 @@ pub enum BundleError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("the manifest cannot be read: {0}")]
     Manifest(String),
-    #[error("original {sha256} is missing from the blob folder or damaged")]
+    #[error("original {sha256} is missing from the blob storage or damaged")]
     MissingOriginal { sha256: Digest },
     #[error("the bundle does not verify:{}", list(.problems))]
     Invalid { problems: Vec<Problem> },
@@ -129,8 +129,20 @@ pub struct BundleInput<'a> {
     pub exported_at: DateTime<Utc>,
 }
 
-/// Writes a bundle folder at `dir` (which must not exist yet), copying originals from `blobs`.
-pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> Result<Manifest, BundleError> {
+/// Where a bundle's originals come from: the device's blob folder, or the platform's blob storage.
+pub trait OriginalSource {
+    /// The original's bytes, already checked against `sha256`; `None` if absent or damaged.
+    fn original(&self, sha256: &Digest) -> Option<Vec<u8>>;
+}
+
+impl OriginalSource for BlobStore {
+    fn original(&self, sha256: &Digest) -> Option<Vec<u8>> {
+        self.read_verified(sha256).ok()
+    }
+}
+
+/// Writes a bundle folder at `dir` (which must not exist yet), copying originals from `source`.
+pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, source: &dyn OriginalSource) -> Result<Manifest, BundleError> {
     // A fresh folder, so that nothing left from elsewhere ends up looking like part of the bundle.
     if let Some(parent) = dir.parent() {
         fs::create_dir_all(parent).map_err(io(parent))?;
@@ -140,7 +152,11 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> R
     fs::create_dir(&originals).map_err(io(&originals))?;
     for entry in &input.chain.entries {
         let sha256 = entry.original.sha256;
-        let bytes = blobs.read_verified(&sha256).map_err(|_| BundleError::MissingOriginal { sha256 })?;
+        let bytes = source.original(&sha256).ok_or(BundleError::MissingOriginal { sha256 })?;
+        // A source that returns other bytes than asked for must not slip them into a bundle.
+        if Digest::of(&bytes) != sha256 {
+            return Err(BundleError::MissingOriginal { sha256 });
+        }
         let path = originals.join(original_file_name(&sha256, entry.original.media_type.extension()));
         fs::write(&path, &bytes).map_err(io(&path))?;
     }

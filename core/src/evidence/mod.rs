@@ -27,7 +27,7 @@ pub mod upload;
 pub mod watermark;
 
 pub use blobs::BlobStore;
-pub use bundle::{AuditEvent, BundleError, BundleInput, Manifest, build_bundle};
+pub use bundle::{AuditEvent, BundleError, BundleInput, Manifest, OriginalSource, build_bundle};
 pub use bundle_verify::{Report, VerifyOptions, verify_bundle, verify_bundle_with};
 pub use chain::{ChainEntry, ChainError, ChainHead, EvidenceChain};
 pub use digest::Digest;
