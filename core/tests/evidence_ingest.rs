@@ -75,6 +75,8 @@ fn jpeg_header_claiming_huge_size_is_refused() {
     let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).expect("baseline SOF0");
     bytes[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]); // 60000 x 60000
     assert!(matches!(refuse(&bytes), EvidenceError::TooManyPixels { width: 60_000, height: 60_000, .. }));
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0, 0, 0, 64]); // 64 wide, 0 high
+    assert!(matches!(refuse(&bytes), EvidenceError::Corrupt { .. }));
 }
 
 #[test]
