@@ -150,6 +150,10 @@ fn signer_round_trip_and_wrong_inspection() {
     let original = BlobRef { sha256: Digest::of(b"x"), len: 1, media_type: MediaType::Jpeg };
     let err = chain.append_parts(original, any_meta()).expect_err("other inspection");
     assert!(matches!(err, ChainError::WrongCase { .. }));
+    let mut m = any_meta();
+    m.case = chain.case;
+    m.fix = Some(fieldcheck_core::domain::geo::GeoFix { lat: f64::NAN, lon: 0.0, accuracy_m: 1.0 });
+    assert!(matches!(chain.append_parts(original, m), Err(ChainError::InvalidMetadata(_))));
 }
 
 #[test]

@@ -71,6 +71,8 @@ pub enum ChainError {
     Broken { problems: Vec<Problem> },
     #[error("evidence {evidence} belongs to {found}, not {expected}")]
     WrongCase { evidence: String, expected: Case, found: Case },
+    #[error("{0}")]
+    InvalidMetadata(String),
     #[error("evidence {0} is already in the chain")]
     Duplicate(String),
     #[error("signature: {0}")]
@@ -143,6 +145,8 @@ impl EvidenceChain {
                 found: meta.case,
             });
         }
+        // A non-finite coordinate would not survive the JSON round trip the chain is checked after.
+        meta.validate().map_err(|e| ChainError::InvalidMetadata(e.to_string()))?;
         if self.entries.iter().any(|e| e.meta.evidence == meta.evidence) {
             return Err(ChainError::Duplicate(meta.evidence.to_string()));
         }

@@ -120,6 +120,8 @@ impl Ingestor {
     ) -> Result<EvidenceRecord, EvidenceError> {
         meta.validate()?;
         let derived = derive(bytes, &self.limits, mark)?;
+        // Original first: if a later write fails, the kept original is harmless (named by its hash)
+        // and a retry reuses it.
         self.blobs.put_with_digest(&derived.original_sha256, bytes)?;
         let rendition = self.blobs.put(&derived.rendition)?;
         let thumbnail = self.blobs.put(&derived.thumbnail)?;
