@@ -8,7 +8,7 @@ use fieldcheck_core::domain::ids::{DeviceId, InspectionId, UserId};
 use fieldcheck_core::evidence::bundle::Manifest;
 use fieldcheck_core::evidence::{
     AuditEvent, BundleError, BundleInput, Case, EvidenceChain, Signer, SoftwareSigner, VerifyOptions, build_bundle,
-    countersign, seal, verify_bundle, verify_bundle_with,
+    countersign, pack_tar, seal, verify_bundle, verify_bundle_with,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -230,4 +230,28 @@ fn a_bundle_is_not_built_without_every_original() {
         BundleInput { chain: &chain, seal: &sealed, receipt: None, audit: &[], exporter: None, exported_at: t0() };
     let err = build_bundle(&dir.path().join("bundle"), &input, &blobs).expect_err("damaged original");
     assert!(matches!(err, BundleError::MissingOriginal { .. }), "{err}");
+}
+
+#[test]
+fn a_tar_of_the_bundle_verifies_and_tampering_inside_it_is_named() {
+    let b = build();
+    let tar = b.bundle.with_extension("tar");
+    pack_tar(&b.bundle, &tar).expect("pack");
+    let report = verify_bundle(&tar).expect("tar verifies");
+    assert_eq!(report.photos, 3);
+
+    let path = photo_path(&b.bundle, 0);
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes.push(0);
+    std::fs::write(&path, bytes).expect("write");
+    std::fs::write(b.bundle.join("notes.txt"), b"added later").expect("write");
+    let tampered = b.bundle.with_extension("tampered.tar");
+    pack_tar(&b.bundle, &tampered).expect("pack");
+    let err = verify_bundle(&tampered).expect_err("altered photo");
+    assert!(located(err).contains(&(Some(0), Some("original".into()))));
+    let err = verify_bundle(&b.bundle).expect_err("stray file in the folder");
+    assert!(err.to_string().contains("unexpected file notes.txt"), "{err}");
+
+    std::fs::write(&tar, b"not a tar file at all").expect("write");
+    assert!(verify_bundle(&tar).is_err());
 }

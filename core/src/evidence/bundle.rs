@@ -1,6 +1,6 @@
 //! Evidence bundles: everything needed to check an inspection's photos offline, in one folder.
 //!
-//! Layout (zip or tar the folder to ship it; `verify_bundle` reads the folder):
+//! Layout (`pack_tar` makes one tar file of the folder for transport; `verify_bundle` reads either):
 //!
 //! ```text
 //! <bundle>/manifest.json          format, chain (entries with metadata and hashes), device seal,
@@ -9,7 +9,7 @@
 //! <bundle>/README.txt             how to verify
 //! ```
 //!
-//! Verify with the platform's `verify-bundle <folder>` command, which calls [`verify_bundle`]: it
+//! Verify with the platform's `verify-bundle <folder or .tar>` command, which calls [`verify_bundle`]: it
 //! checks every photo against its hash, every entry's fields and links, the device's signature over the
 //! chain head, the platform's countersignature, the audit trail's hash and the exporter's signature,
 //! and names the entry and field of every failure.
@@ -188,5 +188,5 @@ const README: &str = "Fieldcheck evidence bundle\n\n\
 manifest.json holds the case's evidence chain (one entry per photo: hashes and metadata), the\n\
 device's signature over the chain head, the platform's countersignature with its receipt time, and the\n\
 audit trail. originals/ holds each photo exactly as taken, named by its SHA-256.\n\n\
-Verify offline with:  fieldcheck-platform verify-bundle <this folder>\n\
+Verify offline with:  fieldcheck-platform verify-bundle <this folder, or a tar file of it>\n\
 Any removed, reordered or altered photo or field makes verification fail and names the entry and field.\n";

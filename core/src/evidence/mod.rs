@@ -7,6 +7,7 @@
 
 pub mod blobs;
 pub mod bundle;
+pub mod bundle_files;
 pub mod bundle_verify;
 pub mod chain;
 pub mod decode;
@@ -28,6 +29,7 @@ pub mod watermark;
 
 pub use blobs::BlobStore;
 pub use bundle::{AuditEvent, BundleError, BundleInput, Manifest, OriginalSource, build_bundle};
+pub use bundle_files::pack_tar;
 pub use bundle_verify::{Report, VerifyOptions, verify_bundle, verify_bundle_with};
 pub use chain::{ChainEntry, ChainError, ChainHead, EvidenceChain};
 pub use digest::Digest;
