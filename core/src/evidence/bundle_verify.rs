@@ -51,12 +51,13 @@ impl std::fmt::Display for Report {
     }
 }
 
-/// Verifies the bundle folder at `path`, trusting whatever keys it carries (see `verify_bundle_with`).
+/// Verifies the bundle (folder or tar) at `path`, trusting whatever keys it carries (see `verify_bundle_with`).
 pub fn verify_bundle(path: &Path) -> Result<Report, BundleError> {
     verify_bundle_with(path, &VerifyOptions::default())
 }
 
-/// Verifies the bundle folder at `path`: photos, chain, seal, receipt, audit trail, exporter signature.
+/// Verifies the bundle (folder or tar) at `path`: photos, chain, seal, receipt, audit trail, exporter
+/// signature.
 /// Every failure found is reported, each naming its entry and field where it has one.
 pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report, BundleError> {
     let contents = read_bundle(path)?;
