@@ -1,5 +1,5 @@
 //! Photo evidence: ingest (limits, orientation, rendition, thumbnail, content-addressed originals), the
-//! per-inspection hash chain, device and platform signatures, offline-verifiable bundles, and the
+//! per-case (inspection, task, alarm) hash chain, device and platform signatures, offline-verifiable bundles, and the
 //! device-side rules of blob upload.
 //!
 //! Files only: the device store and the platform persist the plain structs returned here.
