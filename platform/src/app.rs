@@ -162,7 +162,8 @@ async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     sync::check_protocol(q.protocol)?;
-    Ok(Json(sync::pull(&app, caller, q.cursor, q.limit).await?))
+    let body = sync::pull(&app, caller, q.cursor, q.limit).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 async fn raise(

@@ -3,13 +3,12 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
+use crate::db::{StoreError, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
-use crate::records;
 use chrono::Utc;
 use fieldcheck_core::protocol::{
-    Change, ChangeOp, Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
-    RejectCode,
+    Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
 };
 
 /// Most mutations in one push.
@@ -96,13 +95,16 @@ async fn apply_once(app: &App, reach: Reach, device: String, mutation: Mutation)
         .await
 }
 
-pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<PullResponse, ApiError> {
+/// A pull page, already serialised: stored records are the wire JSON, so they are copied as they are
+/// instead of being parsed and written again.
+pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<String, ApiError> {
     let limit = limit.clamp(1, MAX_PAGE);
     app.db
         .read(move |tx| {
             let floor = tx.tombstone_floor()?;
             if cursor > 0 && cursor < floor {
-                return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true });
+                let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true };
+                return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());
             }
             let reach = Reach::of(tx, &caller.user)?;
             let mut rows = tx.changes(cursor, limit + 1, &reach.filter())?;
@@ -114,18 +116,33 @@ pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<
                 (true, Some(last)) => last.cursor,
                 _ => tx.last_cursor()?.max(cursor),
             };
-            let mut changes = Vec::with_capacity(rows.len());
+            let size: usize = rows.iter().map(|r| r.data.as_ref().map_or(100, |d| d.len() + 80)).sum();
+            let mut out = String::with_capacity(size + 100);
+            out.push_str("{\"changes\":[");
+            let mut first = true;
             for row in rows {
-                let op = match row.data {
-                    Some(data) => ChangeOp::Upsert { record: Box::new(records::record(row.entity, &data)?) },
-                    None => match row.id.parse() {
-                        Ok(id) => ChangeOp::Delete { entity: row.entity, id },
+                let entity = entity_name(row.entity);
+                let entry = match &row.data {
+                    Some(data) => format!(
+                        "{{\"cursor\":{},\"op\":\"upsert\",\"record\":{{\"entity\":\"{entity}\",\"data\":{data}}}}}",
+                        row.cursor
+                    ),
+                    None => match row.id.parse::<uuid::Uuid>() {
+                        Ok(id) => format!(
+                            "{{\"cursor\":{},\"op\":\"delete\",\"entity\":\"{entity}\",\"id\":\"{id}\"}}",
+                            row.cursor
+                        ),
                         Err(_) => continue,
                     },
                 };
-                changes.push(Change { cursor: row.cursor, op });
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(&entry);
             }
-            Ok(PullResponse { changes, cursor: next, has_more, reset: false })
+            out.push_str(&format!("],\"cursor\":{next},\"has_more\":{has_more},\"reset\":false}}"));
+            Ok(out)
         })
         .await
 }
