@@ -2,15 +2,17 @@
 //! `FIELDCHECK_TEST_POSTGRES` names a server), each printed beside a baseline run in the same process.
 //!
 //! 1. 10,000 mutations (submitted inspections: inspection + task + notice each) pushed by one officer's
-//!    device and pulled by a colleague's device; baseline: the same rows inserted with plain rusqlite.
+//!    device and pulled into a colleague's device store (core `Store` + `SyncClient`); baseline: the
+//!    same rows inserted with plain rusqlite.
 //! 2. N simulated devices (default 1,000) syncing at once: each pushes a small batch and pulls.
 //!
 //! `cargo bench -p fieldcheck-platform --bench sync [-- MUTATIONS DEVICES]`
 
 use fieldcheck_core::domain::ids::{DeviceId, MutationId};
 use fieldcheck_core::protocol::{
-    EnterpriseField, Intent, Mutation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, Record,
+    EnterpriseField, Intent, Mutation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
 };
+use fieldcheck_core::sync::{SyncClient, SyncOptions};
 use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World, fixtures};
 use std::time::{Duration, Instant};
 
@@ -27,21 +29,36 @@ fn main() {
         push_then_pull(&platform, mutations);
     }
     // A fresh demo county, so each device's first sync is a realistic one.
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    many_devices(&platform, devices);
+    if devices > 0 {
+        let storage = Storage::new();
+        let platform = Platform::start(&storage);
+        many_devices(&platform, devices);
+    }
 }
 
 fn push_then_pull(platform: &Platform, n: usize) {
     let commander = Device::login(platform, "commander");
     let world = World::load(&commander);
     let mut officer = Device::login(platform, "officer1");
-    let colleague = Device::login(platform, "officer2");
     let partner = world.user("officer2").clone();
     let area: Vec<_> =
         world.enterprises.iter().filter(|e| world.squadron_of("officer1").townships.contains(&e.township)).collect();
     let subs: Vec<_> = (0..n).map(|i| fixtures::inspection(area[i % area.len()], &officer.user, &partner)).collect();
-    let (_, start_cursor) = colleague.pull_all(0);
+    if let Ok(path) = std::env::var("FIELDCHECK_BENCH_EXPORT") {
+        // The same documents, for the PouchDB baseline (benches/compare-pouchdb.sh).
+        let lines: Vec<String> = subs.iter().filter_map(|s| serde_json::to_string(s).ok()).collect();
+        std::fs::write(&path, lines.join("\n")).expect("export documents");
+    }
+    // The colleague's phone: a real device store, signed in and synced before the push.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = fieldcheck_core::store::Store::open(dir.path().join("colleague.sqlite3")).expect("store");
+    let client = rt.block_on(async {
+        let mut client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client");
+        client.login(&store, "officer2", PASSWORD).await.expect("login");
+        client.sync(&store, &mut |_| {}).await.expect("first sync");
+        client
+    });
 
     // Push in batches of 500, as a phone coming back online would.
     let started = Instant::now();
@@ -56,13 +73,17 @@ fn push_then_pull(platform: &Platform, n: usize) {
     }
     let push = started.elapsed();
 
+    // Pulled into the colleague's device store: each page committed with its cursor.
     let started = Instant::now();
-    let (records, _) = colleague.pull_all(start_cursor);
+    let progress = rt
+        .block_on(async {
+            let mut progress = fieldcheck_core::sync::Progress::default();
+            client.pull_all(&store, &mut progress, &mut |_| {}).await.map(|()| progress)
+        })
+        .expect("pull");
     let pull = started.elapsed();
-    let pulled =
-        records.iter().filter(|r| matches!(r, Record::Inspection(_) | Record::Task(_) | Record::Notice(_))).count();
-    assert_eq!(pulled, 3 * n, "the colleague receives every inspection, task and notice");
     let rows = 3 * n;
+    assert!(progress.pulled >= rows, "the colleague receives every inspection, task and notice: {progress:?}");
 
     // Baseline: the same rows (inspection, task, notice JSON) into plain SQLite, one transaction per
     // mutation like the platform, and all in one transaction.
@@ -75,7 +96,12 @@ fn push_then_pull(platform: &Platform, n: usize) {
         bytes as f64 / 1e6
     );
     println!("push      {:>8.2} s  {:>9.0} mutations/s", push.as_secs_f64(), n as f64 / push.as_secs_f64());
-    println!("pull      {:>8.2} s  {:>9.0} records/s", pull.as_secs_f64(), rows as f64 / pull.as_secs_f64());
+    println!(
+        "pull      {:>8.2} s  {:>9.0} records/s into the device store ({:.1} MB received)",
+        pull.as_secs_f64(),
+        rows as f64 / pull.as_secs_f64(),
+        progress.bytes_received as f64 / 1e6
+    );
     println!("end to end{:>8.2} s  {:>9.0} records/s", total.as_secs_f64(), rows as f64 / total.as_secs_f64());
     println!(
         "plain SQLite, one tx per mutation {:>6.2} s  {:>9.0} records/s   -> fieldcheck end to end is {:.2}x of it",

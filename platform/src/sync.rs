@@ -3,7 +3,7 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
-use crate::db::{StoreError, entity_name};
+use crate::db::{StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
 use chrono::Utc;
@@ -58,45 +58,41 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
             })
             .await?
     };
-    let mut results = Vec::with_capacity(req.mutations.len());
-    for mutation in req.mutations {
-        let seq = mutation.seq;
-        let outcome = apply_once(app, reach.clone(), device.clone(), mutation).await?;
-        results.push(MutationResult { seq, outcome });
-    }
+    let results = app
+        .db
+        .write_each(req.mutations, move |tx, mutation| {
+            let seq = mutation.seq;
+            let outcome = apply_once(tx, &reach, &device, mutation)?;
+            Ok(MutationResult { seq, outcome })
+        })
+        .await?;
     Ok(PushResponse { received_at, results })
 }
 
-/// Applies one mutation exactly once per (device, seq): a re-sent one gets its stored outcome.
-async fn apply_once(app: &App, reach: Reach, device: String, mutation: Mutation) -> Result<Outcome, ApiError> {
-    app.db
-        .write(move |tx| {
-            let id = mutation.id.to_string();
-            if let Some((stored_id, outcome)) = tx.outcome(&device, mutation.seq)? {
-                if stored_id != id {
-                    return Ok(Outcome::Rejected {
-                        code: RejectCode::Invalid,
-                        reason: format!("sequence number {} was already used by another mutation", mutation.seq),
-                    });
-                }
-                return serde_json::from_str(&outcome)
-                    .map_err(|e| crate::db::StoreError::Corrupt(e.to_string()).into());
-            }
-            let actor = Actor { reach, device: Some(device.clone()), now: Utc::now() };
-            let outcome = match intents::apply(tx, &actor, &mutation.intent) {
-                Ok(o) => o,
-                Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
-                Err(Failure::Store(e)) => return Err(e),
-            };
-            let json = serde_json::to_string(&outcome).map_err(|e| crate::db::StoreError::Corrupt(e.to_string()))?;
-            tx.put_outcome(&device, mutation.seq, &id, &json, actor.now)?;
-            Ok(outcome)
-        })
-        .await
+/// Applies one mutation exactly once per (device, seq), in the caller's transaction: a re-sent one
+/// gets its stored outcome.
+fn apply_once(tx: &mut dyn Tx, reach: &Reach, device: &str, mutation: Mutation) -> Result<Outcome, ApiError> {
+    let id = mutation.id.to_string();
+    if let Some((stored_id, outcome)) = tx.outcome(device, mutation.seq)? {
+        if stored_id != id {
+            return Ok(Outcome::Rejected {
+                code: RejectCode::Invalid,
+                reason: format!("sequence number {} was already used by another mutation", mutation.seq),
+            });
+        }
+        return serde_json::from_str(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
+    }
+    let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
+    let outcome = match intents::apply(tx, &actor, &mutation.intent) {
+        Ok(o) => o,
+        Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
+        Err(Failure::Store(e)) => return Err(e),
+    };
+    let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.put_outcome(device, mutation.seq, &id, &json, actor.now)?;
+    Ok(outcome)
 }
 
-/// A pull page, already serialised: stored records are the wire JSON, so they are copied as they are
-/// instead of being parsed and written again.
 pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<String, ApiError> {
     let limit = limit.clamp(1, MAX_PAGE);
     app.db

@@ -200,6 +200,24 @@ impl Db {
         .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
     }
 
+    /// Runs `f` once per item, each in its own write transaction, holding the writer for the whole list
+    /// (one hop to the blocking pool instead of one per item). Stops at the first error; the items
+    /// before it stay committed.
+    pub async fn write_each<T, R, F>(&self, items: Vec<T>, f: F) -> Result<Vec<R>, ApiError>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(&mut dyn Tx, T) -> Result<R, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || match &db {
+            Db::Sqlite(s) => s.write_each(items, f),
+            Db::Postgres(p) => p.write_each(items, f),
+        })
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    }
+
     /// Runs `f` in one read-only snapshot.
     pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
     where

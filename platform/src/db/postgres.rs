@@ -92,6 +92,26 @@ impl PgDb {
         result
     }
 
+    pub(super) fn write_each<T, R>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
+    ) -> Result<Vec<R>, ApiError> {
+        let mut client = self.client()?;
+        let result = (|| {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let mut tx = client.transaction()?;
+                tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
+                out.push(f(&mut PgTx(&mut tx), item)?);
+                tx.commit().map_err(StoreError::from)?;
+            }
+            Ok(out)
+        })();
+        self.give_back(client);
+        result
+    }
+
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
         let mut client = self.client()?;
         let result = (|| {

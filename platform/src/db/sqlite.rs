@@ -77,6 +77,21 @@ impl SqliteDb {
         Ok(result)
     }
 
+    pub(super) fn write_each<T, R>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
+    ) -> Result<Vec<R>, ApiError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+            out.push(f(&mut SqliteTx(&tx), item)?);
+            tx.commit().map_err(StoreError::from)?;
+        }
+        Ok(out)
+    }
+
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match pooled {

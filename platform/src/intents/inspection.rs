@@ -52,8 +52,8 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     // Only the versions the inspection pinned (a missing one is reported by `problems`).
     let mut templates = Vec::new();
     for r in &inspection.checklists {
-        if let Some(t) = records::load(tx, Entity::Template, &format!("{}@{}", r.id, r.version))? {
-            templates.push(t);
+        if let Some(t) = records::template(tx, &r.id, r.version)? {
+            templates.push((*t).clone());
         }
     }
     // Photos travel separately (blob upload), so the photo rule is checked on the device; every other
