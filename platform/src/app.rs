@@ -53,6 +53,7 @@ pub fn router(app: App) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
+        .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
@@ -137,6 +138,12 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
             Ok(StatusCode::NO_CONTENT)
         })
         .await
+}
+
+/// Devices with their last contact and measured clock skew (command centre).
+async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(app.db.read(|tx| Ok(tx.devices()?)).await?))
 }
 
 async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {

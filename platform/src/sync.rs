@@ -13,6 +13,8 @@ use fieldcheck_core::protocol::{
 
 /// Most mutations in one push.
 pub const MAX_BATCH: usize = 1000;
+/// How long tombstones are kept; a device whose cursor is older must reset.
+pub const TOMBSTONE_WINDOW_DAYS: i64 = 30;
 /// Most changes in one pull page.
 pub const MAX_PAGE: u32 = 1000;
 

@@ -59,6 +59,11 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     assert!(matches!(resp.results[0].outcome, Outcome::Rejected { .. }));
     assert_eq!(events_of(&commander, task), 1);
 
+    // Clock skew was measured for the device.
+    let (_, devices) = commander.get_json("/v1/devices");
+    let mine = devices.as_array().and_then(|d| d.iter().find(|d| d["id"] == ent.id.to_string())).expect("device");
+    assert!(mine["clock_skew_ms"].is_i64(), "{mine}");
+    assert!(mine.get("token_hash").is_none(), "token hashes are never shown");
     // The audit log has who, device, when, from -> to.
     let (status, audit) = commander.get_json(&format!("/v1/audit/task/{task}"));
     assert_eq!(status, 200);

@@ -92,10 +92,11 @@ pub struct AccountRow {
 }
 
 /// A device that signed in.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct DeviceRow {
     pub id: String,
     pub user: String,
+    #[serde(skip)]
     pub token_hash: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -160,6 +161,8 @@ pub trait Tx {
     fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError>;
+    /// Every device, most recently seen first.
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError>;
 
     /// The stored outcome of (device, seq) and the id of the mutation it answered.
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError>;

@@ -374,6 +374,11 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError> {
+        let rows = self.0.query(&format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC NULLS LAST"), &[])?;
+        rows.iter().map(device).collect()
+    }
+
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
         let row = self.0.query_opt(
             "SELECT mutation, outcome FROM mutations WHERE device = $1 AND seq = $2",

@@ -374,6 +374,13 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC");
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], device_row)?;
+        rows.map(|r| finish_device(r?)).collect()
+    }
+
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
             .0
