@@ -33,14 +33,18 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
 
 pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
-    // Check the version before the shape, so an old client gets "upgrade required", not a parse error.
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
-        && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
-    {
-        check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
-    }
-    let req: PushRequest =
-        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("malformed push: {e}")))?;
+    let req: PushRequest = match serde_json::from_slice(body) {
+        Ok(req) => req,
+        Err(e) => {
+            // An old client gets "upgrade required", not a parse error, when its shape no longer fits.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+                && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
+            {
+                check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
+            }
+            return Err(ApiError::bad_request(format!("malformed push: {e}")));
+        }
+    };
     check_protocol(req.protocol)?;
     if caller.device != Some(req.device) {
         return Err(ApiError::forbidden("the push names another device than the token's"));
