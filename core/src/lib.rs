@@ -4,5 +4,6 @@
 
 pub mod checklists;
 pub mod domain;
+pub mod evidence;
 pub mod protocol;
 pub mod store;

@@ -3,7 +3,9 @@
 
 use super::codec::{millis, tag, to_json};
 use super::error::StoreError;
-use super::{Store, alarms, enterprises, inspections, session, tasks, templates};
+use super::optimistic::Source;
+use super::templates::{self, TemplateCache};
+use super::{Store, alarms, enterprises, inspections, session, tasks};
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
 use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
@@ -13,8 +15,8 @@ use rusqlite::{Transaction, params};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PullApplied {
     pub applied: usize,
-    /// Records refused because they break a rule the device checks (e.g. an unusable template), with
-    /// the reason; the rest of the page is applied.
+    /// Records refused because they break a rule the device checks (an unusable template, a record
+    /// that would overwrite local work) or a constraint, with the reason; the rest of the page applies.
     pub skipped: Vec<String>,
 }
 
@@ -22,26 +24,38 @@ impl Store {
     /// Applies one page and stores its cursor in the same transaction. On `reset`, replicas are
     /// cleared first; the outbox, local drafts and rows changed by pending entries are kept.
     pub fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied, StoreError> {
-        self.write(|tx| {
+        let result = self.write(|tx| {
             if page.reset {
                 reset(tx)?;
             }
             let mut out = PullApplied::default();
             for change in &page.changes {
+                // Each change in its own savepoint: a record the device refuses is skipped whole and the
+                // rest of the page still applies, so one bad record never blocks the pull.
+                tx.execute_batch("SAVEPOINT change")?;
                 let result = match &change.op {
-                    ChangeOp::Upsert { record } => upsert(tx, record),
+                    ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
                     ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
                 };
                 match result {
                     Ok(()) => out.applied += 1,
-                    Err(StoreError::Domain(e)) => out.skipped.push(format!("change {}: {e}", change.cursor)),
+                    Err(e) if refused(&e) => {
+                        tx.execute_batch("ROLLBACK TO change")?;
+                        out.skipped.push(format!("change {}: {e}", change.cursor));
+                    }
                     Err(e) => return Err(e),
                 }
+                tx.execute_batch("RELEASE change")?;
             }
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
             tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
             Ok(out)
-        })
+        });
+        if result.is_err() {
+            // Templates read inside the rolled-back page may be cached; forget them.
+            self.templates.clear();
+        }
+        result
     }
 
     /// Where the next pull starts (0 before the first).
@@ -52,7 +66,17 @@ impl Store {
     }
 }
 
-fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
+/// A record the device refuses (it breaks a rule or a constraint), as opposed to a failure of the
+/// device itself (disk full, I/O), which aborts the whole page.
+fn refused(e: &StoreError) -> bool {
+    match e {
+        StoreError::Domain(_) => true,
+        StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation),
+        _ => false,
+    }
+}
+
+fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Result<(), StoreError> {
     match record {
         Record::Township(t) => upsert_township(tx, t),
         Record::Squadron(s) => upsert_squadron(tx, s),
@@ -60,12 +84,15 @@ fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
             upsert_user(tx, u)?;
             session::refresh_user(tx, u)
         }
-        Record::Enterprise(e) => enterprises::upsert(tx, e, None),
-        Record::Template(t) => templates::upsert(tx, t),
-        Record::Inspection(i) => inspections::upsert_submitted(tx, i),
-        Record::Task(t) => tasks::upsert(tx, t, None),
+        Record::Enterprise(e) => enterprises::upsert(tx, e, Source::Pulled),
+        Record::Template(t) => {
+            cache.clear();
+            templates::upsert(tx, t)
+        }
+        Record::Inspection(i) => inspections::upsert_submitted(tx, i, cache),
+        Record::Task(t) => tasks::upsert(tx, t, Source::Pulled),
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
-        Record::Alarm(a) => alarms::upsert(tx, a, None),
+        Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),
         Record::Notice(n) => upsert_notice(tx, n, None),
     }
 }
