@@ -9,6 +9,7 @@ use crate::inspections::InspectionsClient;
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
+use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,9 +18,13 @@ use uuid::Uuid;
 /// The database file inside the data folder.
 const DATABASE: &str = "fieldcheck.db";
 
-/// What every sub-client shares: the store and where changes are announced.
+/// Where ingested photos (originals, renditions, thumbnails) are kept, inside the data folder.
+const EVIDENCE: &str = "evidence";
+
+/// What every sub-client shares: the store, the photo ingestor and where changes are announced.
 pub(crate) struct Shared {
     pub(crate) store: Store,
+    pub(crate) ingestor: Ingestor,
     pub(crate) changes: ChangeHub,
 }
 
@@ -42,9 +47,10 @@ impl FieldcheckClient {
         let data_dir = PathBuf::from(data_dir);
         std::fs::create_dir_all(&data_dir)?;
         let store = Store::open(data_dir.join(DATABASE))?;
+        let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared { store, changes: ChangeHub::new() }),
+            shared: Arc::new(Shared { store, ingestor, changes: ChangeHub::new() }),
             _live: Live::new(),
         }))
     }

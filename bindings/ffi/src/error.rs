@@ -2,6 +2,7 @@
 //! person can act on. Every core error is converted here and nowhere else.
 
 use fieldcheck_core::domain::DomainError;
+use fieldcheck_core::evidence::EvidenceError;
 use fieldcheck_core::store::StoreError;
 
 /// What went wrong, with a bilingual or plain message meant for the person using the app.
@@ -56,6 +57,23 @@ impl From<StoreError> for FieldcheckError {
             | StoreError::Corrupt { .. }
             | StoreError::DiskFull
             | StoreError::Decode { .. } => Self::Storage(e.to_string()),
+        }
+    }
+}
+
+impl From<EvidenceError> for FieldcheckError {
+    fn from(e: EvidenceError) -> Self {
+        let message = format!("photo: {e}");
+        match e {
+            EvidenceError::Io { .. } => Self::Storage(message),
+            EvidenceError::Encode { .. } => Self::Internal(message),
+            EvidenceError::Empty
+            | EvidenceError::TooLarge { .. }
+            | EvidenceError::UnsupportedFormat
+            | EvidenceError::TooManyPixels { .. }
+            | EvidenceError::DecodeMemory { .. }
+            | EvidenceError::Corrupt { .. }
+            | EvidenceError::InvalidMetadata { .. } => Self::InvalidInput(message),
         }
     }
 }

@@ -80,6 +80,10 @@ impl InspectionsClient {
         Self { shared, _live: Live::new() }
     }
 
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn changed(&self, id: InspectionId) {
         self.shared.changes.publish(ChangeKind::Inspection, Some(id.0));
     }
