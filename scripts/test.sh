@@ -12,8 +12,15 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "rust tests"
+step "rust tests (platform on SQLite)"
 cargo test --workspace --locked
+
+step "PostgreSQL"
+FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
+export FIELDCHECK_TEST_POSTGRES
+
+step "platform tests again, on PostgreSQL"
+cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e
 
 step "native bindings: build the FFI library, generate Kotlin and Swift"
 # With the demo-data hooks the Kotlin tests seed their devices with.

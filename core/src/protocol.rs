@@ -119,7 +119,9 @@ pub enum Outcome {
         code: RejectCode,
         reason: String,
     },
-    /// Applied against a newer value; `current` is what the server holds now.
+    /// Not applied: the value changed on the server since the device read it (`base` is stale). The
+    /// server keeps its value (`current`, with the field) and keeps the device's value in its
+    /// conflicts list for the command centre; the device takes `current` and shows the clash.
     Conflict {
         current: serde_json::Value,
     },

@@ -165,6 +165,12 @@ impl Alarm {
         }
     }
 
+    /// Three-level linkage for alarms: grading always notifies the enterprise and its township office
+    /// (see [`Severity::linkage`]); a serious alarm is also dispatched to enforcement at once.
+    pub fn dispatches_on_grading(level: Severity) -> bool {
+        level == Severity::Serious
+    }
+
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         matches!(self.state, Raised | Dispatched) && now > self.respond_by
     }

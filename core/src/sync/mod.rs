@@ -1,0 +1,261 @@
+//! The client side of the sync protocol (see docs/sync-protocol.md): sign in once, then push the outbox
+//! and pull the change log, with retries, backoff and progress for the UI.
+//!
+//! Safe to kill at any instant: an outbox entry leaves the device only when the platform's answer for
+//! it is recorded (and the platform answers a re-sent entry with its stored outcome), and a pull page
+//! commits together with its cursor. Pending pushes never block pulls.
+
+mod backoff;
+mod error;
+
+pub use backoff::Backoff;
+pub use error::SyncError;
+
+use crate::domain::ids::DeviceId;
+use crate::domain::organisation::User;
+use crate::protocol::{Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Tunables of a sync client.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Mutations per push request.
+    pub push_batch: usize,
+    /// Changes per pull page.
+    pub pull_page: u32,
+    pub backoff: Backoff,
+    /// Per request, including the body.
+    pub timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { push_batch: 200, pull_page: 500, backoff: Backoff::default(), timeout: Duration::from_secs(60) }
+    }
+}
+
+/// Counts for the UI, updated after every request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Mutations the platform applied.
+    pub applied: usize,
+    /// Mutations refused for good (now "needs attention").
+    pub rejected: usize,
+    /// Edits that lost to a newer value on the platform.
+    pub conflicts: usize,
+    /// Mutations still waiting in the outbox.
+    pub pending: usize,
+    /// Changes received and applied.
+    pub pulled: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Requests retried after a transient failure.
+    pub retries: u32,
+}
+
+/// What `POST /v1/login` answers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Keep it in the platform's secure storage; it works for weeks, offline included.
+    pub token: String,
+    pub user: User,
+    pub device: DeviceId,
+    pub expires_at: DateTime<Utc>,
+    pub server_time: DateTime<Utc>,
+    pub protocol: u32,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    message: String,
+}
+
+/// Talks to one platform for one device.
+#[derive(Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    options: SyncOptions,
+}
+
+impl SyncClient {
+    /// A client for the platform at `base_url` (e.g. `https://platform.example/`).
+    pub fn new(base_url: &str, options: SyncOptions) -> Result<Self, SyncError> {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .build()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Ok(SyncClient { http, base: base_url.trim_end_matches('/').to_string(), token: None, options })
+    }
+
+    /// Uses a token from an earlier sign-in.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Signs in with this database's device id and claims the database for the user.
+    pub async fn login(&mut self, store: &Store, login: &str, password: &str) -> Result<LoginResponse, SyncError> {
+        let device = store.device_id()?;
+        let body = serde_json::json!({ "login": login, "password": password, "device": device });
+        let mut progress = Progress::default();
+        let response: LoginResponse =
+            self.send(&mut progress, |http, base| http.post(format!("{base}/v1/login")).json(&body), 0).await?;
+        store.sign_in(&response.user)?;
+        self.token = Some(response.token.clone());
+        Ok(response)
+    }
+
+    /// One full cycle: push the whole outbox, then pull every page. The pull runs even when the push
+    /// could not finish (pending pushes never block pulls); the push's error is returned afterwards.
+    pub async fn sync(&self, store: &Store, on_progress: &mut dyn FnMut(&Progress)) -> Result<Progress, SyncError> {
+        let mut progress = Progress { pending: store.outbox_len()?, ..Progress::default() };
+        on_progress(&progress);
+        let pushed = self.push_all(store, &mut progress, on_progress).await;
+        if let Err(e @ (SyncError::Unauthorized(_) | SyncError::UpgradeRequired(_))) = pushed {
+            return Err(e);
+        }
+        self.pull_all(store, &mut progress, on_progress).await?;
+        pushed.map(|()| progress)
+    }
+
+    /// Pushes the outbox in batches until it is empty (entries needing attention stay, unsent).
+    pub async fn push_all(
+        &self,
+        store: &Store,
+        progress: &mut Progress,
+        on_progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(), SyncError> {
+        loop {
+            let mutations = store.pending_mutations(self.options.push_batch)?;
+            if mutations.is_empty() {
+                return Ok(());
+            }
+            let request =
+                PushRequest { protocol: PROTOCOL_VERSION, device: store.device_id()?, sent_at: Utc::now(), mutations };
+            let body = serde_json::to_vec(&request).map_err(|e| SyncError::Decode(e.to_string()))?;
+            let sent = body.len() as u64;
+            let response: PushResponse = self
+                .send(
+                    progress,
+                    |http, base| {
+                        http.post(format!("{base}/v1/sync/push"))
+                            .header(reqwest::header::CONTENT_TYPE, "application/json")
+                            .body(body.clone())
+                    },
+                    sent,
+                )
+                .await?;
+            // The answer is recorded before anything else: from here the entries are safe to drop.
+            store.record_push_results(&response)?;
+            store.record_clock_skew(request.sent_at, response.received_at)?;
+            for r in &response.results {
+                match r.outcome {
+                    Outcome::Applied => progress.applied += 1,
+                    Outcome::Rejected { .. } => progress.rejected += 1,
+                    Outcome::Conflict { .. } => progress.conflicts += 1,
+                }
+            }
+            progress.pending = store.outbox_len()?;
+            on_progress(progress);
+            if response.results.is_empty() {
+                return Err(SyncError::Decode("the platform answered a push with no results".into()));
+            }
+        }
+    }
+
+    /// Pulls pages until the platform has no more; each page commits with its cursor.
+    pub async fn pull_all(
+        &self,
+        store: &Store,
+        progress: &mut Progress,
+        on_progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(), SyncError> {
+        loop {
+            let cursor = store.cursor()?;
+            let limit = self.options.pull_page;
+            let page: PullResponse = self
+                .send(
+                    progress,
+                    |http, base| {
+                        http.get(format!("{base}/v1/sync/pull")).query(&[
+                            ("cursor", cursor),
+                            ("limit", u64::from(limit)),
+                            ("protocol", u64::from(PROTOCOL_VERSION)),
+                        ])
+                    },
+                    0,
+                )
+                .await?;
+            store.apply_pull(&page)?;
+            progress.pulled += page.changes.len();
+            on_progress(progress);
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Sends a request (rebuilt for each attempt), retrying transient failures with backoff.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        progress: &mut Progress,
+        build: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+        body_len: u64,
+    ) -> Result<T, SyncError> {
+        let mut retry = 0;
+        loop {
+            let mut request = build(&self.http, &self.base);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            progress.bytes_sent += body_len;
+            match self.attempt(request, progress).await {
+                Err(e) if e.is_transient() && retry + 1 < self.options.backoff.attempts => {
+                    tokio::time::sleep(self.options.backoff.delay(retry)).await;
+                    retry += 1;
+                    progress.retries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        progress: &mut Progress,
+    ) -> Result<T, SyncError> {
+        let response = request.send().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        // A connection cut mid-body is transient like any other network failure.
+        let bytes = response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        progress.bytes_received += bytes.len() as u64;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| SyncError::Decode(e.to_string()));
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&bytes).map(|b| b.message).unwrap_or_default();
+        Err(match status.as_u16() {
+            401 => SyncError::Unauthorized(message),
+            426 => SyncError::UpgradeRequired(message),
+            429 => SyncError::Throttled { retry_after_secs: retry_after.unwrap_or(60) },
+            500..=599 | 408 => SyncError::Offline(format!("{status}: {message}")),
+            code => SyncError::Refused { status: code, message },
+        })
+    }
+}

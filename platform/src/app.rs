@@ -1,0 +1,322 @@
+//! The HTTP surface: routes, the shared state, and the mapping of refusals to status codes.
+
+use crate::access::{Caller, Reach};
+use crate::auth::{self, LoginRequest, Raiser};
+use crate::command::{self, RaiseAlarm};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::intents::{Actor, Failure};
+use crate::records;
+use crate::sync;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Duration, Utc};
+use fieldcheck_core::domain::alarm::ResponseLimits;
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::ids::{AlarmId, DeviceId, NoticeId, UserId};
+use fieldcheck_core::domain::organisation::{Role, User};
+use fieldcheck_core::protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Largest request body accepted (a push of a big inspection fits many times over).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Shared state of the server.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub limits: ResponseLimits,
+    pub monitoring_key: Option<Arc<str>>,
+    /// Hash that unknown logins are checked against, so they take as long as wrong passwords.
+    pub dummy_hash: String,
+}
+
+impl App {
+    pub fn new(db: Db, monitoring_key: Option<String>) -> Result<Self, ApiError> {
+        Ok(App {
+            db,
+            limits: ResponseLimits::default(),
+            monitoring_key: monitoring_key.map(Arc::from),
+            dummy_hash: auth::hash_password("not a password of anyone")?,
+        })
+    }
+}
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(console))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/health", get(health))
+        .route("/v1/login", post(login))
+        .route("/v1/devices/{id}/revoke", post(revoke))
+        .route("/v1/sync/push", post(push))
+        .route("/v1/sync/pull", get(pull))
+        .route("/v1/alarms", post(raise).get(list_alarms))
+        .route("/v1/alarms/{id}/grade", post(grade))
+        .route("/v1/alarms/{id}/dispatch", post(dispatch))
+        .route("/v1/alarms/{id}/close", post(close))
+        .route("/v1/tasks/overdue", get(overdue))
+        .route("/v1/conflicts", get(conflicts))
+        .route("/v1/audit/{entity}/{id}", get(audit))
+        .route("/v1/users", post(create_user))
+        .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
+        .route("/v1/admin/prune-tombstones", post(prune))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Store(e) => e,
+            Failure::Refused(r) => {
+                let status = match r.code {
+                    RejectCode::Forbidden => StatusCode::FORBIDDEN,
+                    RejectCode::NotFound => StatusCode::NOT_FOUND,
+                    RejectCode::InvalidTransition => StatusCode::CONFLICT,
+                    RejectCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                ApiError::new(status, "refused", r.reason)
+            }
+        }
+    }
+}
+
+fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
+    if caller.user.role == role { Ok(()) } else { Err(ApiError::forbidden(format!("only a {role:?} may do this"))) }
+}
+
+/// Runs a command-centre action as `caller` in one write transaction.
+async fn act<R, F>(app: &App, caller: Caller, f: F) -> Result<R, ApiError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn crate::db::Tx, &Actor) -> Result<R, Failure> + Send + 'static,
+{
+    app.db
+        .write(move |tx| {
+            let actor = Actor {
+                reach: Reach::of(tx, &caller.user)?,
+                device: caller.device.map(|d| d.to_string()),
+                now: Utc::now(),
+            };
+            f(tx, &actor).map_err(ApiError::from)
+        })
+        .await
+}
+
+async fn console() -> Html<&'static str> {
+    Html(include_str!("console.html"))
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+}
+
+async fn health(State(app): State<App>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION, "backend": app.db.backend_name() }))
+}
+
+async fn login(State(app): State<App>, Json(req): Json<LoginRequest>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(auth::login(&app, req).await?))
+}
+
+async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>) -> Result<StatusCode, ApiError> {
+    app.db
+        .write(move |tx| {
+            let device = tx.device(&id.to_string())?.ok_or_else(|| ApiError::not_found("device not found"))?;
+            let own = device.user == caller.user.id.to_string();
+            if !own && caller.user.role != Role::Commander {
+                return Err(ApiError::not_found("device not found"));
+            }
+            tx.revoke_device(&device.id, Utc::now())?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(sync::push(&app, caller, &body).await?))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    cursor: u64,
+    #[serde(default = "default_limit")]
+    limit: u32,
+    protocol: u32,
+}
+
+fn default_limit() -> u32 {
+    500
+}
+
+async fn pull(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<PullQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    sync::check_protocol(q.protocol)?;
+    Ok(Json(sync::pull(&app, caller, q.cursor, q.limit).await?))
+}
+
+async fn raise(
+    State(app): State<App>,
+    raiser: Raiser,
+    Json(req): Json<RaiseAlarm>,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Raiser::User(caller) = &raiser {
+        require(caller, Role::Commander)?;
+    }
+    let limits = app.limits;
+    let alarm = app.db.write(move |tx| command::raise(tx, &limits, &req, Utc::now()).map_err(ApiError::from)).await?;
+    Ok((StatusCode::CREATED, Json(alarm)))
+}
+
+async fn list_alarms(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            command::alarms(tx, &reach, Utc::now()).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+#[derive(Deserialize)]
+struct GradeBody {
+    level: Severity,
+}
+
+async fn grade(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<AlarmId>,
+    Json(body): Json<GradeBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
+}
+
+#[derive(Deserialize)]
+struct DispatchBody {
+    #[serde(default)]
+    assignee: Option<UserId>,
+}
+
+async fn dispatch(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<AlarmId>,
+    Json(body): Json<DispatchBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
+}
+
+#[derive(Deserialize)]
+struct CloseBody {
+    #[serde(default)]
+    feedback: String,
+}
+
+async fn close(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<AlarmId>,
+    Json(body): Json<CloseBody>,
+) -> Result<StatusCode, ApiError> {
+    act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[])).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            command::overdue_tasks(tx, &reach, Utc::now()).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+async fn conflicts(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(app.db.read(|tx| command::conflicts(tx).map_err(ApiError::from)).await?))
+}
+
+async fn audit(
+    State(app): State<App>,
+    caller: Caller,
+    Path((entity, id)): Path<(String, uuid::Uuid)>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(app.db.read(move |tx| Ok(tx.audits(&entity, &id.to_string())?)).await?))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    login: String,
+    password: String,
+    user: User,
+}
+
+async fn create_user(State(app): State<App>, caller: Caller, Json(req): Json<NewUser>) -> Result<StatusCode, ApiError> {
+    require(&caller, Role::Commander)?;
+    if req.login.trim().is_empty() || req.login.len() > 200 || req.password.chars().count() < 8 {
+        return Err(ApiError::bad_request("a login and a password of at least 8 characters are needed"));
+    }
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&req.password))
+        .await
+        .map_err(|e| ApiError::from(crate::db::StoreError::Join(e.to_string())))??;
+    let (login, user) = (req.login, req.user);
+    app.db
+        .write(move |tx| {
+            if tx.account(&login)?.is_some() {
+                return Err(ApiError::conflict("this login exists"));
+            }
+            records::save(tx, &Record::User(user.clone()))?;
+            tx.put_account(&login, &user.id.to_string(), &hash)?;
+            Ok(StatusCode::CREATED)
+        })
+        .await
+}
+
+async fn delete_notice(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<NoticeId>,
+) -> Result<StatusCode, ApiError> {
+    require(&caller, Role::Commander)?;
+    app.db
+        .write(move |tx| {
+            let id = id.to_string();
+            let notice: fieldcheck_core::domain::notice::Notice =
+                records::load(tx, Entity::Notice, &id)?.ok_or_else(|| ApiError::not_found("notice not found"))?;
+            let keys = records::keys(tx, &Record::Notice(notice))?;
+            tx.delete(Entity::Notice, &id, &keys)?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct PruneBody {
+    older_than_seconds: i64,
+}
+
+async fn prune(
+    State(app): State<App>,
+    caller: Caller,
+    Json(body): Json<PruneBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    let before = Utc::now() - Duration::seconds(body.older_than_seconds.max(0));
+    let floor = app.db.write(move |tx| Ok(tx.prune_tombstones(before)?)).await?;
+    Ok(Json(serde_json::json!({ "tombstone_floor": floor })))
+}

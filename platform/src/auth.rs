@@ -1,0 +1,198 @@
+//! Accounts and devices: argon2 password hashes, device tokens (random, stored only as a SHA-256 hash,
+//! revocable, valid for weeks so a phone keeps working offline), and login throttling per login.
+
+use crate::access::Caller;
+use crate::app::App;
+use crate::db::{DeviceRow, StoreError, Tx};
+use crate::error::ApiError;
+use crate::records;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::{DateTime, Duration, Utc};
+use fieldcheck_core::domain::ids::DeviceId;
+use fieldcheck_core::domain::organisation::User;
+use fieldcheck_core::protocol::Entity;
+use sha2::{Digest, Sha256};
+
+/// How long a device token lives without a new login.
+pub const TOKEN_DAYS: i64 = 30;
+/// Failed attempts allowed before the delay starts.
+const FREE_FAILURES: u32 = 3;
+/// Longest lockout after repeated failures.
+const MAX_LOCK_SECS: i64 = 15 * 60;
+
+/// An argon2id hash in PHC form.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "random", e.to_string()))?;
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "salt", e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "hash", e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A fresh device token: 256 random bits, hex.
+fn new_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "random", e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The delay after `failures` failed attempts in a row: none for the first few, then doubling.
+pub fn lockout(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(FREE_FAILURES)?;
+    let secs = 1i64.checked_shl(over.min(20)).unwrap_or(MAX_LOCK_SECS).min(MAX_LOCK_SECS);
+    Some(Duration::seconds(secs))
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+    pub device: DeviceId,
+}
+
+#[derive(serde::Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: User,
+    pub device: DeviceId,
+    pub expires_at: DateTime<Utc>,
+    pub server_time: DateTime<Utc>,
+    pub protocol: u32,
+}
+
+/// Checks a login and, when it is right, issues a token for the device.
+pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiError> {
+    if req.login.len() > 200 || req.password.len() > 1000 {
+        return Err(ApiError::bad_request("login or password too long"));
+    }
+    let now = Utc::now();
+    let login = req.login.clone();
+    let account = app.db.read(move |tx| Ok(tx.account(&login)?)).await?;
+    if let Some(until) = account.as_ref().and_then(|a| a.locked_until)
+        && until > now
+    {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            "too many failed logins; wait before trying again / 登录失败次数过多，请稍后再试",
+        );
+        e.retry_after = Some((until - now).num_seconds().max(1) as u64);
+        return Err(e);
+    }
+    // Unknown logins are checked against a fixed hash so their answer takes as long as a wrong password.
+    let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| app.dummy_hash.clone());
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?;
+    let known = account.is_some();
+    let Some(account) = account.filter(|_| ok) else {
+        if known {
+            let login = req.login.clone();
+            app.db
+                .write(move |tx| {
+                    // Re-read inside the write so concurrent failures all count.
+                    if let Some(a) = tx.account(&login)? {
+                        let failures = a.failures.saturating_add(1);
+                        tx.set_login_failures(&login, failures, lockout(failures).map(|d| Utc::now() + d))?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        return Err(ApiError::unauthorized("wrong login or password / 账号或密码错误"));
+    };
+    let token = new_token()?;
+    let device = DeviceRow {
+        id: req.device.to_string(),
+        user: account.user.clone(),
+        token_hash: token_hash(&token),
+        issued_at: now,
+        expires_at: now + Duration::days(TOKEN_DAYS),
+        revoked_at: None,
+        last_seen: Some(now),
+        clock_skew_ms: None,
+    };
+    let expires_at = device.expires_at;
+    let user = app
+        .db
+        .write(move |tx| {
+            let user: User = records::load(tx, Entity::User, &account.user)?
+                .ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
+            tx.set_login_failures(&account.login, 0, None)?;
+            tx.put_device(&device)?;
+            Ok(user)
+        })
+        .await?;
+    Ok(LoginResponse {
+        token,
+        user,
+        device: req.device,
+        expires_at,
+        server_time: now,
+        protocol: fieldcheck_core::protocol::PROTOCOL_VERSION,
+    })
+}
+
+/// Resolves a bearer token to its caller, refusing revoked and expired ones.
+pub fn caller_for_token(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<Caller, ApiError> {
+    let device = tx.device_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+    if device.revoked_at.is_some() {
+        return Err(ApiError::unauthorized("this device was signed out / 此设备已注销"));
+    }
+    if device.expires_at < now {
+        return Err(ApiError::unauthorized("the token expired; sign in again"));
+    }
+    let user: User = records::load(tx, Entity::User, &device.user)?
+        .ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
+    let id = device.id.parse().map_err(|_| StoreError::Corrupt(format!("device id {}", device.id)))?;
+    Ok(Caller { user, device: Some(id) })
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| ApiError::unauthorized("missing bearer token"))?.to_string();
+        app.db.read(move |tx| caller_for_token(tx, &token, Utc::now())).await
+    }
+}
+
+/// The monitoring side (by API key) or a signed-in caller.
+pub enum Raiser {
+    Monitoring,
+    User(Caller),
+}
+
+impl FromRequestParts<App> for Raiser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if let Some(key) = parts.headers.get("x-api-key") {
+            let ok = app.monitoring_key.as_deref().is_some_and(|k| key.as_bytes() == k.as_bytes());
+            return if ok { Ok(Raiser::Monitoring) } else { Err(ApiError::unauthorized("wrong API key")) };
+        }
+        Caller::from_request_parts(parts, app).await.map(Raiser::User)
+    }
+}

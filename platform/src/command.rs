@@ -1,0 +1,180 @@
+//! The monitoring side and the command centre: raise, grade (three-level linkage), dispatch and close
+//! alarms; watch overdue tasks; see conflicts and the audit trail.
+
+use crate::access::Reach;
+use crate::db::{AuditRow, ConflictRow, Tx};
+use crate::intents::{self, Actor, Failure, not_found, refuse};
+use crate::records;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level};
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, NoticeId};
+use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
+use fieldcheck_core::domain::organisation::Role;
+use fieldcheck_core::domain::rectification::RectificationTask;
+use fieldcheck_core::protocol::{Entity, Record, RejectCode};
+use serde::{Deserialize, Serialize};
+
+/// What the monitoring platform reports.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct RaiseAlarm {
+    pub enterprise: EnterpriseId,
+    pub kind: AlarmKind,
+    pub monitoring_point: String,
+    pub pollutant: String,
+    pub value: f64,
+    pub limit: f64,
+    pub unit: String,
+    pub averaging: Averaging,
+    /// When the monitoring side saw it; defaults to now.
+    #[serde(default)]
+    pub raised_at: Option<DateTime<Utc>>,
+}
+
+/// Raises an alarm with the suggested grade and the response deadline for the enterprise's class.
+pub fn raise(tx: &mut dyn Tx, limits: &ResponseLimits, req: &RaiseAlarm, now: DateTime<Utc>) -> Result<Alarm, Failure> {
+    let invalid = |r: &str| refuse(RejectCode::Invalid, r);
+    if !(req.value.is_finite() && req.limit.is_finite() && req.limit > 0.0) {
+        return Err(invalid("value and limit must be numbers, the limit above zero"));
+    }
+    for text in [&req.monitoring_point, &req.pollutant, &req.unit] {
+        intents::check_len("text", text, 200)?;
+    }
+    let enterprise = records::enterprise(tx, req.enterprise)?.ok_or_else(|| not_found("enterprise"))?;
+    let raised_at = req.raised_at.unwrap_or(now).min(now);
+    let alarm = Alarm {
+        id: AlarmId::new(),
+        enterprise: enterprise.id,
+        kind: req.kind,
+        monitoring_point: req.monitoring_point.clone(),
+        pollutant: req.pollutant.clone(),
+        value: req.value,
+        limit: req.limit,
+        unit: req.unit.clone(),
+        averaging: req.averaging,
+        level: suggested_level(req.kind, req.value, req.limit),
+        state: AlarmState::Raised,
+        raised_at,
+        respond_by: limits.deadline(raised_at, enterprise.flags),
+        squadron: None,
+        assignee: None,
+    };
+    records::save(tx, &Record::Alarm(alarm.clone()))?;
+    tx.audit(&AuditRow {
+        entity: "alarm".into(),
+        id: alarm.id.to_string(),
+        action: "raise".into(),
+        from_state: String::new(),
+        to_state: format!("{:?}", alarm.state),
+        user: "monitoring".into(),
+        device: None,
+        at: now,
+        note: format!("{} {} {} (limit {})", alarm.pollutant, alarm.value, alarm.unit, alarm.limit),
+    })?;
+    Ok(alarm)
+}
+
+fn notice_text(a: &Alarm) -> String {
+    let averaging = match a.averaging {
+        Averaging::Hourly => "小时均值 / hourly mean",
+        Averaging::Daily => "日均值 / daily mean",
+    };
+    format!(
+        "在线监测报警：{point} {pollutant} {averaging} {value} {unit}，限值 {limit} {unit}。请立即核查并整改。\
+         / Online-monitoring alarm at {point}: {pollutant} {value} {unit} over the {limit} {unit} limit.",
+        point = a.monitoring_point,
+        pollutant = a.pollutant,
+        value = a.value,
+        unit = a.unit,
+        limit = a.limit,
+    )
+}
+
+/// Grades a raised alarm and sets three-level linkage in motion: notices to the enterprise and its
+/// township office; a serious alarm is dispatched at once.
+pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Result<Alarm, Failure> {
+    if actor.reach.role != Role::Commander {
+        return Err(refuse(RejectCode::Forbidden, "only the command centre grades alarms"));
+    }
+    let mut alarm = intents::alarm::load_in_reach(tx, actor, id)?;
+    if alarm.state != AlarmState::Raised {
+        return Err(refuse(RejectCode::InvalidTransition, "only a raised alarm is graded"));
+    }
+    let enterprise = records::enterprise(tx, alarm.enterprise)?.ok_or_else(|| not_found("enterprise"))?;
+    alarm.level = level;
+    records::save(tx, &Record::Alarm(alarm.clone()))?;
+    tx.audit(&AuditRow {
+        entity: "alarm".into(),
+        id: alarm.id.to_string(),
+        action: "grade".into(),
+        from_state: format!("{:?}", alarm.state),
+        to_state: format!("{:?}", alarm.state),
+        user: actor.reach.user.id.to_string(),
+        device: actor.device.clone(),
+        at: actor.now,
+        note: format!("{level:?}"),
+    })?;
+    let linkage = level.linkage();
+    if linkage.notify_enterprise || linkage.notify_township {
+        let notice = Notice {
+            id: NoticeId::new(),
+            enterprise: enterprise.id,
+            township: enterprise.township,
+            subject: NoticeSubject::Alarm(alarm.id),
+            message: notice_text(&alarm),
+            sent_at: actor.now,
+            read_at: None,
+        };
+        records::save(tx, &Record::Notice(notice))?;
+    }
+    if Alarm::dispatches_on_grading(level) {
+        return intents::alarm::dispatch(tx, actor, id, None);
+    }
+    Ok(alarm)
+}
+
+/// An alarm as the console lists it.
+#[derive(Serialize)]
+pub struct AlarmRow {
+    #[serde(flatten)]
+    pub alarm: Alarm,
+    pub enterprise_name: String,
+    pub overdue: bool,
+}
+
+pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<AlarmRow>, Failure> {
+    let mut out = Vec::new();
+    for alarm in records::load_all::<Alarm>(tx, Entity::Alarm)? {
+        let Some(e) = records::enterprise(tx, alarm.enterprise)? else { continue };
+        if reach.covers_alarm(&alarm, e.township) {
+            let overdue = alarm.is_overdue(now);
+            out.push(AlarmRow { alarm, enterprise_name: e.name, overdue });
+        }
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.alarm.raised_at));
+    Ok(out)
+}
+
+/// A task as the console lists it.
+#[derive(Serialize)]
+pub struct TaskRow {
+    #[serde(flatten)]
+    pub task: RectificationTask,
+    pub enterprise_name: String,
+}
+
+pub fn overdue_tasks(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<TaskRow>, Failure> {
+    let mut out = Vec::new();
+    for task in records::load_all::<RectificationTask>(tx, Entity::Task)? {
+        if task.is_overdue(now) && reach.covers_task(&task) {
+            let name = records::enterprise(tx, task.enterprise)?.map(|e| e.name).unwrap_or_default();
+            out.push(TaskRow { task, enterprise_name: name });
+        }
+    }
+    out.sort_by_key(|r| r.task.deadline);
+    Ok(out)
+}
+
+pub fn conflicts(tx: &mut dyn Tx) -> Result<Vec<ConflictRow>, Failure> {
+    Ok(tx.conflicts()?)
+}

@@ -1,0 +1,260 @@
+//! Storage behind one small trait, [`Tx`], so that every rule above it runs unchanged on the embedded
+//! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file. Calls are
+//! blocking and run on tokio's blocking pool; writes are serialised so the change log is in commit order.
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::protocol::Entity;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// A storage failure; never shown to a client in detail.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("storage task failed: {0}")]
+    Join(String),
+    #[error("cannot open the data folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Who may see a change-log entry besides the command centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone signed in (townships, squadrons, checklists).
+    Public,
+    /// The enterprise named in the keys, and enforcement in scope.
+    Shared,
+    /// Enforcement in scope only, never an enterprise (inspections, officers' notes, users).
+    Internal,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::Shared => "shared",
+            Audience::Internal => "internal",
+        }
+    }
+}
+
+/// What a change-log entry is about, so a pull can be scoped in SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keys {
+    pub audience: Audience,
+    pub enterprise: Option<String>,
+    pub township: Option<String>,
+    pub squadron: Option<String>,
+    pub assignee: Option<String>,
+}
+
+impl Keys {
+    pub fn public() -> Self {
+        Keys { audience: Audience::Public, enterprise: None, township: None, squadron: None, assignee: None }
+    }
+}
+
+/// Which change-log entries a caller may read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Enterprise { enterprise: String },
+    Townships { townships: Vec<String> },
+    Officer { townships: Vec<String>, squadron: String, user: String },
+}
+
+/// One stored change-log entry; `data` is `None` for a tombstone.
+#[derive(Clone, Debug)]
+pub struct ChangeRow {
+    pub cursor: u64,
+    pub entity: Entity,
+    pub id: String,
+    pub data: Option<String>,
+}
+
+/// A sign-in name with its password hash and throttling state.
+#[derive(Clone, Debug)]
+pub struct AccountRow {
+    pub login: String,
+    pub user: String,
+    pub password_hash: String,
+    pub failures: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A device that signed in.
+#[derive(Clone, Debug)]
+pub struct DeviceRow {
+    pub id: String,
+    pub user: String,
+    pub token_hash: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub clock_skew_ms: Option<i64>,
+}
+
+/// One status change, for the audit log.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditRow {
+    pub entity: String,
+    pub id: String,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub user: String,
+    pub device: Option<String>,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// A free-text edit that lost a conflict, kept for the command centre.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ConflictRow {
+    pub entity: String,
+    pub id: String,
+    pub field: String,
+    pub base: String,
+    pub kept: String,
+    pub lost: String,
+    pub user: String,
+    pub device: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One transaction. Every method is a single statement or two in the back end's own SQL.
+pub trait Tx {
+    fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
+    fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
+    /// Stores a record and appends it to the change log; returns its cursor.
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError>;
+    /// Removes a record and appends a tombstone; returns its cursor.
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
+    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
+    fn last_cursor(&mut self) -> Result<u64, StoreError>;
+    /// Cursors at or below this may have lost tombstones: a device there must reset.
+    fn tombstone_floor(&mut self) -> Result<u64, StoreError>;
+    /// Drops tombstones written before `before`; returns the new floor.
+    fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    fn account(&mut self, login: &str) -> Result<Option<AccountRow>, StoreError>;
+    fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError>;
+    fn set_login_failures(
+        &mut self,
+        login: &str,
+        failures: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+    fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError>;
+    fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError>;
+    fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
+    fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError>;
+
+    /// The stored outcome of (device, seq) and the id of the mutation it answered.
+    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError>;
+    fn put_outcome(
+        &mut self,
+        device: &str,
+        seq: u64,
+        mutation: &str,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
+    fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
+    fn conflict(&mut self, row: &ConflictRow) -> Result<(), StoreError>;
+    fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError>;
+}
+
+/// The database, whichever back end.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(Arc<sqlite::SqliteDb>),
+    Postgres(Arc<postgres::PgDb>),
+}
+
+impl Db {
+    /// Runs `f` in one write transaction (serialised with every other writer); rolls back on error.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || match &db {
+            Db::Sqlite(s) => s.write(f),
+            Db::Postgres(p) => p.write(f),
+        })
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    }
+
+    /// Runs `f` in one read-only snapshot.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || match &db {
+            Db::Sqlite(s) => s.read(f),
+            Db::Postgres(p) => p.read(f),
+        })
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Entity names as stored.
+pub fn entity_name(e: Entity) -> &'static str {
+    match e {
+        Entity::Township => "township",
+        Entity::Squadron => "squadron",
+        Entity::User => "user",
+        Entity::Enterprise => "enterprise",
+        Entity::Template => "template",
+        Entity::Inspection => "inspection",
+        Entity::Task => "task",
+        Entity::TaskEvent => "task_event",
+        Entity::Alarm => "alarm",
+        Entity::Notice => "notice",
+    }
+}
+
+pub fn entity_from_name(s: &str) -> Result<Entity, StoreError> {
+    Ok(match s {
+        "township" => Entity::Township,
+        "squadron" => Entity::Squadron,
+        "user" => Entity::User,
+        "enterprise" => Entity::Enterprise,
+        "template" => Entity::Template,
+        "inspection" => Entity::Inspection,
+        "task" => Entity::Task,
+        "task_event" => Entity::TaskEvent,
+        "alarm" => Entity::Alarm,
+        "notice" => Entity::Notice,
+        other => return Err(StoreError::Corrupt(format!("unknown entity {other}"))),
+    })
+}
+
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

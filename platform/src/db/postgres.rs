@@ -1,0 +1,441 @@
+//! The PostgreSQL back end, for more than one machine's worth of load. All of its SQL is here.
+//!
+//! Commit order: a sequence value is not commit order (a transaction that took 101 may commit after one
+//! that took 102, and a pull in between would skip 101 for ever). So every write transaction first takes
+//! `LOCK TABLE changes IN EXCLUSIVE MODE`: writers (of every platform process) run one at a time, cursors
+//! are handed out in commit order, and plain reads (ACCESS SHARE) are never blocked.
+
+use super::{
+    AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
+    entity_name, parse_time,
+};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::protocol::Entity;
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use std::sync::Mutex;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
+CREATE TABLE IF NOT EXISTS changes (
+    cursor BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT,
+    audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    login TEXT PRIMARY KEY, user_id TEXT NOT NULL, password_hash TEXT NOT NULL,
+    failures BIGINT NOT NULL DEFAULT 0, locked_until TEXT);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL, revoked_at TEXT, last_seen TEXT, clock_skew_ms BIGINT);
+CREATE TABLE IF NOT EXISTS mutations (
+    device TEXT NOT NULL, seq BIGINT NOT NULL, mutation TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (device, seq));
+CREATE TABLE IF NOT EXISTS audit (
+    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
+    from_state TEXT NOT NULL, to_state TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT, at TEXT NOT NULL,
+    note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_record ON audit (entity, id);
+CREATE TABLE IF NOT EXISTS conflicts (
+    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
+    base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
+    at TEXT NOT NULL);
+";
+
+/// A small pool of connections to one PostgreSQL database.
+pub struct PgDb {
+    url: String,
+    pool: Mutex<Vec<Client>>,
+}
+
+impl PgDb {
+    /// Connects and creates the schema when missing.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut client = Client::connect(url, NoTls)?;
+        // Two processes starting at once must not race on CREATE TABLE IF NOT EXISTS.
+        let mut tx = client.transaction()?;
+        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
+        tx.batch_execute(SCHEMA)?;
+        tx.commit()?;
+        Ok(PgDb { url: url.to_string(), pool: Mutex::new(vec![client]) })
+    }
+
+    fn client(&self) -> Result<Client, StoreError> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(c) if !c.is_closed() => Ok(c),
+            _ => Ok(Client::connect(&self.url, NoTls)?),
+        }
+    }
+
+    fn give_back(&self, client: Client) {
+        if !client.is_closed() {
+            let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+            if pool.len() < 16 {
+                pool.push(client);
+            }
+        }
+    }
+
+    pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        let mut client = self.client()?;
+        let result = (|| {
+            let mut tx = client.transaction()?;
+            tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
+            let r = f(&mut PgTx(&mut tx))?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(r)
+        })();
+        self.give_back(client);
+        result
+    }
+
+    pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        let mut client = self.client()?;
+        let result = (|| {
+            // One snapshot for the whole read, so a page and its cursor agree.
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .map_err(StoreError::from)?;
+            let r = f(&mut PgTx(&mut tx));
+            tx.rollback().map_err(StoreError::from)?;
+            r
+        })();
+        self.give_back(client);
+        result
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // A sync client closes by blocking on its own runtime, which panics on a tokio worker thread:
+        // close the pooled connections on a plain thread.
+        let clients = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
+        let _ = std::thread::spawn(move || drop(clients)).join();
+    }
+}
+
+impl From<postgres::Error> for ApiError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+struct PgTx<'a, 'b>(&'a mut Transaction<'b>);
+
+fn time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_time).transpose()
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
+
+fn device(r: &Row) -> Result<DeviceRow, StoreError> {
+    Ok(DeviceRow {
+        id: r.try_get(0)?,
+        user: r.try_get(1)?,
+        token_hash: r.try_get(2)?,
+        issued_at: parse_time(&r.try_get::<_, String>(3)?)?,
+        expires_at: parse_time(&r.try_get::<_, String>(4)?)?,
+        revoked_at: opt_time(r.try_get(5)?)?,
+        last_seen: opt_time(r.try_get(6)?)?,
+        clock_skew_ms: r.try_get(7)?,
+    })
+}
+
+impl PgTx<'_, '_> {
+    fn append(&mut self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
+        self.0.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
+        let row = self.0.query_one(
+            "INSERT INTO changes (entity, id, data, audience, enterprise, township, squadron, assignee, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
+            &[
+                &name,
+                &id,
+                &data,
+                &keys.audience.as_str(),
+                &keys.enterprise,
+                &keys.township,
+                &keys.squadron,
+                &keys.assignee,
+                &time(&Utc::now()),
+            ],
+        )?;
+        Ok(row.try_get::<_, i64>(0)? as u64)
+    }
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
+        let row =
+            self.0.query_opt("SELECT data FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError> {
+        let rows = self.0.query("SELECT data FROM records WHERE entity = $1 ORDER BY id", &[&entity_name(entity)])?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.0.execute(
+            "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
+             ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
+            &[&entity_name(entity), &id, &data],
+        )?;
+        self.append(entity, id, Some(data), keys)
+    }
+
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.0.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+        self.append(entity, id, None, keys)
+    }
+
+    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
+        let after = after as i64;
+        let limit = i64::from(limit);
+        let select = "SELECT cursor, entity, id, data FROM changes WHERE cursor > $1 AND";
+        let rows = match filter {
+            Filter::All => {
+                self.0.query(&format!("{select} TRUE ORDER BY cursor LIMIT $2"), &[&after, &limit])?
+            }
+            Filter::Enterprise { enterprise } => self.0.query(
+                &format!(
+                    "{select} (audience = 'public' OR (audience = 'shared' AND enterprise = $3)) ORDER BY cursor LIMIT $2"
+                ),
+                &[&after, &limit, enterprise],
+            )?,
+            Filter::Townships { townships } => self.0.query(
+                &format!("{select} (audience = 'public' OR township = ANY($3)) ORDER BY cursor LIMIT $2"),
+                &[&after, &limit, townships],
+            )?,
+            Filter::Officer { townships, squadron, user } => {
+                let args: [&(dyn ToSql + Sync); 5] = [&after, &limit, townships, squadron, user];
+                self.0.query(
+                    &format!(
+                        "{select} (audience = 'public' OR township = ANY($3) OR squadron = $4 OR assignee = $5)
+                         ORDER BY cursor LIMIT $2"
+                    ),
+                    &args,
+                )?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(ChangeRow {
+                    cursor: r.try_get::<_, i64>(0)? as u64,
+                    entity: entity_from_name(&r.try_get::<_, String>(1)?)?,
+                    id: r.try_get(2)?,
+                    data: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    fn last_cursor(&mut self) -> Result<u64, StoreError> {
+        // Read from the snapshot, never from the sequence: a sequence value may belong to a writer
+        // that has not committed yet.
+        let max: Option<i64> = self.0.query_one("SELECT MAX(cursor) FROM changes", &[])?.try_get(0)?;
+        Ok((max.unwrap_or(0) as u64).max(self.tombstone_floor()?))
+    }
+
+    fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
+        let row = self.0.query_opt("SELECT value FROM meta WHERE key = 'tombstone_floor'", &[])?;
+        let value: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let highest: Option<i64> = self
+            .0
+            .query_one("SELECT MAX(cursor) FROM changes WHERE data IS NULL AND at < $1", &[&time(&before)])?
+            .try_get(0)?;
+        let Some(highest) = highest else { return self.tombstone_floor() };
+        self.0.execute("DELETE FROM changes WHERE data IS NULL AND cursor <= $1", &[&highest])?;
+        let floor = (highest as u64).max(self.tombstone_floor()?);
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES ('tombstone_floor', $1)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&floor.to_string()],
+        )?;
+        Ok(floor)
+    }
+
+    fn account(&mut self, login: &str) -> Result<Option<AccountRow>, StoreError> {
+        let row = self.0.query_opt(
+            "SELECT login, user_id, password_hash, failures, locked_until FROM accounts WHERE login = $1",
+            &[&login],
+        )?;
+        row.map(|r| {
+            Ok(AccountRow {
+                login: r.try_get(0)?,
+                user: r.try_get(1)?,
+                password_hash: r.try_get(2)?,
+                failures: u32::try_from(r.try_get::<_, i64>(3)?).unwrap_or(u32::MAX),
+                locked_until: opt_time(r.try_get(4)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO accounts (login, user_id, password_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (login) DO UPDATE SET user_id = EXCLUDED.user_id, password_hash = EXCLUDED.password_hash",
+            &[&login, &user, &password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn set_login_failures(
+        &mut self,
+        login: &str,
+        failures: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE accounts SET failures = $2, locked_until = $3 WHERE login = $1",
+            &[&login, &i64::from(failures), &locked_until.as_ref().map(time)],
+        )?;
+        Ok(())
+    }
+
+    fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
+        let row = self.0.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = $1"), &[&token_hash])?;
+        row.as_ref().map(device).transpose()
+    }
+
+    fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {
+        let row = self.0.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE id = $1"), &[&id])?;
+        row.as_ref().map(device).transpose()
+    }
+
+    fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO devices (id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, token_hash = EXCLUDED.token_hash,
+               issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at",
+            &[
+                &d.id,
+                &d.user,
+                &d.token_hash,
+                &time(&d.issued_at),
+                &time(&d.expires_at),
+                &d.revoked_at.as_ref().map(time),
+                &d.last_seen.as_ref().map(time),
+                &d.clock_skew_ms,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.0.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &time(&at)])?;
+        Ok(())
+    }
+
+    fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE devices SET last_seen = $2, clock_skew_ms = $3 WHERE id = $1",
+            &[&id, &time(&seen), &skew_ms],
+        )?;
+        Ok(())
+    }
+
+    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
+        let row = self.0.query_opt(
+            "SELECT mutation, outcome FROM mutations WHERE device = $1 AND seq = $2",
+            &[&device, &(seq as i64)],
+        )?;
+        Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+    }
+
+    fn put_outcome(
+        &mut self,
+        device: &str,
+        seq: u64,
+        mutation: &str,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES ($1, $2, $3, $4, $5)",
+            &[&device, &(seq as i64), &mutation, &outcome, &time(&at)],
+        )?;
+        Ok(())
+    }
+
+    fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[&a.entity, &a.id, &a.action, &a.from_state, &a.to_state, &a.user, &a.device, &time(&a.at), &a.note],
+        )?;
+        Ok(())
+    }
+
+    fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = self.0.query(
+            "SELECT action, from_state, to_state, user_id, device, at, note FROM audit
+             WHERE entity = $1 AND id = $2 ORDER BY n",
+            &[&entity, &id],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    entity: entity.to_string(),
+                    id: id.to_string(),
+                    action: r.try_get(0)?,
+                    from_state: r.try_get(1)?,
+                    to_state: r.try_get(2)?,
+                    user: r.try_get(3)?,
+                    device: r.try_get(4)?,
+                    at: parse_time(&r.try_get::<_, String>(5)?)?,
+                    note: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    fn conflict(&mut self, c: &ConflictRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO conflicts (entity, id, field, base, kept, lost, user_id, device, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[&c.entity, &c.id, &c.field, &c.base, &c.kept, &c.lost, &c.user, &c.device, &time(&c.at)],
+        )?;
+        Ok(())
+    }
+
+    fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
+        let rows = self
+            .0
+            .query("SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n", &[])?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConflictRow {
+                    entity: r.try_get(0)?,
+                    id: r.try_get(1)?,
+                    field: r.try_get(2)?,
+                    base: r.try_get(3)?,
+                    kept: r.try_get(4)?,
+                    lost: r.try_get(5)?,
+                    user: r.try_get(6)?,
+                    device: r.try_get(7)?,
+                    at: parse_time(&r.try_get::<_, String>(8)?)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,459 @@
+//! The embedded back end: one SQLite file in WAL mode, one writer connection (so change-log cursors are
+//! in commit order) and a few readers. All of its SQL is here.
+
+use super::{
+    AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
+    entity_name, parse_time,
+};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::protocol::Entity;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
+-- AUTOINCREMENT: a cursor is never reused, even after the newest entry was compacted away.
+CREATE TABLE IF NOT EXISTS changes (
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT,
+    audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    login TEXT PRIMARY KEY, user_id TEXT NOT NULL, password_hash TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL, revoked_at TEXT, last_seen TEXT, clock_skew_ms INTEGER);
+CREATE TABLE IF NOT EXISTS mutations (
+    device TEXT NOT NULL, seq INTEGER NOT NULL, mutation TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (device, seq));
+CREATE TABLE IF NOT EXISTS audit (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
+    from_state TEXT NOT NULL, to_state TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT, at TEXT NOT NULL,
+    note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_record ON audit (entity, id);
+CREATE TABLE IF NOT EXISTS conflicts (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
+    base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
+    at TEXT NOT NULL);
+";
+
+/// The SQLite database of one platform process.
+pub struct SqliteDb {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+impl SqliteDb {
+    /// Opens (creating when needed) `platform.sqlite3` in `folder`.
+    pub fn open(folder: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(folder)?;
+        let path = folder.join("platform.sqlite3");
+        let writer = open(&path)?;
+        writer.execute_batch(SCHEMA)?;
+        Ok(SqliteDb { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        // A poisoned lock only means another request panicked; the connection itself is fine.
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let result = f(&mut SqliteTx(&tx))?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(result)
+    }
+
+    pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => open(&self.path)?,
+        };
+        let result = {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(StoreError::from)?;
+            let r = f(&mut SqliteTx(&tx));
+            tx.finish().map_err(StoreError::from)?;
+            r
+        };
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < 8 {
+            readers.push(conn);
+        }
+        result
+    }
+}
+
+struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+
+fn time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_time).transpose()
+}
+
+fn device_row(r: &rusqlite::Row) -> rusqlite::Result<(DeviceRow, [String; 2], [Option<String>; 2])> {
+    Ok((
+        DeviceRow {
+            id: r.get(0)?,
+            user: r.get(1)?,
+            token_hash: r.get(2)?,
+            issued_at: DateTime::<Utc>::MIN_UTC,
+            expires_at: DateTime::<Utc>::MIN_UTC,
+            revoked_at: None,
+            last_seen: None,
+            clock_skew_ms: r.get(7)?,
+        },
+        [r.get(3)?, r.get(4)?],
+        [r.get(5)?, r.get(6)?],
+    ))
+}
+
+fn finish_device(raw: (DeviceRow, [String; 2], [Option<String>; 2])) -> Result<DeviceRow, StoreError> {
+    let (mut d, [issued, expires], [revoked, seen]) = raw;
+    d.issued_at = parse_time(&issued)?;
+    d.expires_at = parse_time(&expires)?;
+    d.revoked_at = opt_time(revoked)?;
+    d.last_seen = opt_time(seen)?;
+    Ok(d)
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
+
+impl SqliteTx<'_> {
+    fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
+        self.0.execute("DELETE FROM changes WHERE entity = ?1 AND id = ?2", params![name, id])?;
+        self.0.execute(
+            "INSERT INTO changes (entity, id, data, audience, enterprise, township, squadron, assignee, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                name,
+                id,
+                data,
+                keys.audience.as_str(),
+                keys.enterprise,
+                keys.township,
+                keys.squadron,
+                keys.assignee,
+                time(&Utc::now())
+            ],
+        )?;
+        Ok(self.0.last_insert_rowid() as u64)
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT data FROM records WHERE entity = ?1 AND id = ?2",
+                params![entity_name(entity), id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.0.prepare_cached("SELECT data FROM records WHERE entity = ?1 ORDER BY id")?;
+        let rows = stmt.query_map(params![entity_name(entity)], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.0.execute(
+            "INSERT INTO records (entity, id, data) VALUES (?1, ?2, ?3)
+             ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
+            params![entity_name(entity), id, data],
+        )?;
+        self.append(entity, id, Some(data), keys)
+    }
+
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.0.execute("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![entity_name(entity), id])?;
+        self.append(entity, id, None, keys)
+    }
+
+    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
+        let mut args: Vec<Value> = vec![Value::Integer(after as i64)];
+        let list = |ids: &[String], args: &mut Vec<Value>| {
+            args.extend(ids.iter().map(|t| Value::Text(t.clone())));
+            vec!["?"; ids.len()].join(",")
+        };
+        let scope = match filter {
+            Filter::All => "1 = 1".to_string(),
+            Filter::Enterprise { enterprise } => {
+                args.push(Value::Text(enterprise.clone()));
+                "(audience = 'public' OR (audience = 'shared' AND enterprise = ?))".to_string()
+            }
+            Filter::Townships { townships } => {
+                format!("(audience = 'public' OR township IN ({}))", list(townships, &mut args))
+            }
+            Filter::Officer { townships, squadron, user } => {
+                let towns = list(townships, &mut args);
+                args.push(Value::Text(squadron.clone()));
+                args.push(Value::Text(user.clone()));
+                format!("(audience = 'public' OR township IN ({towns}) OR squadron = ? OR assignee = ?)")
+            }
+        };
+        args.push(Value::Integer(i64::from(limit)));
+        let sql = format!(
+            "SELECT cursor, entity, id, data FROM changes WHERE cursor > ? AND {scope} ORDER BY cursor LIMIT ?"
+        );
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (cursor, entity, id, data) = row?;
+            out.push(ChangeRow { cursor: cursor as u64, entity: entity_from_name(&entity)?, id, data });
+        }
+        Ok(out)
+    }
+
+    fn last_cursor(&mut self) -> Result<u64, StoreError> {
+        // sqlite_sequence holds the highest cursor ever given, even if that entry was compacted away.
+        let seq: Option<i64> =
+            self.0.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0)).optional()?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
+        let v: Option<String> =
+            self.0.query_row("SELECT value FROM meta WHERE key = 'tombstone_floor'", [], |r| r.get(0)).optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let highest: Option<i64> = self.0.query_row(
+            "SELECT MAX(cursor) FROM changes WHERE data IS NULL AND at < ?1",
+            params![time(&before)],
+            |r| r.get(0),
+        )?;
+        let Some(highest) = highest else { return self.tombstone_floor() };
+        self.0.execute("DELETE FROM changes WHERE data IS NULL AND cursor <= ?1", params![highest])?;
+        let floor = (highest as u64).max(self.tombstone_floor()?);
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES ('tombstone_floor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![floor.to_string()],
+        )?;
+        Ok(floor)
+    }
+
+    fn account(&mut self, login: &str) -> Result<Option<AccountRow>, StoreError> {
+        let row = self
+            .0
+            .query_row(
+                "SELECT login, user_id, password_hash, failures, locked_until FROM accounts WHERE login = ?1",
+                params![login],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(login, user, password_hash, failures, locked)| {
+            Ok(AccountRow {
+                login,
+                user,
+                password_hash,
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                locked_until: opt_time(locked)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO accounts (login, user_id, password_hash) VALUES (?1, ?2, ?3)
+             ON CONFLICT (login) DO UPDATE SET user_id = excluded.user_id, password_hash = excluded.password_hash",
+            params![login, user, password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn set_login_failures(
+        &mut self,
+        login: &str,
+        failures: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE accounts SET failures = ?2, locked_until = ?3 WHERE login = ?1",
+            params![login, failures, locked_until.as_ref().map(time)],
+        )?;
+        Ok(())
+    }
+
+    fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = ?1");
+        let raw = self.0.query_row(&sql, params![token_hash], device_row).optional()?;
+        raw.map(finish_device).transpose()
+    }
+
+    fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} WHERE id = ?1");
+        let raw = self.0.query_row(&sql, params![id], device_row).optional()?;
+        raw.map(finish_device).transpose()
+    }
+
+    fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO devices (id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, token_hash = excluded.token_hash,
+               issued_at = excluded.issued_at, expires_at = excluded.expires_at, revoked_at = excluded.revoked_at",
+            params![
+                d.id,
+                d.user,
+                d.token_hash,
+                time(&d.issued_at),
+                time(&d.expires_at),
+                d.revoked_at.as_ref().map(time),
+                d.last_seen.as_ref().map(time),
+                d.clock_skew_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+            params![id, time(&at)],
+        )?;
+        Ok(())
+    }
+
+    fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE devices SET last_seen = ?2, clock_skew_ms = ?3 WHERE id = ?1",
+            params![id, time(&seen), skew_ms],
+        )?;
+        Ok(())
+    }
+
+    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT mutation, outcome FROM mutations WHERE device = ?1 AND seq = ?2",
+                params![device, seq as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn put_outcome(
+        &mut self,
+        device: &str,
+        seq: u64,
+        mutation: &str,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device, seq as i64, mutation, outcome, time(&at)],
+        )?;
+        Ok(())
+    }
+
+    fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![a.entity, a.id, a.action, a.from_state, a.to_state, a.user, a.device, time(&a.at), a.note],
+        )?;
+        Ok(())
+    }
+
+    fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT action, from_state, to_state, user_id, device, at, note FROM audit
+             WHERE entity = ?1 AND id = ?2 ORDER BY n",
+        )?;
+        let rows = stmt.query_map(params![entity, id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (action, from_state, to_state, user, device, at, note) = row?;
+            let at = parse_time(&at)?;
+            out.push(AuditRow {
+                entity: entity.to_string(),
+                id: id.to_string(),
+                action,
+                from_state,
+                to_state,
+                user,
+                device,
+                at,
+                note,
+            });
+        }
+        Ok(out)
+    }
+
+    fn conflict(&mut self, c: &ConflictRow) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO conflicts (entity, id, field, base, kept, lost, user_id, device, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![c.entity, c.id, c.field, c.base, c.kept, c.lost, c.user, c.device, time(&c.at)],
+        )?;
+        Ok(())
+    }
+
+    fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (entity, [id, field, base, kept, lost, user, device], at) = row?;
+            out.push(ConflictRow { entity, id, field, base, kept, lost, user, device, at: parse_time(&at)? });
+        }
+        Ok(out)
+    }
+}

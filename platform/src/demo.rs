@@ -1,0 +1,291 @@
+//! `serve --demo`: seeds a realistic county, Yongkang (永康市, division 330784), so a new user sees a
+//! working system at once. Runs once: a database that already has townships is left alone.
+
+use crate::app::App;
+use crate::auth::hash_password;
+use crate::command::{self, RaiseAlarm};
+use crate::db::{StoreError, Tx};
+use crate::error::ApiError;
+use crate::intents::Actor;
+use crate::records;
+use chrono::{Duration, Utc};
+use fieldcheck_core::checklists;
+use fieldcheck_core::domain::alarm::{AlarmKind, Averaging};
+use fieldcheck_core::domain::credit_code::CreditCode;
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::ids::{EnterpriseId, FindingId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
+use fieldcheck_core::domain::organisation::{
+    Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
+};
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
+use fieldcheck_core::protocol::Record;
+
+/// API key of the simulated online-monitoring side in the demo.
+pub const MONITORING_KEY: &str = "demo-monitoring-key";
+/// Password of every demo login.
+pub const PASSWORD: &str = "fieldcheck-demo";
+
+/// Yongkang's 3 sub-districts and 11 towns (statutory divisions) plus its two functional areas, which
+/// have no statutory code of their own (codes 330784401/402 here are the demo's).
+pub const TOWNSHIPS: [(&str, &str); 16] = [
+    ("330784001", "东城街道"),
+    ("330784002", "西城街道"),
+    ("330784003", "江南街道"),
+    ("330784101", "石柱镇"),
+    ("330784102", "前仓镇"),
+    ("330784103", "舟山镇"),
+    ("330784104", "古山镇"),
+    ("330784105", "方岩镇"),
+    ("330784106", "龙山镇"),
+    ("330784107", "西溪镇"),
+    ("330784108", "象珠镇"),
+    ("330784109", "唐先镇"),
+    ("330784110", "花街镇"),
+    ("330784111", "芝英镇"),
+    ("330784401", "经济开发区"),
+    ("330784402", "城西新区"),
+];
+
+/// Squadrons and the townships (indexes into [`TOWNSHIPS`]) each covers.
+const SQUADRONS: [(&str, &[usize]); 4] = [
+    ("第一中队（城区）", &[0, 1, 2, 15]),
+    ("第二中队（开发区）", &[14, 6, 8, 10]),
+    ("第三中队（东部）", &[13, 7, 11, 3]),
+    ("第四中队（南部）", &[4, 5, 9, 12]),
+];
+
+const OFFICERS: [&str; 8] = ["陈建军", "王立新", "李海峰", "张志强", "胡晓东", "应国平", "吕伟", "朱丽萍"];
+
+const TRADES: [(&str, bool); 10] = [
+    ("五金制品", false),
+    ("电镀", true),
+    ("不锈钢制品", false),
+    ("汽车配件", false),
+    ("电动工具", false),
+    ("门业", false),
+    ("保温杯", false),
+    ("表面处理", true),
+    ("铝制品", false),
+    ("休闲器具", false),
+];
+const NAMES: [&str; 15] = [
+    "金盛", "华丰", "永达", "恒昌", "鼎力", "富康", "荣泰", "宏宇", "天工", "瑞丰", "诚信", "立新", "飞龙", "联众",
+    "金城",
+];
+
+/// Seeds the demo county unless it is there; returns what to print (where to connect, logins).
+pub async fn seed(app: &App) -> Result<String, ApiError> {
+    let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD))
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
+    let limits = app.limits;
+    let logins = app.db.write(move |tx| seed_in(tx, &hash, &limits)).await?;
+    let mut out = String::from("demo county: 永康市 (Yongkang), 16 townships, 4 squadrons, 150 enterprises\n");
+    out.push_str(&format!("demo logins (password \"{PASSWORD}\"):\n"));
+    for (login, who) in logins {
+        out.push_str(&format!("  {login:<14} {who}\n"));
+    }
+    out.push_str(&format!("monitoring API key: {MONITORING_KEY}"));
+    Ok(out)
+}
+
+fn login_list() -> Vec<(String, String)> {
+    let mut v = vec![("commander".to_string(), "指挥中心值班员 (command centre)".to_string())];
+    for (i, name) in OFFICERS.iter().enumerate() {
+        v.push((format!("officer{}", i + 1), format!("{name}, {} (officer)", SQUADRONS[i / 2].0)));
+    }
+    v.push(("dongcheng".into(), "东城街道生态所 (township office)".into()));
+    v.push(("enterprise1".into(), "the first demo enterprise (enterprise)".into()));
+    v.push(("enterprise2".into(), "the second demo enterprise (enterprise)".into()));
+    v
+}
+
+fn seed_in(
+    tx: &mut dyn Tx,
+    hash: &str,
+    limits: &fieldcheck_core::domain::alarm::ResponseLimits,
+) -> Result<Vec<(String, String)>, ApiError> {
+    if !records::townships(tx)?.is_empty() {
+        return Ok(login_list());
+    }
+    let now = Utc::now();
+    let townships: Vec<Township> = TOWNSHIPS
+        .iter()
+        .map(|(code, name)| Township { id: TownshipId::new(), code: (*code).into(), name: (*name).into() })
+        .collect();
+    for t in &townships {
+        records::save(tx, &Record::Township(t.clone()))?;
+    }
+    let squadrons: Vec<Squadron> = SQUADRONS
+        .iter()
+        .map(|(name, towns)| Squadron {
+            id: SquadronId::new(),
+            name: (*name).into(),
+            townships: towns.iter().map(|i| townships[*i].id).collect(),
+        })
+        .collect();
+    for s in &squadrons {
+        records::save(tx, &Record::Squadron(s.clone()))?;
+    }
+    for t in checklists::bundled() {
+        records::save(tx, &Record::Template(t))?;
+    }
+
+    let account = |tx: &mut dyn Tx, login: &str, user: User| -> Result<User, StoreError> {
+        records::save(tx, &Record::User(user.clone()))?;
+        tx.put_account(login, &user.id.to_string(), hash)?;
+        Ok(user)
+    };
+    let commander = account(
+        tx,
+        "commander",
+        User {
+            id: UserId::new(),
+            login: "commander".into(),
+            name: "指挥中心值班员".into(),
+            role: Role::Commander,
+            scope: Scope::County,
+            certificate_no: None,
+        },
+    )?;
+    let mut officers = Vec::new();
+    for (i, name) in OFFICERS.iter().enumerate() {
+        let login = format!("officer{}", i + 1);
+        officers.push(account(
+            tx,
+            &login,
+            User {
+                id: UserId::new(),
+                login: login.clone(),
+                name: (*name).into(),
+                role: Role::Officer,
+                scope: Scope::Squadron { squadron: squadrons[i / 2].id },
+                certificate_no: Some(format!("浙金环执{:05}", 33078 + i * 7)),
+            },
+        )?);
+    }
+    account(
+        tx,
+        "dongcheng",
+        User {
+            id: UserId::new(),
+            login: "dongcheng".into(),
+            name: "东城街道生态所".into(),
+            role: Role::Township,
+            scope: Scope::Townships { townships: vec![townships[0].id] },
+            certificate_no: None,
+        },
+    )?;
+
+    let mut enterprises = Vec::new();
+    for i in 0..150usize {
+        let (trade, plating) = TRADES[i % TRADES.len()];
+        let township = &townships[i % townships.len()];
+        let first17 = format!("91330784MA2{:06}", 100_000 + i * 37);
+        let credit_code = CreditCode::complete(&first17).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let e = Enterprise {
+            id: EnterpriseId::new(),
+            name: format!("永康市{}{}有限公司", NAMES[i % NAMES.len()], trade).replace("有限公司", &suffix(i)),
+            credit_code,
+            township: township.id,
+            address: format!("浙江省金华市永康市{}工业区{}号", township.name, 10 + i),
+            location: None,
+            legal_representative: format!(
+                "{}{}",
+                ["应", "胡", "吕", "徐", "程"][i % 5],
+                ["建华", "志明", "小燕", "国强"][i % 4]
+            ),
+            contact: Contact { name: "安环负责人".into(), phone: format!("1385790{:04}", 1000 + i) },
+            flags: EnterpriseFlags {
+                key_discharger: plating || i.is_multiple_of(9),
+                hazardous_waste_producer: plating || i.is_multiple_of(3),
+                key_hazardous_waste_unit: plating,
+            },
+        };
+        records::save(tx, &Record::Enterprise(e.clone()))?;
+        enterprises.push(e);
+    }
+    for (n, e) in enterprises.iter().take(2).enumerate() {
+        let login = format!("enterprise{}", n + 1);
+        account(
+            tx,
+            &login,
+            User {
+                id: UserId::new(),
+                login: login.clone(),
+                name: e.name.clone(),
+                role: Role::Enterprise,
+                scope: Scope::Enterprise { enterprise: e.id },
+                certificate_no: None,
+            },
+        )?;
+    }
+
+    // Open alarms: the total-phosphorus example first, graded minor (notices only); a serious COD
+    // exceedance dispatched at once; two left for the command centre to grade.
+    let alarm = |e: &Enterprise, kind, pollutant: &str, value, limit, unit: &str, averaging, hours_ago| RaiseAlarm {
+        enterprise: e.id,
+        kind,
+        monitoring_point: "废水总排口 / main wastewater outlet".into(),
+        pollutant: pollutant.into(),
+        value,
+        limit,
+        unit: unit.into(),
+        averaging,
+        raised_at: Some(now - Duration::hours(hours_ago)),
+    };
+    let actor = Actor { reach: crate::access::Reach::of(tx, &commander)?, device: None, now };
+    let raised = [
+        alarm(&enterprises[1], AlarmKind::Exceedance, "总磷 total phosphorus", 0.56, 0.5, "mg/L", Averaging::Daily, 3),
+        alarm(&enterprises[11], AlarmKind::Exceedance, "化学需氧量 COD", 128.0, 50.0, "mg/L", Averaging::Hourly, 6),
+        alarm(&enterprises[21], AlarmKind::Exceedance, "氨氮 ammonia nitrogen", 6.4, 5.0, "mg/L", Averaging::Hourly, 1),
+        alarm(&enterprises[31], AlarmKind::DataMissing, "pH", 0.0, 9.0, "", Averaging::Hourly, 60),
+    ];
+    for (i, req) in raised.iter().enumerate() {
+        let a = command::raise(tx, limits, req, now).map_err(ApiError::from)?;
+        let grade = match i {
+            0 => Some(Severity::Minor),
+            1 => Some(Severity::Serious),
+            _ => None,
+        };
+        if let Some(level) = grade {
+            command::grade(tx, &actor, a.id, level).map_err(ApiError::from)?;
+        }
+    }
+
+    // Open rectification tasks from earlier inspections, two of them overdue.
+    let requirements = [
+        "危险废物贮存库未设置规范标识，限期设置 / label the hazardous-waste store",
+        "事故应急池被占用，限期清空 / empty the accident pond",
+        "雨污分流阀门未处于关闭状态，限期整改 / keep the rain-water valve closed",
+        "废气处理设施活性炭未按期更换 / replace the activated carbon on schedule",
+        "危险废物台账记录不完整 / complete the hazardous-waste ledger",
+        "废水处理设施运行记录缺失 / keep the treatment plant's operating log",
+    ];
+    for (i, requirement) in requirements.iter().enumerate() {
+        let e = &enterprises[i * 5];
+        let issued_at = now - Duration::days(40 - i as i64 * 6);
+        let severity = if i == 1 { Severity::Serious } else { Severity::General };
+        let days = severity.linkage().default_deadline_days.unwrap_or(30);
+        let task = RectificationTask {
+            id: TaskId::new(),
+            enterprise: e.id,
+            township: e.township,
+            inspection: InspectionId::new(),
+            finding: FindingId::new(),
+            severity,
+            requirement: (*requirement).into(),
+            issued_by: officers[0].id,
+            issued_at,
+            deadline: issued_at + Duration::days(i64::from(days)),
+            state: if i == 3 { TaskState::Acknowledged } else { TaskState::Issued },
+            case_review: severity.linkage().case_review,
+        };
+        records::save(tx, &Record::Task(task))?;
+    }
+    Ok(login_list())
+}
+
+fn suffix(i: usize) -> String {
+    if i.is_multiple_of(4) { "股份有限公司".into() } else { "有限公司".into() }
+}

@@ -1,0 +1,87 @@
+//! Applying a device's intents: each is authorised against the server's data, checked with the core's
+//! rules and written with its audit trail. A refusal happens before anything is written.
+
+pub mod alarm;
+pub mod enterprise;
+pub mod inspection;
+pub mod task;
+
+use crate::access::Reach;
+use crate::db::Tx;
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::domain::DomainError;
+use fieldcheck_core::protocol::{Intent, Outcome, RejectCode};
+
+/// Who acts, from which device, at which server time.
+pub struct Actor {
+    pub reach: Reach,
+    pub device: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// Why an intent is refused; becomes `Outcome::Rejected`.
+#[derive(Debug)]
+pub struct Refusal {
+    pub code: RejectCode,
+    pub reason: String,
+}
+
+/// Either a refusal (nothing written) or a storage failure (the transaction rolls back).
+pub enum Failure {
+    Refused(Refusal),
+    Store(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+impl From<crate::db::StoreError> for Failure {
+    fn from(e: crate::db::StoreError) -> Self {
+        Failure::Store(e.into())
+    }
+}
+
+pub fn refuse(code: RejectCode, reason: impl Into<String>) -> Failure {
+    Failure::Refused(Refusal { code, reason: reason.into() })
+}
+
+/// Out-of-scope records are answered as missing, so forged ids learn nothing.
+pub fn not_found(what: &str) -> Failure {
+    refuse(RejectCode::NotFound, format!("{what} not found"))
+}
+
+pub fn domain(e: DomainError) -> Failure {
+    let code = match &e {
+        DomainError::RoleMayNot { .. } => RejectCode::Forbidden,
+        DomainError::WrongState { .. } => RejectCode::InvalidTransition,
+        _ => RejectCode::Invalid,
+    };
+    refuse(code, e.to_string())
+}
+
+/// Free text from a device: at most `max` characters.
+pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), Failure> {
+    if text.chars().count() > max {
+        return Err(refuse(RejectCode::Invalid, format!("{field} is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// Applies one intent in the caller's transaction.
+pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent) -> Result<Outcome, Failure> {
+    match intent {
+        Intent::InspectionSubmit(sub) => inspection::submit(tx, actor, sub),
+        Intent::TaskTransition { task, action, note, evidence } => {
+            task::transition(tx, actor, *task, *action, note, evidence)
+        }
+        Intent::AlarmArrive { alarm, location } => alarm::arrive(tx, actor, *alarm, location.as_ref()),
+        Intent::AlarmClose { alarm, feedback, evidence } => alarm::close(tx, actor, *alarm, feedback, evidence),
+        Intent::EnterpriseEdit { enterprise, field, base, value } => {
+            enterprise::edit(tx, actor, *enterprise, *field, base, value)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Rectification task transitions, through the core's state machine, with an audit line and a
+//! timeline event the enterprise and enforcement both see.
+
+use super::{Actor, Failure, check_len, domain, not_found, refuse};
+use crate::db::{AuditRow, Tx};
+use crate::records;
+use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction};
+use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, TaskEvent};
+
+/// Most evidence references one transition may carry.
+const MAX_EVIDENCE: usize = 100;
+
+pub fn transition(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: TaskId,
+    action: TaskAction,
+    note: &str,
+    evidence: &[EvidenceId],
+) -> Result<Outcome, Failure> {
+    check_len("note", note, fieldcheck_core::domain::answer::MAX_TEXT_CHARS)?;
+    if evidence.len() > MAX_EVIDENCE {
+        return Err(refuse(RejectCode::Invalid, format!("more than {MAX_EVIDENCE} evidence items")));
+    }
+    let mut task: RectificationTask = records::load(tx, Entity::Task, &id.to_string())?
+        .filter(|t| actor.reach.covers_task(t))
+        .ok_or_else(|| not_found("task"))?;
+    let from = task.state;
+    task.state = from.after(action, actor.reach.role).map_err(domain)?;
+    records::save(tx, &Record::Task(task.clone()))?;
+    let event = TaskEvent {
+        id: uuid::Uuid::now_v7(),
+        task: id,
+        action,
+        by: actor.reach.user.id,
+        by_name: actor.reach.user.name.clone(),
+        note: note.to_string(),
+        evidence: evidence.to_vec(),
+        at: actor.now,
+    };
+    records::save(tx, &Record::TaskEvent(event))?;
+    tx.audit(&AuditRow {
+        entity: "task".into(),
+        id: id.to_string(),
+        action: format!("{action:?}"),
+        from_state: format!("{from:?}"),
+        to_state: format!("{:?}", task.state),
+        user: actor.reach.user.id.to_string(),
+        device: actor.device.clone(),
+        at: actor.now,
+        note: note.to_string(),
+    })?;
+    Ok(Outcome::Applied)
+}

@@ -1,0 +1,25 @@
+//! Fieldcheck's platform: the server the phones sync with and the command centre's API. It reuses the
+//! core's domain rules unchanged, so a rule cannot differ between phone and server.
+
+pub mod access;
+pub mod app;
+pub mod auth;
+pub mod command;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod intents;
+pub mod records;
+pub mod sync;
+
+use db::{Db, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Opens the database: PostgreSQL when a `postgres://` URL is given, else SQLite in `data`.
+pub fn open_db(data: &Path, database: Option<&str>) -> Result<Db, StoreError> {
+    match database {
+        Some(url) => Ok(Db::Postgres(Arc::new(db::postgres::PgDb::connect(url)?))),
+        None => Ok(Db::Sqlite(Arc::new(db::sqlite::SqliteDb::open(data)?))),
+    }
+}

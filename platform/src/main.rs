@@ -1,0 +1,95 @@
+//! `fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://…] [--demo]`
+
+use fieldcheck_platform::app::{App, router};
+use fieldcheck_platform::{demo, open_db};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://...] \
+[--monitoring-key KEY] [--demo]
+
+  --data DIR          folder of the embedded SQLite database (default ./fieldcheck-data)
+  --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
+  --database URL      use PostgreSQL instead of SQLite
+  --monitoring-key K  API key of the online-monitoring side (also FIELDCHECK_MONITORING_KEY)
+  --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks";
+
+struct Options {
+    data: PathBuf,
+    listen: String,
+    database: Option<String>,
+    monitoring_key: Option<String>,
+    demo: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut it = args.iter();
+    if it.next().map(String::as_str) != Some("serve") {
+        return Err(USAGE.into());
+    }
+    let mut o = Options {
+        data: PathBuf::from("fieldcheck-data"),
+        listen: "127.0.0.1:8080".into(),
+        database: std::env::var("FIELDCHECK_DATABASE").ok().filter(|s| !s.is_empty()),
+        monitoring_key: std::env::var("FIELDCHECK_MONITORING_KEY").ok().filter(|s| !s.is_empty()),
+        demo: false,
+    };
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--data" => o.data = PathBuf::from(value()?),
+            "--listen" => o.listen = value()?,
+            "--database" => o.database = Some(value()?),
+            "--monitoring-key" => o.monitoring_key = Some(value()?),
+            "--demo" => o.demo = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut options = match parse(&args) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if options.demo && options.monitoring_key.is_none() {
+        options.monitoring_key = Some(demo::MONITORING_KEY.into());
+    }
+    match run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fieldcheck-platform: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(o: Options) -> Result<(), String> {
+    let (data, database) = (o.data.clone(), o.database.clone());
+    let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
+    let listener =
+        tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let summary = if o.demo { Some(demo::seed(&app).await.map_err(|e| e.message)?) } else { None };
+    // The first line is machine-readable: tests and scripts read the port from it.
+    println!("listening on http://{addr}");
+    println!("backend: {}", app.db.backend_name());
+    if let Some(summary) = summary {
+        println!("{summary}");
+    }
+    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    server.await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,131 @@
+//! The sync protocol's server side: push applies each numbered mutation exactly once, in its own
+//! transaction; pull reads the change log in commit order by cursor, scoped to the caller.
+
+use crate::access::{Caller, Reach};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::intents::{self, Actor, Failure};
+use crate::records;
+use chrono::Utc;
+use fieldcheck_core::protocol::{
+    Change, ChangeOp, Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    RejectCode,
+};
+
+/// Most mutations in one push.
+pub const MAX_BATCH: usize = 1000;
+/// Most changes in one pull page.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Refuses clients that speak an older protocol with 426, newer ones with 400.
+pub fn check_protocol(client: u32) -> Result<(), ApiError> {
+    if client < PROTOCOL_VERSION {
+        return Err(ApiError::upgrade_required(client));
+    }
+    if client > PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(format!(
+            "protocol {client} is newer than this platform's {PROTOCOL_VERSION}"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse, ApiError> {
+    let received_at = Utc::now();
+    // Check the version before the shape, so an old client gets "upgrade required", not a parse error.
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
+    {
+        check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
+    }
+    let req: PushRequest =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("malformed push: {e}")))?;
+    check_protocol(req.protocol)?;
+    if caller.device != Some(req.device) {
+        return Err(ApiError::forbidden("the push names another device than the token's"));
+    }
+    if req.mutations.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!("at most {MAX_BATCH} mutations per push")));
+    }
+    let device = req.device.to_string();
+    let skew_ms = (received_at - req.sent_at).num_milliseconds();
+    let user = caller.user.clone();
+    let reach = {
+        let device = device.clone();
+        app.db
+            .write(move |tx| {
+                tx.record_clock_skew(&device, received_at, skew_ms)?;
+                Ok(Reach::of(tx, &user)?)
+            })
+            .await?
+    };
+    let mut results = Vec::with_capacity(req.mutations.len());
+    for mutation in req.mutations {
+        let seq = mutation.seq;
+        let outcome = apply_once(app, reach.clone(), device.clone(), mutation).await?;
+        results.push(MutationResult { seq, outcome });
+    }
+    Ok(PushResponse { received_at, results })
+}
+
+/// Applies one mutation exactly once per (device, seq): a re-sent one gets its stored outcome.
+async fn apply_once(app: &App, reach: Reach, device: String, mutation: Mutation) -> Result<Outcome, ApiError> {
+    app.db
+        .write(move |tx| {
+            let id = mutation.id.to_string();
+            if let Some((stored_id, outcome)) = tx.outcome(&device, mutation.seq)? {
+                if stored_id != id {
+                    return Ok(Outcome::Rejected {
+                        code: RejectCode::Invalid,
+                        reason: format!("sequence number {} was already used by another mutation", mutation.seq),
+                    });
+                }
+                return serde_json::from_str(&outcome)
+                    .map_err(|e| crate::db::StoreError::Corrupt(e.to_string()).into());
+            }
+            let actor = Actor { reach, device: Some(device.clone()), now: Utc::now() };
+            let outcome = match intents::apply(tx, &actor, &mutation.intent) {
+                Ok(o) => o,
+                Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
+                Err(Failure::Store(e)) => return Err(e),
+            };
+            let json = serde_json::to_string(&outcome).map_err(|e| crate::db::StoreError::Corrupt(e.to_string()))?;
+            tx.put_outcome(&device, mutation.seq, &id, &json, actor.now)?;
+            Ok(outcome)
+        })
+        .await
+}
+
+pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<PullResponse, ApiError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    app.db
+        .read(move |tx| {
+            let floor = tx.tombstone_floor()?;
+            if cursor > 0 && cursor < floor {
+                return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true });
+            }
+            let reach = Reach::of(tx, &caller.user)?;
+            let mut rows = tx.changes(cursor, limit + 1, &reach.filter())?;
+            let has_more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            // A full page ends at its last entry; the last page ends at the newest cursor, so entries the
+            // caller may not see are not scanned again.
+            let next = match (has_more, rows.last()) {
+                (true, Some(last)) => last.cursor,
+                _ => tx.last_cursor()?.max(cursor),
+            };
+            let mut changes = Vec::with_capacity(rows.len());
+            for row in rows {
+                let op = match row.data {
+                    Some(data) => ChangeOp::Upsert { record: Box::new(records::record(row.entity, &data)?) },
+                    None => match row.id.parse() {
+                        Ok(id) => ChangeOp::Delete { entity: row.entity, id },
+                        Err(_) => continue,
+                    },
+                };
+                changes.push(Change { cursor: row.cursor, op });
+            }
+            Ok(PullResponse { changes, cursor: next, has_more, reset: false })
+        })
+        .await
+}

@@ -1,0 +1,397 @@
+//! Harness for the end-to-end tests: starts the real `fieldcheck-platform` binary on a loopback port
+//! (SQLite in a temporary folder, or a fresh PostgreSQL database when `FIELDCHECK_TEST_POSTGRES` names a
+//! server as `postgres://user@host:port`), and
+//! talks to it over HTTP like a phone does.
+
+use fieldcheck_core::domain::ids::{DeviceId, MutationId};
+use fieldcheck_core::protocol::{Intent, Mutation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, Record};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub const PASSWORD: &str = "fieldcheck-demo";
+
+/// The platform binary next to the test executable (cargo builds it with the workspace's tests).
+pub fn platform_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("FIELDCHECK_PLATFORM_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target directory");
+    let bin = dir.join(format!("fieldcheck-platform{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo build -p fieldcheck-platform` first", bin.display());
+    bin
+}
+
+/// Where the platform keeps its data: a SQLite folder, or a fresh PostgreSQL database (dropped at the
+/// end; declare it before the [`Platform`] so the platform stops first).
+pub struct Storage {
+    pub dir: tempfile::TempDir,
+    pub database: Option<String>,
+    admin: Option<(String, String)>,
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.admin
+            && let Ok(mut admin) = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+impl Storage {
+    pub fn new() -> Storage {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let admin = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()).map(|base| {
+            let name = format!("fc_{}", uuid::Uuid::now_v7().simple());
+            // The variable names a server without a database: postgres://user@host:port
+            let base = base.trim_end_matches('/');
+            let mut client =
+                postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect to PostgreSQL");
+            client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            (base.to_string(), name)
+        });
+        let database = admin.as_ref().map(|(base, name)| format!("{base}/{name}"));
+        Storage { dir, database, admin }
+    }
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A running platform process; killed when dropped.
+pub struct Platform {
+    child: Child,
+    pub url: String,
+}
+
+impl Platform {
+    /// Starts the platform with the demo county on `storage`.
+    pub fn start(storage: &Storage) -> Platform {
+        let mut cmd = Command::new(platform_binary());
+        cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
+        if let Some(db) = &storage.database {
+            cmd.args(["--database", db]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn platform");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        let url = url.to_string();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let platform = Platform { child, url };
+        let health: serde_json::Value =
+            reqwest::blocking::get(format!("{}/v1/health", platform.url)).and_then(|r| r.json()).expect("health");
+        let expected = if storage.database.is_some() { "postgres" } else { "sqlite" };
+        assert_eq!(health["backend"], expected, "the platform runs on the back end under test");
+        platform
+    }
+
+    /// Kills the process at once (SIGKILL): whatever it was doing is cut off.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A simulated phone: a device id, a token, and its own mutation numbering.
+pub struct Device {
+    pub http: reqwest::blocking::Client,
+    pub url: String,
+    pub id: DeviceId,
+    pub token: String,
+    pub user: fieldcheck_core::domain::organisation::User,
+    pub next_seq: u64,
+}
+
+impl Device {
+    pub fn login(platform: &Platform, login: &str) -> Device {
+        let http = reqwest::blocking::Client::new();
+        let id = DeviceId::new();
+        let resp = http
+            .post(format!("{}/v1/login", platform.url))
+            .json(&serde_json::json!({ "login": login, "password": PASSWORD, "device": id }))
+            .send()
+            .expect("login request");
+        assert_eq!(resp.status(), 200, "login {login}");
+        let body: serde_json::Value = resp.json().expect("login body");
+        Device {
+            http,
+            url: platform.url.clone(),
+            id,
+            token: body["token"].as_str().expect("token").to_string(),
+            user: serde_json::from_value(body["user"].clone()).expect("user"),
+            next_seq: 1,
+        }
+    }
+
+    /// Numbers intents as a phone's outbox would.
+    pub fn mutations(&mut self, intents: Vec<Intent>) -> Vec<Mutation> {
+        intents
+            .into_iter()
+            .map(|intent| {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                Mutation { id: MutationId::new(), seq, made_at: chrono::Utc::now(), intent }
+            })
+            .collect()
+    }
+
+    pub fn request(&self, mutations: Vec<Mutation>) -> PushRequest {
+        PushRequest { protocol: PROTOCOL_VERSION, device: self.id, sent_at: chrono::Utc::now(), mutations }
+    }
+
+    pub fn post_raw(&self, path: &str, body: Vec<u8>) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .expect("request")
+    }
+
+    pub fn push(&self, req: &PushRequest) -> PushResponse {
+        let resp = self.post_raw("/v1/sync/push", serde_json::to_vec(req).expect("json"));
+        assert_eq!(resp.status(), 200, "push: {:?}", resp.text());
+        resp.json().expect("push response")
+    }
+
+    pub fn push_intents(&mut self, intents: Vec<Intent>) -> PushResponse {
+        let m = self.mutations(intents);
+        let req = self.request(m);
+        self.push(&req)
+    }
+
+    pub fn pull_page(&self, cursor: u64, limit: u32) -> reqwest::blocking::Response {
+        self.http
+            .get(format!("{}/v1/sync/pull?cursor={cursor}&limit={limit}&protocol={PROTOCOL_VERSION}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("pull")
+    }
+
+    /// Pulls every page from `cursor`; returns the records seen (newest last) and the final cursor.
+    pub fn pull_all(&self, mut cursor: u64) -> (Vec<Record>, u64) {
+        let mut out = Vec::new();
+        loop {
+            let resp = self.pull_page(cursor, 500);
+            assert_eq!(resp.status(), 200);
+            let page: PullResponse = resp.json().expect("pull page");
+            assert!(!page.reset, "unexpected reset");
+            for change in page.changes {
+                if let fieldcheck_core::protocol::ChangeOp::Upsert { record } = change.op {
+                    out.push(*record);
+                }
+            }
+            cursor = page.cursor;
+            if !page.has_more {
+                return (out, cursor);
+            }
+        }
+    }
+
+    pub fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().expect("get");
+        let status = resp.status().as_u16();
+        (status, resp.json().unwrap_or(serde_json::Value::Null))
+    }
+
+    pub fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = self.post_raw(path, serde_json::to_vec(&body).expect("json"));
+        let status = resp.status().as_u16();
+        (status, resp.json().unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// Test data built with the core's own types.
+pub mod fixtures {
+    use chrono::{DateTime, Duration, NaiveDate, Utc};
+    use fieldcheck_core::checklists;
+    use fieldcheck_core::domain::answer::{Answer, AnswerValue, Measure};
+    use fieldcheck_core::domain::finding::{Finding, Severity};
+    use fieldcheck_core::domain::ids::{FindingId, NoticeId, TaskId};
+    use fieldcheck_core::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector};
+    use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
+    use fieldcheck_core::domain::organisation::{Enterprise, User};
+    use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
+    use fieldcheck_core::domain::template::{AnswerSpec, ItemRef, MeasureKind, TemplateItem};
+    use fieldcheck_core::protocol::SubmittedInspection;
+
+    fn compliant(item: &TemplateItem, day: NaiveDate) -> AnswerValue {
+        match &item.answer {
+            AnswerSpec::YesNo | AnswerSpec::YesNoNa => AnswerValue::Yes,
+            AnswerSpec::Number { .. } => AnswerValue::Number(match item.code.as_str() {
+                "HW-15" => 120.0,
+                "PC-12" => 850.0,
+                "EM-07" => 0.0,
+                _ => 1.0,
+            }),
+            AnswerSpec::Text => AnswerValue::Text("330784-2026-012-L".into()),
+            AnswerSpec::Date { .. } => AnswerValue::Date(day),
+            AnswerSpec::Choice { options } => AnswerValue::Choice(options[0].code.clone()),
+            AnswerSpec::Measures { fields, .. } => AnswerValue::Measures(
+                fields
+                    .iter()
+                    .map(|f| {
+                        let m = match &f.kind {
+                            MeasureKind::Date => Measure::Date(day),
+                            MeasureKind::Number { .. } => {
+                                Measure::Number(if f.key == "effective_volume" { 100.0 } else { 5.0 })
+                            }
+                        };
+                        (f.key.clone(), m)
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A submitted emergency-preparedness inspection of `enterprise` by two officers, with one failed
+    /// yes/no item, its general finding, the rectification task and the notice it asks for.
+    pub fn inspection(enterprise: &Enterprise, by: &User, partner: &User) -> SubmittedInspection {
+        let template = checklists::bundled().into_iter().find(|t| t.id == "emergency_preparedness").expect("template");
+        let now: DateTime<Utc> = Utc::now();
+        let started = now - Duration::hours(2);
+        let day = started.date_naive() - chrono::Days::new(30);
+        let who = |u: &User| Inspector {
+            user: u.id,
+            name: u.name.clone(),
+            certificate_no: u.certificate_no.clone().unwrap_or_else(|| "33078400001".into()),
+        };
+        let mut inspection =
+            Inspection::draft(enterprise.id, InspectionKind::Routine, vec![template.reference()], by.id);
+        inspection.inspectors = vec![who(by), who(partner)];
+        inspection.recorder = Some(who(partner));
+        inspection.summary = "现场检查 / on-site check (internal narrative)".into();
+        inspection.start(started, None).expect("start");
+        let failed = template
+            .items
+            .iter()
+            .find(|i| matches!(i.answer, AnswerSpec::YesNo | AnswerSpec::YesNoNa))
+            .expect("a yes/no item");
+        let answers: Vec<Answer> = template
+            .items
+            .iter()
+            .map(|item| Answer {
+                item: ItemRef { template: template.id.clone(), code: item.code.clone() },
+                value: if item.code == failed.code { AnswerValue::No } else { compliant(item, day) },
+                note: None,
+                answered_at: started + Duration::minutes(5),
+            })
+            .collect();
+        let finding = Finding {
+            id: FindingId::new(),
+            inspection: inspection.id,
+            item: Some(ItemRef { template: template.id.clone(), code: failed.code.clone() }),
+            severity: Severity::General,
+            description: "INTERNAL-FINDING-TEXT 应急物资不足".into(),
+            legal_basis: failed.legal_basis.clone(),
+            deadline_days: Some(30),
+        };
+        inspection.state = InspectionState::Submitted;
+        inspection.ended_at = Some(now - Duration::minutes(30));
+        let task = RectificationTask {
+            id: TaskId::new(),
+            enterprise: enterprise.id,
+            township: enterprise.township,
+            inspection: inspection.id,
+            finding: finding.id,
+            severity: Severity::General,
+            requirement: "补充应急物资 / restock the emergency supplies".into(),
+            issued_by: by.id,
+            issued_at: now,
+            deadline: now + Duration::days(30),
+            state: TaskState::Issued,
+            case_review: false,
+        };
+        let notice = Notice {
+            id: NoticeId::new(),
+            enterprise: enterprise.id,
+            township: enterprise.township,
+            subject: NoticeSubject::Finding(finding.id),
+            message: "检查发现问题，请按期整改 / please rectify".into(),
+            sent_at: now,
+            read_at: None,
+        };
+        SubmittedInspection {
+            inspection,
+            answers,
+            findings: vec![finding],
+            tasks: vec![task],
+            notices: vec![notice],
+            evidence: None,
+        }
+    }
+}
+
+/// What the command centre sees after a full pull: the demo county's records by kind.
+#[derive(Default)]
+pub struct World {
+    pub townships: Vec<fieldcheck_core::domain::organisation::Township>,
+    pub squadrons: Vec<fieldcheck_core::domain::organisation::Squadron>,
+    pub users: Vec<fieldcheck_core::domain::organisation::User>,
+    pub enterprises: Vec<fieldcheck_core::domain::organisation::Enterprise>,
+    pub tasks: Vec<fieldcheck_core::domain::rectification::RectificationTask>,
+    pub alarms: Vec<fieldcheck_core::domain::alarm::Alarm>,
+    pub notices: Vec<fieldcheck_core::domain::notice::Notice>,
+}
+
+impl World {
+    /// Pulls everything as `commander` and keeps the newest version of each record.
+    pub fn load(commander: &Device) -> World {
+        let (records, _) = commander.pull_all(0);
+        let mut w = World::default();
+        fn put<T, K: PartialEq>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
+            let k = key(&item);
+            v.retain(|x| key(x) != k);
+            v.push(item);
+        }
+        for r in records {
+            match r {
+                Record::Township(t) => put(&mut w.townships, t, |x| x.id),
+                Record::Squadron(s) => put(&mut w.squadrons, s, |x| x.id),
+                Record::User(u) => put(&mut w.users, u, |x| x.id),
+                Record::Enterprise(e) => put(&mut w.enterprises, e, |x| x.id),
+                Record::Task(t) => put(&mut w.tasks, t, |x| x.id),
+                Record::Alarm(a) => put(&mut w.alarms, a, |x| x.id),
+                Record::Notice(n) => put(&mut w.notices, n, |x| x.id),
+                _ => {}
+            }
+        }
+        w
+    }
+
+    pub fn user(&self, login: &str) -> &fieldcheck_core::domain::organisation::User {
+        self.users.iter().find(|u| u.login == login).unwrap_or_else(|| panic!("no user {login}"))
+    }
+
+    /// The squadron an officer belongs to.
+    pub fn squadron_of(&self, login: &str) -> &fieldcheck_core::domain::organisation::Squadron {
+        match &self.user(login).scope {
+            fieldcheck_core::domain::organisation::Scope::Squadron { squadron } => {
+                self.squadrons.iter().find(|s| s.id == *squadron).expect("squadron")
+            }
+            other => panic!("{login} has scope {other:?}"),
+        }
+    }
+
+    /// An enterprise in (or, with `inside == false`, outside) `login`'s squadron's townships.
+    pub fn enterprise_for(&self, login: &str, inside: bool) -> &fieldcheck_core::domain::organisation::Enterprise {
+        let towns = &self.squadron_of(login).townships;
+        self.enterprises.iter().find(|e| towns.contains(&e.township) == inside).expect("enterprise")
+    }
+}

@@ -1,0 +1,192 @@
+//! Several phones, each with its own device store, syncing through the core's client with a live
+//! platform: offline edits, reconnects in different orders, a device killed before it read an ack.
+//! Everything converges and nothing acknowledged is lost or applied twice.
+
+use fieldcheck_core::domain::ids::TaskId;
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
+use fieldcheck_core::protocol::{EnterpriseField, PROTOCOL_VERSION, PushRequest, Record};
+use fieldcheck_core::store::Store;
+use fieldcheck_core::sync::{SyncClient, SyncOptions};
+use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World};
+
+struct Phone {
+    store: Store,
+    client: SyncClient,
+    _dir: tempfile::TempDir,
+}
+
+impl Phone {
+    async fn sign_in(platform: &Platform, login: &str) -> Phone {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path().join("device.sqlite3")).expect("store");
+        let mut client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client");
+        client.login(&store, login, PASSWORD).await.expect("login");
+        let phone = Phone { store, client, _dir: dir };
+        phone.sync().await;
+        phone
+    }
+
+    async fn sync(&self) -> fieldcheck_core::sync::Progress {
+        self.client.sync(&self.store, &mut |_| {}).await.expect("sync")
+    }
+
+    fn task_state(&self, id: TaskId) -> Option<TaskState> {
+        self.store.task(id).expect("task").map(|t| t.state)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+#[test]
+fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let rt = runtime();
+    let (ent, a, b, town, own, task) = rt.block_on(async {
+        let ent = Phone::sign_in(&platform, "enterprise1").await;
+        let a = Phone::sign_in(&platform, "officer1").await;
+        let b = Phone::sign_in(&platform, "officer2").await;
+        let town = Phone::sign_in(&platform, "dongcheng").await;
+        let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
+            fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+            other => panic!("scope {other:?}"),
+        };
+        let task = world.tasks.iter().find(|t| t.enterprise == own).expect("enterprise1's task").id;
+        assert_eq!(a.task_state(task), Some(TaskState::Issued), "the officer's phone has the task");
+
+        // All offline: the enterprise answers its task and edits its contact; both officers edit too.
+        ent.store.transition_task(task, TaskAction::Acknowledge, "收到", vec![]).expect("ack");
+        ent.store.transition_task(task, TaskAction::SubmitProof, "已补充应急物资", vec![]).expect("proof");
+        ent.store.edit_enterprise(own, EnterpriseField::ContactName, "企业填写的联系人").expect("edit");
+        a.store.edit_enterprise(own, EnterpriseField::ContactName, "执法核实的联系人").expect("edit");
+        b.store.edit_enterprise(own, EnterpriseField::Address, "永康市东城街道金城路88号").expect("edit");
+
+        // Reconnect: officer A first (wins the contact), then the enterprise (its contact loses, its
+        // proof lands), then A again, who accepts the proof offline and reconnects after B.
+        a.sync().await;
+        let p = ent.sync().await;
+        assert_eq!((p.applied, p.conflicts), (2, 1), "{p:?}");
+        a.sync().await;
+        assert_eq!(a.task_state(task), Some(TaskState::ProofSubmitted));
+        a.store.transition_task(task, TaskAction::Accept, "复查合格", vec![]).expect("accept");
+        b.sync().await;
+        a.sync().await;
+        for phone in [&ent, &a, &b, &town] {
+            phone.sync().await;
+        }
+        (ent, a, b, town, own, task)
+    });
+
+    let server = World::load(&commander);
+    let server_task = server.tasks.iter().find(|t| t.id == task).expect("task");
+    let server_ent = server.enterprises.iter().find(|e| e.id == own).expect("enterprise");
+    assert_eq!(server_task.state, TaskState::Accepted);
+    assert_eq!(server_ent.contact.name, "执法核实的联系人");
+    assert_eq!(server_ent.address, "永康市东城街道金城路88号");
+    for (name, phone) in [("enterprise", &ent), ("officer A", &a), ("officer B", &b)] {
+        assert_eq!(phone.task_state(task), Some(TaskState::Accepted), "{name}");
+        let e = phone.store.enterprise(own).expect("read").expect("enterprise on the phone");
+        assert_eq!(e, *server_ent, "{name} converged");
+        assert_eq!(phone.store.outbox_len().expect("outbox"), 0, "{name} has nothing left to send");
+        assert!(phone.store.cursor().expect("cursor") > 0);
+    }
+    // The losing value is kept for the command centre.
+    let (_, conflicts) = commander.get_json("/v1/conflicts");
+    assert_eq!(conflicts[0]["lost"], "企业填写的联系人");
+    // Every acknowledged transition is on the platform once.
+    let (records, _) = commander.pull_all(0);
+    let events: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::TaskEvent(e) if e.task == task => Some(e.action),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events, [TaskAction::Acknowledge, TaskAction::SubmitProof, TaskAction::Accept]);
+    // The township office's phone got the enterprise's new address without sending anything.
+    let e = town.store.enterprise(own).expect("read");
+    assert_eq!(e.map(|e| e.address), Some(server_ent.address.clone()));
+    // Clock skew was measured on the phones.
+    assert!(a.store.clock_skew().expect("skew").is_some());
+    drop(rt);
+}
+
+#[test]
+fn a_device_killed_before_reading_the_ack_resends_and_nothing_is_applied_twice() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("device.sqlite3");
+    runtime().block_on(async {
+        let token = {
+            let store = Store::open(&path).expect("store");
+            let mut client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client");
+            let login = client.login(&store, "enterprise1", PASSWORD).await.expect("login");
+            client.sync(&store, &mut |_| {}).await.expect("sync");
+            let own = match &login.user.scope {
+                fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+                other => panic!("scope {other:?}"),
+            };
+            let task = world.tasks.iter().find(|t| t.enterprise == own).expect("task").id;
+            store.transition_task(task, TaskAction::Acknowledge, "收到", vec![]).expect("ack");
+            // The push reaches the platform and is applied, but the app dies before reading the answer.
+            let request = PushRequest {
+                protocol: PROTOCOL_VERSION,
+                device: store.device_id().expect("device"),
+                sent_at: chrono::Utc::now(),
+                mutations: store.pending_mutations(100).expect("pending"),
+            };
+            let status = reqwest::Client::new()
+                .post(format!("{}/v1/sync/push", platform.url))
+                .bearer_auth(&login.token)
+                .json(&request)
+                .send()
+                .await
+                .expect("push")
+                .status();
+            assert_eq!(status, 200);
+            login.token
+        };
+        // The app starts again on the same file, with the token it kept.
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.outbox_len().expect("outbox"), 1, "the entry stays until its answer is recorded");
+        let client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client").with_token(token);
+        let progress = client.sync(&store, &mut |_| {}).await.expect("sync");
+        assert_eq!(progress.applied, 1, "the re-sent entry gets its stored outcome");
+        assert_eq!(store.outbox_len().expect("outbox"), 0);
+    });
+    let (records, _) = commander.pull_all(0);
+    let acks =
+        records.iter().filter(|r| matches!(r, Record::TaskEvent(e) if e.action == TaskAction::Acknowledge)).count();
+    assert_eq!(acks, 1, "applied exactly once");
+}
+
+#[test]
+fn a_revoked_device_is_told_to_sign_in_and_keeps_its_outbox() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let e = World::load(&commander).enterprise_for("officer1", true).clone();
+    runtime().block_on(async {
+        let phone = Phone::sign_in(&platform, "officer1").await;
+        let session = phone.store.session().expect("session").expect("signed in");
+        phone.store.edit_enterprise(e.id, EnterpriseField::ContactPhone, "0579-87654321").expect("edit");
+        let status = reqwest::Client::new()
+            .post(format!("{}/v1/devices/{}/revoke", platform.url, session.device))
+            .bearer_auth(phone.client.token().expect("token"))
+            .send()
+            .await
+            .expect("revoke")
+            .status();
+        assert_eq!(status, 204);
+        let err = phone.client.sync(&phone.store, &mut |_| {}).await.expect_err("revoked");
+        assert!(matches!(err, fieldcheck_core::sync::SyncError::Unauthorized(_)), "{err:?}");
+        assert_eq!(phone.store.outbox_len().expect("outbox"), 1, "nothing was dropped");
+    });
+}
