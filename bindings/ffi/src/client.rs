@@ -1,11 +1,12 @@
 //! The entry point the app holds for its whole life: one per data folder.
 
 use crate::alarms::AlarmsClient;
-use crate::changes::{ChangeHub, ChangeListener, Subscription};
+use crate::changes::{Change, ChangeListener, Hub, Subscription};
 use crate::diagnostics::Live;
 use crate::enterprises::EnterprisesClient;
 use crate::error::{FieldcheckError, Result};
 use crate::inspections::InspectionsClient;
+use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
@@ -25,7 +26,9 @@ const EVIDENCE: &str = "evidence";
 pub(crate) struct Shared {
     pub(crate) store: Store,
     pub(crate) ingestor: Ingestor,
-    pub(crate) changes: ChangeHub,
+    pub(crate) changes: Hub<Change>,
+    pub(crate) sync: SyncSession,
+    pub(crate) sync_status: Hub<SyncStatus>,
 }
 
 /// Fieldcheck on this device: opens the data folder and hands out one sub-client per area.
@@ -50,7 +53,13 @@ impl FieldcheckClient {
         let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared { store, ingestor, changes: ChangeHub::new() }),
+            shared: Arc::new(Shared {
+                store,
+                ingestor,
+                changes: Hub::new(),
+                sync: SyncSession::new(),
+                sync_status: Hub::new(),
+            }),
             _live: Live::new(),
         }))
     }
@@ -109,12 +118,11 @@ impl FieldcheckClient {
     /// Calls `listener` for every change made through this client from now on, until the returned
     /// handle is cancelled or released.
     pub fn observe_changes(&self, listener: Arc<dyn ChangeListener>) -> Result<Arc<Subscription>> {
-        self.shared.changes.subscribe(listener)
+        self.shared.changes.subscribe(Arc::new(move |change| listener.on_change(change)))
     }
 }
 
 impl FieldcheckClient {
-    #[cfg(feature = "test-support")]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

@@ -22,9 +22,12 @@ pub enum FieldcheckError {
     /// The device's data folder or database failed.
     #[error("{0}")]
     Storage(String),
-    /// The platform could not be reached or refused the request.
+    /// The platform could not be reached (or asked to wait): try again later; nothing was lost.
     #[error("{0}")]
     Network(String),
+    /// The platform no longer accepts this session (or the password was wrong): sign in again.
+    #[error("{0}")]
+    SignInRequired(String),
     /// A bug; the message says where.
     #[error("{0}")]
     Internal(String),

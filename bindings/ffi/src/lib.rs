@@ -15,6 +15,7 @@ mod error;
 mod inspections;
 mod photos;
 mod runtime;
+mod sync;
 mod tasks;
 mod templates;
 #[cfg(feature = "test-support")]
@@ -30,6 +31,7 @@ pub use enterprises::EnterprisesClient;
 pub use error::FieldcheckError;
 pub use inspections::{AnswerOutcome, FindingInput, InspectionsClient, InspectorInput, SubmitResult};
 pub use photos::PhotoView;
+pub use sync::{SignedIn, SyncListener, SyncProgress, SyncState, SyncStatus};
 pub use tasks::TasksClient;
 pub use templates::TemplatesClient;
 pub use views::*;

@@ -90,7 +90,7 @@ impl InspectionsClient {
             .spawn_blocking(work)
             .await
             .map_err(|e| FieldcheckError::Internal(format!("photo ingest stopped: {e}")))??;
-        self.shared().changes.publish(ChangeKind::Inspection, Some(id));
+        self.shared().changes.changed(ChangeKind::Inspection, Some(id));
         Ok(photo)
     }
 }

@@ -2,30 +2,23 @@ package org.fieldcheck.sdk
 
 import kotlinx.coroutines.runBlocking
 import org.fieldcheck.ffi.AnswerInput
-import org.fieldcheck.ffi.AnswerType
 import org.fieldcheck.ffi.DemoUser
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.InspectorInput
-import org.fieldcheck.ffi.MeasureInput
 import org.fieldcheck.ffi.PhotoRule
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.TaskState
-import org.fieldcheck.ffi.TemplateItemView
 import org.fieldcheck.ffi.Verdict
 import org.fieldcheck.ffi.seedDemoCounty
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import java.awt.Color
-import java.awt.image.BufferedImage
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
-import java.time.LocalDate
 import java.time.ZoneOffset
-import javax.imageio.ImageIO
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertIs
@@ -49,7 +42,7 @@ class SubmitTest {
             inspections.setTeam(draft.id, team, team[1])
             val started = inspections.start(draft.id, null)
             val day = started.startedAt!!.atZone(ZoneOffset.UTC).toLocalDate()
-            val photo = jpeg(dir.resolve("photo.jpg"))
+            val photo = generatedJpeg(dir.resolve("photo.jpg"))
 
             val items = inspections.screen(draft.id).checklists.single().template.items
             var failed = 0
@@ -102,29 +95,5 @@ class SubmitTest {
             assertEquals(0u, em01.photoCount)
             inspections.close()
         }
-    }
-
-    private fun validAnswer(item: TemplateItemView, day: LocalDate): AnswerInput = when (val type = item.answer) {
-        AnswerType.YesNo, AnswerType.YesNoNotApplicable -> AnswerInput.Yes
-        is AnswerType.Number -> AnswerInput.Number(1.0)
-        AnswerType.Text -> AnswerInput.Text("现场核实 / checked on site")
-        AnswerType.Date -> AnswerInput.Date(day)
-        is AnswerType.Choice -> AnswerInput.Choice(type.options.first { it.compliant }.code)
-        is AnswerType.Measures -> AnswerInput.Measures(
-            type.fields.associate { f -> f.key to if (f.isDate) MeasureInput.Date(day) else MeasureInput.Number(1.0) },
-        )
-    }
-
-    /** A small generated JPEG, as a camera would leave it on disk. */
-    private fun jpeg(path: Path): Path {
-        val image = BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB)
-        val g = image.createGraphics()
-        g.color = Color(30, 120, 60)
-        g.fillRect(0, 0, 64, 48)
-        g.color = Color.WHITE
-        g.fillRect(8, 8, 20, 12)
-        g.dispose()
-        check(ImageIO.write(image, "jpg", path.toFile())) { "no JPEG writer" }
-        return path
     }
 }
