@@ -29,12 +29,13 @@ final class SubmitTests: XCTestCase {
         ]
         _ = try inspections.setTeam(id: draft.id, inspectors: team, recorder: team[1])
         let started = try inspections.start(id: draft.id, location: nil)
-        let day = isoDay(try XCTUnwrap(started.startedAt))
-        let photo = try jpeg(dir.appendingPathComponent("photo.jpg"))
+        let day = Self.isoDay(try XCTUnwrap(started.startedAt))
+        let photo = dir.appendingPathComponent("photo.jpg")
+        try Self.writeJpeg(photo)
 
         var failed = 0
         for item in try XCTUnwrap(inspections.screen(id: draft.id).checklists.first).template.items {
-            let answer: AnswerInput = item.code == "EM-03" ? .no : validAnswer(item, day)
+            let answer: AnswerInput = item.code == "EM-03" ? .no : Self.validAnswer(item, day)
             let verdict = try inspections.answer(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, answer: answer, note: nil).verdict
             if verdict == .nonCompliant { failed += 1 }
             if item.photo != .never {
@@ -71,7 +72,8 @@ final class SubmitTests: XCTestCase {
         XCTAssertEqual(em01.photoCount, 0)
     }
 
-    private func validAnswer(_ item: TemplateItemView, _ day: String) -> AnswerInput {
+    /// A well-formed answer for any item, built from its answer type (the core judges it).
+    static func validAnswer(_ item: TemplateItemView, _ day: String) -> AnswerInput {
         switch item.answer {
         case .yesNo, .yesNoNotApplicable: return .yes
         case .number: return .number(value: 1)
@@ -85,15 +87,15 @@ final class SubmitTests: XCTestCase {
         }
     }
 
-    private func isoDay(_ date: Date) -> String {
+    static func isoDay(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
 
-    /// A small generated JPEG, as a camera would leave it on disk.
-    private func jpeg(_ url: URL) throws -> URL {
+    /// Writes a small generated JPEG, as a camera would leave it on disk.
+    static func writeJpeg(_ url: URL) throws {
         let context = try XCTUnwrap(CGContext(data: nil, width: 64, height: 48, bitsPerComponent: 8, bytesPerRow: 0,
                                               space: CGColorSpaceCreateDeviceRGB(),
                                               bitmapInfo: CGImageAlphaInfo.noneSkipLast.rawValue))
@@ -103,6 +105,5 @@ final class SubmitTests: XCTestCase {
         let destination = try XCTUnwrap(CGImageDestinationCreateWithURL(url as CFURL, "public.jpeg" as CFString, 1, nil))
         CGImageDestinationAddImage(destination, image, nil)
         XCTAssertTrue(CGImageDestinationFinalize(destination))
-        return url
     }
 }
