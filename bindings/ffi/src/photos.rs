@@ -10,7 +10,7 @@ use crate::runtime::runtime;
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{EvidenceId, InspectionId};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::{CaptureMeta, EvidenceRecord, Subject};
+use fieldcheck_core::evidence::{CaptureMeta, Case, EvidenceRecord, Subject};
 use fieldcheck_core::store::Photo;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ fn attach(
         .id;
     let meta = CaptureMeta {
         evidence: EvidenceId::new(),
-        inspection: id,
+        case: Case::Inspection(id),
         subject: Subject::Item { item: item.clone() },
         taken_at,
         fix,
