@@ -39,5 +39,9 @@ step "kotlin sdk: compile with -Werror, JUnit 5 on the JVM against the host libr
 if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
   apt-get update -qq && apt-get install -y -qq maven openjdk-17-jdk-headless >/dev/null
 fi
+# The end-to-end tests start the real platform binary on a loopback port.
+cargo build -q --locked -p fieldcheck-platform
+platform_bin="$lib_dir/fieldcheck-platform"
 # Maven's default local repository (~/.m2) is reused between runs, so only the first run downloads.
-(cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir")
+(cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir" \
+  -Dfieldcheck.platform.bin="$platform_bin")

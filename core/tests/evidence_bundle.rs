@@ -7,8 +7,8 @@ use evidence_common::*;
 use fieldcheck_core::domain::ids::{DeviceId, InspectionId, UserId};
 use fieldcheck_core::evidence::bundle::Manifest;
 use fieldcheck_core::evidence::{
-    AuditEvent, BundleError, BundleInput, EvidenceChain, Signer, SoftwareSigner, VerifyOptions, build_bundle,
-    countersign, seal, verify_bundle, verify_bundle_with,
+    AuditEvent, BundleError, BundleInput, Case, EvidenceChain, Signer, SoftwareSigner, VerifyOptions, build_bundle,
+    countersign, pack_tar, seal, verify_bundle, verify_bundle_with,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ fn build() -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     let ing = ingestor(&dir.path().join("blobs"));
     let (inspection, device, officer) = (InspectionId::new(), DeviceId::new(), UserId::new());
-    let mut chain = EvidenceChain::new(inspection);
+    let mut chain = EvidenceChain::new(Case::Inspection(inspection));
     for (w, h) in [(320, 240), (240, 320), (400, 300)] {
         let record = ing.ingest(&jpeg(&photo(w, h)), meta(inspection, device, officer), None).expect("ingest");
         chain.append(&record).expect("append");
@@ -82,6 +82,7 @@ fn an_intact_bundle_verifies_offline() {
     assert_eq!(report.audit_events, 2);
     assert_eq!(report.received_at, Some(t0()));
     assert_eq!(report.device_key, b.device_key.public_key().fingerprint());
+    assert!(report.to_string().starts_with("bundle verifies: 3 photo(s) of inspection "), "{report}");
     let trusted = VerifyOptions {
         trusted_platform_keys: vec![b.platform_key.public_key()],
         trusted_device_keys: vec![b.device_key.public_key()],
@@ -163,7 +164,7 @@ fn a_chain_resigned_with_another_key_is_refused() {
     let b = build();
     let m: Manifest = serde_json::from_value(manifest(&b.bundle)).expect("manifest");
     // Drop the second photo, rebuild a consistent chain and seal it with a key of the forger's.
-    let mut forged = EvidenceChain::new(m.chain.inspection);
+    let mut forged = EvidenceChain::new(m.chain.case);
     for (i, e) in m.chain.entries.iter().enumerate() {
         if i != 1 {
             forged.append_parts(e.original, e.meta.clone()).expect("append");
@@ -211,4 +212,46 @@ fn a_damaged_manifest_is_a_clear_error() {
     std::fs::write(b.bundle.join("manifest.json"), b"{ not json").expect("write");
     assert!(matches!(verify_bundle(&b.bundle), Err(BundleError::Manifest(_))));
     assert!(matches!(verify_bundle(&b.bundle.join("nowhere")), Err(BundleError::Io { .. })));
+}
+
+#[test]
+fn a_bundle_is_not_built_without_every_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = fieldcheck_core::evidence::BlobStore::open(dir.path().join("blobs")).expect("blobs");
+    let ing = fieldcheck_core::evidence::Ingestor::new(blobs.clone(), Default::default());
+    let inspection = InspectionId::new();
+    let mut chain = EvidenceChain::new(Case::Inspection(inspection));
+    let record = ing.ingest(&jpeg(&photo(64, 48)), meta(inspection, DeviceId::new(), UserId::new()), None).expect("in");
+    chain.append(&record).expect("append");
+    std::fs::write(blobs.path(&record.original.sha256), b"bit rot").expect("damage");
+    let key = SoftwareSigner::generate().expect("key");
+    let sealed = seal(&chain, DeviceId::new(), &key, t0()).expect("seal");
+    let input =
+        BundleInput { chain: &chain, seal: &sealed, receipt: None, audit: &[], exporter: None, exported_at: t0() };
+    let err = build_bundle(&dir.path().join("bundle"), &input, &blobs).expect_err("damaged original");
+    assert!(matches!(err, BundleError::MissingOriginal { .. }), "{err}");
+}
+
+#[test]
+fn a_tar_of_the_bundle_verifies_and_tampering_inside_it_is_named() {
+    let b = build();
+    let tar = b.bundle.with_extension("tar");
+    pack_tar(&b.bundle, &tar).expect("pack");
+    let report = verify_bundle(&tar).expect("tar verifies");
+    assert_eq!(report.photos, 3);
+
+    let path = photo_path(&b.bundle, 0);
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes.push(0);
+    std::fs::write(&path, bytes).expect("write");
+    std::fs::write(b.bundle.join("notes.txt"), b"added later").expect("write");
+    let tampered = b.bundle.with_extension("tampered.tar");
+    pack_tar(&b.bundle, &tampered).expect("pack");
+    let err = verify_bundle(&tampered).expect_err("altered photo");
+    assert!(located(err).contains(&(Some(0), Some("original".into()))));
+    let err = verify_bundle(&b.bundle).expect_err("stray file in the folder");
+    assert!(err.to_string().contains("unexpected file notes.txt"), "{err}");
+
+    std::fs::write(&tar, b"not a tar file at all").expect("write");
+    assert!(verify_bundle(&tar).is_err());
 }

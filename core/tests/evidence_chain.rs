@@ -7,7 +7,8 @@ use evidence_common::*;
 use fieldcheck_core::domain::ids::{DeviceId, InspectionId, UserId};
 use fieldcheck_core::evidence::signing::verify;
 use fieldcheck_core::evidence::{
-    BlobRef, ChainError, Digest, EvidenceChain, MediaType, Signer, SoftwareSigner, countersign, seal, verify_sealed,
+    BlobRef, Case, ChainError, Digest, EvidenceChain, MediaType, Signer, SoftwareSigner, countersign, seal,
+    verify_sealed,
 };
 
 struct Fixture {
@@ -19,7 +20,7 @@ struct Fixture {
 
 fn fixture(photos: usize) -> Fixture {
     let (inspection, device, officer) = (InspectionId::new(), DeviceId::new(), UserId::new());
-    let mut chain = EvidenceChain::new(inspection);
+    let mut chain = EvidenceChain::new(Case::Inspection(inspection));
     for i in 0..photos {
         let bytes = format!("photo {i}").into_bytes();
         let original = BlobRef { sha256: Digest::of(&bytes), len: bytes.len() as u64, media_type: MediaType::Jpeg };
@@ -100,7 +101,7 @@ fn recomputing_hashes_after_an_edit_does_not_pass_the_seal() {
     let f = fixture(3);
     let sealed = seal(&f.chain, f.device, &f.device_key, t0()).expect("seal");
     // A forger rebuilds a fully consistent chain with one photo swapped out.
-    let mut forged = EvidenceChain::new(f.chain.inspection);
+    let mut forged = EvidenceChain::new(f.chain.case);
     for (i, e) in f.chain.entries.iter().enumerate() {
         let mut original = e.original;
         if i == 1 {
@@ -145,10 +146,14 @@ fn signer_round_trip_and_wrong_inspection() {
     verify(&key.public_key(), b"message", &sig).expect("verifies");
     assert!(verify(&key.public_key(), b"messagE", &sig).is_err());
 
-    let mut chain = EvidenceChain::new(InspectionId::new());
+    let mut chain = EvidenceChain::new(Case::Inspection(InspectionId::new()));
     let original = BlobRef { sha256: Digest::of(b"x"), len: 1, media_type: MediaType::Jpeg };
     let err = chain.append_parts(original, any_meta()).expect_err("other inspection");
-    assert!(matches!(err, ChainError::WrongInspection { .. }));
+    assert!(matches!(err, ChainError::WrongCase { .. }));
+    let mut m = any_meta();
+    m.case = chain.case;
+    m.fix = Some(fieldcheck_core::domain::geo::GeoFix { lat: f64::NAN, lon: 0.0, accuracy_m: 1.0 });
+    assert!(matches!(chain.append_parts(original, m), Err(ChainError::InvalidMetadata(_))));
 }
 
 #[test]
@@ -161,4 +166,27 @@ fn submitted_evidence_survives_the_wire() {
     let got: SubmittedEvidence = serde_json::from_slice(&json).expect("parse");
     assert_eq!(got, sent);
     countersign(&got.chain, &got.seal, &f.device_key.public_key(), &f.platform_key, t0()).expect("platform accepts");
+}
+
+#[test]
+fn tasks_and_alarms_have_chains_of_their_own() {
+    use fieldcheck_core::domain::ids::{AlarmId, TaskId};
+    use fieldcheck_core::domain::template::ItemRef;
+    use fieldcheck_core::evidence::Subject;
+    let task = Case::Task(TaskId::new());
+    let mut chain = EvidenceChain::new(task);
+    let mut m = any_meta();
+    m.case = task;
+    m.subject = Subject::Overall;
+    m.validate().expect("a task photo");
+    let original = BlobRef { sha256: Digest::of(b"fixed"), len: 5, media_type: MediaType::Jpeg };
+    chain.append_parts(original, m.clone()).expect("append");
+    chain.verify().expect("verifies");
+    // The same entry cannot be moved into another case's chain.
+    let mut moved = chain.clone();
+    moved.case = Case::Alarm(AlarmId::new());
+    assert!(moved.verify().is_err());
+    // Checklist items only exist within inspections.
+    m.subject = Subject::Item { item: ItemRef { template: "t".into(), code: "c".into() } };
+    assert!(m.validate().is_err());
 }

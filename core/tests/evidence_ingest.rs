@@ -75,6 +75,8 @@ fn jpeg_header_claiming_huge_size_is_refused() {
     let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).expect("baseline SOF0");
     bytes[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]); // 60000 x 60000
     assert!(matches!(refuse(&bytes), EvidenceError::TooManyPixels { width: 60_000, height: 60_000, .. }));
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0, 0, 0, 64]); // 64 wide, 0 high
+    assert!(matches!(refuse(&bytes), EvidenceError::Corrupt { .. }));
 }
 
 #[test]
@@ -285,4 +287,22 @@ fn photo_files_are_ingested_and_crash_leftovers_swept() {
     std::fs::write(dir.path().join("blobs").join("tmp").join("x.part"), b"half a photo").expect("write");
     assert_eq!(ing.blobs().sweep_tmp().expect("sweep"), 1);
     assert_eq!(stored_files(&dir.path().join("blobs")).len(), 3);
+}
+
+#[test]
+fn progressive_and_greyscale_jpegs_are_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ing = ingestor(dir.path());
+    let image = photo(2200, 300);
+    let mut progressive = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    encoder.set_progressive(true);
+    encoder.encode(image.as_raw(), 2200, 300, jpeg_encoder::ColorType::Rgb).expect("encode");
+    let record = ing.ingest(&progressive, any_meta(), None).expect("progressive");
+    assert_eq!((record.rendition_width, record.rendition_height), (2048, 279));
+    let grey = image::DynamicImage::ImageRgb8(photo(300, 200)).into_luma8();
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    grey.write_to(&mut bytes, ImageFormat::Jpeg).expect("grey jpeg");
+    let record = ing.ingest(bytes.get_ref(), any_meta(), None).expect("greyscale");
+    assert_eq!((record.width, record.height), (300, 200));
 }

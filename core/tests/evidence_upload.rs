@@ -80,3 +80,17 @@ fn only_confirmed_blobs_may_be_freed() {
     assert!(may_free(&b, BlobRole::Rendition, Some(&status(&b, 5_000, true))));
     assert!(!may_free(&b, BlobRole::Thumbnail, Some(&status(&b, 5_000, true))), "thumbnails stay");
 }
+
+#[test]
+fn the_blob_folder_frees_only_confirmed_blobs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = fieldcheck_core::evidence::BlobStore::open(dir.path()).expect("blobs");
+    let bytes = b"an original photo".to_vec();
+    let sha256 = blobs.put(&bytes).expect("put");
+    let b = BlobRef { sha256, len: bytes.len() as u64, media_type: MediaType::Jpeg };
+    assert!(!blobs.free(&b, BlobRole::Original, None).expect("free"));
+    assert!(!blobs.free(&b, BlobRole::Original, Some(&status(&b, b.len, false))).expect("free"));
+    assert!(blobs.contains(&sha256, b.len), "an unconfirmed original stays");
+    assert!(blobs.free(&b, BlobRole::Original, Some(&status(&b, b.len, true))).expect("free"));
+    assert!(!blobs.contains(&sha256, b.len));
+}

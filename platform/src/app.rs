@@ -53,6 +53,7 @@ pub fn router(app: App) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
+        .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
@@ -139,6 +140,12 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
         .await
 }
 
+/// Devices with their last contact and measured clock skew (command centre).
+async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(app.db.read(|tx| Ok(tx.devices()?)).await?))
+}
+
 async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(sync::push(&app, caller, &body).await?))
 }
@@ -162,7 +169,8 @@ async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     sync::check_protocol(q.protocol)?;
-    Ok(Json(sync::pull(&app, caller, q.cursor, q.limit).await?))
+    let body = sync::pull(&app, caller, q.cursor, q.limit).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 async fn raise(

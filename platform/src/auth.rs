@@ -136,6 +136,14 @@ pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiErr
         .write(move |tx| {
             let user: User = records::load(tx, Entity::User, &account.user)?
                 .ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
+            // A device id belongs to one user until revoked: another user cannot take it over (and with it
+            // the device's stored push outcomes).
+            if let Some(existing) = tx.device(&device.id)?
+                && existing.user != device.user
+                && existing.revoked_at.is_none()
+            {
+                return Err(ApiError::conflict("this device is registered to another user; sign it out first"));
+            }
             tx.set_login_failures(&account.login, 0, None)?;
             tx.put_device(&device)?;
             Ok(user)

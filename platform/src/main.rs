@@ -88,6 +88,18 @@ async fn run(o: Options) -> Result<(), String> {
     if let Some(summary) = summary {
         println!("{summary}");
     }
+    // Tombstones older than the window are dropped hourly; devices behind it are told to reset.
+    let pruning = app.db.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let before = chrono::Utc::now() - chrono::Duration::days(fieldcheck_platform::sync::TOMBSTONE_WINDOW_DAYS);
+            if let Err(e) = pruning.write(move |tx| Ok(tx.prune_tombstones(before)?)).await {
+                eprintln!("pruning tombstones failed: {}", e.message);
+            }
+        }
+    });
     let server = axum::serve(listener, router(app)).with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     });

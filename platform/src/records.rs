@@ -9,6 +9,8 @@ use fieldcheck_core::domain::rectification::RectificationTask;
 use fieldcheck_core::domain::template::ChecklistTemplate;
 use fieldcheck_core::protocol::{Entity, Record};
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Reads one record of `entity` by id.
 pub fn load<T: DeserializeOwned>(tx: &mut dyn Tx, entity: Entity, id: &str) -> Result<Option<T>, StoreError> {
@@ -28,8 +30,18 @@ pub fn enterprise(tx: &mut dyn Tx, id: EnterpriseId) -> Result<Option<Enterprise
     load(tx, Entity::Enterprise, &id.to_string())
 }
 
-pub fn templates(tx: &mut dyn Tx) -> Result<Vec<ChecklistTemplate>, StoreError> {
-    load_all(tx, Entity::Template)
+/// One template version. A published version never changes, so parsed ones are kept in memory.
+pub fn template(tx: &mut dyn Tx, id: &str, version: u32) -> Result<Option<Arc<ChecklistTemplate>>, StoreError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<ChecklistTemplate>>>> = OnceLock::new();
+    let key = format!("{id}@{version}");
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(t) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(Some(t.clone()));
+    }
+    let Some(t) = load::<ChecklistTemplate>(tx, Entity::Template, &key)? else { return Ok(None) };
+    let t = Arc::new(t);
+    cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, t.clone());
+    Ok(Some(t))
 }
 
 pub fn squadrons(tx: &mut dyn Tx) -> Result<Vec<Squadron>, StoreError> {

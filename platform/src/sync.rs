@@ -3,17 +3,18 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
+use crate::db::{StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
-use crate::records;
 use chrono::Utc;
 use fieldcheck_core::protocol::{
-    Change, ChangeOp, Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
-    RejectCode,
+    Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
 };
 
 /// Most mutations in one push.
 pub const MAX_BATCH: usize = 1000;
+/// How long tombstones are kept; a device whose cursor is older must reset.
+pub const TOMBSTONE_WINDOW_DAYS: i64 = 30;
 /// Most changes in one pull page.
 pub const MAX_PAGE: u32 = 1000;
 
@@ -32,14 +33,18 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
 
 pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
-    // Check the version before the shape, so an old client gets "upgrade required", not a parse error.
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
-        && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
-    {
-        check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
-    }
-    let req: PushRequest =
-        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("malformed push: {e}")))?;
+    let req: PushRequest = match serde_json::from_slice(body) {
+        Ok(req) => req,
+        Err(e) => {
+            // An old client gets "upgrade required", not a parse error, when its shape no longer fits.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+                && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
+            {
+                check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
+            }
+            return Err(ApiError::bad_request(format!("malformed push: {e}")));
+        }
+    };
     check_protocol(req.protocol)?;
     if caller.device != Some(req.device) {
         return Err(ApiError::forbidden("the push names another device than the token's"));
@@ -59,50 +64,49 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
             })
             .await?
     };
-    let mut results = Vec::with_capacity(req.mutations.len());
-    for mutation in req.mutations {
-        let seq = mutation.seq;
-        let outcome = apply_once(app, reach.clone(), device.clone(), mutation).await?;
-        results.push(MutationResult { seq, outcome });
-    }
+    let results = app
+        .db
+        .write_each(req.mutations, move |tx, mutation| {
+            let seq = mutation.seq;
+            let outcome = apply_once(tx, &reach, &device, mutation)?;
+            Ok(MutationResult { seq, outcome })
+        })
+        .await?;
     Ok(PushResponse { received_at, results })
 }
 
-/// Applies one mutation exactly once per (device, seq): a re-sent one gets its stored outcome.
-async fn apply_once(app: &App, reach: Reach, device: String, mutation: Mutation) -> Result<Outcome, ApiError> {
-    app.db
-        .write(move |tx| {
-            let id = mutation.id.to_string();
-            if let Some((stored_id, outcome)) = tx.outcome(&device, mutation.seq)? {
-                if stored_id != id {
-                    return Ok(Outcome::Rejected {
-                        code: RejectCode::Invalid,
-                        reason: format!("sequence number {} was already used by another mutation", mutation.seq),
-                    });
-                }
-                return serde_json::from_str(&outcome)
-                    .map_err(|e| crate::db::StoreError::Corrupt(e.to_string()).into());
-            }
-            let actor = Actor { reach, device: Some(device.clone()), now: Utc::now() };
-            let outcome = match intents::apply(tx, &actor, &mutation.intent) {
-                Ok(o) => o,
-                Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
-                Err(Failure::Store(e)) => return Err(e),
-            };
-            let json = serde_json::to_string(&outcome).map_err(|e| crate::db::StoreError::Corrupt(e.to_string()))?;
-            tx.put_outcome(&device, mutation.seq, &id, &json, actor.now)?;
-            Ok(outcome)
-        })
-        .await
+/// Applies one mutation exactly once per (device, seq), in the caller's transaction: a re-sent one
+/// gets its stored outcome.
+fn apply_once(tx: &mut dyn Tx, reach: &Reach, device: &str, mutation: Mutation) -> Result<Outcome, ApiError> {
+    let id = mutation.id.to_string();
+    if let Some((stored_id, outcome)) = tx.outcome(device, mutation.seq)? {
+        if stored_id != id {
+            return Ok(Outcome::Rejected {
+                code: RejectCode::Invalid,
+                reason: format!("sequence number {} was already used by another mutation", mutation.seq),
+            });
+        }
+        return serde_json::from_str(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
+    }
+    let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
+    let outcome = match intents::apply(tx, &actor, &mutation.intent) {
+        Ok(o) => o,
+        Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
+        Err(Failure::Store(e)) => return Err(e),
+    };
+    let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.put_outcome(device, mutation.seq, &id, &json, actor.now)?;
+    Ok(outcome)
 }
 
-pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<PullResponse, ApiError> {
+pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<String, ApiError> {
     let limit = limit.clamp(1, MAX_PAGE);
     app.db
         .read(move |tx| {
             let floor = tx.tombstone_floor()?;
             if cursor > 0 && cursor < floor {
-                return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true });
+                let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true };
+                return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());
             }
             let reach = Reach::of(tx, &caller.user)?;
             let mut rows = tx.changes(cursor, limit + 1, &reach.filter())?;
@@ -114,18 +118,33 @@ pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<
                 (true, Some(last)) => last.cursor,
                 _ => tx.last_cursor()?.max(cursor),
             };
-            let mut changes = Vec::with_capacity(rows.len());
+            let size: usize = rows.iter().map(|r| r.data.as_ref().map_or(100, |d| d.len() + 80)).sum();
+            let mut out = String::with_capacity(size + 100);
+            out.push_str("{\"changes\":[");
+            let mut first = true;
             for row in rows {
-                let op = match row.data {
-                    Some(data) => ChangeOp::Upsert { record: Box::new(records::record(row.entity, &data)?) },
-                    None => match row.id.parse() {
-                        Ok(id) => ChangeOp::Delete { entity: row.entity, id },
+                let entity = entity_name(row.entity);
+                let entry = match &row.data {
+                    Some(data) => format!(
+                        "{{\"cursor\":{},\"op\":\"upsert\",\"record\":{{\"entity\":\"{entity}\",\"data\":{data}}}}}",
+                        row.cursor
+                    ),
+                    None => match row.id.parse::<uuid::Uuid>() {
+                        Ok(id) => format!(
+                            "{{\"cursor\":{},\"op\":\"delete\",\"entity\":\"{entity}\",\"id\":\"{id}\"}}",
+                            row.cursor
+                        ),
                         Err(_) => continue,
                     },
                 };
-                changes.push(Change { cursor: row.cursor, op });
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(&entry);
             }
-            Ok(PullResponse { changes, cursor: next, has_more, reset: false })
+            out.push_str(&format!("],\"cursor\":{next},\"has_more\":{has_more},\"reset\":false}}"));
+            Ok(out)
         })
         .await
 }

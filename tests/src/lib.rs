@@ -395,3 +395,80 @@ impl World {
         self.enterprises.iter().find(|e| towns.contains(&e.township) == inside).expect("enterprise")
     }
 }
+
+/// A loopback TCP proxy in front of the platform that cuts connections in the middle of an answer:
+/// after a push request, the first `push_cuts` answers are cut after a few bytes (the platform has
+/// applied the push, the phone never reads the result); the first `pull_cuts` pull answers likewise.
+pub struct CuttingProxy {
+    pub url: String,
+    pub cuts_done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CuttingProxy {
+    pub fn start(upstream: &str, push_cuts: usize, pull_cuts: usize) -> CuttingProxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let target = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy bind");
+        let url = format!("http://{}", listener.local_addr().expect("proxy addr"));
+        let budget = Arc::new(Mutex::new((push_cuts, pull_cuts)));
+        let cuts_done = Arc::new(AtomicUsize::new(0));
+        let done = cuts_done.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                let (budget, done) = (budget.clone(), done.clone());
+                // Bytes of the next answer to let through before cutting; -1: do not cut.
+                let cut_after = Arc::new(AtomicI64::new(-1));
+                let (mut c_in, mut s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let arm = cut_after.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = c_in.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let head = String::from_utf8_lossy(&buf[..n.min(64)]).to_string();
+                        let mut b = budget.lock().unwrap_or_else(|p| p.into_inner());
+                        if head.starts_with("POST /v1/sync/push") && b.0 > 0 {
+                            b.0 -= 1;
+                            arm.store(20, Ordering::SeqCst);
+                        } else if head.starts_with("GET /v1/sync/pull") && b.1 > 0 {
+                            b.1 -= 1;
+                            arm.store(600, Ordering::SeqCst);
+                        }
+                        drop(b);
+                        if s_out.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = s_out.shutdown(Shutdown::Write);
+                });
+                let (mut s_in, mut c_out) = (server, client);
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = s_in.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let limit = cut_after.load(Ordering::SeqCst);
+                        if limit >= 0 {
+                            let _ = c_out.write_all(&buf[..n.min(limit as usize)]);
+                            let _ = c_out.shutdown(Shutdown::Both);
+                            let _ = s_in.shutdown(Shutdown::Both);
+                            done.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        if c_out.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = c_out.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        CuttingProxy { url, cuts_done }
+    }
+}

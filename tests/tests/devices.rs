@@ -190,3 +190,45 @@ fn a_revoked_device_is_told_to_sign_in_and_keeps_its_outbox() {
         assert_eq!(phone.store.outbox_len().expect("outbox"), 1, "nothing was dropped");
     });
 }
+
+#[test]
+fn connections_cut_mid_answer_are_retried_without_loss_or_duplicates() {
+    use std::sync::atomic::Ordering;
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let proxy = fieldcheck_e2e::CuttingProxy::start(&platform.url, 2, 2);
+    let options = SyncOptions {
+        backoff: fieldcheck_core::sync::Backoff {
+            attempts: 6,
+            base: std::time::Duration::from_millis(20),
+            max: std::time::Duration::from_millis(200),
+        },
+        ..SyncOptions::default()
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let task = runtime().block_on(async {
+        let store = Store::open(dir.path().join("device.sqlite3")).expect("store");
+        let mut client = SyncClient::new(&proxy.url, options).expect("client");
+        let login = client.login(&store, "enterprise1", PASSWORD).await.expect("login");
+        let own = match &login.user.scope {
+            fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+            other => panic!("scope {other:?}"),
+        };
+        let task = world.tasks.iter().find(|t| t.enterprise == own).expect("task").id;
+        let progress = client.sync(&store, &mut |_| {}).await.expect("first sync through cut pulls");
+        assert!(progress.retries >= 1, "{progress:?}");
+        store.transition_task(task, TaskAction::Acknowledge, "收到", vec![]).expect("ack");
+        store.transition_task(task, TaskAction::SubmitProof, "已整改", vec![]).expect("proof");
+        let progress = client.sync(&store, &mut |_| {}).await.expect("sync through cut pushes");
+        assert_eq!(progress.applied, 2, "{progress:?}");
+        assert_eq!(store.outbox_len().expect("outbox"), 0);
+        assert_eq!(store.task(task).expect("task").map(|t| t.state), Some(TaskState::ProofSubmitted));
+        task
+    });
+    assert_eq!(proxy.cuts_done.load(Ordering::SeqCst), 4, "two pushes and two pulls were cut");
+    let (records, _) = commander.pull_all(0);
+    let events = records.iter().filter(|r| matches!(r, Record::TaskEvent(e) if e.task == task)).count();
+    assert_eq!(events, 2, "each transition applied exactly once");
+}

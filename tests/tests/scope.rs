@@ -181,4 +181,12 @@ fn an_officer_acts_only_in_its_squadrons_area_and_a_revoked_token_stops_working(
     let (status, _) = other.post_json(&format!("/v1/devices/{}/revoke", commander.id), serde_json::json!({}));
     assert_eq!(status, 404);
     assert_eq!(commander.pull_page(0, 1).status(), 200);
+    // Nor sign in with someone else's device id to take it over.
+    let resp = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/login", platform.url))
+        .json(&serde_json::json!({ "login": "officer3", "password": fieldcheck_e2e::PASSWORD, "device": commander.id }))
+        .send()
+        .expect("login");
+    assert_eq!(resp.status(), 409);
+    assert_eq!(commander.pull_page(0, 1).status(), 200, "the commander's token still works");
 }

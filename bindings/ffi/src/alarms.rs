@@ -37,7 +37,7 @@ impl AlarmsClient {
     /// The signed-in officer arrived at the alarm's site.
     pub fn arrive(&self, id: Uuid, location: Option<GeoFix>) -> Result<AlarmView> {
         let alarm = self.shared.store.alarm_arrive(AlarmId(id), location)?;
-        self.shared.changes.publish(ChangeKind::Alarm, Some(id));
+        self.shared.changes.changed(ChangeKind::Alarm, Some(id));
         Ok((&alarm).into())
     }
 
@@ -45,7 +45,7 @@ impl AlarmsClient {
     pub fn close(&self, id: Uuid, feedback: String, evidence: Vec<Uuid>) -> Result<AlarmView> {
         let evidence = evidence.into_iter().map(EvidenceId).collect();
         let alarm = self.shared.store.alarm_close(AlarmId(id), &feedback, evidence)?;
-        self.shared.changes.publish(ChangeKind::Alarm, Some(id));
+        self.shared.changes.changed(ChangeKind::Alarm, Some(id));
         Ok((&alarm).into())
     }
 }

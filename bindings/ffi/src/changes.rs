@@ -1,6 +1,6 @@
-//! Change notifications: the app registers a listener and gets back a handle that stops it. Writes
-//! made through this client publish what they changed; each listener is called on a background
-//! thread, in order, and never after its handle was cancelled or released.
+//! Notifications to the app: it registers a listener and gets back a handle that stops it. Writes
+//! made through this client publish what they changed, and a sync publishes its progress; each
+//! listener is called on a background thread, in order, and released as soon as it is cancelled.
 
 use crate::diagnostics::Live;
 use crate::error::Result;
@@ -18,7 +18,8 @@ pub enum ChangeKind {
     Task,
     Alarm,
     Template,
-    /// Notifications were missed (the listener fell behind): reload everything shown.
+    /// Many records may have changed (a sync applied the platform's changes, or the listener fell
+    /// behind): reload everything shown.
     Everything,
 }
 
@@ -36,63 +37,94 @@ pub trait ChangeListener: Send + Sync {
     fn on_change(&self, change: Change);
 }
 
-/// Where writes publish their changes; cheap to clone.
-#[derive(Clone)]
-pub(crate) struct ChangeHub {
-    sender: broadcast::Sender<Change>,
+/// What a hub sends when a listener fell so far behind that notifications were dropped.
+pub(crate) trait Lagged {
+    fn lagged() -> Self;
 }
 
-/// Notifications a slow listener may fall behind by before it is told to reload everything.
+impl Lagged for Change {
+    fn lagged() -> Self {
+        Change { kind: ChangeKind::Everything, id: None }
+    }
+}
+
+type Deliver<T> = Arc<dyn Fn(T) + Send + Sync>;
+
+/// Where events of one kind are published; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Hub<T> {
+    sender: broadcast::Sender<T>,
+}
+
+/// Notifications a slow listener may fall behind by before it is told it missed some.
 const BACKLOG: usize = 256;
 
-impl ChangeHub {
+impl<T: Clone + Lagged + Send + 'static> Hub<T> {
     pub(crate) fn new() -> Self {
         Self { sender: broadcast::channel(BACKLOG).0 }
     }
 
     /// Tells every current listener; nobody listening is fine.
-    pub(crate) fn publish(&self, kind: ChangeKind, id: Option<Uuid>) {
-        let _ = self.sender.send(Change { kind, id });
+    pub(crate) fn publish(&self, event: T) {
+        let _ = self.sender.send(event);
     }
 
-    /// Starts calling `listener` for every change from now on.
-    pub(crate) fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> Result<Arc<Subscription>> {
-        let slot = Arc::new(Mutex::new(Some(listener)));
+    /// Starts calling `deliver` for every event from now on.
+    pub(crate) fn subscribe(&self, deliver: Deliver<T>) -> Result<Arc<Subscription>> {
+        let slot: Arc<Mutex<Option<Deliver<T>>>> = Arc::new(Mutex::new(Some(deliver)));
         let mut receiver = self.sender.subscribe();
         let task_slot = slot.clone();
         let task = runtime()?.spawn(async move {
             loop {
-                let change = match receiver.recv().await {
-                    Ok(change) => change,
-                    Err(broadcast::error::RecvError::Lagged(_)) => Change { kind: ChangeKind::Everything, id: None },
+                let event = match receiver.recv().await {
+                    Ok(event) => event,
+                    Err(broadcast::error::RecvError::Lagged(_)) => T::lagged(),
                     Err(broadcast::error::RecvError::Closed) => return,
                 };
                 // Clone out of the lock: the app's callback must not run while we hold it.
-                let listener = task_slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                match listener {
-                    Some(listener) => listener.on_change(change),
+                let deliver = task_slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                match deliver {
+                    Some(deliver) => deliver(event),
                     None => return,
                 }
             }
         });
-        Ok(Arc::new(Subscription { slot, task: Mutex::new(Some(task)), _live: Live::new() }))
+        let release = Box::new(move || {
+            slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        });
+        Ok(Arc::new(Subscription {
+            release: Mutex::new(Some(release)),
+            task: Mutex::new(Some(task)),
+            _live: Live::new(),
+        }))
+    }
+}
+
+impl Hub<Change> {
+    /// Publishes a change of one record (or a whole kind).
+    pub(crate) fn changed(&self, kind: ChangeKind, id: Option<Uuid>) {
+        self.publish(Change { kind, id });
     }
 }
 
 /// A running listener. Cancel it (or let it be released) to stop the calls.
 #[derive(uniffi::Object)]
 pub struct Subscription {
-    slot: Arc<Mutex<Option<Arc<dyn ChangeListener>>>>,
+    /// Drops the app's listener.
+    release: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     task: Mutex<Option<JoinHandle<()>>>,
     _live: Live,
 }
 
 #[uniffi::export]
 impl Subscription {
-    /// Stops the listener now; it is released at once and not called again. Calling twice is fine.
+    /// Stops the listener now: it is released at once and no new call starts (one already under way
+    /// may finish). Calling twice is fine.
     pub fn cancel(&self) {
         // Dropping the listener here (not when the task next runs) releases the app's object now.
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(release) = self.release.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            release();
+        }
         if let Some(task) = self.task.lock().unwrap_or_else(PoisonError::into_inner).take() {
             task.abort();
         }
@@ -100,7 +132,7 @@ impl Subscription {
 
     /// False once cancelled.
     pub fn is_active(&self) -> bool {
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner).is_some()
+        self.release.lock().unwrap_or_else(PoisonError::into_inner).is_some()
     }
 }
 

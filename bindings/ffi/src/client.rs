@@ -1,14 +1,16 @@
 //! The entry point the app holds for its whole life: one per data folder.
 
 use crate::alarms::AlarmsClient;
-use crate::changes::{ChangeHub, ChangeListener, Subscription};
+use crate::changes::{Change, ChangeListener, Hub, Subscription};
 use crate::diagnostics::Live;
 use crate::enterprises::EnterprisesClient;
 use crate::error::{FieldcheckError, Result};
 use crate::inspections::InspectionsClient;
+use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
+use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,10 +19,16 @@ use uuid::Uuid;
 /// The database file inside the data folder.
 const DATABASE: &str = "fieldcheck.db";
 
-/// What every sub-client shares: the store and where changes are announced.
+/// Where ingested photos (originals, renditions, thumbnails) are kept, inside the data folder.
+const EVIDENCE: &str = "evidence";
+
+/// What every sub-client shares: the store, the photo ingestor and where changes are announced.
 pub(crate) struct Shared {
     pub(crate) store: Store,
-    pub(crate) changes: ChangeHub,
+    pub(crate) ingestor: Ingestor,
+    pub(crate) changes: Hub<Change>,
+    pub(crate) sync: SyncSession,
+    pub(crate) sync_status: Hub<SyncStatus>,
 }
 
 /// Fieldcheck on this device: opens the data folder and hands out one sub-client per area.
@@ -42,9 +50,16 @@ impl FieldcheckClient {
         let data_dir = PathBuf::from(data_dir);
         std::fs::create_dir_all(&data_dir)?;
         let store = Store::open(data_dir.join(DATABASE))?;
+        let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared { store, changes: ChangeHub::new() }),
+            shared: Arc::new(Shared {
+                store,
+                ingestor,
+                changes: Hub::new(),
+                sync: SyncSession::new(),
+                sync_status: Hub::new(),
+            }),
             _live: Live::new(),
         }))
     }
@@ -103,12 +118,11 @@ impl FieldcheckClient {
     /// Calls `listener` for every change made through this client from now on, until the returned
     /// handle is cancelled or released.
     pub fn observe_changes(&self, listener: Arc<dyn ChangeListener>) -> Result<Arc<Subscription>> {
-        self.shared.changes.subscribe(listener)
+        self.shared.changes.subscribe(Arc::new(move |change| listener.on_change(change)))
     }
 }
 
 impl FieldcheckClient {
-    #[cfg(feature = "test-support")]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

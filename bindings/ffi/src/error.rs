@@ -2,6 +2,7 @@
 //! person can act on. Every core error is converted here and nowhere else.
 
 use fieldcheck_core::domain::DomainError;
+use fieldcheck_core::evidence::EvidenceError;
 use fieldcheck_core::store::StoreError;
 
 /// What went wrong, with a bilingual or plain message meant for the person using the app.
@@ -21,9 +22,12 @@ pub enum FieldcheckError {
     /// The device's data folder or database failed.
     #[error("{0}")]
     Storage(String),
-    /// The platform could not be reached or refused the request.
+    /// The platform could not be reached (or asked to wait): try again later; nothing was lost.
     #[error("{0}")]
     Network(String),
+    /// The platform no longer accepts this session (or the password was wrong): sign in again.
+    #[error("{0}")]
+    SignInRequired(String),
     /// A bug; the message says where.
     #[error("{0}")]
     Internal(String),
@@ -56,6 +60,23 @@ impl From<StoreError> for FieldcheckError {
             | StoreError::Corrupt { .. }
             | StoreError::DiskFull
             | StoreError::Decode { .. } => Self::Storage(e.to_string()),
+        }
+    }
+}
+
+impl From<EvidenceError> for FieldcheckError {
+    fn from(e: EvidenceError) -> Self {
+        let message = format!("photo: {e}");
+        match e {
+            EvidenceError::Io { .. } => Self::Storage(message),
+            EvidenceError::Encode { .. } => Self::Internal(message),
+            EvidenceError::Empty
+            | EvidenceError::TooLarge { .. }
+            | EvidenceError::UnsupportedFormat
+            | EvidenceError::TooManyPixels { .. }
+            | EvidenceError::DecodeMemory { .. }
+            | EvidenceError::Corrupt { .. }
+            | EvidenceError::InvalidMetadata { .. } => Self::InvalidInput(message),
         }
     }
 }

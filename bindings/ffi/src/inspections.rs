@@ -80,8 +80,12 @@ impl InspectionsClient {
         Self { shared, _live: Live::new() }
     }
 
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn changed(&self, id: InspectionId) {
-        self.shared.changes.publish(ChangeKind::Inspection, Some(id.0));
+        self.shared.changes.changed(ChangeKind::Inspection, Some(id.0));
     }
 
     fn summary_after(
@@ -216,7 +220,7 @@ impl InspectionsClient {
         match self.shared.store.submit_inspection(InspectionId(id)) {
             Ok(submitted) => {
                 self.changed(InspectionId(id));
-                self.shared.changes.publish(ChangeKind::Task, None);
+                self.shared.changes.changed(ChangeKind::Task, None);
                 let now = self.shared.store.now();
                 Ok(SubmitResult::Submitted {
                     tasks: submitted.tasks.iter().map(|t| TaskView::new(t, t.is_overdue(now))).collect(),

@@ -13,7 +13,9 @@ mod diagnostics;
 mod enterprises;
 mod error;
 mod inspections;
+mod photos;
 mod runtime;
+mod sync;
 mod tasks;
 mod templates;
 #[cfg(feature = "test-support")]
@@ -28,6 +30,8 @@ pub use diagnostics::{echo_length, live_objects};
 pub use enterprises::EnterprisesClient;
 pub use error::FieldcheckError;
 pub use inspections::{AnswerOutcome, FindingInput, InspectionsClient, InspectorInput, SubmitResult};
+pub use photos::PhotoView;
+pub use sync::{SignedIn, SyncListener, SyncProgress, SyncState, SyncStatus};
 pub use tasks::TasksClient;
 pub use templates::TemplatesClient;
 pub use views::*;

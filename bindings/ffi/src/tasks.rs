@@ -49,7 +49,7 @@ impl TasksClient {
         let store = &self.shared.store;
         let evidence = evidence.into_iter().map(EvidenceId).collect();
         let task = store.transition_task(TaskId(id), action, &note, evidence)?;
-        self.shared.changes.publish(ChangeKind::Task, Some(id));
+        self.shared.changes.changed(ChangeKind::Task, Some(id));
         Ok(TaskView::new(&task, task.is_overdue(store.now())))
     }
 }

@@ -6,6 +6,9 @@
 
 use super::digest::Digest;
 use super::error::EvidenceError;
+use super::metadata::BlobRef;
+use super::upload::{BlobRole, may_free};
+use crate::protocol::BlobStatus;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,12 +93,16 @@ impl BlobStore {
         Ok(bytes)
     }
 
-    /// Deletes a blob. Callers decide with `upload::may_free` first; this does not check.
-    pub fn remove(&self, digest: &Digest) -> Result<(), EvidenceError> {
-        let path = self.path(digest);
+    /// Deletes the local copy of `blob` if, and only if, `upload::may_free` allows it (the server
+    /// confirmed exactly this blob); returns whether it was deleted.
+    pub fn free(&self, blob: &BlobRef, role: BlobRole, server: Option<&BlobStatus>) -> Result<bool, EvidenceError> {
+        if !may_free(blob, role, server) {
+            return Ok(false);
+        }
+        let path = self.path(&blob.sha256);
         match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(EvidenceError::io(&path, e)),
         }
     }

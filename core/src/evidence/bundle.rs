@@ -1,6 +1,6 @@
 //! Evidence bundles: everything needed to check an inspection's photos offline, in one folder.
 //!
-//! Layout (zip or tar the folder to ship it; `verify_bundle` reads the folder):
+//! Layout (`pack_tar` makes one tar file of the folder for transport; `verify_bundle` reads either):
 //!
 //! ```text
 //! <bundle>/manifest.json          format, chain (entries with metadata and hashes), device seal,
@@ -9,7 +9,7 @@
 //! <bundle>/README.txt             how to verify
 //! ```
 //!
-//! Verify with the platform's `verify-bundle <folder>` command, which calls [`verify_bundle`]: it
+//! Verify with the platform's `verify-bundle <folder or .tar>` command, which calls [`verify_bundle`]: it
 //! checks every photo against its hash, every entry's fields and links, the device's signature over the
 //! chain head, the platform's countersignature, the audit trail's hash and the exporter's signature,
 //! and names the entry and field of every failure.
@@ -17,10 +17,10 @@
 use super::blobs::BlobStore;
 use super::chain::EvidenceChain;
 use super::digest::Digest;
+use super::metadata::Case;
 use super::problem::{Problem, list};
 use super::seal::{DeviceSeal, PlatformReceipt};
 use super::signing::{PublicKey, Signature, SignatureError, Signer};
-use crate::domain::ids::InspectionId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -59,7 +59,7 @@ pub struct ExportSeal {
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub format: String,
-    pub inspection: InspectionId,
+    pub case: Case,
     pub chain: EvidenceChain,
     pub seal: DeviceSeal,
     pub receipt: Option<PlatformReceipt>,
@@ -76,7 +76,7 @@ pub enum BundleError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("the manifest cannot be read: {0}")]
     Manifest(String),
-    #[error("original {sha256} is missing from the blob folder or damaged")]
+    #[error("original {sha256} is missing from the blob storage or damaged")]
     MissingOriginal { sha256: Digest },
     #[error("the bundle does not verify:{}", list(.problems))]
     Invalid { problems: Vec<Problem> },
@@ -129,19 +129,40 @@ pub struct BundleInput<'a> {
     pub exported_at: DateTime<Utc>,
 }
 
-/// Writes a bundle folder at `dir` (which must not exist yet), copying originals from `blobs`.
-pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> Result<Manifest, BundleError> {
+/// Where a bundle's originals come from: the device's blob folder, or the platform's blob storage.
+pub trait OriginalSource {
+    /// The original's bytes, already checked against `sha256`; `None` if absent or damaged.
+    fn original(&self, sha256: &Digest) -> Option<Vec<u8>>;
+}
+
+impl OriginalSource for BlobStore {
+    fn original(&self, sha256: &Digest) -> Option<Vec<u8>> {
+        self.read_verified(sha256).ok()
+    }
+}
+
+/// Writes a bundle folder at `dir` (which must not exist yet), copying originals from `source`.
+pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, source: &dyn OriginalSource) -> Result<Manifest, BundleError> {
+    // A fresh folder, so that nothing left from elsewhere ends up looking like part of the bundle.
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    fs::create_dir(dir).map_err(io(dir))?;
     let originals = dir.join(ORIGINALS);
-    fs::create_dir_all(&originals).map_err(io(&originals))?;
+    fs::create_dir(&originals).map_err(io(&originals))?;
     for entry in &input.chain.entries {
         let sha256 = entry.original.sha256;
-        let bytes = blobs.read_verified(&sha256).map_err(|_| BundleError::MissingOriginal { sha256 })?;
+        let bytes = source.original(&sha256).ok_or(BundleError::MissingOriginal { sha256 })?;
+        // A source that returns other bytes than asked for must not slip them into a bundle.
+        if Digest::of(&bytes) != sha256 {
+            return Err(BundleError::MissingOriginal { sha256 });
+        }
         let path = originals.join(original_file_name(&sha256, entry.original.media_type.extension()));
         fs::write(&path, &bytes).map_err(io(&path))?;
     }
     let mut manifest = Manifest {
         format: BUNDLE_FORMAT.to_owned(),
-        inspection: input.chain.inspection,
+        case: input.chain.case,
         chain: input.chain.clone(),
         seal: input.seal.clone(),
         receipt: input.receipt.cloned(),
@@ -164,8 +185,8 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, blobs: &BlobStore) -> R
 }
 
 const README: &str = "Fieldcheck evidence bundle\n\n\
-manifest.json holds the inspection's evidence chain (one entry per photo: hashes and metadata), the\n\
+manifest.json holds the case's evidence chain (one entry per photo: hashes and metadata), the\n\
 device's signature over the chain head, the platform's countersignature with its receipt time, and the\n\
 audit trail. originals/ holds each photo exactly as taken, named by its SHA-256.\n\n\
-Verify offline with:  fieldcheck-platform verify-bundle <this folder>\n\
+Verify offline with:  fieldcheck-platform verify-bundle <this folder, or a tar file of it>\n\
 Any removed, reordered or altered photo or field makes verification fail and names the entry and field.\n";

@@ -1,6 +1,7 @@
-//! Offline verification of an evidence bundle folder.
+//! Offline verification of an evidence bundle (a folder, or a tar file of one).
 
-use super::bundle::{BUNDLE_FORMAT, BundleError, MANIFEST, Manifest, ORIGINALS, audit_digest, io, original_file_name};
+use super::bundle::{BUNDLE_FORMAT, BundleError, audit_digest, original_file_name};
+use super::bundle_files::{BundleContents, read_bundle};
 use super::chain::ChainHead;
 use super::digest::Digest;
 use super::problem::Problem;
@@ -8,12 +9,7 @@ use super::signing::{PublicKey, verify};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::fs;
-use std::io::Read;
 use std::path::Path;
-
-/// A manifest larger than this is refused before parsing.
-const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 
 /// Which keys the verifier trusts. Empty lists mean "report the keys, do not judge them".
 #[derive(Clone, Debug, Default)]
@@ -39,26 +35,44 @@ pub struct Report {
     pub exporter_key: Option<Digest>,
 }
 
-/// Verifies the bundle folder at `path`, trusting whatever keys it carries (see `verify_bundle_with`).
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "bundle verifies: {} photo(s) of {}", self.photos, self.head.case)?;
+        writeln!(f, "chain head {} ({} entries)", self.head.head, self.head.count)?;
+        writeln!(f, "signed by device {} (key {}) at {} device time", self.device, self.device_key, self.signed_at)?;
+        match (&self.platform_key, &self.received_at) {
+            (Some(key), Some(at)) => writeln!(f, "received and countersigned by platform key {key} at {at}")?,
+            _ => writeln!(f, "no platform countersignature")?,
+        }
+        if let Some(key) = &self.exporter_key {
+            writeln!(f, "exported under key {key}")?;
+        }
+        write!(f, "audit trail: {} event(s)", self.audit_events)
+    }
+}
+
+/// Verifies the bundle (folder or tar) at `path`, trusting whatever keys it carries (see `verify_bundle_with`).
 pub fn verify_bundle(path: &Path) -> Result<Report, BundleError> {
     verify_bundle_with(path, &VerifyOptions::default())
 }
 
-/// Verifies the bundle folder at `path`: photos, chain, seal, receipt, audit trail, exporter signature.
+/// Verifies the bundle (folder or tar) at `path`: photos, chain, seal, receipt, audit trail, exporter
+/// signature.
 /// Every failure found is reported, each naming its entry and field where it has one.
 pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report, BundleError> {
-    let manifest = read_manifest(path)?;
+    let contents = read_bundle(path)?;
+    let manifest = &contents.manifest;
     let mut problems = Vec::new();
     if manifest.format != BUNDLE_FORMAT {
         problems.push(Problem::general(format!("unknown bundle format {:?}", manifest.format)));
     }
     let chain = &manifest.chain;
-    if manifest.inspection != chain.inspection {
-        problems.push(Problem::general("the manifest and its chain name different inspections"));
+    if manifest.case != chain.case {
+        problems.push(Problem::general("the manifest and its chain name different cases"));
     }
     problems.extend(chain.problems());
     problems.extend(chain.check_head(&manifest.seal.head));
-    check_originals(path, &manifest, &mut problems)?;
+    check_originals(&contents, &mut problems);
 
     let seal = &manifest.seal;
     if let Err(e) = seal.verify_signature() {
@@ -122,61 +136,28 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
     })
 }
 
-fn read_manifest(dir: &Path) -> Result<Manifest, BundleError> {
-    let path = dir.join(MANIFEST);
-    let file = fs::File::open(&path).map_err(io(&path))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes).map_err(io(&path))?;
-    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-        return Err(BundleError::Manifest(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| BundleError::Manifest(e.to_string()))
-}
-
-/// Each entry's photo is present with its committed length and hash; no photo is unaccounted for.
-fn check_originals(dir: &Path, manifest: &Manifest, problems: &mut Vec<Problem>) -> Result<(), BundleError> {
-    let folder = dir.join(ORIGINALS);
+/// Each entry's photo is present with its committed length and hash; no file is unaccounted for.
+fn check_originals(contents: &BundleContents, problems: &mut Vec<Problem>) {
     let mut expected = BTreeSet::new();
-    for (i, entry) in manifest.chain.entries.iter().enumerate() {
+    for (i, entry) in contents.manifest.chain.entries.iter().enumerate() {
         let id = Some(entry.meta.evidence);
         let name = original_file_name(&entry.original.sha256, entry.original.media_type.extension());
-        let path = folder.join(&name);
-        expected.insert(name.clone());
-        match fs::read(&path) {
-            Err(_) => problems.push(Problem::at(i, id, Some("original"), format!("photo file {name} is missing"))),
-            Ok(bytes) => {
-                if bytes.len() as u64 != entry.original.len {
-                    problems.push(Problem::at(
-                        i,
-                        id,
-                        Some("original"),
-                        format!(
-                            "photo {name} is {} bytes, {} were recorded (altered)",
-                            bytes.len(),
-                            entry.original.len
-                        ),
-                    ));
-                } else if Digest::of(&bytes) != entry.original.sha256 {
-                    problems.push(Problem::at(
-                        i,
-                        id,
-                        Some("original"),
-                        format!("photo {name} does not match its hash (altered)"),
-                    ));
-                }
+        let at = |reason: String| Problem::at(i, id, Some("original"), reason);
+        match contents.originals.get(&name) {
+            None => problems.push(at(format!("photo file {name} is missing"))),
+            Some((len, _)) if *len != entry.original.len => problems
+                .push(at(format!("photo {name} is {len} bytes, {} were recorded (altered)", entry.original.len))),
+            Some((_, digest)) if *digest != entry.original.sha256 => {
+                problems.push(at(format!("photo {name} does not match its hash (altered)")))
             }
+            Some(_) => {}
         }
+        expected.insert(name);
     }
-    let listing = match fs::read_dir(&folder) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io(&folder)(e)),
-    };
-    for item in listing {
-        let name = item.map_err(io(&folder))?.file_name().to_string_lossy().into_owned();
-        if !expected.contains(&name) {
-            problems.push(Problem::general(format!("photo file {name} is not part of the chain")));
-        }
+    for name in contents.originals.keys().filter(|n| !expected.contains(*n)) {
+        problems.push(Problem::general(format!("photo file {name} is not part of the chain")));
     }
-    Ok(())
+    for name in &contents.stray {
+        problems.push(Problem::general(format!("unexpected file {name} in the bundle")));
+    }
 }

@@ -1,8 +1,8 @@
-//! The per-inspection hash chain of evidence entries.
+//! The per-case (inspection, task, alarm) hash chain of evidence entries.
 //!
 //! Each entry commits to every one of its fields separately (so that verification can say which field
 //! was altered) and to the previous entry's hash; the first entry commits to a genesis value derived
-//! from the inspection id. The last entry's hash, with the entry count, is the chain head that the
+//! from the case (kind and id). The last entry's hash, with the entry count, is the chain head that the
 //! device signs and the submitted inspection carries.
 //!
 //! Canonical form: a field's bytes are its `serde_json` serialisation (compact, struct fields in
@@ -10,9 +10,9 @@
 //! Hashes are SHA-256 over length-prefixed parts with a domain tag (`Digest::of_parts`).
 
 use super::digest::Digest;
+use super::metadata::Case;
 use super::metadata::{BlobRef, CaptureMeta, EvidenceRecord};
 use super::problem::{Problem, list};
-use crate::domain::ids::InspectionId;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -49,18 +49,18 @@ pub struct ChainEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChainHead {
-    pub inspection: InspectionId,
+    pub case: Case,
     /// Number of entries.
     pub count: u32,
     /// Hash of the last entry, or the genesis value of an empty chain.
     pub head: Digest,
 }
 
-/// An inspection's evidence entries in order.
+/// A case's evidence entries in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceChain {
-    pub inspection: InspectionId,
+    pub case: Case,
     pub entries: Vec<ChainEntry>,
 }
 
@@ -69,17 +69,20 @@ pub struct EvidenceChain {
 pub enum ChainError {
     #[error("the evidence chain does not verify:{}", list(.problems))]
     Broken { problems: Vec<Problem> },
-    #[error("evidence {evidence} belongs to inspection {found}, not {expected}")]
-    WrongInspection { evidence: String, expected: InspectionId, found: InspectionId },
+    #[error("evidence {evidence} belongs to {found}, not {expected}")]
+    WrongCase { evidence: String, expected: Case, found: Case },
+    #[error("{0}")]
+    InvalidMetadata(String),
     #[error("evidence {0} is already in the chain")]
     Duplicate(String),
     #[error("signature: {0}")]
     Signature(#[from] super::signing::SignatureError),
 }
 
-/// The value entry 0 links to: binds the chain to its inspection.
-pub fn genesis(inspection: InspectionId) -> Digest {
-    Digest::of_parts(&[GENESIS_TAG, inspection.0.as_bytes()])
+/// The value entry 0 links to: binds the chain to its case.
+pub fn genesis(case: Case) -> Digest {
+    let (kind, id) = case.parts();
+    Digest::of_parts(&[GENESIS_TAG, kind.as_bytes(), id.as_bytes()])
 }
 
 fn canonical<T: Serialize>(value: &T) -> Vec<u8> {
@@ -93,7 +96,7 @@ fn field_values(seq: u32, original: &BlobRef, meta: &CaptureMeta) -> Vec<(&'stat
         ("seq", canonical(&seq)),
         ("original", canonical(original)),
         ("meta.evidence", canonical(&meta.evidence)),
-        ("meta.inspection", canonical(&meta.inspection)),
+        ("meta.case", canonical(&meta.case)),
         ("meta.subject", canonical(&meta.subject)),
         ("meta.taken_at", canonical(&meta.taken_at)),
         ("meta.fix", canonical(&meta.fix)),
@@ -123,30 +126,32 @@ fn entry_hash(prev: &Digest, fields: &[FieldHash]) -> Digest {
 }
 
 impl EvidenceChain {
-    /// An empty chain for an inspection.
-    pub fn new(inspection: InspectionId) -> Self {
-        Self { inspection, entries: Vec::new() }
+    /// An empty chain for a case.
+    pub fn new(case: Case) -> Self {
+        Self { case, entries: Vec::new() }
     }
 
-    /// Appends a photo; it must belong to this inspection and not be in the chain yet.
+    /// Appends a photo; it must belong to this case and not be in the chain yet.
     pub fn append(&mut self, record: &EvidenceRecord) -> Result<&ChainEntry, ChainError> {
         self.append_parts(record.original, record.meta.clone())
     }
 
     /// Appends an entry from its original's reference and metadata.
     pub fn append_parts(&mut self, original: BlobRef, meta: CaptureMeta) -> Result<&ChainEntry, ChainError> {
-        if meta.inspection != self.inspection {
-            return Err(ChainError::WrongInspection {
+        if meta.case != self.case {
+            return Err(ChainError::WrongCase {
                 evidence: meta.evidence.to_string(),
-                expected: self.inspection,
-                found: meta.inspection,
+                expected: self.case,
+                found: meta.case,
             });
         }
+        // A non-finite coordinate would not survive the JSON round trip the chain is checked after.
+        meta.validate().map_err(|e| ChainError::InvalidMetadata(e.to_string()))?;
         if self.entries.iter().any(|e| e.meta.evidence == meta.evidence) {
             return Err(ChainError::Duplicate(meta.evidence.to_string()));
         }
         let seq = self.entries.len() as u32;
-        let prev = self.entries.last().map(|e| e.hash).unwrap_or_else(|| genesis(self.inspection));
+        let prev = self.entries.last().map(|e| e.hash).unwrap_or_else(|| genesis(self.case));
         let fields = field_hashes(seq, &original, &meta);
         let hash = entry_hash(&prev, &fields);
         self.entries.push(ChainEntry { seq, original, meta, prev, fields, hash });
@@ -156,9 +161,9 @@ impl EvidenceChain {
     /// The head as recorded (call `verify` to check it against the entries).
     pub fn head(&self) -> ChainHead {
         ChainHead {
-            inspection: self.inspection,
+            case: self.case,
             count: self.entries.len() as u32,
-            head: self.entries.last().map(|e| e.hash).unwrap_or_else(|| genesis(self.inspection)),
+            head: self.entries.last().map(|e| e.hash).unwrap_or_else(|| genesis(self.case)),
         }
     }
 
@@ -171,7 +176,7 @@ impl EvidenceChain {
     /// Every inconsistency in the chain (empty if it verifies).
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut expected_prev = genesis(self.inspection);
+        let mut expected_prev = genesis(self.case);
         for (i, entry) in self.entries.iter().enumerate() {
             let id = Some(entry.meta.evidence);
             if entry.seq as usize != i {
@@ -182,8 +187,8 @@ impl EvidenceChain {
                     format!("entry is at position {i} but says it is number {} (reordered?)", entry.seq),
                 ));
             }
-            if entry.meta.inspection != self.inspection {
-                problems.push(Problem::at(i, id, Some("meta.inspection"), "belongs to another inspection"));
+            if entry.meta.case != self.case {
+                problems.push(Problem::at(i, id, Some("meta.case"), "belongs to another case"));
             }
             let recomputed = field_hashes(entry.seq, &entry.original, &entry.meta);
             let names_match = recomputed.len() == entry.fields.len()
@@ -222,11 +227,9 @@ impl EvidenceChain {
     pub fn check_head(&self, head: &ChainHead) -> Vec<Problem> {
         let mine = self.head();
         let mut problems = Vec::new();
-        if head.inspection != mine.inspection {
-            problems.push(Problem::general(format!(
-                "the signed head is for inspection {}, the chain for {}",
-                head.inspection, mine.inspection
-            )));
+        if head.case != mine.case {
+            problems
+                .push(Problem::general(format!("the signed head is for {}, the chain for {}", head.case, mine.case)));
         }
         if head.count != mine.count {
             problems.push(Problem::general(format!(

@@ -25,6 +25,24 @@ impl Digest {
         Self(hasher.finalize().into())
     }
 
+    /// The SHA-256 and length of everything `reader` yields, read in pieces (memory stays small).
+    pub fn of_reader(mut reader: impl std::io::Read) -> std::io::Result<(u64, Self)> {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut len = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buf[..n]);
+            len += n as u64;
+        }
+        Ok((len, Self(hasher.finalize().into())))
+    }
+
     /// Lowercase hex, 64 characters.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)

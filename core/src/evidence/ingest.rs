@@ -44,46 +44,50 @@ pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result
         (hashing.join().unwrap_or_else(|_| Digest::of(bytes)), decoded)
     });
     let decoded = decoded?;
-    let (width, height) = if orientation::swaps_axes(decoded.orientation) {
+    let (media_type, orientation) = (decoded.media_type, decoded.orientation);
+    let (width, height) = if orientation::swaps_axes(orientation) {
         (decoded.full_height, decoded.full_width)
     } else {
         (decoded.full_width, decoded.full_height)
     };
-    let small = match shrunk(&decoded.rgb, RENDITION_LONG_EDGE)? {
-        Some(small) => small,
-        None => decoded.rgb,
+    let rgb = decoded.rgb;
+    // The decoded buffer is dropped as soon as the smaller one exists, to keep the peak low.
+    let small = match shrunk(&rgb, RENDITION_LONG_EDGE)? {
+        Some(small) => {
+            drop(rgb);
+            small
+        }
+        None => rgb,
     };
-    let mut upright = orientation::apply(small, decoded.orientation);
+    let upright = orientation::apply(small, orientation);
     let (rendition, thumbnail) = std::thread::scope(|s| {
-        let thumb_src: &Rgb = &upright;
+        let clean: &Rgb = &upright;
         let thumbnail = s.spawn(move || -> Result<Vec<u8>, EvidenceError> {
-            let thumb = shrunk(thumb_src, THUMBNAIL_LONG_EDGE)?;
-            encode_jpeg(thumb.as_ref().unwrap_or(thumb_src), THUMBNAIL_QUALITY, "thumbnail")
+            let thumb = shrunk(clean, THUMBNAIL_LONG_EDGE)?;
+            encode_jpeg(thumb.as_ref().unwrap_or(clean), THUMBNAIL_QUALITY, "thumbnail")
         });
         // The watermark is drawn on a copy so the thumbnail thread keeps reading clean pixels.
         let rendition = match mark {
             Some(mark) => {
-                let mut marked = thumb_src.clone();
+                let mut marked = clean.clone();
                 watermark::draw(&mut marked, mark);
                 encode_jpeg(&marked, RENDITION_QUALITY, "rendition")
             }
-            None => encode_jpeg(thumb_src, RENDITION_QUALITY, "rendition"),
+            None => encode_jpeg(clean, RENDITION_QUALITY, "rendition"),
         };
         let thumbnail = thumbnail
             .join()
             .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
         (rendition, thumbnail)
     });
-    let (rendition_width, rendition_height) = (upright.width, upright.height);
-    upright.data = Vec::new();
     Ok(Derived {
-        original_media_type: decoded.media_type,
+        original_media_type: media_type,
         original_sha256: digest,
         width,
         height,
         rendition: rendition?,
-        rendition_width,
-        rendition_height,
+        rendition_width: upright.width,
+        rendition_height: upright.height,
         thumbnail: thumbnail?,
     })
 }
@@ -116,6 +120,8 @@ impl Ingestor {
     ) -> Result<EvidenceRecord, EvidenceError> {
         meta.validate()?;
         let derived = derive(bytes, &self.limits, mark)?;
+        // Original first: if a later write fails, the kept original is harmless (named by its hash)
+        // and a retry reuses it.
         self.blobs.put_with_digest(&derived.original_sha256, bytes)?;
         let rendition = self.blobs.put(&derived.rendition)?;
         let thumbnail = self.blobs.put(&derived.thumbnail)?;

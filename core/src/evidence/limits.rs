@@ -35,7 +35,13 @@ impl Limits {
     /// Checks the header's claimed size.
     pub fn check_pixels(&self, width: u32, height: u32) -> Result<(), EvidenceError> {
         let pixels = u64::from(width) * u64::from(height);
-        if pixels == 0 || pixels > self.max_pixels {
+        if pixels == 0 {
+            return Err(EvidenceError::Corrupt {
+                format: "image",
+                reason: format!("the header says {width} x {height}"),
+            });
+        }
+        if pixels > self.max_pixels {
             return Err(EvidenceError::TooManyPixels { width, height, max_pixels: self.max_pixels });
         }
         Ok(())

@@ -45,18 +45,46 @@ pub struct BlobRef {
     pub media_type: MediaType,
 }
 
-/// What a photo proves.
+/// The record whose evidence chain a photo joins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Case {
+    /// An on-site inspection.
+    Inspection(InspectionId),
+    /// A rectification task (e.g. the enterprise's "fixed" photos, a re-inspection).
+    Task(TaskId),
+    /// A dispatched alarm's on-site feedback.
+    Alarm(AlarmId),
+}
+
+impl Case {
+    /// Kind and id, for hashing and file names.
+    pub fn parts(&self) -> (&'static str, uuid::Uuid) {
+        match self {
+            Self::Inspection(id) => ("inspection", id.0),
+            Self::Task(id) => ("task", id.0),
+            Self::Alarm(id) => ("alarm", id.0),
+        }
+    }
+}
+
+impl std::fmt::Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, id) = self.parts();
+        write!(f, "{kind} {id}")
+    }
+}
+
+/// What a photo proves within its case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
-    /// The answer to a checklist item.
+    /// The answer to a checklist item of the inspection.
     Item { item: ItemRef },
     /// A problem found during the inspection.
     Finding { finding: FindingId },
-    /// A step of a rectification task (e.g. the enterprise's "fixed" photo).
-    Task { task: TaskId },
-    /// On-site feedback for an alarm.
-    Alarm { alarm: AlarmId },
+    /// The case as a whole (a task step, alarm feedback, a general site photo).
+    Overall,
 }
 
 /// Facts the device knows when a photo is taken, recorded with it and committed to by the chain.
@@ -64,7 +92,7 @@ pub enum Subject {
 #[serde(deny_unknown_fields)]
 pub struct CaptureMeta {
     pub evidence: EvidenceId,
-    pub inspection: InspectionId,
+    pub case: Case,
     pub subject: Subject,
     /// Device clock when the photo was taken (data, not ordering: see `clock_skew_ms`).
     pub taken_at: DateTime<Utc>,
@@ -77,8 +105,14 @@ pub struct CaptureMeta {
 }
 
 impl CaptureMeta {
-    /// Refuses a garbled fix before anything is stored.
+    /// Refuses a garbled fix, or an item or finding outside an inspection, before anything is stored.
     pub fn validate(&self) -> Result<(), EvidenceError> {
+        if !matches!(self.case, Case::Inspection(_)) && self.subject != Subject::Overall {
+            return Err(EvidenceError::InvalidMetadata {
+                field: "subject",
+                reason: format!("a checklist item or finding belongs to an inspection, not to {}", self.case),
+            });
+        }
         if let Some(fix) = &self.fix {
             fix.validate().map_err(|e| EvidenceError::InvalidMetadata { field: "fix", reason: e.to_string() })?;
         }

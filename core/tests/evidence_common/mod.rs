@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::{BlobStore, CaptureMeta, Ingestor, Limits, Subject};
+use fieldcheck_core::evidence::{BlobStore, CaptureMeta, Case, Ingestor, Limits, Subject};
 use image::{ImageFormat, Rgb, RgbImage};
 use std::io::Cursor;
 use std::path::Path;
@@ -18,7 +18,7 @@ pub fn t0() -> DateTime<Utc> {
 pub fn meta(inspection: InspectionId, device: DeviceId, officer: UserId) -> CaptureMeta {
     CaptureMeta {
         evidence: EvidenceId::new(),
-        inspection,
+        case: Case::Inspection(inspection),
         subject: Subject::Item { item: ItemRef { template: "hazardous_waste_storage".into(), code: "HW-03".into() } },
         taken_at: t0(),
         fix: Some(GeoFix { lat: 30.274_1, lon: 120.155_1, accuracy_m: 8.0 }),

@@ -92,10 +92,11 @@ pub struct AccountRow {
 }
 
 /// A device that signed in.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct DeviceRow {
     pub id: String,
     pub user: String,
+    #[serde(skip)]
     pub token_hash: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -160,6 +161,8 @@ pub trait Tx {
     fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError>;
+    /// Every device, most recently seen first.
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError>;
 
     /// The stored outcome of (device, seq) and the id of the mutation it answered.
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError>;
@@ -195,6 +198,24 @@ impl Db {
         tokio::task::spawn_blocking(move || match &db {
             Db::Sqlite(s) => s.write(f),
             Db::Postgres(p) => p.write(f),
+        })
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    }
+
+    /// Runs `f` once per item, each in its own write transaction, holding the writer for the whole list
+    /// (one hop to the blocking pool instead of one per item). Stops at the first error; the items
+    /// before it stay committed.
+    pub async fn write_each<T, R, F>(&self, items: Vec<T>, f: F) -> Result<Vec<R>, ApiError>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(&mut dyn Tx, T) -> Result<R, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || match &db {
+            Db::Sqlite(s) => s.write_each(items, f),
+            Db::Postgres(p) => p.write_each(items, f),
         })
         .await
         .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?

@@ -19,9 +19,10 @@ use std::sync::Mutex;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
     entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
+-- A change names its record; the record's current body is read from `records` (so it is stored once).
 CREATE TABLE IF NOT EXISTS changes (
-    cursor BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT,
-    audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
+    cursor BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL,
+    tombstone BOOLEAN NOT NULL DEFAULT FALSE, audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -87,6 +88,26 @@ impl PgDb {
             let r = f(&mut PgTx(&mut tx))?;
             tx.commit().map_err(StoreError::from)?;
             Ok(r)
+        })();
+        self.give_back(client);
+        result
+    }
+
+    pub(super) fn write_each<T, R>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
+    ) -> Result<Vec<R>, ApiError> {
+        let mut client = self.client()?;
+        let result = (|| {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let mut tx = client.transaction()?;
+                tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
+                out.push(f(&mut PgTx(&mut tx), item)?);
+                tx.commit().map_err(StoreError::from)?;
+            }
+            Ok(out)
         })();
         self.give_back(client);
         result
@@ -158,12 +179,12 @@ impl PgTx<'_, '_> {
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
         self.0.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
         let row = self.0.query_one(
-            "INSERT INTO changes (entity, id, data, audience, enterprise, township, squadron, assignee, at)
+            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
             &[
                 &name,
                 &id,
-                &data,
+                &data.is_none(),
                 &keys.audience.as_str(),
                 &keys.enterprise,
                 &keys.township,
@@ -205,19 +226,20 @@ impl Tx for PgTx<'_, '_> {
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let after = after as i64;
         let limit = i64::from(limit);
-        let select = "SELECT cursor, entity, id, data FROM changes WHERE cursor > $1 AND";
+        let select = "SELECT c.cursor, c.entity, c.id, CASE WHEN c.tombstone THEN NULL ELSE r.data END
+            FROM changes c LEFT JOIN records r ON r.entity = c.entity AND r.id = c.id WHERE c.cursor > $1 AND";
         let rows = match filter {
             Filter::All => {
-                self.0.query(&format!("{select} TRUE ORDER BY cursor LIMIT $2"), &[&after, &limit])?
+                self.0.query(&format!("{select} TRUE ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
             }
             Filter::Enterprise { enterprise } => self.0.query(
                 &format!(
-                    "{select} (audience = 'public' OR (audience = 'shared' AND enterprise = $3)) ORDER BY cursor LIMIT $2"
+                    "{select} (audience = 'public' OR (audience = 'shared' AND enterprise = $3)) ORDER BY c.cursor LIMIT $2"
                 ),
                 &[&after, &limit, enterprise],
             )?,
             Filter::Townships { townships } => self.0.query(
-                &format!("{select} (audience = 'public' OR township = ANY($3)) ORDER BY cursor LIMIT $2"),
+                &format!("{select} (audience = 'public' OR township = ANY($3)) ORDER BY c.cursor LIMIT $2"),
                 &[&after, &limit, townships],
             )?,
             Filter::Officer { townships, squadron, user } => {
@@ -225,7 +247,7 @@ impl Tx for PgTx<'_, '_> {
                 self.0.query(
                     &format!(
                         "{select} (audience = 'public' OR township = ANY($3) OR squadron = $4 OR assignee = $5)
-                         ORDER BY cursor LIMIT $2"
+                         ORDER BY c.cursor LIMIT $2"
                     ),
                     &args,
                 )?
@@ -259,10 +281,10 @@ impl Tx for PgTx<'_, '_> {
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let highest: Option<i64> = self
             .0
-            .query_one("SELECT MAX(cursor) FROM changes WHERE data IS NULL AND at < $1", &[&time(&before)])?
+            .query_one("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < $1", &[&time(&before)])?
             .try_get(0)?;
         let Some(highest) = highest else { return self.tombstone_floor() };
-        self.0.execute("DELETE FROM changes WHERE data IS NULL AND cursor <= $1", &[&highest])?;
+        self.0.execute("DELETE FROM changes WHERE tombstone AND cursor <= $1", &[&highest])?;
         let floor = (highest as u64).max(self.tombstone_floor()?);
         self.0.execute(
             "INSERT INTO meta (key, value) VALUES ('tombstone_floor', $1)
@@ -352,6 +374,11 @@ impl Tx for PgTx<'_, '_> {
             &[&id, &time(&seen), &skew_ms],
         )?;
         Ok(())
+    }
+
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError> {
+        let rows = self.0.query(&format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC NULLS LAST"), &[])?;
+        rows.iter().map(device).collect()
     }
 
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {

@@ -17,9 +17,10 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
     entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
 -- AUTOINCREMENT: a cursor is never reused, even after the newest entry was compacted away.
+-- A change names its record; the record's current body is read from `records` (so it is stored once).
 CREATE TABLE IF NOT EXISTS changes (
-    cursor INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT,
-    audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL,
+    tombstone INTEGER NOT NULL DEFAULT 0, audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -55,6 +56,7 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -75,6 +77,21 @@ impl SqliteDb {
         let result = f(&mut SqliteTx(&tx))?;
         tx.commit().map_err(StoreError::from)?;
         Ok(result)
+    }
+
+    pub(super) fn write_each<T, R>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
+    ) -> Result<Vec<R>, ApiError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+            out.push(f(&mut SqliteTx(&tx), item)?);
+            tx.commit().map_err(StoreError::from)?;
+        }
+        Ok(out)
     }
 
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
@@ -137,17 +154,31 @@ const DEVICE_COLUMNS: &str =
     "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
 
 impl SqliteTx<'_> {
+    /// Executes through the connection's statement cache (preparing is a large part of a small write).
+    fn exec(&self, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.0.prepare_cached(sql)?.execute(p)
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.0.prepare_cached(sql)?.query_row(p, f)
+    }
+
     fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.0.execute("DELETE FROM changes WHERE entity = ?1 AND id = ?2", params![name, id])?;
-        self.0.execute(
-            "INSERT INTO changes (entity, id, data, audience, enterprise, township, squadron, assignee, at)
+        self.exec("DELETE FROM changes WHERE entity = ?1 AND id = ?2", params![name, id])?;
+        self.exec(
+            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 name,
                 id,
-                data,
+                data.is_none(),
                 keys.audience.as_str(),
                 keys.enterprise,
                 keys.township,
@@ -179,7 +210,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO records (entity, id, data) VALUES (?1, ?2, ?3)
              ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
             params![entity_name(entity), id, data],
@@ -188,7 +219,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.0.execute("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![entity_name(entity), id])?;
+        self.exec("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![entity_name(entity), id])?;
         self.append(entity, id, None, keys)
     }
 
@@ -216,7 +247,9 @@ impl Tx for SqliteTx<'_> {
         };
         args.push(Value::Integer(i64::from(limit)));
         let sql = format!(
-            "SELECT cursor, entity, id, data FROM changes WHERE cursor > ? AND {scope} ORDER BY cursor LIMIT ?"
+            "SELECT c.cursor, c.entity, c.id, CASE WHEN c.tombstone THEN NULL ELSE r.data END
+             FROM changes c LEFT JOIN records r ON r.entity = c.entity AND r.id = c.id
+             WHERE c.cursor > ? AND {scope} ORDER BY c.cursor LIMIT ?"
         );
         let mut stmt = self.0.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| {
@@ -233,26 +266,25 @@ impl Tx for SqliteTx<'_> {
     fn last_cursor(&mut self) -> Result<u64, StoreError> {
         // sqlite_sequence holds the highest cursor ever given, even if that entry was compacted away.
         let seq: Option<i64> =
-            self.0.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0)).optional()?;
+            self.row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0)).optional()?;
         Ok(seq.unwrap_or(0) as u64)
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
         let v: Option<String> =
-            self.0.query_row("SELECT value FROM meta WHERE key = 'tombstone_floor'", [], |r| r.get(0)).optional()?;
+            self.row("SELECT value FROM meta WHERE key = 'tombstone_floor'", [], |r| r.get(0)).optional()?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let highest: Option<i64> = self.0.query_row(
-            "SELECT MAX(cursor) FROM changes WHERE data IS NULL AND at < ?1",
-            params![time(&before)],
-            |r| r.get(0),
-        )?;
+        let highest: Option<i64> =
+            self.row("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < ?1", params![time(&before)], |r| {
+                r.get(0)
+            })?;
         let Some(highest) = highest else { return self.tombstone_floor() };
-        self.0.execute("DELETE FROM changes WHERE data IS NULL AND cursor <= ?1", params![highest])?;
+        self.exec("DELETE FROM changes WHERE tombstone AND cursor <= ?1", params![highest])?;
         let floor = (highest as u64).max(self.tombstone_floor()?);
-        self.0.execute(
+        self.exec(
             "INSERT INTO meta (key, value) VALUES ('tombstone_floor', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![floor.to_string()],
@@ -290,7 +322,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO accounts (login, user_id, password_hash) VALUES (?1, ?2, ?3)
              ON CONFLICT (login) DO UPDATE SET user_id = excluded.user_id, password_hash = excluded.password_hash",
             params![login, user, password_hash],
@@ -304,7 +336,7 @@ impl Tx for SqliteTx<'_> {
         failures: u32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "UPDATE accounts SET failures = ?2, locked_until = ?3 WHERE login = ?1",
             params![login, failures, locked_until.as_ref().map(time)],
         )?;
@@ -313,18 +345,18 @@ impl Tx for SqliteTx<'_> {
 
     fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
         let sql = format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = ?1");
-        let raw = self.0.query_row(&sql, params![token_hash], device_row).optional()?;
+        let raw = self.row(&sql, params![token_hash], device_row).optional()?;
         raw.map(finish_device).transpose()
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {
         let sql = format!("SELECT {DEVICE_COLUMNS} WHERE id = ?1");
-        let raw = self.0.query_row(&sql, params![id], device_row).optional()?;
+        let raw = self.row(&sql, params![id], device_row).optional()?;
         raw.map(finish_device).transpose()
     }
 
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO devices (id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, token_hash = excluded.token_hash,
@@ -344,19 +376,23 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.0.execute(
-            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
-            params![id, time(&at)],
-        )?;
+        self.exec("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", params![id, time(&at)])?;
         Ok(())
     }
 
     fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "UPDATE devices SET last_seen = ?2, clock_skew_ms = ?3 WHERE id = ?1",
             params![id, time(&seen), skew_ms],
         )?;
         Ok(())
+    }
+
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC");
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], device_row)?;
+        rows.map(|r| finish_device(r?)).collect()
     }
 
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
@@ -378,7 +414,7 @@ impl Tx for SqliteTx<'_> {
         outcome: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![device, seq as i64, mutation, outcome, time(&at)],
         )?;
@@ -386,7 +422,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![a.entity, a.id, a.action, a.from_state, a.to_state, a.user, a.device, time(&a.at), a.note],
@@ -430,7 +466,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn conflict(&mut self, c: &ConflictRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.exec(
             "INSERT INTO conflicts (entity, id, field, base, kept, lost, user_id, device, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![c.entity, c.id, c.field, c.base, c.kept, c.lost, c.user, c.device, time(&c.at)],

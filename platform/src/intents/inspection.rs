@@ -49,7 +49,13 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     {
         return Err(invalid("the record it corrects is not on the platform".into()));
     }
-    let templates = records::templates(tx)?;
+    // Only the versions the inspection pinned (a missing one is reported by `problems`).
+    let mut templates = Vec::new();
+    for r in &inspection.checklists {
+        if let Some(t) = records::template(tx, &r.id, r.version)? {
+            templates.push((*t).clone());
+        }
+    }
     // Photos travel separately (blob upload), so the photo rule is checked on the device; every other
     // rule is checked again here with the same code.
     let problems: Vec<_> = inspection

@@ -1,7 +1,7 @@
 //! Enterprises and users as lists and headers show them.
 
 use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::organisation::{Enterprise, Role, User};
+use fieldcheck_core::domain::organisation::{Enterprise, Role, Scope, User};
 use uuid::Uuid;
 
 #[uniffi::remote(Record)]
@@ -64,10 +64,16 @@ pub struct UserView {
     pub role: Role,
     /// 执法证号, for officers.
     pub certificate_no: Option<String>,
+    /// The enterprise an enterprise account speaks for.
+    pub enterprise: Option<Uuid>,
 }
 
 impl From<User> for UserView {
     fn from(u: User) -> Self {
-        Self { id: u.id.0, login: u.login, name: u.name, role: u.role, certificate_no: u.certificate_no }
+        let enterprise = match u.scope {
+            Scope::Enterprise { enterprise } => Some(enterprise.0),
+            Scope::County | Scope::Squadron { .. } | Scope::Townships { .. } => None,
+        };
+        Self { id: u.id.0, login: u.login, name: u.name, role: u.role, certificate_no: u.certificate_no, enterprise }
     }
 }

@@ -26,3 +26,28 @@ public extension FieldcheckClient {
         return stream
     }
 }
+
+/// Forwards sync statuses into an `AsyncStream`.
+private final class StatusListener: SyncListener, @unchecked Sendable {
+    let continuation: AsyncStream<SyncStatus>.Continuation
+
+    init(_ continuation: AsyncStream<SyncStatus>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onStatus(status: SyncStatus) {
+        continuation.yield(status)
+    }
+}
+
+public extension FieldcheckClient {
+    /// Sync status as an `AsyncStream`, starting with the current status (for the sync indicator).
+    func syncStatuses() throws -> AsyncStream<SyncStatus> {
+        var continuation: AsyncStream<SyncStatus>.Continuation!
+        let stream = AsyncStream<SyncStatus>(bufferingPolicy: .unbounded) { continuation = $0 }
+        let subscription = try observeSync(listener: StatusListener(continuation))
+        continuation.yield(syncStatus())
+        continuation.onTermination = { _ in subscription.cancel() }
+        return stream
+    }
+}

@@ -8,6 +8,8 @@ import kotlinx.coroutines.flow.callbackFlow
 import org.fieldcheck.ffi.Change
 import org.fieldcheck.ffi.ChangeListener
 import org.fieldcheck.ffi.FieldcheckClient
+import org.fieldcheck.ffi.SyncListener
+import org.fieldcheck.ffi.SyncStatus
 
 /**
  * Changes made on this device, as a cold [Flow]: collecting registers a listener in the core, and
@@ -20,6 +22,23 @@ fun FieldcheckClient.changes(): Flow<Change> = callbackFlow {
             trySend(change)
         }
     })
+    awaitClose {
+        subscription.cancel()
+        subscription.close()
+    }
+}.buffer(Channel.UNLIMITED)
+
+/**
+ * Sync status as a cold [Flow], starting with the current status: the sync indicator collects it.
+ * Cancelling the collector cancels and releases the listener.
+ */
+fun FieldcheckClient.syncStatuses(): Flow<SyncStatus> = callbackFlow {
+    val subscription = observeSync(object : SyncListener {
+        override fun onStatus(status: SyncStatus) {
+            trySend(status)
+        }
+    })
+    trySend(syncStatus())
     awaitClose {
         subscription.cancel()
         subscription.close()

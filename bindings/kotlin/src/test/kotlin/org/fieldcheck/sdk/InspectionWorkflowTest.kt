@@ -104,6 +104,7 @@ class InspectionWorkflowTest {
             is FieldcheckException.NotAllowed -> "not allowed"
             is FieldcheckException.Storage -> "storage"
             is FieldcheckException.Network -> "network"
+            is FieldcheckException.SignInRequired -> "sign in"
             is FieldcheckException.Internal -> "internal"
         }
         assertEquals("not found", kind)

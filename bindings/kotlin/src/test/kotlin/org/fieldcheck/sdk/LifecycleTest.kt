@@ -6,7 +6,10 @@ import kotlinx.coroutines.yield
 import org.fieldcheck.ffi.Change
 import org.fieldcheck.ffi.ChangeListener
 import org.fieldcheck.ffi.FfiConverterTypeChangeListener
+import org.fieldcheck.ffi.FfiConverterTypeSyncListener
 import org.fieldcheck.ffi.FieldcheckClient
+import org.fieldcheck.ffi.SyncListener
+import org.fieldcheck.ffi.SyncStatus
 import org.fieldcheck.ffi.liveObjects
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
@@ -27,11 +30,16 @@ class LifecycleTest {
         override fun onChange(change: Change) {}
     }
 
+    private object IgnoreSync : SyncListener {
+        override fun onStatus(status: SyncStatus) {}
+    }
+
     @Test
     fun `sub-clients and subscriptions are released after 10,000 create-close cycles`() {
         FieldcheckClient.open(dir.resolve("data").toString()).use { client ->
             val objectsBefore = liveObjects()
             val listenersBefore = FfiConverterTypeChangeListener.handleMap.size
+            val syncListenersBefore = FfiConverterTypeSyncListener.handleMap.size
             val rssBefore = residentKb()
             repeat(cycles) {
                 client.templates().use { it.list() }
@@ -43,10 +51,12 @@ class LifecycleTest {
                     sub.cancel()
                     assertFalse(sub.isActive())
                 }
+                client.observeSync(IgnoreSync).close()
             }
             assertEquals(objectsBefore, liveObjects(), "live Rust objects after $cycles cycles")
             assertEquals(listenersBefore, FfiConverterTypeChangeListener.handleMap.size, "listeners still held by Rust")
-            println("lifecycle: $cycles cycles of 5 sub-clients + 1 listener; RSS $rssBefore kB -> ${residentKb()} kB (printed, not asserted)")
+            assertEquals(syncListenersBefore, FfiConverterTypeSyncListener.handleMap.size, "sync listeners still held")
+            println("lifecycle: $cycles cycles of 5 sub-clients + 2 listeners; RSS $rssBefore kB -> ${residentKb()} kB (printed, not asserted)")
         }
     }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Fieldcheck vs PouchDB, side by side: the same N documents (default 10,000 submitted inspections)
+# pushed by one device and pulled by another, through Fieldcheck's platform (SQLite) and through
+# pouchdb-server (LevelDB on disk), on loopback. Prints both and the ratio.
+# Needs node and npm; installs pouchdb and pouchdb-server under target/pouchdb-bench.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-10000}
+deps=target/pouchdb-bench
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$deps"
+cp platform/benches/pouchdb/package.json "$deps/"
+(cd "$deps" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+
+echo "== Fieldcheck"
+FIELDCHECK_BENCH_EXPORT="$work/docs.jsonl" cargo bench -q -p fieldcheck-platform --bench sync -- "$n" 0 | tee "$work/ours.txt"
+ours=$(awk '/^end to end/ { print $4 }' "$work/ours.txt")
+
+echo "== PouchDB -> pouchdb-server -> PouchDB"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/server"
+"$deps/node_modules/.bin/pouchdb-server" --dir "$work/server" --port "$port" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.2; done
+NODE_PATH="$deps/node_modules" node platform/benches/pouchdb/replicate.js "$work/docs.jsonl" "http://127.0.0.1:$port" "$work" | tee "$work/pouch.json"
+theirs=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["total_s"])' "$work/pouch.json")
+
+python3 - "$ours" "$theirs" "$n" <<'PY'
+import sys
+ours, theirs, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(f"\n{n} documents end to end: Fieldcheck {ours:.2f} s, PouchDB {theirs:.2f} s -> Fieldcheck is {theirs / ours:.2f}x as fast")
+PY
