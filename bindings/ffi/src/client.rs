@@ -79,6 +79,11 @@ impl FieldcheckClient {
         Ok(self.shared.store.session()?.map(|s| s.user.into()))
     }
 
+    /// Officers an inspection team can be picked from (those of the user's jurisdiction), by name.
+    pub fn officers(&self) -> Result<Vec<UserView>> {
+        Ok(self.shared.store.officers()?.into_iter().map(Into::into).collect())
+    }
+
     /// The home screen: alarms to answer, re-inspections due, unfinished inspections.
     pub fn today(&self) -> Result<TodayView> {
         let store = &self.shared.store;

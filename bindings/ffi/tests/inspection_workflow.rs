@@ -24,6 +24,8 @@ fn an_inspection_is_drafted_answered_and_blocked_with_per_item_problems() {
     let client = FieldcheckClient::open(dir.path().display().to_string()).unwrap();
     let county = seed_demo_county(client.clone(), DemoUser::Officer).unwrap();
     assert_eq!(client.current_user().unwrap().unwrap().name, "张伟");
+    let officers: Vec<String> = client.officers().unwrap().into_iter().map(|u| u.name).collect();
+    assert_eq!(officers, vec!["张伟", "李娜"], "the team picker lists the squadron's officers by name");
 
     let (tx, rx) = mpsc::channel();
     let subscription = client.observe_changes(Arc::new(Forward(Mutex::new(tx)))).unwrap();

@@ -21,6 +21,7 @@ mod session;
 mod tasks;
 mod templates;
 mod today;
+mod users;
 
 pub use error::StoreError;
 pub use inspection_view::{AnsweredItem, InspectionView};

@@ -54,12 +54,13 @@ final class PlatformEndToEndTests: XCTestCase {
 
     func testAnOfficersOfflineInspectionReachesTheEnterpriseWhichAnswersItsTask() async throws {
         let secondOfficer = try await device("officer2", "officer2")
-        let colleague = try XCTUnwrap(try secondOfficer.currentUser())
+        let secondUser = try XCTUnwrap(try secondOfficer.currentUser())
         let enterprise = try await device("enterprise1", "enterprise1")
         let enterpriseId = try XCTUnwrap(try enterprise.currentUser()?.enterprise)
         let officer = try await device("officer1", "officer1")
         let me = try XCTUnwrap(try officer.currentUser())
         XCTAssertEqual(me.role, .officer)
+        let colleague = try XCTUnwrap(try officer.officers().first { $0.id == secondUser.id }, "the team picker lists the colleague")
 
         let inspections = officer.inspections()
         let draft = try inspections.create(enterprise: enterpriseId, kind: .routine, checklists: ["emergency_preparedness"])

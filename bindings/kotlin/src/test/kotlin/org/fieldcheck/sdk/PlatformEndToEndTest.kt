@@ -65,12 +65,15 @@ class PlatformEndToEndTest {
     @Test
     fun `an officer's offline inspection reaches the enterprise, which answers its task`(@TempDir dir: Path) = runBlocking {
         val objectsBefore = liveObjects()
-        val colleague = device(dir, "officer2", "officer2").use { it.currentUser()!! }
+        val secondOfficer = device(dir, "officer2", "officer2").use { it.currentUser()!! }
         val enterprise = device(dir, "enterprise1", "enterprise1")
         val enterpriseId = enterprise.currentUser()!!.enterprise!!
         val officer = device(dir, "officer1", "officer1")
         val me = officer.currentUser()!!
         assertEquals(Role.OFFICER, me.role)
+        // The team picker: officers of the jurisdiction, pulled from the platform.
+        val colleague = officer.officers().single { it.id == secondOfficer.id }
+        assertEquals(secondOfficer.certificateNo, colleague.certificateNo)
         assertTrue(officer.today().alarms.isNotEmpty() || officer.pendingChanges() == 0uL)
         assertEquals(enterpriseId, officer.enterprises().use { it.get(enterpriseId) }.id, "the pull brought the jurisdiction")
 
