@@ -83,6 +83,7 @@ fun AnswerControl(type: AnswerType, savedNote: String?, answer: (AnswerInput, St
 /** A labelled text field and how to turn its text into an answer (null when it cannot be read). */
 private class SingleValue(val label: String, val keyboard: KeyboardType, val parse: (String) -> AnswerInput?)
 
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
 private fun ValueRow(field: SingleValue, unreadable: Int, send: (AnswerInput) -> Unit) {
     var text by remember { mutableStateOf("") }

@@ -1,9 +1,5 @@
 package org.fieldcheck.app.ui
 
-import android.content.ActivityNotFoundException
-import android.widget.Toast
-import androidx.activity.compose.rememberLauncherForActivityResult
-import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -19,28 +15,19 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.core.content.FileProvider
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.app.rememberPhotoCapture
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.ItemProgress
 import org.fieldcheck.ffi.PhotoRule
 import org.fieldcheck.ffi.TemplateItemView
-import java.io.File
-import java.time.Instant
 import java.util.UUID
-
-/** Where the next camera photo goes. */
-private data class PhotoTarget(val templateId: String, val itemCode: String, val file: File)
 
 /**
  * One inspection: its checklists with the core's progress, each item with its answer control, verdict,
@@ -50,30 +37,9 @@ private data class PhotoTarget(val templateId: String, val itemCode: String, val
 @Composable
 fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
     LaunchedEffect(id) { model.openInspection(id) }
+    val capture = rememberPhotoCapture(model, id)
     val loaded by model.inspection.collectAsStateWithLifecycle()
     val screen = loaded?.takeIf { it.inspection.id == id } ?: return
-    val context = LocalContext.current
-    var target by remember { mutableStateOf<PhotoTarget?>(null) }
-    val camera = rememberLauncherForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
-        val photo = target ?: return@rememberLauncherForActivityResult
-        target = null
-        if (saved) {
-            model.attachPhoto(id, photo.templateId, photo.itemCode, photo.file.path, Instant.now())
-        } else {
-            photo.file.delete()
-        }
-    }
-    val capture = { templateId: String, itemCode: String ->
-        val folder = File(context.cacheDir, "photos").apply { mkdirs() }
-        val file = File(folder, "${UUID.randomUUID()}.jpg")
-        target = PhotoTarget(templateId, itemCode, file)
-        try {
-            camera.launch(FileProvider.getUriForFile(context, "${context.packageName}.photos", file))
-        } catch (e: ActivityNotFoundException) {
-            target = null
-            Toast.makeText(context, R.string.no_camera, Toast.LENGTH_LONG).show()
-        }
-    }
     val open = screen.inspection.state == InspectionState.IN_PROGRESS
 
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
