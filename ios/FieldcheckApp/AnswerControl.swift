@@ -1,5 +1,6 @@
 import Fieldcheck
 import SwiftUI
+import UIKit
 
 /// The input control for an item's answer type. It only turns what was typed into the core's
 /// `AnswerInput`; whether the answer passes is the core's verdict, shown on the item once answered.
@@ -7,10 +8,10 @@ struct AnswerControl: View {
     let type: AnswerType
     let savedNote: String?
     let answer: (AnswerInput, String?) -> Void
-    @State private var note = ""
-    @State private var value = ""
-    @State private var measures: [String: String] = [:]
-    @State private var unreadable = false
+    @State var note = ""
+    @State var value = ""
+    @State var measures: [String: String] = [:]
+    @State var unreadable = false
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
@@ -19,7 +20,7 @@ struct AnswerControl: View {
                 HStack {
                     Button(L("yes")) { send(.yes) }
                     Button(L("no")) { send(.no) }
-                    if case .yesNoNotApplicable = type { Button(L("not_applicable")) { send(.notApplicable) } }
+                    if type == .yesNoNotApplicable { Button(L("not_applicable")) { send(.notApplicable) } }
                 }
                 .buttonStyle(.bordered)
             case let .choice(options):
@@ -27,14 +28,14 @@ struct AnswerControl: View {
                     Button(option.label.shown) { send(.choice(code: option.code)) }.buttonStyle(.bordered)
                 }
             case let .number(unit):
-                valueRow(String(format: L("number_hint"), unit), keyboard: .decimalPad) {
-                    Double($0).map { .number(value: $0) }
+                valueRow(String(format: L("number_hint"), unit), keyboard: .decimalPad) { text in
+                    Double(text).map { AnswerInput.number(value: $0) }
                 }
             case .text:
-                valueRow(L("answer_text"), keyboard: .default) { .text(value: $0) }
+                valueRow(L("answer_text"), keyboard: .default) { text in AnswerInput.text(value: text) }
             case .date:
                 valueRow(L("date_hint"), keyboard: .numbersAndPunctuation) { text in
-                    isoDay(text).map { .date(value: $0) }
+                    isoDay(text).map { AnswerInput.date(value: $0) }
                 }
             case let .measures(fields):
                 ForEach(fields, id: \.key) { field in
@@ -47,8 +48,8 @@ struct AnswerControl: View {
                     for field in fields {
                         let text = (measures[field.key] ?? "").trimmingCharacters(in: .whitespaces)
                         let input: MeasureInput? = field.isDate
-                            ? isoDay(text).map { .date(value: $0) }
-                            : Double(text).map { .number(value: $0) }
+                            ? isoDay(text).map { MeasureInput.date(value: $0) }
+                            : Double(text).map { MeasureInput.number(value: $0) }
                         guard let input else { unreadable = true; return }
                         values[field.key] = input
                     }

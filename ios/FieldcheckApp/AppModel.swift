@@ -29,6 +29,7 @@ final class AppModel: ObservableObject {
     private let alarms: AlarmsClient
     private var openInspection: UUID?
     private var openTask: UUID?
+    /// The loops that follow the core's changes and sync status; they run for the app's life.
     private var listeners: [Task<Void, Never>] = []
 
     init(client: FieldcheckClient, tokens: KeychainTokenStore) {
@@ -39,10 +40,6 @@ final class AppModel: ObservableObject {
         enterprises = client.enterprises()
         templatesClient = client.templates()
         alarms = client.alarms()
-    }
-
-    deinit {
-        listeners.forEach { $0.cancel() }
     }
 
     /// Restores the session of an earlier launch and follows the core's changes and sync status.
@@ -60,7 +57,8 @@ final class AppModel: ObservableObject {
             let statuses = try client.syncStatuses()
             listeners.append(Task { [weak self] in
                 for await _ in changes {
-                    self?.attempt { try self?.reloadAll() }
+                    guard let self else { return }
+                    self.attempt { try self.reloadAll() }
                 }
             })
             listeners.append(Task { [weak self] in
@@ -184,7 +182,7 @@ final class AppModel: ObservableObject {
     }
 
     /// Runs a long intent (network, photo ingest) with the busy indicator on.
-    private func perform(_ body: @escaping () async throws -> Void) {
+    private func perform(_ body: @escaping @MainActor () async throws -> Void) {
         busy = true
         Task {
             defer { busy = false }

@@ -1,6 +1,7 @@
 import Fieldcheck
 import PhotosUI
 import SwiftUI
+import UIKit
 
 /// One inspection: its checklists with the core's progress, each item with its answer control, verdict,
 /// photo count and the problems the core reports on it, then the findings, the remaining problems and
@@ -8,7 +9,7 @@ import SwiftUI
 struct InspectionPage: View {
     @ObservedObject var model: AppModel
     let id: UUID
-    @Environment(\.dismiss) private var dismiss
+    @Environment(\.dismiss) var dismiss
 
     var body: some View {
         List {
@@ -69,8 +70,8 @@ private struct ItemCard: View {
     let item: TemplateItemView
     let progress: ItemProgress?
     let open: Bool
-    @State private var camera = false
-    @State private var picked: PhotosPickerItem?
+    @State var camera = false
+    @State var picked: PhotosPickerItem?
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {

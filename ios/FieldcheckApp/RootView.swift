@@ -33,9 +33,9 @@ struct RootView: View {
 /// Platform address, account and password; the core checks them against the platform.
 struct SignInPage: View {
     @ObservedObject var model: AppModel
-    @State private var url = "https://"
-    @State private var login = ""
-    @State private var password = ""
+    @State var url = "https://"
+    @State var login = ""
+    @State var password = ""
 
     var body: some View {
         Form {

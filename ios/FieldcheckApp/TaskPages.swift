@@ -34,7 +34,7 @@ struct TaskPage: View {
     @ObservedObject var model: AppModel
     let id: UUID
     let user: UserView
-    @State private var note = ""
+    @State var note = ""
 
     private var actions: [TaskAction] {
         switch user.role {

@@ -50,9 +50,9 @@ struct TodayPage: View {
 /// Enterprise search (the core matches name, credit code and address); a result opens a new inspection.
 struct SearchPage: View {
     @ObservedObject var model: AppModel
-    @State private var query = ""
-    @State private var chosen: EnterpriseView?
-    @State private var created: UUID?
+    @State var query = ""
+    @State var chosen: EnterpriseView?
+    @State var created: UUID?
 
     var body: some View {
         List(model.searchResults, id: \.id) { enterprise in
@@ -91,8 +91,8 @@ private struct NewInspectionForm: View {
     @ObservedObject var model: AppModel
     let enterprise: EnterpriseView
     let created: (UUID) -> Void
-    @State private var kind = InspectionKind.routine
-    @State private var checklists: [String] = []
+    @State var kind = InspectionKind.routine
+    @State var checklists: [String] = []
 
     var body: some View {
         NavigationStack {
