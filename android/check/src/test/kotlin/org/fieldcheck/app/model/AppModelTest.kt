@@ -103,9 +103,9 @@ class AppModelTest {
                 assertFalse(blocked.canSubmit)
                 assertTrue(blocked.problems.any { it.code == ProblemCode.UNANSWERED })
                 assertEquals(null, model.message.value)
-                assertTrue(model.pending.value >= 0uL)
             }
             scope.cancel()
+            model.close()
         }
     }
 
@@ -128,6 +128,7 @@ class AppModelTest {
                 assertEquals(null, model.message.value)
             }
             scope.cancel()
+            model.close()
         }
     }
 }
