@@ -21,3 +21,27 @@ export FIELDCHECK_TEST_POSTGRES
 
 step "platform tests again, on PostgreSQL"
 cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e
+
+step "native bindings: build the FFI library, generate Kotlin and Swift"
+# With the demo-data hooks the Kotlin tests seed their devices with.
+lib_dir="$(FIELDCHECK_FFI_FEATURES=test-support scripts/generate-bindings.sh | tail -n 1)"
+
+step "swift: the generated C header compiles, and a call through it works (Linux; full XCTests run on macOS)"
+header_dir=build/bindings/swift
+# gcc does not know clang's nullability keywords; they carry no meaning for this check.
+nullability=(-D_Nullable= -D_Nonnull= -D_Null_unspecified=)
+gcc -fsyntax-only -Wall -Werror "${nullability[@]}" -I "$header_dir" bindings/swift/scripts/header_check.c
+gcc -Wall -Werror "${nullability[@]}" -I "$header_dir" bindings/swift/scripts/header_check.c \
+  -o build/header_check -L "$lib_dir" -lfieldcheck_ffi -Wl,-rpath,"$lib_dir"
+build/header_check
+
+step "kotlin sdk: compile with -Werror, JUnit 5 on the JVM against the host library"
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq maven openjdk-17-jdk-headless >/dev/null
+fi
+# The end-to-end tests start the real platform binary on a loopback port.
+cargo build -q --locked -p fieldcheck-platform
+platform_bin="$lib_dir/fieldcheck-platform"
+# Maven's default local repository (~/.m2) is reused between runs, so only the first run downloads.
+(cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir" \
+  -Dfieldcheck.platform.bin="$platform_bin")

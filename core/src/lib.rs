@@ -4,6 +4,7 @@
 
 pub mod checklists;
 pub mod domain;
+pub mod evidence;
 pub mod protocol;
 pub mod store;
 pub mod sync;

@@ -70,6 +70,18 @@ pub struct SubmittedInspection {
     pub tasks: Vec<RectificationTask>,
     /// Notices the findings ask for.
     pub notices: Vec<Notice>,
+    /// The inspection's photo evidence chain and the device's signature over its head; the platform
+    /// verifies both (`evidence::countersign`) before accepting the inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<SubmittedEvidence>,
+}
+
+/// Photo evidence as submitted: every entry's metadata and hashes (no pixels; blobs follow separately)
+/// and the device's seal over the chain head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmittedEvidence {
+    pub chain: crate::evidence::EvidenceChain,
+    pub seal: crate::evidence::DeviceSeal,
 }
 
 /// POST /v1/sync/push
@@ -225,4 +237,23 @@ impl EnterpriseField {
         };
         *slot = value;
     }
+}
+
+// ---- Evidence blobs ----------------------------------------------------------------------------
+// Photos are uploaded after the record they belong to, content-addressed and resumable:
+//   GET  /v1/blobs/{sha256}?len=N   -> BlobStatus (how much the server holds; deduplicated per tenant)
+//   PUT  /v1/blobs/{sha256}         body = one chunk, header `Content-Range: bytes {first}-{last}/{len}`
+//                                   -> BlobStatus; once all bytes are in, the server checks length and
+//                                   hash and only then sets `confirmed`.
+
+/// What the server holds of one blob.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub sha256: crate::evidence::Digest,
+    /// Length the blob will have.
+    pub len: u64,
+    /// Bytes received so far, contiguous from 0: the device continues from here.
+    pub received: u64,
+    /// All bytes received, and their length and SHA-256 checked.
+    pub confirmed: bool,
 }

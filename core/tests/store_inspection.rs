@@ -100,6 +100,8 @@ fn a_full_inspection_of_all_three_checklists_submits_with_its_tasks_notices_and_
     }
     let tasks = s.tasks(&TaskFilter { states: vec![TaskState::Issued], enterprise: Some(enterprise.id) }, now).unwrap();
     assert_eq!(tasks.len(), needs_task, "derived tasks show at once");
+    assert_eq!(s.notices(Some(enterprise.id), 10).unwrap().len(), 3, "and so do the notices");
+    assert!(s.notices(Some(f.county.enterprises[1].id), 10).unwrap().is_empty());
 
     // Submitted is immutable; a correction is a new draft that refers to it.
     let err = s.answer(draft.id, item("hazardous_waste_storage", "HW-01"), AnswerValue::Yes, None).unwrap_err();
@@ -107,6 +109,10 @@ fn a_full_inspection_of_all_three_checklists_submits_with_its_tasks_notices_and_
     let correction = s.correct_inspection(draft.id).unwrap();
     assert_eq!(correction.corrects, Some(draft.id));
     assert_eq!(correction.state, InspectionState::Draft);
+    f.clock.advance(Duration::seconds(1));
+    s.set_team(correction.id, vec![], None).unwrap();
+    let history: Vec<_> = s.inspections_of(enterprise.id, 10).unwrap().iter().map(|i| i.id).collect();
+    assert_eq!(history, vec![correction.id, draft.id], "the enterprise's history, latest first");
     assert_eq!(s.inspection(draft.id).unwrap().unwrap().state, InspectionState::Submitted);
 }
 

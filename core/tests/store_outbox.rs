@@ -180,3 +180,79 @@ fn clock_skew_is_measured_from_a_push() {
     assert_eq!(skew.server_minus_device, Duration::seconds(95));
     assert_eq!(skew.measured_at, sent + Duration::seconds(95));
 }
+
+fn answer(seq: u64, outcome: Outcome) -> PushResponse {
+    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }] }
+}
+
+fn rejected() -> Outcome {
+    Outcome::Rejected { code: RejectCode::InvalidTransition, reason: "already accepted by a colleague".into() }
+}
+
+#[test]
+fn a_rejected_change_is_undone_and_a_pull_in_flight_does_not_hide_the_local_change() {
+    let f = fixture();
+    let s = &f.store;
+    let proof = task(&f, TaskState::ProofSubmitted, 10);
+    s.apply_pull(&page(100, vec![Record::Task(proof.clone())])).unwrap();
+    s.transition_task(proof.id, TaskAction::Accept, "", vec![]).unwrap();
+
+    // A pull before the push still carries the old version: the local change stays visible.
+    let mut newer = proof.clone();
+    newer.requirement = "危废标签补齐，并提交台账".into();
+    s.apply_pull(&page(101, vec![Record::Task(newer.clone())])).unwrap();
+    assert_eq!(s.task(proof.id).unwrap().unwrap().state, TaskState::Accepted);
+
+    // Rejected: the platform's latest version comes back, the local event goes.
+    s.record_push_results(&answer(1, rejected())).unwrap();
+    assert_eq!(s.task(proof.id).unwrap().unwrap(), newer);
+    assert!(s.task_events(proof.id).unwrap().is_empty());
+    assert_eq!(s.needs_attention().unwrap().len(), 1);
+    let listed = s.tasks(&Default::default(), f.clock.now()).unwrap();
+    assert_eq!(listed[0].task.state, TaskState::ProofSubmitted, "indexed columns follow the restore");
+}
+
+#[test]
+fn an_applied_change_stays_until_the_pull_or_takes_the_version_pulled_meanwhile() {
+    let f = fixture();
+    let s = &f.store;
+    let dispatched = alarm(&f, AlarmState::Dispatched);
+    s.apply_pull(&page(100, vec![Record::Alarm(dispatched.clone())])).unwrap();
+    s.alarm_arrive(dispatched.id, None).unwrap();
+    s.record_push_results(&applied(&[1])).unwrap();
+    assert_eq!(s.alarm(dispatched.id).unwrap().unwrap().state, AlarmState::OnSite, "kept until the pull");
+    let mut on_site = dispatched.clone();
+    on_site.state = AlarmState::OnSite;
+    on_site.assignee = Some(f.county.officer.id);
+    s.apply_pull(&page(101, vec![Record::Alarm(on_site.clone())])).unwrap();
+    assert_eq!(s.alarm(dispatched.id).unwrap().unwrap(), on_site, "then the platform's version");
+
+    // The push's answer was lost, the pull brought the applied version, the retry says applied.
+    let e = f.county.enterprises[0].clone();
+    s.edit_enterprise(e.id, EnterpriseField::Address, "浙江省永康市东城街道金山西路20号").unwrap();
+    let mut server = e.clone();
+    server.address = "浙江省永康市东城街道金山西路20号".into();
+    server.legal_representative = "王建军".into();
+    s.apply_pull(&page(102, vec![Record::Enterprise(server.clone())])).unwrap();
+    assert_eq!(s.enterprise(e.id).unwrap().unwrap().legal_representative, e.legal_representative);
+    s.record_push_results(&applied(&[2])).unwrap();
+    assert_eq!(s.enterprise(e.id).unwrap().unwrap(), server);
+}
+
+#[test]
+fn a_refused_submission_drops_the_tasks_and_notices_it_made_but_keeps_the_record() {
+    let f = fixture();
+    let submitted = submit_small_inspection(&f);
+    assert_eq!(submitted.tasks.len(), 1);
+    let task = submitted.tasks[0].id;
+    assert!(f.store.task(task).unwrap().is_some());
+    f.store.record_push_results(&answer(1, rejected())).unwrap();
+    assert_eq!(f.store.task(task).unwrap(), None, "the platform never issued it");
+    assert!(f.store.inspection(submitted.inspection.id).unwrap().is_some(), "the record is never lost");
+    assert_eq!(f.store.needs_attention().unwrap()[0].mutation.seq, 1);
+
+    let g = fixture();
+    let submitted = submit_small_inspection(&g);
+    g.store.record_push_results(&applied(&[1])).unwrap();
+    assert!(g.store.task(submitted.tasks[0].id).unwrap().is_some(), "applied: it stays");
+}

@@ -223,3 +223,60 @@ fn tasks_list_overdue_first_then_by_deadline_and_filters_by_state() {
     let of_one = TaskFilter { states: vec![], enterprise: Some(f.county.enterprises[1].id) };
     assert_eq!(s.tasks(&of_one, f.clock.now()).unwrap().len(), 2);
 }
+
+#[test]
+fn submitted_inspections_from_the_platform_are_replicas_but_our_own_are_kept() {
+    let f = fixture();
+    let s = &f.store;
+    let ours = submit_small_inspection(&f);
+    // A colleague's inspection of the same enterprise, as the platform sends it.
+    let mut theirs = ours.clone();
+    theirs.inspection.id = InspectionId::new();
+    theirs.inspection.created_by = f.county.colleague.id;
+    for finding in &mut theirs.findings {
+        finding.id = FindingId::new();
+        finding.inspection = theirs.inspection.id;
+    }
+    let records = vec![Record::Inspection(Box::new(ours.clone())), Record::Inspection(Box::new(theirs.clone()))];
+    let applied = s.apply_pull(&page(200, records)).unwrap();
+    assert_eq!(applied.applied, 2);
+
+    let view = s.inspection_view(theirs.inspection.id, f.clock.now()).unwrap().unwrap();
+    assert_eq!(view.answers.len(), 26);
+    assert_eq!(view.findings, theirs.findings);
+    assert!(view.problems.is_empty(), "a submitted record has no problems left");
+    let failed: Vec<&str> = view
+        .answers
+        .iter()
+        .filter(|a| a.verdict == fieldcheck_core::domain::answer::Verdict::NonCompliant)
+        .map(|a| a.answer.item.code.as_str())
+        .collect();
+    assert_eq!(failed, vec!["HW-01"], "verdicts are recomputed from the template");
+    assert_eq!(s.inspection_view(ours.inspection.id, f.clock.now()).unwrap().unwrap().photos.len(), 26);
+
+    // A platform record may never overwrite local work in progress.
+    let draft = s
+        .create_inspection(&NewInspection {
+            enterprise: f.county.enterprises[0].id,
+            kind: InspectionKind::Routine,
+            checklists: all_checklists(),
+            origin: None,
+        })
+        .unwrap();
+    let mut clash = theirs.clone();
+    clash.inspection.id = draft.id;
+    // And a record that breaks a constraint (a finding id taken by another record) is skipped alone.
+    let mut dup = theirs.clone();
+    dup.inspection.id = InspectionId::new();
+    let town = f.county.townships[0].clone();
+    let records = vec![Record::Inspection(Box::new(clash)), Record::Inspection(Box::new(dup)), Record::Township(town)];
+    let applied = s.apply_pull(&page(300, records)).unwrap();
+    assert_eq!((applied.applied, applied.skipped.len()), (1, 2), "{:?}", applied.skipped);
+    assert_eq!(s.cursor().unwrap(), 303, "the page still counts as pulled");
+    assert_eq!(s.inspection(draft.id).unwrap().unwrap(), draft);
+
+    s.apply_pull(&PullResponse { changes: vec![], cursor: 0, has_more: true, reset: true }).unwrap();
+    assert!(s.inspection(theirs.inspection.id).unwrap().is_none(), "replicas go");
+    let kept = s.inspection_view(ours.inspection.id, f.clock.now()).unwrap().unwrap();
+    assert_eq!(kept.photos.len(), 26, "our own record and its photos stay");
+}

@@ -327,7 +327,14 @@ pub mod fixtures {
             sent_at: now,
             read_at: None,
         };
-        SubmittedInspection { inspection, answers, findings: vec![finding], tasks: vec![task], notices: vec![notice] }
+        SubmittedInspection {
+            inspection,
+            answers,
+            findings: vec![finding],
+            tasks: vec![task],
+            notices: vec![notice],
+            evidence: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
+use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
 use crate::domain::DomainError;
 use crate::domain::alarm::{Alarm, AlarmAction};
@@ -29,7 +30,7 @@ impl Store {
             let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
             alarm.state = alarm.state.after(AlarmAction::Arrive, actor.role)?;
             let mutation = outbox::append(tx, now, Intent::AlarmArrive { alarm: id, location })?;
-            upsert(tx, &alarm, Some(outbox::seq_param(&mutation)))?;
+            upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(alarm)
         })
     }
@@ -46,7 +47,7 @@ impl Store {
             alarm.state = alarm.state.after(AlarmAction::Close, actor.role)?;
             let intent = Intent::AlarmClose { alarm: id, feedback: feedback.to_string(), evidence };
             let mutation = outbox::append(tx, now, intent)?;
-            upsert(tx, &alarm, Some(outbox::seq_param(&mutation)))?;
+            upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(alarm)
         })
     }
@@ -60,15 +61,20 @@ pub(crate) fn find(conn: &Connection, id: AlarmId) -> Result<Option<Alarm>, Stor
     body.map(|b| from_json("alarm", &b)).transpose()
 }
 
-/// Inserts or updates an alarm; `pending_seq` marks a local change still in the outbox.
-pub(crate) fn upsert(tx: &Transaction<'_>, a: &Alarm, pending_seq: Option<i64>) -> Result<(), StoreError> {
-    tx.prepare_cached(
+/// Inserts or updates an alarm, from the platform or as a local change (see [`optimistic`]).
+pub(crate) fn upsert(tx: &Transaction<'_>, a: &Alarm, source: Source) -> Result<(), StoreError> {
+    let body = to_json(a)?;
+    if source == Source::Pulled && optimistic::hold(tx, "alarms", &a.id.to_string(), &body)? {
+        return Ok(());
+    }
+    tx.prepare_cached(&format!(
         "INSERT INTO alarms (id, enterprise, state, squadron, assignee, respond_by, body, pending_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, state = excluded.state,
              squadron = excluded.squadron, assignee = excluded.assignee, respond_by = excluded.respond_by,
-             body = excluded.body, pending_seq = excluded.pending_seq",
-    )?
+             body = excluded.body, {}",
+        optimistic::on_conflict_keep_server("alarms")
+    ))?
     .execute(params![
         a.id.to_string(),
         a.enterprise.to_string(),
@@ -76,8 +82,8 @@ pub(crate) fn upsert(tx: &Transaction<'_>, a: &Alarm, pending_seq: Option<i64>) 
         a.squadron.map(|s| s.to_string()),
         a.assignee.map(|u| u.to_string()),
         millis(a.respond_by),
-        to_json(a)?,
-        pending_seq
+        body,
+        source.pending_seq()
     ])?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::codec::{from_json, to_json};
 use super::error::StoreError;
+use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
 use crate::domain::DomainError;
 use crate::domain::answer::MAX_TEXT_CHARS;
@@ -63,7 +64,7 @@ impl Store {
             field.set(&mut enterprise, value.clone());
             let intent = Intent::EnterpriseEdit { enterprise: id, field, base, value };
             let mutation = outbox::append(tx, now, intent)?;
-            upsert(tx, &enterprise, Some(outbox::seq_param(&mutation)))?;
+            upsert(tx, &enterprise, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(enterprise)
         })
     }
@@ -84,26 +85,23 @@ fn search_indexed(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<S
 }
 
 /// Substring scan for terms too short for trigrams: name hits first, earlier and shorter names first.
+/// `instr` is a plain substring test (no pattern syntax to escape, faster than LIKE); credit codes are
+/// stored upper-case, so the term is upper-cased for them.
 fn search_scan(conn: &Connection, terms: &[&str], limit: i64) -> Result<Vec<String>, StoreError> {
-    let like = |t: &&str| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let mut conditions = Vec::new();
-    let mut values: Vec<String> = Vec::new();
-    for (i, term) in terms.iter().enumerate() {
-        let p = i + 1;
-        conditions.push(format!(
-            "(name LIKE ?{p} ESCAPE '\\' OR credit_code LIKE ?{p} ESCAPE '\\' OR address LIKE ?{p} ESCAPE '\\')"
-        ));
-        values.push(like(term));
-    }
-    let first = values.len() + 1;
+    let conditions: Vec<String> = (1..=terms.len())
+        .map(|p| format!("(instr(name, ?{p}) > 0 OR instr(address, ?{p}) > 0 OR instr(credit_code, upper(?{p})) > 0)"))
+        .collect();
+    let limit_param = terms.len() + 1;
+    // Rank on the narrow text index first; fetch whole rows only for the hits kept.
     let sql = format!(
-        "SELECT body FROM enterprises WHERE {} ORDER BY instr(name, ?{first}) = 0, instr(name, ?{first}), length(name), name LIMIT ?{}",
-        conditions.join(" AND "),
-        first + 1
+        "SELECT e.body FROM (
+             SELECT seq, instr(name, ?1) AS at, length(name) AS len, name FROM enterprises INDEXED BY enterprises_text
+             WHERE {} ORDER BY at = 0, at, len, name LIMIT ?{limit_param}
+         ) AS hit JOIN enterprises e ON e.seq = hit.seq ORDER BY hit.at = 0, hit.at, hit.len, hit.name",
+        conditions.join(" AND ")
     );
-    values.push(terms[0].to_string());
-    let mut stmt = conn.prepare(&sql)?;
-    let mut params: Vec<rusqlite::types::Value> = values.into_iter().map(Into::into).collect();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut params: Vec<rusqlite::types::Value> = terms.iter().map(|t| t.to_string().into()).collect();
     params.push(limit.into());
     let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -117,23 +115,27 @@ pub(crate) fn find(conn: &Connection, id: EnterpriseId) -> Result<Option<Enterpr
     body.map(|b| from_json("enterprise", &b)).transpose()
 }
 
-/// Inserts or updates an enterprise; `pending_seq` marks a local edit still in the outbox.
-pub(crate) fn upsert(tx: &Transaction<'_>, e: &Enterprise, pending_seq: Option<i64>) -> Result<(), StoreError> {
-    tx.prepare_cached(
+/// Inserts or updates an enterprise, from the platform or as a local edit (see [`optimistic`]).
+pub(crate) fn upsert(tx: &Transaction<'_>, e: &Enterprise, source: Source) -> Result<(), StoreError> {
+    let body = to_json(e)?;
+    if source == Source::Pulled && optimistic::hold(tx, "enterprises", &e.id.to_string(), &body)? {
+        return Ok(());
+    }
+    tx.prepare_cached(&format!(
         "INSERT INTO enterprises (id, name, credit_code, township, address, body, pending_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credit_code = excluded.credit_code,
-             township = excluded.township, address = excluded.address, body = excluded.body,
-             pending_seq = excluded.pending_seq",
-    )?
+             township = excluded.township, address = excluded.address, body = excluded.body, {}",
+        optimistic::on_conflict_keep_server("enterprises")
+    ))?
     .execute(params![
         e.id.to_string(),
         e.name,
         e.credit_code.as_str(),
         e.township.to_string(),
         e.address,
-        to_json(e)?,
-        pending_seq
+        body,
+        source.pending_seq()
     ])?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! the problems that still block submission, each tied to its item.
 
 use super::error::StoreError;
-use super::inspections::{self, Photo};
+use super::photos::{self, Photo};
 use super::{Store, templates};
+use super::{findings, inspections};
 use crate::domain::answer::{Answer, Verdict};
 use crate::domain::finding::Finding;
 use crate::domain::ids::InspectionId;
@@ -36,13 +37,13 @@ impl Store {
     pub fn inspection_view(&self, id: InspectionId, now: DateTime<Utc>) -> Result<Option<InspectionView>, StoreError> {
         self.read(|conn| {
             let Some(inspection) = inspections::find(conn, id)? else { return Ok(None) };
-            let templates = templates::installed(conn, &inspection.checklists)?;
+            let templates = templates::owned(&self.templates.installed(conn, &inspection.checklists)?);
             let answers: Vec<AnsweredItem> = inspections::answers(conn, id)?
                 .into_iter()
                 .map(|(answer, verdict)| AnsweredItem { answer, verdict })
                 .collect();
-            let findings = inspections::findings(conn, id)?;
-            let photos = inspections::photos(conn, id)?;
+            let findings = findings::findings(conn, id)?;
+            let photos = photos::photos(conn, id)?;
             let problems = if inspection.state == InspectionState::Submitted {
                 Vec::new()
             } else {

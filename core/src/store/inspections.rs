@@ -1,22 +1,24 @@
 //! Local inspection work: drafts, team, start, answers (judged by the domain, a failed item proposing
-//! a finding), photos, findings, and submission, which derives the linked tasks and notices and
-//! appends one `inspection.submit` intent carrying everything.
+//! a finding) and submission, which derives the linked tasks and notices and appends one
+//! `inspection.submit` intent carrying everything. Photos and findings have their own files.
 
-use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag, to_json};
+use super::codec::{from_json, from_tag, millis, tag, to_json};
 use super::error::StoreError;
-use super::{Store, enterprises, outbox, replica, session, tasks, templates};
+use super::optimistic::Source;
+use super::templates::{self, TemplateCache};
+use super::{Store, enterprises, findings, outbox, photos, replica, session, tasks};
 use crate::domain::DomainError;
 use crate::domain::answer::{Answer, AnswerValue, MAX_TEXT_CHARS, Verdict, assess};
 use crate::domain::finding::Finding;
 use crate::domain::geo::GeoFix;
-use crate::domain::ids::{EnterpriseId, EvidenceId, FindingId, InspectionId};
+use crate::domain::ids::{EnterpriseId, InspectionId};
 use crate::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector, Origin, Respondent};
 use crate::domain::linkage::linked_records;
 use crate::domain::template::{ChecklistTemplate, ItemRef, TemplateItem, TemplateRef};
 use crate::protocol::{Intent, SubmittedInspection};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// What a new draft is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,22 +37,22 @@ pub struct Answered {
     pub proposed_finding: Option<Finding>,
 }
 
-/// A photo attached to an inspection, usually to one of its items. The evidence module owns the
-/// image itself; the store records that it exists and its hash.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Photo {
-    pub evidence: EvidenceId,
-    pub item: Option<ItemRef>,
-    /// SHA-256 of the original bytes, lower-case hex.
-    pub sha256: String,
-    /// Device time the photo was taken.
-    pub taken_at: DateTime<Utc>,
-}
-
 impl Store {
     /// One inspection's record, if on this device.
     pub fn inspection(&self, id: InspectionId) -> Result<Option<Inspection>, StoreError> {
         self.read(|conn| find(conn, id))
+    }
+
+    /// An enterprise's inspections on this device (local and pulled), most recently changed first.
+    pub fn inspections_of(&self, enterprise: EnterpriseId, limit: usize) -> Result<Vec<Inspection>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM inspections WHERE enterprise = ?1 ORDER BY updated_at DESC, id LIMIT ?2",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![enterprise.to_string(), limit], |r| r.get::<_, String>(0))?;
+            rows.map(|body| from_json("inspection", &body?)).collect()
+        })
     }
 
     /// Creates a draft for a known enterprise, by the signed-in user.
@@ -149,7 +151,7 @@ impl Store {
             session::actor(tx)?;
             let inspection = load(tx, id)?;
             inspection.require_editable("answer")?;
-            let templates = templates::installed(tx, &inspection.checklists)?;
+            let templates = self.templates.installed(tx, &inspection.checklists)?;
             let template_item = item_of(&templates, &item)?;
             if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS) {
                 return Err(DomainError::InvalidAnswer {
@@ -161,9 +163,9 @@ impl Store {
             let answer = Answer { item: item.clone(), value, note, answered_at: now };
             insert_answer(tx, id, &answer, verdict)?;
             let proposed_finding = match verdict {
-                Verdict::NonCompliant if !has_finding(tx, id, &item)? => {
+                Verdict::NonCompliant if !findings::has_finding(tx, id, &item)? => {
                     let finding = Finding::proposed(id, &item.template, template_item);
-                    insert_finding(tx, &finding, true)?;
+                    findings::insert_finding(tx, &finding, true)?;
                     Some(finding)
                 }
                 Verdict::Compliant | Verdict::NotApplicable => {
@@ -180,97 +182,6 @@ impl Store {
         })
     }
 
-    /// Records that a photo was taken for the inspection (and the item, if any).
-    pub fn attach_photo(&self, id: InspectionId, photo: &Photo) -> Result<(), StoreError> {
-        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if !hex(&photo.sha256) {
-            let reason = "must be 64 lower-case hex digits".into();
-            return Err(DomainError::Invalid { field: "photo sha256".into(), reason }.into());
-        }
-        let now = self.now();
-        self.write(|tx| {
-            session::actor(tx)?;
-            let inspection = load(tx, id)?;
-            inspection.require_editable("attach a photo")?;
-            if let Some(item) = &photo.item {
-                item_of(&templates::installed(tx, &inspection.checklists)?, item)?;
-            }
-            tx.prepare_cached(
-                "INSERT INTO evidence (id, inspection, template, code, sha256, taken_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                photo.evidence.to_string(),
-                id.to_string(),
-                photo.item.as_ref().map(|i| &i.template),
-                photo.item.as_ref().map(|i| &i.code),
-                photo.sha256,
-                millis(photo.taken_at)
-            ])?;
-            touch(tx, id, now)
-        })
-    }
-
-    /// Adds a finding the officer wrote.
-    pub fn add_finding(&self, finding: &Finding) -> Result<(), StoreError> {
-        self.change_finding(finding, |tx| insert_finding(tx, finding, false))
-    }
-
-    /// Replaces a finding with the officer's edit (it is no longer a mere proposal).
-    pub fn edit_finding(&self, finding: &Finding) -> Result<(), StoreError> {
-        self.change_finding(finding, |tx| {
-            let n = tx
-                .prepare_cached(
-                    "UPDATE findings SET template = ?3, code = ?4, proposed = 0, body = ?5 WHERE id = ?1 AND inspection = ?2",
-                )?
-                .execute(params![
-                    finding.id.to_string(),
-                    finding.inspection.to_string(),
-                    finding.item.as_ref().map(|i| &i.template),
-                    finding.item.as_ref().map(|i| &i.code),
-                    to_json(finding)?
-                ])?;
-            if n == 0 {
-                return Err(StoreError::NotFound { entity: "finding", id: finding.id.to_string() });
-            }
-            Ok(())
-        })
-    }
-
-    fn change_finding(
-        &self,
-        finding: &Finding,
-        write: impl FnOnce(&Transaction<'_>) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let now = self.now();
-        self.write(|tx| {
-            session::actor(tx)?;
-            let inspection = load(tx, finding.inspection)?;
-            inspection.require_editable("record a finding")?;
-            if let Some(item) = &finding.item {
-                item_of(&templates::installed(tx, &inspection.checklists)?, item)?;
-            }
-            write(tx)?;
-            touch(tx, inspection.id, now)
-        })
-    }
-
-    /// Removes a finding from an inspection in progress.
-    pub fn remove_finding(&self, inspection: InspectionId, finding: FindingId) -> Result<(), StoreError> {
-        let now = self.now();
-        self.write(|tx| {
-            session::actor(tx)?;
-            load(tx, inspection)?.require_editable("remove a finding")?;
-            let n = tx.execute(
-                "DELETE FROM findings WHERE id = ?1 AND inspection = ?2",
-                params![finding.to_string(), inspection.to_string()],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound { entity: "finding", id: finding.to_string() });
-            }
-            touch(tx, inspection, now)
-        })
-    }
-
     /// Submits: the domain checks everything and returns every problem at once
     /// ([`DomainError::NotSubmittable`]); on success the record freezes, the linked tasks and notices
     /// are made, and one `inspection.submit` intent carrying all of it joins the outbox.
@@ -279,20 +190,27 @@ impl Store {
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let mut inspection = load(tx, id)?;
-            let templates = templates::installed(tx, &inspection.checklists)?;
+            let templates = templates::owned(&self.templates.installed(tx, &inspection.checklists)?);
             let answers: Vec<Answer> = answers(tx, id)?.into_iter().map(|(a, _)| a).collect();
-            let findings = findings(tx, id)?;
-            inspection.submit(&templates, &answers, &photo_items(tx, id)?, &findings, now)?;
+            let findings = findings::findings(tx, id)?;
+            inspection.submit(&templates, &answers, &photos::photo_items(tx, id)?, &findings, now)?;
             let enterprise = enterprises::find(tx, inspection.enterprise)?
                 .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
             let linked = linked_records(&inspection, &findings, enterprise.township, actor.id, now);
             save(tx, &inspection, false, now)?;
-            let submitted =
-                SubmittedInspection { inspection, answers, findings, tasks: linked.tasks, notices: linked.notices };
+            // `evidence` (chain + device seal, see `evidence::seal`) is not filled in by the store yet.
+            let submitted = SubmittedInspection {
+                inspection,
+                answers,
+                findings,
+                tasks: linked.tasks,
+                notices: linked.notices,
+                evidence: None,
+            };
             let mutation = outbox::append(tx, now, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
-                tasks::upsert(tx, task, Some(seq))?;
+                tasks::upsert(tx, task, Source::Local(seq))?;
             }
             for notice in &submitted.notices {
                 replica::upsert_notice(tx, notice, Some(seq))?;
@@ -303,7 +221,10 @@ impl Store {
 }
 
 /// The template item `item` names among the inspection's checklists.
-pub(crate) fn item_of<'a>(templates: &'a [ChecklistTemplate], item: &ItemRef) -> Result<&'a TemplateItem, DomainError> {
+pub(crate) fn item_of<'a>(
+    templates: &'a [Arc<ChecklistTemplate>],
+    item: &ItemRef,
+) -> Result<&'a TemplateItem, DomainError> {
     templates
         .iter()
         .filter(|t| t.id == item.template)
@@ -319,7 +240,7 @@ pub(crate) fn find(conn: &Connection, id: InspectionId) -> Result<Option<Inspect
     body.map(|b| from_json("inspection", &b)).transpose()
 }
 
-fn load(conn: &Connection, id: InspectionId) -> Result<Inspection, StoreError> {
+pub(crate) fn load(conn: &Connection, id: InspectionId) -> Result<Inspection, StoreError> {
     find(conn, id)?.ok_or(StoreError::NotFound { entity: "inspection", id: id.to_string() })
 }
 
@@ -328,7 +249,7 @@ fn save(tx: &Transaction<'_>, i: &Inspection, from_platform: bool, now: DateTime
         "INSERT INTO inspections (id, enterprise, state, created_by, from_platform, updated_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, state = excluded.state,
-             created_by = excluded.created_by, from_platform = excluded.from_platform,
+             created_by = excluded.created_by, from_platform = min(inspections.from_platform, excluded.from_platform),
              updated_at = excluded.updated_at, body = excluded.body",
     )?
     .execute(params![
@@ -343,7 +264,7 @@ fn save(tx: &Transaction<'_>, i: &Inspection, from_platform: bool, now: DateTime
     Ok(())
 }
 
-fn touch(tx: &Transaction<'_>, id: InspectionId, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) fn touch(tx: &Transaction<'_>, id: InspectionId, now: DateTime<Utc>) -> Result<(), StoreError> {
     tx.prepare_cached("UPDATE inspections SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![id.to_string(), millis(now)])?;
     Ok(())
@@ -366,27 +287,6 @@ fn insert_answer(tx: &Transaction<'_>, id: InspectionId, a: &Answer, verdict: Ve
     Ok(())
 }
 
-fn insert_finding(tx: &Transaction<'_>, f: &Finding, proposed: bool) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO findings (id, inspection, template, code, proposed, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        f.id.to_string(),
-        f.inspection.to_string(),
-        f.item.as_ref().map(|i| &i.template),
-        f.item.as_ref().map(|i| &i.code),
-        proposed,
-        to_json(f)?
-    ])?;
-    Ok(())
-}
-
-fn has_finding(conn: &Connection, id: InspectionId, item: &ItemRef) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM findings WHERE inspection = ?1 AND template = ?2 AND code = ?3)")?
-        .query_row(params![id.to_string(), item.template, item.code], |r| r.get(0))?)
-}
-
 /// The inspection's answers with their verdicts, by item.
 pub(crate) fn answers(conn: &Connection, id: InspectionId) -> Result<Vec<(Answer, Verdict)>, StoreError> {
     let mut stmt =
@@ -399,52 +299,27 @@ pub(crate) fn answers(conn: &Connection, id: InspectionId) -> Result<Vec<(Answer
     .collect()
 }
 
-/// The inspection's findings, in the order they were recorded.
-pub(crate) fn findings(conn: &Connection, id: InspectionId) -> Result<Vec<Finding>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT body FROM findings WHERE inspection = ?1 ORDER BY rowid")?;
-    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
-    rows.map(|body| from_json("finding", &body?)).collect()
-}
-
-/// The inspection's photos, oldest first.
-pub(crate) fn photos(conn: &Connection, id: InspectionId) -> Result<Vec<Photo>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, template, code, sha256, taken_at FROM evidence WHERE inspection = ?1 ORDER BY taken_at, id",
-    )?;
-    let rows = stmt.query_map([id.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (evidence, template, code, sha256, taken_at) = row?;
-        let item = template.zip(code).map(|(template, code)| ItemRef { template, code });
-        Ok(Photo { evidence: parse_id("evidence id", &evidence)?, item, sha256, taken_at: from_millis(taken_at)? })
-    })
-    .collect()
-}
-
-/// Items with at least one photo.
-pub(crate) fn photo_items(conn: &Connection, id: InspectionId) -> Result<BTreeSet<ItemRef>, StoreError> {
-    Ok(photos(conn, id)?.into_iter().filter_map(|p| p.item).collect())
-}
-
-/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's).
-pub(crate) fn upsert_submitted(tx: &Transaction<'_>, s: &SubmittedInspection) -> Result<(), StoreError> {
+/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's). Our own stay
+/// marked local, so a reset never drops them or the photos recorded with them.
+pub(crate) fn upsert_submitted(
+    tx: &Transaction<'_>,
+    s: &SubmittedInspection,
+    cache: &TemplateCache,
+) -> Result<(), StoreError> {
     let id = s.inspection.id;
     if s.inspection.state != InspectionState::Submitted {
         let reason = "the platform only sends submitted inspections".into();
+        return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
+    }
+    if find(tx, id)?.is_some_and(|local| local.state != InspectionState::Submitted) {
+        let reason = "a local unsubmitted inspection has this id; it is kept".into();
         return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
     }
     let updated = s.inspection.ended_at.unwrap_or_default();
     save(tx, &s.inspection, true, updated)?;
     tx.execute("DELETE FROM answers WHERE inspection = ?1", [id.to_string()])?;
     tx.execute("DELETE FROM findings WHERE inspection = ?1", [id.to_string()])?;
-    let templates = templates::installed(tx, &s.inspection.checklists)?;
+    let templates = cache.installed(tx, &s.inspection.checklists)?;
     let day = s.inspection.date(updated.date_naive());
     for answer in &s.answers {
         // A verdict the device cannot reproduce (template not installed) is kept as recorded.
@@ -455,7 +330,7 @@ pub(crate) fn upsert_submitted(tx: &Transaction<'_>, s: &SubmittedInspection) ->
         insert_answer(tx, id, answer, verdict)?;
     }
     for finding in &s.findings {
-        insert_finding(tx, finding, false)?;
+        findings::insert_finding(tx, finding, false)?;
     }
     Ok(())
 }

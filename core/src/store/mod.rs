@@ -9,9 +9,12 @@ mod alarms;
 mod codec;
 mod enterprises;
 pub mod error;
+mod findings;
 mod inspection_view;
 mod inspections;
+mod optimistic;
 mod outbox;
+mod photos;
 mod replica;
 pub mod schema;
 mod session;
@@ -21,8 +24,9 @@ mod today;
 
 pub use error::StoreError;
 pub use inspection_view::{AnsweredItem, InspectionView};
-pub use inspections::{Answered, NewInspection, Photo};
+pub use inspections::{Answered, NewInspection};
 pub use outbox::{ClockSkew, NeedsAttention};
+pub use photos::Photo;
 pub use replica::PullApplied;
 pub use session::Session;
 pub use tasks::{TaskFilter, TaskListItem};
@@ -42,6 +46,7 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     clock: Clock,
+    templates: templates::TemplateCache,
 }
 
 impl Store {
@@ -72,7 +77,13 @@ impl Store {
         schema::upgrade(&mut writer, schema::LATEST_VERSION)?;
         let reader = Connection::open(path)?;
         schema::configure_reader(&reader)?;
-        let store = Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader), clock };
+        let store = Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            clock,
+            templates: Default::default(),
+        };
         store.write(|tx| {
             session::ensure_device(tx)?;
             templates::install_bundled(tx)

@@ -1,9 +1,9 @@
 //! The outbox: intents waiting to be pushed, numbered per device from 1 without gaps. Only the store's
 //! own write functions append, each in the same transaction as the change it reports.
 
-use super::Store;
-use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag, to_json};
+use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag};
 use super::error::StoreError;
+use super::{Store, optimistic};
 use crate::domain::ids::MutationId;
 use crate::protocol::{Intent, Mutation, Outcome, PushResponse, RejectCode};
 use chrono::{DateTime, Duration, Utc};
@@ -40,8 +40,9 @@ impl Store {
     }
 
     /// Records what the platform answered: applied and conflict entries leave the outbox (the pull
-    /// brings the server's version); rejected ones stay, marked as needing attention. Answers for
-    /// entries already gone are ignored, so a repeated response is harmless.
+    /// brings the server's version); rejected ones stay, marked as needing attention, and the local
+    /// change they made is undone. Answers for entries already settled are ignored, so a repeated
+    /// response is harmless.
     pub fn record_push_results(&self, response: &PushResponse) -> Result<(), StoreError> {
         let now = self.now();
         self.write(|tx| {
@@ -49,16 +50,19 @@ impl Store {
                 let seq = i64::try_from(result.seq).map_err(|e| StoreError::decode("push result seq", e))?;
                 match &result.outcome {
                     Outcome::Applied | Outcome::Conflict { .. } => {
-                        tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
-                        // The platform's own audit event replaces the optimistic local one.
-                        tx.execute("DELETE FROM task_events WHERE pending_seq = ?1", [seq])?;
+                        if tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])? > 0 {
+                            optimistic::settle(tx, seq, false)?;
+                        }
                     }
                     Outcome::Rejected { code, reason } => {
-                        tx.execute(
+                        let marked = tx.execute(
                             "UPDATE outbox SET attention_code = ?2, attention_reason = ?3, attention_at = ?4
                              WHERE seq = ?1 AND attention_code IS NULL",
                             params![seq, tag(code)?, reason, millis(now)],
                         )?;
+                        if marked > 0 {
+                            optimistic::settle(tx, seq, true)?;
+                        }
                     }
                 }
             }
@@ -140,11 +144,12 @@ pub(crate) fn append(tx: &Transaction<'_>, made_at: DateTime<Utc>, intent: Inten
     let seq: i64 =
         tx.query_row("UPDATE session SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq", [], |r| r.get(0))?;
     let mutation = Mutation { id: MutationId::new(), seq: seq as u64, made_at, intent };
+    // Serialized once; the wire name of the intent (`inspection.submit` ...) is kept as its kind.
     let body = serde_json::to_value(&mutation.intent).map_err(|e| StoreError::decode("intent", e))?;
     let kind = body.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_string();
     tx.execute(
         "INSERT INTO outbox (seq, id, kind, made_at, intent) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![seq, mutation.id.to_string(), kind, millis(made_at), to_json(&mutation.intent)?],
+        params![seq, mutation.id.to_string(), kind, millis(made_at), body.to_string()],
     )?;
     Ok(mutation)
 }

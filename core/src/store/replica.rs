@@ -1,9 +1,12 @@
 //! Replicas of what the platform sends: applying a pull page (upserts and tombstones) and its cursor
 //! in one transaction, and the reset the platform asks for when the device fell behind its window.
 
-use super::codec::{millis, tag, to_json};
+use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
-use super::{Store, alarms, enterprises, inspections, session, tasks, templates};
+use super::optimistic::Source;
+use super::templates::{self, TemplateCache};
+use super::{Store, alarms, enterprises, inspections, session, tasks};
+use crate::domain::ids::EnterpriseId;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
 use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
@@ -13,8 +16,8 @@ use rusqlite::{Transaction, params};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PullApplied {
     pub applied: usize,
-    /// Records refused because they break a rule the device checks (e.g. an unusable template), with
-    /// the reason; the rest of the page is applied.
+    /// Records refused because they break a rule the device checks (an unusable template, a record
+    /// that would overwrite local work) or a constraint, with the reason; the rest of the page applies.
     pub skipped: Vec<String>,
 }
 
@@ -22,25 +25,52 @@ impl Store {
     /// Applies one page and stores its cursor in the same transaction. On `reset`, replicas are
     /// cleared first; the outbox, local drafts and rows changed by pending entries are kept.
     pub fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied, StoreError> {
-        self.write(|tx| {
+        let result = self.write(|tx| {
             if page.reset {
                 reset(tx)?;
             }
             let mut out = PullApplied::default();
             for change in &page.changes {
+                // Each change in its own savepoint: a record the device refuses is skipped whole and the
+                // rest of the page still applies, so one bad record never blocks the pull.
+                tx.execute_batch("SAVEPOINT change")?;
                 let result = match &change.op {
-                    ChangeOp::Upsert { record } => upsert(tx, record),
+                    ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
                     ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
                 };
                 match result {
                     Ok(()) => out.applied += 1,
-                    Err(StoreError::Domain(e)) => out.skipped.push(format!("change {}: {e}", change.cursor)),
+                    Err(e) if refused(&e) => {
+                        tx.execute_batch("ROLLBACK TO change")?;
+                        out.skipped.push(format!("change {}: {e}", change.cursor));
+                    }
                     Err(e) => return Err(e),
                 }
+                tx.execute_batch("RELEASE change")?;
             }
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
             tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
             Ok(out)
+        });
+        if result.is_err() {
+            // Templates read inside the rolled-back page may be cached; forget them.
+            self.templates.clear();
+        }
+        result
+    }
+
+    /// Notices, newest first: those to one enterprise, or all on this device (a township office sees
+    /// its townships' through its pull scope).
+    pub fn notices(&self, enterprise: Option<EnterpriseId>, limit: usize) -> Result<Vec<Notice>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM notices WHERE ?1 IS NULL OR enterprise = ?1 ORDER BY sent_at DESC, id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(
+                params![enterprise.map(|e| e.to_string()), i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.map(|body| from_json("notice", &body?)).collect()
         })
     }
 
@@ -52,7 +82,17 @@ impl Store {
     }
 }
 
-fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
+/// A record the device refuses (it breaks a rule or a constraint), as opposed to a failure of the
+/// device itself (disk full, I/O), which aborts the whole page.
+fn refused(e: &StoreError) -> bool {
+    match e {
+        StoreError::Domain(_) => true,
+        StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation),
+        _ => false,
+    }
+}
+
+fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Result<(), StoreError> {
     match record {
         Record::Township(t) => upsert_township(tx, t),
         Record::Squadron(s) => upsert_squadron(tx, s),
@@ -60,12 +100,15 @@ fn upsert(tx: &Transaction<'_>, record: &Record) -> Result<(), StoreError> {
             upsert_user(tx, u)?;
             session::refresh_user(tx, u)
         }
-        Record::Enterprise(e) => enterprises::upsert(tx, e, None),
-        Record::Template(t) => templates::upsert(tx, t),
-        Record::Inspection(i) => inspections::upsert_submitted(tx, i),
-        Record::Task(t) => tasks::upsert(tx, t, None),
+        Record::Enterprise(e) => enterprises::upsert(tx, e, Source::Pulled),
+        Record::Template(t) => {
+            cache.clear();
+            templates::upsert(tx, t)
+        }
+        Record::Inspection(i) => inspections::upsert_submitted(tx, i, cache),
+        Record::Task(t) => tasks::upsert(tx, t, Source::Pulled),
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
-        Record::Alarm(a) => alarms::upsert(tx, a, None),
+        Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),
         Record::Notice(n) => upsert_notice(tx, n, None),
     }
 }

@@ -6,8 +6,11 @@ use super::error::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::time::Duration;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_enterprise_search.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_enterprise_search.sql"),
+    include_str!("migrations/003_enterprise_scan_index.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

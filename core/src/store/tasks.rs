@@ -4,7 +4,10 @@
 
 use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
+use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
+use crate::domain::DomainError;
+use crate::domain::answer::MAX_TEXT_CHARS;
 use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use crate::protocol::{Intent, TaskEvent};
@@ -74,6 +77,9 @@ impl Store {
         note: &str,
         evidence: Vec<EvidenceId>,
     ) -> Result<RectificationTask, StoreError> {
+        if note.chars().count() > MAX_TEXT_CHARS {
+            return Err(DomainError::Invalid { field: "note".into(), reason: "text too long / 文字过长".into() }.into());
+        }
         let now = self.now();
         self.write(|tx| {
             let actor = session::actor(tx)?;
@@ -83,7 +89,7 @@ impl Store {
                 Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone() };
             let mutation = outbox::append(tx, now, intent)?;
             let seq = outbox::seq_param(&mutation);
-            upsert(tx, &task, Some(seq))?;
+            upsert(tx, &task, Source::Local(seq))?;
             let event = TaskEvent {
                 id: uuid::Uuid::now_v7(),
                 task: id,
@@ -108,15 +114,20 @@ pub(crate) fn find(conn: &Connection, id: TaskId) -> Result<Option<Rectification
     body.map(|b| from_json("task", &b)).transpose()
 }
 
-/// Inserts or updates a task; `pending_seq` marks a local change still in the outbox.
-pub(crate) fn upsert(tx: &Transaction<'_>, t: &RectificationTask, pending_seq: Option<i64>) -> Result<(), StoreError> {
-    tx.prepare_cached(
+/// Inserts or updates a task, from the platform or as a local change (see [`optimistic`]).
+pub(crate) fn upsert(tx: &Transaction<'_>, t: &RectificationTask, source: Source) -> Result<(), StoreError> {
+    let body = to_json(t)?;
+    if source == Source::Pulled && optimistic::hold(tx, "tasks", &t.id.to_string(), &body)? {
+        return Ok(());
+    }
+    tx.prepare_cached(&format!(
         "INSERT INTO tasks (id, enterprise, township, inspection, state, deadline, body, pending_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
              inspection = excluded.inspection, state = excluded.state, deadline = excluded.deadline,
-             body = excluded.body, pending_seq = excluded.pending_seq",
-    )?
+             body = excluded.body, {}",
+        optimistic::on_conflict_keep_server("tasks")
+    ))?
     .execute(params![
         t.id.to_string(),
         t.enterprise.to_string(),
@@ -124,8 +135,8 @@ pub(crate) fn upsert(tx: &Transaction<'_>, t: &RectificationTask, pending_seq: O
         t.inspection.to_string(),
         tag(&t.state)?,
         millis(t.deadline),
-        to_json(t)?,
-        pending_seq
+        body,
+        source.pending_seq()
     ])?;
     Ok(())
 }

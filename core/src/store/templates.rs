@@ -7,6 +7,45 @@ use super::error::StoreError;
 use crate::checklists;
 use crate::domain::template::{ChecklistTemplate, TemplateRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Parsed template versions, so answering an item does not re-read its checklist's JSON. A version's
+/// content never changes; the cache is still dropped whenever a pull stores a template.
+#[derive(Default)]
+pub(crate) struct TemplateCache(Mutex<HashMap<TemplateRef, Arc<ChecklistTemplate>>>);
+
+impl TemplateCache {
+    /// The installed templates among `references`; missing ones are left out (submission reports them).
+    pub(crate) fn installed(
+        &self,
+        conn: &Connection,
+        references: &[TemplateRef],
+    ) -> Result<Vec<Arc<ChecklistTemplate>>, StoreError> {
+        let mut out = Vec::with_capacity(references.len());
+        for reference in references {
+            let cached = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(reference).cloned();
+            let found = match cached {
+                Some(t) => Some(t),
+                None => template(conn, reference)?.map(Arc::new),
+            };
+            if let Some(t) = found {
+                self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(reference.clone(), t.clone());
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
+/// Owned copies for the domain functions that take a slice of templates.
+pub(crate) fn owned(templates: &[Arc<ChecklistTemplate>]) -> Vec<ChecklistTemplate> {
+    templates.iter().map(|t| (**t).clone()).collect()
+}
 
 impl Store {
     /// One template version, if installed.
@@ -56,15 +95,4 @@ pub(crate) fn template(conn: &Connection, reference: &TemplateRef) -> Result<Opt
         .query_row(params![reference.id, reference.version], |r| r.get(0))
         .optional()?;
     body.map(|b| from_json("checklist template", &b)).transpose()
-}
-
-/// The installed templates among `references`; missing ones are left out (submission reports them).
-pub(crate) fn installed(conn: &Connection, references: &[TemplateRef]) -> Result<Vec<ChecklistTemplate>, StoreError> {
-    let mut out = Vec::with_capacity(references.len());
-    for reference in references {
-        if let Some(t) = template(conn, reference)? {
-            out.push(t);
-        }
-    }
-    Ok(out)
 }

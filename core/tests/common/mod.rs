@@ -191,3 +191,34 @@ pub fn sha(n: usize) -> String {
 pub fn all_checklists() -> Vec<fieldcheck_core::domain::template::TemplateRef> {
     checklists::bundled().iter().map(|t| t.reference()).collect()
 }
+
+/// Runs a complete hazardous-waste storage inspection at enterprise 0 with HW-01 failing (a general
+/// finding: a task and a notice) and submits it.
+pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::SubmittedInspection {
+    use fieldcheck_core::domain::ids::EvidenceId;
+    use fieldcheck_core::domain::inspection::InspectionKind;
+    use fieldcheck_core::domain::template::ItemRef;
+    use fieldcheck_core::store::{NewInspection, Photo};
+    let hw = checklists::bundled().into_iter().find(|t| t.id == "hazardous_waste_storage").unwrap();
+    let s = &f.store;
+    let draft = s
+        .create_inspection(&NewInspection {
+            enterprise: f.county.enterprises[0].id,
+            kind: InspectionKind::Routine,
+            checklists: vec![hw.reference()],
+            origin: None,
+        })
+        .unwrap();
+    let (inspectors, recorder) = f.county.team();
+    s.set_team(draft.id, inspectors, recorder).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    let day = f.clock.now().date_naive();
+    for (n, it) in hw.items.iter().enumerate() {
+        let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
+        let value = if it.code == "HW-01" { AnswerValue::No } else { valid_answer(it, day) };
+        s.answer(draft.id, item.clone(), value, None).unwrap();
+        let photo = Photo { evidence: EvidenceId::new(), item: Some(item), sha256: sha(n), taken_at: f.clock.now() };
+        s.attach_photo(draft.id, &photo).unwrap();
+    }
+    s.submit_inspection(draft.id).unwrap()
+}

@@ -40,7 +40,9 @@ CREATE TABLE users (
     body TEXT NOT NULL
 );
 
--- `pending_seq` marks a row changed locally by the outbox entry with that seq, so a reset keeps it.
+-- Optimistic local changes: `pending_seq` names the outbox entry that changed the row; `server_body`
+-- keeps the platform's version meanwhile (`server_fresh` = 1 once a pull delivered it after the change),
+-- restored if the platform rejects the change.
 CREATE TABLE enterprises (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -49,7 +51,9 @@ CREATE TABLE enterprises (
     township TEXT NOT NULL,
     address TEXT NOT NULL,
     body TEXT NOT NULL,
-    pending_seq INTEGER
+    pending_seq INTEGER,
+    server_body TEXT,
+    server_fresh INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX enterprises_by_township ON enterprises (township);
 
@@ -69,7 +73,9 @@ CREATE TABLE tasks (
     state TEXT NOT NULL,
     deadline INTEGER NOT NULL,
     body TEXT NOT NULL,
-    pending_seq INTEGER
+    pending_seq INTEGER,
+    server_body TEXT,
+    server_fresh INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX tasks_by_state_deadline ON tasks (state, deadline);
 CREATE INDEX tasks_by_township ON tasks (township, state);
@@ -91,7 +97,9 @@ CREATE TABLE alarms (
     assignee TEXT,
     respond_by INTEGER NOT NULL,
     body TEXT NOT NULL,
-    pending_seq INTEGER
+    pending_seq INTEGER,
+    server_body TEXT,
+    server_fresh INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX alarms_by_state ON alarms (state, respond_by);
 

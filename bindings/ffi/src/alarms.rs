@@ -1,0 +1,51 @@
+//! Alarms dispatched to the user: arrival on site and closing with feedback.
+
+use crate::changes::ChangeKind;
+use crate::client::Shared;
+use crate::diagnostics::Live;
+use crate::error::{FieldcheckError, Result};
+use crate::views::AlarmView;
+use fieldcheck_core::domain::geo::GeoFix;
+use fieldcheck_core::domain::ids::{AlarmId, EvidenceId};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Alarms on this device.
+#[derive(uniffi::Object)]
+pub struct AlarmsClient {
+    shared: Arc<Shared>,
+    _live: Live,
+}
+
+impl AlarmsClient {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, _live: Live::new() }
+    }
+}
+
+#[uniffi::export]
+impl AlarmsClient {
+    /// One alarm.
+    pub fn get(&self, id: Uuid) -> Result<AlarmView> {
+        self.shared
+            .store
+            .alarm(AlarmId(id))?
+            .map(|a| (&a).into())
+            .ok_or_else(|| FieldcheckError::NotFound(format!("alarm {id} is not on this device / 报警不存在")))
+    }
+
+    /// The signed-in officer arrived at the alarm's site.
+    pub fn arrive(&self, id: Uuid, location: Option<GeoFix>) -> Result<AlarmView> {
+        let alarm = self.shared.store.alarm_arrive(AlarmId(id), location)?;
+        self.shared.changes.changed(ChangeKind::Alarm, Some(id));
+        Ok((&alarm).into())
+    }
+
+    /// Closes the alarm with on-site feedback (text, and the evidence ids of its photos).
+    pub fn close(&self, id: Uuid, feedback: String, evidence: Vec<Uuid>) -> Result<AlarmView> {
+        let evidence = evidence.into_iter().map(EvidenceId).collect();
+        let alarm = self.shared.store.alarm_close(AlarmId(id), &feedback, evidence)?;
+        self.shared.changes.changed(ChangeKind::Alarm, Some(id));
+        Ok((&alarm).into())
+    }
+}

@@ -1,0 +1,129 @@
+//! The entry point the app holds for its whole life: one per data folder.
+
+use crate::alarms::AlarmsClient;
+use crate::changes::{Change, ChangeListener, Hub, Subscription};
+use crate::diagnostics::Live;
+use crate::enterprises::EnterprisesClient;
+use crate::error::{FieldcheckError, Result};
+use crate::inspections::InspectionsClient;
+use crate::sync::{SyncSession, SyncStatus};
+use crate::tasks::TasksClient;
+use crate::templates::TemplatesClient;
+use crate::views::{TodayView, UserView};
+use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
+use fieldcheck_core::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The database file inside the data folder.
+const DATABASE: &str = "fieldcheck.db";
+
+/// Where ingested photos (originals, renditions, thumbnails) are kept, inside the data folder.
+const EVIDENCE: &str = "evidence";
+
+/// What every sub-client shares: the store, the photo ingestor and where changes are announced.
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) ingestor: Ingestor,
+    pub(crate) changes: Hub<Change>,
+    pub(crate) sync: SyncSession,
+    pub(crate) sync_status: Hub<SyncStatus>,
+}
+
+/// Fieldcheck on this device: opens the data folder and hands out one sub-client per area.
+#[derive(uniffi::Object)]
+pub struct FieldcheckClient {
+    data_dir: PathBuf,
+    shared: Arc<Shared>,
+    _live: Live,
+}
+
+#[uniffi::export]
+impl FieldcheckClient {
+    /// Opens (creating and migrating if needed) the app's data folder, e.g. `context.filesDir`.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String) -> Result<Arc<Self>> {
+        if data_dir.trim().is_empty() {
+            return Err(FieldcheckError::InvalidInput("the data folder path is empty / 数据目录为空".into()));
+        }
+        let data_dir = PathBuf::from(data_dir);
+        std::fs::create_dir_all(&data_dir)?;
+        let store = Store::open(data_dir.join(DATABASE))?;
+        let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
+        Ok(Arc::new(Self {
+            data_dir,
+            shared: Arc::new(Shared {
+                store,
+                ingestor,
+                changes: Hub::new(),
+                sync: SyncSession::new(),
+                sync_status: Hub::new(),
+            }),
+            _live: Live::new(),
+        }))
+    }
+
+    /// The folder this client keeps its data in.
+    pub fn data_dir(&self) -> String {
+        self.data_dir.display().to_string()
+    }
+
+    /// This installation's device id (numbers its outbox; never changes).
+    pub fn device_id(&self) -> Result<Uuid> {
+        Ok(self.shared.store.device_id()?.0)
+    }
+
+    /// The signed-in user, if any.
+    pub fn current_user(&self) -> Result<Option<UserView>> {
+        Ok(self.shared.store.session()?.map(|s| s.user.into()))
+    }
+
+    /// The home screen: alarms to answer, re-inspections due, unfinished inspections.
+    pub fn today(&self) -> Result<TodayView> {
+        let store = &self.shared.store;
+        Ok((&store.today(store.now())?).into())
+    }
+
+    /// Changes not yet sent to the platform.
+    pub fn pending_changes(&self) -> Result<u64> {
+        Ok(u64::try_from(self.shared.store.outbox_len()?).unwrap_or(u64::MAX))
+    }
+
+    /// Checklist templates: listing, rendering and assessing answers.
+    pub fn templates(&self) -> Arc<TemplatesClient> {
+        Arc::new(TemplatesClient::new(self.shared.clone()))
+    }
+
+    /// Enterprises in the user's jurisdiction.
+    pub fn enterprises(&self) -> Arc<EnterprisesClient> {
+        Arc::new(EnterprisesClient::new(self.shared.clone()))
+    }
+
+    /// On-site inspections: start, answer, record findings, submit.
+    pub fn inspections(&self) -> Arc<InspectionsClient> {
+        Arc::new(InspectionsClient::new(self.shared.clone()))
+    }
+
+    /// Rectification tasks: list, timeline, transitions.
+    pub fn tasks(&self) -> Arc<TasksClient> {
+        Arc::new(TasksClient::new(self.shared.clone()))
+    }
+
+    /// Alarms assigned to the user: arrival and on-site feedback.
+    pub fn alarms(&self) -> Arc<AlarmsClient> {
+        Arc::new(AlarmsClient::new(self.shared.clone()))
+    }
+
+    /// Calls `listener` for every change made through this client from now on, until the returned
+    /// handle is cancelled or released.
+    pub fn observe_changes(&self, listener: Arc<dyn ChangeListener>) -> Result<Arc<Subscription>> {
+        self.shared.changes.subscribe(Arc::new(move |change| listener.on_change(change)))
+    }
+}
+
+impl FieldcheckClient {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}

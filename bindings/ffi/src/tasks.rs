@@ -1,0 +1,55 @@
+//! Rectification tasks: the list, the task screen with its timeline, and the user's transitions.
+
+use crate::changes::ChangeKind;
+use crate::client::Shared;
+use crate::diagnostics::Live;
+use crate::error::{FieldcheckError, Result};
+use crate::views::{TaskScreen, TaskView};
+use fieldcheck_core::domain::ids::{EnterpriseId, EvidenceId, TaskId};
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
+use fieldcheck_core::store::TaskFilter;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Rectification tasks on this device.
+#[derive(uniffi::Object)]
+pub struct TasksClient {
+    shared: Arc<Shared>,
+    _live: Live,
+}
+
+impl TasksClient {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, _live: Live::new() }
+    }
+}
+
+#[uniffi::export]
+impl TasksClient {
+    /// Tasks in the given states (all when empty), optionally of one enterprise; overdue first.
+    pub fn list(&self, states: Vec<TaskState>, enterprise: Option<Uuid>) -> Result<Vec<TaskView>> {
+        let store = &self.shared.store;
+        let filter = TaskFilter { states, enterprise: enterprise.map(EnterpriseId) };
+        Ok(store.tasks(&filter, store.now())?.iter().map(Into::into).collect())
+    }
+
+    /// One task with its timeline.
+    pub fn screen(&self, id: Uuid) -> Result<TaskScreen> {
+        let store = &self.shared.store;
+        let task = store
+            .task(TaskId(id))?
+            .ok_or_else(|| FieldcheckError::NotFound(format!("task {id} is not on this device / 整改任务不存在")))?;
+        let timeline = store.task_events(TaskId(id))?.iter().map(Into::into).collect();
+        Ok(TaskScreen { task: TaskView::new(&task, task.is_overdue(store.now())), timeline })
+    }
+
+    /// Moves a task (acknowledge, submit proof, accept, reject) as the signed-in user; the core
+    /// checks the state machine and the user's role.
+    pub fn transition(&self, id: Uuid, action: TaskAction, note: String, evidence: Vec<Uuid>) -> Result<TaskView> {
+        let store = &self.shared.store;
+        let evidence = evidence.into_iter().map(EvidenceId).collect();
+        let task = store.transition_task(TaskId(id), action, &note, evidence)?;
+        self.shared.changes.changed(ChangeKind::Task, Some(id));
+        Ok(TaskView::new(&task, task.is_overdue(store.now())))
+    }
+}

@@ -1,0 +1,73 @@
+//! Online-monitoring alarms as the alarm list and screen show them.
+
+use super::LocalizedText;
+use crate::custom_types::Timestamp;
+use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, exceedance_multiple};
+use fieldcheck_core::domain::finding::Severity;
+use uuid::Uuid;
+
+#[uniffi::remote(Enum)]
+pub enum AlarmKind {
+    Exceedance,
+    DataMissing,
+    ConstantOrZero,
+    FacilityAbnormal,
+    TotalQuota,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Averaging {
+    Hourly,
+    Daily,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AlarmState {
+    Raised,
+    Dispatched,
+    OnSite,
+    Closed,
+}
+
+/// An alarm about one pollutant at one monitoring point.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AlarmView {
+    pub id: Uuid,
+    pub enterprise: Uuid,
+    pub kind: AlarmKind,
+    pub monitoring_point: String,
+    pub pollutant: String,
+    pub value: f64,
+    pub limit: f64,
+    pub unit: String,
+    pub averaging: Averaging,
+    /// 超标倍数, when the value is over a positive limit.
+    pub exceedance_multiple: Option<f64>,
+    pub level: Severity,
+    pub state: AlarmState,
+    pub state_label: LocalizedText,
+    pub raised_at: Timestamp,
+    pub respond_by: Timestamp,
+}
+
+impl From<&Alarm> for AlarmView {
+    fn from(a: &Alarm) -> Self {
+        Self {
+            id: a.id.0,
+            enterprise: a.enterprise.0,
+            kind: a.kind,
+            monitoring_point: a.monitoring_point.clone(),
+            pollutant: a.pollutant.clone(),
+            value: a.value,
+            limit: a.limit,
+            unit: a.unit.clone(),
+            averaging: a.averaging,
+            exceedance_multiple: exceedance_multiple(a.value, a.limit).filter(|m| *m > 0.0),
+            level: a.level,
+            state: a.state,
+            state_label: (&a.state.label()).into(),
+            raised_at: a.raised_at,
+            respond_by: a.respond_by,
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Rectification tasks as lists and the task screen (with its timeline) show them.
+
+use super::LocalizedText;
+use crate::custom_types::Timestamp;
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use fieldcheck_core::protocol::TaskEvent;
+use fieldcheck_core::store::TaskListItem;
+use uuid::Uuid;
+
+#[uniffi::remote(Enum)]
+pub enum TaskState {
+    Issued,
+    Acknowledged,
+    ProofSubmitted,
+    Accepted,
+    Rejected,
+}
+
+#[uniffi::remote(Enum)]
+pub enum TaskAction {
+    Acknowledge,
+    SubmitProof,
+    Accept,
+    Reject,
+}
+
+/// A rectification task.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub enterprise: Uuid,
+    pub inspection: Uuid,
+    pub finding: Uuid,
+    pub severity: Severity,
+    pub requirement: String,
+    pub issued_at: Timestamp,
+    pub deadline: Timestamp,
+    pub state: TaskState,
+    pub state_label: LocalizedText,
+    pub case_review: bool,
+    pub overdue: bool,
+}
+
+impl TaskView {
+    pub(crate) fn new(task: &RectificationTask, overdue: bool) -> Self {
+        Self {
+            id: task.id.0,
+            enterprise: task.enterprise.0,
+            inspection: task.inspection.0,
+            finding: task.finding.0,
+            severity: task.severity,
+            requirement: task.requirement.clone(),
+            issued_at: task.issued_at,
+            deadline: task.deadline,
+            state: task.state,
+            state_label: (&task.state.label()).into(),
+            case_review: task.case_review,
+            overdue,
+        }
+    }
+}
+
+impl From<&TaskListItem> for TaskView {
+    fn from(i: &TaskListItem) -> Self {
+        Self::new(&i.task, i.overdue)
+    }
+}
+
+/// One line of a task's timeline.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TaskEventView {
+    pub action: TaskAction,
+    pub by_name: String,
+    pub note: String,
+    pub evidence: Vec<Uuid>,
+    pub at: Timestamp,
+}
+
+impl From<&TaskEvent> for TaskEventView {
+    fn from(e: &TaskEvent) -> Self {
+        Self {
+            action: e.action,
+            by_name: e.by_name.clone(),
+            note: e.note.clone(),
+            evidence: e.evidence.iter().map(|id| id.0).collect(),
+            at: e.at,
+        }
+    }
+}
+
+/// The task screen: the task and its timeline, oldest first.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TaskScreen {
+    pub task: TaskView,
+    pub timeline: Vec<TaskEventView>,
+}

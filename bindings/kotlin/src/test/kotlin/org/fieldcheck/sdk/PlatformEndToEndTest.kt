@@ -1,0 +1,151 @@
+package org.fieldcheck.sdk
+
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.takeWhile
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.fieldcheck.ffi.AnswerInput
+import org.fieldcheck.ffi.FieldcheckClient
+import org.fieldcheck.ffi.FieldcheckException
+import org.fieldcheck.ffi.InspectionKind
+import org.fieldcheck.ffi.InspectorInput
+import org.fieldcheck.ffi.PhotoRule
+import org.fieldcheck.ffi.Role
+import org.fieldcheck.ffi.SubmitResult
+import org.fieldcheck.ffi.SyncState
+import org.fieldcheck.ffi.TaskAction
+import org.fieldcheck.ffi.TaskState
+import org.fieldcheck.ffi.liveObjects
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Instant
+import java.time.ZoneOffset
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertIs
+import kotlin.test.assertTrue
+
+/**
+ * Against a live platform process on loopback: an officer signs in, inspects offline with photos,
+ * submits and syncs; the enterprise's own device then sees its rectification task and answers it; the
+ * officer accepts the proof. Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh
+ * always gives it).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PlatformEndToEndTest {
+    private lateinit var platform: LivePlatform
+
+    @BeforeAll
+    fun start(@TempDir dir: Path) {
+        val bin = LivePlatform.binary()
+        assumeTrue(bin != null, "set -Dfieldcheck.platform.bin to the fieldcheck-platform binary")
+        platform = LivePlatform.start(bin!!, dir.resolve("platform"))
+    }
+
+    @AfterAll
+    fun stop() {
+        if (::platform.isInitialized) platform.close()
+    }
+
+    private suspend fun device(dir: Path, name: String, login: String): FieldcheckClient {
+        val client = Fieldcheck.open(dir.resolve(name).toFile())
+        client.signIn(platform.url, login, LivePlatform.PASSWORD)
+        client.sync()
+        return client
+    }
+
+    @Test
+    fun `an officer's offline inspection reaches the enterprise, which answers its task`(@TempDir dir: Path) = runBlocking {
+        val objectsBefore = liveObjects()
+        val colleague = device(dir, "officer2", "officer2").use { it.currentUser()!! }
+        val enterprise = device(dir, "enterprise1", "enterprise1")
+        val enterpriseId = enterprise.currentUser()!!.enterprise!!
+        val officer = device(dir, "officer1", "officer1")
+        val me = officer.currentUser()!!
+        assertEquals(Role.OFFICER, me.role)
+        assertTrue(officer.today().alarms.isNotEmpty() || officer.pendingChanges() == 0uL)
+        assertEquals(enterpriseId, officer.enterprises().use { it.get(enterpriseId) }.id, "the pull brought the jurisdiction")
+
+        // Offline: every step below is a local, durable write; nothing touches the network until sync().
+        val inspections = officer.inspections()
+        val draft = inspections.create(enterpriseId, InspectionKind.ROUTINE, listOf("emergency_preparedness"))
+        val team = listOf(me, colleague).map { InspectorInput(it.id, it.name, it.certificateNo!!) }
+        inspections.setTeam(draft.id, team, team[1])
+        val day = inspections.start(draft.id, null).startedAt!!.atZone(ZoneOffset.UTC).toLocalDate()
+        val photo = generatedJpeg(dir.resolve("photo.jpg"))
+        for (item in inspections.screen(draft.id).checklists.single().template.items) {
+            val answer = if (item.code == "EM-03") AnswerInput.No else validAnswer(item, day)
+            inspections.answer(draft.id, "emergency_preparedness", item.code, answer, null)
+            if (item.photo != PhotoRule.NEVER) {
+                inspections.attachPhoto(draft.id, "emergency_preparedness", item.code, photo.toString(), Instant.now(), null)
+            }
+        }
+        val submitted = assertIs<SubmitResult.Submitted>(inspections.submit(draft.id))
+        val task = submitted.tasks.single()
+        assertEquals(1uL, officer.pendingChanges())
+
+        // Sync, watching the status flow: RUNNING … SUCCEEDED.
+        val statuses = async(start = CoroutineStart.UNDISPATCHED) {
+            officer.syncStatuses().takeWhile { it.state != SyncState.SUCCEEDED && it.state != SyncState.FAILED }.toList()
+        }
+        val pushed = officer.sync()
+        assertEquals(0uL, pushed.pending)
+        assertTrue(pushed.applied >= 1uL, "the platform applied the submission: $pushed")
+        assertTrue(withTimeout(30_000) { statuses.await() }.any { it.state == SyncState.RUNNING })
+        assertEquals(SyncState.SUCCEEDED, officer.syncStatus().state)
+
+        // The enterprise's device sees the task and answers it.
+        enterprise.sync()
+        enterprise.tasks().use { tasks ->
+            val mine = tasks.list(emptyList(), null).single { it.id == task.id }
+            assertEquals(TaskState.ISSUED, mine.state)
+            tasks.transition(task.id, TaskAction.ACKNOWLEDGE, "已签收", emptyList())
+            tasks.transition(task.id, TaskAction.SUBMIT_PROOF, "已修订应急预案并备案", emptyList())
+        }
+        assertEquals(0uL, enterprise.sync().pending)
+
+        // The officer accepts the proof; both sides end with the task accepted.
+        officer.sync()
+        officer.tasks().use { tasks ->
+            assertEquals(TaskState.PROOF_SUBMITTED, tasks.screen(task.id).task.state)
+            tasks.transition(task.id, TaskAction.ACCEPT, "复查合格", emptyList())
+        }
+        officer.sync()
+        enterprise.sync()
+        enterprise.tasks().use { tasks ->
+            val screen = tasks.screen(task.id)
+            assertEquals(TaskState.ACCEPTED, screen.task.state)
+            assertEquals(
+                listOf(TaskAction.ACKNOWLEDGE, TaskAction.SUBMIT_PROOF, TaskAction.ACCEPT),
+                screen.timeline.map { it.action },
+            )
+        }
+        inspections.close()
+        officer.close()
+        enterprise.close()
+        assertEquals(objectsBefore, liveObjects(), "every client and sub-client was released")
+    }
+
+    @Test
+    fun `a wrong password asks to sign in again, and an unreachable platform is a network error`(@TempDir dir: Path) = runBlocking {
+        FieldcheckClient.open(dir.resolve("d").toString()).use { client ->
+            val wrong = assertFailsWith<FieldcheckException.SignInRequired> {
+                client.signIn(platform.url, "officer1", "not the password")
+            }
+            assertTrue(wrong.message!!.isNotBlank())
+            assertFailsWith<FieldcheckException.SignInRequired> { client.sync() }
+            // Port 9 (discard) on loopback: nothing listens there.
+            assertFailsWith<FieldcheckException.Network> { client.signIn("http://127.0.0.1:9", "officer1", "x") }
+            assertFailsWith<FieldcheckException.InvalidInput> { client.signIn("ftp://example", "officer1", "x") }
+            assertTrue(Files.exists(dir.resolve("d")))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+#if os(macOS)
+import Fieldcheck
+import FieldcheckFFI
+import Foundation
+import XCTest
+
+/// Mirrors the Kotlin PlatformEndToEndTest against the real `fieldcheck-platform` binary on loopback.
+/// The macOS workflow builds it and passes its path in FIELDCHECK_PLATFORM_BIN.
+final class PlatformEndToEndTests: XCTestCase {
+    private static let password = "fieldcheck-demo"
+    private var platform: Process!
+    private var url: String!
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        guard let bin = ProcessInfo.processInfo.environment["FIELDCHECK_PLATFORM_BIN"], !bin.isEmpty else {
+            throw XCTSkip("set FIELDCHECK_PLATFORM_BIN to the fieldcheck-platform binary")
+        }
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["serve", "--data", dir.appendingPathComponent("platform").path, "--listen", "127.0.0.1:0", "--demo"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        platform = process
+        // The first line names the address ("listening on http://127.0.0.1:PORT").
+        var buffer = Data()
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let first = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        guard first.hasPrefix("listening on ") else { throw XCTSkip("the platform did not start: \(first)") }
+        url = String(first.dropFirst("listening on ".count))
+        // Keep draining its output so it never blocks on a full pipe.
+        pipe.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    override func tearDownWithError() throws {
+        platform?.terminate()
+        platform?.waitUntilExit()
+        if let dir { try? FileManager.default.removeItem(at: dir) }
+    }
+
+    private func device(_ name: String, _ login: String) async throws -> FieldcheckClient {
+        let client = try FieldcheckClient.open(dataDir: dir.appendingPathComponent(name).path)
+        _ = try await client.signIn(platformUrl: url, login: login, password: Self.password)
+        _ = try await client.sync()
+        return client
+    }
+
+    func testAnOfficersOfflineInspectionReachesTheEnterpriseWhichAnswersItsTask() async throws {
+        let secondOfficer = try await device("officer2", "officer2")
+        let colleague = try XCTUnwrap(try secondOfficer.currentUser())
+        let enterprise = try await device("enterprise1", "enterprise1")
+        let enterpriseId = try XCTUnwrap(try enterprise.currentUser()?.enterprise)
+        let officer = try await device("officer1", "officer1")
+        let me = try XCTUnwrap(try officer.currentUser())
+        XCTAssertEqual(me.role, .officer)
+
+        let inspections = officer.inspections()
+        let draft = try inspections.create(enterprise: enterpriseId, kind: .routine, checklists: ["emergency_preparedness"])
+        let team = [me, colleague].map { InspectorInput(user: $0.id, name: $0.name, certificateNo: $0.certificateNo ?? "") }
+        _ = try inspections.setTeam(id: draft.id, inspectors: team, recorder: team[1])
+        let started = try inspections.start(id: draft.id, location: nil)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let day = formatter.string(from: try XCTUnwrap(started.startedAt))
+        let photo = dir.appendingPathComponent("photo.jpg")
+        try SubmitTests.writeJpeg(photo)
+        for item in try XCTUnwrap(inspections.screen(id: draft.id).checklists.first).template.items {
+            let answer: AnswerInput = item.code == "EM-03" ? .no : SubmitTests.validAnswer(item, day)
+            _ = try inspections.answer(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, answer: answer, note: nil)
+            if item.photo != .never {
+                _ = try await inspections.attachPhoto(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, path: photo.path, takenAt: Date(), location: nil)
+            }
+        }
+        guard case let .submitted(tasks, _) = try inspections.submit(id: draft.id), let task = tasks.first else {
+            return XCTFail("the inspection was not submitted with a task")
+        }
+        let pushed = try await officer.sync()
+        XCTAssertEqual(pushed.pending, 0)
+        XCTAssertEqual(officer.syncStatus().state, .succeeded)
+
+        _ = try await enterprise.sync()
+        let enterpriseTasks = enterprise.tasks()
+        XCTAssertEqual(try enterpriseTasks.screen(id: task.id).task.state, .issued)
+        _ = try enterpriseTasks.transition(id: task.id, action: .acknowledge, note: "已签收", evidence: [])
+        _ = try enterpriseTasks.transition(id: task.id, action: .submitProof, note: "已修订应急预案并备案", evidence: [])
+        _ = try await enterprise.sync()
+
+        _ = try await officer.sync()
+        XCTAssertEqual(try officer.tasks().screen(id: task.id).task.state, .proofSubmitted)
+        _ = try officer.tasks().transition(id: task.id, action: .accept, note: "复查合格", evidence: [])
+        _ = try await officer.sync()
+        _ = try await enterprise.sync()
+        let screen = try enterpriseTasks.screen(id: task.id)
+        XCTAssertEqual(screen.task.state, .accepted)
+        XCTAssertEqual(screen.timeline.map(\.action), [.acknowledge, .submitProof, .accept])
+    }
+
+    func testAWrongPasswordAsksToSignInAgainAndAnUnreachablePlatformIsANetworkError() async throws {
+        let client = try FieldcheckClient.open(dataDir: dir.appendingPathComponent("d").path)
+        do {
+            _ = try await client.signIn(platformUrl: url, login: "officer1", password: "not the password")
+            XCTFail("signed in with a wrong password")
+        } catch FieldcheckError.SignInRequired {}
+        do {
+            _ = try await client.signIn(platformUrl: "http://127.0.0.1:9", login: "officer1", password: "x")
+            XCTFail("reached a platform that is not there")
+        } catch FieldcheckError.Network {}
+    }
+}
+#endif

@@ -1,0 +1,162 @@
+//! Taking a photo in: check, keep the original exactly, derive the rendition and thumbnail.
+//!
+//! Runs on whatever thread calls it (the app calls it off the UI thread); it uses one extra thread to
+//! hash while decoding and to encode the thumbnail while the rendition is encoded. Peak memory is about
+//! the decoded rendition-sized image three times over plus the file itself: JPEGs are decoded at 1/2,
+//! 1/4 or 1/8 scale, so a 12 MP photo never exists at full size in memory.
+
+use super::blobs::BlobStore;
+use super::decode::decode;
+use super::digest::Digest;
+use super::error::EvidenceError;
+use super::limits::Limits;
+use super::metadata::{BlobRef, CaptureMeta, EvidenceRecord, MediaType};
+use super::orientation;
+use super::pixels::Rgb;
+use super::rendition::{
+    RENDITION_LONG_EDGE, RENDITION_QUALITY, THUMBNAIL_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg, shrunk,
+};
+use super::watermark::{self, Watermark};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Files derived from one photo, in memory, before anything is stored.
+#[derive(Clone, Debug)]
+pub struct Derived {
+    pub original_media_type: MediaType,
+    pub original_sha256: Digest,
+    /// Upright size of the original.
+    pub width: u32,
+    pub height: u32,
+    pub rendition: Vec<u8>,
+    pub rendition_width: u32,
+    pub rendition_height: u32,
+    pub thumbnail: Vec<u8>,
+}
+
+/// Checks and decodes `bytes`, hashes them, and makes the rendition (watermarked if asked) and thumbnail.
+pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result<Derived, EvidenceError> {
+    let (digest, decoded) = std::thread::scope(|s| {
+        let hashing = s.spawn(|| Digest::of(bytes));
+        let decoded = decode(bytes, limits, RENDITION_LONG_EDGE);
+        // A panic while hashing would be a bug of ours, not bad input; hash again on this thread.
+        (hashing.join().unwrap_or_else(|_| Digest::of(bytes)), decoded)
+    });
+    let decoded = decoded?;
+    let (media_type, orientation) = (decoded.media_type, decoded.orientation);
+    let (width, height) = if orientation::swaps_axes(orientation) {
+        (decoded.full_height, decoded.full_width)
+    } else {
+        (decoded.full_width, decoded.full_height)
+    };
+    let rgb = decoded.rgb;
+    // The decoded buffer is dropped as soon as the smaller one exists, to keep the peak low.
+    let small = match shrunk(&rgb, RENDITION_LONG_EDGE)? {
+        Some(small) => {
+            drop(rgb);
+            small
+        }
+        None => rgb,
+    };
+    let upright = orientation::apply(small, orientation);
+    let (rendition, thumbnail) = std::thread::scope(|s| {
+        let clean: &Rgb = &upright;
+        let thumbnail = s.spawn(move || -> Result<Vec<u8>, EvidenceError> {
+            let thumb = shrunk(clean, THUMBNAIL_LONG_EDGE)?;
+            encode_jpeg(thumb.as_ref().unwrap_or(clean), THUMBNAIL_QUALITY, "thumbnail")
+        });
+        // The watermark is drawn on a copy so the thumbnail thread keeps reading clean pixels.
+        let rendition = match mark {
+            Some(mark) => {
+                let mut marked = clean.clone();
+                watermark::draw(&mut marked, mark);
+                encode_jpeg(&marked, RENDITION_QUALITY, "rendition")
+            }
+            None => encode_jpeg(clean, RENDITION_QUALITY, "rendition"),
+        };
+        let thumbnail = thumbnail
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
+        (rendition, thumbnail)
+    });
+    Ok(Derived {
+        original_media_type: media_type,
+        original_sha256: digest,
+        width,
+        height,
+        rendition: rendition?,
+        rendition_width: upright.width,
+        rendition_height: upright.height,
+        thumbnail: thumbnail?,
+    })
+}
+
+/// Takes photos in, storing every file in a content-addressed blob folder.
+#[derive(Clone, Debug)]
+pub struct Ingestor {
+    blobs: BlobStore,
+    limits: Limits,
+}
+
+impl Ingestor {
+    /// An ingestor writing into `blobs` under `limits`.
+    pub fn new(blobs: BlobStore, limits: Limits) -> Self {
+        Self { blobs, limits }
+    }
+
+    /// The blob folder, e.g. to read a blob back for upload.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Ingests a photo given as bytes. Nothing is stored unless the whole photo is accepted; the
+    /// original is stored byte for byte. Ingesting the same bytes again stores nothing new.
+    pub fn ingest(
+        &self,
+        bytes: &[u8],
+        meta: CaptureMeta,
+        mark: Option<&Watermark>,
+    ) -> Result<EvidenceRecord, EvidenceError> {
+        meta.validate()?;
+        let derived = derive(bytes, &self.limits, mark)?;
+        // Original first: if a later write fails, the kept original is harmless (named by its hash)
+        // and a retry reuses it.
+        self.blobs.put_with_digest(&derived.original_sha256, bytes)?;
+        let rendition = self.blobs.put(&derived.rendition)?;
+        let thumbnail = self.blobs.put(&derived.thumbnail)?;
+        let jpeg = |sha256, bytes: &Vec<u8>| BlobRef { sha256, len: bytes.len() as u64, media_type: MediaType::Jpeg };
+        Ok(EvidenceRecord {
+            meta,
+            original: BlobRef {
+                sha256: derived.original_sha256,
+                len: bytes.len() as u64,
+                media_type: derived.original_media_type,
+            },
+            rendition: jpeg(rendition, &derived.rendition),
+            thumbnail: jpeg(thumbnail, &derived.thumbnail),
+            width: derived.width,
+            height: derived.height,
+            rendition_width: derived.rendition_width,
+            rendition_height: derived.rendition_height,
+            watermarked: mark.is_some(),
+        })
+    }
+
+    /// Ingests a photo file (e.g. the camera's output); its size is checked before it is read.
+    pub fn ingest_file(
+        &self,
+        path: &Path,
+        meta: CaptureMeta,
+        mark: Option<&Watermark>,
+    ) -> Result<EvidenceRecord, EvidenceError> {
+        let file = File::open(path).map_err(|e| EvidenceError::io(path, e))?;
+        let len = file.metadata().map_err(|e| EvidenceError::io(path, e))?.len();
+        self.limits.check_bytes(len)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        // `take` guards against a file that grows while being read.
+        file.take(self.limits.max_bytes + 1).read_to_end(&mut bytes).map_err(|e| EvidenceError::io(path, e))?;
+        self.limits.check_bytes(bytes.len() as u64)?;
+        self.ingest(&bytes, meta, mark)
+    }
+}
