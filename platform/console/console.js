@@ -22,7 +22,8 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: fal
 function left(seconds) {
   if (seconds == null) return null;
   const s = Math.abs(seconds), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-  const zh = d ? `${d}天${h}小时` : `${h}小时${m}分`, en = d ? `${d} d ${h} h` : `${h} h ${m} min`;
+  const zh = d ? `${d}天${h}小时` : h ? `${h}小时${m}分` : `${m}分钟`;
+  const en = d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min`;
   return seconds < 0
     ? el("span", { class: "sub late" }, `已逾期 ${zh}`, el("span", { class: "en" }, `overdue by ${en}`))
     : el("span", { class: seconds < 3600 ? "sub soon" : "sub" }, `剩余 ${zh}`, el("span", { class: "en" }, `${en} left`));
@@ -52,11 +53,18 @@ async function act(path, body) {
 function alarmRow(a) {
   const actions = el("div", { class: "actions" });
   if (a.actions.includes("grade")) {
+    // What the chosen grade sets in motion, as the server describes it (three-level linkage).
+    const hint = el("span", { class: "sub linkage" });
     const pick = el("select", { "aria-label": "等级 level" },
-      a.grades.map((g) => el("option", { value: g.level, title: `${g.linkage.zh} / ${g.linkage.en}`, selected: g.level === a.level },
-        `${g.label.zh} ${g.label.en} → ${g.linkage.zh}`)));
+      a.grades.map((g) => el("option", { value: g.level, selected: g.level === a.level }, `${g.label.zh} ${g.label.en}`)));
+    const explain = () => {
+      const g = a.grades.find((x) => x.level === pick.value);
+      hint.replaceChildren(g ? both(g.linkage) : "");
+    };
+    pick.addEventListener("change", explain);
+    explain();
     actions.append(pick, el("button", { on: { click: () => act(`/v1/alarms/${a.id}/grade`, { level: pick.value }) } },
-      "研判", el("span", { class: "en" }, "grade")));
+      "研判", el("span", { class: "en" }, "grade")), hint);
   }
   if (a.actions.includes("dispatch"))
     actions.append(el("button", { "data-action": "dispatch", on: { click: () => act(`/v1/alarms/${a.id}/dispatch`, {}) } },
@@ -78,7 +86,7 @@ function alarmRow(a) {
     el("td", {}, el("span", { class: `pill level-${a.level}` }, both(a.level_label))),
     el("td", {}, el("span", { class: `pill state-${a.state} state` }, both(a.state_label)),
       a.squadron_name ? el("span", { class: "sub" }, a.squadron_name) : null),
-    el("td", { class: a.overdue ? "late" : null }, when(a.respond_by), left(a.seconds_left)),
+    el("td", { class: a.overdue ? "deadline late" : "deadline" }, when(a.respond_by), left(a.seconds_left)),
     el("td", {}, actions));
 }
 
@@ -88,7 +96,7 @@ function taskRow(t) {
     el("td", {}, t.requirement),
     el("td", {}, el("span", { class: `pill level-${t.severity}` }, both(t.severity_label))),
     el("td", {}, el("span", { class: `pill state-${t.state}` }, both(t.state_label))),
-    el("td", { class: t.overdue ? "late" : null }, when(t.deadline), left(t.seconds_left)),
+    el("td", { class: t.overdue ? "deadline late" : "deadline" }, when(t.deadline), left(t.seconds_left)),
     el("td", {}, el("button", { class: "light", on: { click: () => timeline("tasks", t.id, t.enterprise_name) } },
       "时间线", el("span", { class: "en" }, "timeline"))));
 }
@@ -102,6 +110,7 @@ function conflictRow(c) {
 }
 
 function deviceRow(d) {
+  // The server measures received − sent: a device clock running ahead shows as a negative skew.
   const skew = d.clock_skew_ms == null ? "—" : `${(d.clock_skew_ms / 1000).toFixed(1)} s`;
   return el("tr", {},
     el("td", {}, d.user_name, el("span", { class: "sub" }, d.user_login)),

@@ -14,8 +14,8 @@ use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, NoticeId};
 use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
 use fieldcheck_core::domain::organisation::Role;
 use fieldcheck_core::domain::rectification::RectificationTask;
-use fieldcheck_core::protocol::{Entity, Record, RejectCode};
 use fieldcheck_core::domain::text::Text;
+use fieldcheck_core::protocol::{Entity, Record, RejectCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -24,9 +24,10 @@ async function check(name, fn) {
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
-const platform = await startPlatform(bin);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+let platform, browser;
 try {
+  platform = await startPlatform(bin);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
   const api = await signIn(platform.base, "commander");
 
@@ -168,8 +169,8 @@ try {
   failed++;
   console.log(`FAIL setup: ${e.stack || e}`);
 } finally {
-  await browser.close();
-  await platform.stop();
+  await browser?.close();
+  await platform?.stop();
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
