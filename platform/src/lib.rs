@@ -8,6 +8,7 @@ pub mod command;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod intents;
 pub mod records;
 pub mod sync;
