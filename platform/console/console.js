@@ -59,7 +59,7 @@ function alarmRow(a) {
       a.grades.map((g) => el("option", { value: g.level, selected: g.level === a.level }, `${g.label.zh} ${g.label.en}`)));
     const explain = () => {
       const g = a.grades.find((x) => x.level === pick.value);
-      hint.replaceChildren(g ? both(g.linkage) : "");
+      hint.replaceChildren(...(g ? both(g.linkage) : []));
     };
     pick.addEventListener("change", explain);
     explain();
@@ -129,6 +129,13 @@ function taskFilter(all) {
     ...[...states].map(([s, label]) => chip(s, both(label))));
 }
 
+/** Fills a table body, or says there is nothing. */
+function fill(id, items, row) {
+  const cols = $(id).closest("table").querySelectorAll("th").length;
+  $(id).replaceChildren(...(items.length ? items.map(row)
+    : [el("tr", {}, el("td", { colspan: cols, class: "muted empty" }, "暂无 ", el("span", { class: "en" }, "none")))]));
+}
+
 function count(id, n, alert) {
   $(id).textContent = n;
   $(id).className = alert ? "alert" : "";
@@ -139,10 +146,10 @@ async function load() {
     const [alarms, all, conflicts, devices] = await Promise.all([
       api("/v1/alarms?open=true"), api("/v1/tasks"), api("/v1/conflicts"), api("/v1/devices")]);
     const tasks = taskState ? await api(`/v1/tasks?state=${encodeURIComponent(taskState)}`) : all;
-    $("alarms").replaceChildren(...alarms.map(alarmRow));
-    $("tasks").replaceChildren(...tasks.map(taskRow));
-    $("conflicts").replaceChildren(...conflicts.map(conflictRow));
-    $("devices").replaceChildren(...devices.map(deviceRow));
+    fill("alarms", alarms, alarmRow);
+    fill("tasks", tasks, taskRow);
+    fill("conflicts", conflicts, conflictRow);
+    fill("devices", devices, deviceRow);
     taskFilter(all);
     count("n-alarms", alarms.length, alarms.some((a) => a.overdue));
     count("n-tasks", all.length, all.some((t) => t.overdue));

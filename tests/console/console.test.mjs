@@ -78,6 +78,8 @@ try {
     expect((await tp.locator("td.multiple").innerText()).trim() === "0.12", `multiple: ${text}`);
     expect(text.includes("轻微"), `level missing: ${text}`);
     expect(/剩余|已逾期/.test(text), `time left missing: ${text}`);
+    const hint = await tp.locator(".linkage").innerText();
+    expect(hint.includes("通知企业和属地") && !hint.includes("object"), `linkage hint: ${hint}`);
   });
 
   await check("the overdue data-missing alarm is highlighted", async () => {
@@ -141,6 +143,8 @@ try {
   await check("the task state filter asks the API for one state", async () => {
     await page.locator("#task-filter button", { hasText: "已签收" }).click();
     await page.waitForFunction(() => document.querySelectorAll("#tasks tr").length === 1, null, { timeout: 10000 });
+    const only = page.locator("#tasks tr");
+    expect((await only.getAttribute("data-id")) && (await only.innerText()).includes("已签收"), await only.innerText());
   });
 
   await check("conflicts: the kept and the lost value side by side", async () => {
