@@ -82,6 +82,17 @@ pub struct SubmittedInspection {
 pub struct SubmittedEvidence {
     pub chain: crate::evidence::EvidenceChain,
     pub seal: crate::evidence::DeviceSeal,
+    /// Each photo's upload rendition (not evidence, so not in the chain): the blobs the platform
+    /// accepts for this record besides the originals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renditions: Vec<RenditionRef>,
+}
+
+/// The upload rendition of one evidence entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenditionRef {
+    pub evidence: EvidenceId,
+    pub blob: crate::evidence::BlobRef,
 }
 
 /// POST /v1/sync/push

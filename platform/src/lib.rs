@@ -9,6 +9,7 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod intents;
 pub mod records;
 pub mod sync;
