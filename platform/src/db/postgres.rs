@@ -539,12 +539,12 @@ impl Tx for PgTx<'_, '_> {
             .collect()
     }
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
-        let row = self.0.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
+        let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO evidence_kv (kind, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             &[&kind, &key, &value],
