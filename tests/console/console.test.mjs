@@ -109,6 +109,17 @@ try {
     expect(row.level === "serious" && row.state === "dispatched", `API says ${row.level} ${row.state}`);
   });
 
+  await check("closing the minor TP alarm (notices only) takes it off the open board", async () => {
+    const id = await tp.getAttribute("data-id");
+    page.once("dialog", (d) => d.accept("企业已自查，数据恢复正常 / back within limits"));
+    await tp.locator("button", { hasText: "办结" }).click();
+    await page.waitForFunction((x) => !document.querySelector(`#alarms tr[data-id="${x}"]`), id, { timeout: 10000 });
+    const row = (await api.get("/v1/alarms")).find((a) => a.id === id);
+    expect(row.state === "closed", `API says ${row.state}`);
+    const trail = await api.get(`/v1/alarms/${id}/timeline`);
+    expect(trail.at(-1).note.includes("数据恢复正常"), JSON.stringify(trail.at(-1)));
+  });
+
   await check("the alarm timeline shows raise and dispatch", async () => {
     await nh3.locator("button", { hasText: "时间线" }).click();
     const list = page.locator("#timeline-list");
@@ -165,6 +176,18 @@ try {
     expect(skew < -7000 && skew > -7400, `skew ${skew} s`);
     expect(!(await row.innerText()).includes("—\t"), "no last sync shown");
     await page.screenshot({ path: join(shots, "devices.png") });
+  });
+
+  await check("a township office sees its own tasks; the commander's tables say it may not", async () => {
+    await page.click("#signout");
+    await page.fill("input[name=login]", "dongcheng");
+    await page.fill("input[name=password]", PASSWORD);
+    await page.click("#login button[type=submit]");
+    await page.locator("#devices td.error").waitFor({ state: "attached", timeout: 10000 });
+    const mine = await (await signIn(platform.base, "dongcheng")).get("/v1/tasks");
+    expect(mine.length > 0 && mine.length < 6, `the API gives the township ${mine.length} tasks`);
+    await page.waitForFunction((n) => document.querySelectorAll("#tasks tr[data-id]").length === n, mine.length,
+      { timeout: 10000 });
   });
 
   await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));
