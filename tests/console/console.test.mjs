@@ -165,6 +165,7 @@ try {
     expect((await row.locator("td.kept").innerText()) === "0579-87120000", await row.innerText());
     expect((await row.locator("td.lost").innerText()) === "13900001111", await row.innerText());
     expect((await row.innerText()).includes("联系电话"), "field label missing");
+    await page.screenshot({ path: join(shots, "conflicts.png") });
   });
 
   await check("devices: last sync and the measured clock skew of the phone two hours ahead", async () => {
