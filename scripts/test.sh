@@ -57,5 +57,5 @@ platform_bin="$lib_dir/fieldcheck-platform"
 (cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir" \
   -Dfieldcheck.platform.bin="$platform_bin")
 
-step "android app: the model and Compose screens compile against the generated SDK (host JVM, no Android SDK)"
-android/check/compose-check.sh
+step "android app: model tests, and the model and Compose screens compile against the generated SDK (host JVM)"
+FIELDCHECK_NATIVE_LIB_DIR="$lib_dir" android/check/compose-check.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compile-checks the Android app's Kotlin on the host JVM (no Android SDK needed), after
-# scripts/generate-bindings.sh has written build/bindings/kotlin:
-#   1. the plain-Kotlin model with the SDK (pom.xml), warnings as errors;
+# Checks the Android app's Kotlin on the host JVM (no Android SDK needed), after
+# `FIELDCHECK_FFI_FEATURES=test-support scripts/generate-bindings.sh` has written build/bindings/kotlin:
+#   1. the plain-Kotlin model with the SDK (pom.xml), warnings as errors, and its JUnit tests driving the
+#      real core (libfieldcheck_ffi from FIELDCHECK_NATIVE_LIB_DIR, default target/debug);
 #   2. the Compose screens against Compose Multiplatform desktop (compose/pom.xml), with R made here from
 #      the default string resources and stand-ins for the few Android-only calls (compose/stubs/).
 set -euo pipefail
@@ -22,6 +23,7 @@ mkdir -p "$out"
 # Every English string has its Chinese default and the other way round.
 diff <(sed -n 's/.*<string name="\([a-z_0-9]*\)".*/\1/p' "$root/android/app/src/main/res/values/strings.xml" | sort) \
   <(sed -n 's/.*<string name="\([a-z_0-9]*\)".*/\1/p' "$root/android/app/src/main/res/values-en/strings.xml" | sort)
-(cd "$check" && mvn -q -B -Dstyle.color=never compile)
+lib_dir="${FIELDCHECK_NATIVE_LIB_DIR:-$root/target/debug}"
+(cd "$check" && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir")
 (cd "$check/compose" && mvn -q -B -Dstyle.color=never compile)
-echo "android app: model and Compose screens compile against the generated SDK"
+echo "android app: model tested, model and Compose screens compile against the generated SDK"

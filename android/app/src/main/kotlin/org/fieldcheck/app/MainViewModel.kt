@@ -38,6 +38,8 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
     }
 
     override fun onCleared() {
+        // viewModelScope is already cancelled here, so nothing is still calling into the core.
+        _model.value?.close()
         client?.close()
     }
 }

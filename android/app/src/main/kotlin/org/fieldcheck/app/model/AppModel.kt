@@ -195,6 +195,11 @@ class AppModel(
         withContext(io) { tasksClient.transition(id, action, note, emptyList()) }
     }
 
+    /** Releases the sub-clients' handles on the core (the owner closes the client itself afterwards). */
+    fun close() {
+        listOf(inspections, tasksClient, enterprises, templatesClient, alarms).forEach { it.close() }
+    }
+
     /** Hides the last message. */
     fun dismissMessage() {
         _message.value = null
