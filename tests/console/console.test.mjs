@@ -3,10 +3,10 @@
 // clock skew a phone left, open a task's timeline, and save a screenshot.
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
-//   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, printed).
+//   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
 
 import { chromium } from "playwright-core";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { startPlatform, signIn, PASSWORD } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
+const keepShots = Boolean(process.env.FIELDCHECK_CONSOLE_SHOTS);
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -24,11 +25,11 @@ async function check(name, fn) {
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
-let platform, browser;
+let platform, browser, shots;
 try {
   platform = await startPlatform(bin);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
+  shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
   const api = await signIn(platform.base, "commander");
 
   // A phone whose clock runs two hours ahead edits an enterprise's phone number from a stale base after
@@ -192,7 +193,6 @@ try {
   });
 
   await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));
-  console.log(`screenshots: ${shots}`);
 } catch (e) {
   failed++;
   console.log(`FAIL setup: ${e.stack || e}`);
@@ -200,5 +200,8 @@ try {
   await browser?.close();
   await platform?.stop();
 }
+// Screenshots stay when asked for or when something failed, to look at; otherwise they go.
+if (shots && !keepShots && !failed) await rm(shots, { recursive: true, force: true });
+else if (shots) console.log(`screenshots: ${shots}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
