@@ -82,6 +82,17 @@ pub struct SubmittedInspection {
 pub struct SubmittedEvidence {
     pub chain: crate::evidence::EvidenceChain,
     pub seal: crate::evidence::DeviceSeal,
+    /// Each photo's upload rendition (not evidence, so not in the chain): the blobs the platform
+    /// accepts for this record besides the originals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renditions: Vec<RenditionRef>,
+}
+
+/// The upload rendition of one evidence entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenditionRef {
+    pub evidence: EvidenceId,
+    pub blob: crate::evidence::BlobRef,
 }
 
 /// POST /v1/sync/push
@@ -236,6 +247,17 @@ impl EnterpriseField {
             EnterpriseField::ContactPhone => &mut enterprise.contact.phone,
         };
         *slot = value;
+    }
+
+    /// The field's name, for people.
+    pub fn label(self) -> crate::domain::text::Text {
+        use crate::domain::text::Text;
+        match self {
+            EnterpriseField::Address => Text::new("地址", "address"),
+            EnterpriseField::LegalRepresentative => Text::new("法定代表人", "legal representative"),
+            EnterpriseField::ContactName => Text::new("联系人", "contact name"),
+            EnterpriseField::ContactPhone => Text::new("联系电话", "contact phone"),
+        }
     }
 }
 

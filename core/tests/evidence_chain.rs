@@ -161,7 +161,7 @@ fn submitted_evidence_survives_the_wire() {
     use fieldcheck_core::protocol::SubmittedEvidence;
     let f = fixture(2);
     let sealed = seal(&f.chain, f.device, &f.device_key, t0()).expect("seal");
-    let sent = SubmittedEvidence { chain: f.chain.clone(), seal: sealed };
+    let sent = SubmittedEvidence { chain: f.chain.clone(), seal: sealed, renditions: Vec::new() };
     let json = serde_json::to_vec(&sent).expect("json");
     let got: SubmittedEvidence = serde_json::from_slice(&json).expect("parse");
     assert_eq!(got, sent);

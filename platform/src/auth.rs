@@ -65,6 +65,9 @@ pub struct LoginRequest {
     pub login: String,
     pub password: String,
     pub device: DeviceId,
+    /// The P-256 key the device seals its evidence chains with (SEC1, hex).
+    #[serde(default)]
+    pub device_key: Option<fieldcheck_core::evidence::PublicKey>,
 }
 
 #[derive(serde::Serialize)]
@@ -131,6 +134,7 @@ pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiErr
         clock_skew_ms: None,
     };
     let expires_at = device.expires_at;
+    let device_key = req.device_key.clone();
     let user = app
         .db
         .write(move |tx| {
@@ -146,6 +150,9 @@ pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiErr
             }
             tx.set_login_failures(&account.login, 0, None)?;
             tx.put_device(&device)?;
+            if let Some(key) = &device_key {
+                crate::evidence::keys::register_device_key(tx, &device.id, key)?;
+            }
             Ok(user)
         })
         .await?;

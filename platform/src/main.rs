@@ -1,4 +1,7 @@
-//! `fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://…] [--demo]`
+//! `fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://…] [--demo]`,
+//! `fieldcheck-platform verify-bundle PATH`, `fieldcheck-platform export-bundle …` (see `evidence_cli`).
+
+mod evidence_cli;
 
 use fieldcheck_platform::app::{App, router};
 use fieldcheck_platform::{demo, open_db};
@@ -12,7 +15,10 @@ const USAGE: &str = "usage: fieldcheck-platform serve [--data DIR] [--listen ADD
   --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --database URL      use PostgreSQL instead of SQLite
   --monitoring-key K  API key of the online-monitoring side (also FIELDCHECK_MONITORING_KEY)
-  --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks";
+  --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks
+
+       fieldcheck-platform verify-bundle PATH
+       fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] [--database URL]";
 
 struct Options {
     data: PathBuf,
@@ -52,6 +58,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = evidence_cli::run(&args).await {
+        return code;
+    }
     let mut options = match parse(&args) {
         Ok(o) => o,
         Err(message) => {
@@ -77,6 +86,7 @@ async fn run(o: Options) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    fieldcheck_platform::evidence::init(&o.data).map_err(|e| format!("evidence key: {e}"))?;
     let app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
     let listener =
         tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;

@@ -8,10 +8,10 @@ use crate::error::{FieldcheckError, Result};
 use crate::inspections::InspectionsClient;
 use crate::runtime::runtime;
 use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::ids::{EvidenceId, InspectionId};
+use fieldcheck_core::domain::ids::InspectionId;
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::{CaptureMeta, Case, EvidenceRecord, Subject};
-use fieldcheck_core::store::Photo;
+use fieldcheck_core::evidence::Subject;
+use fieldcheck_core::store::{Capture, CaptureError, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -28,8 +28,7 @@ pub struct PhotoView {
     pub thumbnail_path: String,
 }
 
-/// Ingests the file and records the photo against the item, in that order: if the record is refused
-/// (e.g. the inspection was submitted meanwhile) the stored blob is an orphan, never a lost photo.
+/// Takes the photo in through the core (ingest, then record with its capture facts).
 fn attach(
     shared: &Shared,
     id: InspectionId,
@@ -38,31 +37,17 @@ fn attach(
     taken_at: Timestamp,
     fix: Option<GeoFix>,
 ) -> Result<PhotoView> {
-    let store = &shared.store;
-    let officer = store
-        .session()?
-        .ok_or_else(|| FieldcheckError::NotAllowed("no user is signed in on this device".into()))?
-        .user
-        .id;
-    let meta = CaptureMeta {
-        evidence: EvidenceId::new(),
-        case: Case::Inspection(id),
-        subject: Subject::Item { item: item.clone() },
-        taken_at,
-        fix,
-        device: store.device_id()?,
-        officer,
-        clock_skew_ms: store.clock_skew()?.map(|s| s.server_minus_device.num_milliseconds()),
-    };
-    let record: EvidenceRecord = shared.ingestor.ingest_file(&path, meta, None)?;
-    let sha256 = record.original.sha256.to_hex();
-    store.attach_photo(
-        id,
-        &Photo { evidence: record.meta.evidence, item: Some(item), sha256: sha256.clone(), taken_at },
-    )?;
+    let capture = Capture { inspection: id, subject: Subject::Item { item }, taken_at, fix };
+    let record = shared.store.capture_photo(&shared.ingestor, capture, &path, None).map_err(|e| match e {
+        CaptureError::Evidence(e) => FieldcheckError::from(e),
+        CaptureError::Store(StoreError::NotSignedIn) => {
+            FieldcheckError::NotAllowed("no user is signed in on this device".into())
+        }
+        CaptureError::Store(e) => FieldcheckError::from(e),
+    })?;
     Ok(PhotoView {
         evidence: record.meta.evidence.0,
-        sha256,
+        sha256: record.original.sha256.to_hex(),
         width: record.width,
         height: record.height,
         thumbnail_path: shared.ingestor.blobs().path(&record.thumbnail.sha256).display().to_string(),

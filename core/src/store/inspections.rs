@@ -6,7 +6,7 @@ use super::codec::{from_json, from_tag, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::Source;
 use super::templates::{self, TemplateCache};
-use super::{Store, enterprises, findings, outbox, photos, replica, session, tasks};
+use super::{Store, enterprises, evidence_records, findings, outbox, photos, replica, session, tasks};
 use crate::domain::DomainError;
 use crate::domain::answer::{Answer, AnswerValue, MAX_TEXT_CHARS, Verdict, assess};
 use crate::domain::finding::Finding;
@@ -15,7 +15,7 @@ use crate::domain::ids::{EnterpriseId, InspectionId};
 use crate::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector, Origin, Respondent};
 use crate::domain::linkage::linked_records;
 use crate::domain::template::{ChecklistTemplate, ItemRef, TemplateItem, TemplateRef};
-use crate::protocol::{Intent, SubmittedInspection};
+use crate::protocol::{Intent, SubmittedEvidence, SubmittedInspection};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::sync::Arc;
@@ -187,6 +187,7 @@ impl Store {
     /// are made, and one `inspection.submit` intent carrying all of it joins the outbox.
     pub fn submit_inspection(&self, id: InspectionId) -> Result<SubmittedInspection, StoreError> {
         let now = self.now();
+        let signer = self.signer()?;
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let mut inspection = load(tx, id)?;
@@ -198,14 +199,18 @@ impl Store {
                 .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
             let linked = linked_records(&inspection, &findings, enterprise.township, actor.id, now);
             save(tx, &inspection, false, now)?;
-            // `evidence` (chain + device seal, see `evidence::seal`) is not filled in by the store yet.
+            // The photos' chain in capture order, sealed with this device's key (an empty chain too:
+            // the seal then proves the record went without photos).
+            let (chain, renditions) = evidence_records::chain(tx, id)?;
+            let seal = crate::evidence::seal(&chain, session::device_id(tx)?, signer.as_ref(), now)
+                .map_err(|e| StoreError::decode("evidence seal", e))?;
             let submitted = SubmittedInspection {
                 inspection,
                 answers,
                 findings,
                 tasks: linked.tasks,
                 notices: linked.notices,
-                evidence: None,
+                evidence: Some(SubmittedEvidence { chain, seal, renditions }),
             };
             let mutation = outbox::append(tx, now, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);

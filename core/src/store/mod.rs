@@ -6,9 +6,12 @@
 //! entry, so a change and the intent that reports it are saved together or not at all.
 
 mod alarms;
+mod capture;
 mod codec;
+mod device_key;
 mod enterprises;
 pub mod error;
+mod evidence_records;
 mod findings;
 mod inspection_view;
 mod inspections;
@@ -22,7 +25,9 @@ mod tasks;
 mod templates;
 mod today;
 
+pub use capture::{Capture, CaptureError};
 pub use error::StoreError;
+pub use evidence_records::PendingBlob;
 pub use inspection_view::{AnsweredItem, InspectionView};
 pub use inspections::{Answered, NewInspection};
 pub use outbox::{ClockSkew, NeedsAttention};
@@ -47,6 +52,8 @@ pub struct Store {
     reader: Mutex<Connection>,
     clock: Clock,
     templates: templates::TemplateCache,
+    /// Seals evidence chains; loaded on first use (see device_key.rs).
+    signer: Mutex<Option<Arc<dyn crate::evidence::Signer>>>,
 }
 
 impl Store {
@@ -83,6 +90,7 @@ impl Store {
             reader: Mutex::new(reader),
             clock,
             templates: Default::default(),
+            signer: Mutex::new(None),
         };
         store.write(|tx| {
             session::ensure_device(tx)?;

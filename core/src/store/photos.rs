@@ -10,7 +10,7 @@ use crate::domain::DomainError;
 use crate::domain::ids::{EvidenceId, InspectionId};
 use crate::domain::template::ItemRef;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 use std::collections::BTreeSet;
 
 /// A photo attached to an inspection, usually to one of its items.
@@ -33,26 +33,35 @@ impl Store {
             return Err(DomainError::Invalid { field: "photo sha256".into(), reason }.into());
         }
         let now = self.now();
-        self.write(|tx| {
-            session::actor(tx)?;
-            let inspection = load(tx, id)?;
-            inspection.require_editable("attach a photo")?;
-            if let Some(item) = &photo.item {
-                item_of(&self.templates.installed(tx, &inspection.checklists)?, item)?;
-            }
-            tx.prepare_cached(
-                "INSERT INTO evidence (id, inspection, template, code, sha256, taken_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                photo.evidence.to_string(),
-                id.to_string(),
-                photo.item.as_ref().map(|i| &i.template),
-                photo.item.as_ref().map(|i| &i.code),
-                photo.sha256,
-                millis(photo.taken_at)
-            ])?;
-            touch(tx, id, now)
-        })
+        self.write(|tx| self.insert_photo(tx, id, photo, now))
+    }
+
+    /// Checks and records a photo inside the caller's transaction (shared with evidence capture).
+    pub(crate) fn insert_photo(
+        &self,
+        tx: &Transaction<'_>,
+        id: InspectionId,
+        photo: &Photo,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        session::actor(tx)?;
+        let inspection = load(tx, id)?;
+        inspection.require_editable("attach a photo")?;
+        if let Some(item) = &photo.item {
+            item_of(&self.templates.installed(tx, &inspection.checklists)?, item)?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO evidence (id, inspection, template, code, sha256, taken_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            photo.evidence.to_string(),
+            id.to_string(),
+            photo.item.as_ref().map(|i| &i.template),
+            photo.item.as_ref().map(|i| &i.code),
+            photo.sha256,
+            millis(photo.taken_at)
+        ])?;
+        touch(tx, id, now)
     }
 }
 

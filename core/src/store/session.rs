@@ -54,7 +54,7 @@ pub(crate) fn ensure_device(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn device_id(conn: &Connection) -> Result<DeviceId, StoreError> {
+pub(crate) fn device_id(conn: &Connection) -> Result<DeviceId, StoreError> {
     let id: String = conn.query_row("SELECT device_id FROM session WHERE id = 1", [], |r| r.get(0))?;
     parse_id("device id", &id)
 }

@@ -6,9 +6,11 @@
 //! commits together with its cursor. Pending pushes never block pulls.
 
 mod backoff;
+mod blobs;
 mod error;
 
 pub use backoff::Backoff;
+pub use blobs::{UploadPolicy, UploadReport};
 pub use error::SyncError;
 
 use crate::domain::ids::DeviceId;
@@ -82,6 +84,7 @@ pub struct SyncClient {
     base: String,
     token: Option<String>,
     options: SyncOptions,
+    uploads: Option<blobs::Uploads>,
 }
 
 impl SyncClient {
@@ -91,7 +94,7 @@ impl SyncClient {
             .timeout(options.timeout)
             .build()
             .map_err(|e| SyncError::Offline(e.to_string()))?;
-        Ok(SyncClient { http, base: base_url.trim_end_matches('/').to_string(), token: None, options })
+        Ok(SyncClient { http, base: base_url.trim_end_matches('/').to_string(), token: None, options, uploads: None })
     }
 
     /// Uses a token from an earlier sign-in.
@@ -107,7 +110,9 @@ impl SyncClient {
     /// Signs in with this database's device id and claims the database for the user.
     pub async fn login(&mut self, store: &Store, login: &str, password: &str) -> Result<LoginResponse, SyncError> {
         let device = store.device_id()?;
-        let body = serde_json::json!({ "login": login, "password": password, "device": device });
+        // The device's public key lets the platform verify the evidence seals this device makes.
+        let key = store.device_public_key()?;
+        let body = serde_json::json!({ "login": login, "password": password, "device": device, "device_key": key });
         let mut progress = Progress::default();
         let response: LoginResponse =
             self.send(&mut progress, |http, base| http.post(format!("{base}/v1/login")).json(&body), 0).await?;
@@ -116,8 +121,9 @@ impl SyncClient {
         Ok(response)
     }
 
-    /// One full cycle: push the whole outbox, then pull every page. The pull runs even when the push
-    /// could not finish (pending pushes never block pulls); the push's error is returned afterwards.
+    /// One full cycle: push the whole outbox, pull every page, then upload photo blobs (if configured
+    /// with [`SyncClient::with_uploads`]). The pull runs even when the push could not finish, and
+    /// uploads come after it (pending pushes and uploads never block pulls); errors are returned afterwards.
     pub async fn sync(&self, store: &Store, on_progress: &mut dyn FnMut(&Progress)) -> Result<Progress, SyncError> {
         let mut progress = Progress { pending: store.outbox_len()?, ..Progress::default() };
         on_progress(&progress);
@@ -126,7 +132,10 @@ impl SyncClient {
             return Err(e);
         }
         self.pull_all(store, &mut progress, on_progress).await?;
-        pushed.map(|()| progress)
+        pushed?;
+        self.upload_blobs(store, &mut progress).await?;
+        on_progress(&progress);
+        Ok(progress)
     }
 
     /// Pushes the outbox in batches until it is empty (entries needing attention stay, unsent).

@@ -178,6 +178,10 @@ pub trait Tx {
     fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
     fn conflict(&mut self, row: &ConflictRow) -> Result<(), StoreError>;
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError>;
+
+    /// Photo evidence bookkeeping (device keys, receipts, blob states), one JSON value per (kind, key).
+    fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError>;
+    fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError>;
 }
 
 /// The database, whichever back end.

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS conflicts (
     n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
     base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
     at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence_kv (
+    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
 ";
 
 /// Most connections one platform process opens; callers beyond it wait for a free one.
@@ -535,5 +537,18 @@ impl Tx for PgTx<'_, '_> {
                 })
             })
             .collect()
+    }
+    fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO evidence_kv (kind, key, value) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
+            &[&kind, &key, &value],
+        )?;
+        Ok(())
     }
 }

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS conflicts (
     n INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
     base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
     at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence_kv (
+    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
 ";
 
 /// The SQLite database of one platform process.
@@ -491,5 +493,22 @@ impl Tx for SqliteTx<'_> {
             out.push(ConflictRow { entity, id, field, base, kept, lost, user, device, at: parse_time(&at)? });
         }
         Ok(out)
+    }
+    fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT value FROM evidence_kv WHERE kind = ?1 AND key = ?2")?
+            .query_row(params![kind, key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO evidence_kv (kind, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![kind, key, value])?;
+        Ok(())
     }
 }

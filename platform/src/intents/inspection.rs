@@ -111,8 +111,13 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
             .map_err(|e| invalid(format!("notice {}: {e}", notice.id)))?;
     }
 
+    let receipt = crate::evidence::receipt::verify(tx, actor, sub)?;
+
     // Everything checked: write.
     records::save(tx, &Record::Inspection(Box::new(sub.clone())))?;
+    if let Some(receipt) = &receipt {
+        crate::evidence::receipt::record(tx, actor, sub, receipt)?;
+    }
     for task in &sub.tasks {
         records::save(tx, &Record::Task(task.clone()))?;
         tx.audit(&AuditRow {

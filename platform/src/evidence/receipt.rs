@@ -1,0 +1,106 @@
+//! On `inspection.submit`: the chain and the device's seal are verified against the key the device
+//! registered at sign-in; what does not verify is refused, what does is countersigned with the
+//! platform key and the receipt kept, with the blobs the record now references.
+
+use super::keys::{device_key, state};
+use crate::db::{AuditRow, StoreError, Tx};
+use crate::intents::{Actor, Failure, refuse};
+use fieldcheck_core::evidence::{BlobRef, Case, PlatformReceipt, countersign};
+use fieldcheck_core::protocol::{RejectCode, SubmittedInspection};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+const RECEIPT: &str = "receipt";
+const BLOB_REF: &str = "blob_ref";
+
+/// Records that reference a blob, and the length it must have.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BlobRefs {
+    pub len: u64,
+    pub inspections: BTreeSet<String>,
+}
+
+/// Verifies the submitted evidence; returns the platform's receipt to store with the record. A device
+/// that registered a key must send a sealed chain (an empty one when it took no photos).
+pub fn verify(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Result<Option<PlatformReceipt>, Failure> {
+    let invalid = |reason: String| refuse(RejectCode::Invalid, format!("evidence refused: {reason}"));
+    let device = actor.device.clone().unwrap_or_default();
+    let registered = device_key(tx, &device)?;
+    let Some(evidence) = &sub.evidence else {
+        return match registered {
+            Some(_) => Err(invalid("this device registered a key, but the submission carries no sealed chain".into())),
+            None => Ok(None),
+        };
+    };
+    let expected = Case::Inspection(sub.inspection.id);
+    if evidence.chain.case != expected {
+        return Err(invalid(format!("the chain is for {}, not {expected}", evidence.chain.case)));
+    }
+    if evidence.seal.device.to_string() != device {
+        return Err(invalid(format!("the seal names device {}, not the sending device", evidence.seal.device)));
+    }
+    if let Some(e) = evidence.chain.entries.iter().find(|e| e.meta.device != evidence.seal.device) {
+        return Err(invalid(format!("entry {} was taken on another device than the one that sealed it", e.seq)));
+    }
+    let chained: BTreeSet<_> = evidence.chain.entries.iter().map(|e| e.meta.evidence).collect();
+    if evidence.renditions.iter().any(|r| !chained.contains(&r.evidence)) || evidence.renditions.len() > chained.len() {
+        return Err(invalid("a rendition names a photo that is not in the chain".into()));
+    }
+    let key = registered.ok_or_else(|| invalid("this device has no registered key; sign in again".into()))?;
+    let signer = &state()?.signer;
+    countersign(&evidence.chain, &evidence.seal, &key, signer, actor.now)
+        .map(Some)
+        .map_err(|e| invalid(format!("the evidence chain or its seal does not verify: {e}")))
+}
+
+/// Keeps the receipt, notes which blobs the record references, and writes the audit line.
+pub fn record(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    sub: &SubmittedInspection,
+    receipt: &PlatformReceipt,
+) -> Result<(), StoreError> {
+    let id = sub.inspection.id.to_string();
+    let json = serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.evidence_put(RECEIPT, &id, &json)?;
+    if let Some(evidence) = &sub.evidence {
+        let originals = evidence.chain.entries.iter().map(|e| e.original);
+        for blob in originals.chain(evidence.renditions.iter().map(|r| r.blob)) {
+            add_ref(tx, &blob, &id)?;
+        }
+        tx.audit(&AuditRow {
+            entity: "inspection".into(),
+            id: id.clone(),
+            action: "evidence.countersign".into(),
+            from_state: String::new(),
+            to_state: format!("{} photo(s), head {}", evidence.seal.head.count, evidence.seal.head.head),
+            user: actor.reach.user.id.to_string(),
+            device: actor.device.clone(),
+            at: actor.now,
+            note: format!("platform key {}", receipt.key.fingerprint()),
+        })?;
+    }
+    Ok(())
+}
+
+fn add_ref(tx: &mut dyn Tx, blob: &BlobRef, inspection: &str) -> Result<(), StoreError> {
+    let key = blob.sha256.to_hex();
+    let mut refs = blob_refs(tx, &key)?.unwrap_or(BlobRefs { len: blob.len, inspections: BTreeSet::new() });
+    refs.inspections.insert(inspection.to_string());
+    let json = serde_json::to_string(&refs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.evidence_put(BLOB_REF, &key, &json)
+}
+
+/// The records that reference blob `sha256` (lower-case hex).
+pub fn blob_refs(tx: &mut dyn Tx, sha256: &str) -> Result<Option<BlobRefs>, StoreError> {
+    tx.evidence_get(BLOB_REF, sha256)?
+        .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+/// The stored receipt of an inspection.
+pub fn receipt(tx: &mut dyn Tx, inspection: &str) -> Result<Option<PlatformReceipt>, StoreError> {
+    tx.evidence_get(RECEIPT, inspection)?
+        .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}

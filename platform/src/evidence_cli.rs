@@ -1,0 +1,77 @@
+//! The evidence subcommands: `verify-bundle PATH` (offline, needs nothing but the bundle) and
+//! `export-bundle --inspection ID --out PATH` (reads the platform's data).
+
+use fieldcheck_platform::{evidence, open_db};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXPORT_USAGE: &str = "usage: fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] \
+[--database URL]\n  PATH ending in .tar writes one tar file, otherwise a folder (which must not exist)";
+
+/// Runs an evidence subcommand, or `None` when `args` name another command.
+pub async fn run(args: &[String]) -> Option<ExitCode> {
+    match args.first().map(String::as_str) {
+        Some("verify-bundle") => Some(verify(&args[1..])),
+        Some("export-bundle") => Some(match export(&args[1..]).await {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn verify(args: &[String]) -> ExitCode {
+    let [path] = args else {
+        eprintln!("usage: fieldcheck-platform verify-bundle PATH (a bundle folder or a .tar of one)");
+        return ExitCode::from(2);
+    };
+    match fieldcheck_core::evidence::verify_bundle(std::path::Path::new(path)) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("bundle does NOT verify");
+            for problem in e.problems() {
+                println!("  {problem}");
+            }
+            if e.problems().is_empty() {
+                println!("  {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn export(args: &[String]) -> Result<String, String> {
+    let (mut data, mut database) = (PathBuf::from("fieldcheck-data"), std::env::var("FIELDCHECK_DATABASE").ok());
+    let (mut inspection, mut out) = (None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{EXPORT_USAGE}"))?;
+        match arg.as_str() {
+            "--data" => data = PathBuf::from(value),
+            "--database" => database = Some(value),
+            "--inspection" => {
+                inspection = Some(value.parse::<uuid::Uuid>().map_err(|e| format!("inspection id: {e}"))?)
+            }
+            "--out" => out = Some(PathBuf::from(value)),
+            other => return Err(format!("unknown option {other}\n\n{EXPORT_USAGE}")),
+        }
+    }
+    let (Some(inspection), Some(out)) = (inspection, out) else { return Err(EXPORT_USAGE.into()) };
+    evidence::init(&data).map_err(|e| e.to_string())?;
+    let database = database.filter(|s| !s.is_empty());
+    let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let photos = evidence::export::export(&db, inspection, &out).await.map_err(|e| e.message)?;
+    Ok(format!("wrote the evidence bundle of inspection {inspection} ({photos} photo(s)) to {}", out.display()))
+}
