@@ -45,3 +45,6 @@ platform_bin="$lib_dir/fieldcheck-platform"
 # Maven's default local repository (~/.m2) is reused between runs, so only the first run downloads.
 (cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir" \
   -Dfieldcheck.platform.bin="$platform_bin")
+
+step "android app: model tests, and the model and Compose screens compile against the generated SDK (host JVM)"
+FIELDCHECK_NATIVE_LIB_DIR="$lib_dir" android/check/compose-check.sh

@@ -338,7 +338,7 @@ fn search(dir: &Path) {
         tri_hits
     );
     println!(
-        "   short (1-2 chars, LIKE, {} queries x {RUNS}): p50 {:.3} ms, p99 {:.3} ms, avg hits {:.1}",
+        "   short (1-2 chars, substring scan, {} queries x {RUNS}): p50 {:.3} ms, p99 {:.3} ms, avg hits {:.1}",
         short.len(),
         sho.0,
         sho.1,

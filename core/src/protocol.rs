@@ -248,6 +248,17 @@ impl EnterpriseField {
         };
         *slot = value;
     }
+
+    /// The field's name, for people.
+    pub fn label(self) -> crate::domain::text::Text {
+        use crate::domain::text::Text;
+        match self {
+            EnterpriseField::Address => Text::new("地址", "address"),
+            EnterpriseField::LegalRepresentative => Text::new("法定代表人", "legal representative"),
+            EnterpriseField::ContactName => Text::new("联系人", "contact name"),
+            EnterpriseField::ContactPhone => Text::new("联系电话", "contact phone"),
+        }
+    }
 }
 
 // ---- Evidence blobs ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 use crate::access::{Caller, Reach};
 use crate::auth::{self, LoginRequest, Raiser};
 use crate::command::{self, RaiseAlarm};
+use crate::console;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::intents::{Actor, Failure};
@@ -11,14 +12,15 @@ use crate::sync;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use fieldcheck_core::domain::alarm::ResponseLimits;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, DeviceId, NoticeId, UserId};
+use fieldcheck_core::domain::ids::{AlarmId, DeviceId, NoticeId, TaskId, UserId};
 use fieldcheck_core::domain::organisation::{Role, User};
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -49,7 +51,9 @@ impl App {
 
 pub fn router(app: App) -> Router {
     Router::new()
-        .route("/", get(console))
+        .route("/", get(console::page))
+        .route("/console.js", get(console::script))
+        .route("/console.css", get(console::style))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
@@ -62,7 +66,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/alarms/{id}/grade", post(grade))
         .route("/v1/alarms/{id}/dispatch", post(dispatch))
         .route("/v1/alarms/{id}/close", post(close))
+        .route("/v1/alarms/{id}/timeline", get(alarm_timeline))
+        .route("/v1/tasks", get(list_tasks))
         .route("/v1/tasks/overdue", get(overdue))
+        .route("/v1/tasks/{id}/timeline", get(task_timeline))
         .route("/v1/conflicts", get(conflicts))
         .route("/v1/audit/{entity}/{id}", get(audit))
         .route("/v1/users", post(create_user))
@@ -111,10 +118,6 @@ where
         .await
 }
 
-async fn console() -> Html<&'static str> {
-    Html(include_str!("console.html"))
-}
-
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
 }
@@ -144,7 +147,7 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
 /// Devices with their last contact and measured clock skew (command centre).
 async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
-    Ok(Json(app.db.read(|tx| Ok(tx.devices()?)).await?))
+    Ok(Json(app.db.read(|tx| Ok(console::devices(tx)?)).await?))
 }
 
 async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
@@ -187,12 +190,39 @@ async fn raise(
     Ok((StatusCode::CREATED, Json(alarm)))
 }
 
-async fn list_alarms(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+#[derive(Deserialize)]
+struct AlarmQuery {
+    /// Leave out closed alarms.
+    #[serde(default)]
+    open: bool,
+}
+
+async fn list_alarms(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<AlarmQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     let rows = app
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            command::alarms(tx, &reach, Utc::now()).map_err(ApiError::from)
+            command::alarms(tx, &reach, Utc::now(), q.open).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+async fn alarm_timeline(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<AlarmId>,
+) -> Result<impl IntoResponse, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let actor = Actor { reach: Reach::of(tx, &caller.user)?, device: None, now: Utc::now() };
+            crate::intents::alarm::load_in_reach(tx, &actor, id)?;
+            Ok(console::timeline(tx, "alarm", &id.to_string())?)
         })
         .await?;
     Ok(Json(rows))
@@ -243,6 +273,46 @@ async fn close(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize)]
+struct TaskQuery {
+    state: Option<TaskState>,
+}
+
+/// Tasks in the caller's reach, optionally in one state: overdue first, then by deadline.
+async fn list_tasks(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<TaskQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            command::tasks(tx, &reach, Utc::now(), |t| q.state.is_none_or(|s| t.state == s)).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+async fn task_timeline(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<TaskId>,
+) -> Result<impl IntoResponse, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            let task: Option<RectificationTask> = records::load(tx, Entity::Task, &id.to_string())?;
+            if !task.is_some_and(|t| reach.covers_task(&t)) {
+                return Err(ApiError::not_found("task not found"));
+            }
+            Ok(console::timeline(tx, "task", &id.to_string())?)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
 async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     let rows = app
         .db
@@ -256,7 +326,7 @@ async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
 
 async fn conflicts(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
-    Ok(Json(app.db.read(|tx| command::conflicts(tx).map_err(ApiError::from)).await?))
+    Ok(Json(app.db.read(|tx| Ok(console::conflicts(tx)?)).await?))
 }
 
 async fn audit(

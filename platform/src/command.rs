@@ -2,18 +2,22 @@
 //! alarms; watch overdue tasks; see conflicts and the audit trail.
 
 use crate::access::Reach;
-use crate::db::{AuditRow, ConflictRow, Tx};
+use crate::db::{AuditRow, Tx};
 use crate::intents::{self, Actor, Failure, not_found, refuse};
 use crate::records;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level};
+use fieldcheck_core::domain::alarm::{
+    Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level,
+};
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, NoticeId};
 use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
 use fieldcheck_core::domain::organisation::Role;
 use fieldcheck_core::domain::rectification::RectificationTask;
+use fieldcheck_core::domain::text::Text;
 use fieldcheck_core::protocol::{Entity, Record, RejectCode};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What the monitoring platform reports.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -75,10 +79,7 @@ pub fn raise(tx: &mut dyn Tx, limits: &ResponseLimits, req: &RaiseAlarm, now: Da
 }
 
 fn notice_text(a: &Alarm) -> String {
-    let averaging = match a.averaging {
-        Averaging::Hourly => "小时均值 / hourly mean",
-        Averaging::Daily => "日均值 / daily mean",
-    };
+    let averaging = a.averaging.label().both();
     format!(
         "在线监测报警：{point} {pollutant} {averaging} {value} {unit}，限值 {limit} {unit}。请立即核查并整改。\
          / Online-monitoring alarm at {point}: {pollutant} {value} {unit} over the {limit} {unit} limit.",
@@ -97,7 +98,7 @@ pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Re
         return Err(refuse(RejectCode::Forbidden, "only the command centre grades alarms"));
     }
     let mut alarm = intents::alarm::load_in_reach(tx, actor, id)?;
-    if alarm.state != AlarmState::Raised {
+    if !may_grade(&alarm, actor.reach.role) {
         return Err(refuse(RejectCode::InvalidTransition, "only a raised alarm is graded"));
     }
     let enterprise = records::enterprise(tx, alarm.enterprise)?.ok_or_else(|| not_found("enterprise"))?;
@@ -133,23 +134,100 @@ pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Re
     Ok(alarm)
 }
 
-/// An alarm as the console lists it.
+/// Whether `role` may grade `alarm` now: only the command centre, only a raised alarm.
+pub fn may_grade(alarm: &Alarm, role: Role) -> bool {
+    role == Role::Commander && alarm.state == AlarmState::Raised
+}
+
+/// A grade the command centre may give, with what it sets in motion (three-level linkage).
+#[derive(Serialize)]
+pub struct GradeOption {
+    pub level: Severity,
+    pub label: Text,
+    pub linkage: Text,
+}
+
+fn grade_option(level: Severity) -> GradeOption {
+    let linkage = level.linkage();
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    if linkage.notify_enterprise || linkage.notify_township {
+        zh.push("通知企业和属地");
+        en.push("notify enterprise and township");
+    }
+    if Alarm::dispatches_on_grading(level) {
+        zh.push("立即派单");
+        en.push("dispatch at once");
+    }
+    GradeOption { level, label: level.label(), linkage: Text::new(zh.join("，"), en.join(", ")) }
+}
+
+/// An alarm as the console lists it: the record plus what the console shows but must not compute.
 #[derive(Serialize)]
 pub struct AlarmRow {
     #[serde(flatten)]
     pub alarm: Alarm,
     pub enterprise_name: String,
+    pub township_name: String,
+    pub squadron_name: Option<String>,
     pub overdue: bool,
+    /// Seconds left to respond while a response is awaited; negative once overdue.
+    pub seconds_left: Option<i64>,
+    /// 超标倍数 (exceedance alarms only).
+    pub exceedance_multiple: Option<f64>,
+    pub kind_label: Text,
+    pub averaging_label: Text,
+    pub level_label: Text,
+    pub state_label: Text,
+    /// What the caller may do now: `grade`, `dispatch`, `close`.
+    pub actions: Vec<&'static str>,
+    /// The grades on offer when `grade` is allowed.
+    pub grades: Vec<GradeOption>,
 }
 
-pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<AlarmRow>, Failure> {
+/// The alarms `reach` covers, newest first; `open_only` leaves out closed ones.
+pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>, open_only: bool) -> Result<Vec<AlarmRow>, Failure> {
+    let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
+    let squads: HashMap<_, _> = records::squadrons(tx)?.into_iter().map(|s| (s.id, s.name)).collect();
     let mut out = Vec::new();
     for alarm in records::load_all::<Alarm>(tx, Entity::Alarm)? {
-        let Some(e) = records::enterprise(tx, alarm.enterprise)? else { continue };
-        if reach.covers_alarm(&alarm, e.township) {
-            let overdue = alarm.is_overdue(now);
-            out.push(AlarmRow { alarm, enterprise_name: e.name, overdue });
+        if open_only && alarm.state == AlarmState::Closed {
+            continue;
         }
+        let Some(e) = records::enterprise(tx, alarm.enterprise)? else { continue };
+        if !reach.covers_alarm(&alarm, e.township) {
+            continue;
+        }
+        let role = reach.role;
+        let mut actions = Vec::new();
+        if may_grade(&alarm, role) {
+            actions.push("grade");
+        }
+        if alarm.state.after(AlarmAction::Dispatch, role).is_ok() {
+            actions.push("dispatch");
+        }
+        if alarm.check_close(role).is_ok() && alarm.state.after(AlarmAction::Close, role).is_ok() {
+            actions.push("close");
+        }
+        let grades = if may_grade(&alarm, role) {
+            [Severity::Minor, Severity::General, Severity::Serious].into_iter().map(grade_option).collect()
+        } else {
+            Vec::new()
+        };
+        out.push(AlarmRow {
+            enterprise_name: e.name,
+            township_name: towns.get(&e.township).cloned().unwrap_or_default(),
+            squadron_name: alarm.squadron.and_then(|s| squads.get(&s).cloned()),
+            overdue: alarm.is_overdue(now),
+            seconds_left: alarm.time_left(now).map(|d| d.num_seconds()),
+            exceedance_multiple: alarm.exceedance_multiple(),
+            kind_label: alarm.kind.label(),
+            averaging_label: alarm.averaging.label(),
+            level_label: alarm.level.label(),
+            state_label: alarm.state.label(),
+            actions,
+            grades,
+            alarm,
+        });
     }
     out.sort_by_key(|r| std::cmp::Reverse(r.alarm.raised_at));
     Ok(out)
@@ -161,20 +239,38 @@ pub struct TaskRow {
     #[serde(flatten)]
     pub task: RectificationTask,
     pub enterprise_name: String,
+    pub overdue: bool,
+    /// Seconds left while the enterprise owes an answer; negative once overdue.
+    pub seconds_left: Option<i64>,
+    pub state_label: Text,
+    pub severity_label: Text,
 }
 
-pub fn overdue_tasks(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<TaskRow>, Failure> {
+/// The tasks `reach` covers that `keep` selects: overdue first, then by deadline.
+pub fn tasks(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    now: DateTime<Utc>,
+    keep: impl Fn(&RectificationTask) -> bool,
+) -> Result<Vec<TaskRow>, Failure> {
     let mut out = Vec::new();
     for task in records::load_all::<RectificationTask>(tx, Entity::Task)? {
-        if task.is_overdue(now) && reach.covers_task(&task) {
+        if keep(&task) && reach.covers_task(&task) {
             let name = records::enterprise(tx, task.enterprise)?.map(|e| e.name).unwrap_or_default();
-            out.push(TaskRow { task, enterprise_name: name });
+            out.push(TaskRow {
+                enterprise_name: name,
+                overdue: task.is_overdue(now),
+                seconds_left: task.time_left(now).map(|d| d.num_seconds()),
+                state_label: task.state.label(),
+                severity_label: task.severity.label(),
+                task,
+            });
         }
     }
-    out.sort_by_key(|r| r.task.deadline);
+    out.sort_by_key(|r| (!r.overdue, r.task.deadline));
     Ok(out)
 }
 
-pub fn conflicts(tx: &mut dyn Tx) -> Result<Vec<ConflictRow>, Failure> {
-    Ok(tx.conflicts()?)
+pub fn overdue_tasks(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<TaskRow>, Failure> {
+    tasks(tx, reach, now, |t| t.is_overdue(now))
 }

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::auth::hash_password;
 use crate::command::{self, RaiseAlarm};
-use crate::db::{StoreError, Tx};
+use crate::db::{AuditRow, StoreError, Tx};
 use crate::error::ApiError;
 use crate::intents::Actor;
 use crate::records;
@@ -17,7 +17,7 @@ use fieldcheck_core::domain::ids::{EnterpriseId, FindingId, InspectionId, Squadr
 use fieldcheck_core::domain::organisation::{
     Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
 };
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use fieldcheck_core::protocol::Record;
 
 /// API key of the simulated online-monitoring side in the demo.
@@ -281,7 +281,29 @@ fn seed_in(
             state: if i == 3 { TaskState::Acknowledged } else { TaskState::Issued },
             case_review: severity.linkage().case_review,
         };
-        records::save(tx, &Record::Task(task))?;
+        records::save(tx, &Record::Task(task.clone()))?;
+        // The audit trail an inspection's submission and the enterprise's answer would have left.
+        let mut line = AuditRow {
+            entity: "task".into(),
+            id: task.id.to_string(),
+            action: "issue".into(),
+            from_state: String::new(),
+            to_state: format!("{:?}", TaskState::Issued),
+            user: officers[0].id.to_string(),
+            device: None,
+            at: issued_at,
+            note: task.requirement.clone(),
+        };
+        tx.audit(&line)?;
+        if task.state == TaskState::Acknowledged {
+            line.action = format!("{:?}", TaskAction::Acknowledge);
+            line.from_state = line.to_state.clone();
+            line.to_state = format!("{:?}", task.state);
+            line.user = e.name.clone();
+            line.at = issued_at + Duration::days(1);
+            line.note = "已签收，正在整改 / acknowledged, working on it".into();
+            tx.audit(&line)?;
+        }
     }
     Ok(login_list())
 }

@@ -46,7 +46,8 @@ fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
     let commander = Device::login(&platform, "commander");
     let world = World::load(&commander);
     let rt = runtime();
-    let (ent, a, b, town, own, task) = rt.block_on(async {
+    let (ent, a, b, town, centre, own, task) = rt.block_on(async {
+        let centre = Phone::sign_in(&platform, "commander").await;
         let ent = Phone::sign_in(&platform, "enterprise1").await;
         let a = Phone::sign_in(&platform, "officer1").await;
         let b = Phone::sign_in(&platform, "officer2").await;
@@ -75,10 +76,10 @@ fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
         a.store.transition_task(task, TaskAction::Accept, "复查合格", vec![]).expect("accept");
         b.sync().await;
         a.sync().await;
-        for phone in [&ent, &a, &b, &town] {
+        for phone in [&centre, &ent, &a, &b, &town] {
             phone.sync().await;
         }
-        (ent, a, b, town, own, task)
+        (ent, a, b, town, centre, own, task)
     });
 
     let server = World::load(&commander);
@@ -87,7 +88,7 @@ fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
     assert_eq!(server_task.state, TaskState::Accepted);
     assert_eq!(server_ent.contact.name, "执法核实的联系人");
     assert_eq!(server_ent.address, "永康市东城街道金城路88号");
-    for (name, phone) in [("enterprise", &ent), ("officer A", &a), ("officer B", &b)] {
+    for (name, phone) in [("enterprise", &ent), ("officer A", &a), ("officer B", &b), ("command centre", &centre)] {
         assert_eq!(phone.task_state(task), Some(TaskState::Accepted), "{name}");
         let e = phone.store.enterprise(own).expect("read").expect("enterprise on the phone");
         assert_eq!(e, *server_ent, "{name} converged");

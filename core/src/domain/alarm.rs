@@ -25,12 +25,34 @@ pub enum AlarmKind {
     TotalQuota,
 }
 
+impl AlarmKind {
+    pub fn label(self) -> super::text::Text {
+        use super::text::Text;
+        match self {
+            AlarmKind::Exceedance => Text::new("超标", "exceedance"),
+            AlarmKind::DataMissing => Text::new("数据缺失", "data missing"),
+            AlarmKind::ConstantOrZero => Text::new("恒值/零值", "constant or zero"),
+            AlarmKind::FacilityAbnormal => Text::new("设施异常", "facility abnormal"),
+            AlarmKind::TotalQuota => Text::new("总量预警", "total quota"),
+        }
+    }
+}
+
 /// Averaging window of the value that triggered the alarm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Averaging {
     Hourly,
     Daily,
+}
+
+impl Averaging {
+    pub fn label(self) -> super::text::Text {
+        match self {
+            Averaging::Hourly => super::text::Text::new("小时均值", "hourly mean"),
+            Averaging::Daily => super::text::Text::new("日均值", "daily mean"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,6 +91,9 @@ pub const ALARM_TRANSITIONS: &[Transition<AlarmState, AlarmAction>] = &[
 ];
 
 impl AlarmState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [AlarmState; 4] = [Raised, Dispatched, OnSite, Closed];
+
     /// The state after `action` by `role`. Who may close from which state is narrowed further by
     /// [`Alarm::check_close`].
     pub fn after(self, action: AlarmAction, role: Role) -> Result<AlarmState, DomainError> {
@@ -171,8 +196,18 @@ impl Alarm {
         level == Severity::Serious
     }
 
+    /// This alarm's exceedance multiple; only an exceedance alarm has one.
+    pub fn exceedance_multiple(&self) -> Option<f64> {
+        (self.kind == AlarmKind::Exceedance).then(|| exceedance_multiple(self.value, self.limit)).flatten()
+    }
+
+    /// Time left to respond while a response is awaited (raised or dispatched); negative once overdue.
+    pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
+        matches!(self.state, Raised | Dispatched).then(|| self.respond_by - now)
+    }
+
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        matches!(self.state, Raised | Dispatched) && now > self.respond_by
+        self.time_left(now).is_some_and(|left| left < Duration::zero())
     }
 }
 

@@ -6,7 +6,7 @@ use super::finding::Severity;
 use super::ids::{EnterpriseId, FindingId, InspectionId, TaskId, TownshipId, UserId};
 use super::organisation::Role;
 use super::transition::{Transition, apply};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +46,9 @@ pub const TASK_TRANSITIONS: &[Transition<TaskState, TaskAction>] = &[
 ];
 
 impl TaskState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [TaskState; 5] = [Issued, Acknowledged, ProofSubmitted, Accepted, Rejected];
+
     /// The state after `action` by `role`, or why it is not allowed.
     pub fn after(self, action: TaskAction, role: Role) -> Result<TaskState, DomainError> {
         apply("rectification task", TASK_TRANSITIONS, self, action, role)
@@ -89,7 +92,12 @@ pub struct RectificationTask {
 impl RectificationTask {
     /// Overdue: the deadline has passed and the enterprise has not (or no longer) answered with proof.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        matches!(self.state, Issued | Acknowledged | Rejected) && now > self.deadline
+        self.time_left(now).is_some_and(|left| left < Duration::zero())
+    }
+
+    /// Time left before the deadline while the enterprise owes an answer; negative once overdue.
+    pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
+        matches!(self.state, Issued | Acknowledged | Rejected).then(|| self.deadline - now)
     }
 }
 

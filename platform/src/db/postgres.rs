@@ -13,8 +13,9 @@ use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use fieldcheck_core::protocol::Entity;
 use postgres::types::ToSql;
-use postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
-use std::sync::Mutex;
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records (
@@ -47,10 +48,26 @@ CREATE TABLE IF NOT EXISTS evidence_kv (
     kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
 ";
 
-/// A small pool of connections to one PostgreSQL database.
+/// Most connections one platform process opens; callers beyond it wait for a free one.
+const MAX_CONNECTIONS: usize = 16;
+
+/// A connection with the statements it has prepared (each statement is prepared once per connection,
+/// not once per use: that would be an extra round trip for every statement).
+struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+}
+
+/// A bounded pool of connections to one PostgreSQL database.
 pub struct PgDb {
     url: String,
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Pool>,
+    freed: Condvar,
 }
 
 impl PgDb {
@@ -62,74 +79,98 @@ impl PgDb {
         tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
         tx.batch_execute(SCHEMA)?;
         tx.commit()?;
-        Ok(PgDb { url: url.to_string(), pool: Mutex::new(vec![client]) })
+        let conn = Conn { client, statements: HashMap::new() };
+        Ok(PgDb { url: url.to_string(), pool: Mutex::new(Pool { idle: vec![conn], open: 1 }), freed: Condvar::new() })
     }
 
-    fn client(&self) -> Result<Client, StoreError> {
-        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        match pooled {
-            Some(c) if !c.is_closed() => Ok(c),
-            _ => Ok(Client::connect(&self.url, NoTls)?),
-        }
-    }
-
-    fn give_back(&self, client: Client) {
-        if !client.is_closed() {
-            let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < 16 {
-                pool.push(client);
+    fn conn(&self) -> Result<Conn, StoreError> {
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = pool.idle.pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                pool.open -= 1;
+                continue;
             }
+            if pool.open < MAX_CONNECTIONS {
+                pool.open += 1;
+                drop(pool);
+                return match Client::connect(&self.url, NoTls) {
+                    Ok(client) => Ok(Conn { client, statements: HashMap::new() }),
+                    Err(e) => {
+                        self.pool.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
+                        self.freed.notify_one();
+                        Err(e.into())
+                    }
+                };
+            }
+            pool = self.freed.wait(pool).unwrap_or_else(|p| p.into_inner());
         }
+    }
+
+    fn give_back(&self, conn: Conn) {
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.client.is_closed() {
+            pool.open -= 1;
+        } else {
+            pool.idle.push(conn);
+        }
+        self.freed.notify_one();
     }
 
     pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
         let result = (|| {
-            let mut tx = client.transaction()?;
+            let mut tx = conn.client.transaction()?;
             tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
-            let r = f(&mut PgTx(&mut tx))?;
+            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements })?;
             tx.commit().map_err(StoreError::from)?;
             Ok(r)
         })();
-        self.give_back(client);
+        self.give_back(conn);
         result
     }
 
+    /// On PostgreSQL every commit waits for a disk flush, so a push's mutations are applied one after
+    /// another in one transaction, committed once before the answer: each still sees the state the one
+    /// before left, and on any failure none of them is kept (the device re-sends the batch).
     pub(super) fn write_each<T, R>(
         &self,
         items: Vec<T>,
         f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
     ) -> Result<Vec<R>, ApiError> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
         let result = (|| {
             let mut out = Vec::with_capacity(items.len());
+            let mut tx = conn.client.transaction()?;
+            tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
             for item in items {
-                let mut tx = client.transaction()?;
-                tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
-                out.push(f(&mut PgTx(&mut tx), item)?);
-                tx.commit().map_err(StoreError::from)?;
+                out.push(f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements }, item)?);
             }
+            tx.commit().map_err(StoreError::from)?;
             Ok(out)
         })();
-        self.give_back(client);
+        self.give_back(conn);
         result
     }
 
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
         let result = (|| {
             // One snapshot for the whole read, so a page and its cursor agree.
-            let mut tx = client
+            let mut tx = conn
+                .client
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()
                 .map_err(StoreError::from)?;
-            let r = f(&mut PgTx(&mut tx));
+            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements });
             tx.rollback().map_err(StoreError::from)?;
             r
         })();
-        self.give_back(client);
+        self.give_back(conn);
         result
     }
 }
@@ -138,8 +179,8 @@ impl Drop for PgDb {
     fn drop(&mut self) {
         // A sync client closes by blocking on its own runtime, which panics on a tokio worker thread:
         // close the pooled connections on a plain thread.
-        let clients = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
-        let _ = std::thread::spawn(move || drop(clients)).join();
+        let idle = std::mem::take(&mut self.pool.lock().unwrap_or_else(|p| p.into_inner()).idle);
+        let _ = std::thread::spawn(move || drop(idle)).join();
     }
 }
 
@@ -149,7 +190,39 @@ impl From<postgres::Error> for ApiError {
     }
 }
 
-struct PgTx<'a, 'b>(&'a mut Transaction<'b>);
+struct PgTx<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl PgTx<'_, '_> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+    fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.query(&s, p)
+    }
+    fn query_one(&mut self, sql: &str, p: Params) -> Result<Row, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.query_one(&s, p)
+    }
+    fn query_opt(&mut self, sql: &str, p: Params) -> Result<Option<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.query_opt(&s, p)
+    }
+    fn execute(&mut self, sql: &str, p: Params) -> Result<u64, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.tx.execute(&s, p)
+    }
+}
 
 fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -179,8 +252,8 @@ impl PgTx<'_, '_> {
     fn append(&mut self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.0.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
-        let row = self.0.query_one(
+        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
+        let row = self.query_one(
             "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
             &[
@@ -202,17 +275,17 @@ impl PgTx<'_, '_> {
 impl Tx for PgTx<'_, '_> {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
         let row =
-            self.0.query_opt("SELECT data FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+            self.query_opt("SELECT data FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError> {
-        let rows = self.0.query("SELECT data FROM records WHERE entity = $1 ORDER BY id", &[&entity_name(entity)])?;
+        let rows = self.query("SELECT data FROM records WHERE entity = $1 ORDER BY id", &[&entity_name(entity)])?;
         Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
             &[&entity_name(entity), &id, &data],
@@ -221,7 +294,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.0.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+        self.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
         self.append(entity, id, None, keys)
     }
 
@@ -232,21 +305,21 @@ impl Tx for PgTx<'_, '_> {
             FROM changes c LEFT JOIN records r ON r.entity = c.entity AND r.id = c.id WHERE c.cursor > $1 AND";
         let rows = match filter {
             Filter::All => {
-                self.0.query(&format!("{select} TRUE ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
+                self.query(&format!("{select} TRUE ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
             }
-            Filter::Enterprise { enterprise } => self.0.query(
+            Filter::Enterprise { enterprise } => self.query(
                 &format!(
                     "{select} (audience = 'public' OR (audience = 'shared' AND enterprise = $3)) ORDER BY c.cursor LIMIT $2"
                 ),
                 &[&after, &limit, enterprise],
             )?,
-            Filter::Townships { townships } => self.0.query(
+            Filter::Townships { townships } => self.query(
                 &format!("{select} (audience = 'public' OR township = ANY($3)) ORDER BY c.cursor LIMIT $2"),
                 &[&after, &limit, townships],
             )?,
             Filter::Officer { townships, squadron, user } => {
                 let args: [&(dyn ToSql + Sync); 5] = [&after, &limit, townships, squadron, user];
-                self.0.query(
+                self.query(
                     &format!(
                         "{select} (audience = 'public' OR township = ANY($3) OR squadron = $4 OR assignee = $5)
                          ORDER BY c.cursor LIMIT $2"
@@ -270,25 +343,24 @@ impl Tx for PgTx<'_, '_> {
     fn last_cursor(&mut self) -> Result<u64, StoreError> {
         // Read from the snapshot, never from the sequence: a sequence value may belong to a writer
         // that has not committed yet.
-        let max: Option<i64> = self.0.query_one("SELECT MAX(cursor) FROM changes", &[])?.try_get(0)?;
+        let max: Option<i64> = self.query_one("SELECT MAX(cursor) FROM changes", &[])?.try_get(0)?;
         Ok((max.unwrap_or(0) as u64).max(self.tombstone_floor()?))
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
-        let row = self.0.query_opt("SELECT value FROM meta WHERE key = 'tombstone_floor'", &[])?;
+        let row = self.query_opt("SELECT value FROM meta WHERE key = 'tombstone_floor'", &[])?;
         let value: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let highest: Option<i64> = self
-            .0
             .query_one("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < $1", &[&time(&before)])?
             .try_get(0)?;
         let Some(highest) = highest else { return self.tombstone_floor() };
-        self.0.execute("DELETE FROM changes WHERE tombstone AND cursor <= $1", &[&highest])?;
+        self.execute("DELETE FROM changes WHERE tombstone AND cursor <= $1", &[&highest])?;
         let floor = (highest as u64).max(self.tombstone_floor()?);
-        self.0.execute(
+        self.execute(
             "INSERT INTO meta (key, value) VALUES ('tombstone_floor', $1)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             &[&floor.to_string()],
@@ -297,7 +369,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn account(&mut self, login: &str) -> Result<Option<AccountRow>, StoreError> {
-        let row = self.0.query_opt(
+        let row = self.query_opt(
             "SELECT login, user_id, password_hash, failures, locked_until FROM accounts WHERE login = $1",
             &[&login],
         )?;
@@ -314,7 +386,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO accounts (login, user_id, password_hash) VALUES ($1, $2, $3)
              ON CONFLICT (login) DO UPDATE SET user_id = EXCLUDED.user_id, password_hash = EXCLUDED.password_hash",
             &[&login, &user, &password_hash],
@@ -328,7 +400,7 @@ impl Tx for PgTx<'_, '_> {
         failures: u32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "UPDATE accounts SET failures = $2, locked_until = $3 WHERE login = $1",
             &[&login, &i64::from(failures), &locked_until.as_ref().map(time)],
         )?;
@@ -336,17 +408,17 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
-        let row = self.0.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = $1"), &[&token_hash])?;
+        let row = self.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = $1"), &[&token_hash])?;
         row.as_ref().map(device).transpose()
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {
-        let row = self.0.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE id = $1"), &[&id])?;
+        let row = self.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE id = $1"), &[&id])?;
         row.as_ref().map(device).transpose()
     }
 
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO devices (id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, token_hash = EXCLUDED.token_hash,
@@ -366,12 +438,12 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.0.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &time(&at)])?;
+        self.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &time(&at)])?;
         Ok(())
     }
 
     fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "UPDATE devices SET last_seen = $2, clock_skew_ms = $3 WHERE id = $1",
             &[&id, &time(&seen), &skew_ms],
         )?;
@@ -379,12 +451,12 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError> {
-        let rows = self.0.query(&format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC NULLS LAST"), &[])?;
+        let rows = self.query(&format!("SELECT {DEVICE_COLUMNS} ORDER BY last_seen DESC NULLS LAST"), &[])?;
         rows.iter().map(device).collect()
     }
 
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
-        let row = self.0.query_opt(
+        let row = self.query_opt(
             "SELECT mutation, outcome FROM mutations WHERE device = $1 AND seq = $2",
             &[&device, &(seq as i64)],
         )?;
@@ -399,7 +471,7 @@ impl Tx for PgTx<'_, '_> {
         outcome: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES ($1, $2, $3, $4, $5)",
             &[&device, &(seq as i64), &mutation, &outcome, &time(&at)],
         )?;
@@ -407,7 +479,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[&a.entity, &a.id, &a.action, &a.from_state, &a.to_state, &a.user, &a.device, &time(&a.at), &a.note],
@@ -416,7 +488,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
-        let rows = self.0.query(
+        let rows = self.query(
             "SELECT action, from_state, to_state, user_id, device, at, note FROM audit
              WHERE entity = $1 AND id = $2 ORDER BY n",
             &[&entity, &id],
@@ -439,7 +511,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn conflict(&mut self, c: &ConflictRow) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO conflicts (entity, id, field, base, kept, lost, user_id, device, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[&c.entity, &c.id, &c.field, &c.base, &c.kept, &c.lost, &c.user, &c.device, &time(&c.at)],
@@ -449,7 +521,6 @@ impl Tx for PgTx<'_, '_> {
 
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
         let rows = self
-            .0
             .query("SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n", &[])?;
         rows.iter()
             .map(|r| {
@@ -468,12 +539,12 @@ impl Tx for PgTx<'_, '_> {
             .collect()
     }
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
-        let row = self.0.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
+        let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO evidence_kv (kind, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             &[&kind, &key, &value],

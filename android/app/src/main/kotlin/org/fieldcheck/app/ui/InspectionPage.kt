@@ -1,0 +1,131 @@
+package org.fieldcheck.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.fieldcheck.app.R
+import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.app.rememberPhotoCapture
+import org.fieldcheck.ffi.InspectionState
+import org.fieldcheck.ffi.ItemProgress
+import org.fieldcheck.ffi.PhotoRule
+import org.fieldcheck.ffi.TemplateItemView
+import java.util.UUID
+
+/**
+ * One inspection: its checklists with the core's progress, each item with its answer control, verdict,
+ * photo count and the problems the core reports on it, then the findings, the remaining problems and
+ * the submit button (enabled when the core says it can be submitted).
+ */
+@Composable
+fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
+    LaunchedEffect(id) { model.openInspection(id) }
+    val capture = rememberPhotoCapture(model, id)
+    val loaded by model.inspection.collectAsStateWithLifecycle()
+    val screen = loaded?.takeIf { it.inspection.id == id } ?: return
+    val open = screen.inspection.state == InspectionState.IN_PROGRESS
+
+    LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
+        item {
+            Column {
+                Text(
+                    "${screen.inspection.kind.label()} · ${screen.inspection.state.label()}",
+                    style = MaterialTheme.typography.titleLarge,
+                )
+                if (screen.inspection.state == InspectionState.DRAFT) {
+                    Button(onClick = { model.startInspection(id) }) { Text(stringResource(R.string.start_on_site)) }
+                }
+            }
+        }
+        screen.checklists.forEach { checklist ->
+            item(key = "checklist-${checklist.template.id}") {
+                Column(Modifier.padding(top = 12.dp)) {
+                    Text(checklist.template.title.shown(), style = MaterialTheme.typography.titleMedium)
+                    Text(
+                        stringResource(R.string.answered_of, checklist.answered.toInt(), checklist.total.toInt()),
+                        style = MaterialTheme.typography.bodySmall,
+                    )
+                }
+            }
+            items(checklist.template.items, key = { "${checklist.template.id}/${it.code}" }) { item ->
+                val progress = checklist.items.firstOrNull { it.code == item.code }
+                ItemCard(
+                    item,
+                    progress,
+                    open,
+                    answer = { input, note -> model.answer(id, checklist.template.id, item.code, input, note) },
+                    photo = { capture(checklist.template.id, item.code) },
+                )
+            }
+        }
+        if (screen.findings.isNotEmpty()) {
+            item { Text(stringResource(R.string.findings), style = MaterialTheme.typography.titleMedium) }
+            items(screen.findings, key = { it.id }) { finding ->
+                Text("${finding.itemCode ?: ""} ${finding.description}", modifier = Modifier.padding(vertical = 2.dp))
+            }
+        }
+        // Problems not tied to an item (team, certificates, times); item problems are shown on their item.
+        val general = screen.problems.filter { it.itemCode == null }
+        if (general.isNotEmpty()) {
+            item { Text(stringResource(R.string.problems), style = MaterialTheme.typography.titleMedium) }
+            items(general) { problem -> Text(problem.message.shown(), color = MaterialTheme.colorScheme.error) }
+        }
+        if (screen.inspection.state != InspectionState.SUBMITTED) {
+            item {
+                Button(
+                    onClick = { model.submit(id, submitted = done) },
+                    enabled = screen.canSubmit,
+                    modifier = Modifier.fillMaxWidth().padding(vertical = 16.dp),
+                ) { Text(stringResource(R.string.submit)) }
+            }
+        }
+    }
+}
+
+/** One item: text, legal basis, answer control, verdict, photos and the core's problems. */
+@Composable
+private fun ItemCard(
+    item: TemplateItemView,
+    progress: ItemProgress?,
+    open: Boolean,
+    answer: (org.fieldcheck.ffi.AnswerInput, String?) -> Unit,
+    photo: () -> Unit,
+) {
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Text("${item.code}  ${item.text.shown()}")
+            if (item.legalBasis.isNotEmpty()) {
+                val basis = item.legalBasis.joinToString("；")
+                val unverified = if (item.clauseVerified) "" else " (${stringResource(R.string.clause_unverified)})"
+                Text(basis + unverified, style = MaterialTheme.typography.bodySmall)
+            }
+            item.guidance?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+            if (open) AnswerControl(item.answer, progress?.note, answer)
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+                progress?.verdict?.let { Text(it.label(), color = MaterialTheme.colorScheme.primary) }
+                Text(stringResource(R.string.photo_count, (progress?.photoCount ?: 0u).toInt()))
+                if (open && item.photo != PhotoRule.NEVER) {
+                    OutlinedButton(onClick = photo) { Text(stringResource(R.string.take_photo)) }
+                }
+            }
+            progress?.problems?.forEach { Text(it.shown(), color = MaterialTheme.colorScheme.error) }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.fieldcheck.app.ui
+
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.res.stringResource
+import org.fieldcheck.app.R
+import org.fieldcheck.ffi.InspectionKind
+import org.fieldcheck.ffi.InspectionState
+import org.fieldcheck.ffi.LocalizedText
+import org.fieldcheck.ffi.SyncState
+import org.fieldcheck.ffi.TaskAction
+import org.fieldcheck.ffi.Verdict
+
+/** The half of a core label that matches the app's resources (Chinese unless they resolved to English). */
+@Composable
+fun LocalizedText.shown(): String = if (stringResource(R.string.lang) == "en") en else zh
+
+/** The name of an inspection kind. */
+@Composable
+fun InspectionKind.label(): String = stringResource(
+    when (this) {
+        InspectionKind.ROUTINE -> R.string.kind_routine
+        InspectionKind.NIGHT_SPOT_CHECK -> R.string.kind_night
+        InspectionKind.ALARM_RESPONSE -> R.string.kind_alarm
+        InspectionKind.COMPLAINT12369 -> R.string.kind_complaint
+        InspectionKind.DOUBLE_RANDOM -> R.string.kind_double_random
+        InspectionKind.RE_INSPECTION -> R.string.kind_reinspection
+    },
+)
+
+/** The name of an inspection's state. */
+@Composable
+fun InspectionState.label(): String = stringResource(
+    when (this) {
+        InspectionState.DRAFT -> R.string.state_draft
+        InspectionState.IN_PROGRESS -> R.string.state_in_progress
+        InspectionState.SUBMITTED -> R.string.state_submitted
+    },
+)
+
+/** The name of the core's verdict on an answer. */
+@Composable
+fun Verdict.label(): String = stringResource(
+    when (this) {
+        Verdict.COMPLIANT -> R.string.verdict_compliant
+        Verdict.NON_COMPLIANT -> R.string.verdict_non_compliant
+        Verdict.NOT_APPLICABLE -> R.string.verdict_not_applicable
+        Verdict.RECORDED -> R.string.verdict_recorded
+    },
+)
+
+/** The name of a task transition, as a button and in the timeline. */
+@Composable
+fun TaskAction.label(): String = stringResource(
+    when (this) {
+        TaskAction.ACKNOWLEDGE -> R.string.acknowledge
+        TaskAction.SUBMIT_PROOF -> R.string.submit_proof
+        TaskAction.ACCEPT -> R.string.accept
+        TaskAction.REJECT -> R.string.reject
+    },
+)
+
+/** The sync bar's word for a sync state. */
+@Composable
+fun SyncState.label(): String = stringResource(
+    when (this) {
+        SyncState.IDLE -> R.string.sync_idle
+        SyncState.RUNNING -> R.string.sync_running
+        SyncState.SUCCEEDED -> R.string.sync_succeeded
+        SyncState.FAILED -> R.string.sync_failed
+    },
+)
+
+private val TIME = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+
+/** A time in the phone's zone, as lists show it. */
+fun java.time.Instant.shown(): String = TIME.format(atZone(java.time.ZoneId.systemDefault()))

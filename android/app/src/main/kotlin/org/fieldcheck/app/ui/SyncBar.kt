@@ -1,0 +1,52 @@
+package org.fieldcheck.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.fieldcheck.app.R
+import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.SyncState
+
+/** State of the last sync, what waits to be sent, what the platform refused, and a sync button. */
+@Composable
+fun SyncBar(model: AppModel) {
+    val status by model.syncBar.status.collectAsStateWithLifecycle()
+    val pending by model.pending.collectAsStateWithLifecycle()
+    val current = status ?: return
+    Row(
+        Modifier.fillMaxWidth().padding(horizontal = 12.dp),
+        horizontalArrangement = Arrangement.spacedBy(12.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Text(current.state.label(), style = MaterialTheme.typography.labelLarge)
+        // The outbox length is the device's own count; the status's count is the last sync's.
+        Text(stringResource(R.string.pending, pending.toInt()), style = MaterialTheme.typography.labelLarge)
+        if (current.progress.rejected > 0uL) {
+            Text(
+                stringResource(R.string.needs_attention, current.progress.rejected.toInt()),
+                color = MaterialTheme.colorScheme.error,
+                style = MaterialTheme.typography.labelLarge,
+            )
+        }
+        current.lastSuccessAt?.let { Text(it.shown(), style = MaterialTheme.typography.labelSmall) }
+        Row(Modifier.weight(1f), horizontalArrangement = Arrangement.End) {
+            TextButton(onClick = model::sync, enabled = current.state != SyncState.RUNNING) {
+                Text(stringResource(R.string.sync_now))
+            }
+        }
+    }
+    current.error?.let {
+        Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(horizontal = 12.dp))
+    }
+}

@@ -1,0 +1,103 @@
+package org.fieldcheck.app.ui
+
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.fieldcheck.app.R
+import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.Role
+import org.fieldcheck.ffi.TaskAction
+import org.fieldcheck.ffi.TaskView
+import org.fieldcheck.ffi.UserView
+import java.util.UUID
+
+/** Rectification tasks the core lists for this user, overdue first. */
+@Composable
+fun TasksScreen(model: AppModel, openTask: (UUID) -> Unit) {
+    val tasks by model.tasks.collectAsStateWithLifecycle()
+    LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
+        items(tasks, key = { it.id }) { task -> TaskRow(task, onClick = { openTask(task.id) }) }
+    }
+}
+
+/** A task in a list: requirement, state, deadline. */
+@Composable
+fun TaskRow(task: TaskView, onClick: () -> Unit) {
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable(onClick = onClick)) {
+        Column(Modifier.padding(12.dp)) {
+            Text(task.requirement)
+            Text(
+                "${task.stateLabel.shown()} · ${stringResource(R.string.deadline, task.deadline.shown())}",
+                style = MaterialTheme.typography.bodySmall,
+            )
+            if (task.overdue) Text(stringResource(R.string.overdue), color = MaterialTheme.colorScheme.error)
+        }
+    }
+}
+
+/**
+ * One task with its timeline. The buttons offered follow the user's side (the enterprise answers a
+ * task, the officer judges it); whether the action is allowed now is the core's decision, and a
+ * refusal shows the core's message.
+ */
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun TaskPage(model: AppModel, id: UUID, user: UserView) {
+    LaunchedEffect(id) { model.openTask(id) }
+    val loaded by model.task.collectAsStateWithLifecycle()
+    val screen = loaded?.takeIf { it.task.id == id } ?: return
+    var note by remember(id) { mutableStateOf("") }
+    val actions = when (user.role) {
+        Role.ENTERPRISE -> listOf(TaskAction.ACKNOWLEDGE, TaskAction.SUBMIT_PROOF)
+        Role.OFFICER, Role.TOWNSHIP, Role.COMMANDER -> listOf(TaskAction.ACCEPT, TaskAction.REJECT)
+    }
+    LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
+        item { TaskRow(screen.task, onClick = {}) }
+        item { Text(stringResource(R.string.timeline), style = MaterialTheme.typography.titleMedium) }
+        items(screen.timeline) { event ->
+            Column(Modifier.padding(vertical = 4.dp)) {
+                Text("${event.at.shown()} · ${event.action.label()} · ${event.byName}")
+                if (event.note.isNotBlank()) Text(event.note, style = MaterialTheme.typography.bodySmall)
+            }
+        }
+        item {
+            Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedTextField(
+                    note,
+                    { note = it },
+                    Modifier.fillMaxWidth(),
+                    label = { Text(stringResource(R.string.action_note)) },
+                )
+                if (user.role == Role.ENTERPRISE) {
+                    Text(stringResource(R.string.proof_photos_missing), style = MaterialTheme.typography.bodySmall)
+                }
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    actions.forEach { action ->
+                        OutlinedButton(onClick = { model.transition(id, action, note) }) { Text(action.label()) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.fieldcheck.app.ui
+
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.LazyListScope
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.fieldcheck.app.R
+import org.fieldcheck.app.model.AppModel
+import java.util.UUID
+
+/** Today's work as the core orders it: alarms, re-inspections due, unfinished inspections. */
+@Composable
+fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID) -> Unit) {
+    val today by model.today.collectAsStateWithLifecycle()
+    val work = today ?: return
+    LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
+        heading(R.string.alarms, work.alarms.isEmpty())
+        items(work.alarms, key = { it.id }) { alarm ->
+            Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+                Column(Modifier.padding(12.dp)) {
+                    Text(
+                        stringResource(
+                            R.string.alarm_line,
+                            alarm.monitoringPoint,
+                            alarm.pollutant,
+                            alarm.value.toString(),
+                            alarm.unit,
+                            alarm.limit.toString(),
+                        ),
+                    )
+                    alarm.exceedanceMultiple?.let { Text(stringResource(R.string.exceedance, it)) }
+                    Text("${alarm.stateLabel.shown()} · ${alarm.respondBy.shown()}")
+                    OutlinedButton(onClick = { model.arriveAtAlarm(alarm.id) }) { Text(stringResource(R.string.arrive)) }
+                }
+            }
+        }
+        heading(R.string.reinspections, work.reinspections.isEmpty())
+        items(work.reinspections, key = { it.id }) { task ->
+            TaskRow(task, onClick = { openTask(task.id) })
+        }
+        heading(R.string.drafts, work.inspections.isEmpty())
+        items(work.inspections, key = { it.id }) { inspection ->
+            Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable { openInspection(inspection.id) }) {
+                Column(Modifier.padding(12.dp)) {
+                    Text("${inspection.kind.label()} · ${inspection.state.label()}")
+                    Text(inspection.checklists.joinToString(" · "), style = MaterialTheme.typography.bodySmall)
+                    inspection.startedAt?.let { Text(it.shown(), style = MaterialTheme.typography.bodySmall) }
+                }
+            }
+        }
+    }
+}
+
+/** A section title, followed by "nothing" when the section is empty. */
+fun LazyListScope.heading(title: Int, empty: Boolean) {
+    item {
+        Column(Modifier.padding(top = 12.dp)) {
+            Text(stringResource(title), style = MaterialTheme.typography.titleMedium)
+            if (empty) Text(stringResource(R.string.nothing), style = MaterialTheme.typography.bodySmall)
+        }
+    }
+}

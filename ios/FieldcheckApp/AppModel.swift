@@ -1,0 +1,196 @@
+import Fieldcheck
+import Foundation
+
+/// Holds what the screens show and forwards the user's intents to the core. It decides nothing: every
+/// value comes from the core, every rule is the core's, and the core's errors are shown as they are.
+/// Quick reads are plain calls on the main actor (small SQLite reads); sign-in, sync and photo ingest
+/// are async calls that run on the core's own threads.
+@MainActor
+final class AppModel: ObservableObject {
+    @Published private(set) var user: UserView?
+    @Published private(set) var today: TodayView?
+    @Published private(set) var searchResults: [EnterpriseView] = []
+    @Published private(set) var templates: [TemplateSummary] = []
+    @Published private(set) var inspection: InspectionScreen?
+    @Published private(set) var tasks: [TaskView] = []
+    @Published private(set) var task: TaskScreen?
+    @Published private(set) var pending: UInt64 = 0
+    @Published private(set) var syncStatus: SyncStatus?
+    @Published private(set) var busy = false
+    /// The core's message for the last refused intent, shown until dismissed.
+    @Published var message: String?
+
+    private let client: FieldcheckClient
+    private let tokens: KeychainTokenStore
+    private let inspections: InspectionsClient
+    private let tasksClient: TasksClient
+    private let enterprises: EnterprisesClient
+    private let templatesClient: TemplatesClient
+    private let alarms: AlarmsClient
+    private var openInspection: UUID?
+    private var openTask: UUID?
+    /// The loops that follow the core's changes and sync status; they run for the app's life.
+    private var listeners: [Task<Void, Never>] = []
+
+    init(client: FieldcheckClient, tokens: KeychainTokenStore) {
+        self.client = client
+        self.tokens = tokens
+        inspections = client.inspections()
+        tasksClient = client.tasks()
+        enterprises = client.enterprises()
+        templatesClient = client.templates()
+        alarms = client.alarms()
+    }
+
+    /// Restores the session of an earlier launch and follows the core's changes and sync status.
+    func start() {
+        attempt {
+            let current = try client.currentUser()
+            if current != nil, let saved = tokens.load() {
+                try client.resumeSession(platformUrl: saved.platformUrl, token: saved.token)
+            }
+            user = current
+            try reloadAll()
+        }
+        attempt {
+            let changes = try client.changes()
+            let statuses = try client.syncStatuses()
+            listeners.append(Task { [weak self] in
+                for await _ in changes {
+                    guard let self else { return }
+                    self.attempt { try self.reloadAll() }
+                }
+            })
+            listeners.append(Task { [weak self] in
+                for await status in statuses {
+                    self?.syncStatus = status
+                }
+            })
+        }
+    }
+
+    /// Signs in; the token is kept in the Keychain for the next launch, then a first sync fills the device.
+    func signIn(platformUrl: String, login: String, password: String) {
+        perform {
+            let signedIn = try await self.client.signIn(platformUrl: platformUrl, login: login, password: password)
+            self.tokens.save(SavedSession(platformUrl: platformUrl, token: signedIn.token))
+            self.user = signedIn.user
+            // A failure shows in the sync bar; what is on the device stays.
+            _ = try? await self.client.sync()
+        }
+    }
+
+    /// Pushes waiting changes and pulls the platform's.
+    func sync() {
+        perform { _ = try await self.client.sync() }
+    }
+
+    /// Searches enterprises by name, credit code or address.
+    func search(_ query: String) {
+        attempt {
+            searchResults = try enterprises.search(query: query, limit: 50)
+            if templates.isEmpty { templates = try templatesClient.list() }
+        }
+    }
+
+    /// Drafts an inspection with the chosen checklists and returns its id.
+    func createInspection(enterprise: UUID, kind: InspectionKind, checklists: [String]) -> UUID? {
+        var created: UUID?
+        attempt { created = try inspections.create(enterprise: enterprise, kind: kind, checklists: checklists).id }
+        return created
+    }
+
+    /// Shows an inspection.
+    func openInspection(_ id: UUID) {
+        openInspection = id
+        attempt { try reloadInspection() }
+    }
+
+    /// Arrival on site: opens the record for answers.
+    func startInspection(_ id: UUID) {
+        attempt { _ = try inspections.start(id: id, location: nil) }
+    }
+
+    /// Answers an item; the core validates and judges it.
+    func answer(_ id: UUID, templateId: String, itemCode: String, answer: AnswerInput, note: String?) {
+        attempt { _ = try inspections.answer(id: id, templateId: templateId, itemCode: itemCode, answer: answer, note: note) }
+    }
+
+    /// Takes a JPEG written by the app in as evidence for an item, then removes the app's copy.
+    func attachPhoto(_ id: UUID, templateId: String, itemCode: String, file: URL, takenAt: Date) {
+        perform {
+            _ = try await self.inspections.attachPhoto(
+                id: id, templateId: templateId, itemCode: itemCode, path: file.path, takenAt: takenAt, location: nil)
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    /// Submits; when blocked, the reloaded screen shows the core's problems. Returns true when submitted.
+    func submit(_ id: UUID) -> Bool {
+        var submitted = false
+        attempt {
+            switch try inspections.submit(id: id) {
+            case .submitted: submitted = true
+            case .blocked: try reloadInspection()
+            }
+        }
+        return submitted
+    }
+
+    /// Arrival at a dispatched alarm's site.
+    func arriveAtAlarm(_ id: UUID) {
+        attempt { _ = try alarms.arrive(id: id, location: nil) }
+    }
+
+    /// Shows a task with its timeline.
+    func openTask(_ id: UUID) {
+        openTask = id
+        attempt { try reloadTask() }
+    }
+
+    /// Acknowledge, submit proof, accept or reject: the core checks the state and the user's role.
+    func transition(_ id: UUID, action: TaskAction, note: String) {
+        attempt { _ = try tasksClient.transition(id: id, action: action, note: note, evidence: []) }
+    }
+
+    private func reloadAll() throws {
+        guard user != nil else { return }
+        today = try client.today()
+        tasks = try tasksClient.list(states: [], enterprise: user?.enterprise)
+        pending = try client.pendingChanges()
+        try reloadInspection()
+        try reloadTask()
+    }
+
+    private func reloadInspection() throws {
+        guard let id = openInspection else { return }
+        inspection = try inspections.screen(id: id)
+    }
+
+    private func reloadTask() throws {
+        guard let id = openTask else { return }
+        task = try tasksClient.screen(id: id)
+    }
+
+    /// Runs a quick intent; a refusal becomes the message the core wrote for people.
+    private func attempt(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            message = error.shownMessage
+        }
+    }
+
+    /// Runs a long intent (network, photo ingest) with the busy indicator on.
+    private func perform(_ body: @escaping @MainActor () async throws -> Void) {
+        busy = true
+        Task {
+            defer { busy = false }
+            do {
+                try await body()
+            } catch {
+                message = error.shownMessage
+            }
+        }
+    }
+}

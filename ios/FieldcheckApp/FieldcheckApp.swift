@@ -1,0 +1,73 @@
+import Fieldcheck
+import SwiftUI
+
+/// The app: opens the core's data folder once, then shows sign-in or the signed-in screens.
+@main
+struct FieldcheckApp: App {
+    @StateObject private var opener = Opener()
+
+    var body: some Scene {
+        WindowGroup {
+            Group {
+                if let model = opener.model {
+                    RootView(model: model)
+                } else if let error = opener.error {
+                    Text(String(format: L("open_failed"), error)).padding()
+                }
+            }
+            .preferredColorScheme(.dark)
+        }
+    }
+}
+
+/// Opens the data folder in Application Support (created if needed) and builds the model.
+@MainActor
+final class Opener: ObservableObject {
+    @Published var model: AppModel?
+    @Published var error: String?
+
+    init() {
+        do {
+            let folder = try FileManager.default
+                .url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
+                .appendingPathComponent("fieldcheck", isDirectory: true)
+            let client = try FieldcheckClient.open(dataDir: folder.path)
+            let model = AppModel(client: client, tokens: KeychainTokenStore())
+            model.start()
+            self.model = model
+        } catch {
+            self.error = error.shownMessage
+        }
+    }
+}
+
+/// A localized string from Localizable.strings (Chinese by default, English when the phone prefers it).
+func L(_ key: String) -> String {
+    NSLocalizedString(key, comment: "")
+}
+
+extension LocalizedText {
+    /// The half of a core label that matches the app's resolved language.
+    var shown: String {
+        Bundle.main.preferredLocalizations.first?.hasPrefix("en") == true ? en : zh
+    }
+}
+
+extension Date {
+    /// A time in the phone's zone, as lists show it.
+    var shown: String {
+        formatted(date: .numeric, time: .shortened)
+    }
+}
+
+extension Error {
+    /// The text meant for the person using the app: the core's message for its own errors.
+    var shownMessage: String {
+        guard let error = self as? FieldcheckError else { return localizedDescription }
+        switch error {
+        case let .InvalidInput(message), let .NotFound(message), let .NotAllowed(message), let .Storage(message),
+             let .Network(message), let .SignInRequired(message), let .Internal(message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Fieldcheck
+import SwiftUI
+
+/// Today's work as the core orders it: alarms, re-inspections due, unfinished inspections.
+struct TodayPage: View {
+    @ObservedObject var model: AppModel
+    let user: UserView
+
+    var body: some View {
+        List {
+            if let today = model.today {
+                Section(L("alarms")) {
+                    if today.alarms.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                    ForEach(today.alarms, id: \.id) { alarm in
+                        VStack(alignment: .leading, spacing: 4) {
+                            Text(String(format: L("alarm_line"), alarm.monitoringPoint, alarm.pollutant,
+                                        "\(alarm.value)", alarm.unit, "\(alarm.limit)"))
+                            if let multiple = alarm.exceedanceMultiple {
+                                Text(String(format: L("exceedance"), multiple))
+                            }
+                            Text("\(alarm.stateLabel.shown) · \(alarm.respondBy.shown)").font(.caption)
+                            Button(L("arrive")) { model.arriveAtAlarm(alarm.id) }.buttonStyle(.bordered)
+                        }
+                    }
+                }
+                Section(L("reinspections")) {
+                    if today.reinspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                    ForEach(today.reinspections, id: \.id) { task in
+                        NavigationLink { TaskPage(model: model, id: task.id, user: user) } label: { TaskRow(task: task) }
+                    }
+                }
+                Section(L("drafts")) {
+                    if today.inspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                    ForEach(today.inspections, id: \.id) { inspection in
+                        NavigationLink { InspectionPage(model: model, id: inspection.id) } label: {
+                            VStack(alignment: .leading) {
+                                Text("\(inspection.kind.label) · \(inspection.state.label)")
+                                Text(inspection.checklists.joined(separator: " · ")).font(.caption)
+                                if let started = inspection.startedAt { Text(started.shown).font(.caption) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        .navigationTitle(L("tab_today"))
+    }
+}
+
+/// Enterprise search (the core matches name, credit code and address); a result opens a new inspection.
+struct SearchPage: View {
+    @ObservedObject var model: AppModel
+    @State var query = ""
+    @State var chosen: EnterpriseView?
+    @State var created: UUID?
+
+    var body: some View {
+        List(model.searchResults, id: \.id) { enterprise in
+            Button { chosen = enterprise } label: {
+                VStack(alignment: .leading) {
+                    Text(enterprise.name).font(.headline)
+                    Text(enterprise.creditCode).font(.caption)
+                    Text(enterprise.address).font(.caption)
+                    if enterprise.keyUnit { Text(L("key_unit")).font(.caption).foregroundStyle(.orange) }
+                }
+            }
+        }
+        .searchable(text: $query, prompt: L("search_hint"))
+        .onSubmit(of: .search) { model.search(query) }
+        .navigationTitle(L("tab_search"))
+        .sheet(item: Binding(get: { chosen.map(ChosenEnterprise.init) }, set: { chosen = $0?.enterprise })) { item in
+            NewInspectionForm(model: model, enterprise: item.enterprise) { id in
+                chosen = nil
+                created = id
+            }
+        }
+        .navigationDestination(isPresented: Binding(get: { created != nil }, set: { if !$0 { created = nil } })) {
+            if let id = created { InspectionPage(model: model, id: id) }
+        }
+    }
+}
+
+/// An enterprise as a sheet's item.
+private struct ChosenEnterprise: Identifiable {
+    let enterprise: EnterpriseView
+    var id: UUID { enterprise.id }
+}
+
+/// Kind and checklists of a new inspection.
+private struct NewInspectionForm: View {
+    @ObservedObject var model: AppModel
+    let enterprise: EnterpriseView
+    let created: (UUID) -> Void
+    @State var kind = InspectionKind.routine
+    @State var checklists: [String] = []
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Picker(L("kind"), selection: $kind) {
+                    ForEach(InspectionKind.shownKinds, id: \.self) { Text($0.label).tag($0) }
+                }
+                Section(L("choose_checklists")) {
+                    ForEach(model.templates, id: \.id) { template in
+                        Toggle("\(template.title.shown) (\(template.itemCount))", isOn: Binding(
+                            get: { checklists.contains(template.id) },
+                            set: { on in checklists = on ? checklists + [template.id] : checklists.filter { $0 != template.id } }
+                        ))
+                    }
+                }
+                Button(L("create")) {
+                    if let id = model.createInspection(enterprise: enterprise.id, kind: kind, checklists: checklists) {
+                        created(id)
+                    }
+                }
+            }
+            .navigationTitle(enterprise.name)
+        }
+    }
+}

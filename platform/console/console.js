@@ -1,0 +1,213 @@
+// The command centre's console. It renders what the platform's API returns and sends intents back;
+// every rule (grades, overdue, time left, exceedance multiple, who may do what) is decided by the server.
+
+const $ = (id) => document.getElementById(id);
+const session = { token: sessionStorage.getItem("fc-token"), user: JSON.parse(sessionStorage.getItem("fc-user") || "null") };
+let taskState = "";
+
+/** An element with children; strings become text nodes (never HTML). */
+function el(tag, attrs = {}, ...kids) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const kid of kids.flat()) if (kid != null) node.append(kid instanceof Node ? kid : String(kid));
+  return node;
+}
+const both = (t) => (t ? [t.zh, el("span", { class: "en" }, t.en)] : "");
+const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—");
+
+/** "剩余 3小时5分 / 3 h 5 min left", or overdue by as much; from the server's seconds_left. */
+function left(seconds) {
+  if (seconds == null) return null;
+  const s = Math.abs(seconds), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  const zh = d ? `${d}天${h}小时` : h ? `${h}小时${m}分` : `${m}分钟`;
+  const en = d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min`;
+  return seconds < 0
+    ? el("span", { class: "sub late" }, `已逾期 ${zh}`, el("span", { class: "en" }, `overdue by ${en}`))
+    : el("span", { class: seconds < 3600 ? "sub soon" : "sub" }, `剩余 ${zh}`, el("span", { class: "en" }, `${en} left`));
+}
+
+async function api(path, body) {
+  const init = { headers: { Authorization: `Bearer ${session.token}` } };
+  if (body !== undefined) {
+    Object.assign(init, { method: "POST", body: JSON.stringify(body) });
+    init.headers["Content-Type"] = "application/json";
+  }
+  const r = await fetch(path, init);
+  if (r.status === 401) { signOut(); throw new Error("请重新登录 / please sign in again"); }
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error((data && data.message) || `HTTP ${r.status}`);
+  return data;
+}
+
+/** Sends an intent, then reloads the board from the server. */
+async function act(path, body) {
+  $("error").textContent = "";
+  try { await api(path, body); } catch (e) { $("error").textContent = e.message; }
+  await load();
+}
+
+function alarmRow(a) {
+  const actions = el("div", { class: "actions" });
+  if (a.actions.includes("grade")) {
+    // What the chosen grade sets in motion, as the server describes it (three-level linkage).
+    const hint = el("span", { class: "sub linkage" });
+    const pick = el("select", { "aria-label": "等级 level" },
+      a.grades.map((g) => el("option", { value: g.level, selected: g.level === a.level }, `${g.label.zh} ${g.label.en}`)));
+    const explain = () => {
+      const g = a.grades.find((x) => x.level === pick.value);
+      hint.replaceChildren(g ? both(g.linkage) : "");
+    };
+    pick.addEventListener("change", explain);
+    explain();
+    actions.append(pick, el("button", { on: { click: () => act(`/v1/alarms/${a.id}/grade`, { level: pick.value }) } },
+      "研判", el("span", { class: "en" }, "grade")), hint);
+  }
+  if (a.actions.includes("dispatch"))
+    actions.append(el("button", { "data-action": "dispatch", on: { click: () => act(`/v1/alarms/${a.id}/dispatch`, {}) } },
+      "派单", el("span", { class: "en" }, "dispatch")));
+  if (a.actions.includes("close"))
+    actions.append(el("button", { class: "light", on: { click: () => {
+      const feedback = prompt("办结说明 / closing note", "");
+      if (feedback !== null) act(`/v1/alarms/${a.id}/close`, { feedback });
+    } } }, "办结", el("span", { class: "en" }, "close")));
+  actions.append(el("button", { class: "light", on: { click: () => timeline("alarms", a.id, `${a.enterprise_name} · ${a.pollutant}`) } },
+    "时间线", el("span", { class: "en" }, "timeline")));
+  const multiple = a.exceedance_multiple == null ? "—" : Number(a.exceedance_multiple.toFixed(2)).toString();
+  return el("tr", { "data-id": a.id, class: a.overdue ? "overdue" : null },
+    el("td", {}, a.enterprise_name, el("span", { class: "sub" }, a.township_name)),
+    el("td", {}, a.pollutant, el("span", { class: "sub" }, `${a.monitoring_point} · ${a.kind_label.zh} ${a.kind_label.en}`)),
+    el("td", { class: "num" }, `${a.value} / ${a.limit} ${a.unit}`),
+    el("td", {}, both(a.averaging_label)),
+    el("td", { class: "num multiple" }, multiple),
+    el("td", {}, el("span", { class: `pill level-${a.level}` }, both(a.level_label))),
+    el("td", {}, el("span", { class: `pill state-${a.state} state` }, both(a.state_label)),
+      a.squadron_name ? el("span", { class: "sub" }, a.squadron_name) : null),
+    el("td", { class: a.overdue ? "deadline late" : "deadline" }, when(a.respond_by), left(a.seconds_left)),
+    el("td", {}, actions));
+}
+
+function taskRow(t) {
+  return el("tr", { "data-id": t.id, class: t.overdue ? "overdue" : null },
+    el("td", {}, t.enterprise_name),
+    el("td", {}, t.requirement),
+    el("td", {}, el("span", { class: `pill level-${t.severity}` }, both(t.severity_label))),
+    el("td", {}, el("span", { class: `pill state-${t.state}` }, both(t.state_label))),
+    el("td", { class: t.overdue ? "deadline late" : "deadline" }, when(t.deadline), left(t.seconds_left)),
+    el("td", {}, el("button", { class: "light", on: { click: () => timeline("tasks", t.id, t.enterprise_name) } },
+      "时间线", el("span", { class: "en" }, "timeline"))));
+}
+
+function conflictRow(c) {
+  return el("tr", {},
+    el("td", {}, when(c.at)),
+    el("td", {}, c.record_name || c.id, el("span", { class: "sub" }, c.field_label ? both(c.field_label) : c.field)),
+    el("td", {}, c.base), el("td", { class: "kept" }, c.kept), el("td", { class: "lost" }, c.lost),
+    el("td", {}, c.user_name, el("span", { class: "sub" }, c.device)));
+}
+
+function deviceRow(d) {
+  // The server measures received − sent: a device clock running ahead shows as a negative skew.
+  const skew = d.clock_skew_ms == null ? "—" : `${(d.clock_skew_ms / 1000).toFixed(1)} s`;
+  return el("tr", {},
+    el("td", {}, d.user_name, el("span", { class: "sub" }, d.user_login)),
+    el("td", {}, el("code", {}, d.id), d.revoked_at ? el("span", { class: "sub late" }, "已吊销 revoked") : null),
+    el("td", {}, when(d.last_seen)),
+    el("td", { class: "num" }, skew),
+    el("td", {}, when(d.expires_at)));
+}
+
+/** Task state filter: the states present in the full list, as the server labels them. */
+function taskFilter(all) {
+  const states = new Map(all.map((t) => [t.state, t.state_label]));
+  const chip = (value, label) => el("button", { class: taskState === value ? "on" : null,
+    on: { click: () => { taskState = value; load(); } } }, label);
+  $("task-filter").replaceChildren(chip("", ["全部", el("span", { class: "en" }, "all")]),
+    ...[...states].map(([s, label]) => chip(s, both(label))));
+}
+
+function count(id, n, alert) {
+  $(id).textContent = n;
+  $(id).className = alert ? "alert" : "";
+}
+
+async function load() {
+  try {
+    const [alarms, all, conflicts, devices] = await Promise.all([
+      api("/v1/alarms?open=true"), api("/v1/tasks"), api("/v1/conflicts"), api("/v1/devices")]);
+    const tasks = taskState ? await api(`/v1/tasks?state=${encodeURIComponent(taskState)}`) : all;
+    $("alarms").replaceChildren(...alarms.map(alarmRow));
+    $("tasks").replaceChildren(...tasks.map(taskRow));
+    $("conflicts").replaceChildren(...conflicts.map(conflictRow));
+    $("devices").replaceChildren(...devices.map(deviceRow));
+    taskFilter(all);
+    count("n-alarms", alarms.length, alarms.some((a) => a.overdue));
+    count("n-tasks", all.length, all.some((t) => t.overdue));
+    count("n-conflicts", conflicts.length, false);
+    count("n-devices", devices.length, false);
+    $("updated").textContent = `更新于 ${when(new Date().toISOString())}`;
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+async function timeline(kind, id, title) {
+  $("timeline-title").replaceChildren("时间线 ", el("span", { class: "en" }, "timeline"), " · ", title);
+  $("timeline-list").replaceChildren();
+  $("timeline").hidden = false;
+  try {
+    const rows = await api(`/v1/${kind}/${id}/timeline`);
+    $("timeline-list").replaceChildren(...rows.map((r) => el("li", {},
+      el("div", { class: "when" }, when(r.at), " · ", r.user_name),
+      el("strong", {}, r.to_label ? both(r.to_label) : r.to_state), " ", el("span", { class: "en" }, `(${r.action})`),
+      r.note ? el("div", { class: "note" }, r.note) : null)));
+    if (!rows.length) $("timeline-list").append(el("li", { class: "muted" }, "暂无记录 / no entries"));
+  } catch (e) { $("timeline-list").replaceChildren(el("li", { class: "error" }, e.message)); }
+}
+
+function show(signedIn) {
+  $("signin").hidden = signedIn;
+  $("board").hidden = !signedIn;
+  $("signout").hidden = $("refresh").hidden = !signedIn;
+  $("who").textContent = signedIn ? `${session.user.name}（${session.user.login}）` : "";
+  if (!signedIn) $("timeline").hidden = true;
+}
+
+function signOut() {
+  sessionStorage.clear();
+  session.token = session.user = null;
+  show(false);
+}
+
+$("login").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  $("login-error").textContent = "";
+  try {
+    let device = localStorage.getItem("fc-console-device");
+    if (!device) localStorage.setItem("fc-console-device", (device = crypto.randomUUID()));
+    const r = await fetch("/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ login: form.get("login"), password: form.get("password"), device }) });
+    const body = await r.json();
+    if (!r.ok) throw new Error(body.message || `HTTP ${r.status}`);
+    Object.assign(session, { token: body.token, user: body.user });
+    sessionStorage.setItem("fc-token", body.token);
+    sessionStorage.setItem("fc-user", JSON.stringify(body.user));
+    show(true);
+    await load();
+  } catch (e) { $("login-error").textContent = e.message; }
+});
+
+for (const tab of document.querySelectorAll("[data-tab]"))
+  tab.addEventListener("click", () => {
+    for (const t of document.querySelectorAll("[data-tab]")) t.classList.toggle("on", t === tab);
+    for (const p of document.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== tab.dataset.tab;
+  });
+$("signout").addEventListener("click", signOut);
+$("refresh").addEventListener("click", load);
+$("timeline-close").addEventListener("click", () => ($("timeline").hidden = true));
+// The server's time left moves on; refresh the board every half minute.
+setInterval(() => session.token && load(), 30000);
+show(Boolean(session.token));
+if (session.token) load();

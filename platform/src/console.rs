@@ -1,0 +1,132 @@
+//! The command centre's web console: its static files (built into the binary, no build step) and the
+//! views its timeline, devices and conflicts tables need. The page only renders these and sends intents.
+
+use crate::db::{AuditRow, ConflictRow, DeviceRow, StoreError, Tx};
+use crate::records;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use fieldcheck_core::domain::alarm::AlarmState;
+use fieldcheck_core::domain::organisation::User;
+use fieldcheck_core::domain::rectification::TaskState;
+use fieldcheck_core::domain::text::Text;
+use fieldcheck_core::protocol::{EnterpriseField, Entity};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub async fn page() -> Html<&'static str> {
+    Html(include_str!("../console/index.html"))
+}
+
+pub async fn script() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../console/console.js"))
+}
+
+pub async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../console/console.css"))
+}
+
+/// Users' display names by id (an audit line names its user by id).
+fn user_names(tx: &mut dyn Tx) -> Result<HashMap<String, User>, StoreError> {
+    Ok(records::load_all::<User>(tx, Entity::User)?.into_iter().map(|u| (u.id.to_string(), u)).collect())
+}
+
+fn name_of(users: &HashMap<String, User>, id: &str) -> String {
+    match users.get(id) {
+        Some(u) => u.name.clone(),
+        // "monitoring" and other system actors are stored by name.
+        None => id.to_string(),
+    }
+}
+
+/// One line of an alarm's or a task's timeline.
+#[derive(Serialize)]
+pub struct TimelineEntry {
+    #[serde(flatten)]
+    pub row: AuditRow,
+    pub user_name: String,
+    /// The state reached, in words.
+    pub to_label: Option<Text>,
+}
+
+/// The audit trail of one alarm or task, oldest first, with names and state labels.
+pub fn timeline(tx: &mut dyn Tx, entity: &str, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+    let users = user_names(tx)?;
+    let mut rows = tx.audits(entity, id)?;
+    rows.sort_by_key(|r| r.at);
+    Ok(rows
+        .into_iter()
+        .map(|row| TimelineEntry {
+            user_name: name_of(&users, &row.user),
+            to_label: state_label(entity, &row.to_state),
+            row,
+        })
+        .collect())
+}
+
+/// The audit log stores a state by its Rust name; the label comes from the core.
+fn state_label(entity: &str, stored: &str) -> Option<Text> {
+    match entity {
+        "alarm" => AlarmState::ALL.into_iter().find(|s| format!("{s:?}") == stored).map(AlarmState::label),
+        "task" => TaskState::ALL.into_iter().find(|s| format!("{s:?}") == stored).map(TaskState::label),
+        _ => None,
+    }
+}
+
+/// A signed-in device with whose it is.
+#[derive(Serialize)]
+pub struct DeviceView {
+    #[serde(flatten)]
+    pub device: DeviceRow,
+    pub user_name: String,
+    pub user_login: String,
+}
+
+/// Devices, the most recently seen first.
+pub fn devices(tx: &mut dyn Tx) -> Result<Vec<DeviceView>, StoreError> {
+    let users = user_names(tx)?;
+    let mut out: Vec<DeviceView> = tx
+        .devices()?
+        .into_iter()
+        .map(|device| {
+            let user = users.get(&device.user);
+            DeviceView {
+                user_name: user.map(|u| u.name.clone()).unwrap_or_default(),
+                user_login: user.map(|u| u.login.clone()).unwrap_or_default(),
+                device,
+            }
+        })
+        .collect();
+    out.sort_by_key(|d| std::cmp::Reverse(d.device.last_seen));
+    Ok(out)
+}
+
+/// A lost free-text edit with the names a person reads.
+#[derive(Serialize)]
+pub struct ConflictView {
+    #[serde(flatten)]
+    pub conflict: ConflictRow,
+    pub record_name: String,
+    pub field_label: Option<Text>,
+    pub user_name: String,
+}
+
+/// Conflicts, newest first.
+pub fn conflicts(tx: &mut dyn Tx) -> Result<Vec<ConflictView>, StoreError> {
+    let users = user_names(tx)?;
+    let mut out = Vec::new();
+    for conflict in tx.conflicts()? {
+        let record_name = match (conflict.entity.as_str(), conflict.id.parse()) {
+            ("enterprise", Ok(id)) => records::enterprise(tx, id)?.map(|e| e.name).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let field: Option<EnterpriseField> = serde_json::from_value(conflict.field.clone().into()).ok();
+        out.push(ConflictView {
+            record_name,
+            field_label: field.map(EnterpriseField::label),
+            user_name: name_of(&users, &conflict.user),
+            conflict,
+        });
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.conflict.at));
+    Ok(out)
+}

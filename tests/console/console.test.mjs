@@ -1,0 +1,176 @@
+// The command centre's console in headless Chromium against a live platform with the demo county:
+// sign in, read the alarms board, grade and dispatch (checked through the API too), see conflicts and
+// clock skew a phone left, open a task's timeline, and save a screenshot.
+//
+//   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
+//   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, printed).
+
+import { chromium } from "playwright-core";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPlatform, signIn, PASSWORD } from "./platform.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try { await fn(); passed++; console.log(`ok   ${name}`); }
+  catch (e) { failed++; console.log(`FAIL ${name}\n     ${String(e.message || e).split("\n").join("\n     ")}`); }
+}
+function expect(cond, message) { if (!cond) throw new Error(message); }
+
+let platform, browser;
+try {
+  platform = await startPlatform(bin);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
+  const api = await signIn(platform.base, "commander");
+
+  // A phone whose clock runs two hours ahead edits an enterprise's phone number from a stale base after
+  // an officer changed it: the platform keeps the officer's value and the losing one for the console.
+  const enterpriseUser = await signIn(platform.base, "enterprise1");
+  const officer = await signIn(platform.base, "officer1");
+  const enterprise = enterpriseUser.user.scope.enterprise;
+  const edit = (base, value) => ({ kind: "enterprise.edit", body: { enterprise, field: "contact_phone", base, value } });
+  const pulled = await enterpriseUser.get("/v1/sync/pull?protocol=1&limit=1000");
+  const stored = pulled.changes.find((c) => c.record?.entity === "enterprise" && c.record.data.id === enterprise);
+  const phone = stored.record.data.contact.phone;
+  const byOfficer = await officer.push([edit(phone, "0579-87120000")]);
+  const byPhone = await enterpriseUser.push([edit(phone, "13900001111")], 2 * 3600 * 1000);
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(platform.base);
+  const alarms = page.locator("#alarms tr");
+
+  await check("the officer's edit applies, the stale one conflicts", async () => {
+    expect(byOfficer.results[0].outcome.status === "applied", JSON.stringify(byOfficer));
+    expect(byPhone.results[0].outcome.status === "conflict", JSON.stringify(byPhone));
+  });
+
+  await check("a wrong password is refused on the page", async () => {
+    await page.fill("input[name=login]", "commander");
+    await page.fill("input[name=password]", "not-the-password");
+    await page.click("#login button[type=submit]");
+    await page.locator("#login-error").filter({ hasText: /./ }).waitFor({ timeout: 10000 });
+    expect(await page.locator("#board").isHidden(), "the board shows without a sign-in");
+  });
+
+  await check("the commander signs in and sees the open alarms", async () => {
+    await page.fill("input[name=password]", PASSWORD);
+    await page.click("#login button[type=submit]");
+    await alarms.first().waitFor({ timeout: 10000 });
+    expect((await page.textContent("#who")).includes("commander"), "the signed-in user is not shown");
+    expect(await alarms.count() === 4, `4 demo alarms expected, saw ${await alarms.count()}`);
+  });
+
+  const tp = alarms.filter({ hasText: "总磷" });
+  await check("the TP alarm: 0.56 / 0.5 mg/L, daily mean, 0.12 times over, minor, a deadline", async () => {
+    const text = await tp.innerText();
+    expect(text.includes("0.56 / 0.5 mg/L"), `value/limit missing: ${text}`);
+    expect(text.includes("日均值"), `averaging missing: ${text}`);
+    expect((await tp.locator("td.multiple").innerText()).trim() === "0.12", `multiple: ${text}`);
+    expect(text.includes("轻微"), `level missing: ${text}`);
+    expect(/剩余|已逾期/.test(text), `time left missing: ${text}`);
+  });
+
+  await check("the overdue data-missing alarm is highlighted", async () => {
+    const ph = alarms.filter({ hasText: "数据缺失" });
+    expect((await ph.getAttribute("class")) === "overdue", "pH alarm (raised 60 h ago) not marked overdue");
+    expect((await ph.innerText()).includes("已逾期"), "no overdue time shown");
+  });
+
+  const nh3 = alarms.filter({ hasText: "氨氮" });
+  const nh3Id = await nh3.getAttribute("data-id");
+  await check("dispatching the ammonia alarm changes its state, on the page and in the API", async () => {
+    await nh3.locator("button[data-action=dispatch]").click();
+    await nh3.locator(".state").filter({ hasText: "已派单" }).waitFor({ timeout: 10000 });
+    expect((await nh3.innerText()).includes("中队"), "the covering squadron is not shown");
+    expect(await nh3.locator("button[data-action=dispatch]").count() === 0, "dispatch still offered");
+    const row = (await api.get("/v1/alarms")).find((a) => a.id === nh3Id);
+    expect(row.state === "dispatched" && row.squadron, `API says ${row.state}`);
+  });
+
+  await check("grading the pH alarm serious dispatches it at once (three-level linkage)", async () => {
+    const ph = alarms.filter({ hasText: "数据缺失" });
+    const id = await ph.getAttribute("data-id");
+    await ph.locator("select").selectOption("serious");
+    await ph.locator("button", { hasText: "研判" }).click();
+    await ph.locator(".state").filter({ hasText: "已派单" }).waitFor({ timeout: 10000 });
+    const row = (await api.get("/v1/alarms")).find((a) => a.id === id);
+    expect(row.level === "serious" && row.state === "dispatched", `API says ${row.level} ${row.state}`);
+  });
+
+  await check("the alarm timeline shows raise and dispatch", async () => {
+    await nh3.locator("button", { hasText: "时间线" }).click();
+    const list = page.locator("#timeline-list");
+    await list.locator("li").nth(1).waitFor({ timeout: 10000 });
+    const text = await list.innerText();
+    expect(text.includes("待研判") && text.includes("已派单") && text.includes("指挥中心值班员"), text);
+    await page.click("#timeline-close");
+  });
+  await page.screenshot({ path: join(shots, "alarms.png"), fullPage: true });
+
+  await check("tasks: overdue first, each with a deadline", async () => {
+    await page.click("[data-tab=tasks]");
+    const rows = page.locator("#tasks tr");
+    await rows.first().waitFor({ timeout: 10000 });
+    const overdue = await rows.evaluateAll((trs) => trs.map((tr) => tr.classList.contains("overdue")));
+    expect(overdue.length === 6, `6 demo tasks expected, saw ${overdue.length}`);
+    expect(overdue[0] && overdue.indexOf(false) > 0 && !overdue.slice(overdue.indexOf(false)).includes(true),
+      `overdue tasks are not first: ${overdue}`);
+  });
+
+  await check("a task's timeline shows its issue and the enterprise's acknowledgement", async () => {
+    const acked = page.locator("#tasks tr").filter({ hasText: "已签收" });
+    await acked.locator("button", { hasText: "时间线" }).click();
+    const list = page.locator("#timeline-list");
+    await list.locator("li").nth(1).waitFor({ timeout: 10000 });
+    const text = await list.innerText();
+    expect(text.includes("已下发") && text.includes("已签收") && text.includes("活性炭"), text);
+    await page.screenshot({ path: join(shots, "task-timeline.png") });
+    await page.click("#timeline-close");
+  });
+
+  await check("the task state filter asks the API for one state", async () => {
+    await page.locator("#task-filter button", { hasText: "已签收" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("#tasks tr").length === 1, null, { timeout: 10000 });
+  });
+
+  await check("conflicts: the kept and the lost value side by side", async () => {
+    await page.click("[data-tab=conflicts]");
+    const row = page.locator("#conflicts tr").first();
+    await row.waitFor({ timeout: 10000 });
+    expect((await row.locator("td.kept").innerText()) === "0579-87120000", await row.innerText());
+    expect((await row.locator("td.lost").innerText()) === "13900001111", await row.innerText());
+    expect((await row.innerText()).includes("联系电话"), "field label missing");
+  });
+
+  await check("devices: last sync and the measured clock skew of the phone two hours ahead", async () => {
+    await page.click("[data-tab=devices]");
+    const row = page.locator("#devices tr").filter({ hasText: enterpriseUser.device });
+    await row.waitFor({ timeout: 10000 });
+    const skew = parseFloat(await row.locator("td.num").innerText());
+    // The server measures received − sent, so a clock ahead shows as negative.
+    expect(skew < -7000 && skew > -7400, `skew ${skew} s`);
+    expect(!(await row.innerText()).includes("—\t"), "no last sync shown");
+    await page.screenshot({ path: join(shots, "devices.png") });
+  });
+
+  await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));
+  console.log(`screenshots: ${shots}`);
+} catch (e) {
+  failed++;
+  console.log(`FAIL setup: ${e.stack || e}`);
+} finally {
+  await browser?.close();
+  await platform?.stop();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,69 @@
+// A real `fieldcheck-platform serve --demo` on a free loopback port with a fresh data folder, and a
+// small client of its JSON API (the test checks through the API what the console showed).
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+
+export const PASSWORD = "fieldcheck-demo";
+
+/** Starts the platform; resolves once it printed the address it listens on. */
+export async function startPlatform(bin) {
+  const data = await mkdtemp(join(tmpdir(), "fieldcheck-console-"));
+  const child = spawn(bin, ["serve", "--demo", "--data", data, "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const base = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`platform did not start: ${stderr}`)), 60000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`platform exited ${code}: ${stderr}`)); });
+  });
+  child.stdout.resume();
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await rm(data, { recursive: true, force: true });
+  };
+  return { base, stop };
+}
+
+/** Signs in through the API as a device of its own; returns a caller with `get`, `post`, `push`. */
+export async function signIn(base, login, device = randomUUID()) {
+  const r = await fetch(`${base}/v1/login`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ login, password: PASSWORD, device }),
+  });
+  if (!r.ok) throw new Error(`login ${login}: HTTP ${r.status}`);
+  const { token, user } = await r.json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  let seq = 0;
+  return {
+    user, device,
+    get: (path) => call("GET", path),
+    post: (path, body) => call("POST", path, body),
+    /** Pushes intents as this device, its clock `skewMs` ahead of the server's. */
+    push: (intents, skewMs = 0) => call("POST", "/v1/sync/push", {
+      protocol: 1, device, sent_at: new Date(Date.now() + skewMs).toISOString(),
+      mutations: intents.map((intent) => ({ id: randomUUID(), seq: ++seq, made_at: new Date().toISOString(), intent })),
+    }),
+  };
+}
