@@ -15,6 +15,17 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests (platform on SQLite)"
 cargo test --workspace --locked
 
+step "web console: headless Chromium against a live demo platform"
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+cargo build -q --locked -p fieldcheck-platform
+target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
+(cd tests/console && npm ci --no-audit --no-fund --silent && node console.test.mjs "$target_dir/debug/fieldcheck-platform")
+
 step "PostgreSQL"
 FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
 export FIELDCHECK_TEST_POSTGRES

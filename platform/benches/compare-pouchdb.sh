@@ -23,7 +23,9 @@ ours=$(awk '/^end to end/ { print $4 }' "$work/ours.txt")
 echo "== PouchDB -> pouchdb-server -> PouchDB"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/server"
-"$deps/node_modules/.bin/pouchdb-server" --dir "$work/server" --port "$port" >"$work/server.log" 2>&1 &
+# pouchdb-server writes config.json and log.txt into its working folder: run it in the scratch one.
+bin="$PWD/$deps/node_modules/.bin/pouchdb-server"
+(cd "$work" && exec "$bin" --dir "$work/server" --port "$port" >"$work/server.log" 2>&1) &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.2; done
 NODE_PATH="$deps/node_modules" node platform/benches/pouchdb/replicate.js "$work/docs.jsonl" "http://127.0.0.1:$port" "$work" | tee "$work/pouch.json"

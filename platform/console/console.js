@@ -59,7 +59,7 @@ function alarmRow(a) {
       a.grades.map((g) => el("option", { value: g.level, selected: g.level === a.level }, `${g.label.zh} ${g.label.en}`)));
     const explain = () => {
       const g = a.grades.find((x) => x.level === pick.value);
-      hint.replaceChildren(g ? both(g.linkage) : "");
+      hint.replaceChildren(...(g ? both(g.linkage) : []));
     };
     pick.addEventListener("change", explain);
     explain();
@@ -129,27 +129,47 @@ function taskFilter(all) {
     ...[...states].map(([s, label]) => chip(s, both(label))));
 }
 
+/** Fills a table body, or says there is nothing. */
+function fill(id, items, row) {
+  const cols = $(id).closest("table").querySelectorAll("th").length;
+  $(id).replaceChildren(...(items.length ? items.map(row)
+    : [el("tr", {}, el("td", { colspan: cols, class: "muted empty" }, "暂无 ", el("span", { class: "en" }, "none")))]));
+}
+
 function count(id, n, alert) {
   $(id).textContent = n;
   $(id).className = alert ? "alert" : "";
 }
 
-async function load() {
+/** Loads one table; a refusal (e.g. devices for a township office) is shown in that table only. */
+async function section(id, path, row, counted = (items) => [items.length, items.some((x) => x.overdue)]) {
   try {
-    const [alarms, all, conflicts, devices] = await Promise.all([
-      api("/v1/alarms?open=true"), api("/v1/tasks"), api("/v1/conflicts"), api("/v1/devices")]);
-    const tasks = taskState ? await api(`/v1/tasks?state=${encodeURIComponent(taskState)}`) : all;
-    $("alarms").replaceChildren(...alarms.map(alarmRow));
-    $("tasks").replaceChildren(...tasks.map(taskRow));
-    $("conflicts").replaceChildren(...conflicts.map(conflictRow));
-    $("devices").replaceChildren(...devices.map(deviceRow));
+    const items = await api(path);
+    fill(id, items, row);
+    count(`n-${id}`, ...counted(items));
+    return items;
+  } catch (e) {
+    const cols = $(id).closest("table").querySelectorAll("th").length;
+    $(id).replaceChildren(el("tr", {}, el("td", { colspan: cols, class: "error" }, e.message)));
+    count(`n-${id}`, "!", true);
+    return null;
+  }
+}
+
+async function load() {
+  const query = taskState ? `?state=${encodeURIComponent(taskState)}` : "";
+  const [, all] = await Promise.all([
+    section("alarms", "/v1/alarms?open=true", alarmRow),
+    api("/v1/tasks").catch(() => null),
+    section("tasks", `/v1/tasks${query}`, taskRow),
+    section("conflicts", "/v1/conflicts", conflictRow, (c) => [c.length, false]),
+    section("devices", "/v1/devices", deviceRow, (d) => [d.length, false]),
+  ]);
+  if (all) {
     taskFilter(all);
-    count("n-alarms", alarms.length, alarms.some((a) => a.overdue));
     count("n-tasks", all.length, all.some((t) => t.overdue));
-    count("n-conflicts", conflicts.length, false);
-    count("n-devices", devices.length, false);
-    $("updated").textContent = `更新于 ${when(new Date().toISOString())}`;
-  } catch (e) { $("error").textContent = e.message; }
+  }
+  $("updated").textContent = `更新于 ${when(new Date().toISOString())}`;
 }
 
 async function timeline(kind, id, title) {
@@ -177,6 +197,8 @@ function show(signedIn) {
 function signOut() {
   sessionStorage.clear();
   session.token = session.user = null;
+  taskState = "";
+  for (const id of ["alarms", "tasks", "conflicts", "devices"]) $(id).replaceChildren();
   show(false);
 }
 
@@ -185,8 +207,10 @@ $("login").addEventListener("submit", async (ev) => {
   const form = new FormData(ev.target);
   $("login-error").textContent = "";
   try {
-    let device = localStorage.getItem("fc-console-device");
-    if (!device) localStorage.setItem("fc-console-device", (device = crypto.randomUUID()));
+    // The platform binds a device to one user: this browser is a device of each login used here.
+    const key = `fc-console-device:${form.get("login")}`;
+    let device = localStorage.getItem(key);
+    if (!device) localStorage.setItem(key, (device = crypto.randomUUID()));
     const r = await fetch("/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ login: form.get("login"), password: form.get("password"), device }) });
     const body = await r.json();

@@ -3,10 +3,10 @@
 // clock skew a phone left, open a task's timeline, and save a screenshot.
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
-//   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, printed).
+//   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
 
 import { chromium } from "playwright-core";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { startPlatform, signIn, PASSWORD } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
+const keepShots = Boolean(process.env.FIELDCHECK_CONSOLE_SHOTS);
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -24,11 +25,11 @@ async function check(name, fn) {
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
-let platform, browser;
+let platform, browser, shots;
 try {
   platform = await startPlatform(bin);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
+  shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
   const api = await signIn(platform.base, "commander");
 
   // A phone whose clock runs two hours ahead edits an enterprise's phone number from a stale base after
@@ -78,6 +79,8 @@ try {
     expect((await tp.locator("td.multiple").innerText()).trim() === "0.12", `multiple: ${text}`);
     expect(text.includes("轻微"), `level missing: ${text}`);
     expect(/剩余|已逾期/.test(text), `time left missing: ${text}`);
+    const hint = await tp.locator(".linkage").innerText();
+    expect(hint.includes("通知企业和属地") && !hint.includes("object"), `linkage hint: ${hint}`);
   });
 
   await check("the overdue data-missing alarm is highlighted", async () => {
@@ -105,6 +108,17 @@ try {
     await ph.locator(".state").filter({ hasText: "已派单" }).waitFor({ timeout: 10000 });
     const row = (await api.get("/v1/alarms")).find((a) => a.id === id);
     expect(row.level === "serious" && row.state === "dispatched", `API says ${row.level} ${row.state}`);
+  });
+
+  await check("closing the minor TP alarm (notices only) takes it off the open board", async () => {
+    const id = await tp.getAttribute("data-id");
+    page.once("dialog", (d) => d.accept("企业已自查，数据恢复正常 / back within limits"));
+    await tp.locator("button", { hasText: "办结" }).click();
+    await page.waitForFunction((x) => !document.querySelector(`#alarms tr[data-id="${x}"]`), id, { timeout: 10000 });
+    const row = (await api.get("/v1/alarms")).find((a) => a.id === id);
+    expect(row.state === "closed", `API says ${row.state}`);
+    const trail = await api.get(`/v1/alarms/${id}/timeline`);
+    expect(trail.at(-1).note.includes("数据恢复正常"), JSON.stringify(trail.at(-1)));
   });
 
   await check("the alarm timeline shows raise and dispatch", async () => {
@@ -141,6 +155,8 @@ try {
   await check("the task state filter asks the API for one state", async () => {
     await page.locator("#task-filter button", { hasText: "已签收" }).click();
     await page.waitForFunction(() => document.querySelectorAll("#tasks tr").length === 1, null, { timeout: 10000 });
+    const only = page.locator("#tasks tr");
+    expect((await only.getAttribute("data-id")) && (await only.innerText()).includes("已签收"), await only.innerText());
   });
 
   await check("conflicts: the kept and the lost value side by side", async () => {
@@ -150,6 +166,7 @@ try {
     expect((await row.locator("td.kept").innerText()) === "0579-87120000", await row.innerText());
     expect((await row.locator("td.lost").innerText()) === "13900001111", await row.innerText());
     expect((await row.innerText()).includes("联系电话"), "field label missing");
+    await page.screenshot({ path: join(shots, "conflicts.png") });
   });
 
   await check("devices: last sync and the measured clock skew of the phone two hours ahead", async () => {
@@ -163,8 +180,19 @@ try {
     await page.screenshot({ path: join(shots, "devices.png") });
   });
 
+  await check("a township office sees its own tasks; the commander's tables say it may not", async () => {
+    await page.click("#signout");
+    await page.fill("input[name=login]", "dongcheng");
+    await page.fill("input[name=password]", PASSWORD);
+    await page.click("#login button[type=submit]");
+    await page.locator("#devices td.error").waitFor({ state: "attached", timeout: 10000 });
+    const mine = await (await signIn(platform.base, "dongcheng")).get("/v1/tasks");
+    expect(mine.length > 0 && mine.length < 6, `the API gives the township ${mine.length} tasks`);
+    await page.waitForFunction((n) => document.querySelectorAll("#tasks tr[data-id]").length === n, mine.length,
+      { timeout: 10000 });
+  });
+
   await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));
-  console.log(`screenshots: ${shots}`);
 } catch (e) {
   failed++;
   console.log(`FAIL setup: ${e.stack || e}`);
@@ -172,5 +200,8 @@ try {
   await browser?.close();
   await platform?.stop();
 }
+// Screenshots stay when asked for or when something failed, to look at; otherwise they go.
+if (shots && !keepShots && !failed) await rm(shots, { recursive: true, force: true });
+else if (shots) console.log(`screenshots: ${shots}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -17,7 +17,7 @@ export async function startPlatform(bin) {
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
-  const base = await new Promise((resolve, reject) => {
+  const started = new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`platform did not start: ${stderr}`)), 60000);
     child.stdout.on("data", (d) => {
@@ -26,7 +26,16 @@ export async function startPlatform(bin) {
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`platform exited ${code}: ${stderr}`)); });
+    child.on("error", (e) => { clearTimeout(timer); reject(new Error(`cannot start ${bin}: ${e.message}`)); });
   });
+  let base;
+  try {
+    base = await started;
+  } catch (e) {
+    child.kill("SIGTERM");
+    await rm(data, { recursive: true, force: true });
+    throw e;
+  }
   child.stdout.resume();
   const stop = async () => {
     if (child.exitCode === null) {

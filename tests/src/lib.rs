@@ -231,7 +231,8 @@ pub mod fixtures {
     use fieldcheck_core::domain::template::{AnswerSpec, ItemRef, MeasureKind, TemplateItem};
     use fieldcheck_core::protocol::SubmittedInspection;
 
-    fn compliant(item: &TemplateItem, day: NaiveDate) -> AnswerValue {
+    /// A compliant answer to `item`.
+    pub fn compliant(item: &TemplateItem, day: NaiveDate) -> AnswerValue {
         match &item.answer {
             AnswerSpec::YesNo | AnswerSpec::YesNoNa => AnswerValue::Yes,
             AnswerSpec::Number { .. } => AnswerValue::Number(match item.code.as_str() {

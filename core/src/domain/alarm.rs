@@ -228,6 +228,44 @@ mod tests {
     }
 
     #[test]
+    fn time_left_and_multiple_are_the_alarms_own() {
+        let t = DateTime::parse_from_rfc3339("2026-11-29T01:00:00Z").unwrap().with_timezone(&Utc);
+        let mut a = Alarm {
+            id: AlarmId::new(),
+            enterprise: EnterpriseId::new(),
+            kind: AlarmKind::Exceedance,
+            monitoring_point: "outlet".into(),
+            pollutant: "TP".into(),
+            value: 0.56,
+            limit: 0.5,
+            unit: "mg/L".into(),
+            averaging: Averaging::Daily,
+            level: Severity::Minor,
+            state: Raised,
+            raised_at: t,
+            respond_by: t + Duration::hours(4),
+            squadron: None,
+            assignee: None,
+        };
+        assert!((a.exceedance_multiple().unwrap() - 0.12).abs() < 1e-9);
+        assert_eq!(a.time_left(t + Duration::hours(1)), Some(Duration::hours(3)));
+        assert!(!a.is_overdue(a.respond_by));
+        assert!(a.is_overdue(t + Duration::hours(5)));
+        a.state = OnSite;
+        assert_eq!(a.time_left(t + Duration::hours(5)), None);
+        assert!(!a.is_overdue(t + Duration::hours(5)));
+        a.kind = AlarmKind::DataMissing;
+        assert_eq!(a.exceedance_multiple(), None);
+    }
+
+    #[test]
+    fn every_state_is_listed() {
+        for t in ALARM_TRANSITIONS {
+            assert!(AlarmState::ALL.contains(&t.to) && t.from.iter().all(|s| AlarmState::ALL.contains(s)));
+        }
+    }
+
+    #[test]
     fn response_limit_depends_on_class() {
         let t = DateTime::parse_from_rfc3339("2026-11-29T01:00:00Z").unwrap().with_timezone(&Utc);
         let limits = ResponseLimits::default();

@@ -125,6 +125,13 @@ mod tests {
     }
 
     #[test]
+    fn every_state_is_listed() {
+        for t in TASK_TRANSITIONS {
+            assert!(TaskState::ALL.contains(&t.to) && t.from.iter().all(|s| TaskState::ALL.contains(s)));
+        }
+    }
+
+    #[test]
     fn enterprise_cannot_accept_its_own_proof() {
         let err = ProofSubmitted.after(Accept, Enterprise).unwrap_err();
         assert!(matches!(err, DomainError::RoleMayNot { role: Enterprise, .. }));

@@ -1,0 +1,81 @@
+//! Photo evidence in the device store: taken in through the core (ingest + record), kept in capture
+//! order, sealed at submit with the device key that survives a reopen, and queued for upload.
+
+mod common;
+
+use common::*;
+use fieldcheck_core::checklists;
+use fieldcheck_core::domain::inspection::InspectionKind;
+use fieldcheck_core::domain::template::ItemRef;
+use fieldcheck_core::evidence::upload::BlobRole;
+use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits, Subject, verify_sealed};
+use fieldcheck_core::protocol::Intent;
+use fieldcheck_core::store::{Capture, CaptureError, NewInspection, Store};
+use std::path::{Path, PathBuf};
+
+fn jpeg(dir: &Path, seed: u8) -> PathBuf {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 ^ seed, y as u8, seed]));
+    let path = dir.join(format!("p{seed}.jpg"));
+    img.save_with_format(&path, image::ImageFormat::Jpeg).unwrap();
+    path
+}
+
+#[test]
+fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_device_key() {
+    let f = fixture();
+    let s = &f.store;
+    let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
+    let hw = checklists::bundled().into_iter().find(|t| t.id == "hazardous_waste_storage").unwrap();
+    let draft = s
+        .create_inspection(&NewInspection {
+            enterprise: f.county.enterprises[0].id,
+            kind: InspectionKind::Routine,
+            checklists: vec![hw.reference()],
+            origin: None,
+        })
+        .unwrap();
+    let (inspectors, recorder) = f.county.team();
+    s.set_team(draft.id, inspectors, recorder).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    let day = f.clock.now().date_naive();
+    // Photos are taken in reverse item order: the chain follows capture order, not item order.
+    let mut taken = Vec::new();
+    for (n, it) in hw.items.iter().enumerate().rev() {
+        let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
+        s.answer(draft.id, item.clone(), valid_answer(it, day), None).unwrap();
+        f.clock.advance(chrono::Duration::seconds(5));
+        let capture =
+            Capture { inspection: draft.id, subject: Subject::Item { item }, taken_at: f.clock.now(), fix: None };
+        let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8), None).unwrap();
+        assert_eq!(record.meta.officer, f.county.officer.id);
+        taken.push(record.meta.evidence);
+    }
+    // A file that is no image is refused and recorded nowhere.
+    let junk = f.dir.path().join("junk.jpg");
+    std::fs::write(&junk, b"not a photo").unwrap();
+    let capture = Capture { inspection: draft.id, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+    assert!(matches!(s.capture_photo(&ingestor, capture, &junk, None), Err(CaptureError::Evidence(_))));
+    let records = s.evidence_records(draft.id).unwrap();
+    assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
+
+    let pending = s.pending_blobs().unwrap();
+    assert_eq!(pending.len(), 2 * taken.len(), "rendition and original of each photo");
+    assert!(pending[..taken.len()].iter().all(|p| p.role == BlobRole::Rendition), "renditions first");
+    assert!(pending.iter().all(|p| !p.record_synced), "not submitted yet");
+
+    let submitted = s.submit_inspection(draft.id).unwrap();
+    let evidence = submitted.evidence.clone().expect("sealed evidence");
+    assert_eq!(evidence.chain.entries.iter().map(|e| e.meta.evidence).collect::<Vec<_>>(), taken);
+    assert_eq!(evidence.renditions.len(), taken.len());
+    let key = s.device_public_key().unwrap();
+    verify_sealed(&evidence.chain, &evidence.seal, Some(&key)).unwrap();
+    let Intent::InspectionSubmit(body) = &s.pending_mutations(1).unwrap()[0].intent else { panic!("intent") };
+    assert_eq!(body.evidence, Some(evidence));
+    assert!(s.pending_blobs().unwrap().iter().all(|p| !p.record_synced), "still waiting in the outbox");
+
+    // The key stays the device's across a reopen.
+    let path = s.path().to_path_buf();
+    drop(f.store);
+    let reopened = Store::open(&path).unwrap();
+    assert_eq!(reopened.device_public_key().unwrap(), key);
+}
