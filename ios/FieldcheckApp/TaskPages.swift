@@ -27,21 +27,13 @@ struct TaskRow: View {
     }
 }
 
-/// One task with its timeline. The buttons follow the user's side (the enterprise answers a task, the
-/// officer judges it); whether the action is allowed now is the core's decision, and a refusal shows
-/// the core's message.
+/// One task with its timeline. The buttons are the actions the core says the signed-in user may take
+/// now; a refusal shows the core's message.
 struct TaskPage: View {
     @ObservedObject var model: AppModel
     let id: UUID
     let user: UserView
     @State var note = ""
-
-    private var actions: [TaskAction] {
-        switch user.role {
-        case .enterprise: return [.acknowledge, .submitProof]
-        case .officer, .township, .commander: return [.accept, .reject]
-        }
-    }
 
     var body: some View {
         List {
@@ -59,7 +51,7 @@ struct TaskPage: View {
                     TextField(L("action_note"), text: $note)
                     if user.role == .enterprise { Text(L("proof_photos_missing")).font(.caption) }
                     HStack {
-                        ForEach(actions, id: \.self) { action in
+                        ForEach(screen.actions, id: \.self) { action in
                             Button(action.label) { model.transition(id, action: action, note: note) }
                                 .buttonStyle(.bordered)
                         }

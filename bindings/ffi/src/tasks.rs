@@ -40,7 +40,11 @@ impl TasksClient {
             .task(TaskId(id))?
             .ok_or_else(|| FieldcheckError::NotFound(format!("task {id} is not on this device / 整改任务不存在")))?;
         let timeline = store.task_events(TaskId(id))?.iter().map(Into::into).collect();
-        Ok(TaskScreen { task: TaskView::new(&task, task.is_overdue(store.now())), timeline })
+        let actions = match store.session()? {
+            Some(session) => task.state.actions_for(session.user.role),
+            None => Vec::new(),
+        };
+        Ok(TaskScreen { task: TaskView::new(&task, task.is_overdue(store.now())), timeline, actions })
     }
 
     /// Moves a task (acknowledge, submit proof, accept, reject) as the signed-in user; the core

@@ -54,6 +54,11 @@ impl TaskState {
         apply("rectification task", TASK_TRANSITIONS, self, action, role)
     }
 
+    /// The actions `role` may take from this state, in table order: what a screen offers as buttons.
+    pub fn actions_for(self, role: Role) -> Vec<TaskAction> {
+        TASK_TRANSITIONS.iter().map(|t| t.action).filter(|a| self.after(*a, role).is_ok()).collect()
+    }
+
     pub fn is_final(self) -> bool {
         self == Accepted
     }
@@ -129,6 +134,15 @@ mod tests {
         for t in TASK_TRANSITIONS {
             assert!(TaskState::ALL.contains(&t.to) && t.from.iter().all(|s| TaskState::ALL.contains(s)));
         }
+    }
+
+    #[test]
+    fn offered_actions_follow_the_table() {
+        assert_eq!(Issued.actions_for(Enterprise), vec![Acknowledge]);
+        assert_eq!(Rejected.actions_for(Enterprise), vec![SubmitProof]);
+        assert_eq!(ProofSubmitted.actions_for(Officer), vec![Accept, Reject]);
+        assert_eq!(ProofSubmitted.actions_for(Township), vec![]);
+        assert_eq!(Accepted.actions_for(Commander), vec![]);
     }
 
     #[test]

@@ -94,4 +94,6 @@ impl From<&TaskEvent> for TaskEventView {
 pub struct TaskScreen {
     pub task: TaskView,
     pub timeline: Vec<TaskEventView>,
+    /// What the signed-in user may do now (the buttons to show), from the core's state machine.
+    pub actions: Vec<TaskAction>,
 }

@@ -28,12 +28,14 @@ class TasksTest {
                 assertEquals(county.task, mine.id)
                 assertFalse(mine.overdue)
                 assertEquals("已下发", mine.stateLabel.zh)
+                assertEquals(listOf(TaskAction.ACKNOWLEDGE), tasks.screen(mine.id).actions, "the core offers the buttons")
                 assertEquals(TaskState.ACKNOWLEDGED, tasks.transition(mine.id, TaskAction.ACKNOWLEDGE, "已签收", emptyList()).state)
                 val proof = tasks.transition(mine.id, TaskAction.SUBMIT_PROOF, "已设置标志牌", emptyList())
                 assertEquals(TaskState.PROOF_SUBMITTED, proof.state)
                 val screen = tasks.screen(mine.id)
                 assertEquals(listOf(TaskAction.ACKNOWLEDGE, TaskAction.SUBMIT_PROOF), screen.timeline.map { it.action })
                 assertEquals("已设置标志牌", screen.timeline.last().note)
+                assertEquals(emptyList<TaskAction>(), screen.actions, "judging the proof is not the enterprise's")
             }
             assertEquals(2uL, client.pendingChanges(), "both transitions wait in the outbox")
         }
@@ -43,6 +45,7 @@ class TasksTest {
     fun `an officer cannot acknowledge for the enterprise`() {
         FieldcheckClient.open(dir.resolve("officer").toString()).use { client ->
             val county = seedDemoCounty(client, DemoUser.OFFICER)
+            client.tasks().use { assertEquals(emptyList<TaskAction>(), it.screen(county.task).actions) }
             val refused = assertFailsWith<FieldcheckException.NotAllowed> {
                 client.tasks().use { it.transition(county.task, TaskAction.ACKNOWLEDGE, "", emptyList()) }
             }

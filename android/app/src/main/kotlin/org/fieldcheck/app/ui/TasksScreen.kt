@@ -57,9 +57,8 @@ fun TaskRow(task: TaskView, onClick: () -> Unit) {
 }
 
 /**
- * One task with its timeline. The buttons offered follow the user's side (the enterprise answers a
- * task, the officer judges it); whether the action is allowed now is the core's decision, and a
- * refusal shows the core's message.
+ * One task with its timeline. The buttons are the actions the core says the signed-in user may take
+ * now; a refusal shows the core's message.
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -68,10 +67,7 @@ fun TaskPage(model: AppModel, id: UUID, user: UserView) {
     val loaded by model.task.collectAsStateWithLifecycle()
     val screen = loaded?.takeIf { it.task.id == id } ?: return
     var note by remember(id) { mutableStateOf("") }
-    val actions = when (user.role) {
-        Role.ENTERPRISE -> listOf(TaskAction.ACKNOWLEDGE, TaskAction.SUBMIT_PROOF)
-        Role.OFFICER, Role.TOWNSHIP, Role.COMMANDER -> listOf(TaskAction.ACCEPT, TaskAction.REJECT)
-    }
+    val actions = screen.actions
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         item { TaskRow(screen.task, onClick = {}) }
         item { Text(stringResource(R.string.timeline), style = MaterialTheme.typography.titleMedium) }
