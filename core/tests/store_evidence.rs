@@ -4,13 +4,11 @@
 mod common;
 
 use common::*;
-use fieldcheck_core::checklists;
-use fieldcheck_core::domain::inspection::InspectionKind;
 use fieldcheck_core::domain::template::ItemRef;
 use fieldcheck_core::evidence::upload::BlobRole;
 use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits, Subject, verify_sealed};
 use fieldcheck_core::protocol::Intent;
-use fieldcheck_core::store::{Capture, CaptureError, NewInspection, Store};
+use fieldcheck_core::store::{Capture, CaptureError, Store};
 use std::path::{Path, PathBuf};
 
 fn jpeg(dir: &Path, seed: u8) -> PathBuf {
@@ -25,27 +23,16 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     let f = fixture();
     let s = &f.store;
     let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
-    let hw = checklists::bundled().into_iter().find(|t| t.id == "hazardous_waste_storage").unwrap();
-    let draft = s
-        .create_inspection(&NewInspection {
-            enterprise: f.county.enterprises[0].id,
-            kind: InspectionKind::Routine,
-            checklists: vec![hw.reference()],
-            origin: None,
-        })
-        .unwrap();
-    let (inspectors, recorder) = f.county.team();
-    s.set_team(draft.id, inspectors, recorder).unwrap();
-    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    let (hw, draft) = start_hazardous_waste_inspection(&f);
     let day = f.clock.now().date_naive();
     // Photos are taken in reverse item order: the chain follows capture order, not item order.
     let mut taken = Vec::new();
     for (n, it) in hw.items.iter().enumerate().rev() {
         let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
-        s.answer(draft.id, item.clone(), valid_answer(it, day), None).unwrap();
+        s.answer(draft, item.clone(), valid_answer(it, day), None).unwrap();
         f.clock.advance(chrono::Duration::seconds(5));
         let capture =
-            Capture { inspection: draft.id, subject: Subject::Item { item }, taken_at: f.clock.now(), fix: None };
+            Capture { inspection: draft, subject: Subject::Item { item }, taken_at: f.clock.now(), fix: None };
         let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8), None).unwrap();
         assert_eq!(record.meta.officer, f.county.officer.id);
         taken.push(record.meta.evidence);
@@ -53,9 +40,9 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     // A file that is no image is refused and recorded nowhere.
     let junk = f.dir.path().join("junk.jpg");
     std::fs::write(&junk, b"not a photo").unwrap();
-    let capture = Capture { inspection: draft.id, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+    let capture = Capture { inspection: draft, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
     assert!(matches!(s.capture_photo(&ingestor, capture, &junk, None), Err(CaptureError::Evidence(_))));
-    let records = s.evidence_records(draft.id).unwrap();
+    let records = s.evidence_records(draft).unwrap();
     assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
 
     let pending = s.pending_blobs().unwrap();
@@ -63,7 +50,7 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     assert!(pending[..taken.len()].iter().all(|p| p.role == BlobRole::Rendition), "renditions first");
     assert!(pending.iter().all(|p| !p.record_synced), "not submitted yet");
 
-    let submitted = s.submit_inspection(draft.id).unwrap();
+    let submitted = s.submit_inspection(draft).unwrap();
     let evidence = submitted.evidence.clone().expect("sealed evidence");
     assert_eq!(evidence.chain.entries.iter().map(|e| e.meta.evidence).collect::<Vec<_>>(), taken);
     assert_eq!(evidence.renditions.len(), taken.len());

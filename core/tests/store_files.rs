@@ -4,13 +4,12 @@
 mod common;
 
 use common::*;
-use fieldcheck_core::checklists;
 use fieldcheck_core::domain::answer::AnswerValue;
 use fieldcheck_core::domain::ids::EvidenceId;
-use fieldcheck_core::domain::inspection::{InspectionKind, InspectionState};
+use fieldcheck_core::domain::inspection::InspectionState;
 use fieldcheck_core::domain::template::ItemRef;
 use fieldcheck_core::store::schema::{self, LATEST_VERSION};
-use fieldcheck_core::store::{NewInspection, Photo, Store, StoreError};
+use fieldcheck_core::store::{Photo, Store, StoreError};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -111,25 +110,14 @@ fn a_damaged_database_gives_a_typed_error() {
 fn a_full_disk_rolls_the_whole_change_back_with_a_typed_error() {
     let f = fixture();
     let s = &f.store;
-    let hw = checklists::bundled().into_iter().find(|t| t.id == "hazardous_waste_storage").unwrap();
-    let draft = s
-        .create_inspection(&NewInspection {
-            enterprise: f.county.enterprises[0].id,
-            kind: InspectionKind::Routine,
-            checklists: vec![hw.reference()],
-            origin: None,
-        })
-        .unwrap();
-    let (inspectors, recorder) = f.county.team();
-    s.set_team(draft.id, inspectors, recorder).unwrap();
-    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    let (hw, draft) = start_hazardous_waste_inspection(&f);
     let day = f.clock.now().date_naive();
     for (n, it) in hw.items.iter().enumerate() {
         let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
         let value = if it.code == "HW-01" { AnswerValue::No } else { valid_answer(it, day) };
-        s.answer(draft.id, item.clone(), value, Some("现场核实".repeat(40))).unwrap();
+        s.answer(draft, item.clone(), value, Some("现场核实".repeat(40))).unwrap();
         let photo = Photo { evidence: EvidenceId::new(), item: Some(item), sha256: sha(n), taken_at: f.clock.now() };
-        s.attach_photo(draft.id, &photo).unwrap();
+        s.attach_photo(draft, &photo).unwrap();
     }
     // Cap the file at its current size: the next change that needs a page finds the disk full.
     let pages: i64 = s
@@ -139,14 +127,14 @@ fn a_full_disk_rolls_the_whole_change_back_with_a_typed_error() {
         })
         .unwrap();
     assert!(pages > 0);
-    let err = s.submit_inspection(draft.id).unwrap_err();
+    let err = s.submit_inspection(draft).unwrap_err();
     assert!(matches!(err, StoreError::DiskFull), "{err}");
-    assert_eq!(s.inspection(draft.id).unwrap().unwrap().state, InspectionState::InProgress);
+    assert_eq!(s.inspection(draft).unwrap().unwrap().state, InspectionState::InProgress);
     assert_eq!(s.outbox_len().unwrap(), 0, "no outbox entry without its change");
     assert!(s.tasks(&Default::default(), f.clock.now()).unwrap().is_empty(), "no task half-written");
 
     // With room again, the same submission goes through.
     s.write(|tx| Ok(tx.query_row("PRAGMA max_page_count = 1000000", [], |r| r.get::<_, i64>(0))?)).unwrap();
-    s.submit_inspection(draft.id).unwrap();
+    s.submit_inspection(draft).unwrap();
     assert_eq!(s.outbox_len().unwrap(), 1);
 }

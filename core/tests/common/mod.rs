@@ -192,13 +192,13 @@ pub fn all_checklists() -> Vec<fieldcheck_core::domain::template::TemplateRef> {
     checklists::bundled().iter().map(|t| t.reference()).collect()
 }
 
-/// Runs a complete hazardous-waste storage inspection at enterprise 0 with HW-01 failing (a general
-/// finding: a task and a notice) and submits it.
-pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::SubmittedInspection {
-    use fieldcheck_core::domain::ids::EvidenceId;
+/// The hazardous-waste storage checklist and a started inspection of enterprise 0 using it, with a
+/// certified team: the state every submit test starts from.
+pub fn start_hazardous_waste_inspection(
+    f: &Fixture,
+) -> (fieldcheck_core::domain::template::ChecklistTemplate, fieldcheck_core::domain::ids::InspectionId) {
     use fieldcheck_core::domain::inspection::InspectionKind;
-    use fieldcheck_core::domain::template::ItemRef;
-    use fieldcheck_core::store::{NewInspection, Photo};
+    use fieldcheck_core::store::NewInspection;
     let hw = checklists::bundled().into_iter().find(|t| t.id == "hazardous_waste_storage").unwrap();
     let s = &f.store;
     let draft = s
@@ -212,13 +212,24 @@ pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::Submit
     let (inspectors, recorder) = f.county.team();
     s.set_team(draft.id, inspectors, recorder).unwrap();
     s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    (hw, draft.id)
+}
+
+/// Runs a complete hazardous-waste storage inspection at enterprise 0 with HW-01 failing (a general
+/// finding: a task and a notice) and submits it.
+pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::SubmittedInspection {
+    use fieldcheck_core::domain::ids::EvidenceId;
+    use fieldcheck_core::domain::template::ItemRef;
+    use fieldcheck_core::store::Photo;
+    let (hw, draft) = start_hazardous_waste_inspection(f);
+    let s = &f.store;
     let day = f.clock.now().date_naive();
     for (n, it) in hw.items.iter().enumerate() {
         let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
         let value = if it.code == "HW-01" { AnswerValue::No } else { valid_answer(it, day) };
-        s.answer(draft.id, item.clone(), value, None).unwrap();
+        s.answer(draft, item.clone(), value, None).unwrap();
         let photo = Photo { evidence: EvidenceId::new(), item: Some(item), sha256: sha(n), taken_at: f.clock.now() };
-        s.attach_photo(draft.id, &photo).unwrap();
+        s.attach_photo(draft, &photo).unwrap();
     }
-    s.submit_inspection(draft.id).unwrap()
+    s.submit_inspection(draft).unwrap()
 }
