@@ -12,6 +12,12 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "CJK font for the watermark tests"
+# The watermark tests draw Chinese with a real font and fail (not skip) without one.
+if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null
+fi
+
 step "rust tests (platform on SQLite)"
 cargo test --workspace --locked
 

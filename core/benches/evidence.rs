@@ -6,11 +6,16 @@
 //! for all and peak memory is each process's max RSS; ours is this binary re-run with `--child`.
 //! Prints medians and ratios against vips, also with each tool's own start-up time (the tool run with
 //! `--version`) subtracted, since vips spends tens of milliseconds loading before it works. Needs Debian's `libvips-tools`, `imagemagick` and `time`;
-//! a missing tool is skipped. Run: `cargo bench -p fieldcheck-core --bench evidence`.
+//! a missing tool is skipped. With a CJK font (Debian `fonts-wqy-microhei`, or `FIELDCHECK_BENCH_FONT`
+//! naming a font file) it also times the watermark drawn in that font against no watermark and the
+//! built-in font, and measures the peak memory of ingest with it.
+//! Run: `cargo bench -p fieldcheck-core --bench evidence`.
 
 use fieldcheck_core::domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
-use fieldcheck_core::evidence::{BlobStore, CaptureMeta, Case, Ingestor, Limits, Subject, derive};
-use std::path::Path;
+use fieldcheck_core::evidence::{
+    BlobStore, CaptureMeta, Case, Ingestor, Limits, Subject, Watermark, WatermarkFont, derive, derive_with,
+};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -24,7 +29,7 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--child")
         && let (Some(input), Some(out)) = (args.get(i + 1), args.get(i + 2))
     {
-        child(Path::new(input), Path::new(out));
+        child(Path::new(input), Path::new(out), args.get(i + 3).map(Path::new));
         return;
     }
     if let Err(e) = run() {
@@ -33,10 +38,14 @@ fn main() {
     }
 }
 
-/// Our pipeline in its own process: read, hash, decode, rendition, thumbnail, write both files.
-fn child(input: &Path, out: &Path) {
+/// Our pipeline in its own process: read, hash, decode, rendition, thumbnail, write both files; with
+/// `font`, the font is loaded and a Chinese watermark drawn with it.
+fn child(input: &Path, out: &Path, font: Option<&Path>) {
     let result = std::fs::read(input).map_err(|e| e.to_string()).and_then(|bytes| {
-        let derived = derive(&bytes, &Limits::default(), None).map_err(|e| e.to_string())?;
+        let font = font.map(|f| WatermarkFont::from_file(f, 0)).transpose().map_err(|e| e.to_string())?;
+        let mark = font.as_ref().map(|_| watermark());
+        let derived =
+            derive_with(&bytes, &Limits::default(), mark.as_ref(), font.as_ref()).map_err(|e| e.to_string())?;
         std::fs::write(out.join("ours-rendition.jpg"), &derived.rendition).map_err(|e| e.to_string())?;
         std::fs::write(out.join("ours-thumb.jpg"), &derived.thumbnail).map_err(|e| e.to_string())?;
         println!("{} {}x{}", derived.original_sha256, derived.rendition_width, derived.rendition_height);
@@ -77,6 +86,25 @@ fn photo_jpeg(width: u16, height: u16) -> Result<Vec<u8>, String> {
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
     encoder.encode(&rgb, width, height, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// A caption like an enforcement photo's, in Chinese.
+fn watermark() -> Watermark {
+    Watermark {
+        time: chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset")),
+        fix: None,
+        place: "浙江省金华市永康市经济开发区金都路88号".into(),
+        enterprise: "永康市示例化工有限公司".into(),
+        officer: "执法人员 王伟 33078400001".into(),
+    }
+}
+
+/// A CJK font to bench with: `FIELDCHECK_BENCH_FONT`, else Debian's WenQuanYi Micro Hei.
+fn cjk_font() -> Option<PathBuf> {
+    let path = std::env::var_os("FIELDCHECK_BENCH_FONT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"));
+    path.exists().then_some(path)
 }
 
 fn capture_meta() -> CaptureMeta {
@@ -197,6 +225,31 @@ fn run() -> Result<(), String> {
         })
         .collect::<Result<_, _>>()?;
 
+    // Watermarks, side by side with no watermark in this process: the built-in font, then a CJK font.
+    let mark = watermark();
+    let time_derive = |font: Option<&WatermarkFont>, mark: Option<&Watermark>| -> Result<Duration, String> {
+        let mut runs = (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                let derived = derive_with(&jpeg, &Limits::default(), mark, font);
+                derived.map(|_| start.elapsed()).map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(median(&mut runs))
+    };
+    let plain = time_derive(None, None)?;
+    let builtin = time_derive(None, Some(&mark))?;
+    let font_path = cjk_font();
+    let cjk = match &font_path {
+        Some(path) => {
+            let start = Instant::now();
+            let font = WatermarkFont::from_file(path, 0).map_err(|e| e.to_string())?;
+            let load = start.elapsed();
+            Some((load, time_derive(Some(&font), Some(&mark))?))
+        }
+        None => None,
+    };
+
     let s = |x: &Path| x.to_string_lossy().into_owned();
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut contenders = vec![Contender {
@@ -207,6 +260,18 @@ fn run() -> Result<(), String> {
         startups: Vec::new(),
         peak_kib: 0,
     }];
+    if let Some(font) = &font_path {
+        contenders.push(Contender {
+            name: "ours + CJK watermark",
+            steps: vec![vec![s(&me), "--child".into(), s(&input), s(&scratch), s(font)]],
+            startup: vec![s(&me), "--startup".into()],
+            times: Vec::new(),
+            startups: Vec::new(),
+            peak_kib: 0,
+        });
+    } else {
+        println!("no CJK font (Debian: fonts-wqy-microhei, or set FIELDCHECK_BENCH_FONT): watermark font rows skipped");
+    }
     if available("vipsthumbnail") {
         contenders.push(Contender {
             name: "vipsthumbnail",
@@ -320,6 +385,21 @@ fn run() -> Result<(), String> {
         "in-process derive (hash + rendition + thumbnail, no process start): median {:.1} ms",
         median(&mut inproc).as_secs_f64() * 1e3
     );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "in-process derive with watermark, built-in font: median {:.1} ms ({:.3}x no watermark, {:.1} ms)",
+        ms(builtin),
+        ms(builtin) / ms(plain),
+        ms(plain)
+    );
+    if let Some((load, with_font)) = cjk {
+        println!(
+            "in-process derive with watermark, CJK font: median {:.1} ms ({:.3}x no watermark); font load {:.1} ms once",
+            ms(with_font),
+            ms(with_font) / ms(plain),
+            ms(load)
+        );
+    }
     let mut rows = Vec::new();
     for c in contenders.iter_mut() {
         let wall = median(&mut c.times).as_secs_f64() * 1e3;

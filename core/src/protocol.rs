@@ -5,7 +5,7 @@ use crate::domain::alarm::Alarm;
 use crate::domain::answer::Answer;
 use crate::domain::finding::Finding;
 use crate::domain::geo::GeoFix;
-use crate::domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, MutationId, TaskId};
+use crate::domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, InspectionId, MutationId, TaskId, UserId};
 use crate::domain::inspection::Inspection;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Enterprise, Squadron, Township, User};
@@ -195,6 +195,7 @@ pub enum Entity {
     TaskEvent,
     Alarm,
     Notice,
+    OriginalRequest,
 }
 
 /// A replicated record.
@@ -211,6 +212,24 @@ pub enum Record {
     TaskEvent(TaskEvent),
     Alarm(Alarm),
     Notice(Notice),
+    OriginalRequest(OriginalRequest),
+}
+
+/// The command centre asks for a photo's original (devices with the "on request" policy keep it until
+/// asked). Pulled only by the officer who took the photo; the device that holds it uploads it on its
+/// next sync. One per photo (its id is the evidence id); asking again re-sends it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OriginalRequest {
+    pub evidence: EvidenceId,
+    pub inspection: InspectionId,
+    /// The original as the chain names it (hash and length).
+    pub original: crate::evidence::BlobRef,
+    /// The device that took the photo, and its officer.
+    pub device: DeviceId,
+    pub officer: UserId,
+    pub requested_by: UserId,
+    /// Server time of the request.
+    pub requested_at: DateTime<Utc>,
 }
 
 /// One line of a task's audit trail / timeline.
@@ -219,7 +238,7 @@ pub struct TaskEvent {
     pub id: uuid::Uuid,
     pub task: TaskId,
     pub action: TaskAction,
-    pub by: crate::domain::ids::UserId,
+    pub by: UserId,
     pub by_name: String,
     pub note: String,
     pub evidence: Vec<EvidenceId>,

@@ -62,6 +62,8 @@ pub fn router(app: App) -> Router {
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
         .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
+        .route("/v1/inspections/{id}/photos", get(crate::evidence::originals::list))
+        .route("/v1/inspections/{id}/originals/request", post(crate::evidence::originals::request))
         .route("/v1/alarms", post(raise).get(list_alarms))
         .route("/v1/alarms/{id}/grade", post(grade))
         .route("/v1/alarms/{id}/dispatch", post(dispatch))
@@ -96,7 +98,7 @@ impl From<Failure> for ApiError {
     }
 }
 
-fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
+pub(crate) fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
     if caller.user.role == role { Ok(()) } else { Err(ApiError::forbidden(format!("only a {role:?} may do this"))) }
 }
 

@@ -61,6 +61,7 @@ pub fn identity(record: &Record) -> (Entity, String) {
         Record::TaskEvent(e) => (Entity::TaskEvent, e.id.to_string()),
         Record::Alarm(a) => (Entity::Alarm, a.id.to_string()),
         Record::Notice(n) => (Entity::Notice, n.id.to_string()),
+        Record::OriginalRequest(r) => (Entity::OriginalRequest, r.evidence.to_string()),
     }
 }
 
@@ -80,6 +81,7 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<u64, StoreError> {
         Record::TaskEvent(r) => serde_json::to_string(r),
         Record::Alarm(r) => serde_json::to_string(r),
         Record::Notice(r) => serde_json::to_string(r),
+        Record::OriginalRequest(r) => serde_json::to_string(r),
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.upsert(entity, &id, &data, &keys)
@@ -142,6 +144,14 @@ pub fn keys(tx: &mut dyn Tx, record: &Record) -> Result<Keys, StoreError> {
         },
         Record::Alarm(a) => alarm_keys(tx, a)?,
         Record::Notice(n) => shared(n.enterprise.to_string(), Some(n.township.to_string())),
+        // Only the officer who took the photo (whose device holds the original) and the command centre.
+        Record::OriginalRequest(r) => Keys {
+            audience: Audience::Internal,
+            enterprise: None,
+            township: None,
+            squadron: None,
+            assignee: Some(r.officer.to_string()),
+        },
     })
 }
 

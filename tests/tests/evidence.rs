@@ -1,148 +1,23 @@
 //! Photo evidence end to end against the real platform process: a phone takes generated photos for an
 //! inspection, submits it (the chain sealed with its key), the platform verifies and countersigns,
-//! the blobs upload in resumable chunks (also across a cut connection and a restarted app), and the
+//! the blobs upload in resumable chunks (also across a connection cut mid-chunk, continuing from the
+//! exact byte the platform kept, and across a restarted app), and the
 //! exported bundle verifies offline, and fails naming the place once a photo or a field is altered.
 //! Tampered chains are refused by the platform.
 
+mod phone;
+
 use chrono::Utc;
-use fieldcheck_core::checklists;
-use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::ids::{InspectionId, MutationId};
-use fieldcheck_core::domain::inspection::{InspectionKind, Inspector};
-use fieldcheck_core::domain::organisation::User;
-use fieldcheck_core::domain::template::{ItemRef, PhotoRule};
-use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
-use fieldcheck_core::evidence::{BlobStore, EvidenceChain, Ingestor, Limits, SoftwareSigner, Subject, seal};
-use fieldcheck_core::protocol::{BlobStatus, Intent, Mutation, Outcome, PROTOCOL_VERSION, PushRequest, PushResponse};
-use fieldcheck_core::store::{Capture, NewInspection, Store};
-use fieldcheck_core::sync::{Backoff, Progress, SyncClient, SyncOptions, UploadPolicy};
-use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World, fixtures, platform_binary};
+use fieldcheck_core::domain::ids::MutationId;
+use fieldcheck_core::evidence::{EvidenceChain, SoftwareSigner, seal};
+use fieldcheck_core::protocol::{Intent, Mutation, Outcome, PROTOCOL_VERSION, PushRequest, PushResponse};
+use fieldcheck_core::sync::{Backoff, Progress, SyncOptions};
+use fieldcheck_e2e::{Device, Platform, Storage, World};
+use phone::{Phone, blob_file, blob_status, platform_cmd, policy, runtime, team};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-
-const TEMPLATE: &str = "emergency_preparedness";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
-}
-
-/// A noisy photo-like JPEG (noise does not compress, so files span several chunks), distinct per seed.
-fn photo_file(dir: &Path, seed: u32, width: u32, height: u32) -> PathBuf {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        let n = (state >> 24) as u8;
-        image::Rgb([(x * 255 / width) as u8 ^ (n & 0x3f), (y * 255 / height) as u8, n])
-    });
-    let path = dir.join(format!("photo-{seed}.jpg"));
-    img.save_with_format(&path, image::ImageFormat::Jpeg).expect("write photo");
-    path
-}
-
-/// A phone: its store, blob folder and sync client, all in one folder that survives a "restart".
-struct Phone {
-    store: Store,
-    ingestor: Ingestor,
-    client: SyncClient,
-    dir: PathBuf,
-}
-
-fn policy() -> UploadPolicy {
-    UploadPolicy {
-        originals: OriginalPolicy::Immediately,
-        network: Network::Unmetered,
-        chunk: 16 * 1024,
-        free_confirmed: true,
-    }
-}
-
-impl Phone {
-    /// Opens (or reopens) the phone in `dir`, talking to `url`.
-    fn open(dir: &Path, url: &str, token: Option<&str>, options: SyncOptions) -> Phone {
-        let store = Store::open(dir.join("device.sqlite3")).expect("store");
-        let blobs = BlobStore::open(dir.join("blobs")).expect("blobs");
-        let ingestor = Ingestor::new(blobs.clone(), Limits::default());
-        let mut client = SyncClient::new(url, options).expect("client").with_uploads(blobs, policy());
-        if let Some(token) = token {
-            client = client.with_token(token);
-        }
-        Phone { store, ingestor, client, dir: dir.to_path_buf() }
-    }
-
-    async fn sign_in(dir: &Path, url: &str, login: &str) -> Phone {
-        let mut phone = Phone::open(dir, url, None, SyncOptions::default());
-        phone.client.login(&phone.store, login, PASSWORD).await.expect("login");
-        phone.client.sync(&phone.store, &mut |_| {}).await.expect("first sync");
-        phone
-    }
-
-    /// A complete, compliant inspection with a generated photo for every item that needs one.
-    fn inspect(&self, enterprise: &fieldcheck_core::domain::organisation::Enterprise, team: &[&User]) -> InspectionId {
-        let template = checklists::bundled().into_iter().find(|t| t.id == TEMPLATE).expect("template");
-        let s = &self.store;
-        let draft = s
-            .create_inspection(&NewInspection {
-                enterprise: enterprise.id,
-                kind: InspectionKind::Routine,
-                checklists: vec![template.reference()],
-                origin: None,
-            })
-            .expect("draft");
-        let who = |u: &User| Inspector {
-            user: u.id,
-            name: u.name.clone(),
-            certificate_no: u.certificate_no.clone().unwrap_or_else(|| "33078400001".into()),
-        };
-        s.set_team(draft.id, team.iter().map(|u| who(u)).collect(), Some(who(team[1]))).expect("team");
-        let fix = GeoFix::new(28.9, 120.03, 8.0).expect("fix");
-        s.start_inspection(draft.id, Utc::now(), Some(fix)).expect("start");
-        let day = Utc::now().date_naive();
-        for (n, item) in template.items.iter().enumerate() {
-            let r = ItemRef { template: template.id.clone(), code: item.code.clone() };
-            s.answer(draft.id, r.clone(), fixtures::compliant(item, day), None).expect("answer");
-            if item.photo == PhotoRule::Always || n < 3 {
-                let file = photo_file(&self.dir, n as u32 + 1, 480, 360);
-                let capture = Capture {
-                    inspection: draft.id,
-                    subject: Subject::Item { item: r },
-                    taken_at: Utc::now(),
-                    fix: Some(fix),
-                };
-                s.capture_photo(&self.ingestor, capture, &file, None).expect("photo");
-            }
-        }
-        s.submit_inspection(draft.id).expect("submit");
-        draft.id
-    }
-}
-
-fn team(world: &World) -> (User, User) {
-    let by = world.user("officer1").clone();
-    let partner = world.users.iter().find(|u| u.scope == by.scope && u.id != by.id).expect("partner").clone();
-    (by, partner)
-}
-
-fn platform_cmd(storage: &Storage, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(platform_binary());
-    cmd.args(args);
-    if args[0] == "export-bundle" {
-        cmd.arg("--data").arg(storage.dir.path());
-        if let Some(db) = &storage.database {
-            cmd.args(["--database", db]);
-        }
-    }
-    let out = cmd.output().expect("run platform command");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
-fn blob_file(storage: &Storage, sha: &str) -> PathBuf {
-    storage.dir.path().join("evidence/blobs/sha256").join(&sha[..2]).join(sha)
-}
 
 #[test]
 fn a_full_inspection_with_photos_is_countersigned_uploaded_exported_and_verifiable() {
@@ -310,25 +185,28 @@ fn tampered_chains_are_refused_by_the_platform() {
     assert_eq!(progress.rejected, 0);
 }
 
-/// A loopback proxy that lets the first `allowed` blob PUTs through and cuts every later one after
-/// `cut_after` bytes of its request (mid-chunk); everything else passes untouched.
+/// A loopback proxy that lets the first `allowed` blob PUTs through and cuts the next `cut_limit` ones
+/// after `cut_after` bytes of their request (mid-chunk); everything else passes untouched. It notes
+/// the `Content-Range` of every PUT.
 struct PutCutter {
     url: String,
     cuts: Arc<AtomicUsize>,
+    ranges: Arc<Mutex<Vec<String>>>,
 }
 
 impl PutCutter {
-    fn start(upstream: &str, allowed: usize, cut_after: usize) -> PutCutter {
+    fn start(upstream: &str, allowed: usize, cut_limit: usize, cut_after: usize) -> PutCutter {
         let target = upstream.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let puts = Arc::new(Mutex::new(0usize));
         let cuts = Arc::new(AtomicUsize::new(0));
-        let done = cuts.clone();
+        let ranges = Arc::new(Mutex::new(Vec::new()));
+        let (done, seen) = (cuts.clone(), ranges.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(&target) else { continue };
-                let (puts, done) = (puts.clone(), done.clone());
+                let (puts, done, seen) = (puts.clone(), done.clone(), seen.clone());
                 let (mut c_in, mut s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
                 let (client_b, server_b) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
                 std::thread::spawn(move || {
@@ -340,9 +218,13 @@ impl PutCutter {
                             break;
                         }
                         if buf[..n].starts_with(b"PUT /v1/blobs/") {
+                            let head = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                            if let Some(range) = head.lines().find_map(|l| l.strip_prefix("content-range: ")) {
+                                seen.lock().unwrap_or_else(|p| p.into_inner()).push(range.trim().to_string());
+                            }
                             let mut count = puts.lock().unwrap_or_else(|p| p.into_inner());
                             *count += 1;
-                            budget = (*count > allowed).then_some(cut_after);
+                            budget = (*count > allowed && *count <= allowed + cut_limit).then_some(cut_after);
                         }
                         if let Some(left) = budget {
                             let _ = s_out.write_all(&buf[..n.min(left)]);
@@ -373,18 +255,8 @@ impl PutCutter {
                 });
             }
         });
-        PutCutter { url, cuts }
+        PutCutter { url, cuts, ranges }
     }
-}
-
-fn blob_status(url: &str, token: &str, sha: &str, len: u64) -> BlobStatus {
-    let resp = reqwest::blocking::Client::new()
-        .get(format!("{url}/v1/blobs/{sha}?len={len}"))
-        .bearer_auth(token)
-        .send()
-        .expect("status");
-    assert_eq!(resp.status(), 200);
-    resp.json().expect("blob status")
 }
 
 #[test]
@@ -404,7 +276,7 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
         phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {}).await.expect("push");
         (phone.client.token().expect("token").to_string(), id)
     });
-    let proxy = PutCutter::start(&platform.url, 3, 6_000);
+    let proxy = PutCutter::start(&platform.url, 3, usize::MAX, 6_000);
     let no_retry = SyncOptions { backoff: Backoff { attempts: 1, ..Backoff::default() }, ..SyncOptions::default() };
     {
         let phone = Phone::open(home.path(), &proxy.url, Some(&token), no_retry);
@@ -421,15 +293,15 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
     let pending = phone.store.pending_blobs().expect("pending");
     assert!(!pending.is_empty(), "blobs still wait after the cut");
     let mut missing = 0;
-    let mut resumed_mid_blob = false;
+    let mut kept_mid_chunk = false;
     for p in &pending {
         let s = blob_status(&platform.url, &token, &p.blob.sha256.to_hex(), p.blob.len);
         assert!(!s.confirmed);
-        assert_eq!(s.received % policy().chunk, 0, "a cut chunk is never half-kept");
-        resumed_mid_blob |= s.received > 0;
+        // The bytes of a chunk cut in transit are kept: the offset is exact, not a chunk boundary.
+        kept_mid_chunk |= !s.received.is_multiple_of(policy().chunk);
         missing += p.blob.len - s.received;
     }
-    assert!(resumed_mid_blob, "the platform held part of a blob when the app restarted");
+    assert!(kept_mid_chunk, "the platform kept the bytes of a chunk cut mid-way");
     let report = rt.block_on(phone.client.upload_blobs(&phone.store, &mut Progress::default())).expect("resume");
     assert_eq!(report.bytes, missing, "only the bytes the platform lacked were sent");
     assert_eq!(report.confirmed, pending.len());
@@ -442,4 +314,52 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
     }
     let partial = storage.dir.path().join("evidence/blobs/partial");
     assert_eq!(std::fs::read_dir(&partial).map(|d| d.count()).unwrap_or(0), 0, "no partial upload left");
+}
+
+#[test]
+fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let (by, partner) = team(&world);
+    let enterprise = world.enterprise_for("officer1", true).clone();
+    let home = tempfile::tempdir().expect("phone dir");
+    let rt = runtime();
+    let (token, id) = rt.block_on(async {
+        let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
+        let id = phone.inspect(&enterprise, &[&by, &partner]);
+        phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {}).await.expect("push");
+        (phone.client.token().expect("token").to_string(), id)
+    });
+    // The second PUT is cut after 9,000 bytes of its request: mid-way through its 16 KiB chunk.
+    let proxy = PutCutter::start(&platform.url, 1, 1, 9_000);
+    let quick = SyncOptions {
+        backoff: Backoff { base: std::time::Duration::from_millis(5), ..Backoff::default() },
+        ..SyncOptions::default()
+    };
+    let phone = Phone::open(home.path(), &proxy.url, Some(&token), quick);
+    let mut progress = Progress::default();
+    let report = rt.block_on(phone.client.upload_blobs(&phone.store, &mut progress)).expect("uploads despite the cut");
+    assert_eq!(proxy.cuts.load(Ordering::SeqCst), 1, "one PUT was cut mid-chunk");
+    assert!(progress.retries >= 1, "the cut was retried");
+    assert!(phone.store.pending_blobs().expect("pending").is_empty(), "every blob confirmed");
+    // After the cut the device asked where the platform stood and went on from that byte, which is
+    // not where any chunk starts.
+    let ranges = proxy.ranges.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let starts: Vec<u64> =
+        ranges.iter().filter_map(|r| r.strip_prefix("bytes ")?.split('-').next()?.parse().ok()).collect();
+    assert_eq!(starts.len(), ranges.len(), "every PUT carried a Content-Range: {ranges:?}");
+    assert!(
+        starts.iter().any(|s| !s.is_multiple_of(policy().chunk)),
+        "a PUT continued from the exact byte the platform kept: {ranges:?}"
+    );
+    assert!(report.confirmed >= 2);
+    for r in phone.store.evidence_records(id).expect("records") {
+        for blob in [&r.original, &r.rendition] {
+            let bytes = std::fs::read(blob_file(&storage, &blob.sha256.to_hex())).expect("held");
+            assert_eq!(bytes.len() as u64, blob.len, "no byte lost or duplicated");
+            assert_eq!(fieldcheck_core::evidence::Digest::of(&bytes), blob.sha256);
+        }
+    }
 }

@@ -76,7 +76,8 @@ impl From<EvidenceError> for FieldcheckError {
             | EvidenceError::TooManyPixels { .. }
             | EvidenceError::DecodeMemory { .. }
             | EvidenceError::Corrupt { .. }
-            | EvidenceError::InvalidMetadata { .. } => Self::InvalidInput(message),
+            | EvidenceError::InvalidMetadata { .. }
+            | EvidenceError::Font { .. } => Self::InvalidInput(message),
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum EvidenceError {
     #[error("could not encode the {what}: {reason}")]
     Encode { what: &'static str, reason: String },
 
+    #[error("unusable watermark font: {reason}")]
+    Font { reason: String },
+
     #[error("file error on {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

@@ -1,13 +1,16 @@
-//! A 5 x 7 bitmap font for the watermark: ASCII digits, letters (drawn upper-case) and common
-//! punctuation. Chinese glyphs are not included (a known gap: such text is drawn as '?').
+//! The built-in 5 x 7 bitmap font, the watermark's fallback when the app supplied no outline font or
+//! that font lacks a character: ASCII digits, letters (drawn upper-case) and common punctuation.
 
 /// Glyph width and height in font pixels.
 pub const GLYPH_W: u32 = 5;
 pub const GLYPH_H: u32 = 7;
 
-/// Rows of a glyph, top first; bit 4 is the leftmost column.
-pub fn glyph(c: char) -> [u8; 7] {
-    match c.to_ascii_uppercase() {
+/// The glyph drawn for a character no font has.
+pub const MISSING: [u8; 7] = [0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04]; // '?'
+
+/// Rows of a glyph, top first; bit 4 is the leftmost column. `None` for a character this font lacks.
+pub fn glyph(c: char) -> Option<[u8; 7]> {
+    Some(match c.to_ascii_uppercase() {
         '0' => [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E],
         '1' => [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E],
         '2' => [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F],
@@ -57,6 +60,7 @@ pub fn glyph(c: char) -> [u8; 7] {
         '#' => [0x0A, 0x0A, 0x1F, 0x0A, 0x1F, 0x0A, 0x0A],
         '_' => [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F],
         '\'' => [0x0C, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00],
-        _ => [0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04], // '?'
-    }
+        '?' => MISSING,
+        _ => return None,
+    })
 }

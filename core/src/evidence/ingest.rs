@@ -16,10 +16,12 @@ use super::pixels::Rgb;
 use super::rendition::{
     RENDITION_LONG_EDGE, RENDITION_QUALITY, THUMBNAIL_LONG_EDGE, THUMBNAIL_QUALITY, encode_jpeg, shrunk,
 };
-use super::watermark::{self, Watermark};
+use super::watermark::{self, Watermark, WatermarkGaps};
+use super::watermark_font::WatermarkFont;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Files derived from one photo, in memory, before anything is stored.
 #[derive(Clone, Debug)]
@@ -33,10 +35,23 @@ pub struct Derived {
     pub rendition_width: u32,
     pub rendition_height: u32,
     pub thumbnail: Vec<u8>,
+    /// What the watermark could not show (characters without a glyph, lines cut); empty without one.
+    pub watermark_gaps: WatermarkGaps,
 }
 
-/// Checks and decodes `bytes`, hashes them, and makes the rendition (watermarked if asked) and thumbnail.
+/// Checks and decodes `bytes`, hashes them, and makes the rendition (watermarked if asked, with the
+/// built-in ASCII font only) and thumbnail.
 pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result<Derived, EvidenceError> {
+    derive_with(bytes, limits, mark, None)
+}
+
+/// As [`derive`], drawing the watermark with `font` where it has the glyphs.
+pub fn derive_with(
+    bytes: &[u8],
+    limits: &Limits,
+    mark: Option<&Watermark>,
+    font: Option<&WatermarkFont>,
+) -> Result<Derived, EvidenceError> {
     let (digest, decoded) = std::thread::scope(|s| {
         let hashing = s.spawn(|| Digest::of(bytes));
         let decoded = decode(bytes, limits, RENDITION_LONG_EDGE);
@@ -67,28 +82,30 @@ pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result
             encode_jpeg(thumb.as_ref().unwrap_or(clean), THUMBNAIL_QUALITY, "thumbnail")
         });
         // The watermark is drawn on a copy so the thumbnail thread keeps reading clean pixels.
-        let rendition = match mark {
+        let (rendition, gaps) = match mark {
             Some(mark) => {
                 let mut marked = clean.clone();
-                watermark::draw(&mut marked, mark);
-                encode_jpeg(&marked, RENDITION_QUALITY, "rendition")
+                let caption = watermark::draw(&mut marked, mark, font);
+                (encode_jpeg(&marked, RENDITION_QUALITY, "rendition"), caption.gaps)
             }
-            None => encode_jpeg(clean, RENDITION_QUALITY, "rendition"),
+            None => (encode_jpeg(clean, RENDITION_QUALITY, "rendition"), WatermarkGaps::default()),
         };
         let thumbnail = thumbnail
             .join()
             .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
-        (rendition, thumbnail)
+        (rendition.map(|r| (r, gaps)), thumbnail)
     });
+    let (rendition, watermark_gaps) = rendition?;
     Ok(Derived {
         original_media_type: media_type,
         original_sha256: digest,
         width,
         height,
-        rendition: rendition?,
+        rendition,
         rendition_width: upright.width,
         rendition_height: upright.height,
         thumbnail: thumbnail?,
+        watermark_gaps,
     })
 }
 
@@ -97,12 +114,26 @@ pub fn derive(bytes: &[u8], limits: &Limits, mark: Option<&Watermark>) -> Result
 pub struct Ingestor {
     blobs: BlobStore,
     limits: Limits,
+    /// The app's watermark font, shared by every clone of this ingestor.
+    font: Arc<RwLock<Option<WatermarkFont>>>,
 }
 
 impl Ingestor {
-    /// An ingestor writing into `blobs` under `limits`.
+    /// An ingestor writing into `blobs` under `limits`, watermarking with the built-in ASCII font until
+    /// [`set_font`](Self::set_font) is called.
     pub fn new(blobs: BlobStore, limits: Limits) -> Self {
-        Self { blobs, limits }
+        Self { blobs, limits, font: Arc::default() }
+    }
+
+    /// Sets the font watermarks are drawn with (for every clone of this ingestor); set it once at
+    /// start-up, e.g. from `WatermarkFont::from_file` on a system CJK font.
+    pub fn set_font(&self, font: WatermarkFont) {
+        *self.font.write().unwrap_or_else(PoisonError::into_inner) = Some(font);
+    }
+
+    /// The watermark font, if one was set.
+    pub fn font(&self) -> Option<WatermarkFont> {
+        self.font.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// The blob folder, e.g. to read a blob back for upload.
@@ -119,7 +150,9 @@ impl Ingestor {
         mark: Option<&Watermark>,
     ) -> Result<EvidenceRecord, EvidenceError> {
         meta.validate()?;
-        let derived = derive(bytes, &self.limits, mark)?;
+        // Only a watermark needs the font; the clone is of a reference-counted handle.
+        let font = mark.and_then(|_| self.font());
+        let derived = derive_with(bytes, &self.limits, mark, font.as_ref())?;
         // Original first: if a later write fails, the kept original is harmless (named by its hash)
         // and a retry reuses it.
         self.blobs.put_with_digest(&derived.original_sha256, bytes)?;
@@ -140,6 +173,7 @@ impl Ingestor {
             rendition_width: derived.rendition_width,
             rendition_height: derived.rendition_height,
             watermarked: mark.is_some(),
+            watermark_gaps: derived.watermark_gaps,
         })
     }
 

@@ -2,6 +2,7 @@
 
 use super::digest::Digest;
 use super::error::EvidenceError;
+use super::watermark::WatermarkGaps;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{AlarmId, DeviceId, EvidenceId, FindingId, InspectionId, TaskId, UserId};
 use crate::domain::template::ItemRef;
@@ -137,4 +138,7 @@ pub struct EvidenceRecord {
     pub rendition_height: u32,
     /// Whether a watermark was drawn on the rendition.
     pub watermarked: bool,
+    /// What that watermark could not show: characters without a glyph (drawn as '?'), lines cut.
+    #[serde(default, skip_serializing_if = "WatermarkGaps::is_empty")]
+    pub watermark_gaps: WatermarkGaps,
 }

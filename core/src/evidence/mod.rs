@@ -26,6 +26,7 @@ pub mod seal;
 pub mod signing;
 pub mod upload;
 pub mod watermark;
+pub mod watermark_font;
 
 pub use blobs::BlobStore;
 pub use bundle::{AuditEvent, BundleError, BundleInput, Manifest, OriginalSource, build_bundle};
@@ -34,10 +35,11 @@ pub use bundle_verify::{Report, VerifyOptions, verify_bundle, verify_bundle_with
 pub use chain::{ChainEntry, ChainError, ChainHead, EvidenceChain};
 pub use digest::Digest;
 pub use error::EvidenceError;
-pub use ingest::{Derived, Ingestor, derive};
+pub use ingest::{Derived, Ingestor, derive, derive_with};
 pub use limits::Limits;
 pub use metadata::{BlobRef, CaptureMeta, Case, EvidenceRecord, MediaType, Subject};
 pub use problem::Problem;
 pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, verify_sealed};
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
-pub use watermark::Watermark;
+pub use watermark::{Watermark, WatermarkGaps};
+pub use watermark_font::WatermarkFont;

@@ -12,7 +12,7 @@ use crate::domain::ids::{EvidenceId, InspectionId};
 use crate::domain::inspection::InspectionState;
 use crate::evidence::upload::BlobRole;
 use crate::evidence::{BlobRef, Case, EvidenceChain, EvidenceRecord, Subject};
-use crate::protocol::RenditionRef;
+use crate::protocol::{OriginalRequest, RenditionRef};
 use rusqlite::{Connection, Transaction, params};
 
 /// A blob waiting for upload, with what `upload::decide` needs to know about its photo.
@@ -120,12 +120,20 @@ impl Store {
         })
     }
 
-    /// The platform asked for a photo's original (policy "on request").
+    /// The platform asked for a photo's original (policy "on request"); the next upload pass sends it.
     pub fn request_original(&self, evidence: EvidenceId) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.prepare_cached("UPDATE blob_uploads SET requested = 1 WHERE evidence = ?1 AND role = 'original'")?
-                .execute([evidence.to_string()])?;
-            Ok(())
+        self.write(|tx| request(tx, evidence))
+    }
+
+    /// Whether the platform asked for this photo's original (and it is not yet confirmed).
+    pub fn original_requested(&self, evidence: EvidenceId) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE evidence = ?1 AND role = 'original'
+                     AND requested = 1 AND confirmed = 0)",
+                )?
+                .query_row([evidence.to_string()], |r| r.get(0))?)
         })
     }
 
@@ -137,6 +145,23 @@ impl Store {
             Ok(())
         })
     }
+}
+
+fn request(tx: &Transaction<'_>, evidence: EvidenceId) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE blob_uploads SET requested = 1 WHERE evidence = ?1 AND role = 'original'")?
+        .execute([evidence.to_string()])?;
+    Ok(())
+}
+
+/// A pulled request for an original: marks it for upload if this device holds that photo (the
+/// request names the hash, so a photo recorded differently here is not sent by mistake); on any
+/// other device of the officer it changes nothing.
+pub(crate) fn original_requested(tx: &Transaction<'_>, r: &OriginalRequest) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE blob_uploads SET requested = 1 WHERE evidence = ?1 AND role = 'original' AND sha256 = ?2",
+    )?
+    .execute(params![r.evidence.to_string(), r.original.sha256.to_hex()])?;
+    Ok(())
 }
 
 fn queue(

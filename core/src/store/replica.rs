@@ -5,7 +5,7 @@ use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::Source;
 use super::templates::{self, TemplateCache};
-use super::{Store, alarms, enterprises, inspections, session, tasks};
+use super::{Store, alarms, enterprises, evidence_records, inspections, session, tasks};
 use crate::domain::ids::EnterpriseId;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
@@ -110,6 +110,7 @@ fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Resul
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
         Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),
         Record::Notice(n) => upsert_notice(tx, n, None),
+        Record::OriginalRequest(r) => evidence_records::original_requested(tx, r),
     }
 }
 
@@ -127,6 +128,8 @@ fn delete(tx: &Transaction<'_>, entity: Entity, id: &str) -> Result<(), StoreErr
         Entity::TaskEvent => "DELETE FROM task_events WHERE id = ?1",
         Entity::Alarm => "DELETE FROM alarms WHERE id = ?1",
         Entity::Notice => "DELETE FROM notices WHERE id = ?1",
+        // A request is not withdrawn by a tombstone: an original once asked for is still sent.
+        Entity::OriginalRequest => return Ok(()),
     };
     tx.execute(sql, [id])?;
     Ok(())

@@ -116,12 +116,16 @@ impl SyncClient {
         let blob = pending.blob;
         let sha = blob.sha256.to_hex();
         let len = blob.len;
-        let mut status: BlobStatus = self
-            .send(progress, |http, base| http.get(format!("{base}/v1/blobs/{sha}")).query(&[("len", len)]), 0)
-            .await?;
+        let ask =
+            |http: &reqwest::Client, base: &str| http.get(format!("{base}/v1/blobs/{sha}")).query(&[("len", len)]);
+        let mut status: BlobStatus = self.send(progress, ask, 0).await?;
         // Each round sends one chunk from where the platform stands; a chunk it already holds (its
-        // answer was lost) is answered with its status and not appended twice.
-        let most_rounds = len / policy.chunk.max(1) + 8;
+        // answer was lost) is answered with its status and not appended twice. A chunk cut in transit
+        // is not re-sent whole: the platform kept the bytes that arrived, so the device asks where it
+        // stands and continues from that exact byte.
+        let attempts = self.options.backoff.attempts;
+        let most_rounds = len / policy.chunk.max(1) + 8 + u64::from(attempts);
+        let mut failures = 0;
         for _ in 0..most_rounds {
             if status.confirmed {
                 break;
@@ -132,19 +136,25 @@ impl SyncClient {
             };
             let bytes = read_range(blobs, &blob, chunk.offset, chunk.len)?;
             let range = format!("bytes {}-{}/{}", chunk.offset, chunk.offset + chunk.len - 1, len);
-            status = self
-                .send(
-                    progress,
-                    |http, base| {
-                        http.put(format!("{base}/v1/blobs/{sha}"))
-                            .header(reqwest::header::CONTENT_RANGE, range.clone())
-                            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                            .body(bytes.clone())
-                    },
-                    chunk.len,
-                )
-                .await?;
-            report.bytes += chunk.len;
+            let put = self
+                .http
+                .put(format!("{}/v1/blobs/{sha}", self.base))
+                .header(reqwest::header::CONTENT_RANGE, range)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes);
+            match self.send_once(progress, put, chunk.len).await {
+                Ok(answer) => {
+                    status = answer;
+                    report.bytes += chunk.len;
+                }
+                Err(e) if e.is_transient() && failures + 1 < attempts => {
+                    tokio::time::sleep(self.options.backoff.delay(failures)).await;
+                    failures += 1;
+                    progress.retries += 1;
+                    status = self.send(progress, ask, 0).await?;
+                }
+                Err(e) => return Err(e),
+            }
         }
         if !status.confirmed {
             return Err(SyncError::Decode(format!("blob {sha} was not confirmed after every chunk was sent")));

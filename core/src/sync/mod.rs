@@ -240,6 +240,21 @@ impl SyncClient {
         }
     }
 
+    /// Sends a request once, without retrying: the caller decides how to go on after a failure.
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        progress: &mut Progress,
+        request: reqwest::RequestBuilder,
+        body_len: u64,
+    ) -> Result<T, SyncError> {
+        let request = match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        progress.bytes_sent += body_len;
+        self.attempt(request, progress).await
+    }
+
     async fn attempt<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,

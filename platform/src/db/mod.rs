@@ -261,6 +261,7 @@ pub fn entity_name(e: Entity) -> &'static str {
         Entity::TaskEvent => "task_event",
         Entity::Alarm => "alarm",
         Entity::Notice => "notice",
+        Entity::OriginalRequest => "original_request",
     }
 }
 
@@ -276,6 +277,7 @@ pub fn entity_from_name(s: &str) -> Result<Entity, StoreError> {
         "task_event" => Entity::TaskEvent,
         "alarm" => Entity::Alarm,
         "notice" => Entity::Notice,
+        "original_request" => Entity::OriginalRequest,
         other => return Err(StoreError::Corrupt(format!("unknown entity {other}"))),
     })
 }

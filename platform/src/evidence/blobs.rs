@@ -1,32 +1,60 @@
 //! `GET /v1/blobs/{sha256}?len=N` and `PUT /v1/blobs/{sha256}` (`Content-Range: bytes a-b/len`):
 //! resumable, content-addressed upload. The server holds a contiguous prefix of each blob; a chunk is
 //! appended only where that prefix ends (a re-sent chunk is answered with the status, never appended
-//! twice); when all bytes are in, length and SHA-256 are checked before the blob is confirmed. A blob
-//! is accepted only when a record the caller may see references it, with that length.
+//! twice). The body is read as it arrives: when the connection is cut mid-chunk, the bytes that did
+//! arrive are kept (appended and fsynced), and the status reports that exact offset, so the device
+//! continues from the byte where it was cut. When all bytes are in, length and SHA-256 are checked
+//! before the blob is confirmed. A blob is accepted only when a record the caller may see references
+//! it, with that length.
+//!
+//! Appends to one blob are serialised by a lock per blob (held while its chunk streams in), so
+//! different blobs upload in parallel and two devices sending the same blob never interleave. The
+//! locks are in-process: one platform process serves one data folder.
 
 use super::keys::state;
 use super::receipt::blob_refs;
 use crate::access::{Caller, Reach};
-use crate::app::App;
+use crate::app::{App, MAX_BODY_BYTES};
 use crate::db::{StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use fieldcheck_core::domain::organisation::Role;
 use fieldcheck_core::evidence::{Digest, OriginalSource};
 use fieldcheck_core::protocol::{BlobStatus, Entity, SubmittedInspection};
+use http_body_util::BodyExt;
 use sha2::Digest as _;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
+use std::time::Duration;
 
 const CONFIRMED: &str = "blob_confirmed";
 
-/// Serialises appends: two devices sending the same blob must not interleave.
-static WRITE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// How long a chunk's body may stall before the connection counts as cut (what arrived is kept).
+const STALL: Duration = Duration::from_secs(30);
+
+/// One lock per blob being uploaded; entries whose lock nobody holds are dropped as the map grows.
+static LOCKS: LazyLock<Mutex<HashMap<Digest, Weak<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+
+/// The lock that serialises appends to (and status reads of) blob `sha`.
+fn blob_lock(sha: &Digest) -> Arc<tokio::sync::Mutex<()>> {
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(lock) = locks.get(sha).and_then(Weak::upgrade) {
+        return lock;
+    }
+    if locks.len() >= 64 {
+        locks.retain(|_, weak| weak.strong_count() > 0);
+    }
+    let lock = Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(*sha, Arc::downgrade(&lock));
+    lock
+}
 
 fn root() -> Result<PathBuf, ApiError> {
     let dir = state()?.dir.clone().ok_or_else(|| {
@@ -68,33 +96,31 @@ fn visible_len(tx: &mut dyn Tx, caller: &Caller, sha: &Digest) -> Result<u64, Ap
     Err(missing())
 }
 
+/// Whether blob `sha` was received whole and checked.
+pub fn is_confirmed(tx: &mut dyn Tx, sha: &Digest) -> Result<bool, StoreError> {
+    Ok(tx.evidence_get(CONFIRMED, &sha.to_hex())?.is_some())
+}
+
 fn status(tx: &mut dyn Tx, root: &std::path::Path, sha: &Digest, len: u64) -> Result<BlobStatus, ApiError> {
-    if tx.evidence_get(CONFIRMED, &sha.to_hex())?.is_some() && final_path(root, sha).exists() {
+    if is_confirmed(tx, sha)? && final_path(root, sha).exists() {
         return Ok(BlobStatus { sha256: *sha, len, received: len, confirmed: true });
     }
     let received = fs::metadata(partial_path(root, sha)).map(|m| m.len()).unwrap_or(0).min(len);
     Ok(BlobStatus { sha256: *sha, len, received, confirmed: false })
 }
 
-#[derive(serde::Deserialize)]
-pub struct LenQuery {
-    len: Option<u64>,
-}
-
-/// How much of a blob the platform holds.
-pub async fn get(
-    State(app): State<App>,
+/// The caller may see the blob, with length `expected` if given: its status.
+async fn checked_status(
+    app: &App,
     caller: Caller,
-    Path(sha): Path<String>,
-    Query(q): Query<LenQuery>,
-) -> Result<Json<BlobStatus>, ApiError> {
-    let sha = parse_sha(&sha)?;
-    let root = root()?;
-    let status = app
-        .db
+    root: PathBuf,
+    sha: Digest,
+    expected: Option<u64>,
+) -> Result<BlobStatus, ApiError> {
+    app.db
         .read(move |tx| {
             let len = visible_len(tx, &caller, &sha)?;
-            if q.len.is_some_and(|l| l != len) {
+            if expected.is_some_and(|l| l != len) {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "length",
@@ -103,8 +129,26 @@ pub async fn get(
             }
             status(tx, &root, &sha, len)
         })
-        .await?;
-    Ok(Json(status))
+        .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct LenQuery {
+    len: Option<u64>,
+}
+
+/// How much of a blob the platform holds (after any chunk still streaming in for it).
+pub async fn get(
+    State(app): State<App>,
+    caller: Caller,
+    Path(sha): Path<String>,
+    Query(q): Query<LenQuery>,
+) -> Result<Json<BlobStatus>, ApiError> {
+    let sha = parse_sha(&sha)?;
+    let root = root()?;
+    let lock = blob_lock(&sha);
+    let _guard = lock.lock().await;
+    Ok(Json(checked_status(&app, caller, root, sha, q.len).await?))
 }
 
 fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {
@@ -121,56 +165,73 @@ fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {
     Ok((first, last, total))
 }
 
-/// Appends one chunk where the held prefix ends; confirms the blob once it is whole and checked.
+/// Reads at most `declared` bytes of `body` as they arrive. If the connection is cut or stalls, or
+/// the body ends early, the bytes that did arrive are returned: they are kept.
+async fn receive(mut body: Body, declared: u64) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::with_capacity(declared as usize);
+    loop {
+        let frame = match tokio::time::timeout(STALL, body.frame()).await {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(None) | Ok(Some(Err(_))) | Err(_) => return Ok(bytes),
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if bytes.len() as u64 + data.len() as u64 > declared {
+            return Err(ApiError::bad_request("the body is longer than its Content-Range says; nothing was kept"));
+        }
+        bytes.extend_from_slice(&data);
+    }
+}
+
+/// Appends one chunk where the held prefix ends, keeping the bytes that arrived even if the
+/// connection is cut mid-chunk; confirms the blob once it is whole and checked.
 pub async fn put(
     State(app): State<App>,
     caller: Caller,
     Path(sha): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<BlobStatus>, ApiError> {
     let sha = parse_sha(&sha)?;
     let (first, last, total) = content_range(&headers)?;
-    if body.len() as u64 != last - first + 1 {
+    let declared = last - first + 1;
+    if declared > MAX_BODY_BYTES as u64 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "chunk_too_large",
+            format!("a chunk carries at most {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|l| l != declared) {
         return Err(ApiError::bad_request("the body is not as long as its Content-Range says"));
     }
     let root = root()?;
-    let _guard = WRITE.lock().await;
-    let (db_root, db_caller) = (root.clone(), caller.clone());
-    let current = app
-        .db
-        .read(move |tx| {
-            let len = visible_len(tx, &db_caller, &sha)?;
-            if len != total {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "length",
-                    "the record names another length",
-                ));
-            }
-            status(tx, &db_root, &sha, len)
-        })
-        .await?;
+    let lock = blob_lock(&sha);
+    let _guard = lock.lock().await;
+    let current = checked_status(&app, caller, root.clone(), sha, Some(total)).await?;
     // Not where the held bytes end (a re-sent or early chunk): nothing is written; the device
     // continues from `received`.
     if current.confirmed || first != current.received {
         return Ok(Json(current));
     }
+    let bytes = receive(body, declared).await?;
+    if bytes.is_empty() {
+        return Ok(Json(current));
+    }
     let file_root = root.clone();
-    let whole = tokio::task::spawn_blocking(move || append_and_check(&file_root, &sha, &body, total))
+    let held = tokio::task::spawn_blocking(move || append_and_check(&file_root, &sha, &bytes, total))
         .await
         .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
-    if !whole {
-        let received = last + 1;
-        return Ok(Json(BlobStatus { sha256: sha, len: total, received, confirmed: false }));
+    if held < total {
+        return Ok(Json(BlobStatus { sha256: sha, len: total, received: held, confirmed: false }));
     }
     app.db.write(move |tx| Ok(tx.evidence_put(CONFIRMED, &sha.to_hex(), &total.to_string())?)).await?;
     Ok(Json(BlobStatus { sha256: sha, len: total, received: total, confirmed: true }))
 }
 
-/// Appends `chunk` (fsynced); when the blob is whole, checks its hash and moves it into place.
-/// Returns whether the blob is complete and checked.
-fn append_and_check(root: &std::path::Path, sha: &Digest, chunk: &[u8], total: u64) -> Result<bool, ApiError> {
+/// Appends `chunk` and fsyncs it; when the blob is whole, checks its hash and moves it into place.
+/// Returns how many bytes are held (`total` once the blob is complete and checked).
+fn append_and_check(root: &std::path::Path, sha: &Digest, chunk: &[u8], total: u64) -> Result<u64, ApiError> {
     let partial = partial_path(root, sha);
     if let Some(dir) = partial.parent() {
         fs::create_dir_all(dir).map_err(StoreError::from)?;
@@ -179,7 +240,7 @@ fn append_and_check(root: &std::path::Path, sha: &Digest, chunk: &[u8], total: u
     file.write_all(chunk).and_then(|_| file.sync_all()).map_err(StoreError::from)?;
     let held = file.metadata().map_err(StoreError::from)?.len();
     if held < total {
-        return Ok(false);
+        return Ok(held);
     }
     if held != total || hash_file(&partial)? != *sha {
         // Wrong bytes: start over rather than keep what can never be confirmed.
@@ -195,7 +256,7 @@ fn append_and_check(root: &std::path::Path, sha: &Digest, chunk: &[u8], total: u
         fs::create_dir_all(dir).map_err(StoreError::from)?;
     }
     fs::rename(&partial, &target).map_err(StoreError::from)?;
-    Ok(true)
+    Ok(total)
 }
 
 fn hash_file(path: &std::path::Path) -> Result<Digest, ApiError> {

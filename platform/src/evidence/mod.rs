@@ -1,6 +1,7 @@
 //! Photo evidence on the platform: the platform's signing key, device keys registered at sign-in,
 //! verification and countersignature of each submitted chain (`receipt`), resumable content-addressed
-//! blob upload (`blobs`), and offline-verifiable bundles (`export`).
+//! blob upload (`blobs`), originals asked for by the command centre (`originals`), and
+//! offline-verifiable bundles (`export`).
 //!
 //! Files live in the platform's data folder (also with PostgreSQL): `evidence/platform.key`,
 //! `evidence/blobs/sha256/<2 hex>/<64 hex>` and partial uploads in `evidence/blobs/partial/`. One
@@ -10,6 +11,7 @@
 pub mod blobs;
 pub mod export;
 pub mod keys;
+pub mod originals;
 pub mod receipt;
 
 pub use keys::{init, state};

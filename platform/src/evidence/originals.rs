@@ -1,0 +1,198 @@
+//! Originals on request. Devices with the "on request" policy upload only renditions; the command
+//! centre asks for the original of one photo or of every photo of an inspection
+//! (`POST /v1/inspections/{id}/originals/request`). Each request is audited and becomes an
+//! `original_request` record in the change log, pulled only by the officer who took the photo; the
+//! device that holds it uploads the original on its next sync, through the ordinary blob upload.
+//! `GET /v1/inspections/{id}/photos` shows per photo whether the original is held, requested or missing.
+
+use super::blobs::{final_path, is_confirmed};
+use super::keys::state;
+use crate::access::{Caller, Reach};
+use crate::app::{App, require};
+use crate::db::{AuditRow, Tx};
+use crate::error::ApiError;
+use crate::records;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use fieldcheck_core::domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
+use fieldcheck_core::domain::organisation::Role;
+use fieldcheck_core::evidence::{BlobRef, Subject};
+use fieldcheck_core::protocol::{Entity, OriginalRequest, Record, SubmittedInspection};
+use serde::{Deserialize, Serialize};
+
+/// Where the platform stands with one photo's original.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginalState {
+    /// Received whole, length and SHA-256 checked.
+    Held,
+    /// Asked for; the device sends it on its next sync.
+    Requested,
+    /// Neither received nor asked for (e.g. a device with the "on request" policy).
+    Missing,
+}
+
+/// One photo of an inspection, as the command centre sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PhotoStatus {
+    pub evidence: EvidenceId,
+    /// Position in the inspection's evidence chain.
+    pub seq: u32,
+    pub subject: Subject,
+    pub taken_at: DateTime<Utc>,
+    pub device: DeviceId,
+    pub officer: UserId,
+    pub original: BlobRef,
+    pub original_state: OriginalState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendition: Option<BlobRef>,
+    pub rendition_held: bool,
+}
+
+/// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; empty or absent for all.
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestBody {
+    #[serde(default)]
+    pub evidence: Vec<EvidenceId>,
+}
+
+/// The submitted inspection, if `caller` may see it (never an enterprise: inspections are internal).
+fn inspection_in_reach(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: InspectionId,
+) -> Result<(Reach, SubmittedInspection), ApiError> {
+    let missing = || ApiError::not_found("inspection not found");
+    let reach = Reach::of(tx, &caller.user)?;
+    if reach.role == Role::Enterprise {
+        return Err(missing());
+    }
+    let sub: SubmittedInspection = records::load(tx, Entity::Inspection, &id.to_string())?.ok_or_else(missing)?;
+    let own = sub.inspection.created_by == caller.user.id;
+    if !own && !records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
+        return Err(missing());
+    }
+    Ok((reach, sub))
+}
+
+fn held(tx: &mut dyn Tx, blob: &BlobRef) -> Result<bool, ApiError> {
+    let Some(root) = state()?.dir.as_ref().map(|d| d.join("blobs")) else { return Ok(false) };
+    Ok(is_confirmed(tx, &blob.sha256)? && final_path(&root, &blob.sha256).exists())
+}
+
+/// Every photo of the inspection with the state of its original, in chain order.
+fn photos(tx: &mut dyn Tx, sub: &SubmittedInspection) -> Result<Vec<PhotoStatus>, ApiError> {
+    let Some(evidence) = &sub.evidence else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(evidence.chain.entries.len());
+    for entry in &evidence.chain.entries {
+        let id = entry.meta.evidence;
+        let request: Option<OriginalRequest> = records::load(tx, Entity::OriginalRequest, &id.to_string())?;
+        let original_state = if held(tx, &entry.original)? {
+            OriginalState::Held
+        } else if request.is_some() {
+            OriginalState::Requested
+        } else {
+            OriginalState::Missing
+        };
+        let rendition = evidence.renditions.iter().find(|r| r.evidence == id).map(|r| r.blob);
+        let rendition_held = match &rendition {
+            Some(r) => held(tx, r)?,
+            None => false,
+        };
+        out.push(PhotoStatus {
+            evidence: id,
+            seq: entry.seq,
+            subject: entry.meta.subject.clone(),
+            taken_at: entry.meta.taken_at,
+            device: entry.meta.device,
+            officer: entry.meta.officer,
+            original: entry.original,
+            original_state,
+            requested_at: request.as_ref().map(|r| r.requested_at),
+            requested_by: request.as_ref().map(|r| r.requested_by),
+            rendition,
+            rendition_held,
+        });
+    }
+    Ok(out)
+}
+
+/// `GET /v1/inspections/{id}/photos`: each photo and whether its original is held, requested or missing.
+pub async fn list(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<InspectionId>,
+) -> Result<Json<Vec<PhotoStatus>>, ApiError> {
+    let rows = app
+        .db
+        .read(move |tx| {
+            let (_, sub) = inspection_in_reach(tx, &caller, id)?;
+            photos(tx, &sub)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+/// `POST /v1/inspections/{id}/originals/request` (command centre): asks the capturing devices for the
+/// originals of the named photos (all when none are named) that the platform does not hold yet. Asking
+/// again re-sends the request. Answers with every photo's state.
+pub async fn request(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<InspectionId>,
+    body: Option<Json<RequestBody>>,
+) -> Result<Json<Vec<PhotoStatus>>, ApiError> {
+    require(&caller, Role::Commander)?;
+    let wanted = body.map(|Json(b)| b.evidence).unwrap_or_default();
+    let rows = app
+        .db
+        .write(move |tx| {
+            let (_, sub) = inspection_in_reach(tx, &caller, id)?;
+            let evidence = sub.evidence.as_ref().ok_or_else(|| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_evidence", "the inspection has no photo evidence")
+            })?;
+            if let Some(stray) = wanted.iter().find(|w| !evidence.chain.entries.iter().any(|e| e.meta.evidence == **w))
+            {
+                return Err(ApiError::not_found(format!("photo {stray} is not in inspection {id}")));
+            }
+            let now = Utc::now();
+            for entry in &evidence.chain.entries {
+                if !(wanted.is_empty() || wanted.contains(&entry.meta.evidence)) || held(tx, &entry.original)? {
+                    continue;
+                }
+                let request = OriginalRequest {
+                    evidence: entry.meta.evidence,
+                    inspection: id,
+                    original: entry.original,
+                    device: entry.meta.device,
+                    officer: entry.meta.officer,
+                    requested_by: caller.user.id,
+                    requested_at: now,
+                };
+                records::save(tx, &Record::OriginalRequest(request))?;
+                tx.audit(&AuditRow {
+                    entity: "inspection".into(),
+                    id: id.to_string(),
+                    action: "evidence.request_original".into(),
+                    from_state: String::new(),
+                    to_state: "requested".into(),
+                    user: caller.user.id.to_string(),
+                    device: caller.device.map(|d| d.to_string()),
+                    at: now,
+                    note: format!(
+                        "photo {} original {} ({} bytes) from device {}",
+                        entry.meta.evidence, entry.original.sha256, entry.original.len, entry.meta.device
+                    ),
+                })?;
+            }
+            photos(tx, &sub)
+        })
+        .await?;
+    Ok(Json(rows))
+}
