@@ -224,7 +224,8 @@ impl PutCutter {
                             }
                             let mut count = puts.lock().unwrap_or_else(|p| p.into_inner());
                             *count += 1;
-                            budget = (*count > allowed && *count <= allowed + cut_limit).then_some(cut_after);
+                            budget =
+                                (*count > allowed && *count <= allowed.saturating_add(cut_limit)).then_some(cut_after);
                         }
                         if let Some(left) = budget {
                             let _ = s_out.write_all(&buf[..n.min(left)]);
@@ -361,5 +362,132 @@ fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
             assert_eq!(bytes.len() as u64, blob.len, "no byte lost or duplicated");
             assert_eq!(fieldcheck_core::evidence::Digest::of(&bytes), blob.sha256);
         }
+    }
+}
+
+/// A blob PUT on a raw connection whose body is sent in two parts, so a test can hold it open mid-chunk.
+struct OpenPut {
+    stream: TcpStream,
+    rest: Vec<u8>,
+}
+
+impl OpenPut {
+    /// Sends the head and the first `sent` bytes of `body` (the chunk at `first` of a `total`-byte blob).
+    fn start(url: &str, token: &str, sha: &str, first: u64, body: &[u8], total: u64, sent: usize) -> OpenPut {
+        let addr = url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        let last = first + body.len() as u64 - 1;
+        let head = format!(
+            "PUT /v1/blobs/{sha} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Range: bytes {first}-{last}/{total}\r\nContent-Length: {}\r\n\
+             Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("head");
+        stream.write_all(&body[..sent]).expect("first part");
+        stream.flush().expect("flush");
+        OpenPut { stream, rest: body[sent..].to_vec() }
+    }
+
+    /// Sends the rest of the body and reads the platform's answer.
+    fn finish(mut self) -> fieldcheck_core::protocol::BlobStatus {
+        // The platform may answer without reading the rest (a chunk not where its held bytes end).
+        let _ = self.stream.write_all(&self.rest);
+        let mut answer = Vec::new();
+        self.stream.read_to_end(&mut answer).expect("answer");
+        let text = String::from_utf8_lossy(&answer);
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        serde_json::from_str(body).expect("blob status")
+    }
+}
+
+/// Uploads a whole blob chunk by chunk, each from where the platform says it stands.
+fn upload_whole(http: &reqwest::blocking::Client, url: &str, token: &str, bytes: &[u8], chunk: usize) {
+    let sha = fieldcheck_core::evidence::Digest::of(bytes).to_hex();
+    let len = bytes.len();
+    for _ in 0..len / chunk + 64 {
+        let status = blob_status(url, token, &sha, len as u64);
+        if status.confirmed {
+            return;
+        }
+        let from = status.received as usize;
+        let to = (from + chunk).min(len);
+        let resp = http
+            .put(format!("{url}/v1/blobs/{sha}"))
+            .bearer_auth(token)
+            .header("content-range", format!("bytes {from}-{}/{len}", to - 1))
+            .body(bytes[from..to].to_vec())
+            .send()
+            .expect("chunk");
+        assert_eq!(resp.status(), 200, "{:?}", resp.text());
+    }
+    panic!("blob {sha} was not confirmed");
+}
+
+#[test]
+fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corruption() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let (by, partner) = team(&world);
+    let enterprise = world.enterprise_for("officer1", true).clone();
+    let home = tempfile::tempdir().expect("phone dir");
+    let rt = runtime();
+    let phone = rt.block_on(Phone::sign_in(home.path(), &platform.url, "officer1"));
+    let id = phone.inspect(&enterprise, &[&by, &partner]);
+    rt.block_on(phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {})).expect("push");
+    let records = phone.store.evidence_records(id).expect("records");
+    assert!(records.len() >= 3);
+    let read = |n: usize| phone.ingestor.blobs().read_verified(&records[n].original.sha256).expect("original");
+    let (x, y, z) = (read(0), read(1), read(2));
+    let w = phone.ingestor.blobs().read_verified(&records[0].rendition.sha256).expect("rendition");
+    let chunk = 16 * 1024;
+    assert!(x.len() > chunk && z.len() > 2 * chunk, "the photos span several chunks");
+    // Device A is the phone; device B the partner officer of the same squadron, who may see the record.
+    let a = phone.client.token().expect("token").to_string();
+    let b = Device::login(&platform, &partner.login).token;
+    let url = platform.url.clone();
+    // A client that gives up long before a stalled chunk would time out on the platform (30 s):
+    // if uploads of different blobs waited for each other, device B would fail here.
+    let http = reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("http");
+
+    // Different blobs: A holds a chunk of X open mid-body while B uploads Y whole.
+    let x_sha = records[0].original.sha256.to_hex();
+    let open = OpenPut::start(&url, &a, &x_sha, 0, &x[..chunk], x.len() as u64, 1_000);
+    upload_whole(&http, &url, &b, &y, chunk);
+    let status = open.finish();
+    assert_eq!((status.received, status.confirmed), (chunk as u64, false), "A's chunk went in whole after all");
+    upload_whole(&http, &url, &a, &x, chunk);
+
+    // The same blob from both devices at once, each following the platform's status.
+    std::thread::scope(|s| {
+        for token in [&a, &b] {
+            let (http, url, z) = (&http, &url, &z);
+            s.spawn(move || upload_whole(http, url, token, z, chunk));
+        }
+    });
+
+    // The same chunk of one blob from both devices, one of them held open mid-body: appended once.
+    let w_sha = records[0].rendition.sha256.to_hex();
+    let first_part = w.len().min(chunk) / 2;
+    let open = OpenPut::start(&url, &a, &w_sha, 0, &w[..w.len().min(chunk)], w.len() as u64, first_part);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| upload_whole(&http, &url, &b, &w, chunk));
+        // B's chunk at the same offset waits for A's; A then completes it.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let status = open.finish();
+        assert!(status.received >= w.len().min(chunk) as u64 || status.confirmed, "{status:?}");
+        other.join().expect("device B");
+    });
+
+    for (blob, bytes) in [(&records[0].original, &x), (&records[1].original, &y), (&records[2].original, &z)]
+        .into_iter()
+        .chain([(&records[0].rendition, &w)])
+    {
+        let held = std::fs::read(blob_file(&storage, &blob.sha256.to_hex())).expect("held");
+        assert_eq!(&held, bytes, "stored once, byte for byte");
+        assert!(blob_status(&url, &a, &blob.sha256.to_hex(), blob.len).confirmed);
     }
 }

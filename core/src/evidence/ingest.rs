@@ -3,7 +3,9 @@
 //! Runs on whatever thread calls it (the app calls it off the UI thread); it uses one extra thread to
 //! hash while decoding and to encode the thumbnail while the rendition is encoded. Peak memory is about
 //! the decoded rendition-sized image three times over plus the file itself: JPEGs are decoded at 1/2,
-//! 1/4 or 1/8 scale, so a 12 MP photo never exists at full size in memory.
+//! 1/4 or 1/8 scale, so a 12 MP photo never exists at full size in memory. A watermark is drawn in
+//! place once the thumbnail's pixels are taken, so it adds no rendition-sized copy; the app's font is
+//! held once for all ingests (about its file size).
 
 use super::blobs::BlobStore;
 use super::decode::decode;
@@ -74,38 +76,53 @@ pub fn derive_with(
         }
         None => rgb,
     };
-    let upright = orientation::apply(small, orientation);
-    let (rendition, thumbnail) = std::thread::scope(|s| {
-        let clean: &Rgb = &upright;
-        let thumbnail = s.spawn(move || -> Result<Vec<u8>, EvidenceError> {
-            let thumb = shrunk(clean, THUMBNAIL_LONG_EDGE)?;
-            encode_jpeg(thumb.as_ref().unwrap_or(clean), THUMBNAIL_QUALITY, "thumbnail")
-        });
-        // The watermark is drawn on a copy so the thumbnail thread keeps reading clean pixels.
-        let (rendition, gaps) = match mark {
-            Some(mark) => {
-                let mut marked = clean.clone();
-                let caption = watermark::draw(&mut marked, mark, font);
-                (encode_jpeg(&marked, RENDITION_QUALITY, "rendition"), caption.gaps)
-            }
-            None => (encode_jpeg(clean, RENDITION_QUALITY, "rendition"), WatermarkGaps::default()),
-        };
-        let thumbnail = thumbnail
-            .join()
-            .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
-        (rendition.map(|r| (r, gaps)), thumbnail)
-    });
-    let (rendition, watermark_gaps) = rendition?;
+    let mut upright = orientation::apply(small, orientation);
+    let (rendition, thumbnail, watermark_gaps) = match mark {
+        None => {
+            let (rendition, thumbnail) = encode_both(&upright, None);
+            (rendition, thumbnail, WatermarkGaps::default())
+        }
+        Some(mark) => {
+            // The thumbnail's (small) pixels are taken from the clean image first, so the caption is
+            // then drawn in place: no second rendition-sized buffer.
+            let thumb = shrunk(&upright, THUMBNAIL_LONG_EDGE)?.unwrap_or_else(|| upright.clone());
+            let caption = watermark::draw(&mut upright, mark, font);
+            let (rendition, thumbnail) = encode_both(&upright, Some(&thumb));
+            (rendition, thumbnail, caption.gaps)
+        }
+    };
     Ok(Derived {
         original_media_type: media_type,
         original_sha256: digest,
         width,
         height,
-        rendition,
+        rendition: rendition?,
         rendition_width: upright.width,
         rendition_height: upright.height,
         thumbnail: thumbnail?,
         watermark_gaps,
+    })
+}
+
+/// Encodes the rendition on this thread and the thumbnail on a second one, from `thumb` or else shrunk
+/// from the rendition's pixels.
+fn encode_both(
+    rendition: &Rgb,
+    thumb: Option<&Rgb>,
+) -> (Result<Vec<u8>, EvidenceError>, Result<Vec<u8>, EvidenceError>) {
+    std::thread::scope(|s| {
+        let thumbnail = s.spawn(move || match thumb {
+            Some(thumb) => encode_jpeg(thumb, THUMBNAIL_QUALITY, "thumbnail"),
+            None => {
+                let small = shrunk(rendition, THUMBNAIL_LONG_EDGE)?;
+                encode_jpeg(small.as_ref().unwrap_or(rendition), THUMBNAIL_QUALITY, "thumbnail")
+            }
+        });
+        let encoded = encode_jpeg(rendition, RENDITION_QUALITY, "rendition");
+        let thumbnail = thumbnail
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::Encode { what: "thumbnail", reason: "the encoder failed".into() }));
+        (encoded, thumbnail)
     })
 }
 
