@@ -2,6 +2,7 @@
 //! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file. Calls are
 //! blocking and run on tokio's blocking pool; writes are serialised so the change log is in commit order.
 
+pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
 
@@ -24,6 +25,12 @@ pub enum StoreError {
     Join(String),
     #[error("cannot open the data folder: {0}")]
     Io(#[from] std::io::Error),
+    /// The database was written by a newer platform; it is left untouched.
+    #[error(
+        "the database has schema version {found}, newer than this platform supports ({supported}); \
+         run a newer fieldcheck-platform (the database was not changed)"
+    )]
+    NewerSchema { found: u32, supported: u32 },
 }
 
 /// Who may see a change-log entry besides the command centre.

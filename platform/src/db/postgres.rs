@@ -5,6 +5,7 @@
 //! `LOCK TABLE changes IN EXCLUSIVE MODE`: writers (of every platform process) run one at a time, cursors
 //! are handed out in commit order, and plain reads (ACCESS SHARE) are never blocked.
 
+use super::migrations;
 use super::{
     AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
     entity_name, parse_time,
@@ -16,37 +17,6 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-    entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
--- A change names its record; the record's current body is read from `records` (so it is stored once).
-CREATE TABLE IF NOT EXISTS changes (
-    cursor BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL,
-    tombstone BOOLEAN NOT NULL DEFAULT FALSE, audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    login TEXT PRIMARY KEY, user_id TEXT NOT NULL, password_hash TEXT NOT NULL,
-    failures BIGINT NOT NULL DEFAULT 0, locked_until TEXT);
-CREATE TABLE IF NOT EXISTS devices (
-    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL, revoked_at TEXT, last_seen TEXT, clock_skew_ms BIGINT);
-CREATE TABLE IF NOT EXISTS mutations (
-    device TEXT NOT NULL, seq BIGINT NOT NULL, mutation TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (device, seq));
-CREATE TABLE IF NOT EXISTS audit (
-    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
-    from_state TEXT NOT NULL, to_state TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT, at TEXT NOT NULL,
-    note TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_record ON audit (entity, id);
-CREATE TABLE IF NOT EXISTS conflicts (
-    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
-    base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
-    at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence_kv (
-    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
-";
 
 /// Most connections one platform process opens; callers beyond it wait for a free one.
 const MAX_CONNECTIONS: usize = 16;
@@ -71,14 +41,16 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    /// Connects and creates the schema when missing.
+    /// Connects and brings the schema up to date.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_at_version(url, migrations::LATEST)
+    }
+
+    /// Connects with the schema brought up to `version` only (upgrade tests start from an old version).
+    /// A database newer than this build is refused before anything is written to it.
+    pub fn connect_at_version(url: &str, version: u32) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
-        // Two processes starting at once must not race on CREATE TABLE IF NOT EXISTS.
-        let mut tx = client.transaction()?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
-        tx.batch_execute(SCHEMA)?;
-        tx.commit()?;
+        migrate(&mut client, version)?;
         let conn = Conn { client, statements: HashMap::new() };
         Ok(PgDb { url: url.to_string(), pool: Mutex::new(Pool { idle: vec![conn], open: 1 }), freed: Condvar::new() })
     }
@@ -172,6 +144,46 @@ impl PgDb {
         })();
         self.give_back(conn);
         result
+    }
+}
+
+/// The schema version recorded in the database: 0 when it has no `schema_version` table (new, or made
+/// before numbered migrations). Only reads.
+pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<u32, StoreError> {
+    let exists: bool = client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?.try_get(0)?;
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i32> = client.query_one("SELECT MAX(version) FROM schema_version", &[])?.try_get(0)?;
+    u32::try_from(v.unwrap_or(0)).map_err(|_| StoreError::Corrupt(format!("schema version {v:?}")))
+}
+
+/// Applies the migrations after the database's version, up to `target`, each in its own transaction
+/// with its `schema_version` row. An advisory lock serialises platform processes starting at once.
+fn migrate(client: &mut Client, target: u32) -> Result<(), StoreError> {
+    let target = target.min(migrations::LATEST);
+    loop {
+        let mut tx = client.transaction()?;
+        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
+        let found = schema_version(&mut tx)?;
+        if found > migrations::LATEST {
+            // Dropping `tx` rolls back: nothing was written.
+            return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
+        }
+        let Some(step) = migrations::POSTGRES.get(found as usize).filter(|m| m.version <= target) else {
+            return Ok(());
+        };
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        tx.batch_execute(step.sql)?;
+        let version = i32::try_from(step.version).map_err(|_| StoreError::Corrupt("migration number".into()))?;
+        tx.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&version, &step.name, &time(&Utc::now())],
+        )?;
+        tx.commit()?;
     }
 }
 
