@@ -1,7 +1,7 @@
 //! The HTTP surface: routes, the shared state, and the mapping of refusals to status codes.
 
 use crate::access::{Caller, Reach};
-use crate::auth::{self, LoginRequest, Raiser};
+use crate::auth::{self, ClientAddr, LoginRequest, Raiser};
 use crate::command::{self, RaiseAlarm};
 use crate::console;
 use crate::db::Db;
@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::intents::{Actor, Failure};
 use crate::records;
 use crate::sync;
+use crate::throttle::IpThrottle;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -36,6 +37,8 @@ pub struct App {
     pub monitoring_key: Option<Arc<str>>,
     /// Hash that unknown logins are checked against, so they take as long as wrong passwords.
     pub dummy_hash: String,
+    /// Failed logins per client address.
+    pub login_throttle: Arc<IpThrottle>,
 }
 
 impl App {
@@ -45,6 +48,7 @@ impl App {
             limits: ResponseLimits::default(),
             monitoring_key: monitoring_key.map(Arc::from),
             dummy_hash: auth::hash_password("not a password of anyone")?,
+            login_throttle: Arc::new(IpThrottle::default()),
         })
     }
 }
@@ -126,8 +130,12 @@ async fn health(State(app): State<App>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION, "backend": app.db.backend_name() }))
 }
 
-async fn login(State(app): State<App>, Json(req): Json<LoginRequest>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(auth::login(&app, req).await?))
+async fn login(
+    State(app): State<App>,
+    client: ClientAddr,
+    Json(req): Json<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(auth::login(&app, req, client).await?))
 }
 
 async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>) -> Result<StatusCode, ApiError> {

@@ -12,7 +12,9 @@ pub mod error;
 pub mod evidence;
 pub mod intents;
 pub mod records;
+pub mod secret;
 pub mod sync;
+pub mod throttle;
 
 use db::{Db, StoreError};
 use std::path::Path;
