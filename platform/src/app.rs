@@ -3,6 +3,7 @@
 use crate::access::{Caller, Reach};
 use crate::auth::{self, ClientAddr, LoginRequest, Raiser};
 use crate::command::{self, RaiseAlarm};
+use crate::conflicts;
 use crate::console;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -75,6 +76,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/tasks/overdue", get(overdue))
         .route("/v1/tasks/{id}/timeline", get(task_timeline))
         .route("/v1/conflicts", get(conflicts))
+        .route("/v1/conflicts/{number}/resolve", post(resolve_conflict))
         .route("/v1/audit/{entity}/{id}", get(audit))
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
@@ -332,9 +334,31 @@ async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
     Ok(Json(rows))
 }
 
-async fn conflicts(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+#[derive(Deserialize)]
+struct ConflictQuery {
+    /// Leave out resolved conflicts.
+    #[serde(default)]
+    open: bool,
+}
+
+async fn conflicts(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<ConflictQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
-    Ok(Json(app.db.read(|tx| Ok(console::conflicts(tx)?)).await?))
+    Ok(Json(app.db.read(move |tx| Ok(conflicts::list(tx, q.open)?)).await?))
+}
+
+/// The command centre takes a kept losing value (a new change that syncs) or dismisses it.
+async fn resolve_conflict(
+    State(app): State<App>,
+    caller: Caller,
+    Path(number): Path<u64>,
+    Json(req): Json<conflicts::Resolve>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
 }
 
 async fn audit(

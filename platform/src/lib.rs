@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod auth;
 pub mod command;
+pub mod conflicts;
 pub mod console;
 pub mod db;
 pub mod demo;

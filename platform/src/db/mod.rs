@@ -126,9 +126,11 @@ pub struct AuditRow {
     pub note: String,
 }
 
-/// A free-text edit that lost a conflict, kept for the command centre.
+/// A free-text edit that lost a conflict, kept for the command centre until it resolves it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ConflictRow {
+    /// Assigned by the store (ignored when a conflict is recorded).
+    pub number: u64,
     pub entity: String,
     pub id: String,
     pub field: String,
@@ -138,6 +140,10 @@ pub struct ConflictRow {
     pub user: String,
     pub device: String,
     pub at: DateTime<Utc>,
+    /// `taken` (the lost value became the record's) or `dismissed`; `None` while open.
+    pub resolution: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 /// One transaction. Every method is a single statement or two in the back end's own SQL.
@@ -184,7 +190,17 @@ pub trait Tx {
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
     fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
     fn conflict(&mut self, row: &ConflictRow) -> Result<(), StoreError>;
+    /// Every conflict, oldest first.
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError>;
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError>;
+    /// Marks an open conflict resolved; `false` when it was not open (already resolved, or none).
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Photo evidence bookkeeping (device keys, receipts, blob states), one JSON value per (kind, key).
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError>;

@@ -247,6 +247,27 @@ fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
 const DEVICE_COLUMNS: &str =
     "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
 
+const CONFLICT_COLUMNS: &str = "n, entity, id, field, base, kept, lost, user_id, device, at, resolution, resolved_by, \
+     resolved_at FROM conflicts";
+
+fn conflict(r: &Row) -> Result<ConflictRow, StoreError> {
+    Ok(ConflictRow {
+        number: r.try_get::<_, i64>(0)? as u64,
+        entity: r.try_get(1)?,
+        id: r.try_get(2)?,
+        field: r.try_get(3)?,
+        base: r.try_get(4)?,
+        kept: r.try_get(5)?,
+        lost: r.try_get(6)?,
+        user: r.try_get(7)?,
+        device: r.try_get(8)?,
+        at: parse_time(&r.try_get::<_, String>(9)?)?,
+        resolution: r.try_get(10)?,
+        resolved_by: r.try_get(11)?,
+        resolved_at: opt_time(r.try_get(12)?)?,
+    })
+}
+
 fn device(r: &Row) -> Result<DeviceRow, StoreError> {
     Ok(DeviceRow {
         id: r.try_get(0)?,
@@ -532,24 +553,30 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
-        let rows = self
-            .query("SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n", &[])?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConflictRow {
-                    entity: r.try_get(0)?,
-                    id: r.try_get(1)?,
-                    field: r.try_get(2)?,
-                    base: r.try_get(3)?,
-                    kept: r.try_get(4)?,
-                    lost: r.try_get(5)?,
-                    user: r.try_get(6)?,
-                    device: r.try_get(7)?,
-                    at: parse_time(&r.try_get::<_, String>(8)?)?,
-                })
-            })
-            .collect()
+        let rows = self.query(&format!("SELECT {CONFLICT_COLUMNS} ORDER BY n"), &[])?;
+        rows.iter().map(conflict).collect()
     }
+
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError> {
+        let row = self.query_opt(&format!("SELECT {CONFLICT_COLUMNS} WHERE n = $1"), &[&(number as i64)])?;
+        row.as_ref().map(conflict).transpose()
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.execute(
+            "UPDATE conflicts SET resolution = $2, resolved_by = $3, resolved_at = $4
+             WHERE n = $1 AND resolution IS NULL",
+            &[&(number as i64), &resolution, &by, &time(&at)],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
         let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)

@@ -180,6 +180,39 @@ fn finish_device(raw: (DeviceRow, [String; 2], [Option<String>; 2])) -> Result<D
     Ok(d)
 }
 
+const CONFLICT_COLUMNS: &str = "n, entity, id, field, base, kept, lost, user_id, device, at, resolution, resolved_by, \
+     resolved_at FROM conflicts";
+
+type RawConflict = (ConflictRow, String, Option<String>);
+
+fn conflict_row(r: &rusqlite::Row) -> rusqlite::Result<RawConflict> {
+    Ok((
+        ConflictRow {
+            number: r.get::<_, i64>(0)? as u64,
+            entity: r.get(1)?,
+            id: r.get(2)?,
+            field: r.get(3)?,
+            base: r.get(4)?,
+            kept: r.get(5)?,
+            lost: r.get(6)?,
+            user: r.get(7)?,
+            device: r.get(8)?,
+            at: DateTime::<Utc>::MIN_UTC,
+            resolution: r.get(10)?,
+            resolved_by: r.get(11)?,
+            resolved_at: None,
+        },
+        r.get(9)?,
+        r.get(12)?,
+    ))
+}
+
+fn finish_conflict((mut c, at, resolved_at): RawConflict) -> Result<ConflictRow, StoreError> {
+    c.at = parse_time(&at)?;
+    c.resolved_at = opt_time(resolved_at)?;
+    Ok(c)
+}
+
 const DEVICE_COLUMNS: &str =
     "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
 
@@ -505,23 +538,33 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
-                r.get::<_, String>(8)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (entity, [id, field, base, kept, lost, user, device], at) = row?;
-            out.push(ConflictRow { entity, id, field, base, kept, lost, user, device, at: parse_time(&at)? });
-        }
-        Ok(out)
+        let sql = format!("SELECT {CONFLICT_COLUMNS} ORDER BY n");
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], conflict_row)?;
+        rows.map(|r| finish_conflict(r?)).collect()
     }
+
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError> {
+        let sql = format!("SELECT {CONFLICT_COLUMNS} WHERE n = ?1");
+        let raw = self.row(&sql, params![number as i64], conflict_row).optional()?;
+        raw.map(finish_conflict).transpose()
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.exec(
+            "UPDATE conflicts SET resolution = ?2, resolved_by = ?3, resolved_at = ?4
+             WHERE n = ?1 AND resolution IS NULL",
+            params![number as i64, resolution, by, time(&at)],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .0
