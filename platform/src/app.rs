@@ -9,6 +9,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::intents::{Actor, Failure};
 use crate::records;
+use crate::relocation;
 use crate::sync;
 use crate::throttle::IpThrottle;
 use axum::body::Bytes;
@@ -20,7 +21,7 @@ use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use fieldcheck_core::domain::alarm::ResponseLimits;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, DeviceId, NoticeId, TaskId, UserId};
+use fieldcheck_core::domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
 use fieldcheck_core::domain::organisation::{Role, User};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
@@ -78,6 +79,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/conflicts", get(conflicts))
         .route("/v1/conflicts/{number}/resolve", post(resolve_conflict))
         .route("/v1/audit/{entity}/{id}", get(audit))
+        .route("/v1/enterprises/{id}/move", post(move_enterprise))
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
@@ -368,6 +370,22 @@ async fn audit(
 ) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
     Ok(Json(app.db.read(move |tx| Ok(tx.audits(&entity, &id.to_string())?)).await?))
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    township: TownshipId,
+}
+
+/// The command centre moves an enterprise to another township; devices' scopes follow on their next pull.
+async fn move_enterprise(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<EnterpriseId>,
+    Json(body): Json<MoveBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence;
 pub mod intents;
 pub mod records;
+pub mod relocation;
 pub mod secret;
 pub mod sync;
 pub mod throttle;

@@ -22,6 +22,7 @@ pub const SQLITE: &[Migration] = &[
         name: "conflict_resolution",
         sql: include_str!("migrations/sqlite/002_conflict_resolution.sql"),
     },
+    Migration { version: 3, name: "scope_departures", sql: include_str!("migrations/sqlite/003_scope_departures.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -31,6 +32,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "conflict_resolution",
         sql: include_str!("migrations/postgres/002_conflict_resolution.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "scope_departures",
+        sql: include_str!("migrations/postgres/003_scope_departures.sql"),
     },
 ];
 

@@ -154,6 +154,9 @@ pub trait Tx {
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError>;
     /// Removes a record and appends a tombstone; returns its cursor.
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
+    /// Appends a tombstone for a record that stays but leaves the scope `keys` describe (devices there
+    /// drop it). It survives the record's later changes; the command centre never reads it.
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
     fn last_cursor(&mut self) -> Result<u64, StoreError>;
     /// Cursors at or below this may have lost tombstones: a device there must reset.

@@ -285,14 +285,27 @@ impl PgTx<'_, '_> {
     fn append(&mut self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
+        // Departures stay: a device of the scope the record left still needs its tombstone.
+        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2 AND NOT departed", &[&name, &id])?;
+        self.insert_change(name, id, data.is_none(), false, keys)
+    }
+
+    fn insert_change(
+        &mut self,
+        name: &str,
+        id: &str,
+        tombstone: bool,
+        departed: bool,
+        keys: &Keys,
+    ) -> Result<u64, StoreError> {
         let row = self.query_one(
-            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
+            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING cursor",
             &[
                 &name,
                 &id,
-                &data.is_none(),
+                &tombstone,
+                &departed,
                 &keys.audience.as_str(),
                 &keys.enterprise,
                 &keys.township,
@@ -331,6 +344,16 @@ impl Tx for PgTx<'_, '_> {
         self.append(entity, id, None, keys)
     }
 
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Only the newest departure from one township matters.
+        self.execute(
+            "DELETE FROM changes WHERE entity = $1 AND id = $2 AND departed AND township IS NOT DISTINCT FROM $3",
+            &[&name, &id, &keys.township],
+        )?;
+        self.insert_change(name, id, true, true, keys)
+    }
+
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let after = after as i64;
         let limit = i64::from(limit);
@@ -338,7 +361,8 @@ impl Tx for PgTx<'_, '_> {
             FROM changes c LEFT JOIN records r ON r.entity = c.entity AND r.id = c.id WHERE c.cursor > $1 AND";
         let rows = match filter {
             Filter::All => {
-                self.query(&format!("{select} TRUE ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
+                // The command centre sees every record where it is now: departures are not for it.
+                self.query(&format!("{select} NOT c.departed ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
             }
             Filter::Enterprise { enterprise } => self.query(
                 &format!(

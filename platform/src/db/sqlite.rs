@@ -234,14 +234,27 @@ impl SqliteTx<'_> {
     fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.exec("DELETE FROM changes WHERE entity = ?1 AND id = ?2", params![name, id])?;
+        // Departures stay: a device of the scope the record left still needs its tombstone.
+        self.exec("DELETE FROM changes WHERE entity = ?1 AND id = ?2 AND NOT departed", params![name, id])?;
+        self.insert_change(name, id, data.is_none(), false, keys)
+    }
+
+    fn insert_change(
+        &self,
+        name: &str,
+        id: &str,
+        tombstone: bool,
+        departed: bool,
+        keys: &Keys,
+    ) -> Result<u64, StoreError> {
         self.exec(
-            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 name,
                 id,
-                data.is_none(),
+                tombstone,
+                departed,
                 keys.audience.as_str(),
                 keys.enterprise,
                 keys.township,
@@ -286,6 +299,16 @@ impl Tx for SqliteTx<'_> {
         self.append(entity, id, None, keys)
     }
 
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Only the newest departure from one township matters.
+        self.exec(
+            "DELETE FROM changes WHERE entity = ?1 AND id = ?2 AND departed AND township IS ?3",
+            params![name, id, keys.township],
+        )?;
+        self.insert_change(name, id, true, true, keys)
+    }
+
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let mut args: Vec<Value> = vec![Value::Integer(after as i64)];
         let list = |ids: &[String], args: &mut Vec<Value>| {
@@ -293,7 +316,8 @@ impl Tx for SqliteTx<'_> {
             vec!["?"; ids.len()].join(",")
         };
         let scope = match filter {
-            Filter::All => "1 = 1".to_string(),
+            // The command centre sees every record where it is now: departures are not for it.
+            Filter::All => "NOT c.departed".to_string(),
             Filter::Enterprise { enterprise } => {
                 args.push(Value::Text(enterprise.clone()));
                 "(audience = 'public' OR (audience = 'shared' AND enterprise = ?))".to_string()
