@@ -63,11 +63,7 @@ pub struct RequestBody {
 }
 
 /// The submitted inspection, if `caller` may see it (never an enterprise: inspections are internal).
-fn inspection_in_reach(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    id: InspectionId,
-) -> Result<(Reach, SubmittedInspection), ApiError> {
+fn inspection_in_reach(tx: &mut dyn Tx, caller: &Caller, id: InspectionId) -> Result<SubmittedInspection, ApiError> {
     let missing = || ApiError::not_found("inspection not found");
     let reach = Reach::of(tx, &caller.user)?;
     if reach.role == Role::Enterprise {
@@ -78,7 +74,7 @@ fn inspection_in_reach(
     if !own && !records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
         return Err(missing());
     }
-    Ok((reach, sub))
+    Ok(sub)
 }
 
 fn held(tx: &mut dyn Tx, blob: &BlobRef) -> Result<bool, ApiError> {
@@ -132,7 +128,7 @@ pub async fn list(
     let rows = app
         .db
         .read(move |tx| {
-            let (_, sub) = inspection_in_reach(tx, &caller, id)?;
+            let sub = inspection_in_reach(tx, &caller, id)?;
             photos(tx, &sub)
         })
         .await?;
@@ -153,7 +149,7 @@ pub async fn request(
     let rows = app
         .db
         .write(move |tx| {
-            let (_, sub) = inspection_in_reach(tx, &caller, id)?;
+            let sub = inspection_in_reach(tx, &caller, id)?;
             let evidence = sub.evidence.as_ref().ok_or_else(|| {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_evidence", "the inspection has no photo evidence")
             })?;
