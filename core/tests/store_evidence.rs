@@ -66,3 +66,50 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     let reopened = Store::open(&path).unwrap();
     assert_eq!(reopened.device_public_key().unwrap(), key);
 }
+
+#[test]
+fn a_pulled_request_marks_only_that_photos_original_with_the_same_hash() {
+    use fieldcheck_core::protocol::{Change, ChangeOp, OriginalRequest, PullResponse, Record};
+    let f = fixture();
+    let s = &f.store;
+    let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
+    let (_, draft) = start_hazardous_waste_inspection(&f);
+    let mut records = Vec::new();
+    for seed in 1..=2 {
+        let capture = Capture { inspection: draft, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+        records.push(s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), seed), None).unwrap());
+    }
+    let request = |r: &fieldcheck_core::evidence::EvidenceRecord, original| OriginalRequest {
+        evidence: r.meta.evidence,
+        inspection: draft,
+        original,
+        device: r.meta.device,
+        officer: r.meta.officer,
+        requested_by: f.county.officer.id,
+        requested_at: f.clock.now(),
+    };
+    // One names the photo with another hash (not this device's photo): nothing is marked.
+    let page = |requests: Vec<OriginalRequest>| PullResponse {
+        changes: requests
+            .into_iter()
+            .enumerate()
+            .map(|(n, r)| Change {
+                cursor: 100 + n as u64,
+                op: ChangeOp::Upsert { record: Box::new(Record::OriginalRequest(r)) },
+            })
+            .collect(),
+        cursor: 200,
+        has_more: false,
+        reset: false,
+    };
+    let applied = s.apply_pull(&page(vec![request(&records[0], records[1].original)])).unwrap();
+    assert_eq!(applied.applied, 1);
+    assert!(!s.original_requested(records[0].meta.evidence).unwrap(), "another hash asks for nothing here");
+    s.apply_pull(&page(vec![request(&records[0], records[0].original)])).unwrap();
+    assert!(s.original_requested(records[0].meta.evidence).unwrap());
+    assert!(!s.original_requested(records[1].meta.evidence).unwrap(), "only the photo asked for");
+    let pending = s.pending_blobs().unwrap();
+    let original = pending.iter().find(|p| p.evidence == records[0].meta.evidence && p.role == BlobRole::Original);
+    assert!(original.is_some_and(|p| p.requested), "the upload pass sees the request");
+    assert!(pending.iter().filter(|p| p.role == BlobRole::Rendition).all(|p| !p.requested));
+}
