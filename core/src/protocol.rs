@@ -35,15 +35,29 @@ pub enum Intent {
     /// A finished inspection with everything it produced.
     #[serde(rename = "inspection.submit")]
     InspectionSubmit(Box<SubmittedInspection>),
-    /// A status change of a rectification task.
+    /// A status change of a rectification task. `proof` is the cited photos' chain, sealed by the
+    /// device (absent when it cites none).
     #[serde(rename = "task.transition")]
-    TaskTransition { task: TaskId, action: TaskAction, note: String, evidence: Vec<EvidenceId> },
+    TaskTransition {
+        task: TaskId,
+        action: TaskAction,
+        note: String,
+        evidence: Vec<EvidenceId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<Box<SubmittedEvidence>>,
+    },
     /// An officer arrived at a dispatched alarm's site.
     #[serde(rename = "alarm.arrive")]
     AlarmArrive { alarm: AlarmId, location: Option<GeoFix> },
-    /// On-site feedback that closes an alarm.
+    /// On-site feedback that closes an alarm, with its photos' sealed chain as for a task transition.
     #[serde(rename = "alarm.close")]
-    AlarmClose { alarm: AlarmId, feedback: String, evidence: Vec<EvidenceId> },
+    AlarmClose {
+        alarm: AlarmId,
+        feedback: String,
+        evidence: Vec<EvidenceId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<Box<SubmittedEvidence>>,
+    },
     /// A free-text field of an enterprise edited on a device; `base` is the value the edit started
     /// from, so the server can tell a concurrent edit and keep the losing value.
     #[serde(rename = "enterprise.edit")]

@@ -6,51 +6,11 @@ mod common;
 use chrono::Duration;
 use common::*;
 use fieldcheck_core::domain::DomainError;
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
+use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::organisation::{Role, Scope};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, MutationResult, Outcome, PushResponse, Record, RejectCode};
 use fieldcheck_core::store::{Store, StoreError};
-
-fn task(f: &Fixture, state: TaskState, deadline_days: i64) -> RectificationTask {
-    let e = &f.county.enterprises[0];
-    RectificationTask {
-        id: TaskId::new(),
-        enterprise: e.id,
-        township: e.township,
-        inspection: InspectionId::new(),
-        finding: FindingId::new(),
-        severity: Severity::General,
-        requirement: "危废标签补齐".into(),
-        issued_by: f.county.colleague.id,
-        issued_at: f.clock.now(),
-        deadline: f.clock.now() + Duration::days(deadline_days),
-        state,
-        case_review: false,
-    }
-}
-
-fn alarm(f: &Fixture, state: AlarmState) -> Alarm {
-    Alarm {
-        id: AlarmId::new(),
-        enterprise: f.county.enterprises[1].id,
-        kind: AlarmKind::Exceedance,
-        monitoring_point: "DW001 总排口".into(),
-        pollutant: "总磷".into(),
-        value: 0.56,
-        limit: 0.5,
-        unit: "mg/L".into(),
-        averaging: Averaging::Daily,
-        level: Severity::Minor,
-        state,
-        raised_at: f.clock.now(),
-        respond_by: f.clock.now() + Duration::hours(48),
-        squadron: Some(f.county.squadron.id),
-        assignee: None,
-    }
-}
 
 fn applied(seqs: &[u64]) -> PushResponse {
     PushResponse {

@@ -260,7 +260,7 @@ fn many_devices(platform: &Platform, n: usize) {
                                     task: fieldcheck_core::domain::ids::TaskId::new(),
                                     action: fieldcheck_core::domain::rectification::TaskAction::Accept,
                                     note: String::new(),
-                                    evidence: vec![],
+                                    evidence: vec![], proof: None
                                 })
                                 .collect::<Vec<_>>(),
                         };

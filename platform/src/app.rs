@@ -269,7 +269,7 @@ async fn close(
     Path(id): Path<AlarmId>,
     Json(body): Json<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
-    act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[])).await?;
+    act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

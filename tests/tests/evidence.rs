@@ -12,7 +12,7 @@ use fieldcheck_core::domain::inspection::{InspectionKind, Inspector};
 use fieldcheck_core::domain::organisation::User;
 use fieldcheck_core::domain::template::{ItemRef, PhotoRule};
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
-use fieldcheck_core::evidence::{BlobStore, EvidenceChain, Ingestor, Limits, SoftwareSigner, Subject, seal};
+use fieldcheck_core::evidence::{BlobStore, Case, EvidenceChain, Ingestor, Limits, SoftwareSigner, Subject, seal};
 use fieldcheck_core::protocol::{BlobStatus, Intent, Mutation, Outcome, PROTOCOL_VERSION, PushRequest, PushResponse};
 use fieldcheck_core::store::{Capture, NewInspection, Store};
 use fieldcheck_core::sync::{Backoff, Progress, SyncClient, SyncOptions, UploadPolicy};
@@ -107,7 +107,7 @@ impl Phone {
             if item.photo == PhotoRule::Always || n < 3 {
                 let file = photo_file(&self.dir, n as u32 + 1, 480, 360);
                 let capture = Capture {
-                    inspection: draft.id,
+                    case: Case::Inspection(draft.id),
                     subject: Subject::Item { item: r },
                     taken_at: Utc::now(),
                     fix: Some(fix),

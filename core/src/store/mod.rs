@@ -7,6 +7,7 @@
 
 mod alarms;
 mod capture;
+mod case_evidence;
 mod codec;
 mod device_key;
 mod enterprises;
@@ -27,6 +28,7 @@ mod today;
 mod users;
 
 pub use capture::{Capture, CaptureError};
+pub use case_evidence::CasePhoto;
 pub use error::StoreError;
 pub use evidence_records::PendingBlob;
 pub use inspection_view::{AnsweredItem, InspectionView};

@@ -57,6 +57,10 @@ pub struct Progress {
     pub bytes_received: u64,
     /// Requests retried after a transient failure.
     pub retries: u32,
+    /// Photo blobs the platform confirmed in this cycle.
+    pub blobs_confirmed: usize,
+    /// Photo blobs left for later (upload policy, network, record not yet accepted).
+    pub blobs_waiting: usize,
 }
 
 /// What `POST /v1/login` answers.
@@ -133,7 +137,9 @@ impl SyncClient {
         }
         self.pull_all(store, &mut progress, on_progress).await?;
         pushed?;
-        self.upload_blobs(store, &mut progress).await?;
+        let uploaded = self.upload_blobs(store, &mut progress).await?;
+        progress.blobs_confirmed = uploaded.confirmed;
+        progress.blobs_waiting = uploaded.waiting;
         on_progress(&progress);
         Ok(progress)
     }

@@ -6,11 +6,14 @@ use crate::db::{AuditRow, Tx};
 use crate::records;
 use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction};
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, TaskEvent};
+use crate::evidence::receipt;
+use fieldcheck_core::evidence::Case;
+use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
 
 /// Most evidence references one transition may carry.
 const MAX_EVIDENCE: usize = 100;
 
+#[allow(clippy::too_many_arguments)] // one per field of the intent, plus the transaction and actor
 pub fn transition(
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -18,6 +21,7 @@ pub fn transition(
     action: TaskAction,
     note: &str,
     evidence: &[EvidenceId],
+    proof: Option<&SubmittedEvidence>,
 ) -> Result<Outcome, Failure> {
     check_len("note", note, fieldcheck_core::domain::answer::MAX_TEXT_CHARS)?;
     if evidence.len() > MAX_EVIDENCE {
@@ -28,7 +32,12 @@ pub fn transition(
         .ok_or_else(|| not_found("task"))?;
     let from = task.state;
     task.state = from.after(action, actor.reach.role).map_err(domain)?;
+    // Photos cited with a sealed chain are verified before anything is written.
+    let receipt = receipt::verify_proof(tx, actor, Case::Task(id), evidence, proof)?;
     records::save(tx, &Record::Task(task.clone()))?;
+    if let (Some(proof), Some(receipt)) = (proof, &receipt) {
+        receipt::record_case(tx, actor, Case::Task(id), proof, receipt)?;
+    }
     let event = TaskEvent {
         id: uuid::Uuid::now_v7(),
         task: id,
