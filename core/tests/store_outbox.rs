@@ -10,7 +10,7 @@ use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::organisation::{Role, Scope};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, MutationResult, Outcome, PushResponse, Record, RejectCode};
-use fieldcheck_core::store::{Store, StoreError};
+use fieldcheck_core::store::{OutboxCounts, Store, StoreError};
 
 fn applied(seqs: &[u64]) -> PushResponse {
     PushResponse {
@@ -87,13 +87,17 @@ fn a_rejected_entry_needs_attention_and_no_longer_blocks_the_queue() {
     f.store.record_push_results(&response).unwrap();
     f.store.record_push_results(&response).unwrap(); // a repeated answer is harmless
     assert!(f.store.pending_mutations(10).unwrap().is_empty());
+    assert_eq!(f.store.outbox_counts().unwrap(), OutboxCounts { pending: 0, needs_attention: 1 });
     let attention = f.store.needs_attention().unwrap();
     assert_eq!(attention.len(), 1);
     assert_eq!((attention[0].mutation.seq, attention[0].code), (1, RejectCode::Forbidden));
     assert_eq!(attention[0].reason, "not your squadron");
     assert_eq!(f.store.outbox_len().unwrap(), 1);
+    assert!(!f.store.dismiss_attention(2).unwrap(), "only a rejected entry can be dismissed");
     assert!(f.store.dismiss_attention(1).unwrap());
+    assert!(!f.store.dismiss_attention(1).unwrap(), "dismissing twice is harmless");
     assert_eq!(f.store.outbox_len().unwrap(), 0);
+    assert_eq!(f.store.outbox_counts().unwrap(), OutboxCounts::default());
 }
 
 #[test]
@@ -139,6 +143,9 @@ fn clock_skew_is_measured_from_a_push() {
     let skew = f.store.clock_skew().unwrap().unwrap();
     assert_eq!(skew.server_minus_device, Duration::seconds(95));
     assert_eq!(skew.measured_at, sent + Duration::seconds(95));
+    assert!(!skew.needs_warning(), "95 s is within the tolerance");
+    f.store.record_clock_skew(sent, sent - Duration::minutes(6)).unwrap();
+    assert!(f.store.clock_skew().unwrap().unwrap().needs_warning(), "a device 6 min fast is warned about");
 }
 
 fn answer(seq: u64, outcome: Outcome) -> PushResponse {

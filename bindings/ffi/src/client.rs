@@ -6,6 +6,7 @@ use crate::diagnostics::Live;
 use crate::enterprises::EnterprisesClient;
 use crate::error::{FieldcheckError, Result};
 use crate::inspections::InspectionsClient;
+use crate::rows::Rows;
 use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
@@ -87,7 +88,15 @@ impl FieldcheckClient {
     /// The home screen: alarms to answer, re-inspections due, unfinished inspections.
     pub fn today(&self) -> Result<TodayView> {
         let store = &self.shared.store;
-        Ok((&store.today(store.now())?).into())
+        let today = store.today(store.now())?;
+        let enterprises = today.alarms.iter().map(|a| a.enterprise);
+        let enterprises = enterprises.chain(today.reinspections.iter().map(|t| t.task.enterprise));
+        let rows = Rows::new(&self.shared, enterprises.chain(today.inspections.iter().map(|i| i.enterprise)))?;
+        Ok(TodayView {
+            alarms: today.alarms.iter().map(|a| rows.alarm(a)).collect::<Result<_>>()?,
+            reinspections: today.reinspections.iter().map(|t| rows.task(&t.task, t.overdue)).collect::<Result<_>>()?,
+            inspections: today.inspections.iter().map(|i| rows.inspection(i)).collect::<Result<_>>()?,
+        })
     }
 
     /// Changes not yet sent to the platform.

@@ -14,6 +14,7 @@ mod enterprises;
 mod error;
 mod inspections;
 mod photos;
+mod rows;
 mod runtime;
 mod sync;
 mod tasks;

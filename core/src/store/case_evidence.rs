@@ -12,7 +12,7 @@ use crate::evidence::upload::BlobRole;
 use crate::evidence::{BlobRef, Case, EvidenceChain, EvidenceRecord, Signer};
 use crate::protocol::{RenditionRef, SubmittedEvidence};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
 /// A task or alarm photo on this device, and whether a transition has sent it yet.
@@ -27,6 +27,22 @@ impl Store {
     /// The photos of a task or alarm taken on this device, in capture order.
     pub fn case_photos(&self, case: Case) -> Result<Vec<CasePhoto>, StoreError> {
         self.read(|conn| case_photos(conn, case))
+    }
+
+    /// The thumbnail of a case's latest photo on this device (any case kind), for a list row.
+    pub fn latest_thumbnail(&self, case: Case) -> Result<Option<BlobRef>, StoreError> {
+        let (kind, id) = case.parts();
+        let sql = match case {
+            Case::Inspection(_) => "SELECT body FROM evidence_records WHERE inspection = ?2 AND ?1 = ?1 ORDER BY seq DESC LIMIT 1",
+            Case::Task(_) | Case::Alarm(_) => {
+                "SELECT body FROM case_evidence WHERE case_kind = ?1 AND case_id = ?2 ORDER BY seq DESC LIMIT 1"
+            }
+        };
+        self.read(|conn| {
+            let body: Option<String> =
+                conn.prepare_cached(sql)?.query_row(params![kind, id.to_string()], |r| r.get(0)).optional()?;
+            Ok(body.map(|b| from_json::<EvidenceRecord>("evidence record", &b)).transpose()?.map(|r| r.thumbnail))
+        })
     }
 }
 

@@ -29,11 +29,12 @@ mod users;
 
 pub use capture::{Capture, CaptureError};
 pub use case_evidence::CasePhoto;
+pub use enterprises::PlaceNames;
 pub use error::StoreError;
 pub use evidence_records::PendingBlob;
 pub use inspection_view::{AnsweredItem, InspectionView};
 pub use inspections::{Answered, NewInspection};
-pub use outbox::{ClockSkew, NeedsAttention};
+pub use outbox::{ClockSkew, NeedsAttention, OutboxCounts};
 pub use photos::Photo;
 pub use replica::PullApplied;
 pub use session::Session;
