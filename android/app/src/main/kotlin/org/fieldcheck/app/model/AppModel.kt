@@ -9,6 +9,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import org.fieldcheck.ffi.AnswerInput
+import org.fieldcheck.ffi.AttentionItem
 import org.fieldcheck.ffi.EnterpriseView
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
@@ -82,6 +83,10 @@ class AppModel(
     private val _task = MutableStateFlow<TaskScreen?>(null)
     /** The open task with its timeline. */
     val task: StateFlow<TaskScreen?> = _task.asStateFlow()
+
+    private val _attention = MutableStateFlow<List<AttentionItem>>(emptyList())
+    /** Changes the platform refused, with its reasons, until the user dismisses them. */
+    val attention: StateFlow<List<AttentionItem>> = _attention.asStateFlow()
 
     private val _pending = MutableStateFlow(0uL)
     /** Changes waiting for the platform. */
@@ -190,9 +195,28 @@ class AppModel(
         perform { reloadTask() }
     }
 
-    /** Acknowledge, submit proof, accept or reject: the core checks the state and the user's role. */
+    /**
+     * Takes a photo the camera wrote to [path] in as proof for task [id]; it goes with the user's next
+     * step on the task. The camera's file is removed once ingested.
+     */
+    fun attachProofPhoto(id: UUID, path: String, takenAt: Instant) = perform {
+        tasksClient.attachProofPhoto(id, path, takenAt, null)
+        withContext(io) { File(path).delete() }
+    }
+
+    /**
+     * Acknowledge, submit proof, accept or reject: the core checks the state and the user's role. The
+     * photos taken on this screen and not yet sent go with it (the core seals them into the step).
+     */
     fun transition(id: UUID, action: TaskAction, note: String) = perform {
-        withContext(io) { tasksClient.transition(id, action, note, emptyList()) }
+        val unsent = _task.value?.takeIf { it.task.id == id }?.photos.orEmpty().filter { !it.sent }.map { it.evidence }
+        withContext(io) { tasksClient.transition(id, action, note, unsent) }
+    }
+
+    /** Removes a refused change from the list once the user has read it. */
+    fun dismissAttention(seq: ULong) = perform {
+        withContext(io) { client.dismissAttention(seq) }
+        _attention.value = withContext(io) { client.needsAttention() }
     }
 
     /** Releases the sub-clients' handles on the core (the owner closes the client itself afterwards). */
@@ -210,6 +234,7 @@ class AppModel(
         _today.value = withContext(io) { client.today() }
         _tasks.value = withContext(io) { tasksClient.list(emptyList(), _user.value?.enterprise) }
         _pending.value = withContext(io) { client.pendingChanges() }
+        _attention.value = withContext(io) { client.needsAttention() }
         reloadInspection()
         reloadTask()
     }

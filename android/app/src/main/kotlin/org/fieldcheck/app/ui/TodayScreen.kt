@@ -31,6 +31,9 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
         items(work.alarms, key = { it.id }) { alarm ->
             Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
                 Column(Modifier.padding(12.dp)) {
+                    place(alarm.enterpriseName, alarm.townshipName)?.let {
+                        Text(it, style = MaterialTheme.typography.titleSmall)
+                    }
                     Text(
                         stringResource(
                             R.string.alarm_line,
@@ -55,6 +58,9 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
         items(work.inspections, key = { it.id }) { inspection ->
             Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable { openInspection(inspection.id) }) {
                 Column(Modifier.padding(12.dp)) {
+                    place(inspection.enterpriseName, inspection.townshipName)?.let {
+                        Text(it, style = MaterialTheme.typography.titleSmall)
+                    }
                     Text("${inspection.kind.label()} · ${inspection.state.label()}")
                     Text(inspection.checklists.joinToString(" · "), style = MaterialTheme.typography.bodySmall)
                     inspection.startedAt?.let { Text(it.shown(), style = MaterialTheme.typography.bodySmall) }

@@ -131,4 +131,37 @@ class AppModelTest {
             model.close()
         }
     }
+
+    @Test
+    fun `the enterprise photographs its proof and the next step sends it`() {
+        FieldcheckClient.open(dir.resolve("enterprise").toString()).use { client ->
+            val county = seedDemoCounty(client, DemoUser.ENTERPRISE)
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val model = AppModel(client, MemoryTokens(), scope)
+            runBlocking {
+                model.start()
+                val row = model.tasks.await("tasks") { it.isNotEmpty() }.single()
+                assertEquals("永康市恒达五金制品有限公司", row.enterpriseName, "rows carry names, not ids")
+                model.openTask(county.task)
+                model.transition(county.task, TaskAction.ACKNOWLEDGE, "已签收")
+                model.task.await("acknowledged") { TaskAction.SUBMIT_PROOF in it?.actions.orEmpty() }
+
+                val photo = jpeg(dir.resolve("proof.jpg"))
+                model.attachProofPhoto(county.task, photo.toString(), Instant.now())
+                val withPhoto = model.task.await("photo") { it?.photos?.size == 1 }!!
+                assertFalse(withPhoto.photos.single().sent)
+                model.busy.await("ingest finished") { !it }
+                assertFalse(photo.toFile().exists(), "the camera's file is removed once the core has its copy")
+
+                model.transition(county.task, TaskAction.SUBMIT_PROOF, "已设置标志牌")
+                val sent = model.task.await("proof sent") { it?.task?.state == TaskState.PROOF_SUBMITTED }!!
+                assertEquals(listOf(withPhoto.photos.single().evidence), sent.timeline.last().evidence)
+                assertEquals(listOf(true), sent.photos.map { it.sent })
+                assertEquals(emptyList(), model.attention.value, "nothing refused")
+                assertEquals(null, model.message.value)
+            }
+            scope.cancel()
+            model.close()
+        }
+    }
 }
