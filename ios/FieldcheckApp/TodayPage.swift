@@ -13,6 +13,7 @@ struct TodayPage: View {
                     if today.alarms.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
                     ForEach(today.alarms, id: \.id) { alarm in
                         VStack(alignment: .leading, spacing: 4) {
+                            if let place = place(alarm.enterpriseName, alarm.townshipName) { Text(place).font(.headline) }
                             Text(String(format: L("alarm_line"), alarm.monitoringPoint, alarm.pollutant,
                                         "\(alarm.value)", alarm.unit, "\(alarm.limit)"))
                             if let multiple = alarm.exceedanceMultiple {
@@ -26,7 +27,7 @@ struct TodayPage: View {
                 Section(L("reinspections")) {
                     if today.reinspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
                     ForEach(today.reinspections, id: \.id) { task in
-                        NavigationLink { TaskPage(model: model, id: task.id, user: user) } label: { TaskRow(task: task) }
+                        NavigationLink { TaskPage(model: model, id: task.id) } label: { TaskRow(task: task) }
                     }
                 }
                 Section(L("drafts")) {
@@ -34,6 +35,9 @@ struct TodayPage: View {
                     ForEach(today.inspections, id: \.id) { inspection in
                         NavigationLink { InspectionPage(model: model, id: inspection.id) } label: {
                             VStack(alignment: .leading) {
+                                if let place = place(inspection.enterpriseName, inspection.townshipName) {
+                                    Text(place).font(.headline)
+                                }
                                 Text("\(inspection.kind.label) · \(inspection.state.label)")
                                 Text(inspection.checklists.joined(separator: " · ")).font(.caption)
                                 if let started = inspection.startedAt { Text(started.shown).font(.caption) }
@@ -41,6 +45,14 @@ struct TodayPage: View {
                         }
                     }
                 }
+            }
+            Section(L("originals_upload")) {
+                Picker(L("originals_upload"), selection: Binding(get: { model.originals }, set: { model.setOriginals($0) })) {
+                    Text(L("originals_immediately")).tag(OriginalPolicy.immediately)
+                    Text(L("originals_wifi_only")).tag(OriginalPolicy.wifiOnly)
+                    Text(L("originals_on_request")).tag(OriginalPolicy.onRequest)
+                }
+                .pickerStyle(.segmented)
             }
         }
         .navigationTitle(L("tab_today"))

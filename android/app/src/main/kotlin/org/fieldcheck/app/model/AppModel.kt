@@ -15,6 +15,8 @@ import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionScreen
+import org.fieldcheck.ffi.Network
+import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskScreen
@@ -87,6 +89,11 @@ class AppModel(
     private val _attention = MutableStateFlow<List<AttentionItem>>(emptyList())
     /** Changes the platform refused, with its reasons, until the user dismisses them. */
     val attention: StateFlow<List<AttentionItem>> = _attention.asStateFlow()
+
+    private val _originals = MutableStateFlow(OriginalPolicy.WIFI_ONLY)
+    /** When photo originals upload (renditions always go first); the user's setting. */
+    val originals: StateFlow<OriginalPolicy> = _originals.asStateFlow()
+    private var network = Network.METERED
 
     private val _pending = MutableStateFlow(0uL)
     /** Changes waiting for the platform. */
@@ -211,6 +218,18 @@ class AppModel(
     fun transition(id: UUID, action: TaskAction, note: String) = perform {
         val unsent = _task.value?.takeIf { it.task.id == id }?.photos.orEmpty().filter { !it.sent }.map { it.evidence }
         withContext(io) { tasksClient.transition(id, action, note, unsent) }
+    }
+
+    /** The user's choice of when originals upload; the core applies it from the next sync. */
+    fun setOriginals(policy: OriginalPolicy) {
+        _originals.value = policy
+        client.setUploadPolicy(policy, network)
+    }
+
+    /** The phone's connection changed (Wi-Fi, mobile data, none): the core decides what may upload. */
+    fun networkChanged(now: Network) {
+        network = now
+        client.setUploadPolicy(_originals.value, now)
     }
 
     /** Removes a refused change from the list once the user has read it. */

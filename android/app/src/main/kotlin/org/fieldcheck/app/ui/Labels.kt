@@ -4,6 +4,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.res.stringResource
 import org.fieldcheck.app.R
 import org.fieldcheck.ffi.ChangeAction
+import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.LocalizedText
@@ -80,6 +81,16 @@ fun ChangeAction.label(): String = stringResource(
         ChangeAction.ALARM_ARRIVE -> R.string.change_alarm_arrive
         ChangeAction.ALARM_CLOSE -> R.string.change_alarm_close
         ChangeAction.ENTERPRISE_EDIT -> R.string.change_enterprise_edit
+    },
+)
+
+/** The name of an originals upload policy, in the settings. */
+@Composable
+fun OriginalPolicy.label(): String = stringResource(
+    when (this) {
+        OriginalPolicy.IMMEDIATELY -> R.string.originals_immediately
+        OriginalPolicy.WIFI_ONLY -> R.string.originals_wifi_only
+        OriginalPolicy.ON_REQUEST -> R.string.originals_on_request
     },
 )
 

@@ -1,13 +1,16 @@
 package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Card
+import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
@@ -19,6 +22,7 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.OriginalPolicy
 import java.util.UUID
 
 /** Today's work as the core orders it: alarms, re-inspections due, unfinished inspections. */
@@ -65,6 +69,25 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
                     Text(inspection.checklists.joinToString(" · "), style = MaterialTheme.typography.bodySmall)
                     inspection.startedAt?.let { Text(it.shown(), style = MaterialTheme.typography.bodySmall) }
                 }
+            }
+        }
+        item { OriginalsSetting(model) }
+    }
+}
+
+/** The user's choice of when photo originals upload (renditions always go as soon as possible). */
+@Composable
+fun OriginalsSetting(model: AppModel) {
+    val current by model.originals.collectAsStateWithLifecycle()
+    Column(Modifier.padding(top = 12.dp)) {
+        Text(stringResource(R.string.originals_upload), style = MaterialTheme.typography.titleMedium)
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            OriginalPolicy.entries.forEach { policy ->
+                FilterChip(
+                    selected = policy == current,
+                    onClick = { model.setOriginals(policy) },
+                    label = { Text(policy.label()) },
+                )
             }
         }
     }
