@@ -34,8 +34,12 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
         let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
         s.answer(draft, item.clone(), valid_answer(it, day), None).unwrap();
         f.clock.advance(chrono::Duration::seconds(5));
-        let capture =
-            Capture { case: Case::Inspection(draft), subject: Subject::Item { item }, taken_at: f.clock.now(), fix: None };
+        let capture = Capture {
+            case: Case::Inspection(draft),
+            subject: Subject::Item { item },
+            taken_at: f.clock.now(),
+            fix: None,
+        };
         let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8), None).unwrap();
         assert_eq!(record.meta.officer, f.county.officer.id);
         taken.push(record.meta.evidence);
@@ -43,7 +47,8 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     // A file that is no image is refused and recorded nowhere.
     let junk = f.dir.path().join("junk.jpg");
     std::fs::write(&junk, b"not a photo").unwrap();
-    let capture = Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+    let capture =
+        Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
     assert!(matches!(s.capture_photo(&ingestor, capture, &junk, None), Err(CaptureError::Evidence(_))));
     let records = s.evidence_records(draft).unwrap();
     assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
@@ -87,7 +92,10 @@ fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_o
     // Only photos of the case as a whole, and only of a case on this device.
     let item = Subject::Item { item: ItemRef { template: "hazardous_waste_storage".into(), code: "HW-01".into() } };
     let on_item = Capture { subject: item, ..capture(Case::Task(proof.id)) };
-    assert!(matches!(s.capture_photo(&ingestor, on_item, &jpeg(f.dir.path(), 1), None), Err(CaptureError::Evidence(_))));
+    assert!(matches!(
+        s.capture_photo(&ingestor, on_item, &jpeg(f.dir.path(), 1), None),
+        Err(CaptureError::Evidence(_))
+    ));
     let elsewhere = capture(Case::Task(TaskId::new()));
     let refused = s.capture_photo(&ingestor, elsewhere, &jpeg(f.dir.path(), 2), None);
     assert!(matches!(refused, Err(CaptureError::Store(StoreError::NotFound { .. }))), "{refused:?}");

@@ -260,7 +260,8 @@ fn many_devices(platform: &Platform, n: usize) {
                                     task: fieldcheck_core::domain::ids::TaskId::new(),
                                     action: fieldcheck_core::domain::rectification::TaskAction::Accept,
                                     note: String::new(),
-                                    evidence: vec![], proof: None
+                                    evidence: vec![],
+                                    proof: None,
                                 })
                                 .collect::<Vec<_>>(),
                         };

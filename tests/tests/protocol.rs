@@ -32,7 +32,13 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     // enterprise1 has a demo task (the demo issues tasks to enterprises 0, 5, 10, ...).
     let task = task.expect("a demo task of enterprise1").id;
     let intents = vec![
-        Intent::TaskTransition { task, action: TaskAction::Acknowledge, note: "收到".into(), evidence: vec![], proof: None },
+        Intent::TaskTransition {
+            task,
+            action: TaskAction::Acknowledge,
+            note: "收到".into(),
+            evidence: vec![],
+            proof: None,
+        },
         Intent::TaskTransition { task, action: TaskAction::Accept, note: String::new(), evidence: vec![], proof: None },
     ];
     let batch = ent.mutations(intents);
@@ -51,7 +57,8 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
         task,
         action: TaskAction::SubmitProof,
         note: String::new(),
-        evidence: vec![], proof: None
+        evidence: vec![],
+        proof: None,
     }]);
     let mut reused = ent.request(m);
     reused.mutations[0].seq = 1;
@@ -368,7 +375,8 @@ fn alarm_linkage_minor_notifies_serious_dispatches_to_the_covering_squadron() {
         Intent::AlarmClose {
             alarm: alarm.id,
             feedback: "现场核查：设施已恢复 / facility restored".into(),
-            evidence: vec![], proof: None
+            evidence: vec![],
+            proof: None,
         },
     ]);
     assert_eq!(r.results[0].outcome, Outcome::Applied);

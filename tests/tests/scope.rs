@@ -71,13 +71,15 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             task: other_task.id,
             action: TaskAction::Acknowledge,
             note: String::new(),
-            evidence: vec![], proof: None
+            evidence: vec![],
+            proof: None,
         },
         Intent::TaskTransition {
             task: fieldcheck_core::domain::ids::TaskId::new(),
             action: TaskAction::Acknowledge,
             note: String::new(),
-            evidence: vec![], proof: None
+            evidence: vec![],
+            proof: None,
         },
         Intent::EnterpriseEdit {
             enterprise: other.id,
@@ -98,13 +100,15 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             task: own_task.expect("task"),
             action: TaskAction::Acknowledge,
             note: "收到".into(),
-            evidence: vec![], proof: None
+            evidence: vec![],
+            proof: None,
         },
         Intent::TaskTransition {
             task: own_task.expect("task"),
             action: TaskAction::Accept,
             note: String::new(),
-            evidence: vec![EvidenceId::new()], proof: None
+            evidence: vec![EvidenceId::new()],
+            proof: None,
         },
     ]);
     assert_eq!(resp.results[0].outcome, Outcome::Applied);

@@ -248,9 +248,9 @@ impl InspectionsClient {
     /// The inspection screen: checklists with progress, per-item state and problems, findings.
     pub fn screen(&self, id: Uuid) -> Result<InspectionScreen> {
         let store = &self.shared.store;
-        let view = store
-            .inspection_view(InspectionId(id), store.now())?
-            .ok_or_else(|| FieldcheckError::NotFound(format!("inspection {id} is not on this device / 检查记录不存在")))?;
+        let view = store.inspection_view(InspectionId(id), store.now())?.ok_or_else(|| {
+            FieldcheckError::NotFound(format!("inspection {id} is not on this device / 检查记录不存在"))
+        })?;
         Ok(InspectionScreen::new(&view, self.summary(&view.inspection)?))
     }
 }

@@ -64,7 +64,10 @@ async fn attach(shared: Arc<Shared>, capture: Capture, path: String) -> Result<P
             })?;
         Ok(photo_view(&shared, &record, false))
     };
-    runtime()?.spawn_blocking(work).await.map_err(|e| FieldcheckError::Internal(format!("photo ingest stopped: {e}")))?
+    runtime()?
+        .spawn_blocking(work)
+        .await
+        .map_err(|e| FieldcheckError::Internal(format!("photo ingest stopped: {e}")))?
 }
 
 #[uniffi::export(async_runtime = "tokio")]

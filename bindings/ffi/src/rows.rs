@@ -3,8 +3,8 @@
 
 use crate::client::Shared;
 use crate::error::Result;
-use crate::photos::photo_view;
 use crate::photos::PhotoView;
+use crate::photos::photo_view;
 use crate::views::{AlarmView, InspectionSummary, TaskView};
 use fieldcheck_core::domain::alarm::Alarm;
 use fieldcheck_core::domain::ids::EnterpriseId;

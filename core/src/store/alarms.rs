@@ -5,12 +5,12 @@ use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, case_evidence, outbox, session};
-use crate::evidence::Case;
 use crate::domain::DomainError;
 use crate::domain::alarm::{Alarm, AlarmAction};
 use crate::domain::answer::check_text;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{AlarmId, EvidenceId};
+use crate::evidence::Case;
 use crate::protocol::Intent;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 

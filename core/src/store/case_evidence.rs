@@ -33,7 +33,9 @@ impl Store {
     pub fn latest_thumbnail(&self, case: Case) -> Result<Option<BlobRef>, StoreError> {
         let (kind, id) = case.parts();
         let sql = match case {
-            Case::Inspection(_) => "SELECT body FROM evidence_records WHERE inspection = ?2 AND ?1 = ?1 ORDER BY seq DESC LIMIT 1",
+            Case::Inspection(_) => {
+                "SELECT body FROM evidence_records WHERE inspection = ?2 AND ?1 = ?1 ORDER BY seq DESC LIMIT 1"
+            }
             Case::Task(_) | Case::Alarm(_) => {
                 "SELECT body FROM case_evidence WHERE case_kind = ?1 AND case_id = ?2 ORDER BY seq DESC LIMIT 1"
             }
@@ -59,9 +61,8 @@ pub(crate) fn record(tx: &Transaction<'_>, record: &EvidenceRecord) -> Result<()
     if !known {
         return Err(StoreError::NotFound { entity: kind, id: id.to_string() });
     }
-    tx.prepare_cached("INSERT INTO case_evidence (id, case_kind, case_id, body) VALUES (?1, ?2, ?3, ?4)")?.execute(
-        params![record.meta.evidence.to_string(), kind, id.to_string(), to_json(record)?],
-    )?;
+    tx.prepare_cached("INSERT INTO case_evidence (id, case_kind, case_id, body) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![record.meta.evidence.to_string(), kind, id.to_string(), to_json(record)?])?;
     queue(tx, record, BlobRole::Rendition, &record.rendition)?;
     queue(tx, record, BlobRole::Original, &record.original)
 }
@@ -106,11 +107,8 @@ pub(crate) fn proof(
         return Ok(None);
     }
     let wanted: BTreeSet<EvidenceId> = cited.iter().copied().collect();
-    let records: Vec<EvidenceRecord> = case_photos(tx, case)?
-        .into_iter()
-        .map(|p| p.record)
-        .filter(|r| wanted.contains(&r.meta.evidence))
-        .collect();
+    let records: Vec<EvidenceRecord> =
+        case_photos(tx, case)?.into_iter().map(|p| p.record).filter(|r| wanted.contains(&r.meta.evidence)).collect();
     if let Some(missing) = wanted.iter().find(|id| !records.iter().any(|r| r.meta.evidence == **id)) {
         return Err(StoreError::NotFound { entity: "photo of this case", id: missing.to_string() });
     }

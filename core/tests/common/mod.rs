@@ -4,20 +4,20 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fieldcheck_core::checklists;
+use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
 use fieldcheck_core::domain::answer::{AnswerValue, Measure};
 use fieldcheck_core::domain::credit_code::CreditCode;
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
 use fieldcheck_core::domain::ids::{EnterpriseId, SquadronId, TownshipId, UserId};
 use fieldcheck_core::domain::inspection::Inspector;
 use fieldcheck_core::domain::organisation::{
     Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
 };
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::domain::template::{AnswerSpec, MeasureKind, TemplateItem};
 use fieldcheck_core::protocol::{Change, ChangeOp, PullResponse, Record};
 use fieldcheck_core::store::{Clock, Store};
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tempfile::TempDir;

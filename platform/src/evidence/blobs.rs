@@ -61,8 +61,7 @@ fn visible_len(tx: &mut dyn Tx, caller: &Caller, sha: &Digest) -> Result<u64, Ap
         for id in &refs.inspections {
             let Some(sub) = records::load::<SubmittedInspection>(tx, Entity::Inspection, id)? else { continue };
             let own = sub.inspection.created_by == caller.user.id;
-            if own || records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e))
-            {
+            if own || records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
                 return Ok(refs.len);
             }
         }

@@ -3,10 +3,10 @@
 
 use super::{Actor, Failure, check_len, domain, not_found, refuse};
 use crate::db::{AuditRow, Tx};
+use crate::evidence::receipt;
 use crate::records;
 use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction};
-use crate::evidence::receipt;
 use fieldcheck_core::evidence::Case;
 use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
 

@@ -2,9 +2,9 @@
 
 use super::LocalizedText;
 use crate::custom_types::Timestamp;
+use crate::photos::PhotoView;
 use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, exceedance_multiple};
 use fieldcheck_core::domain::finding::Severity;
-use crate::photos::PhotoView;
 use fieldcheck_core::store::PlaceNames;
 use uuid::Uuid;
 

@@ -2,10 +2,10 @@
 
 use super::LocalizedText;
 use crate::custom_types::Timestamp;
+use crate::photos::PhotoView;
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use fieldcheck_core::protocol::TaskEvent;
-use crate::photos::PhotoView;
 use fieldcheck_core::store::PlaceNames;
 use uuid::Uuid;
 
