@@ -8,7 +8,7 @@ use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::upload::BlobRole;
+use fieldcheck_core::evidence::upload::{BlobRole, OriginalPolicy};
 use fieldcheck_core::evidence::{BlobStore, Case, Ingestor, Limits, Subject, verify_sealed};
 use fieldcheck_core::protocol::{Intent, MutationResult, Outcome, PushResponse, Record, RejectCode};
 use fieldcheck_core::store::{Capture, CaptureError, Store, StoreError};
@@ -138,4 +138,14 @@ fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_o
         s.pending_blobs().unwrap().into_iter().filter(|p| p.case == Case::Alarm(on_site.id)).collect();
     assert_eq!(alarm_blobs.len(), 2);
     assert!(alarm_blobs.iter().all(|p| !p.record_synced), "a refused close keeps its photos unsynced");
+}
+
+#[test]
+fn the_originals_upload_choice_survives_a_reopen() {
+    let f = fixture();
+    assert_eq!(f.store.originals_policy().unwrap(), OriginalPolicy::WifiOnly, "the default");
+    f.store.set_originals_policy(OriginalPolicy::OnRequest).unwrap();
+    let path = f.store.path().to_path_buf();
+    drop(f.store);
+    assert_eq!(Store::open(&path).unwrap().originals_policy().unwrap(), OriginalPolicy::OnRequest);
 }

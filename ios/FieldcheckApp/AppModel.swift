@@ -55,6 +55,7 @@ final class AppModel: ObservableObject {
             Task { @MainActor in self?.connectionChanged(now) }
         }
         attempt {
+            originals = try client.originalsPolicy()
             let current = try client.currentUser()
             if current != nil, let saved = tokens.load() {
                 try client.resumeSession(platformUrl: saved.platformUrl, token: saved.token)
@@ -182,10 +183,12 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// The user's choice of when originals upload; the core applies it from the next sync.
+    /// The user's choice of when originals upload; the core keeps it and applies it from the next sync.
     func setOriginals(_ policy: OriginalPolicy) {
-        originals = policy
-        client.setUploadPolicy(originals: policy, network: network)
+        attempt {
+            try client.setUploadPolicy(originals: policy, network: network)
+            originals = policy
+        }
     }
 
     /// The phone's connection changed (Wi-Fi, cellular, none): the core decides what may upload.
@@ -195,7 +198,7 @@ final class AppModel: ObservableObject {
         case .metered: network = .metered
         case .unmetered: network = .unmetered
         }
-        client.setUploadPolicy(originals: originals, network: network)
+        attempt { try client.setUploadPolicy(originals: originals, network: network) }
     }
 
     private func reloadAll() throws {

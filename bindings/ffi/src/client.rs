@@ -11,6 +11,7 @@ use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
+use fieldcheck_core::evidence::upload::Network;
 use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
@@ -52,15 +53,12 @@ impl FieldcheckClient {
         std::fs::create_dir_all(&data_dir)?;
         let store = Store::open(data_dir.join(DATABASE))?;
         let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
+        let sync = SyncSession::new();
+        // The user's upload choice from an earlier launch; the network is unknown until the app says.
+        sync.set_upload_policy(store.originals_policy()?, Network::Metered);
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared {
-                store,
-                ingestor,
-                changes: Hub::new(),
-                sync: SyncSession::new(),
-                sync_status: Hub::new(),
-            }),
+            shared: Arc::new(Shared { store, ingestor, changes: Hub::new(), sync, sync_status: Hub::new() }),
             _live: Live::new(),
         }))
     }

@@ -71,8 +71,15 @@ impl FieldcheckClient {
     }
 
     /// When photo originals upload (renditions always go first, as soon as their record is accepted),
-    /// and the network the phone is on now; call again whenever the network changes.
-    pub fn set_upload_policy(&self, originals: OriginalPolicy, network: Network) {
+    /// kept across launches, and the network the phone is on now; call again whenever the network changes.
+    pub fn set_upload_policy(&self, originals: OriginalPolicy, network: Network) -> Result<()> {
+        self.shared().store.set_originals_policy(originals)?;
         self.shared().sync.set_upload_policy(originals, network);
+        Ok(())
+    }
+
+    /// The user's choice of when originals upload, as kept (Wi-Fi only until one is made).
+    pub fn originals_policy(&self) -> Result<OriginalPolicy> {
+        Ok(self.shared().store.originals_policy()?)
     }
 }

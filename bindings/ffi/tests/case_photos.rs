@@ -3,6 +3,7 @@
 //! line counts the outbox; a foreign signer with a bad key is refused.
 
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
+use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
 use fieldcheck_ffi::testing::{DemoUser, seed_demo_county};
 use fieldcheck_ffi::*;
 use std::path::{Path, PathBuf};
@@ -93,4 +94,15 @@ fn a_signer_whose_key_is_not_a_p256_point_is_refused() {
     let before = client.device_public_key().unwrap();
     assert!(matches!(client.set_signer(Arc::new(BadKey)), Err(FieldcheckError::InvalidInput(_))));
     assert_eq!(client.device_public_key().unwrap(), before, "the software key stays");
+}
+
+#[test]
+fn the_originals_upload_choice_is_kept_across_launches() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().display().to_string();
+    let client = FieldcheckClient::open(folder.clone()).unwrap();
+    assert_eq!(client.originals_policy().unwrap(), OriginalPolicy::WifiOnly);
+    client.set_upload_policy(OriginalPolicy::Immediately, Network::Unmetered).unwrap();
+    drop(client);
+    assert_eq!(FieldcheckClient::open(folder).unwrap().originals_policy().unwrap(), OriginalPolicy::Immediately);
 }

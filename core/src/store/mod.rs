@@ -25,6 +25,7 @@ mod session;
 mod tasks;
 mod templates;
 mod today;
+mod upload_settings;
 mod users;
 
 pub use capture::{Capture, CaptureError};

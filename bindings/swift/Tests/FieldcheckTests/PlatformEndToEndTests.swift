@@ -94,7 +94,7 @@ final class PlatformEndToEndTests: XCTestCase {
         XCTAssertFalse(status.clockSkewWarning)
 
         // The enterprise answers with a proof photo, its originals uploaded at once (it says it is on Wi-Fi).
-        enterprise.setUploadPolicy(originals: .immediately, network: .unmetered)
+        try enterprise.setUploadPolicy(originals: .immediately, network: .unmetered)
         _ = try await enterprise.sync()
         let enterpriseTasks = enterprise.tasks()
         let row = try XCTUnwrap(try enterpriseTasks.list(states: [], enterprise: nil).first { $0.id == task.id })
@@ -143,7 +143,7 @@ final class PlatformEndToEndTests: XCTestCase {
         let officer = try FieldcheckClient.open(dataDir: dir.appendingPathComponent("signed").path)
         try officer.setSigner(signer: signer)
         XCTAssertEqual(try officer.devicePublicKey(), signer.publicKey())
-        officer.setUploadPolicy(originals: .immediately, network: .unmetered)
+        try officer.setUploadPolicy(originals: .immediately, network: .unmetered)
         _ = try await officer.signIn(platformUrl: url, login: "officer1", password: Self.password)
         _ = try await officer.sync()
         let me = try XCTUnwrap(try officer.currentUser())

@@ -24,3 +24,7 @@ CREATE TABLE case_blob_uploads (
     PRIMARY KEY (sha256, role, evidence)
 ) WITHOUT ROWID;
 CREATE INDEX case_blob_uploads_pending ON case_blob_uploads (confirmed);
+
+-- When photo originals upload, as the user chose it (`OriginalPolicy`, serde name; the default is the
+-- sync client's, `UploadPolicy::default`); kept across launches.
+ALTER TABLE session ADD COLUMN originals_policy TEXT NOT NULL DEFAULT 'wifi_only';

@@ -117,6 +117,7 @@ class AppModel(
     fun start() {
         scope.launch {
             attempt {
+                _originals.value = withContext(io) { client.originalsPolicy() }
                 val current = withContext(io) { client.currentUser() }
                 val saved = withContext(io) { tokens.load() }
                 if (current != null && saved != null) {
@@ -220,16 +221,16 @@ class AppModel(
         withContext(io) { tasksClient.transition(id, action, note, unsent) }
     }
 
-    /** The user's choice of when originals upload; the core applies it from the next sync. */
-    fun setOriginals(policy: OriginalPolicy) {
+    /** The user's choice of when originals upload; the core keeps it and applies it from the next sync. */
+    fun setOriginals(policy: OriginalPolicy) = perform {
+        withContext(io) { client.setUploadPolicy(policy, network) }
         _originals.value = policy
-        client.setUploadPolicy(policy, network)
     }
 
     /** The phone's connection changed (Wi-Fi, mobile data, none): the core decides what may upload. */
-    fun networkChanged(now: Network) {
+    fun networkChanged(now: Network) = perform {
         network = now
-        client.setUploadPolicy(_originals.value, now)
+        withContext(io) { client.setUploadPolicy(_originals.value, now) }
     }
 
     /** Removes a refused change from the list once the user has read it. */
