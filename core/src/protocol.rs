@@ -239,6 +239,38 @@ pub struct TaskEvent {
     pub evidence: Vec<EvidenceId>,
     /// Server time the transition was applied.
     pub at: DateTime<Utc>,
+    /// The cited photos that came with a sealed chain, so the other side can fetch and show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<StepPhoto>,
+}
+
+/// A photo a task step cites: its original's hash (what the chain commits to) and the rendition to fetch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPhoto {
+    pub evidence: EvidenceId,
+    pub original: crate::evidence::Digest,
+    pub rendition: crate::evidence::BlobRef,
+    /// Device time the photo was taken.
+    pub taken_at: DateTime<Utc>,
+}
+
+impl SubmittedEvidence {
+    /// The photos of the chain with their renditions, in chain order (those without a rendition left out).
+    pub fn step_photos(&self) -> Vec<StepPhoto> {
+        self.chain
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let rendition = self.renditions.iter().find(|r| r.evidence == e.meta.evidence)?;
+                Some(StepPhoto {
+                    evidence: e.meta.evidence,
+                    original: e.original.sha256,
+                    rendition: rendition.blob,
+                    taken_at: e.meta.taken_at,
+                })
+            })
+            .collect()
+    }
 }
 
 impl EnterpriseField {

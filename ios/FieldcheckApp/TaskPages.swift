@@ -60,7 +60,7 @@ struct TaskPage: View {
                         VStack(alignment: .leading) {
                             Text("\(event.at.shown) · \(event.action.label) · \(event.byName)")
                             if !event.note.isEmpty { Text(event.note).font(.caption) }
-                            // Photos taken on another device: the platform holds them; this device has no copy.
+                            // Cited photos not on this phone yet: the next sync fetches them.
                             let elsewhere = event.evidence.filter { e in !screen.photos.contains { $0.evidence == e } }.count
                             if elsewhere > 0 { Text(String(format: L("proof_elsewhere"), elsewhere)).font(.caption) }
                         }

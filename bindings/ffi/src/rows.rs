@@ -7,7 +7,7 @@ use crate::photos::PhotoView;
 use crate::photos::photo_view;
 use crate::views::{AlarmView, InspectionSummary, TaskView};
 use fieldcheck_core::domain::alarm::Alarm;
-use fieldcheck_core::domain::ids::EnterpriseId;
+use fieldcheck_core::domain::ids::{EnterpriseId, TaskId};
 use fieldcheck_core::domain::inspection::Inspection;
 use fieldcheck_core::domain::rectification::RectificationTask;
 use fieldcheck_core::evidence::Case;
@@ -57,4 +57,20 @@ impl<'a> Rows<'a> {
 /// The photos of a task or alarm taken on this device, in capture order.
 pub(crate) fn case_photos(shared: &Shared, case: Case) -> Result<Vec<PhotoView>> {
     Ok(shared.store.case_photos(case)?.iter().map(|p| photo_view(shared, &p.record, p.cited)).collect())
+}
+
+/// A task's photos: those taken here, then those fetched from the platform (taken on another device).
+pub(crate) fn task_photos(shared: &Shared, task: TaskId) -> Result<Vec<PhotoView>> {
+    let mut photos = case_photos(shared, Case::Task(task))?;
+    let blobs = shared.ingestor.blobs();
+    photos.extend(shared.store.fetched_photos(task)?.into_iter().map(|f| PhotoView {
+        evidence: f.photo.evidence.0,
+        sha256: f.photo.original.to_hex(),
+        width: f.width,
+        height: f.height,
+        thumbnail_path: blobs.path(&f.thumbnail).display().to_string(),
+        taken_at: f.photo.taken_at,
+        sent: true,
+    }));
+    Ok(photos)
 }

@@ -43,6 +43,8 @@ pub struct SyncProgress {
     pub photos_uploaded: u64,
     /// Photo files left for later (upload policy, network, or their record not yet accepted).
     pub photos_waiting: u64,
+    /// Photos taken on other devices and cited on task steps, fetched to show here.
+    pub photos_fetched: u64,
 }
 
 impl From<&Progress> for SyncProgress {
@@ -59,6 +61,7 @@ impl From<&Progress> for SyncProgress {
             retries: p.retries,
             photos_uploaded: n(p.blobs_confirmed),
             photos_waiting: n(p.blobs_waiting),
+            photos_fetched: n(p.photos_fetched),
         }
     }
 }

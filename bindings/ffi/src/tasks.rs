@@ -4,11 +4,10 @@ use crate::changes::ChangeKind;
 use crate::client::Shared;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
-use crate::rows::{Rows, case_photos};
+use crate::rows::{Rows, task_photos};
 use crate::views::{TaskScreen, TaskView};
 use fieldcheck_core::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
-use fieldcheck_core::evidence::Case;
 use fieldcheck_core::store::TaskFilter;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -57,7 +56,7 @@ impl TasksClient {
             task: rows.task(&task, task.is_overdue(store.now()))?,
             timeline,
             actions,
-            photos: case_photos(&self.shared, Case::Task(TaskId(id)))?,
+            photos: task_photos(&self.shared, TaskId(id))?,
         })
     }
 

@@ -89,6 +89,7 @@ impl Store {
             let mut task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
             task.state = task.state.after(action, actor.role)?;
             let proof = case_evidence::proof(tx, Case::Task(id), &evidence, signer.as_deref(), now)?;
+            let photos = proof.as_ref().map(|p| p.step_photos()).unwrap_or_default();
             let intent =
                 Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone(), proof };
             let mutation = outbox::append(tx, now, intent)?;
@@ -104,6 +105,7 @@ impl Store {
                 note: note.to_string(),
                 evidence,
                 at: now,
+                photos,
             };
             upsert_event(tx, &event, Some(seq))?;
             Ok(task)

@@ -8,6 +8,7 @@
 mod backoff;
 mod blobs;
 mod error;
+mod photos;
 
 pub use backoff::Backoff;
 pub use blobs::{UploadPolicy, UploadReport};
@@ -61,6 +62,8 @@ pub struct Progress {
     pub blobs_confirmed: usize,
     /// Photo blobs left for later (upload policy, network, record not yet accepted).
     pub blobs_waiting: usize,
+    /// Photos other devices cited on task steps, fetched in this cycle.
+    pub photos_fetched: usize,
 }
 
 /// What `POST /v1/login` answers.
@@ -125,8 +128,8 @@ impl SyncClient {
         Ok(response)
     }
 
-    /// One full cycle: push the whole outbox, pull every page, then upload photo blobs (if configured
-    /// with [`SyncClient::with_uploads`]). The pull runs even when the push could not finish, and
+    /// One full cycle: push the whole outbox, pull every page, then upload photo blobs and fetch the
+    /// photos other devices cited on task steps (both if configured with [`SyncClient::with_uploads`]). The pull runs even when the push could not finish, and
     /// uploads come after it (pending pushes and uploads never block pulls); errors are returned afterwards.
     pub async fn sync(&self, store: &Store, on_progress: &mut dyn FnMut(&Progress)) -> Result<Progress, SyncError> {
         let mut progress = Progress { pending: store.outbox_len()?, ..Progress::default() };
@@ -140,6 +143,7 @@ impl SyncClient {
         let uploaded = self.upload_blobs(store, &mut progress).await?;
         progress.blobs_confirmed = uploaded.confirmed;
         progress.blobs_waiting = uploaded.waiting;
+        progress.photos_fetched = self.fetch_photos(store, &mut progress).await?;
         on_progress(&progress);
         Ok(progress)
     }

@@ -121,6 +121,34 @@ pub async fn get(
     Ok(Json(status))
 }
 
+/// The bytes of a confirmed blob a record the caller may see references (e.g. the officer's device
+/// fetching an enterprise's proof rendition to show it).
+pub async fn content(
+    State(app): State<App>,
+    caller: Caller,
+    Path(sha): Path<String>,
+) -> Result<([(header::HeaderName, &'static str); 1], Bytes), ApiError> {
+    let sha = parse_sha(&sha)?;
+    let root = root()?;
+    let db_root = root.clone();
+    let status = app
+        .db
+        .read(move |tx| {
+            let len = visible_len(tx, &caller, &sha)?;
+            status(tx, &db_root, &sha, len)
+        })
+        .await?;
+    if !status.confirmed {
+        return Err(ApiError::not_found("the platform does not hold this blob whole yet"));
+    }
+    let path = final_path(&root, &sha);
+    let bytes = tokio::task::spawn_blocking(move || fs::read(path))
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+        .map_err(StoreError::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)))
+}
+
 fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {
     let bad = || ApiError::bad_request("a chunk needs `Content-Range: bytes first-last/length`");
     let value = headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).ok_or_else(bad)?;

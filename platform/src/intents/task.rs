@@ -47,6 +47,7 @@ pub fn transition(
         note: note.to_string(),
         evidence: evidence.to_vec(),
         at: actor.now,
+        photos: proof.map(|p| p.step_photos()).unwrap_or_default(),
     };
     records::save(tx, &Record::TaskEvent(event))?;
     tx.audit(&AuditRow {

@@ -104,8 +104,8 @@ pub struct TaskScreen {
     pub timeline: Vec<TaskEventView>,
     /// What the signed-in user may do now (the buttons to show), from the core's state machine.
     pub actions: Vec<TaskAction>,
-    /// Photos of this task taken on this device (the enterprise's proof, an officer's re-inspection),
-    /// in capture order; `sent` once a transition cites them. Photos taken on other devices appear as
-    /// evidence ids in the timeline.
+    /// Photos of this task: those taken on this device (the enterprise's proof, an officer's
+    /// re-inspection) in capture order, `sent` once a transition cites them; then those taken on another
+    /// device and fetched from the platform at sync (e.g. the enterprise's proof on the officer's phone).
     pub photos: Vec<PhotoView>,
 }

@@ -111,12 +111,15 @@ final class PlatformEndToEndTests: XCTestCase {
         XCTAssertEqual(answered.rejected, 0, "the platform verified the sealed proof")
         XCTAssertEqual(answered.photosUploaded, 2, "the proof's rendition and original")
 
-        // The officer sees the proof on the task screen and accepts it.
-        _ = try await officer.sync()
+        // The officer's sync fetches the proof photo; the task screen shows it and the officer accepts it.
+        XCTAssertEqual(try await officer.sync().photosFetched, 1)
         _ = try await secondOfficer.sync()
         let officerScreen = try officer.tasks().screen(id: task.id)
         XCTAssertEqual(officerScreen.task.state, .proofSubmitted)
         XCTAssertEqual(officerScreen.timeline.first { $0.action == .submitProof }?.evidence, [proof.evidence])
+        XCTAssertEqual(officerScreen.photos.map(\.evidence), [proof.evidence])
+        XCTAssertEqual(officerScreen.photos.first?.sha256, proof.sha256)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: officerScreen.photos.first?.thumbnailPath ?? ""))
         _ = try officer.tasks().transition(id: task.id, action: .accept, note: "复查合格", evidence: [])
         _ = try await officer.sync()
         _ = try await enterprise.sync()

@@ -28,3 +28,15 @@ CREATE INDEX case_blob_uploads_pending ON case_blob_uploads (confirmed);
 -- When photo originals upload, as the user chose it (`OriginalPolicy`, serde name; the default is the
 -- sync client's, `UploadPolicy::default`); kept across launches.
 ALTER TABLE session ADD COLUMN originals_policy TEXT NOT NULL DEFAULT 'wifi_only';
+
+-- Task photos taken on another device (the enterprise's proof, seen by the officer): the rendition
+-- fetched from the platform and the thumbnail made from it here.
+CREATE TABLE fetched_photos (
+    evidence TEXT PRIMARY KEY,
+    task TEXT NOT NULL,
+    body TEXT NOT NULL,
+    thumbnail TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL
+);
+CREATE INDEX fetched_photos_by_task ON fetched_photos (task);

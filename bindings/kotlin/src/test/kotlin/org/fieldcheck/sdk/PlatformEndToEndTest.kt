@@ -41,7 +41,8 @@ import kotlin.test.assertTrue
 /**
  * Against a live platform process on loopback: an officer signs in, inspects offline with photos,
  * submits and syncs; the enterprise's own device then sees its rectification task and answers it with a
- * proof photo (sealed, verified by the platform, uploaded); the officer sees the proof and accepts it; a
+ * proof photo (sealed, verified by the platform, uploaded); the officer's phone fetches it and shows it
+ * on the task screen, and the officer accepts it; a
  * colleague's stale rejection is refused and listed as needing attention. Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh
  * always gives it).
  */
@@ -143,15 +144,18 @@ class PlatformEndToEndTest {
         assertEquals(2uL, answered.photosUploaded, "the proof's rendition and original: $answered")
         assertEquals(0uL, answered.photosWaiting)
 
-        // The officer sees the proof on the task screen and accepts it; both sides end with the task accepted.
-        officer.sync()
+        // The officer's sync fetches the proof photo; the task screen shows it and the officer accepts it.
+        assertEquals(1uL, officer.sync().photosFetched)
         colleagueDevice.sync()
         officer.tasks().use { tasks ->
             val screen = tasks.screen(task.id)
             assertEquals(TaskState.PROOF_SUBMITTED, screen.task.state)
             val submittedProof = screen.timeline.single { it.action == TaskAction.SUBMIT_PROOF }
             assertEquals(listOf(proofPhoto.evidence), submittedProof.evidence, "the proof photo reached the officer")
-            assertEquals(emptyList(), screen.photos, "no pixels on the officer's device (no download yet)")
+            val seen = screen.photos.single()
+            assertEquals(proofPhoto.evidence, seen.evidence, "the proof photo reached the officer's screen")
+            assertEquals(proofPhoto.sha256, seen.sha256, "the same original, by its hash")
+            assertTrue(Files.exists(Path.of(seen.thumbnailPath)), "with a thumbnail made on the officer's phone")
             tasks.transition(task.id, TaskAction.ACCEPT, "复查合格", emptyList())
         }
         officer.sync()

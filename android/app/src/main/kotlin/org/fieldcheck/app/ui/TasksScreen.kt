@@ -86,7 +86,7 @@ fun TaskPage(model: AppModel, id: UUID) {
             Column(Modifier.padding(vertical = 4.dp)) {
                 Text("${event.at.shown()} · ${event.action.label()} · ${event.byName}")
                 if (event.note.isNotBlank()) Text(event.note, style = MaterialTheme.typography.bodySmall)
-                // Photos taken on another device: the platform holds them; this device has no copy.
+                // Cited photos not on this phone yet: the next sync fetches them.
                 val elsewhere = event.evidence.count { e -> screen.photos.none { it.evidence == e } }
                 if (elsewhere > 0) {
                     Text(stringResource(R.string.proof_elsewhere, elsewhere), style = MaterialTheme.typography.bodySmall)
