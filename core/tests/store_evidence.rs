@@ -138,6 +138,12 @@ fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_o
         s.pending_blobs().unwrap().into_iter().filter(|p| p.case == Case::Alarm(on_site.id)).collect();
     assert_eq!(alarm_blobs.len(), 2);
     assert!(alarm_blobs.iter().all(|p| !p.record_synced), "a refused close keeps its photos unsynced");
+    assert!(!s.case_photos(Case::Alarm(on_site.id)).unwrap()[0].cited, "unsent again, to cite in a new step");
+    assert!(s.dismiss_attention(sent.seq).unwrap());
+    assert!(
+        s.pending_blobs().unwrap().iter().filter(|p| p.case == Case::Alarm(on_site.id)).all(|p| !p.record_synced),
+        "dismissing the refusal does not make them look accepted"
+    );
 }
 
 #[test]

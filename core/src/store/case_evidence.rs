@@ -133,6 +133,13 @@ pub(crate) fn cite(tx: &Transaction<'_>, cited: &[EvidenceId], seq: i64) -> Resu
     Ok(())
 }
 
+/// The platform refused the step `seq`: its photos are unsent again (the step was undone), so the
+/// user can cite them in a new step and they never upload for a step the platform does not have.
+pub(crate) fn uncite(tx: &Transaction<'_>, seq: i64) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE case_evidence SET cited_seq = NULL WHERE cited_seq = ?1")?.execute([seq])?;
+    Ok(())
+}
+
 /// Whether the platform accepted the transition that sent the photo: cited, and its entry no longer
 /// waits in the outbox (a rejected entry stays there, so it counts as unsynced).
 pub(crate) fn record_synced(conn: &Connection, evidence: EvidenceId) -> Result<bool, StoreError> {

@@ -3,7 +3,7 @@
 
 use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag};
 use super::error::StoreError;
-use super::{Store, optimistic};
+use super::{Store, case_evidence, optimistic};
 use crate::domain::ids::MutationId;
 use crate::protocol::{Intent, Mutation, Outcome, PushResponse, RejectCode};
 use chrono::{DateTime, Duration, Utc};
@@ -79,6 +79,7 @@ impl Store {
                         )?;
                         if marked > 0 {
                             optimistic::settle(tx, seq, true)?;
+                            case_evidence::uncite(tx, seq)?;
                         }
                     }
                 }

@@ -13,7 +13,6 @@ use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEv
 /// Most evidence references one transition may carry.
 const MAX_EVIDENCE: usize = 100;
 
-#[allow(clippy::too_many_arguments)] // one per field of the intent, plus the transaction and actor
 pub fn transition(
     tx: &mut dyn Tx,
     actor: &Actor,
