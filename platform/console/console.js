@@ -102,11 +102,25 @@ function taskRow(t) {
 }
 
 function conflictRow(c) {
-  return el("tr", {},
+  // Take: the kept value becomes the record's (a new change the phones pull); the value shown as current
+  // goes along, so the server refuses if it moved on meanwhile.
+  const resolve = (resolution) => act(`/v1/conflicts/${c.number}/resolve`, { resolution, current: c.current });
+  const actions = el("div", { class: "actions" });
+  if (c.actions.includes("take"))
+    actions.append(el("button", { "data-action": "take", on: { click: () => resolve("taken") } },
+      "采用此值", el("span", { class: "en" }, "take")));
+  if (c.actions.includes("dismiss"))
+    actions.append(el("button", { class: "light", "data-action": "dismiss", on: { click: () => resolve("dismissed") } },
+      "保留现值", el("span", { class: "en" }, "keep current")));
+  return el("tr", { "data-number": c.number, class: c.resolution ? "resolved" : null },
     el("td", {}, when(c.at)),
     el("td", {}, c.record_name || c.id, el("span", { class: "sub" }, c.field_label ? both(c.field_label) : c.field)),
     el("td", {}, c.base), el("td", { class: "kept" }, c.kept), el("td", { class: "lost" }, c.lost),
-    el("td", {}, c.user_name, el("span", { class: "sub" }, c.device)));
+    el("td", { class: "current" }, c.current ?? "—"),
+    el("td", {}, c.user_name, el("span", { class: "sub" }, c.device)),
+    el("td", {}, el("span", { class: "pill state" }, both(c.state_label)),
+      c.resolved_by_name ? el("span", { class: "sub" }, `${c.resolved_by_name} · ${when(c.resolved_at)}`) : null,
+      actions));
 }
 
 function deviceRow(d) {
@@ -162,7 +176,7 @@ async function load() {
     section("alarms", "/v1/alarms?open=true", alarmRow),
     api("/v1/tasks").catch(() => null),
     section("tasks", `/v1/tasks${query}`, taskRow),
-    section("conflicts", "/v1/conflicts", conflictRow, (c) => [c.length, false]),
+    section("conflicts", "/v1/conflicts", conflictRow, (c) => [c.filter((x) => x.actions.length).length, false]),
     section("devices", "/v1/devices", deviceRow, (d) => [d.length, false]),
   ]);
   if (all) {

@@ -1,14 +1,17 @@
 //! The HTTP surface: routes, the shared state, and the mapping of refusals to status codes.
 
 use crate::access::{Caller, Reach};
-use crate::auth::{self, LoginRequest, Raiser};
+use crate::auth::{self, ClientAddr, LoginRequest, Raiser};
 use crate::command::{self, RaiseAlarm};
+use crate::conflicts;
 use crate::console;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::intents::{Actor, Failure};
 use crate::records;
+use crate::relocation;
 use crate::sync;
+use crate::throttle::IpThrottle;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -18,7 +21,7 @@ use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use fieldcheck_core::domain::alarm::ResponseLimits;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, DeviceId, NoticeId, TaskId, UserId};
+use fieldcheck_core::domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
 use fieldcheck_core::domain::organisation::{Role, User};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
@@ -36,6 +39,8 @@ pub struct App {
     pub monitoring_key: Option<Arc<str>>,
     /// Hash that unknown logins are checked against, so they take as long as wrong passwords.
     pub dummy_hash: String,
+    /// Failed logins per client address.
+    pub login_throttle: Arc<IpThrottle>,
 }
 
 impl App {
@@ -45,6 +50,7 @@ impl App {
             limits: ResponseLimits::default(),
             monitoring_key: monitoring_key.map(Arc::from),
             dummy_hash: auth::hash_password("not a password of anyone")?,
+            login_throttle: Arc::new(IpThrottle::default()),
         })
     }
 }
@@ -72,7 +78,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/tasks/overdue", get(overdue))
         .route("/v1/tasks/{id}/timeline", get(task_timeline))
         .route("/v1/conflicts", get(conflicts))
+        .route("/v1/conflicts/{number}/resolve", post(resolve_conflict))
         .route("/v1/audit/{entity}/{id}", get(audit))
+        .route("/v1/enterprises/{id}/move", post(move_enterprise))
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
@@ -127,8 +135,12 @@ async fn health(State(app): State<App>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION, "backend": app.db.backend_name() }))
 }
 
-async fn login(State(app): State<App>, Json(req): Json<LoginRequest>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(auth::login(&app, req).await?))
+async fn login(
+    State(app): State<App>,
+    client: ClientAddr,
+    Json(req): Json<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(auth::login(&app, req, client).await?))
 }
 
 async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>) -> Result<StatusCode, ApiError> {
@@ -325,9 +337,31 @@ async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
     Ok(Json(rows))
 }
 
-async fn conflicts(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+#[derive(Deserialize)]
+struct ConflictQuery {
+    /// Leave out resolved conflicts.
+    #[serde(default)]
+    open: bool,
+}
+
+async fn conflicts(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<ConflictQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
-    Ok(Json(app.db.read(|tx| Ok(console::conflicts(tx)?)).await?))
+    Ok(Json(app.db.read(move |tx| Ok(conflicts::list(tx, q.open)?)).await?))
+}
+
+/// The command centre takes a kept losing value (a new change that syncs) or dismisses it.
+async fn resolve_conflict(
+    State(app): State<App>,
+    caller: Caller,
+    Path(number): Path<u64>,
+    Json(req): Json<conflicts::Resolve>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
 }
 
 async fn audit(
@@ -337,6 +371,22 @@ async fn audit(
 ) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
     Ok(Json(app.db.read(move |tx| Ok(tx.audits(&entity, &id.to_string())?)).await?))
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    township: TownshipId,
+}
+
+/// The command centre moves an enterprise to another township; devices' scopes follow on their next pull.
+async fn move_enterprise(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<EnterpriseId>,
+    Json(body): Json<MoveBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&caller, Role::Commander)?;
+    Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Accounts and devices: argon2 password hashes, device tokens (random, stored only as a SHA-256 hash,
-//! revocable, valid for weeks so a phone keeps working offline), and login throttling per login.
+//! revocable, valid for weeks so a phone keeps working offline), and login throttling per login and
+//! per client address (`throttle`).
 
 use crate::access::Caller;
 use crate::app::App;
@@ -8,7 +9,7 @@ use crate::error::ApiError;
 use crate::records;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +17,8 @@ use fieldcheck_core::domain::ids::DeviceId;
 use fieldcheck_core::domain::organisation::User;
 use fieldcheck_core::protocol::Entity;
 use sha2::{Digest, Sha256};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 /// How long a device token lives without a new login.
 pub const TOKEN_DAYS: i64 = 30;
@@ -53,11 +56,40 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The delay after `failures` failed attempts in a row: none for the first few, then doubling.
+/// The delay after `failures` failed attempts of one login in a row: none for the first few, then doubling.
 pub fn lockout(failures: u32) -> Option<Duration> {
-    let over = failures.checked_sub(FREE_FAILURES)?;
+    delay_after(failures, FREE_FAILURES)
+}
+
+/// The delay after `failures` failures when `free` of them cost nothing: 1, 2, 4… seconds, at most 15 min.
+pub fn delay_after(failures: u32, free: u32) -> Option<Duration> {
+    let over = failures.checked_sub(free)?;
     let secs = 1i64.checked_shl(over.min(20)).unwrap_or(MAX_LOCK_SECS).min(MAX_LOCK_SECS);
     Some(Duration::seconds(secs))
+}
+
+fn too_many(retry_after_secs: i64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked",
+        "too many failed logins; wait before trying again / 登录失败次数过多，请稍后再试",
+    );
+    e.retry_after = Some(retry_after_secs.max(1) as u64);
+    e
+}
+
+/// The address a request came from (the TCP peer; `None` when the server runs without connect info).
+/// A reverse proxy in front would make every client one address: run the platform on the edge, or
+/// extend this to a trusted proxy's header.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -80,10 +112,17 @@ pub struct LoginResponse {
     pub protocol: u32,
 }
 
-/// Checks a login and, when it is right, issues a token for the device.
-pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiError> {
+/// Checks a login and, when it is right, issues a token for the device. A locked login or a locked
+/// client address is answered 429 with `Retry-After`, even with the right password.
+pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<LoginResponse, ApiError> {
     if req.login.len() > 200 || req.password.len() > 1000 {
         return Err(ApiError::bad_request("login or password too long"));
+    }
+    if let Some(ip) = client.0
+        && let Err(wait) = app.login_throttle.check(ip, Instant::now())
+    {
+        // Round up: a client that waits exactly Retry-After must not find itself still locked.
+        return Err(too_many(wait.as_secs() as i64 + 1));
     }
     let now = Utc::now();
     let login = req.login.clone();
@@ -91,13 +130,7 @@ pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiErr
     if let Some(until) = account.as_ref().and_then(|a| a.locked_until)
         && until > now
     {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "locked",
-            "too many failed logins; wait before trying again / 登录失败次数过多，请稍后再试",
-        );
-        e.retry_after = Some((until - now).num_seconds().max(1) as u64);
-        return Err(e);
+        return Err(too_many((until - now).num_seconds()));
     }
     // Unknown logins are checked against a fixed hash so their answer takes as long as a wrong password.
     let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| app.dummy_hash.clone());
@@ -107,6 +140,9 @@ pub async fn login(app: &App, req: LoginRequest) -> Result<LoginResponse, ApiErr
         .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?;
     let known = account.is_some();
     let Some(account) = account.filter(|_| ok) else {
+        if let Some(ip) = client.0 {
+            app.login_throttle.failed(ip, Instant::now());
+        }
         if known {
             let login = req.login.clone();
             app.db
@@ -205,7 +241,8 @@ impl FromRequestParts<App> for Raiser {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         if let Some(key) = parts.headers.get("x-api-key") {
-            let ok = app.monitoring_key.as_deref().is_some_and(|k| key.as_bytes() == k.as_bytes());
+            let ok =
+                app.monitoring_key.as_deref().is_some_and(|k| crate::secret::matches(key.as_bytes(), k.as_bytes()));
             return if ok { Ok(Raiser::Monitoring) } else { Err(ApiError::unauthorized("wrong API key")) };
         }
         Caller::from_request_parts(parts, app).await.map(Raiser::User)

@@ -1,7 +1,7 @@
 //! The command centre's web console: its static files (built into the binary, no build step) and the
-//! views its timeline, devices and conflicts tables need. The page only renders these and sends intents.
+//! views its timeline and devices tables need (conflicts: `crate::conflicts`). The page only renders these and sends intents.
 
-use crate::db::{AuditRow, ConflictRow, DeviceRow, StoreError, Tx};
+use crate::db::{AuditRow, DeviceRow, StoreError, Tx};
 use crate::records;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
@@ -9,7 +9,7 @@ use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::organisation::User;
 use fieldcheck_core::domain::rectification::TaskState;
 use fieldcheck_core::domain::text::Text;
-use fieldcheck_core::protocol::{EnterpriseField, Entity};
+use fieldcheck_core::protocol::Entity;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -97,36 +97,5 @@ pub fn devices(tx: &mut dyn Tx) -> Result<Vec<DeviceView>, StoreError> {
         })
         .collect();
     out.sort_by_key(|d| std::cmp::Reverse(d.device.last_seen));
-    Ok(out)
-}
-
-/// A lost free-text edit with the names a person reads.
-#[derive(Serialize)]
-pub struct ConflictView {
-    #[serde(flatten)]
-    pub conflict: ConflictRow,
-    pub record_name: String,
-    pub field_label: Option<Text>,
-    pub user_name: String,
-}
-
-/// Conflicts, newest first.
-pub fn conflicts(tx: &mut dyn Tx) -> Result<Vec<ConflictView>, StoreError> {
-    let users = user_names(tx)?;
-    let mut out = Vec::new();
-    for conflict in tx.conflicts()? {
-        let record_name = match (conflict.entity.as_str(), conflict.id.parse()) {
-            ("enterprise", Ok(id)) => records::enterprise(tx, id)?.map(|e| e.name).unwrap_or_default(),
-            _ => String::new(),
-        };
-        let field: Option<EnterpriseField> = serde_json::from_value(conflict.field.clone().into()).ok();
-        out.push(ConflictView {
-            record_name,
-            field_label: field.map(EnterpriseField::label),
-            user_name: name_of(&users, &conflict.user),
-            conflict,
-        });
-    }
-    out.sort_by_key(|c| std::cmp::Reverse(c.conflict.at));
     Ok(out)
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod auth;
 pub mod command;
+pub mod conflicts;
 pub mod console;
 pub mod db;
 pub mod demo;
@@ -12,7 +13,10 @@ pub mod error;
 pub mod evidence;
 pub mod intents;
 pub mod records;
+pub mod relocation;
+pub mod secret;
 pub mod sync;
+pub mod throttle;
 
 use db::{Db, StoreError};
 use std::path::Path;

@@ -110,8 +110,9 @@ async fn run(o: Options) -> Result<(), String> {
             }
         }
     });
-    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
+    let server = axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
     server.await.map_err(|e| e.to_string())
 }

@@ -169,6 +169,25 @@ try {
     await page.screenshot({ path: join(shots, "conflicts.png") });
   });
 
+  await check("conflicts: taking the kept value makes it the record's, audited, and syncs to the phone", async () => {
+    const row = page.locator("#conflicts tr").first();
+    expect((await row.locator("td.current").innerText()) === "0579-87120000", await row.innerText());
+    const { cursor } = await enterpriseUser.get("/v1/sync/pull?protocol=1&limit=1000");
+    await row.locator("[data-action=take]").click();
+    await row.filter({ hasText: "已采用该值" }).waitFor({ timeout: 10000 });
+    expect(await row.locator("[data-action]").count() === 0, "a resolved conflict still offers actions");
+    expect((await row.locator("td.current").innerText()) === "13900001111", await row.innerText());
+    expect((await page.textContent("#n-conflicts")) === "0", "the open count did not drop");
+    const open = await api.get("/v1/conflicts?open=true");
+    expect(open.length === 0, JSON.stringify(open));
+    const audit = await api.get(`/v1/audit/enterprise/${enterprise}`);
+    expect(audit.some((a) => a.action === "conflict.taken" && a.to_state === "13900001111"), JSON.stringify(audit));
+    const later = await enterpriseUser.get(`/v1/sync/pull?protocol=1&limit=1000&cursor=${cursor}`);
+    const change = later.changes.find((c) => c.record?.entity === "enterprise" && c.record.data.id === enterprise);
+    expect(change?.record.data.contact.phone === "13900001111", JSON.stringify(later));
+    await page.screenshot({ path: join(shots, "conflict-resolved.png") });
+  });
+
   await check("devices: last sync and the measured clock skew of the phone two hours ahead", async () => {
     await page.click("[data-tab=devices]");
     const row = page.locator("#devices tr").filter({ hasText: enterpriseUser.device });

@@ -2,6 +2,7 @@
 //! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file. Calls are
 //! blocking and run on tokio's blocking pool; writes are serialised so the change log is in commit order.
 
+pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
 
@@ -24,6 +25,12 @@ pub enum StoreError {
     Join(String),
     #[error("cannot open the data folder: {0}")]
     Io(#[from] std::io::Error),
+    /// The database was written by a newer platform; it is left untouched.
+    #[error(
+        "the database has schema version {found}, newer than this platform supports ({supported}); \
+         run a newer fieldcheck-platform (the database was not changed)"
+    )]
+    NewerSchema { found: u32, supported: u32 },
 }
 
 /// Who may see a change-log entry besides the command centre.
@@ -119,9 +126,11 @@ pub struct AuditRow {
     pub note: String,
 }
 
-/// A free-text edit that lost a conflict, kept for the command centre.
+/// A free-text edit that lost a conflict, kept for the command centre until it resolves it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ConflictRow {
+    /// Assigned by the store (ignored when a conflict is recorded).
+    pub number: u64,
     pub entity: String,
     pub id: String,
     pub field: String,
@@ -131,6 +140,10 @@ pub struct ConflictRow {
     pub user: String,
     pub device: String,
     pub at: DateTime<Utc>,
+    /// `taken` (the lost value became the record's) or `dismissed`; `None` while open.
+    pub resolution: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 /// One transaction. Every method is a single statement or two in the back end's own SQL.
@@ -141,6 +154,9 @@ pub trait Tx {
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError>;
     /// Removes a record and appends a tombstone; returns its cursor.
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
+    /// Appends a tombstone for a record that stays but leaves the scope `keys` describe (devices there
+    /// drop it). It survives the record's later changes; the command centre never reads it.
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
     fn last_cursor(&mut self) -> Result<u64, StoreError>;
     /// Cursors at or below this may have lost tombstones: a device there must reset.
@@ -177,7 +193,17 @@ pub trait Tx {
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
     fn audits(&mut self, entity: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
     fn conflict(&mut self, row: &ConflictRow) -> Result<(), StoreError>;
+    /// Every conflict, oldest first.
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError>;
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError>;
+    /// Marks an open conflict resolved; `false` when it was not open (already resolved, or none).
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Photo evidence bookkeeping (device keys, receipts, blob states), one JSON value per (kind, key).
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError>;

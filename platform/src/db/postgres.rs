@@ -5,6 +5,7 @@
 //! `LOCK TABLE changes IN EXCLUSIVE MODE`: writers (of every platform process) run one at a time, cursors
 //! are handed out in commit order, and plain reads (ACCESS SHARE) are never blocked.
 
+use super::migrations;
 use super::{
     AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
     entity_name, parse_time,
@@ -16,37 +17,6 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-    entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
--- A change names its record; the record's current body is read from `records` (so it is stored once).
-CREATE TABLE IF NOT EXISTS changes (
-    cursor BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL,
-    tombstone BOOLEAN NOT NULL DEFAULT FALSE, audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    login TEXT PRIMARY KEY, user_id TEXT NOT NULL, password_hash TEXT NOT NULL,
-    failures BIGINT NOT NULL DEFAULT 0, locked_until TEXT);
-CREATE TABLE IF NOT EXISTS devices (
-    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL, revoked_at TEXT, last_seen TEXT, clock_skew_ms BIGINT);
-CREATE TABLE IF NOT EXISTS mutations (
-    device TEXT NOT NULL, seq BIGINT NOT NULL, mutation TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (device, seq));
-CREATE TABLE IF NOT EXISTS audit (
-    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
-    from_state TEXT NOT NULL, to_state TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT, at TEXT NOT NULL,
-    note TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_record ON audit (entity, id);
-CREATE TABLE IF NOT EXISTS conflicts (
-    n BIGSERIAL PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
-    base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
-    at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence_kv (
-    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
-";
 
 /// Most connections one platform process opens; callers beyond it wait for a free one.
 const MAX_CONNECTIONS: usize = 16;
@@ -71,14 +41,16 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    /// Connects and creates the schema when missing.
+    /// Connects and brings the schema up to date.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_at_version(url, migrations::LATEST)
+    }
+
+    /// Connects with the schema brought up to `version` only (upgrade tests start from an old version).
+    /// A database newer than this build is refused before anything is written to it.
+    pub fn connect_at_version(url: &str, version: u32) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
-        // Two processes starting at once must not race on CREATE TABLE IF NOT EXISTS.
-        let mut tx = client.transaction()?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
-        tx.batch_execute(SCHEMA)?;
-        tx.commit()?;
+        migrate(&mut client, version)?;
         let conn = Conn { client, statements: HashMap::new() };
         Ok(PgDb { url: url.to_string(), pool: Mutex::new(Pool { idle: vec![conn], open: 1 }), freed: Condvar::new() })
     }
@@ -175,6 +147,46 @@ impl PgDb {
     }
 }
 
+/// The schema version recorded in the database: 0 when it has no `schema_version` table (new, or made
+/// before numbered migrations). Only reads.
+pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<u32, StoreError> {
+    let exists: bool = client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?.try_get(0)?;
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i32> = client.query_one("SELECT MAX(version) FROM schema_version", &[])?.try_get(0)?;
+    u32::try_from(v.unwrap_or(0)).map_err(|_| StoreError::Corrupt(format!("schema version {v:?}")))
+}
+
+/// Applies the migrations after the database's version, up to `target`, each in its own transaction
+/// with its `schema_version` row. An advisory lock serialises platform processes starting at once.
+fn migrate(client: &mut Client, target: u32) -> Result<(), StoreError> {
+    let target = target.min(migrations::LATEST);
+    loop {
+        let mut tx = client.transaction()?;
+        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
+        let found = schema_version(&mut tx)?;
+        if found > migrations::LATEST {
+            // Dropping `tx` rolls back: nothing was written.
+            return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
+        }
+        let Some(step) = migrations::POSTGRES.get(found as usize).filter(|m| m.version <= target) else {
+            return Ok(());
+        };
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        tx.batch_execute(step.sql)?;
+        let version = i32::try_from(step.version).map_err(|_| StoreError::Corrupt("migration number".into()))?;
+        tx.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&version, &step.name, &time(&Utc::now())],
+        )?;
+        tx.commit()?;
+    }
+}
+
 impl Drop for PgDb {
     fn drop(&mut self) {
         // A sync client closes by blocking on its own runtime, which panics on a tokio worker thread:
@@ -235,6 +247,27 @@ fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
 const DEVICE_COLUMNS: &str =
     "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
 
+const CONFLICT_COLUMNS: &str = "n, entity, id, field, base, kept, lost, user_id, device, at, resolution, resolved_by, \
+     resolved_at FROM conflicts";
+
+fn conflict(r: &Row) -> Result<ConflictRow, StoreError> {
+    Ok(ConflictRow {
+        number: r.try_get::<_, i64>(0)? as u64,
+        entity: r.try_get(1)?,
+        id: r.try_get(2)?,
+        field: r.try_get(3)?,
+        base: r.try_get(4)?,
+        kept: r.try_get(5)?,
+        lost: r.try_get(6)?,
+        user: r.try_get(7)?,
+        device: r.try_get(8)?,
+        at: parse_time(&r.try_get::<_, String>(9)?)?,
+        resolution: r.try_get(10)?,
+        resolved_by: r.try_get(11)?,
+        resolved_at: opt_time(r.try_get(12)?)?,
+    })
+}
+
 fn device(r: &Row) -> Result<DeviceRow, StoreError> {
     Ok(DeviceRow {
         id: r.try_get(0)?,
@@ -252,14 +285,27 @@ impl PgTx<'_, '_> {
     fn append(&mut self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2", &[&name, &id])?;
+        // Departures stay: a device of the scope the record left still needs its tombstone.
+        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2 AND NOT departed", &[&name, &id])?;
+        self.insert_change(name, id, data.is_none(), false, keys)
+    }
+
+    fn insert_change(
+        &mut self,
+        name: &str,
+        id: &str,
+        tombstone: bool,
+        departed: bool,
+        keys: &Keys,
+    ) -> Result<u64, StoreError> {
         let row = self.query_one(
-            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
+            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING cursor",
             &[
                 &name,
                 &id,
-                &data.is_none(),
+                &tombstone,
+                &departed,
                 &keys.audience.as_str(),
                 &keys.enterprise,
                 &keys.township,
@@ -298,6 +344,16 @@ impl Tx for PgTx<'_, '_> {
         self.append(entity, id, None, keys)
     }
 
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Only the newest departure from one township matters.
+        self.execute(
+            "DELETE FROM changes WHERE entity = $1 AND id = $2 AND departed AND township IS NOT DISTINCT FROM $3",
+            &[&name, &id, &keys.township],
+        )?;
+        self.insert_change(name, id, true, true, keys)
+    }
+
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let after = after as i64;
         let limit = i64::from(limit);
@@ -305,7 +361,8 @@ impl Tx for PgTx<'_, '_> {
             FROM changes c LEFT JOIN records r ON r.entity = c.entity AND r.id = c.id WHERE c.cursor > $1 AND";
         let rows = match filter {
             Filter::All => {
-                self.query(&format!("{select} TRUE ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
+                // The command centre sees every record where it is now: departures are not for it.
+                self.query(&format!("{select} NOT c.departed ORDER BY c.cursor LIMIT $2"), &[&after, &limit])?
             }
             Filter::Enterprise { enterprise } => self.query(
                 &format!(
@@ -520,24 +577,30 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
-        let rows = self
-            .query("SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n", &[])?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConflictRow {
-                    entity: r.try_get(0)?,
-                    id: r.try_get(1)?,
-                    field: r.try_get(2)?,
-                    base: r.try_get(3)?,
-                    kept: r.try_get(4)?,
-                    lost: r.try_get(5)?,
-                    user: r.try_get(6)?,
-                    device: r.try_get(7)?,
-                    at: parse_time(&r.try_get::<_, String>(8)?)?,
-                })
-            })
-            .collect()
+        let rows = self.query(&format!("SELECT {CONFLICT_COLUMNS} ORDER BY n"), &[])?;
+        rows.iter().map(conflict).collect()
     }
+
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError> {
+        let row = self.query_opt(&format!("SELECT {CONFLICT_COLUMNS} WHERE n = $1"), &[&(number as i64)])?;
+        row.as_ref().map(conflict).transpose()
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.execute(
+            "UPDATE conflicts SET resolution = $2, resolved_by = $3, resolved_at = $4
+             WHERE n = $1 AND resolution IS NULL",
+            &[&(number as i64), &resolution, &by, &time(&at)],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
         let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)

@@ -1,6 +1,7 @@
 //! The embedded back end: one SQLite file in WAL mode, one writer connection (so change-log cursors are
 //! in commit order) and a few readers. All of its SQL is here.
 
+use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
     entity_name, parse_time,
@@ -13,38 +14,6 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-    entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (entity, id));
--- AUTOINCREMENT: a cursor is never reused, even after the newest entry was compacted away.
--- A change names its record; the record's current body is read from `records` (so it is stored once).
-CREATE TABLE IF NOT EXISTS changes (
-    cursor INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL,
-    tombstone INTEGER NOT NULL DEFAULT 0, audience TEXT NOT NULL, enterprise TEXT, township TEXT, squadron TEXT, assignee TEXT, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS changes_record ON changes (entity, id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    login TEXT PRIMARY KEY, user_id TEXT NOT NULL, password_hash TEXT NOT NULL,
-    failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT);
-CREATE TABLE IF NOT EXISTS devices (
-    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL, revoked_at TEXT, last_seen TEXT, clock_skew_ms INTEGER);
-CREATE TABLE IF NOT EXISTS mutations (
-    device TEXT NOT NULL, seq INTEGER NOT NULL, mutation TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (device, seq));
-CREATE TABLE IF NOT EXISTS audit (
-    n INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
-    from_state TEXT NOT NULL, to_state TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT, at TEXT NOT NULL,
-    note TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_record ON audit (entity, id);
-CREATE TABLE IF NOT EXISTS conflicts (
-    n INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, id TEXT NOT NULL, field TEXT NOT NULL,
-    base TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, user_id TEXT NOT NULL, device TEXT NOT NULL,
-    at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence_kv (
-    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key));
-";
-
 /// The SQLite database of one platform process.
 pub struct SqliteDb {
     path: PathBuf,
@@ -55,20 +24,79 @@ pub struct SqliteDb {
 fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
+    Ok(())
+}
+
+/// The schema version recorded in the file: 0 when it has no `schema_version` table (new, or made
+/// before numbered migrations). Only reads.
+pub fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(0);
+    }
+    let v: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+    u32::try_from(v.unwrap_or(0)).map_err(|_| StoreError::Corrupt(format!("schema version {v:?}")))
+}
+
+/// Applies the migrations after the file's version, up to `target`, each in its own `BEGIN IMMEDIATE`
+/// transaction with its `schema_version` row (so a concurrent process waits, then sees it applied).
+fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let target = target.min(migrations::LATEST);
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = schema_version(&tx)?;
+        if found > migrations::LATEST {
+            return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
+        }
+        let Some(step) = migrations::SQLITE.get(found as usize).filter(|m: &&Migration| m.version <= target) else {
+            return Ok(());
+        };
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        tx.execute_batch(step.sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![step.version, step.name, time(&Utc::now())],
+        )?;
+        tx.commit()?;
+    }
 }
 
 impl SqliteDb {
-    /// Opens (creating when needed) `platform.sqlite3` in `folder`.
+    /// Opens (creating when needed) `platform.sqlite3` in `folder` and brings its schema up to date.
     pub fn open(folder: &Path) -> Result<Self, StoreError> {
+        Self::open_at_version(folder, migrations::LATEST)
+    }
+
+    /// Opens with the schema brought up to `version` only (upgrade tests start from an old version).
+    /// A file newer than this build is refused before anything is written to it.
+    pub fn open_at_version(folder: &Path, version: u32) -> Result<Self, StoreError> {
         std::fs::create_dir_all(folder)?;
         let path = folder.join("platform.sqlite3");
-        let writer = open(&path)?;
-        writer.execute_batch(SCHEMA)?;
+        let mut writer = Connection::open(&path)?;
+        writer.busy_timeout(std::time::Duration::from_secs(30))?;
+        // Look before touching: even switching the journal mode would write to a newer file.
+        let found = schema_version(&writer)?;
+        if found > migrations::LATEST {
+            return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
+        }
+        configure(&writer)?;
+        migrate(&mut writer, version)?;
         Ok(SqliteDb { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
 
@@ -152,6 +180,39 @@ fn finish_device(raw: (DeviceRow, [String; 2], [Option<String>; 2])) -> Result<D
     Ok(d)
 }
 
+const CONFLICT_COLUMNS: &str = "n, entity, id, field, base, kept, lost, user_id, device, at, resolution, resolved_by, \
+     resolved_at FROM conflicts";
+
+type RawConflict = (ConflictRow, String, Option<String>);
+
+fn conflict_row(r: &rusqlite::Row) -> rusqlite::Result<RawConflict> {
+    Ok((
+        ConflictRow {
+            number: r.get::<_, i64>(0)? as u64,
+            entity: r.get(1)?,
+            id: r.get(2)?,
+            field: r.get(3)?,
+            base: r.get(4)?,
+            kept: r.get(5)?,
+            lost: r.get(6)?,
+            user: r.get(7)?,
+            device: r.get(8)?,
+            at: DateTime::<Utc>::MIN_UTC,
+            resolution: r.get(10)?,
+            resolved_by: r.get(11)?,
+            resolved_at: None,
+        },
+        r.get(9)?,
+        r.get(12)?,
+    ))
+}
+
+fn finish_conflict((mut c, at, resolved_at): RawConflict) -> Result<ConflictRow, StoreError> {
+    c.at = parse_time(&at)?;
+    c.resolved_at = opt_time(resolved_at)?;
+    Ok(c)
+}
+
 const DEVICE_COLUMNS: &str =
     "id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms FROM devices";
 
@@ -173,14 +234,27 @@ impl SqliteTx<'_> {
     fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        self.exec("DELETE FROM changes WHERE entity = ?1 AND id = ?2", params![name, id])?;
+        // Departures stay: a device of the scope the record left still needs its tombstone.
+        self.exec("DELETE FROM changes WHERE entity = ?1 AND id = ?2 AND NOT departed", params![name, id])?;
+        self.insert_change(name, id, data.is_none(), false, keys)
+    }
+
+    fn insert_change(
+        &self,
+        name: &str,
+        id: &str,
+        tombstone: bool,
+        departed: bool,
+        keys: &Keys,
+    ) -> Result<u64, StoreError> {
         self.exec(
-            "INSERT INTO changes (entity, id, tombstone, audience, enterprise, township, squadron, assignee, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 name,
                 id,
-                data.is_none(),
+                tombstone,
+                departed,
                 keys.audience.as_str(),
                 keys.enterprise,
                 keys.township,
@@ -225,6 +299,16 @@ impl Tx for SqliteTx<'_> {
         self.append(entity, id, None, keys)
     }
 
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        let name = entity_name(entity);
+        // Only the newest departure from one township matters.
+        self.exec(
+            "DELETE FROM changes WHERE entity = ?1 AND id = ?2 AND departed AND township IS ?3",
+            params![name, id, keys.township],
+        )?;
+        self.insert_change(name, id, true, true, keys)
+    }
+
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let mut args: Vec<Value> = vec![Value::Integer(after as i64)];
         let list = |ids: &[String], args: &mut Vec<Value>| {
@@ -232,7 +316,8 @@ impl Tx for SqliteTx<'_> {
             vec!["?"; ids.len()].join(",")
         };
         let scope = match filter {
-            Filter::All => "1 = 1".to_string(),
+            // The command centre sees every record where it is now: departures are not for it.
+            Filter::All => "NOT c.departed".to_string(),
             Filter::Enterprise { enterprise } => {
                 args.push(Value::Text(enterprise.clone()));
                 "(audience = 'public' OR (audience = 'shared' AND enterprise = ?))".to_string()
@@ -477,23 +562,33 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn conflicts(&mut self) -> Result<Vec<ConflictRow>, StoreError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT entity, id, field, base, kept, lost, user_id, device, at FROM conflicts ORDER BY n",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
-                r.get::<_, String>(8)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (entity, [id, field, base, kept, lost, user, device], at) = row?;
-            out.push(ConflictRow { entity, id, field, base, kept, lost, user, device, at: parse_time(&at)? });
-        }
-        Ok(out)
+        let sql = format!("SELECT {CONFLICT_COLUMNS} ORDER BY n");
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], conflict_row)?;
+        rows.map(|r| finish_conflict(r?)).collect()
     }
+
+    fn conflict_by_number(&mut self, number: u64) -> Result<Option<ConflictRow>, StoreError> {
+        let sql = format!("SELECT {CONFLICT_COLUMNS} WHERE n = ?1");
+        let raw = self.row(&sql, params![number as i64], conflict_row).optional()?;
+        raw.map(finish_conflict).transpose()
+    }
+
+    fn resolve_conflict(
+        &mut self,
+        number: u64,
+        resolution: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.exec(
+            "UPDATE conflicts SET resolution = ?2, resolved_by = ?3, resolved_at = ?4
+             WHERE n = ?1 AND resolution IS NULL",
+            params![number as i64, resolution, by, time(&at)],
+        )?;
+        Ok(changed == 1)
+    }
+
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .0

@@ -28,6 +28,7 @@ pub fn edit(
     }
     if current != base {
         tx.conflict(&ConflictRow {
+            number: 0,
             entity: "enterprise".into(),
             id: id.to_string(),
             field: serde_json::to_value(field).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
@@ -37,6 +38,9 @@ pub fn edit(
             user: actor.reach.user.id.to_string(),
             device: actor.device.clone().unwrap_or_default(),
             at: actor.now,
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
         })?;
         return Ok(Outcome::Conflict { current: serde_json::json!({ "field": field, "value": current }) });
     }

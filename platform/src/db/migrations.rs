@@ -1,0 +1,59 @@
+//! Numbered schema migrations, one ordered list per SQL dialect. Migration N takes a database from
+//! version N-1 to N; each is applied in one transaction together with its row in `schema_version`, so an
+//! interrupted upgrade leaves the previous version intact. A database newer than this build is refused
+//! and left untouched ([`StoreError::NewerSchema`](super::StoreError::NewerSchema)).
+//!
+//! To change the schema, append a file to both lists (never edit an applied one): the two dialects keep
+//! the same numbers and names, which a test checks.
+
+/// One schema step.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// SQLite's migrations, in order.
+pub const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("migrations/sqlite/001_initial.sql") },
+    Migration {
+        version: 2,
+        name: "conflict_resolution",
+        sql: include_str!("migrations/sqlite/002_conflict_resolution.sql"),
+    },
+    Migration { version: 3, name: "scope_departures", sql: include_str!("migrations/sqlite/003_scope_departures.sql") },
+];
+
+/// PostgreSQL's migrations, in order.
+pub const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "initial", sql: include_str!("migrations/postgres/001_initial.sql") },
+    Migration {
+        version: 2,
+        name: "conflict_resolution",
+        sql: include_str!("migrations/postgres/002_conflict_resolution.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "scope_departures",
+        sql: include_str!("migrations/postgres/003_scope_departures.sql"),
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = SQLITE.len() as u32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_dialects_number_the_same_steps_from_one() {
+        assert_eq!(SQLITE.len(), POSTGRES.len(), "each migration exists for both back ends");
+        for (i, (s, p)) in SQLITE.iter().zip(POSTGRES).enumerate() {
+            assert_eq!(s.version, i as u32 + 1, "versions are 1, 2, 3… without gaps");
+            assert_eq!((s.version, s.name), (p.version, p.name));
+        }
+        assert_eq!(LATEST, POSTGRES.len() as u32);
+    }
+}
