@@ -112,7 +112,8 @@ final class PlatformEndToEndTests: XCTestCase {
         XCTAssertEqual(answered.photosUploaded, 2, "the proof's rendition and original")
 
         // The officer's sync fetches the proof photo; the task screen shows it and the officer accepts it.
-        XCTAssertEqual(try await officer.sync().photosFetched, 1)
+        let fetched = try await officer.sync()
+        XCTAssertEqual(fetched.photosFetched, 1)
         _ = try await secondOfficer.sync()
         let officerScreen = try officer.tasks().screen(id: task.id)
         XCTAssertEqual(officerScreen.task.state, .proofSubmitted)
