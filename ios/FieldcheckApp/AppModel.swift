@@ -153,6 +153,23 @@ final class AppModel: ObservableObject {
         attempt { _ = try alarms.arrive(id: id, location: nil) }
     }
 
+    /// Takes a JPEG written by the app in as an on-site photo of an alarm (it goes with the close), then
+    /// removes the app's copy.
+    func attachAlarmPhoto(_ id: UUID, file: URL, takenAt: Date) {
+        perform {
+            _ = try await self.alarms.attachPhoto(alarm: id, path: file.path, takenAt: takenAt, location: nil)
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    /// Closes an alarm with on-site feedback and the photos taken for it and not yet sent.
+    func closeAlarm(_ id: UUID, feedback: String) {
+        attempt {
+            let unsent = try alarms.get(id: id).photos.filter { !$0.sent }.map(\.evidence)
+            _ = try alarms.close(id: id, feedback: feedback, evidence: unsent)
+        }
+    }
+
     /// Shows a task with its timeline.
     func openTask(_ id: UUID) {
         openTask = id

@@ -1,6 +1,7 @@
 import Fieldcheck
 import PhotosUI
 import SwiftUI
+import UIKit
 
 /// Rectification tasks the core lists for this user, overdue first.
 struct TaskListPage: View {

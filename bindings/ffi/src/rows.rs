@@ -9,6 +9,7 @@ use crate::views::{AlarmView, InspectionSummary, TaskView};
 use fieldcheck_core::domain::alarm::Alarm;
 use fieldcheck_core::domain::ids::{EnterpriseId, TaskId};
 use fieldcheck_core::domain::inspection::Inspection;
+use fieldcheck_core::domain::organisation::Role;
 use fieldcheck_core::domain::rectification::RectificationTask;
 use fieldcheck_core::evidence::Case;
 use fieldcheck_core::store::PlaceNames;
@@ -18,12 +19,15 @@ use std::collections::BTreeMap;
 pub(crate) struct Rows<'a> {
     shared: &'a Shared,
     names: BTreeMap<EnterpriseId, PlaceNames>,
+    /// The signed-in user's role, for the actions an alarm offers.
+    role: Option<Role>,
 }
 
 impl<'a> Rows<'a> {
     /// Loads the names of `enterprises` (those on this device).
     pub(crate) fn new(shared: &'a Shared, enterprises: impl IntoIterator<Item = EnterpriseId>) -> Result<Self> {
-        Ok(Self { shared, names: shared.store.place_names(enterprises)? })
+        let role = shared.store.session()?.map(|s| s.user.role);
+        Ok(Self { shared, names: shared.store.place_names(enterprises)?, role })
     }
 
     fn names(&self, id: EnterpriseId) -> Option<&PlaceNames> {
@@ -41,10 +45,11 @@ impl<'a> Rows<'a> {
         Ok(TaskView::new(task, overdue, self.names(task.enterprise), thumbnail))
     }
 
-    /// An alarm with its on-site photos taken on this device.
+    /// An alarm with its on-site photos taken on this device and what the user may do with it now.
     pub(crate) fn alarm(&self, alarm: &Alarm) -> Result<AlarmView> {
         let photos = case_photos(self.shared, Case::Alarm(alarm.id))?;
-        Ok(AlarmView::new(alarm, self.names(alarm.enterprise), photos))
+        let actions = self.role.map(|role| alarm.actions_for(role)).unwrap_or_default();
+        Ok(AlarmView::new(alarm, self.names(alarm.enterprise), photos, actions))
     }
 
     /// An inspection row: names, and the thumbnail of its latest photo.

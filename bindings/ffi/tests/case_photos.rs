@@ -2,6 +2,7 @@
 //! on the task screen and the alarm with thumbnails, cited by the next step; rows carry names; the sync
 //! line counts the outbox; a foreign signer with a bad key is refused.
 
+use fieldcheck_core::domain::alarm::AlarmAction;
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
 use fieldcheck_ffi::testing::{DemoUser, seed_demo_county};
@@ -67,12 +68,14 @@ fn an_alarm_photo_shows_on_the_alarm_and_goes_with_the_close() {
     let alarms = client.alarms();
     assert_eq!(alarms.get(county.alarm).unwrap().enterprise_name.as_deref(), Some("永康市绿源电镀有限公司"));
     assert_eq!(client.today().unwrap().alarms[0].township_name.as_deref(), Some("西城街道"));
-    alarms.arrive(county.alarm, None).unwrap();
+    assert_eq!(alarms.get(county.alarm).unwrap().actions, vec![AlarmAction::Arrive], "the core offers the buttons");
+    assert_eq!(alarms.arrive(county.alarm, None).unwrap().actions, vec![AlarmAction::Close]);
     let photo =
         block_on(alarms.attach_photo(county.alarm, jpeg(dir.path(), "a.jpg"), chrono::Utc::now(), None)).unwrap();
     assert_eq!(alarms.get(county.alarm).unwrap().photos, vec![photo.clone()]);
     let closed = alarms.close(county.alarm, "现场核查：已停产整改".into(), vec![photo.evidence]).unwrap();
     assert!(closed.photos.iter().all(|p| p.sent));
+    assert!(closed.actions.is_empty(), "nothing left to do");
 }
 
 struct BadKey;

@@ -14,6 +14,9 @@ fun rememberPhotoCapture(model: AppModel, id: UUID): (templateId: String, itemCo
 fun rememberProofCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
 
 @Composable
+fun rememberAlarmCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
+
+@Composable
 fun Thumbnail(path: String) {
     path.hashCode()
 }

@@ -3,7 +3,7 @@
 use super::LocalizedText;
 use crate::custom_types::Timestamp;
 use crate::photos::PhotoView;
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, exceedance_multiple};
+use fieldcheck_core::domain::alarm::{Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, exceedance_multiple};
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::store::PlaceNames;
 use uuid::Uuid;
@@ -21,6 +21,13 @@ pub enum AlarmKind {
 pub enum Averaging {
     Hourly,
     Daily,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AlarmAction {
+    Dispatch,
+    Arrive,
+    Close,
 }
 
 #[uniffi::remote(Enum)]
@@ -55,10 +62,17 @@ pub struct AlarmView {
     pub township_name: Option<String>,
     /// On-site photos taken on this device, in capture order; `sent` once the close cites them.
     pub photos: Vec<PhotoView>,
+    /// What the signed-in user may do now (the buttons to show), from the core's rules.
+    pub actions: Vec<AlarmAction>,
 }
 
 impl AlarmView {
-    pub(crate) fn new(a: &Alarm, names: Option<&PlaceNames>, photos: Vec<PhotoView>) -> Self {
+    pub(crate) fn new(
+        a: &Alarm,
+        names: Option<&PlaceNames>,
+        photos: Vec<PhotoView>,
+        actions: Vec<AlarmAction>,
+    ) -> Self {
         Self {
             id: a.id.0,
             enterprise: a.enterprise.0,
@@ -78,6 +92,7 @@ impl AlarmView {
             enterprise_name: names.map(|n| n.enterprise.clone()),
             township_name: names.and_then(|n| n.township.clone()),
             photos,
+            actions,
         }
     }
 }

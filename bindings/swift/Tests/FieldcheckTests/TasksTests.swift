@@ -62,13 +62,15 @@ final class TasksTests: XCTestCase {
         let alarms = client.alarms()
         XCTAssertEqual(try alarms.get(id: county.alarm).enterpriseName, "永康市绿源电镀有限公司")
         XCTAssertEqual(try client.today().alarms.first?.townshipName, "西城街道")
-        _ = try alarms.arrive(id: county.alarm, location: nil)
+        XCTAssertEqual(try alarms.get(id: county.alarm).actions, [.arrive], "the core offers the buttons")
+        XCTAssertEqual(try alarms.arrive(id: county.alarm, location: nil).actions, [.close])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).jpg")
         try SubmitTests.writeJpeg(file)
         let photo = try await alarms.attachPhoto(alarm: county.alarm, path: file.path, takenAt: Date(), location: nil)
         XCTAssertEqual(try alarms.get(id: county.alarm).photos.map(\.evidence), [photo.evidence])
         let closed = try alarms.close(id: county.alarm, feedback: "现场核查：总磷超标，已责令停产整改", evidence: [photo.evidence])
         XCTAssertEqual(closed.photos.map(\.sent), [true])
+        XCTAssertTrue(closed.actions.isEmpty)
     }
 
     func testErrorsDescribeThemselvesWithTheCoresMessage() throws {

@@ -67,6 +67,11 @@ fun rememberPhotoCapture(model: AppModel, id: UUID): (templateId: String, itemCo
 fun rememberProofCapture(model: AppModel, id: UUID): () -> Unit =
     rememberCamera { file -> model.attachProofPhoto(id, file.path, Instant.now()) }
 
+/** Opens the camera for an on-site photo of alarm [id]; the photo is attached with `attachAlarmPhoto`. */
+@Composable
+fun rememberAlarmCapture(model: AppModel, id: UUID): () -> Unit =
+    rememberCamera { file -> model.attachAlarmPhoto(id, file.path, Instant.now()) }
+
 /** A photo's thumbnail (a small JPEG the core made in the data folder). */
 @Composable
 fun Thumbnail(path: String) {

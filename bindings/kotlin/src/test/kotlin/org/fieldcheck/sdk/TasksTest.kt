@@ -1,5 +1,6 @@
 package org.fieldcheck.sdk
 
+import org.fieldcheck.ffi.AlarmAction
 import org.fieldcheck.ffi.DemoUser
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
@@ -94,11 +95,13 @@ class TasksTest {
             client.alarms().use { alarms ->
                 assertEquals("永康市绿源电镀有限公司", alarms.get(county.alarm).enterpriseName)
                 assertEquals("西城街道", client.today().alarms.single().townshipName)
-                alarms.arrive(county.alarm, null)
+                assertEquals(listOf(AlarmAction.ARRIVE), alarms.get(county.alarm).actions, "the core offers the buttons")
+                assertEquals(listOf(AlarmAction.CLOSE), alarms.arrive(county.alarm, null).actions)
                 val photo = alarms.attachPhoto(county.alarm, generatedJpeg(dir.resolve("outlet.jpg")).toString(), Instant.now(), null)
                 assertEquals(listOf(photo.evidence), alarms.get(county.alarm).photos.map { it.evidence })
                 val closed = alarms.close(county.alarm, "现场核查：总磷超标，已责令停产整改", listOf(photo.evidence))
                 assertEquals(listOf(true), closed.photos.map { it.sent })
+                assertEquals(emptyList(), closed.actions, "nothing left to do")
             }
         }
     }

@@ -196,6 +196,20 @@ class AppModel(
     /** Arrival at a dispatched alarm's site. */
     fun arriveAtAlarm(id: UUID) = perform { withContext(io) { alarms.arrive(id, null) } }
 
+    /** Takes an on-site photo the camera wrote to [path] in for alarm [id]; it goes with the close. */
+    fun attachAlarmPhoto(id: UUID, path: String, takenAt: Instant) = perform {
+        alarms.attachPhoto(id, path, takenAt, null)
+        withContext(io) { File(path).delete() }
+    }
+
+    /** Closes an alarm with on-site feedback and the photos taken for it and not yet sent. */
+    fun closeAlarm(id: UUID, feedback: String) = perform {
+        withContext(io) {
+            val unsent = alarms.get(id).photos.filter { !it.sent }.map { it.evidence }
+            alarms.close(id, feedback, unsent)
+        }
+    }
+
     /** Shows a task with its timeline. */
     fun openTask(id: UUID) {
         openTask = id

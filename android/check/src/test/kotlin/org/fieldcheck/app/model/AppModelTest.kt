@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import org.fieldcheck.ffi.AlarmAction
+import org.fieldcheck.ffi.AlarmState
 import org.fieldcheck.ffi.AnswerInput
 import org.fieldcheck.ffi.DemoUser
 import org.fieldcheck.ffi.FieldcheckClient
@@ -158,6 +160,34 @@ class AppModelTest {
                 assertEquals(listOf(withPhoto.photos.single().evidence), sent.timeline.last().evidence)
                 assertEquals(listOf(true), sent.photos.map { it.sent })
                 assertEquals(emptyList(), model.attention.value, "nothing refused")
+                assertEquals(null, model.message.value)
+            }
+            scope.cancel()
+            model.close()
+        }
+    }
+
+    @Test
+    fun `an officer arrives, photographs the site and closes the alarm with the photo`() {
+        FieldcheckClient.open(dir.resolve("alarm").toString()).use { client ->
+            val county = seedDemoCounty(client, DemoUser.OFFICER)
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val model = AppModel(client, MemoryTokens(), scope)
+            runBlocking {
+                model.start()
+                val alarm = model.today.await("today") { it != null }!!.alarms.single()
+                assertEquals(listOf(AlarmAction.ARRIVE), alarm.actions, "the core offers the buttons")
+                model.arriveAtAlarm(county.alarm)
+                model.today.await("on site") { it?.alarms?.singleOrNull()?.actions == listOf(AlarmAction.CLOSE) }
+                val photo = jpeg(dir.resolve("outlet.jpg"))
+                model.attachAlarmPhoto(county.alarm, photo.toString(), Instant.now())
+                model.today.await("photo") { it?.alarms?.singleOrNull()?.photos?.size == 1 }
+                model.busy.await("ingest finished") { !it }
+                model.closeAlarm(county.alarm, "现场核查：已责令整改")
+                model.today.await("closed") { it?.alarms?.none { a -> a.id == county.alarm } == true }
+                val closed = client.alarms().use { it.get(county.alarm) }
+                assertEquals(AlarmState.CLOSED, closed.state)
+                assertEquals(listOf(true), closed.photos.map { it.sent }, "the photo went with the close")
                 assertEquals(null, model.message.value)
             }
             scope.cancel()
