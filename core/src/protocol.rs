@@ -35,15 +35,29 @@ pub enum Intent {
     /// A finished inspection with everything it produced.
     #[serde(rename = "inspection.submit")]
     InspectionSubmit(Box<SubmittedInspection>),
-    /// A status change of a rectification task.
+    /// A status change of a rectification task. `proof` is the cited photos' chain, sealed by the
+    /// device (absent when it cites none).
     #[serde(rename = "task.transition")]
-    TaskTransition { task: TaskId, action: TaskAction, note: String, evidence: Vec<EvidenceId> },
+    TaskTransition {
+        task: TaskId,
+        action: TaskAction,
+        note: String,
+        evidence: Vec<EvidenceId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<Box<SubmittedEvidence>>,
+    },
     /// An officer arrived at a dispatched alarm's site.
     #[serde(rename = "alarm.arrive")]
     AlarmArrive { alarm: AlarmId, location: Option<GeoFix> },
-    /// On-site feedback that closes an alarm.
+    /// On-site feedback that closes an alarm, with its photos' sealed chain as for a task transition.
     #[serde(rename = "alarm.close")]
-    AlarmClose { alarm: AlarmId, feedback: String, evidence: Vec<EvidenceId> },
+    AlarmClose {
+        alarm: AlarmId,
+        feedback: String,
+        evidence: Vec<EvidenceId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<Box<SubmittedEvidence>>,
+    },
     /// A free-text field of an enterprise edited on a device; `base` is the value the edit started
     /// from, so the server can tell a concurrent edit and keep the losing value.
     #[serde(rename = "enterprise.edit")]
@@ -244,6 +258,38 @@ pub struct TaskEvent {
     pub evidence: Vec<EvidenceId>,
     /// Server time the transition was applied.
     pub at: DateTime<Utc>,
+    /// The cited photos that came with a sealed chain, so the other side can fetch and show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<StepPhoto>,
+}
+
+/// A photo a task step cites: its original's hash (what the chain commits to) and the rendition to fetch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPhoto {
+    pub evidence: EvidenceId,
+    pub original: crate::evidence::Digest,
+    pub rendition: crate::evidence::BlobRef,
+    /// Device time the photo was taken.
+    pub taken_at: DateTime<Utc>,
+}
+
+impl SubmittedEvidence {
+    /// The photos of the chain with their renditions, in chain order (those without a rendition left out).
+    pub fn step_photos(&self) -> Vec<StepPhoto> {
+        self.chain
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let rendition = self.renditions.iter().find(|r| r.evidence == e.meta.evidence)?;
+                Some(StepPhoto {
+                    evidence: e.meta.evidence,
+                    original: e.original.sha256,
+                    rendition: rendition.blob,
+                    taken_at: e.meta.taken_at,
+                })
+            })
+            .collect()
+    }
 }
 
 impl EnterpriseField {

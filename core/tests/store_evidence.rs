@@ -4,11 +4,14 @@
 mod common;
 
 use common::*;
+use fieldcheck_core::domain::alarm::AlarmState;
+use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::upload::BlobRole;
-use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits, Subject, verify_sealed};
-use fieldcheck_core::protocol::Intent;
-use fieldcheck_core::store::{Capture, CaptureError, Store};
+use fieldcheck_core::evidence::upload::{BlobRole, OriginalPolicy};
+use fieldcheck_core::evidence::{BlobStore, Case, Ingestor, Limits, Subject, verify_sealed};
+use fieldcheck_core::protocol::{Intent, MutationResult, Outcome, PushResponse, Record, RejectCode};
+use fieldcheck_core::store::{Capture, CaptureError, Store, StoreError};
 use std::path::{Path, PathBuf};
 
 fn jpeg(dir: &Path, seed: u8) -> PathBuf {
@@ -31,8 +34,12 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
         let item = ItemRef { template: hw.id.clone(), code: it.code.clone() };
         s.answer(draft, item.clone(), valid_answer(it, day), None).unwrap();
         f.clock.advance(chrono::Duration::seconds(5));
-        let capture =
-            Capture { inspection: draft, subject: Subject::Item { item }, taken_at: f.clock.now(), fix: None };
+        let capture = Capture {
+            case: Case::Inspection(draft),
+            subject: Subject::Item { item },
+            taken_at: f.clock.now(),
+            fix: None,
+        };
         let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8), None).unwrap();
         assert_eq!(record.meta.officer, f.county.officer.id);
         taken.push(record.meta.evidence);
@@ -40,7 +47,8 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     // A file that is no image is refused and recorded nowhere.
     let junk = f.dir.path().join("junk.jpg");
     std::fs::write(&junk, b"not a photo").unwrap();
-    let capture = Capture { inspection: draft, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+    let capture =
+        Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
     assert!(matches!(s.capture_photo(&ingestor, capture, &junk, None), Err(CaptureError::Evidence(_))));
     let records = s.evidence_records(draft).unwrap();
     assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
@@ -67,16 +75,98 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     assert_eq!(reopened.device_public_key().unwrap(), key);
 }
 
+fn answer(seq: u64, outcome: Outcome) -> PushResponse {
+    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }] }
+}
+
+#[test]
+fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_once_it_is_accepted() {
+    let f = fixture();
+    let s = &f.store;
+    let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
+    let proof = task(&f, TaskState::ProofSubmitted, 10);
+    let on_site = alarm(&f, AlarmState::OnSite);
+    s.apply_pull(&page(100, vec![Record::Task(proof.clone()), Record::Alarm(on_site.clone())])).unwrap();
+    let capture = |case| Capture { case, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+
+    // Only photos of the case as a whole, and only of a case on this device.
+    let item = Subject::Item { item: ItemRef { template: "hazardous_waste_storage".into(), code: "HW-01".into() } };
+    let on_item = Capture { subject: item, ..capture(Case::Task(proof.id)) };
+    assert!(matches!(
+        s.capture_photo(&ingestor, on_item, &jpeg(f.dir.path(), 1), None),
+        Err(CaptureError::Evidence(_))
+    ));
+    let elsewhere = capture(Case::Task(TaskId::new()));
+    let refused = s.capture_photo(&ingestor, elsewhere, &jpeg(f.dir.path(), 2), None);
+    assert!(matches!(refused, Err(CaptureError::Store(StoreError::NotFound { .. }))), "{refused:?}");
+
+    let taken = s.capture_photo(&ingestor, capture(Case::Task(proof.id)), &jpeg(f.dir.path(), 3), None).unwrap();
+    let photos = s.case_photos(Case::Task(proof.id)).unwrap();
+    assert_eq!((photos.len(), photos[0].cited), (1, false));
+    assert!(s.case_photos(Case::Alarm(on_site.id)).unwrap().is_empty());
+    let pending = s.pending_blobs().unwrap();
+    assert_eq!(pending.len(), 2, "rendition and original");
+    assert!(pending.iter().all(|p| p.case == Case::Task(proof.id) && !p.record_synced));
+
+    // Citing a photo that is not this task's is refused and writes nothing.
+    let before = s.outbox_len().unwrap();
+    let err = s.transition_task(proof.id, TaskAction::Accept, "", vec![EvidenceId::new()]).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(s.outbox_len().unwrap(), before);
+
+    s.transition_task(proof.id, TaskAction::Accept, "复查合格", vec![taken.meta.evidence]).unwrap();
+    let sent = s.pending_mutations(10).unwrap().pop().unwrap();
+    let Intent::TaskTransition { proof: Some(sealed), evidence, .. } = &sent.intent else { panic!("{sent:?}") };
+    assert_eq!(evidence, &vec![taken.meta.evidence]);
+    assert_eq!(sealed.chain.case, Case::Task(proof.id));
+    assert_eq!(sealed.renditions[0].blob, taken.rendition);
+    verify_sealed(&sealed.chain, &sealed.seal, Some(&s.device_public_key().unwrap())).unwrap();
+    assert!(s.case_photos(Case::Task(proof.id)).unwrap()[0].cited);
+    assert!(s.pending_blobs().unwrap().iter().all(|p| !p.record_synced), "the transition is still in the outbox");
+    s.record_push_results(&answer(sent.seq, Outcome::Applied)).unwrap();
+    assert!(s.pending_blobs().unwrap().iter().all(|p| p.record_synced), "accepted: its photos may go up");
+
+    // An alarm's on-site photo goes with the close; refused by the platform, it does not upload.
+    let feedback = s.capture_photo(&ingestor, capture(Case::Alarm(on_site.id)), &jpeg(f.dir.path(), 4), None).unwrap();
+    s.alarm_close(on_site.id, "现场核查：设施已恢复", vec![feedback.meta.evidence]).unwrap();
+    let sent = s.pending_mutations(10).unwrap().pop().unwrap();
+    let Intent::AlarmClose { proof: Some(sealed), .. } = &sent.intent else { panic!("{sent:?}") };
+    assert_eq!(sealed.chain.case, Case::Alarm(on_site.id));
+    let rejected = Outcome::Rejected { code: RejectCode::Invalid, reason: "no".into() };
+    s.record_push_results(&answer(sent.seq, rejected)).unwrap();
+    let alarm_blobs: Vec<_> =
+        s.pending_blobs().unwrap().into_iter().filter(|p| p.case == Case::Alarm(on_site.id)).collect();
+    assert_eq!(alarm_blobs.len(), 2);
+    assert!(alarm_blobs.iter().all(|p| !p.record_synced), "a refused close keeps its photos unsynced");
+    assert!(!s.case_photos(Case::Alarm(on_site.id)).unwrap()[0].cited, "unsent again, to cite in a new step");
+    assert!(s.dismiss_attention(sent.seq).unwrap());
+    assert!(
+        s.pending_blobs().unwrap().iter().filter(|p| p.case == Case::Alarm(on_site.id)).all(|p| !p.record_synced),
+        "dismissing the refusal does not make them look accepted"
+    );
+}
+
+#[test]
+fn the_originals_upload_choice_survives_a_reopen() {
+    let f = fixture();
+    assert_eq!(f.store.originals_policy().unwrap(), OriginalPolicy::WifiOnly, "the default");
+    f.store.set_originals_policy(OriginalPolicy::OnRequest).unwrap();
+    let path = f.store.path().to_path_buf();
+    drop(f.store);
+    assert_eq!(Store::open(&path).unwrap().originals_policy().unwrap(), OriginalPolicy::OnRequest);
+}
+
 #[test]
 fn a_pulled_request_marks_only_that_photos_original_with_the_same_hash() {
-    use fieldcheck_core::protocol::{Change, ChangeOp, OriginalRequest, PullResponse, Record};
+    use fieldcheck_core::protocol::{Change, ChangeOp, OriginalRequest, PullResponse};
     let f = fixture();
     let s = &f.store;
     let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
     let (_, draft) = start_hazardous_waste_inspection(&f);
     let mut records = Vec::new();
     for seed in 1..=2 {
-        let capture = Capture { inspection: draft, subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
+        let capture =
+            Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
         records.push(s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), seed), None).unwrap());
     }
     let request = |r: &fieldcheck_core::evidence::EvidenceRecord, original| OriginalRequest {

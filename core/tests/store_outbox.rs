@@ -6,51 +6,11 @@ mod common;
 use chrono::Duration;
 use common::*;
 use fieldcheck_core::domain::DomainError;
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
+use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::organisation::{Role, Scope};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, MutationResult, Outcome, PushResponse, Record, RejectCode};
-use fieldcheck_core::store::{Store, StoreError};
-
-fn task(f: &Fixture, state: TaskState, deadline_days: i64) -> RectificationTask {
-    let e = &f.county.enterprises[0];
-    RectificationTask {
-        id: TaskId::new(),
-        enterprise: e.id,
-        township: e.township,
-        inspection: InspectionId::new(),
-        finding: FindingId::new(),
-        severity: Severity::General,
-        requirement: "危废标签补齐".into(),
-        issued_by: f.county.colleague.id,
-        issued_at: f.clock.now(),
-        deadline: f.clock.now() + Duration::days(deadline_days),
-        state,
-        case_review: false,
-    }
-}
-
-fn alarm(f: &Fixture, state: AlarmState) -> Alarm {
-    Alarm {
-        id: AlarmId::new(),
-        enterprise: f.county.enterprises[1].id,
-        kind: AlarmKind::Exceedance,
-        monitoring_point: "DW001 总排口".into(),
-        pollutant: "总磷".into(),
-        value: 0.56,
-        limit: 0.5,
-        unit: "mg/L".into(),
-        averaging: Averaging::Daily,
-        level: Severity::Minor,
-        state,
-        raised_at: f.clock.now(),
-        respond_by: f.clock.now() + Duration::hours(48),
-        squadron: Some(f.county.squadron.id),
-        assignee: None,
-    }
-}
+use fieldcheck_core::store::{OutboxCounts, Store, StoreError};
 
 fn applied(seqs: &[u64]) -> PushResponse {
     PushResponse {
@@ -127,13 +87,17 @@ fn a_rejected_entry_needs_attention_and_no_longer_blocks_the_queue() {
     f.store.record_push_results(&response).unwrap();
     f.store.record_push_results(&response).unwrap(); // a repeated answer is harmless
     assert!(f.store.pending_mutations(10).unwrap().is_empty());
+    assert_eq!(f.store.outbox_counts().unwrap(), OutboxCounts { pending: 0, needs_attention: 1 });
     let attention = f.store.needs_attention().unwrap();
     assert_eq!(attention.len(), 1);
     assert_eq!((attention[0].mutation.seq, attention[0].code), (1, RejectCode::Forbidden));
     assert_eq!(attention[0].reason, "not your squadron");
     assert_eq!(f.store.outbox_len().unwrap(), 1);
+    assert!(!f.store.dismiss_attention(2).unwrap(), "only a rejected entry can be dismissed");
     assert!(f.store.dismiss_attention(1).unwrap());
+    assert!(!f.store.dismiss_attention(1).unwrap(), "dismissing twice is harmless");
     assert_eq!(f.store.outbox_len().unwrap(), 0);
+    assert_eq!(f.store.outbox_counts().unwrap(), OutboxCounts::default());
 }
 
 #[test]
@@ -179,6 +143,9 @@ fn clock_skew_is_measured_from_a_push() {
     let skew = f.store.clock_skew().unwrap().unwrap();
     assert_eq!(skew.server_minus_device, Duration::seconds(95));
     assert_eq!(skew.measured_at, sent + Duration::seconds(95));
+    assert!(!skew.needs_warning(), "95 s is within the tolerance");
+    f.store.record_clock_skew(sent, sent - Duration::minutes(6)).unwrap();
+    assert!(f.store.clock_skew().unwrap().unwrap().needs_warning(), "a device 6 min fast is warned about");
 }
 
 fn answer(seq: u64, outcome: Outcome) -> PushResponse {

@@ -16,6 +16,12 @@ final class AppModel: ObservableObject {
     @Published private(set) var task: TaskScreen?
     @Published private(set) var pending: UInt64 = 0
     @Published private(set) var syncStatus: SyncStatus?
+    /// Changes the platform refused, with its reasons, until the user dismisses them.
+    @Published private(set) var attention: [AttentionItem] = []
+    /// When photo originals upload (renditions always go first); the user's setting.
+    @Published private(set) var originals: OriginalPolicy = .wifiOnly
+    private var network: Network = .metered
+    private let connection = ConnectionWatch()
     @Published private(set) var busy = false
     /// The core's message for the last refused intent, shown until dismissed.
     @Published var message: String?
@@ -42,9 +48,14 @@ final class AppModel: ObservableObject {
         alarms = client.alarms()
     }
 
-    /// Restores the session of an earlier launch and follows the core's changes and sync status.
+    /// Restores the session of an earlier launch and follows the core's changes, sync status and the
+    /// phone's connection.
     func start() {
+        connection.start { [weak self] now in
+            Task { @MainActor in self?.connectionChanged(now) }
+        }
         attempt {
+            originals = try client.originalsPolicy()
             let current = try client.currentUser()
             if current != nil, let saved = tokens.load() {
                 try client.resumeSession(platformUrl: saved.platformUrl, token: saved.token)
@@ -142,15 +153,69 @@ final class AppModel: ObservableObject {
         attempt { _ = try alarms.arrive(id: id, location: nil) }
     }
 
+    /// Takes a JPEG written by the app in as an on-site photo of an alarm (it goes with the close), then
+    /// removes the app's copy.
+    func attachAlarmPhoto(_ id: UUID, file: URL, takenAt: Date) {
+        perform {
+            _ = try await self.alarms.attachPhoto(alarm: id, path: file.path, takenAt: takenAt, location: nil)
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    /// Closes an alarm with on-site feedback and the photos taken for it and not yet sent.
+    func closeAlarm(_ id: UUID, feedback: String) {
+        attempt {
+            let unsent = try alarms.get(id: id).photos.filter { !$0.sent }.map(\.evidence)
+            _ = try alarms.close(id: id, feedback: feedback, evidence: unsent)
+        }
+    }
+
     /// Shows a task with its timeline.
     func openTask(_ id: UUID) {
         openTask = id
         attempt { try reloadTask() }
     }
 
-    /// Acknowledge, submit proof, accept or reject: the core checks the state and the user's role.
+    /// Takes a JPEG written by the app in as proof for a task (it goes with the user's next step on the
+    /// task), then removes the app's copy.
+    func attachProofPhoto(_ id: UUID, file: URL, takenAt: Date) {
+        perform {
+            _ = try await self.tasksClient.attachProofPhoto(task: id, path: file.path, takenAt: takenAt, location: nil)
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    /// Acknowledge, submit proof, accept or reject: the core checks the state and the user's role. The
+    /// photos taken on this screen and not yet sent go with it (the core seals them into the step).
     func transition(_ id: UUID, action: TaskAction, note: String) {
-        attempt { _ = try tasksClient.transition(id: id, action: action, note: note, evidence: []) }
+        let unsent = (task?.task.id == id ? task?.photos ?? [] : []).filter { !$0.sent }.map(\.evidence)
+        attempt { _ = try tasksClient.transition(id: id, action: action, note: note, evidence: unsent) }
+    }
+
+    /// Removes a refused change from the list once the user has read it.
+    func dismissAttention(_ seq: UInt64) {
+        attempt {
+            _ = try client.dismissAttention(seq: seq)
+            attention = try client.needsAttention()
+        }
+    }
+
+    /// The user's choice of when originals upload; the core keeps it and applies it from the next sync.
+    func setOriginals(_ policy: OriginalPolicy) {
+        attempt {
+            try client.setUploadPolicy(originals: policy, network: network)
+            originals = policy
+        }
+    }
+
+    /// The phone's connection changed (Wi-Fi, cellular, none): the core decides what may upload.
+    private func connectionChanged(_ connection: Connection) {
+        switch connection {
+        case .offline: network = .offline
+        case .metered: network = .metered
+        case .unmetered: network = .unmetered
+        }
+        attempt { try client.setUploadPolicy(originals: originals, network: network) }
     }
 
     private func reloadAll() throws {
@@ -158,6 +223,7 @@ final class AppModel: ObservableObject {
         today = try client.today()
         tasks = try tasksClient.list(states: [], enterprise: user?.enterprise)
         pending = try client.pendingChanges()
+        attention = try client.needsAttention()
         try reloadInspection()
         try reloadTask()
     }
@@ -177,7 +243,7 @@ final class AppModel: ObservableObject {
         do {
             try body()
         } catch {
-            message = error.shownMessage
+            message = error.localizedDescription
         }
     }
 
@@ -189,7 +255,7 @@ final class AppModel: ObservableObject {
             do {
                 try await body()
             } catch {
-                message = error.shownMessage
+                message = error.localizedDescription
             }
         }
     }

@@ -36,7 +36,7 @@ final class Opener: ObservableObject {
             model.start()
             self.model = model
         } catch {
-            self.error = error.shownMessage
+            self.error = error.localizedDescription
         }
     }
 }
@@ -57,17 +57,5 @@ extension Date {
     /// A time in the phone's zone, as lists show it.
     var shown: String {
         formatted(date: .numeric, time: .shortened)
-    }
-}
-
-extension Error {
-    /// The text meant for the person using the app: the core's message for its own errors.
-    var shownMessage: String {
-        guard let error = self as? FieldcheckError else { return localizedDescription }
-        switch error {
-        case let .InvalidInput(message), let .NotFound(message), let .NotAllowed(message), let .Storage(message),
-             let .Network(message), let .SignInRequired(message), let .Internal(message):
-            return message
-        }
     }
 }

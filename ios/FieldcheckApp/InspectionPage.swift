@@ -124,7 +124,7 @@ private struct ItemCard: View {
             let file = try write()
             model.attachPhoto(inspection, templateId: templateId, itemCode: item.code, file: file, takenAt: Date())
         } catch {
-            model.message = error.shownMessage
+            model.message = error.localizedDescription
         }
     }
 }

@@ -61,3 +61,22 @@ extension SyncState {
         }
     }
 }
+
+extension ChangeAction {
+    /// The name of a kind of change, in the needs-attention list.
+    var label: String {
+        switch self {
+        case .inspectionSubmit: return L("change_inspection_submit")
+        case .taskTransition: return L("change_task_transition")
+        case .alarmArrive: return L("change_alarm_arrive")
+        case .alarmClose: return L("change_alarm_close")
+        case .enterpriseEdit: return L("change_enterprise_edit")
+        }
+    }
+}
+
+/// "Enterprise · township" for a row, when the core knows the names.
+func place(_ enterprise: String?, _ township: String?) -> String? {
+    let parts = [enterprise, township].compactMap { $0 }
+    return parts.isEmpty ? nil : parts.joined(separator: " · ")
+}

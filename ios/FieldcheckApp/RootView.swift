@@ -15,7 +15,7 @@ struct RootView: View {
                             .tabItem { Label(L("tab_today"), systemImage: "sun.max") }
                         NavigationStack { SearchPage(model: model) }
                             .tabItem { Label(L("tab_search"), systemImage: "building.2") }
-                        NavigationStack { TaskListPage(model: model, user: user) }
+                        NavigationStack { TaskListPage(model: model) }
                             .tabItem { Label(L("tab_tasks"), systemImage: "checklist") }
                     }
                 }
@@ -54,7 +54,8 @@ struct SignInPage: View {
     }
 }
 
-/// State of the last sync, what waits to be sent, what the platform refused, and a sync button.
+/// State of the last sync, what waits to be sent, what the platform refused (listed below the bar), a
+/// clock warning when the core says the device clock is off, and a sync button.
 struct SyncBar: View {
     @ObservedObject var model: AppModel
 
@@ -64,8 +65,8 @@ struct SyncBar: View {
                 if let status = model.syncStatus {
                     Text(status.state.label)
                     Text(String(format: L("pending"), Int(model.pending)))
-                    if status.progress.rejected > 0 {
-                        Text(String(format: L("needs_attention"), Int(status.progress.rejected))).foregroundStyle(.red)
+                    if status.needsAttention > 0 {
+                        Text(String(format: L("needs_attention"), Int(status.needsAttention))).foregroundStyle(.red)
                     }
                     if let last = status.lastSuccessAt { Text(last.shown).font(.caption2) }
                     Spacer()
@@ -74,6 +75,23 @@ struct SyncBar: View {
             }
             if let error = model.syncStatus?.error {
                 Text(error).font(.caption).foregroundStyle(.red)
+            }
+            // The core decides when the device clock is too far off; the bar only says by how much.
+            if let status = model.syncStatus, status.clockSkewWarning {
+                Text(String(format: L("clock_skew"), Int(abs(status.clockSkewMs ?? 0) / 60_000))).foregroundStyle(.red)
+            }
+            if !model.attention.isEmpty {
+                Text(L("attention_title")).font(.caption.bold())
+                ForEach(model.attention, id: \.seq) { item in
+                    HStack {
+                        VStack(alignment: .leading) {
+                            Text("\(item.madeAt.shown) · \(item.action.label)")
+                            Text(item.reason).foregroundStyle(.red)
+                        }
+                        Spacer()
+                        Button(L("dismiss")) { model.dismissAttention(item.seq) }
+                    }
+                }
             }
         }
         .font(.caption)

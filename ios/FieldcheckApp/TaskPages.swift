@@ -1,39 +1,56 @@
 import Fieldcheck
+import PhotosUI
 import SwiftUI
+import UIKit
 
 /// Rectification tasks the core lists for this user, overdue first.
 struct TaskListPage: View {
     @ObservedObject var model: AppModel
-    let user: UserView
 
     var body: some View {
         List(model.tasks, id: \.id) { task in
-            NavigationLink { TaskPage(model: model, id: task.id, user: user) } label: { TaskRow(task: task) }
+            NavigationLink { TaskPage(model: model, id: task.id) } label: { TaskRow(task: task) }
         }
         .navigationTitle(L("tab_tasks"))
     }
 }
 
-/// A task in a list: requirement, state, deadline.
-struct TaskRow: View {
-    let task: TaskView
+/// A photo's thumbnail (a small JPEG the core made in the data folder).
+struct Thumbnail: View {
+    let path: String
 
     var body: some View {
-        VStack(alignment: .leading, spacing: 2) {
-            Text(task.requirement)
-            Text("\(task.stateLabel.shown) · \(String(format: L("deadline"), task.deadline.shown))").font(.caption)
-            if task.overdue { Text(L("overdue")).font(.caption).foregroundStyle(.red) }
+        if let image = UIImage(contentsOfFile: path) {
+            Image(uiImage: image).resizable().scaledToFill().frame(width: 56, height: 56).clipped()
         }
     }
 }
 
-/// One task with its timeline. The buttons are the actions the core says the signed-in user may take
-/// now; a refusal shows the core's message.
+/// A task in a list: enterprise and township, requirement, state, deadline, its latest photo.
+struct TaskRow: View {
+    let task: TaskView
+
+    var body: some View {
+        HStack(spacing: 12) {
+            if let path = task.thumbnailPath { Thumbnail(path: path) }
+            VStack(alignment: .leading, spacing: 2) {
+                if let place = place(task.enterpriseName, task.townshipName) { Text(place).font(.headline) }
+                Text(task.requirement)
+                Text("\(task.stateLabel.shown) · \(String(format: L("deadline"), task.deadline.shown))").font(.caption)
+                if task.overdue { Text(L("overdue")).font(.caption).foregroundStyle(.red) }
+            }
+        }
+    }
+}
+
+/// One task with its timeline and this device's photos of it. The buttons are the actions the core says
+/// the signed-in user may take now; the proof-photo buttons show when the core lets the user submit proof.
 struct TaskPage: View {
     @ObservedObject var model: AppModel
     let id: UUID
-    let user: UserView
     @State var note = ""
+    @State var camera = false
+    @State var picked: PhotosPickerItem?
 
     var body: some View {
         List {
@@ -44,12 +61,37 @@ struct TaskPage: View {
                         VStack(alignment: .leading) {
                             Text("\(event.at.shown) · \(event.action.label) · \(event.byName)")
                             if !event.note.isEmpty { Text(event.note).font(.caption) }
+                            // Cited photos not on this phone yet: the next sync fetches them.
+                            let elsewhere = event.evidence.filter { e in !screen.photos.contains { $0.evidence == e } }.count
+                            if elsewhere > 0 { Text(String(format: L("proof_elsewhere"), elsewhere)).font(.caption) }
+                        }
+                    }
+                }
+                if !screen.photos.isEmpty {
+                    Section(L("proof_photos")) {
+                        ScrollView(.horizontal) {
+                            HStack {
+                                ForEach(screen.photos, id: \.evidence) { photo in
+                                    VStack {
+                                        Thumbnail(path: photo.thumbnailPath)
+                                        if !photo.sent { Text(L("photo_unsent")).font(.caption2) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
                 Section {
                     TextField(L("action_note"), text: $note)
-                    if user.role == .enterprise { Text(L("proof_photos_missing")).font(.caption) }
+                    if screen.actions.contains(.submitProof) {
+                        HStack {
+                            if UIImagePickerController.isSourceTypeAvailable(.camera) {
+                                Button(L("add_proof_photo")) { camera = true }.buttonStyle(.bordered)
+                            }
+                            PhotosPicker(L("choose_proof_photo"), selection: $picked, matching: .images)
+                                .buttonStyle(.bordered)
+                        }
+                    }
                     HStack {
                         ForEach(screen.actions, id: \.self) { action in
                             Button(action.label) { model.transition(id, action: action, note: note) }
@@ -60,5 +102,30 @@ struct TaskPage: View {
             }
         }
         .onAppear { model.openTask(id) }
+        .sheet(isPresented: $camera) {
+            CameraPicker { image in
+                camera = false
+                guard let image else { return }
+                attach { try PhotoFile.jpeg(from: image) }
+            }
+            .ignoresSafeArea()
+        }
+        .onChange(of: picked) { item in
+            guard let item else { return }
+            picked = nil
+            Task {
+                guard let data = try? await item.loadTransferable(type: Data.self) else { return }
+                attach { try PhotoFile.jpeg(from: data) }
+            }
+        }
+    }
+
+    /// Writes the photo as a JPEG file (iPhones shoot HEIC) and attaches it as proof.
+    private func attach(_ write: () throws -> URL) {
+        do {
+            model.attachProofPhoto(id, file: try write(), takenAt: Date())
+        } catch {
+            model.message = error.localizedDescription
+        }
     }
 }

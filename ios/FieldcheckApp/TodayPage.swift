@@ -1,5 +1,6 @@
 import Fieldcheck
 import SwiftUI
+import UIKit
 
 /// Today's work as the core orders it: alarms, re-inspections due, unfinished inspections.
 struct TodayPage: View {
@@ -11,22 +12,12 @@ struct TodayPage: View {
             if let today = model.today {
                 Section(L("alarms")) {
                     if today.alarms.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
-                    ForEach(today.alarms, id: \.id) { alarm in
-                        VStack(alignment: .leading, spacing: 4) {
-                            Text(String(format: L("alarm_line"), alarm.monitoringPoint, alarm.pollutant,
-                                        "\(alarm.value)", alarm.unit, "\(alarm.limit)"))
-                            if let multiple = alarm.exceedanceMultiple {
-                                Text(String(format: L("exceedance"), multiple))
-                            }
-                            Text("\(alarm.stateLabel.shown) · \(alarm.respondBy.shown)").font(.caption)
-                            Button(L("arrive")) { model.arriveAtAlarm(alarm.id) }.buttonStyle(.bordered)
-                        }
-                    }
+                    ForEach(today.alarms, id: \.id) { alarm in AlarmCard(model: model, alarm: alarm) }
                 }
                 Section(L("reinspections")) {
                     if today.reinspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
                     ForEach(today.reinspections, id: \.id) { task in
-                        NavigationLink { TaskPage(model: model, id: task.id, user: user) } label: { TaskRow(task: task) }
+                        NavigationLink { TaskPage(model: model, id: task.id) } label: { TaskRow(task: task) }
                     }
                 }
                 Section(L("drafts")) {
@@ -34,6 +25,9 @@ struct TodayPage: View {
                     ForEach(today.inspections, id: \.id) { inspection in
                         NavigationLink { InspectionPage(model: model, id: inspection.id) } label: {
                             VStack(alignment: .leading) {
+                                if let place = place(inspection.enterpriseName, inspection.townshipName) {
+                                    Text(place).font(.headline)
+                                }
                                 Text("\(inspection.kind.label) · \(inspection.state.label)")
                                 Text(inspection.checklists.joined(separator: " · ")).font(.caption)
                                 if let started = inspection.startedAt { Text(started.shown).font(.caption) }
@@ -42,8 +36,64 @@ struct TodayPage: View {
                     }
                 }
             }
+            Section(L("originals_upload")) {
+                Picker(L("originals_upload"), selection: Binding(get: { model.originals }, set: { model.setOriginals($0) })) {
+                    Text(L("originals_immediately")).tag(OriginalPolicy.immediately)
+                    Text(L("originals_wifi_only")).tag(OriginalPolicy.wifiOnly)
+                    Text(L("originals_on_request")).tag(OriginalPolicy.onRequest)
+                }
+                .pickerStyle(.segmented)
+            }
         }
         .navigationTitle(L("tab_today"))
+    }
+}
+
+/// An alarm: enterprise, reading, level and deadline, its on-site photos, and the actions the core offers
+/// the user now (arrival; closing with feedback and photos).
+struct AlarmCard: View {
+    @ObservedObject var model: AppModel
+    let alarm: AlarmView
+    @State var feedback = ""
+    @State var camera = false
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            if let place = place(alarm.enterpriseName, alarm.townshipName) { Text(place).font(.headline) }
+            Text(String(format: L("alarm_line"), alarm.monitoringPoint, alarm.pollutant,
+                        "\(alarm.value)", alarm.unit, "\(alarm.limit)"))
+            if let multiple = alarm.exceedanceMultiple {
+                Text(String(format: L("exceedance"), multiple))
+            }
+            Text("\(alarm.stateLabel.shown) · \(alarm.respondBy.shown)").font(.caption)
+            if !alarm.photos.isEmpty {
+                HStack { ForEach(alarm.photos, id: \.evidence) { Thumbnail(path: $0.thumbnailPath) } }
+            }
+            if alarm.actions.contains(.arrive) {
+                Button(L("arrive")) { model.arriveAtAlarm(alarm.id) }.buttonStyle(.bordered)
+            }
+            if alarm.actions.contains(.close) {
+                TextField(L("alarm_feedback"), text: $feedback)
+                HStack {
+                    if UIImagePickerController.isSourceTypeAvailable(.camera) {
+                        Button(L("alarm_photo")) { camera = true }.buttonStyle(.bordered)
+                    }
+                    Button(L("close_alarm")) { model.closeAlarm(alarm.id, feedback: feedback) }.buttonStyle(.bordered)
+                }
+            }
+        }
+        .sheet(isPresented: $camera) {
+            CameraPicker { image in
+                camera = false
+                guard let image else { return }
+                do {
+                    model.attachAlarmPhoto(alarm.id, file: try PhotoFile.jpeg(from: image), takenAt: Date())
+                } catch {
+                    model.message = error.localizedDescription
+                }
+            }
+            .ignoresSafeArea()
+        }
     }
 }
 

@@ -261,6 +261,7 @@ fn many_devices(platform: &Platform, n: usize) {
                                     action: fieldcheck_core::domain::rectification::TaskAction::Accept,
                                     note: String::new(),
                                     evidence: vec![],
+                                    proof: None,
                                 })
                                 .collect::<Vec<_>>(),
                         };

@@ -70,6 +70,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
         .route("/v1/inspections/{id}/photos", get(crate::evidence::originals::list))
         .route("/v1/inspections/{id}/originals/request", post(crate::evidence::originals::request))
+        .route("/v1/blobs/{sha256}/content", get(crate::evidence::blobs::content))
         .route("/v1/alarms", post(raise).get(list_alarms))
         .route("/v1/alarms/{id}/grade", post(grade))
         .route("/v1/alarms/{id}/dispatch", post(dispatch))
@@ -283,7 +284,7 @@ async fn close(
     Path(id): Path<AlarmId>,
     Json(body): Json<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
-    act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[])).await?;
+    act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

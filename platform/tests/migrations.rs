@@ -273,3 +273,34 @@ fn postgres_newer_database_is_refused_and_left_untouched() {
     }
     assert_eq!(db.schema(), before, "the database was not changed");
 }
+
+#[test]
+fn sqlite_processes_starting_at_once_apply_each_migration_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_path_buf();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || SqliteDb::open(&path).map(drop))
+        })
+        .collect();
+    for s in starts {
+        s.join().expect("thread").expect("open");
+    }
+    assert_eq!(sqlite_schema(dir.path()).versions.len(), LATEST as usize);
+}
+
+#[test]
+fn postgres_processes_starting_at_once_apply_each_migration_once() {
+    let Some(db) = PgDatabase::new() else { return };
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url();
+            std::thread::spawn(move || PgDb::connect(&url).map(drop))
+        })
+        .collect();
+    for s in starts {
+        s.join().expect("thread").expect("connect");
+    }
+    assert_eq!(db.schema().versions.len(), LATEST as usize);
+}

@@ -8,12 +8,14 @@
 mod phone;
 
 use chrono::Utc;
-use fieldcheck_core::domain::ids::MutationId;
-use fieldcheck_core::evidence::{EvidenceChain, SoftwareSigner, seal};
+use fieldcheck_core::domain::ids::{EvidenceId, MutationId};
+use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
+use fieldcheck_core::evidence::{Case, EvidenceChain, SoftwareSigner, Subject, seal};
 use fieldcheck_core::protocol::{Intent, Mutation, Outcome, PROTOCOL_VERSION, PushRequest, PushResponse};
+use fieldcheck_core::store::{Capture, TaskFilter};
 use fieldcheck_core::sync::{Backoff, Progress, SyncOptions};
 use fieldcheck_e2e::{Device, Platform, Storage, World};
-use phone::{Phone, blob_file, blob_status, platform_cmd, policy, runtime, team};
+use phone::{Phone, blob_file, blob_status, photo_file, platform_cmd, policy, runtime, team};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -490,4 +492,102 @@ fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corrupti
         assert_eq!(&held, bytes, "stored once, byte for byte");
         assert!(blob_status(&url, &a, &blob.sha256.to_hex(), blob.len).confirmed);
     }
+}
+
+#[test]
+fn a_tasks_proof_photos_are_verified_countersigned_and_uploaded_only_for_those_who_reach_the_task() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let home = tempfile::tempdir().expect("phone dir");
+    let folder = |name: &str| {
+        let dir = home.path().join(name);
+        std::fs::create_dir_all(&dir).expect("phone folder");
+        dir
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let phone = Phone::sign_in(&folder("enterprise"), &platform.url, "enterprise1").await;
+        let s = &phone.store;
+        let task = s
+            .tasks(&TaskFilter::default(), Utc::now())
+            .expect("tasks")
+            .into_iter()
+            .find(|t| t.task.state == TaskState::Issued)
+            .expect("an issued task of the enterprise")
+            .task;
+        s.transition_task(task.id, TaskAction::Acknowledge, "收到", vec![]).expect("acknowledge");
+        phone.client.sync(s, &mut |_| {}).await.expect("the acknowledgement reaches the platform");
+        let capture = Capture { case: Case::Task(task.id), subject: Subject::Overall, taken_at: Utc::now(), fix: None };
+        let photo =
+            s.capture_photo(&phone.ingestor, capture, &photo_file(&phone.dir, 7, 480, 360), None).expect("photo");
+        s.transition_task(task.id, TaskAction::SubmitProof, "标识已设置", vec![photo.meta.evidence]).expect("proof");
+        let genuine = s.pending_mutations(10).expect("outbox").pop().expect("the proof step");
+        let Intent::TaskTransition { proof: Some(proof), .. } = &genuine.intent else { panic!("{genuine:?}") };
+        let device = s.device_id().expect("device");
+        let token = phone.client.token().expect("token").to_string();
+
+        // Forged variants (each under its own sequence number) are refused before anything is written.
+        let mut other_case = (**proof).clone();
+        other_case.chain.case = Case::Task(fieldcheck_core::domain::ids::TaskId::new());
+        let mut altered = (**proof).clone();
+        altered.chain.entries[0].meta.taken_at -= chrono::Duration::hours(3);
+        let variants = [
+            ("a photo cited but not in the chain", vec![photo.meta.evidence, EvidenceId::new()], (**proof).clone()),
+            ("a chain for another task", vec![photo.meta.evidence], other_case),
+            ("an altered entry", vec![photo.meta.evidence], altered),
+        ];
+        for (n, (what, evidence, forged)) in variants.into_iter().enumerate() {
+            let intent = Intent::TaskTransition {
+                task: task.id,
+                action: TaskAction::SubmitProof,
+                note: String::new(),
+                evidence,
+                proof: Some(Box::new(forged)),
+            };
+            let m = Mutation { id: MutationId::new(), seq: 1000 + n as u64, made_at: Utc::now(), intent };
+            let url = platform.url.clone();
+            let token = token.clone();
+            let outcome = tokio::task::spawn_blocking(move || push_raw(&url, &token, device, m)).await.expect("push");
+            match outcome {
+                Outcome::Rejected { reason, .. } => assert!(reason.contains("evidence refused"), "{what}: {reason}"),
+                other => panic!("{what} was not refused: {other:?}"),
+            }
+        }
+
+        // The genuine step is applied, countersigned, and its photo's blobs go up.
+        let progress = phone.client.sync(s, &mut |_| {}).await.expect("sync");
+        assert_eq!((progress.rejected, progress.blobs_confirmed), (0, 2), "{progress:?}");
+        assert!(s.pending_blobs().expect("pending").is_empty());
+        for blob in [&photo.original, &photo.rendition] {
+            let held = std::fs::metadata(blob_file(&storage, &blob.sha256.to_hex())).expect("held").len();
+            assert_eq!(held, blob.len);
+        }
+        // The officers reach the task and may fetch the blob's status; the other enterprise may not.
+        let (url, sha, len) = (platform.url.clone(), photo.original.sha256.to_hex(), photo.original.len);
+        let officer = Phone::sign_in(&folder("officer"), &platform.url, "officer1").await;
+        let officer_token = officer.client.token().expect("token").to_string();
+        let other = Phone::sign_in(&folder("other"), &platform.url, "enterprise2").await;
+        let other_token = other.client.token().expect("token").to_string();
+        tokio::task::spawn_blocking(move || {
+            assert!(blob_status(&url, &officer_token, &sha, len).confirmed);
+            let resp = reqwest::blocking::Client::new()
+                .get(format!("{url}/v1/blobs/{sha}?len={len}"))
+                .bearer_auth(other_token)
+                .send()
+                .expect("status");
+            assert_eq!(resp.status(), 404, "another enterprise does not see this task's photos");
+        })
+        .await
+        .expect("checks");
+        let events = officer.store.task_events(task.id).expect("timeline");
+        let step =
+            events.iter().find(|e| e.action == TaskAction::SubmitProof).expect("the proof step reached the officer");
+        assert_eq!(step.evidence, vec![photo.meta.evidence]);
+    });
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let task = world.tasks.iter().find(|t| t.state == TaskState::ProofSubmitted).expect("the task moved on");
+    let (status, audit) = commander.get_json(&format!("/v1/audit/task/{}", task.id));
+    assert_eq!(status, 200);
+    assert!(audit.to_string().contains("evidence.countersign"), "the platform countersigned the proof: {audit}");
 }

@@ -32,8 +32,14 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     // enterprise1 has a demo task (the demo issues tasks to enterprises 0, 5, 10, ...).
     let task = task.expect("a demo task of enterprise1").id;
     let intents = vec![
-        Intent::TaskTransition { task, action: TaskAction::Acknowledge, note: "收到".into(), evidence: vec![] },
-        Intent::TaskTransition { task, action: TaskAction::Accept, note: String::new(), evidence: vec![] },
+        Intent::TaskTransition {
+            task,
+            action: TaskAction::Acknowledge,
+            note: "收到".into(),
+            evidence: vec![],
+            proof: None,
+        },
+        Intent::TaskTransition { task, action: TaskAction::Accept, note: String::new(), evidence: vec![], proof: None },
     ];
     let batch = ent.mutations(intents);
     let req = ent.request(batch);
@@ -52,6 +58,7 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
         action: TaskAction::SubmitProof,
         note: String::new(),
         evidence: vec![],
+        proof: None,
     }]);
     let mut reused = ent.request(m);
     reused.mutations[0].seq = 1;
@@ -364,11 +371,12 @@ fn alarm_linkage_minor_notifies_serious_dispatches_to_the_covering_squadron() {
     let mut officer = Device::login(&platform, &inside.login);
     let r = officer.push_intents(vec![
         Intent::AlarmArrive { alarm: alarm.id, location: None },
-        Intent::AlarmClose { alarm: alarm.id, feedback: String::new(), evidence: vec![] },
+        Intent::AlarmClose { alarm: alarm.id, feedback: String::new(), evidence: vec![], proof: None },
         Intent::AlarmClose {
             alarm: alarm.id,
             feedback: "现场核查：设施已恢复 / facility restored".into(),
             evidence: vec![],
+            proof: None,
         },
     ]);
     assert_eq!(r.results[0].outcome, Outcome::Applied);

@@ -73,12 +73,14 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             action: TaskAction::Acknowledge,
             note: String::new(),
             evidence: vec![],
+            proof: None,
         },
         Intent::TaskTransition {
             task: fieldcheck_core::domain::ids::TaskId::new(),
             action: TaskAction::Acknowledge,
             note: String::new(),
             evidence: vec![],
+            proof: None,
         },
         Intent::EnterpriseEdit {
             enterprise: other.id,
@@ -86,7 +88,7 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             base: other.contact.phone.clone(),
             value: "110".into(),
         },
-        Intent::AlarmClose { alarm: world.alarms[0].id, feedback: "x".into(), evidence: vec![] },
+        Intent::AlarmClose { alarm: world.alarms[0].id, feedback: "x".into(), evidence: vec![], proof: None },
     ]);
     // A record out of scope answers exactly like one that does not exist.
     for r in &resp.results[..3] {
@@ -100,12 +102,14 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             action: TaskAction::Acknowledge,
             note: "收到".into(),
             evidence: vec![],
+            proof: None,
         },
         Intent::TaskTransition {
             task: own_task.expect("task"),
             action: TaskAction::Accept,
             note: String::new(),
             evidence: vec![EvidenceId::new()],
+            proof: None,
         },
     ]);
     assert_eq!(resp.results[0].outcome, Outcome::Applied);

@@ -4,7 +4,9 @@ use crate::changes::ChangeKind;
 use crate::client::Shared;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
+use crate::rows::Rows;
 use crate::views::AlarmView;
+use fieldcheck_core::domain::alarm::Alarm;
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{AlarmId, EvidenceId};
 use std::sync::Arc;
@@ -21,31 +23,41 @@ impl AlarmsClient {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Self { shared, _live: Live::new() }
     }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    fn view(&self, alarm: &Alarm) -> Result<AlarmView> {
+        Rows::new(&self.shared, [alarm.enterprise])?.alarm(alarm)
+    }
 }
 
 #[uniffi::export]
 impl AlarmsClient {
-    /// One alarm.
+    /// One alarm, with its on-site photos taken on this device.
     pub fn get(&self, id: Uuid) -> Result<AlarmView> {
-        self.shared
+        let alarm = self
+            .shared
             .store
             .alarm(AlarmId(id))?
-            .map(|a| (&a).into())
-            .ok_or_else(|| FieldcheckError::NotFound(format!("alarm {id} is not on this device / 报警不存在")))
+            .ok_or_else(|| FieldcheckError::NotFound(format!("alarm {id} is not on this device / 报警不存在")))?;
+        self.view(&alarm)
     }
 
     /// The signed-in officer arrived at the alarm's site.
     pub fn arrive(&self, id: Uuid, location: Option<GeoFix>) -> Result<AlarmView> {
         let alarm = self.shared.store.alarm_arrive(AlarmId(id), location)?;
         self.shared.changes.changed(ChangeKind::Alarm, Some(id));
-        Ok((&alarm).into())
+        self.view(&alarm)
     }
 
-    /// Closes the alarm with on-site feedback (text, and the evidence ids of its photos).
+    /// Closes the alarm with on-site feedback: text, and the ids of photos taken here (`attachPhoto`),
+    /// sent sealed with the close.
     pub fn close(&self, id: Uuid, feedback: String, evidence: Vec<Uuid>) -> Result<AlarmView> {
         let evidence = evidence.into_iter().map(EvidenceId).collect();
         let alarm = self.shared.store.alarm_close(AlarmId(id), &feedback, evidence)?;
         self.shared.changes.changed(ChangeKind::Alarm, Some(id));
-        Ok((&alarm).into())
+        self.view(&alarm)
     }
 }

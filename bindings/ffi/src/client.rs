@@ -6,10 +6,12 @@ use crate::diagnostics::Live;
 use crate::enterprises::EnterprisesClient;
 use crate::error::{FieldcheckError, Result};
 use crate::inspections::InspectionsClient;
+use crate::rows::Rows;
 use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
+use fieldcheck_core::evidence::upload::Network;
 use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
@@ -51,15 +53,12 @@ impl FieldcheckClient {
         std::fs::create_dir_all(&data_dir)?;
         let store = Store::open(data_dir.join(DATABASE))?;
         let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
+        let sync = SyncSession::new();
+        // The user's upload choice from an earlier launch; the network is unknown until the app says.
+        sync.set_upload_policy(store.originals_policy()?, Network::Metered);
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared {
-                store,
-                ingestor,
-                changes: Hub::new(),
-                sync: SyncSession::new(),
-                sync_status: Hub::new(),
-            }),
+            shared: Arc::new(Shared { store, ingestor, changes: Hub::new(), sync, sync_status: Hub::new() }),
             _live: Live::new(),
         }))
     }
@@ -87,7 +86,15 @@ impl FieldcheckClient {
     /// The home screen: alarms to answer, re-inspections due, unfinished inspections.
     pub fn today(&self) -> Result<TodayView> {
         let store = &self.shared.store;
-        Ok((&store.today(store.now())?).into())
+        let today = store.today(store.now())?;
+        let enterprises = today.alarms.iter().map(|a| a.enterprise);
+        let enterprises = enterprises.chain(today.reinspections.iter().map(|t| t.task.enterprise));
+        let rows = Rows::new(&self.shared, enterprises.chain(today.inspections.iter().map(|i| i.enterprise)))?;
+        Ok(TodayView {
+            alarms: today.alarms.iter().map(|a| rows.alarm(a)).collect::<Result<_>>()?,
+            reinspections: today.reinspections.iter().map(|t| rows.task(&t.task, t.overdue)).collect::<Result<_>>()?,
+            inspections: today.inspections.iter().map(|i| rows.inspection(i)).collect::<Result<_>>()?,
+        })
     }
 
     /// Changes not yet sent to the platform.

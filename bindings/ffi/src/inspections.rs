@@ -5,6 +5,7 @@ use crate::changes::ChangeKind;
 use crate::client::Shared;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
+use crate::rows::Rows;
 use crate::views::{AnswerInput, FindingView, InspectionScreen, InspectionSummary, ProblemView, TaskView};
 use fieldcheck_core::domain::DomainError;
 use fieldcheck_core::domain::answer::Verdict;
@@ -95,7 +96,11 @@ impl InspectionsClient {
     ) -> Result<InspectionSummary> {
         let inspection = write(InspectionId(id))?;
         self.changed(inspection.id);
-        Ok((&inspection).into())
+        self.summary(&inspection)
+    }
+
+    fn summary(&self, inspection: &fieldcheck_core::domain::inspection::Inspection) -> Result<InspectionSummary> {
+        Rows::new(&self.shared, [inspection.enterprise])?.inspection(inspection)
     }
 }
 
@@ -133,7 +138,7 @@ impl InspectionsClient {
         };
         let inspection = store.create_inspection(&new)?;
         self.changed(inspection.id);
-        Ok((&inspection).into())
+        self.summary(&inspection)
     }
 
     /// Names the inspectors (at least two, with certificate numbers) and the recorder.
@@ -222,8 +227,9 @@ impl InspectionsClient {
                 self.changed(InspectionId(id));
                 self.shared.changes.changed(ChangeKind::Task, None);
                 let now = self.shared.store.now();
+                let rows = Rows::new(&self.shared, submitted.tasks.iter().map(|t| t.enterprise))?;
                 Ok(SubmitResult::Submitted {
-                    tasks: submitted.tasks.iter().map(|t| TaskView::new(t, t.is_overdue(now))).collect(),
+                    tasks: submitted.tasks.iter().map(|t| rows.task(t, t.is_overdue(now))).collect::<Result<_>>()?,
                     notices: u32::try_from(submitted.notices.len()).unwrap_or(u32::MAX),
                 })
             }
@@ -242,9 +248,9 @@ impl InspectionsClient {
     /// The inspection screen: checklists with progress, per-item state and problems, findings.
     pub fn screen(&self, id: Uuid) -> Result<InspectionScreen> {
         let store = &self.shared.store;
-        store
-            .inspection_view(InspectionId(id), store.now())?
-            .map(|v| (&v).into())
-            .ok_or_else(|| FieldcheckError::NotFound(format!("inspection {id} is not on this device / 检查记录不存在")))
+        let view = store.inspection_view(InspectionId(id), store.now())?.ok_or_else(|| {
+            FieldcheckError::NotFound(format!("inspection {id} is not on this device / 检查记录不存在"))
+        })?;
+        Ok(InspectionScreen::new(&view, self.summary(&view.inspection)?))
     }
 }

@@ -5,6 +5,7 @@
 uniffi::setup_scaffolding!();
 
 mod alarms;
+mod attention;
 mod changes;
 mod client;
 mod credit_code;
@@ -14,7 +15,9 @@ mod enterprises;
 mod error;
 mod inspections;
 mod photos;
+mod rows;
 mod runtime;
+mod settings;
 mod sync;
 mod tasks;
 mod templates;
@@ -23,6 +26,7 @@ pub mod testing;
 mod views;
 
 pub use alarms::AlarmsClient;
+pub use attention::{AttentionItem, ChangeAction};
 pub use changes::{Change, ChangeKind, ChangeListener, Subscription};
 pub use client::FieldcheckClient;
 pub use credit_code::{CreditCodeCheck, check_credit_code};
@@ -31,6 +35,7 @@ pub use enterprises::EnterprisesClient;
 pub use error::FieldcheckError;
 pub use inspections::{AnswerOutcome, FindingInput, InspectionsClient, InspectorInput, SubmitResult};
 pub use photos::PhotoView;
+pub use settings::DeviceSigner;
 pub use sync::{SignedIn, SyncListener, SyncProgress, SyncState, SyncStatus};
 pub use tasks::TasksClient;
 pub use templates::TemplatesClient;

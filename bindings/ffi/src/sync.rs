@@ -8,7 +8,8 @@ use crate::error::{FieldcheckError, Result};
 use crate::runtime::runtime;
 use crate::views::UserView;
 use chrono::Utc;
-use fieldcheck_core::sync::{Progress, SyncClient, SyncError, SyncOptions};
+use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
+use fieldcheck_core::sync::{Progress, SyncClient, SyncError, SyncOptions, UploadPolicy};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Where a sync stands.
@@ -38,6 +39,12 @@ pub struct SyncProgress {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub retries: u32,
+    /// Photo files the platform confirmed in this sync.
+    pub photos_uploaded: u64,
+    /// Photo files left for later (upload policy, network, or their record not yet accepted).
+    pub photos_waiting: u64,
+    /// Photos taken on other devices and cited on task steps, fetched to show here.
+    pub photos_fetched: u64,
 }
 
 impl From<&Progress> for SyncProgress {
@@ -52,6 +59,9 @@ impl From<&Progress> for SyncProgress {
             bytes_sent: p.bytes_sent,
             bytes_received: p.bytes_received,
             retries: p.retries,
+            photos_uploaded: n(p.blobs_confirmed),
+            photos_waiting: n(p.blobs_waiting),
+            photos_fetched: n(p.photos_fetched),
         }
     }
 }
@@ -64,12 +74,43 @@ pub struct SyncStatus {
     /// Why the last sync failed, for a person.
     pub error: Option<String>,
     pub last_success_at: Option<Timestamp>,
+    /// Changes on this device not yet accepted by the platform.
+    pub pending_changes: u64,
+    /// Changes the platform refused for good: list them with `needsAttention()`.
+    pub needs_attention: u64,
+    /// Server clock minus device clock in milliseconds, as measured at the last push.
+    pub clock_skew_ms: Option<i64>,
+    /// The device clock is off by more than the core's tolerance (5 minutes): ask the user to fix it.
+    pub clock_skew_warning: bool,
 }
 
 impl Lagged for SyncStatus {
     fn lagged() -> Self {
         // Never sent as such: a status listener that fell behind gets the current status instead.
-        SyncStatus { state: SyncState::Idle, progress: SyncProgress::default(), error: None, last_success_at: None }
+        SyncStatus {
+            state: SyncState::Idle,
+            progress: SyncProgress::default(),
+            error: None,
+            last_success_at: None,
+            pending_changes: 0,
+            needs_attention: 0,
+            clock_skew_ms: None,
+            clock_skew_warning: false,
+        }
+    }
+}
+
+/// Fills in what the store knows now: outbox counts and the measured clock skew. A store error leaves
+/// the previous figures (the status line is no place to fail).
+fn refresh(shared: &Shared, status: &mut SyncStatus) {
+    let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+    if let Ok(counts) = shared.store.outbox_counts() {
+        status.pending_changes = n(counts.pending);
+        status.needs_attention = n(counts.needs_attention);
+    }
+    if let Ok(skew) = shared.store.clock_skew() {
+        status.clock_skew_ms = skew.map(|s| s.server_minus_device.num_milliseconds());
+        status.clock_skew_warning = skew.is_some_and(|s| s.needs_warning());
     }
 }
 
@@ -83,6 +124,8 @@ pub trait SyncListener: Send + Sync {
 /// The signed-in connection to the platform, and the latest status.
 pub(crate) struct SyncSession {
     client: Mutex<Option<SyncClient>>,
+    /// Kept here too, so a client made at a later sign-in starts with it.
+    uploads: Mutex<UploadPolicy>,
     status: Mutex<SyncStatus>,
     /// One sync at a time: a second call waits for the first, then runs its own cycle.
     running: tokio::sync::Mutex<()>,
@@ -92,6 +135,7 @@ impl SyncSession {
     pub(crate) fn new() -> Self {
         Self {
             client: Mutex::new(None),
+            uploads: Mutex::new(UploadPolicy::default()),
             status: Mutex::new(SyncStatus::lagged()),
             running: tokio::sync::Mutex::new(()),
         }
@@ -108,13 +152,31 @@ impl SyncSession {
     fn status(&self) -> SyncStatus {
         self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    fn upload_policy(&self) -> UploadPolicy {
+        *self.uploads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes when originals upload and what the network costs, for this client and later ones.
+    pub(crate) fn set_upload_policy(&self, originals: OriginalPolicy, network: Network) {
+        let policy = {
+            let mut slot = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.originals = originals;
+            slot.network = network;
+            *slot
+        };
+        if let Some(client) = self.client() {
+            client.set_upload_policy(policy);
+        }
+    }
 }
 
 /// Records and announces a new status.
-fn report(shared: &Shared, change: impl FnOnce(&mut SyncStatus)) {
+pub(crate) fn report(shared: &Shared, change: impl FnOnce(&mut SyncStatus)) {
     let status = {
         let mut status = shared.sync.status.lock().unwrap_or_else(PoisonError::into_inner);
         change(&mut status);
+        refresh(shared, &mut status);
         status.clone()
     };
     shared.sync_status.publish(status);
@@ -133,14 +195,16 @@ impl From<SyncError> for FieldcheckError {
     }
 }
 
-fn new_client(platform_url: &str) -> Result<SyncClient> {
+/// A client for the platform that uploads photo blobs from the data folder under the current policy.
+fn new_client(shared: &Shared, platform_url: &str) -> Result<SyncClient> {
     let url = platform_url.trim();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(FieldcheckError::InvalidInput(format!(
             "the platform address must start with https:// / 平台地址须以 https:// 开头: {url:?}"
         )));
     }
-    Ok(SyncClient::new(url, SyncOptions::default())?)
+    let blobs = shared.ingestor.blobs().clone();
+    Ok(SyncClient::new(url, SyncOptions::default())?.with_uploads(blobs, shared.sync.upload_policy()))
 }
 
 /// The session after signing in: who, and the token to keep in the platform's secure storage.
@@ -157,7 +221,7 @@ impl FieldcheckClient {
     /// Signs in against the platform at `platform_url` and claims this device's database for the user.
     pub async fn sign_in(&self, platform_url: String, login: String, password: String) -> Result<SignedIn> {
         let shared = self.shared().clone();
-        let mut client = new_client(&platform_url)?;
+        let mut client = new_client(&shared, &platform_url)?;
         let response = client.login(&shared.store, &login, &password).await?;
         shared.sync.set_client(client);
         shared.changes.changed(ChangeKind::Everything, None);
@@ -220,13 +284,15 @@ impl FieldcheckClient {
         if self.shared().store.session()?.is_none() {
             return Err(FieldcheckError::SignInRequired("no user has signed in on this device / 请先登录".into()));
         }
-        self.shared().sync.set_client(new_client(&platform_url)?.with_token(token));
+        self.shared().sync.set_client(new_client(self.shared(), &platform_url)?.with_token(token));
         Ok(())
     }
 
-    /// The latest sync status.
+    /// The latest sync status, with the outbox counts and clock skew as they are now.
     pub fn sync_status(&self) -> SyncStatus {
-        self.shared().sync.status()
+        let mut status = self.shared().sync.status();
+        refresh(self.shared(), &mut status);
+        status
     }
 
     /// Calls `listener` with every sync status from now on, until the handle is cancelled or released.
@@ -235,7 +301,11 @@ impl FieldcheckClient {
         self.shared().sync_status.subscribe(Arc::new(move |status: SyncStatus| {
             // A lagged listener is sent the real current status, not the placeholder.
             let status = match (&status.state, sync.upgrade()) {
-                (SyncState::Idle, Some(shared)) => shared.sync.status(),
+                (SyncState::Idle, Some(shared)) => {
+                    let mut status = shared.sync.status();
+                    refresh(&shared, &mut status);
+                    status
+                }
                 _ => status,
             };
             listener.on_status(status);

@@ -4,6 +4,7 @@ use crate::changes::ChangeKind;
 use crate::client::Shared;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
+use crate::rows::{Rows, task_photos};
 use crate::views::{TaskScreen, TaskView};
 use fieldcheck_core::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
@@ -22,6 +23,10 @@ impl TasksClient {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Self { shared, _live: Live::new() }
     }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
 }
 
 #[uniffi::export]
@@ -30,10 +35,12 @@ impl TasksClient {
     pub fn list(&self, states: Vec<TaskState>, enterprise: Option<Uuid>) -> Result<Vec<TaskView>> {
         let store = &self.shared.store;
         let filter = TaskFilter { states, enterprise: enterprise.map(EnterpriseId) };
-        Ok(store.tasks(&filter, store.now())?.iter().map(Into::into).collect())
+        let items = store.tasks(&filter, store.now())?;
+        let rows = Rows::new(&self.shared, items.iter().map(|i| i.task.enterprise))?;
+        items.iter().map(|i| rows.task(&i.task, i.overdue)).collect()
     }
 
-    /// One task with its timeline.
+    /// One task with its timeline, the actions the user may take and this device's photos of it.
     pub fn screen(&self, id: Uuid) -> Result<TaskScreen> {
         let store = &self.shared.store;
         let task = store
@@ -44,16 +51,23 @@ impl TasksClient {
             Some(session) => task.state.actions_for(session.user.role),
             None => Vec::new(),
         };
-        Ok(TaskScreen { task: TaskView::new(&task, task.is_overdue(store.now())), timeline, actions })
+        let rows = Rows::new(&self.shared, [task.enterprise])?;
+        Ok(TaskScreen {
+            task: rows.task(&task, task.is_overdue(store.now()))?,
+            timeline,
+            actions,
+            photos: task_photos(&self.shared, TaskId(id))?,
+        })
     }
 
     /// Moves a task (acknowledge, submit proof, accept, reject) as the signed-in user; the core
-    /// checks the state machine and the user's role.
+    /// checks the state machine and the user's role. `evidence`: ids of photos of this task taken here
+    /// (`attachProofPhoto`), sent sealed with the transition.
     pub fn transition(&self, id: Uuid, action: TaskAction, note: String, evidence: Vec<Uuid>) -> Result<TaskView> {
         let store = &self.shared.store;
         let evidence = evidence.into_iter().map(EvidenceId).collect();
         let task = store.transition_task(TaskId(id), action, &note, evidence)?;
         self.shared.changes.changed(ChangeKind::Task, Some(id));
-        Ok(TaskView::new(&task, task.is_overdue(store.now())))
+        Rows::new(&self.shared, [task.enterprise])?.task(&task, task.is_overdue(store.now()))
     }
 }

@@ -174,6 +174,17 @@ pub fn suggested_level(kind: AlarmKind, value: f64, limit: f64) -> Severity {
 }
 
 impl Alarm {
+    /// What `role` may do with this alarm now (the buttons to show): the state machine's actions,
+    /// closing narrowed by [`Alarm::check_close`].
+    pub fn actions_for(&self, role: Role) -> Vec<AlarmAction> {
+        ALARM_TRANSITIONS
+            .iter()
+            .map(|t| t.action)
+            .filter(|a| self.state.after(*a, role).is_ok())
+            .filter(|a| *a != Close || self.check_close(role).is_ok())
+            .collect()
+    }
+
     /// Minor alarms may be closed without dispatch (notices only) by a township office or the command
     /// centre; a dispatched alarm is closed on site by an officer or by the command centre.
     pub fn check_close(&self, role: Role) -> Result<(), DomainError> {
@@ -217,6 +228,28 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn the_actions_offered_are_exactly_those_the_rules_allow() {
+        let roles = [Officer, Township, Enterprise, Commander];
+        let actions = [Dispatch, Arrive, Close];
+        for state in AlarmState::ALL {
+            for level in [Severity::Minor, Severity::General, Severity::Serious] {
+                for role in roles {
+                    let alarm = Alarm { state, level, ..sample() };
+                    let offered = alarm.actions_for(role);
+                    for action in actions {
+                        let allowed = alarm.state.after(action, role).is_ok()
+                            && (action != Close || alarm.check_close(role).is_ok());
+                        assert_eq!(offered.contains(&action), allowed, "{state:?} {level:?} {role:?} {action:?}");
+                    }
+                }
+            }
+        }
+        let on_site = Alarm { state: OnSite, ..sample() };
+        assert_eq!(on_site.actions_for(Officer), vec![Close]);
+        assert_eq!(Alarm { state: Dispatched, ..sample() }.actions_for(Officer), vec![Arrive]);
+    }
+
+    #[test]
     fn total_phosphorus_example() {
         // TP daily mean 0.56 mg/L over a 0.5 limit: 0.12 times over, a minor exceedance.
         let m = exceedance_multiple(0.56, 0.5).unwrap();
@@ -227,10 +260,9 @@ mod tests {
         assert_eq!(exceedance_multiple(1.0, 0.0), None);
     }
 
-    #[test]
-    fn time_left_and_multiple_are_the_alarms_own() {
+    fn sample() -> Alarm {
         let t = DateTime::parse_from_rfc3339("2026-11-29T01:00:00Z").unwrap().with_timezone(&Utc);
-        let mut a = Alarm {
+        Alarm {
             id: AlarmId::new(),
             enterprise: EnterpriseId::new(),
             kind: AlarmKind::Exceedance,
@@ -246,7 +278,13 @@ mod tests {
             respond_by: t + Duration::hours(4),
             squadron: None,
             assignee: None,
-        };
+        }
+    }
+
+    #[test]
+    fn time_left_and_multiple_are_the_alarms_own() {
+        let mut a = sample();
+        let t = a.raised_at;
         assert!((a.exceedance_multiple().unwrap() - 0.12).abs() < 1e-9);
         assert_eq!(a.time_left(t + Duration::hours(1)), Some(Duration::hours(3)));
         assert!(!a.is_overdue(a.respond_by));

@@ -67,6 +67,11 @@ hex_bytes! {
 }
 
 impl PublicKey {
+    /// Checks that the bytes are a P-256 SEC1 point (what an app's hardware key must export).
+    pub fn validate(&self) -> Result<(), SignatureError> {
+        VerifyingKey::from_sec1_bytes(&self.0).map(|_| ()).map_err(|_| SignatureError::BadPublicKey)
+    }
+
     /// SHA-256 of the key bytes: a short name to compare keys by (e.g. with a device registry).
     pub fn fingerprint(&self) -> Digest {
         Digest::of(&self.0)

@@ -4,12 +4,13 @@
 use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
-use super::{Store, outbox, session};
+use super::{Store, case_evidence, outbox, session};
 use crate::domain::DomainError;
 use crate::domain::alarm::{Alarm, AlarmAction};
 use crate::domain::answer::check_text;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{AlarmId, EvidenceId};
+use crate::evidence::Case;
 use crate::protocol::Intent;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -35,18 +36,23 @@ impl Store {
         })
     }
 
-    /// Closes the alarm with on-site feedback (text, and the evidence ids of its photos).
+    /// Closes the alarm with on-site feedback (text, and the ids of its photos taken here, which travel
+    /// as a chain sealed by the device).
     pub fn alarm_close(&self, id: AlarmId, feedback: &str, evidence: Vec<EvidenceId>) -> Result<Alarm, StoreError> {
         check_text(feedback)
             .map_err(|reason| DomainError::Invalid { field: "feedback".into(), reason: reason.into() })?;
         let now = self.now();
+        let signer = if evidence.is_empty() { None } else { Some(self.signer()?) };
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
             alarm.check_close(actor.role)?;
             alarm.state = alarm.state.after(AlarmAction::Close, actor.role)?;
-            let intent = Intent::AlarmClose { alarm: id, feedback: feedback.to_string(), evidence };
+            let proof = case_evidence::proof(tx, Case::Alarm(id), &evidence, signer.as_deref(), now)?;
+            let intent =
+                Intent::AlarmClose { alarm: id, feedback: feedback.to_string(), evidence: evidence.clone(), proof };
             let mutation = outbox::append(tx, now, intent)?;
+            case_evidence::cite(tx, &evidence, outbox::seq_param(&mutation))?;
             upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(alarm)
         })

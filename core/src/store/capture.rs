@@ -1,11 +1,12 @@
-//! Taking a photo file in as evidence for an inspection item or finding: ingest (checked, hashed,
+//! Taking a photo file in as evidence (an inspection item or finding, a task's proof, an alarm's
+//! on-site feedback): ingest (checked, hashed,
 //! stored unaltered with a rendition and a thumbnail), then recorded with its capture facts.
 //! Long work: call it off the UI thread.
 
 use super::Store;
 use super::error::StoreError;
 use crate::domain::geo::GeoFix;
-use crate::domain::ids::{EvidenceId, InspectionId};
+use crate::domain::ids::EvidenceId;
 use crate::evidence::{CaptureMeta, Case, EvidenceError, EvidenceRecord, Ingestor, Subject, Watermark};
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -25,8 +26,10 @@ pub enum CaptureError {
 /// What a photo proves and when and where it was taken.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Capture {
-    pub inspection: InspectionId,
-    /// A checklist item or a finding of the inspection (or the inspection overall).
+    /// The inspection, rectification task or alarm the photo is for.
+    pub case: Case,
+    /// A checklist item or a finding of an inspection, or the case overall (the only subject of a
+    /// task or alarm photo).
     pub subject: Subject,
     /// Device clock when the photo was taken.
     pub taken_at: DateTime<Utc>,
@@ -34,8 +37,8 @@ pub struct Capture {
 }
 
 impl Store {
-    /// Ingests the photo at `path` and records it for the capture's inspection, in that order: if the
-    /// record is refused (e.g. the inspection was submitted meanwhile) the stored blob is an orphan,
+    /// Ingests the photo at `path` and records it for the capture's case, in that order: if the
+    /// record is refused (e.g. the inspection was submitted meanwhile, or the task is not on this device) the stored blob is an orphan,
     /// never a lost photo.
     pub fn capture_photo(
         &self,
@@ -47,7 +50,7 @@ impl Store {
         let session = self.session()?.ok_or(StoreError::NotSignedIn)?;
         let meta = CaptureMeta {
             evidence: EvidenceId::new(),
-            case: Case::Inspection(capture.inspection),
+            case: capture.case,
             subject: capture.subject,
             taken_at: capture.taken_at,
             fix: capture.fix,

@@ -1,7 +1,7 @@
 //! Enterprises on the device: search by name, credit code or address (Chinese substrings), and
 //! free-text edits that go out as `enterprise.edit` with the value they started from.
 
-use super::codec::{from_json, to_json};
+use super::codec::{from_json, parse_id, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
@@ -11,6 +11,14 @@ use crate::domain::ids::EnterpriseId;
 use crate::domain::organisation::Enterprise;
 use crate::protocol::{EnterpriseField, Intent};
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a list row shows instead of an enterprise id: its name and, where known, its township's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceNames {
+    pub enterprise: String,
+    pub township: Option<String>,
+}
 
 /// Shortest term the trigram index can find; shorter ones (e.g. 永康) are matched with LIKE.
 const TRIGRAM: usize = 3;
@@ -19,6 +27,32 @@ impl Store {
     /// One enterprise, if on this device.
     pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>, StoreError> {
         self.read(|conn| find(conn, id))
+    }
+
+    /// Names of the given enterprises (and their townships) that are on this device, in one query.
+    pub fn place_names(
+        &self,
+        ids: impl IntoIterator<Item = EnterpriseId>,
+    ) -> Result<BTreeMap<EnterpriseId, PlaceNames>, StoreError> {
+        let ids: BTreeSet<String> = ids.into_iter().map(|id| id.to_string()).collect();
+        if ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let json = serde_json::Value::from(ids.into_iter().collect::<Vec<_>>()).to_string();
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.id, e.name, t.name FROM enterprises e LEFT JOIN townships t ON t.id = e.township
+                 WHERE e.id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let rows = stmt.query_map([json], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            })?;
+            rows.map(|row| {
+                let (id, enterprise, township) = row?;
+                Ok((parse_id("enterprise id", &id)?, PlaceNames { enterprise, township }))
+            })
+            .collect()
+        })
     }
 
     /// Enterprises whose name, credit code or address contains every whitespace-separated term of

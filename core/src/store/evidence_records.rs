@@ -6,8 +6,7 @@ use super::codec::{from_json, from_tag, parse_id, tag, to_json};
 use super::error::StoreError;
 use super::findings;
 use super::photos::Photo;
-use super::{Store, inspections};
-use crate::domain::DomainError;
+use super::{Store, case_evidence, inspections};
 use crate::domain::ids::{EvidenceId, InspectionId};
 use crate::domain::inspection::InspectionState;
 use crate::evidence::upload::BlobRole;
@@ -21,22 +20,24 @@ pub struct PendingBlob {
     pub blob: BlobRef,
     pub role: BlobRole,
     pub evidence: EvidenceId,
-    pub inspection: InspectionId,
+    /// The inspection, task or alarm the photo belongs to.
+    pub case: Case,
     /// The platform asked for this original (policy "on request").
     pub requested: bool,
-    /// The inspection's submission was accepted by the platform.
+    /// The record that sends the photo (the inspection's submission, or the task or alarm transition
+    /// citing it) was accepted by the platform.
     pub record_synced: bool,
     /// The photo's rendition is confirmed by the platform.
     pub rendition_confirmed: bool,
 }
 
 impl Store {
-    /// Records an ingested photo against its inspection: the item/finding link and the full record,
-    /// and queues its rendition and original for upload. One transaction.
+    /// Records an ingested photo against its case: for an inspection the item/finding link and the full
+    /// record; for a task or alarm the record (`case_evidence`). Queues its rendition and original for
+    /// upload. One transaction.
     pub fn record_evidence(&self, record: &EvidenceRecord) -> Result<(), StoreError> {
         let Case::Inspection(id) = record.meta.case else {
-            let reason = format!("the device store keeps inspection photos; this one is for {}", record.meta.case);
-            return Err(DomainError::Invalid { field: "evidence case".into(), reason }.into());
+            return self.write(|tx| case_evidence::record(tx, record));
         };
         let item = match &record.meta.subject {
             Subject::Item { item } => Some(item.clone()),
@@ -68,32 +69,43 @@ impl Store {
         self.read(|conn| records(conn, id))
     }
 
-    /// Blobs not yet confirmed by the platform, renditions first, oldest photo first.
+    /// Blobs not yet confirmed by the platform, renditions first, oldest photo first (inspection photos
+    /// before task and alarm photos).
     pub fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT b.sha256, b.role, b.evidence, b.inspection, b.len, b.media_type, b.requested,
-                        EXISTS (SELECT 1 FROM blob_uploads r WHERE r.evidence = b.evidence AND r.role = 'rendition'
-                                AND r.confirmed = 1)
-                 FROM blob_uploads b JOIN evidence_records e ON e.id = b.evidence
-                 WHERE b.confirmed = 0 ORDER BY b.role = 'original', e.seq",
+                "SELECT sha256, role, evidence, kind, case_id, len, media_type, requested, rendition_confirmed FROM (
+                   SELECT b.sha256, b.role, b.evidence, 'inspection' AS kind, b.inspection AS case_id, b.len,
+                          b.media_type, b.requested, 0 AS source, e.seq,
+                          EXISTS (SELECT 1 FROM blob_uploads r WHERE r.evidence = b.evidence
+                                  AND r.role = 'rendition' AND r.confirmed = 1) AS rendition_confirmed
+                   FROM blob_uploads b JOIN evidence_records e ON e.id = b.evidence WHERE b.confirmed = 0
+                   UNION ALL
+                   SELECT b.sha256, b.role, b.evidence, c.case_kind, c.case_id, b.len, b.media_type, b.requested,
+                          1, c.seq,
+                          EXISTS (SELECT 1 FROM case_blob_uploads r WHERE r.evidence = b.evidence
+                                  AND r.role = 'rendition' AND r.confirmed = 1)
+                   FROM case_blob_uploads b JOIN case_evidence c ON c.id = b.evidence WHERE b.confirmed = 0)
+                 ORDER BY role = 'original', source, seq",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, bool>(7)?,
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                    (r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+                    (r.get::<_, i64>(5)?, r.get::<_, String>(6)?),
+                    (r.get::<_, bool>(7)?, r.get::<_, bool>(8)?),
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (sha, role, evidence, inspection, len, media, requested, rendition_confirmed) = row?;
-                let inspection: InspectionId = parse_id("inspection id", &inspection)?;
+                let ((sha, role, evidence), (kind, case_id), (len, media), (requested, rendition_confirmed)) = row?;
+                let evidence: EvidenceId = parse_id("evidence id", &evidence)?;
+                let (case, record_synced) = if kind == "inspection" {
+                    let inspection: InspectionId = parse_id("inspection id", &case_id)?;
+                    (Case::Inspection(inspection), record_synced(conn, inspection)?)
+                } else {
+                    (case_evidence::parse_case(&kind, &case_id)?, case_evidence::record_synced(conn, evidence)?)
+                };
                 out.push(PendingBlob {
                     blob: BlobRef {
                         sha256: sha.parse().map_err(|e| StoreError::decode("blob sha256", e))?,
@@ -101,10 +113,10 @@ impl Store {
                         media_type: from_tag("media type", &media)?,
                     },
                     role: from_tag("blob role", &role)?,
-                    evidence: parse_id("evidence id", &evidence)?,
-                    inspection,
+                    evidence,
+                    case,
                     requested,
-                    record_synced: record_synced(conn, inspection)?,
+                    record_synced,
                     rendition_confirmed,
                 });
             }
@@ -116,40 +128,53 @@ impl Store {
     pub fn confirm_blob(&self, sha256: &str) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.prepare_cached("UPDATE blob_uploads SET confirmed = 1 WHERE sha256 = ?1")?.execute([sha256])?;
+            tx.prepare_cached("UPDATE case_blob_uploads SET confirmed = 1 WHERE sha256 = ?1")?.execute([sha256])?;
             Ok(())
         })
     }
 
     /// The platform asked for a photo's original (policy "on request"); the next upload pass sends it.
     pub fn request_original(&self, evidence: EvidenceId) -> Result<(), StoreError> {
-        self.write(|tx| request(tx, evidence))
+        self.write(|tx| mark_requested(tx, evidence, None))
     }
 
     /// Whether the platform asked for this photo's original (and it is not yet confirmed).
     pub fn original_requested(&self, evidence: EvidenceId) -> Result<bool, StoreError> {
         self.read(|conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE evidence = ?1 AND role = 'original'
-                     AND requested = 1 AND confirmed = 0)",
-                )?
-                .query_row([evidence.to_string()], |r| r.get(0))?)
+            let mut asked = false;
+            for table in ["blob_uploads", "case_blob_uploads"] {
+                asked |= conn
+                    .prepare_cached(&format!(
+                        "SELECT EXISTS (SELECT 1 FROM {table} WHERE evidence = ?1 AND role = 'original'
+                         AND requested = 1 AND confirmed = 0)"
+                    ))?
+                    .query_row([evidence.to_string()], |r| r.get::<_, bool>(0))?;
+            }
+            Ok(asked)
         })
     }
 
     /// Notes that the local copy of a confirmed blob was deleted.
     pub fn mark_blob_freed(&self, sha256: &str) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.prepare_cached("UPDATE blob_uploads SET freed = 1 WHERE sha256 = ?1 AND confirmed = 1")?
-                .execute([sha256])?;
+            for table in ["blob_uploads", "case_blob_uploads"] {
+                tx.prepare_cached(&format!("UPDATE {table} SET freed = 1 WHERE sha256 = ?1 AND confirmed = 1"))?
+                    .execute([sha256])?;
+            }
             Ok(())
         })
     }
 }
 
-fn request(tx: &Transaction<'_>, evidence: EvidenceId) -> Result<(), StoreError> {
-    tx.prepare_cached("UPDATE blob_uploads SET requested = 1 WHERE evidence = ?1 AND role = 'original'")?
-        .execute([evidence.to_string()])?;
+/// Marks a photo's original as asked for; with `sha256`, only if this device's original has that hash.
+fn mark_requested(tx: &Transaction<'_>, evidence: EvidenceId, sha256: Option<&str>) -> Result<(), StoreError> {
+    for table in ["blob_uploads", "case_blob_uploads"] {
+        tx.prepare_cached(&format!(
+            "UPDATE {table} SET requested = 1
+             WHERE evidence = ?1 AND role = 'original' AND (?2 IS NULL OR sha256 = ?2)"
+        ))?
+        .execute(params![evidence.to_string(), sha256])?;
+    }
     Ok(())
 }
 
@@ -157,11 +182,7 @@ fn request(tx: &Transaction<'_>, evidence: EvidenceId) -> Result<(), StoreError>
 /// request names the hash, so a photo recorded differently here is not sent by mistake); on any
 /// other device of the officer it changes nothing.
 pub(crate) fn original_requested(tx: &Transaction<'_>, r: &OriginalRequest) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE blob_uploads SET requested = 1 WHERE evidence = ?1 AND role = 'original' AND sha256 = ?2",
-    )?
-    .execute(params![r.evidence.to_string(), r.original.sha256.to_hex()])?;
-    Ok(())
+    mark_requested(tx, r.evidence, Some(&r.original.sha256.to_hex()))
 }
 
 fn queue(

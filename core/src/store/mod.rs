@@ -7,11 +7,13 @@
 
 mod alarms;
 mod capture;
+mod case_evidence;
 mod codec;
 mod device_key;
 mod enterprises;
 pub mod error;
 mod evidence_records;
+mod fetched_photos;
 mod findings;
 mod inspection_view;
 mod inspections;
@@ -24,14 +26,18 @@ mod session;
 mod tasks;
 mod templates;
 mod today;
+mod upload_settings;
 mod users;
 
 pub use capture::{Capture, CaptureError};
+pub use case_evidence::CasePhoto;
+pub use enterprises::PlaceNames;
 pub use error::StoreError;
 pub use evidence_records::PendingBlob;
+pub use fetched_photos::FetchedPhoto;
 pub use inspection_view::{AnsweredItem, InspectionView};
 pub use inspections::{Answered, NewInspection};
-pub use outbox::{ClockSkew, NeedsAttention};
+pub use outbox::{ClockSkew, NeedsAttention, OutboxCounts};
 pub use photos::Photo;
 pub use replica::PullApplied;
 pub use session::Session;

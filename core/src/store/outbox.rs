@@ -3,7 +3,7 @@
 
 use super::codec::{from_json, from_millis, from_tag, millis, parse_id, tag};
 use super::error::StoreError;
-use super::{Store, optimistic};
+use super::{Store, case_evidence, optimistic};
 use crate::domain::ids::MutationId;
 use crate::protocol::{Intent, Mutation, Outcome, PushResponse, RejectCode};
 use chrono::{DateTime, Duration, Utc};
@@ -25,6 +25,23 @@ pub struct ClockSkew {
     pub server_minus_device: Duration,
     /// Server time of the measurement.
     pub measured_at: DateTime<Utc>,
+}
+
+impl ClockSkew {
+    /// Beyond this the user is told to fix the device clock: photo times and deadlines would mislead.
+    pub const WARN_BEYOND: Duration = Duration::minutes(5);
+
+    /// Whether the device clock is off by more than [`ClockSkew::WARN_BEYOND`] either way.
+    pub fn needs_warning(&self) -> bool {
+        self.server_minus_device.abs() > Self::WARN_BEYOND
+    }
+}
+
+/// How many outbox entries wait to be sent and how many the platform refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: usize,
+    pub needs_attention: usize,
 }
 
 impl Store {
@@ -62,6 +79,7 @@ impl Store {
                         )?;
                         if marked > 0 {
                             optimistic::settle(tx, seq, true)?;
+                            case_evidence::uncite(tx, seq)?;
                         }
                     }
                 }
@@ -97,6 +115,20 @@ impl Store {
     pub fn dismiss_attention(&self, seq: u64) -> Result<bool, StoreError> {
         let seq = i64::try_from(seq).map_err(|e| StoreError::decode("seq", e))?;
         self.write(|tx| Ok(tx.execute("DELETE FROM outbox WHERE seq = ?1 AND attention_code IS NOT NULL", [seq])? > 0))
+    }
+
+    /// Entries waiting to be sent, and entries needing attention, counted apart.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        self.read(|conn| {
+            let (pending, attention): (i64, i64) = conn.query_row(
+                "SELECT count(*) FILTER (WHERE attention_code IS NULL), count(*) FILTER (WHERE attention_code IS NOT NULL)
+                 FROM outbox",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let n = |x: i64| usize::try_from(x).unwrap_or(0);
+            Ok(OutboxCounts { pending: n(pending), needs_attention: n(attention) })
+        })
     }
 
     /// Entries in the outbox, pending and needing attention.

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_enterprise_search.sql"),
     include_str!("migrations/003_enterprise_scan_index.sql"),
     include_str!("migrations/004_evidence_records.sql"),
+    include_str!("migrations/005_case_evidence.sql"),
 ];
 
 /// The schema version this build writes.

@@ -5,11 +5,12 @@
 use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
-use super::{Store, outbox, session};
+use super::{Store, case_evidence, outbox, session};
 use crate::domain::DomainError;
 use crate::domain::answer::MAX_TEXT_CHARS;
 use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use crate::evidence::Case;
 use crate::protocol::{Intent, TaskEvent};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -69,7 +70,8 @@ impl Store {
     }
 
     /// The signed-in user moves a task (e.g. an officer accepts the proof). The role check is the
-    /// domain's; the new state is written at once and confirmed or corrected by the next pull.
+    /// domain's; the new state is written at once and confirmed or corrected by the next pull. Cited
+    /// `evidence` must be photos of this task taken here; they travel as a chain sealed by the device.
     pub fn transition_task(
         &self,
         id: TaskId,
@@ -81,14 +83,18 @@ impl Store {
             return Err(DomainError::Invalid { field: "note".into(), reason: "text too long / 文字过长".into() }.into());
         }
         let now = self.now();
+        let signer = if evidence.is_empty() { None } else { Some(self.signer()?) };
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let mut task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
             task.state = task.state.after(action, actor.role)?;
+            let proof = case_evidence::proof(tx, Case::Task(id), &evidence, signer.as_deref(), now)?;
+            let photos = proof.as_ref().map(|p| p.step_photos()).unwrap_or_default();
             let intent =
-                Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone() };
+                Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone(), proof };
             let mutation = outbox::append(tx, now, intent)?;
             let seq = outbox::seq_param(&mutation);
+            case_evidence::cite(tx, &evidence, seq)?;
             upsert(tx, &task, Source::Local(seq))?;
             let event = TaskEvent {
                 id: uuid::Uuid::now_v7(),
@@ -99,6 +105,7 @@ impl Store {
                 note: note.to_string(),
                 evidence,
                 at: now,
+                photos,
             };
             upsert_event(tx, &event, Some(seq))?;
             Ok(task)

@@ -52,7 +52,7 @@ pub struct UploadReport {
 /// Where a client uploads from, and under which policy.
 #[derive(Clone)]
 pub(super) struct Uploads {
-    blobs: BlobStore,
+    pub(super) blobs: BlobStore,
     policy: Arc<Mutex<UploadPolicy>>,
 }
 

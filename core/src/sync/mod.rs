@@ -8,6 +8,7 @@
 mod backoff;
 mod blobs;
 mod error;
+mod photos;
 
 pub use backoff::Backoff;
 pub use blobs::{UploadPolicy, UploadReport};
@@ -57,6 +58,12 @@ pub struct Progress {
     pub bytes_received: u64,
     /// Requests retried after a transient failure.
     pub retries: u32,
+    /// Photo blobs the platform confirmed in this cycle.
+    pub blobs_confirmed: usize,
+    /// Photo blobs left for later (upload policy, network, record not yet accepted).
+    pub blobs_waiting: usize,
+    /// Photos other devices cited on task steps, fetched in this cycle.
+    pub photos_fetched: usize,
 }
 
 /// What `POST /v1/login` answers.
@@ -121,8 +128,8 @@ impl SyncClient {
         Ok(response)
     }
 
-    /// One full cycle: push the whole outbox, pull every page, then upload photo blobs (if configured
-    /// with [`SyncClient::with_uploads`]). The pull runs even when the push could not finish, and
+    /// One full cycle: push the whole outbox, pull every page, then upload photo blobs and fetch the
+    /// photos other devices cited on task steps (both if configured with [`SyncClient::with_uploads`]). The pull runs even when the push could not finish, and
     /// uploads come after it (pending pushes and uploads never block pulls); errors are returned afterwards.
     pub async fn sync(&self, store: &Store, on_progress: &mut dyn FnMut(&Progress)) -> Result<Progress, SyncError> {
         let mut progress = Progress { pending: store.outbox_len()?, ..Progress::default() };
@@ -133,7 +140,10 @@ impl SyncClient {
         }
         self.pull_all(store, &mut progress, on_progress).await?;
         pushed?;
-        self.upload_blobs(store, &mut progress).await?;
+        let uploaded = self.upload_blobs(store, &mut progress).await?;
+        progress.blobs_confirmed = uploaded.confirmed;
+        progress.blobs_waiting = uploaded.waiting;
+        progress.photos_fetched = self.fetch_photos(store, &mut progress).await?;
         on_progress(&progress);
         Ok(progress)
     }

@@ -4,13 +4,17 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fieldcheck_core::checklists;
+use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
 use fieldcheck_core::domain::answer::{AnswerValue, Measure};
 use fieldcheck_core::domain::credit_code::CreditCode;
+use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
 use fieldcheck_core::domain::ids::{EnterpriseId, SquadronId, TownshipId, UserId};
 use fieldcheck_core::domain::inspection::Inspector;
 use fieldcheck_core::domain::organisation::{
     Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
 };
+use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_core::domain::template::{AnswerSpec, MeasureKind, TemplateItem};
 use fieldcheck_core::protocol::{Change, ChangeOp, PullResponse, Record};
 use fieldcheck_core::store::{Clock, Store};
@@ -232,4 +236,44 @@ pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::Submit
         s.attach_photo(draft, &photo).unwrap();
     }
     s.submit_inspection(draft).unwrap()
+}
+
+/// A task of enterprise 0 issued by the colleague, in `state`.
+pub fn task(f: &Fixture, state: TaskState, deadline_days: i64) -> RectificationTask {
+    let e = &f.county.enterprises[0];
+    RectificationTask {
+        id: TaskId::new(),
+        enterprise: e.id,
+        township: e.township,
+        inspection: InspectionId::new(),
+        finding: FindingId::new(),
+        severity: Severity::General,
+        requirement: "危废标签补齐".into(),
+        issued_by: f.county.colleague.id,
+        issued_at: f.clock.now(),
+        deadline: f.clock.now() + Duration::days(deadline_days),
+        state,
+        case_review: false,
+    }
+}
+
+/// An alarm at enterprise 1 for the officer's squadron, in `state`.
+pub fn alarm(f: &Fixture, state: AlarmState) -> Alarm {
+    Alarm {
+        id: AlarmId::new(),
+        enterprise: f.county.enterprises[1].id,
+        kind: AlarmKind::Exceedance,
+        monitoring_point: "DW001 总排口".into(),
+        pollutant: "总磷".into(),
+        value: 0.56,
+        limit: 0.5,
+        unit: "mg/L".into(),
+        averaging: Averaging::Daily,
+        level: Severity::Minor,
+        state,
+        raised_at: f.clock.now(),
+        respond_by: f.clock.now() + Duration::hours(48),
+        squadron: Some(f.county.squadron.id),
+        assignee: None,
+    }
 }

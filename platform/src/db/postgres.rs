@@ -1,9 +1,12 @@
 //! The PostgreSQL back end, for more than one machine's worth of load. All of its SQL is here.
 //!
 //! Commit order: a sequence value is not commit order (a transaction that took 101 may commit after one
-//! that took 102, and a pull in between would skip 101 for ever). So every write transaction first takes
-//! `LOCK TABLE changes IN EXCLUSIVE MODE`: writers (of every platform process) run one at a time, cursors
-//! are handed out in commit order, and plain reads (ACCESS SHARE) are never blocked.
+//! that took 102, and a pull in between would skip 101 for ever). So a write transaction takes
+//! `LOCK TABLE changes IN EXCLUSIVE MODE` before its first write of a record or of the change log: those
+//! writers (of every platform process) run one at a time, cursors are handed out in commit order, and
+//! plain reads (ACCESS SHARE) are never blocked. Writes that touch neither (a device's last contact and
+//! clock skew, login failures, a refused mutation's stored outcome, a kept conflict) do not take it, so
+//! they run side by side and PostgreSQL can flush their commits together.
 
 use super::migrations;
 use super::{
@@ -95,8 +98,8 @@ impl PgDb {
         let mut conn = self.conn()?;
         let result = (|| {
             let mut tx = conn.client.transaction()?;
-            tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
-            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements })?;
+            let mut locked = false;
+            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked })?;
             tx.commit().map_err(StoreError::from)?;
             Ok(r)
         })();
@@ -116,9 +119,9 @@ impl PgDb {
         let result = (|| {
             let mut out = Vec::with_capacity(items.len());
             let mut tx = conn.client.transaction()?;
-            tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
+            let mut locked = false;
             for item in items {
-                out.push(f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements }, item)?);
+                out.push(f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked }, item)?);
             }
             tx.commit().map_err(StoreError::from)?;
             Ok(out)
@@ -138,7 +141,9 @@ impl PgDb {
                 .read_only(true)
                 .start()
                 .map_err(StoreError::from)?;
-            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements });
+            // Read only: it never writes, so it never takes the change-log lock.
+            let mut locked = true;
+            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked });
             tx.rollback().map_err(StoreError::from)?;
             r
         })();
@@ -205,11 +210,23 @@ impl From<postgres::Error> for ApiError {
 struct PgTx<'a, 'b> {
     tx: &'a mut Transaction<'b>,
     statements: &'a mut HashMap<String, Statement>,
+    /// Whether this transaction holds the change-log lock (taken once, held until it ends).
+    locked: &'a mut bool,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 impl PgTx<'_, '_> {
+    /// Takes the change-log lock before the transaction's first write of a record or change (and so
+    /// before it holds any row lock another writer could wait for while holding this lock).
+    fn lock_change_log(&mut self) -> Result<(), postgres::Error> {
+        if !*self.locked {
+            self.tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
+            *self.locked = true;
+        }
+        Ok(())
+    }
+
     fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
@@ -331,6 +348,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.lock_change_log()?;
         self.execute(
             "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
@@ -340,11 +358,13 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.lock_change_log()?;
         self.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
         self.append(entity, id, None, keys)
     }
 
     fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+        self.lock_change_log()?;
         let name = entity_name(entity);
         // Only the newest departure from one township matters.
         self.execute(
@@ -411,6 +431,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.lock_change_log()?;
         let highest: Option<i64> = self
             .query_one("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < $1", &[&time(&before)])?
             .try_get(0)?;

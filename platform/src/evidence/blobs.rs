@@ -19,10 +19,12 @@ use crate::db::{StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use fieldcheck_core::domain::alarm::Alarm;
 use fieldcheck_core::domain::organisation::Role;
+use fieldcheck_core::domain::rectification::RectificationTask;
 use fieldcheck_core::evidence::{Digest, OriginalSource};
 use fieldcheck_core::protocol::{BlobStatus, Entity, SubmittedInspection};
 use http_body_util::BodyExt;
@@ -77,19 +79,31 @@ fn parse_sha(s: &str) -> Result<Digest, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request("a blob is named by 64 lower-case hex digits of its SHA-256"))
 }
 
-/// The length the blob must have, if a record `caller` may see references it.
+/// The length the blob must have, if a record `caller` may see references it: an inspection (never an
+/// enterprise's to see), or a task or alarm whose photos cite it.
 fn visible_len(tx: &mut dyn Tx, caller: &Caller, sha: &Digest) -> Result<u64, ApiError> {
     let missing = || ApiError::not_found("no record you may see references this blob");
     let refs = blob_refs(tx, &sha.to_hex())?.ok_or_else(missing)?;
     let reach = Reach::of(tx, &caller.user)?;
-    // Inspections are internal records: never an enterprise's to see.
-    if reach.role == Role::Enterprise {
-        return Err(missing());
+    if reach.role != Role::Enterprise {
+        for id in &refs.inspections {
+            let Some(sub) = records::load::<SubmittedInspection>(tx, Entity::Inspection, id)? else { continue };
+            let own = sub.inspection.created_by == caller.user.id;
+            if own || records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
+                return Ok(refs.len);
+            }
+        }
     }
-    for id in &refs.inspections {
-        let Some(sub) = records::load::<SubmittedInspection>(tx, Entity::Inspection, id)? else { continue };
-        let own = sub.inspection.created_by == caller.user.id;
-        if own || records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
+    for id in &refs.tasks {
+        let task: Option<RectificationTask> = records::load(tx, Entity::Task, id)?;
+        if task.is_some_and(|t| reach.covers_task(&t)) {
+            return Ok(refs.len);
+        }
+    }
+    for id in &refs.alarms {
+        let Some(alarm) = records::load::<Alarm>(tx, Entity::Alarm, id)? else { continue };
+        let township = records::enterprise(tx, alarm.enterprise)?.map(|e| e.township);
+        if township.is_some_and(|t| reach.covers_alarm(&alarm, t)) {
             return Ok(refs.len);
         }
     }
@@ -149,6 +163,34 @@ pub async fn get(
     let lock = blob_lock(&sha);
     let _guard = lock.lock().await;
     Ok(Json(checked_status(&app, caller, root, sha, q.len).await?))
+}
+
+/// The bytes of a confirmed blob a record the caller may see references (e.g. the officer's device
+/// fetching an enterprise's proof rendition to show it).
+pub async fn content(
+    State(app): State<App>,
+    caller: Caller,
+    Path(sha): Path<String>,
+) -> Result<([(header::HeaderName, &'static str); 1], Bytes), ApiError> {
+    let sha = parse_sha(&sha)?;
+    let root = root()?;
+    let db_root = root.clone();
+    let status = app
+        .db
+        .read(move |tx| {
+            let len = visible_len(tx, &caller, &sha)?;
+            status(tx, &db_root, &sha, len)
+        })
+        .await?;
+    if !status.confirmed {
+        return Err(ApiError::not_found("the platform does not hold this blob whole yet"));
+    }
+    let path = final_path(&root, &sha);
+    let bytes = tokio::task::spawn_blocking(move || fs::read(path))
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+        .map_err(StoreError::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)))
 }
 
 fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {

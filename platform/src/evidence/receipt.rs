@@ -1,12 +1,14 @@
-//! On `inspection.submit`: the chain and the device's seal are verified against the key the device
-//! registered at sign-in; what does not verify is refused, what does is countersigned with the
-//! platform key and the receipt kept, with the blobs the record now references.
+//! On `inspection.submit` (and on a task transition or alarm close that carries photos): the chain and
+//! the device's seal are verified against the key the device registered at sign-in; what does not
+//! verify is refused, what does is countersigned with the platform key and the receipt kept, with the
+//! blobs the record now references.
 
 use super::keys::{device_key, state};
 use crate::db::{AuditRow, StoreError, Tx};
 use crate::intents::{Actor, Failure, refuse};
+use fieldcheck_core::domain::ids::EvidenceId;
 use fieldcheck_core::evidence::{BlobRef, Case, PlatformReceipt, countersign};
-use fieldcheck_core::protocol::{RejectCode, SubmittedInspection};
+use fieldcheck_core::protocol::{RejectCode, SubmittedEvidence, SubmittedInspection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -18,21 +20,56 @@ const BLOB_REF: &str = "blob_ref";
 pub struct BlobRefs {
     pub len: u64,
     pub inspections: BTreeSet<String>,
+    /// Tasks whose transitions cite the photo (proof).
+    #[serde(default)]
+    pub tasks: BTreeSet<String>,
+    /// Alarms whose closing feedback cites the photo.
+    #[serde(default)]
+    pub alarms: BTreeSet<String>,
 }
 
 /// Verifies the submitted evidence; returns the platform's receipt to store with the record. A device
 /// that registered a key must send a sealed chain (an empty one when it took no photos).
 pub fn verify(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Result<Option<PlatformReceipt>, Failure> {
-    let invalid = |reason: String| refuse(RejectCode::Invalid, format!("evidence refused: {reason}"));
-    let device = actor.device.clone().unwrap_or_default();
-    let registered = device_key(tx, &device)?;
     let Some(evidence) = &sub.evidence else {
-        return match registered {
+        let device = actor.device.clone().unwrap_or_default();
+        return match device_key(tx, &device)? {
             Some(_) => Err(invalid("this device registered a key, but the submission carries no sealed chain".into())),
             None => Ok(None),
         };
     };
-    let expected = Case::Inspection(sub.inspection.id);
+    verify_chain(tx, actor, Case::Inspection(sub.inspection.id), evidence).map(Some)
+}
+
+/// Verifies the photos a task transition or alarm close cites: the sealed chain holds exactly the cited
+/// photos. Ids without a chain are plain references (from devices before photo proof) and get no receipt.
+pub fn verify_proof(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    case: Case,
+    cited: &[EvidenceId],
+    proof: Option<&SubmittedEvidence>,
+) -> Result<Option<PlatformReceipt>, Failure> {
+    let Some(proof) = proof else { return Ok(None) };
+    let chained: BTreeSet<_> = proof.chain.entries.iter().map(|e| e.meta.evidence).collect();
+    if chained != cited.iter().copied().collect() || chained.len() != proof.chain.entries.len() {
+        return Err(invalid("the sealed chain does not hold exactly the cited photos".into()));
+    }
+    verify_chain(tx, actor, case, proof).map(Some)
+}
+
+fn invalid(reason: String) -> Failure {
+    refuse(RejectCode::Invalid, format!("evidence refused: {reason}"))
+}
+
+fn verify_chain(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    expected: Case,
+    evidence: &SubmittedEvidence,
+) -> Result<PlatformReceipt, Failure> {
+    let device = actor.device.clone().unwrap_or_default();
+    let registered = device_key(tx, &device)?;
     if evidence.chain.case != expected {
         return Err(invalid(format!("the chain is for {}, not {expected}", evidence.chain.case)));
     }
@@ -49,44 +86,66 @@ pub fn verify(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     let key = registered.ok_or_else(|| invalid("this device has no registered key; sign in again".into()))?;
     let signer = &state()?.signer;
     countersign(&evidence.chain, &evidence.seal, &key, signer, actor.now)
-        .map(Some)
         .map_err(|e| invalid(format!("the evidence chain or its seal does not verify: {e}")))
 }
 
-/// Keeps the receipt, notes which blobs the record references, and writes the audit line.
+/// Keeps the receipt, notes which blobs the record now references, and writes the audit line.
 pub fn record(
     tx: &mut dyn Tx,
     actor: &Actor,
     sub: &SubmittedInspection,
     receipt: &PlatformReceipt,
 ) -> Result<(), StoreError> {
-    let id = sub.inspection.id.to_string();
-    let json = serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.evidence_put(RECEIPT, &id, &json)?;
-    if let Some(evidence) = &sub.evidence {
-        let originals = evidence.chain.entries.iter().map(|e| e.original);
-        for blob in originals.chain(evidence.renditions.iter().map(|r| r.blob)) {
-            add_ref(tx, &blob, &id)?;
-        }
-        tx.audit(&AuditRow {
-            entity: "inspection".into(),
-            id: id.clone(),
-            action: "evidence.countersign".into(),
-            from_state: String::new(),
-            to_state: format!("{} photo(s), head {}", evidence.seal.head.count, evidence.seal.head.head),
-            user: actor.reach.user.id.to_string(),
-            device: actor.device.clone(),
-            at: actor.now,
-            note: format!("platform key {}", receipt.key.fingerprint()),
-        })?;
+    match &sub.evidence {
+        Some(evidence) => record_case(tx, actor, Case::Inspection(sub.inspection.id), evidence, receipt),
+        None => Ok(()),
     }
+}
+
+/// Keeps the receipt of a case's sealed photos (an inspection's under its id, a task's or alarm's per
+/// sealed head), notes the blobs they reference, and writes the audit line.
+pub fn record_case(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    case: Case,
+    evidence: &SubmittedEvidence,
+    receipt: &PlatformReceipt,
+) -> Result<(), StoreError> {
+    let (kind, id) = case.parts();
+    let id = id.to_string();
+    let receipt_key = match case {
+        Case::Inspection(_) => id.clone(),
+        Case::Task(_) | Case::Alarm(_) => format!("{kind}:{id}:{}", evidence.seal.head.head),
+    };
+    let json = serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.evidence_put(RECEIPT, &receipt_key, &json)?;
+    let originals = evidence.chain.entries.iter().map(|e| e.original);
+    for blob in originals.chain(evidence.renditions.iter().map(|r| r.blob)) {
+        add_ref(tx, &blob, case)?;
+    }
+    tx.audit(&AuditRow {
+        entity: kind.into(),
+        id,
+        action: "evidence.countersign".into(),
+        from_state: String::new(),
+        to_state: format!("{} photo(s), head {}", evidence.seal.head.count, evidence.seal.head.head),
+        user: actor.reach.user.id.to_string(),
+        device: actor.device.clone(),
+        at: actor.now,
+        note: format!("platform key {}", receipt.key.fingerprint()),
+    })?;
     Ok(())
 }
 
-fn add_ref(tx: &mut dyn Tx, blob: &BlobRef, inspection: &str) -> Result<(), StoreError> {
+fn add_ref(tx: &mut dyn Tx, blob: &BlobRef, case: Case) -> Result<(), StoreError> {
     let key = blob.sha256.to_hex();
-    let mut refs = blob_refs(tx, &key)?.unwrap_or(BlobRefs { len: blob.len, inspections: BTreeSet::new() });
-    refs.inspections.insert(inspection.to_string());
+    let mut refs = blob_refs(tx, &key)?.unwrap_or(BlobRefs { len: blob.len, ..BlobRefs::default() });
+    let id = case.parts().1.to_string();
+    match case {
+        Case::Inspection(_) => refs.inspections.insert(id),
+        Case::Task(_) => refs.tasks.insert(id),
+        Case::Alarm(_) => refs.alarms.insert(id),
+    };
     let json = serde_json::to_string(&refs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.evidence_put(BLOB_REF, &key, &json)
 }

@@ -3,13 +3,15 @@
 
 use super::{Actor, Failure, check_len, domain, not_found, refuse};
 use crate::db::{AuditRow, Tx};
+use crate::evidence::receipt;
 use crate::records;
 use fieldcheck_core::domain::alarm::{Alarm, AlarmAction, AlarmState};
 use fieldcheck_core::domain::answer::{MAX_TEXT_CHARS, check_text};
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{AlarmId, EvidenceId, UserId};
 use fieldcheck_core::domain::organisation::{Role, Scope, User};
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode};
+use fieldcheck_core::evidence::Case;
+use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence};
 
 /// The alarm, if it exists and the actor reaches it.
 pub fn load_in_reach(tx: &mut dyn Tx, actor: &Actor, id: AlarmId) -> Result<Alarm, Failure> {
@@ -64,6 +66,7 @@ pub fn close(
     id: AlarmId,
     feedback: &str,
     evidence: &[EvidenceId],
+    proof: Option<&SubmittedEvidence>,
 ) -> Result<Outcome, Failure> {
     check_len("feedback", feedback, MAX_TEXT_CHARS)?;
     let mut alarm = load_in_reach(tx, actor, id)?;
@@ -73,13 +76,18 @@ pub fn close(
     if from == AlarmState::OnSite {
         check_text(feedback).map_err(|e| refuse(RejectCode::Invalid, format!("on-site feedback is required: {e}")))?;
     }
+    let evidence_ids = evidence;
     let evidence: Vec<String> = evidence.iter().map(|e| e.to_string()).collect();
     let note = if evidence.is_empty() {
         feedback.to_string()
     } else {
         format!("{feedback}\n[evidence: {}]", evidence.join(", "))
     };
+    let receipt = receipt::verify_proof(tx, actor, Case::Alarm(id), evidence_ids, proof)?;
     write(tx, actor, &alarm, "close", from, &note)?;
+    if let (Some(proof), Some(receipt)) = (proof, &receipt) {
+        receipt::record_case(tx, actor, Case::Alarm(id), proof, receipt)?;
+    }
     Ok(Outcome::Applied)
 }
 

@@ -75,11 +75,13 @@ pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), Failure> {
 pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent) -> Result<Outcome, Failure> {
     match intent {
         Intent::InspectionSubmit(sub) => inspection::submit(tx, actor, sub),
-        Intent::TaskTransition { task, action, note, evidence } => {
-            task::transition(tx, actor, *task, *action, note, evidence)
+        Intent::TaskTransition { task, action, note, evidence, proof } => {
+            task::transition(tx, actor, *task, *action, note, evidence, proof.as_deref())
         }
         Intent::AlarmArrive { alarm, location } => alarm::arrive(tx, actor, *alarm, location.as_ref()),
-        Intent::AlarmClose { alarm, feedback, evidence } => alarm::close(tx, actor, *alarm, feedback, evidence),
+        Intent::AlarmClose { alarm, feedback, evidence, proof } => {
+            alarm::close(tx, actor, *alarm, feedback, evidence, proof.as_deref())
+        }
         Intent::EnterpriseEdit { enterprise, field, base, value } => {
             enterprise::edit(tx, actor, *enterprise, *field, base, value)
         }

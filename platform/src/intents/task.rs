@@ -3,10 +3,12 @@
 
 use super::{Actor, Failure, check_len, domain, not_found, refuse};
 use crate::db::{AuditRow, Tx};
+use crate::evidence::receipt;
 use crate::records;
 use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction};
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, TaskEvent};
+use fieldcheck_core::evidence::Case;
+use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
 
 /// Most evidence references one transition may carry.
 const MAX_EVIDENCE: usize = 100;
@@ -18,6 +20,7 @@ pub fn transition(
     action: TaskAction,
     note: &str,
     evidence: &[EvidenceId],
+    proof: Option<&SubmittedEvidence>,
 ) -> Result<Outcome, Failure> {
     check_len("note", note, fieldcheck_core::domain::answer::MAX_TEXT_CHARS)?;
     if evidence.len() > MAX_EVIDENCE {
@@ -28,7 +31,12 @@ pub fn transition(
         .ok_or_else(|| not_found("task"))?;
     let from = task.state;
     task.state = from.after(action, actor.reach.role).map_err(domain)?;
+    // Photos cited with a sealed chain are verified before anything is written.
+    let receipt = receipt::verify_proof(tx, actor, Case::Task(id), evidence, proof)?;
     records::save(tx, &Record::Task(task.clone()))?;
+    if let (Some(proof), Some(receipt)) = (proof, &receipt) {
+        receipt::record_case(tx, actor, Case::Task(id), proof, receipt)?;
+    }
     let event = TaskEvent {
         id: uuid::Uuid::now_v7(),
         task: id,
@@ -38,6 +46,7 @@ pub fn transition(
         note: note.to_string(),
         evidence: evidence.to_vec(),
         at: actor.now,
+        photos: proof.map(|p| p.step_photos()).unwrap_or_default(),
     };
     records::save(tx, &Record::TaskEvent(event))?;
     tx.audit(&AuditRow {

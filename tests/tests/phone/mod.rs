@@ -116,7 +116,7 @@ impl Phone {
             if item.photo == PhotoRule::Always || n < 3 {
                 let file = photo_file(&self.dir, n as u32 + 1, 480, 360);
                 let capture = Capture {
-                    inspection: draft.id,
+                    case: fieldcheck_core::evidence::Case::Inspection(draft.id),
                     subject: Subject::Item { item: r },
                     taken_at: Utc::now(),
                     fix: Some(fix),

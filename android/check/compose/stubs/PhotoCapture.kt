@@ -1,5 +1,5 @@
-// Compile-only stand-in for the app's Android camera hook (app/src/main/kotlin/org/fieldcheck/app/PhotoCapture.kt),
-// with the same signature.
+// Compile-only stand-ins for the app's Android camera and image hooks
+// (app/src/main/kotlin/org/fieldcheck/app/PhotoCapture.kt), with the same signatures.
 package org.fieldcheck.app
 
 import androidx.compose.runtime.Composable
@@ -9,3 +9,14 @@ import java.util.UUID
 @Composable
 fun rememberPhotoCapture(model: AppModel, id: UUID): (templateId: String, itemCode: String) -> Unit =
     { _, _ -> model.hashCode() + id.hashCode() }
+
+@Composable
+fun rememberProofCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
+
+@Composable
+fun rememberAlarmCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
+
+@Composable
+fun Thumbnail(path: String) {
+    path.hashCode()
+}

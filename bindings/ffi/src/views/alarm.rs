@@ -2,8 +2,10 @@
 
 use super::LocalizedText;
 use crate::custom_types::Timestamp;
-use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging, exceedance_multiple};
+use crate::photos::PhotoView;
+use fieldcheck_core::domain::alarm::{Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, exceedance_multiple};
 use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::store::PlaceNames;
 use uuid::Uuid;
 
 #[uniffi::remote(Enum)]
@@ -19,6 +21,13 @@ pub enum AlarmKind {
 pub enum Averaging {
     Hourly,
     Daily,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AlarmAction {
+    Dispatch,
+    Arrive,
+    Close,
 }
 
 #[uniffi::remote(Enum)]
@@ -48,10 +57,22 @@ pub struct AlarmView {
     pub state_label: LocalizedText,
     pub raised_at: Timestamp,
     pub respond_by: Timestamp,
+    /// The enterprise's name, when the enterprise is on this device.
+    pub enterprise_name: Option<String>,
+    pub township_name: Option<String>,
+    /// On-site photos taken on this device, in capture order; `sent` once the close cites them.
+    pub photos: Vec<PhotoView>,
+    /// What the signed-in user may do now (the buttons to show), from the core's rules.
+    pub actions: Vec<AlarmAction>,
 }
 
-impl From<&Alarm> for AlarmView {
-    fn from(a: &Alarm) -> Self {
+impl AlarmView {
+    pub(crate) fn new(
+        a: &Alarm,
+        names: Option<&PlaceNames>,
+        photos: Vec<PhotoView>,
+        actions: Vec<AlarmAction>,
+    ) -> Self {
         Self {
             id: a.id.0,
             enterprise: a.enterprise.0,
@@ -68,6 +89,10 @@ impl From<&Alarm> for AlarmView {
             state_label: (&a.state.label()).into(),
             raised_at: a.raised_at,
             respond_by: a.respond_by,
+            enterprise_name: names.map(|n| n.enterprise.clone()),
+            township_name: names.and_then(|n| n.township.clone()),
+            photos,
+            actions,
         }
     }
 }

@@ -8,7 +8,7 @@ use fieldcheck_core::domain::finding::Finding;
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::inspection::{Inspection, InspectionKind, InspectionState, Problem, ProblemCode};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::store::InspectionView;
+use fieldcheck_core::store::{InspectionView, PlaceNames};
 use uuid::Uuid;
 
 #[uniffi::remote(Enum)]
@@ -58,10 +58,15 @@ pub struct InspectionSummary {
     pub summary: String,
     /// The submitted inspection this one corrects.
     pub corrects: Option<Uuid>,
+    /// The enterprise's name, when the enterprise is on this device.
+    pub enterprise_name: Option<String>,
+    pub township_name: Option<String>,
+    /// The latest photo's thumbnail (a small JPEG in the data folder).
+    pub thumbnail_path: Option<String>,
 }
 
-impl From<&Inspection> for InspectionSummary {
-    fn from(i: &Inspection) -> Self {
+impl InspectionSummary {
+    pub(crate) fn new(i: &Inspection, names: Option<&PlaceNames>, thumbnail_path: Option<String>) -> Self {
         Self {
             id: i.id.0,
             enterprise: i.enterprise.0,
@@ -72,6 +77,9 @@ impl From<&Inspection> for InspectionSummary {
             ended_at: i.ended_at,
             summary: i.summary.clone(),
             corrects: i.corrects.map(|c| c.0),
+            enterprise_name: names.map(|n| n.enterprise.clone()),
+            township_name: names.and_then(|n| n.township.clone()),
+            thumbnail_path,
         }
     }
 }
@@ -161,8 +169,8 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-impl From<&InspectionView> for InspectionScreen {
-    fn from(v: &InspectionView) -> Self {
+impl InspectionScreen {
+    pub(crate) fn new(v: &InspectionView, inspection: InspectionSummary) -> Self {
         let checklists = v
             .templates
             .iter()
@@ -196,7 +204,7 @@ impl From<&InspectionView> for InspectionScreen {
             })
             .collect();
         Self {
-            inspection: (&v.inspection).into(),
+            inspection,
             checklists,
             findings: v.findings.iter().map(Into::into).collect(),
             problems: v.problems.iter().map(Into::into).collect(),

@@ -2,10 +2,11 @@
 
 use super::LocalizedText;
 use crate::custom_types::Timestamp;
+use crate::photos::PhotoView;
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use fieldcheck_core::protocol::TaskEvent;
-use fieldcheck_core::store::TaskListItem;
+use fieldcheck_core::store::PlaceNames;
 use uuid::Uuid;
 
 #[uniffi::remote(Enum)]
@@ -40,10 +41,20 @@ pub struct TaskView {
     pub state_label: LocalizedText,
     pub case_review: bool,
     pub overdue: bool,
+    /// The enterprise's name, when the enterprise is on this device.
+    pub enterprise_name: Option<String>,
+    pub township_name: Option<String>,
+    /// The latest photo of this task taken on this device (a small JPEG in the data folder).
+    pub thumbnail_path: Option<String>,
 }
 
 impl TaskView {
-    pub(crate) fn new(task: &RectificationTask, overdue: bool) -> Self {
+    pub(crate) fn new(
+        task: &RectificationTask,
+        overdue: bool,
+        names: Option<&PlaceNames>,
+        thumbnail_path: Option<String>,
+    ) -> Self {
         Self {
             id: task.id.0,
             enterprise: task.enterprise.0,
@@ -57,13 +68,10 @@ impl TaskView {
             state_label: (&task.state.label()).into(),
             case_review: task.case_review,
             overdue,
+            enterprise_name: names.map(|n| n.enterprise.clone()),
+            township_name: names.and_then(|n| n.township.clone()),
+            thumbnail_path,
         }
-    }
-}
-
-impl From<&TaskListItem> for TaskView {
-    fn from(i: &TaskListItem) -> Self {
-        Self::new(&i.task, i.overdue)
     }
 }
 
@@ -96,4 +104,8 @@ pub struct TaskScreen {
     pub timeline: Vec<TaskEventView>,
     /// What the signed-in user may do now (the buttons to show), from the core's state machine.
     pub actions: Vec<TaskAction>,
+    /// Photos of this task: those taken on this device (the enterprise's proof, an officer's
+    /// re-inspection) in capture order, `sent` once a transition cites them; then those taken on another
+    /// device and fetched from the platform at sync (e.g. the enterprise's proof on the officer's phone).
+    pub photos: Vec<PhotoView>,
 }

@@ -1,7 +1,6 @@
 //! The home screen.
 
 use super::{AlarmView, InspectionSummary, TaskView};
-use fieldcheck_core::store::TodayWork;
 
 /// Today's work for the signed-in user.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -12,14 +11,4 @@ pub struct TodayView {
     pub reinspections: Vec<TaskView>,
     /// Drafts and inspections in progress, most recently touched first.
     pub inspections: Vec<InspectionSummary>,
-}
-
-impl From<&TodayWork> for TodayView {
-    fn from(t: &TodayWork) -> Self {
-        Self {
-            alarms: t.alarms.iter().map(Into::into).collect(),
-            reinspections: t.reinspections.iter().map(Into::into).collect(),
-            inspections: t.inspections.iter().map(Into::into).collect(),
-        }
-    }
 }

@@ -1,10 +1,11 @@
 #if os(macOS)
 import Fieldcheck
 import FieldcheckFFI
+import CryptoKit
 import Foundation
 import XCTest
 
-/// Mirrors the Kotlin PlatformEndToEndTest against the real `fieldcheck-platform` binary on loopback.
+/// Mirrors the Kotlin PlatformEndToEndTest (and ForeignSignerTest) against the real `fieldcheck-platform` binary on loopback.
 /// The macOS workflow builds it and passes its path in FIELDCHECK_PLATFORM_BIN.
 final class PlatformEndToEndTests: XCTestCase {
     private static let password = "fieldcheck-demo"
@@ -84,23 +85,110 @@ final class PlatformEndToEndTests: XCTestCase {
         }
         let pushed = try await officer.sync()
         XCTAssertEqual(pushed.pending, 0)
-        XCTAssertEqual(officer.syncStatus().state, .succeeded)
+        XCTAssertGreaterThanOrEqual(pushed.photosUploaded, 1, "the renditions went up after the record")
+        let status = officer.syncStatus()
+        XCTAssertEqual(status.state, .succeeded)
+        XCTAssertEqual(status.pendingChanges, 0)
+        XCTAssertEqual(status.needsAttention, 0)
+        XCTAssertNotNil(status.clockSkewMs, "the push measured the clock skew")
+        XCTAssertFalse(status.clockSkewWarning)
 
+        // The enterprise answers with a proof photo, its originals uploaded at once (it says it is on Wi-Fi).
+        try enterprise.setUploadPolicy(originals: .immediately, network: .unmetered)
         _ = try await enterprise.sync()
         let enterpriseTasks = enterprise.tasks()
-        XCTAssertEqual(try enterpriseTasks.screen(id: task.id).task.state, .issued)
+        let row = try XCTUnwrap(try enterpriseTasks.list(states: [], enterprise: nil).first { $0.id == task.id })
+        XCTAssertEqual(row.state, .issued)
+        XCTAssertFalse((row.enterpriseName ?? "").isEmpty, "rows carry the enterprise's name")
         _ = try enterpriseTasks.transition(id: task.id, action: .acknowledge, note: "已签收", evidence: [])
-        _ = try enterpriseTasks.transition(id: task.id, action: .submitProof, note: "已修订应急预案并备案", evidence: [])
-        _ = try await enterprise.sync()
+        let shot = dir.appendingPathComponent("proof.jpg")
+        try SubmitTests.writeJpeg(shot)
+        let proof = try await enterpriseTasks.attachProofPhoto(task: task.id, path: shot.path, takenAt: Date(), location: nil)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: proof.thumbnailPath))
+        _ = try enterpriseTasks.transition(id: task.id, action: .submitProof, note: "已修订应急预案并备案", evidence: [proof.evidence])
+        XCTAssertEqual(try enterpriseTasks.screen(id: task.id).photos.map(\.sent), [true])
+        let answered = try await enterprise.sync()
+        XCTAssertEqual(answered.rejected, 0, "the platform verified the sealed proof")
+        XCTAssertEqual(answered.photosUploaded, 2, "the proof's rendition and original")
 
-        _ = try await officer.sync()
-        XCTAssertEqual(try officer.tasks().screen(id: task.id).task.state, .proofSubmitted)
+        // The officer's sync fetches the proof photo; the task screen shows it and the officer accepts it.
+        let fetched = try await officer.sync()
+        XCTAssertEqual(fetched.photosFetched, 1)
+        _ = try await secondOfficer.sync()
+        let officerScreen = try officer.tasks().screen(id: task.id)
+        XCTAssertEqual(officerScreen.task.state, .proofSubmitted)
+        XCTAssertEqual(officerScreen.timeline.first { $0.action == .submitProof }?.evidence, [proof.evidence])
+        XCTAssertEqual(officerScreen.photos.map(\.evidence), [proof.evidence])
+        XCTAssertEqual(officerScreen.photos.first?.sha256, proof.sha256)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: officerScreen.photos.first?.thumbnailPath ?? ""))
         _ = try officer.tasks().transition(id: task.id, action: .accept, note: "复查合格", evidence: [])
         _ = try await officer.sync()
         _ = try await enterprise.sync()
         let screen = try enterpriseTasks.screen(id: task.id)
         XCTAssertEqual(screen.task.state, .accepted)
         XCTAssertEqual(screen.timeline.map(\.action), [.acknowledge, .submitProof, .accept])
+
+        // The colleague's stale rejection is refused and needs attention until dismissed.
+        _ = try secondOfficer.tasks().transition(id: task.id, action: .reject, note: "照片不清晰", evidence: [])
+        let refused = try await secondOfficer.sync()
+        XCTAssertEqual(refused.rejected, 1)
+        let attention = try XCTUnwrap(try secondOfficer.needsAttention().first)
+        XCTAssertEqual(attention.action, .taskTransition)
+        XCTAssertEqual(attention.record, task.id)
+        XCTAssertEqual(attention.code, .invalidTransition)
+        XCTAssertTrue(try secondOfficer.dismissAttention(seq: attention.seq))
+        XCTAssertEqual(secondOfficer.syncStatus().needsAttention, 0)
+    }
+
+    /// Mirrors the Kotlin ForeignSignerTest: a key held in Swift (CryptoKit here; the Secure Enclave on a
+    /// phone) seals an inspection, and the platform accepts it.
+    func testAnInspectionSealedByAKeyHeldInSwiftIsAcceptedByThePlatform() async throws {
+        let signer = CryptoKitSigner()
+        let officer = try FieldcheckClient.open(dataDir: dir.appendingPathComponent("signed").path)
+        try officer.setSigner(signer: signer)
+        XCTAssertEqual(try officer.devicePublicKey(), signer.publicKey())
+        try officer.setUploadPolicy(originals: .immediately, network: .unmetered)
+        _ = try await officer.signIn(platformUrl: url, login: "officer1", password: Self.password)
+        _ = try await officer.sync()
+        let me = try XCTUnwrap(try officer.currentUser())
+        let colleague = try XCTUnwrap(try officer.officers().first { $0.id != me.id })
+        let enterprise = try XCTUnwrap(try officer.enterprises().search(query: "有限公司", limit: 1).first)
+        let inspections = officer.inspections()
+        let draft = try inspections.create(enterprise: enterprise.id, kind: .routine, checklists: ["emergency_preparedness"])
+        let team = [me, colleague].map { InspectorInput(user: $0.id, name: $0.name, certificateNo: $0.certificateNo ?? "") }
+        _ = try inspections.setTeam(id: draft.id, inspectors: team, recorder: team[1])
+        let started = try inspections.start(id: draft.id, location: nil)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let day = formatter.string(from: try XCTUnwrap(started.startedAt))
+        let photo = dir.appendingPathComponent("signed.jpg")
+        try SubmitTests.writeJpeg(photo)
+        for item in try XCTUnwrap(inspections.screen(id: draft.id).checklists.first).template.items {
+            _ = try inspections.answer(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, answer: SubmitTests.validAnswer(item, day), note: nil)
+            if item.photo == .always {
+                _ = try await inspections.attachPhoto(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, path: photo.path, takenAt: Date(), location: nil)
+            }
+        }
+        guard case .submitted = try inspections.submit(id: draft.id) else { return XCTFail("not submitted") }
+        XCTAssertGreaterThanOrEqual(signer.signatures, 1)
+        let synced = try await officer.sync()
+        XCTAssertEqual(synced.applied, 1)
+        XCTAssertEqual(synced.rejected, 0)
+        XCTAssertEqual(synced.photosWaiting, 0)
+        XCTAssertTrue(try officer.needsAttention().isEmpty)
+    }
+}
+
+/// ECDSA P-256 with SHA-256 in CryptoKit, counting signatures.
+private final class CryptoKitSigner: DeviceSigner, @unchecked Sendable {
+    private let key = P256.Signing.PrivateKey()
+    private(set) var signatures = 0
+
+    func publicKey() -> Data { key.publicKey.x963Representation }
+
+    func sign(message: Data) throws -> Data {
+        signatures += 1
+        return try key.signature(for: message).derRepresentation
     }
 
     func testAWrongPasswordAsksToSignInAgainAndAnUnreachablePlatformIsANetworkError() async throws {

@@ -16,6 +16,7 @@ import java.io.File
 /** Opens the core's data folder once and keeps the [AppModel] across configuration changes. */
 class MainViewModel(application: Application) : AndroidViewModel(application) {
     private var client: FieldcheckClient? = null
+    private var network: AutoCloseable? = null
 
     private val _model = MutableStateFlow<AppModel?>(null)
     /** The app's model once the data folder is open. */
@@ -30,7 +31,9 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
             try {
                 val opened = Fieldcheck.open(File(application.filesDir, "fieldcheck"))
                 client = opened
-                _model.value = AppModel(opened, KeystoreTokenStore(application), viewModelScope).also { it.start() }
+                val model = AppModel(opened, KeystoreTokenStore(application), viewModelScope).also { it.start() }
+                network = watchNetwork(application, model::networkChanged)
+                _model.value = model
             } catch (e: FieldcheckException) {
                 _openError.value = e.message
             }
@@ -39,6 +42,7 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
 
     override fun onCleared() {
         // viewModelScope is already cancelled here, so nothing is still calling into the core.
+        network?.close()
         _model.value?.close()
         client?.close()
     }

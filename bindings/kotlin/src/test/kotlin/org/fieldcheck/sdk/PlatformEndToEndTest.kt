@@ -7,11 +7,15 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.fieldcheck.ffi.AnswerInput
+import org.fieldcheck.ffi.ChangeAction
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectorInput
+import org.fieldcheck.ffi.Network
+import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.PhotoRule
+import org.fieldcheck.ffi.RejectCode
 import org.fieldcheck.ffi.Role
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.SyncState
@@ -30,13 +34,16 @@ import java.time.Instant
 import java.time.ZoneOffset
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertIs
 import kotlin.test.assertTrue
 
 /**
  * Against a live platform process on loopback: an officer signs in, inspects offline with photos,
- * submits and syncs; the enterprise's own device then sees its rectification task and answers it; the
- * officer accepts the proof. Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh
+ * submits and syncs; the enterprise's own device then sees its rectification task and answers it with a
+ * proof photo (sealed, verified by the platform, uploaded); the officer's phone fetches it and shows it
+ * on the task screen, and the officer accepts it; a
+ * colleague's stale rejection is refused and listed as needing attention. Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh
  * always gives it).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -65,7 +72,9 @@ class PlatformEndToEndTest {
     @Test
     fun `an officer's offline inspection reaches the enterprise, which answers its task`(@TempDir dir: Path) = runBlocking {
         val objectsBefore = liveObjects()
-        val secondOfficer = device(dir, "officer2", "officer2").use { it.currentUser()!! }
+        // The colleague's device stays open: later it acts on a stale copy and is refused.
+        val colleagueDevice = device(dir, "officer2", "officer2")
+        val secondOfficer = colleagueDevice.currentUser()!!
         val enterprise = device(dir, "enterprise1", "enterprise1")
         val enterpriseId = enterprise.currentUser()!!.enterprise!!
         val officer = device(dir, "officer1", "officer1")
@@ -103,25 +112,69 @@ class PlatformEndToEndTest {
         assertEquals(0uL, pushed.pending)
         assertTrue(pushed.applied >= 1uL, "the platform applied the submission: $pushed")
         assertTrue(withTimeout(30_000) { statuses.await() }.any { it.state == SyncState.RUNNING })
-        assertEquals(SyncState.SUCCEEDED, officer.syncStatus().state)
+        val status = officer.syncStatus()
+        assertEquals(SyncState.SUCCEEDED, status.state)
+        assertEquals(0uL, status.pendingChanges)
+        assertEquals(0uL, status.needsAttention)
+        assertTrue(status.clockSkewMs != null, "the push measured the clock skew")
+        assertFalse(status.clockSkewWarning, "same machine, same clock: ${status.clockSkewMs} ms")
+        assertTrue(pushed.photosUploaded >= 1uL, "the renditions went up after the record: $pushed")
 
         // The enterprise's device sees the task and answers it.
         enterprise.sync()
-        enterprise.tasks().use { tasks ->
+        // Its originals too, straight away: the enterprise says it is on Wi-Fi.
+        enterprise.setUploadPolicy(OriginalPolicy.IMMEDIATELY, Network.UNMETERED)
+        val proofPhoto = enterprise.tasks().use { tasks ->
             val mine = tasks.list(emptyList(), null).single { it.id == task.id }
             assertEquals(TaskState.ISSUED, mine.state)
+            assertTrue(!mine.enterpriseName.isNullOrBlank(), "rows carry the enterprise's name: $mine")
             tasks.transition(task.id, TaskAction.ACKNOWLEDGE, "已签收", emptyList())
-            tasks.transition(task.id, TaskAction.SUBMIT_PROOF, "已修订应急预案并备案", emptyList())
+            // The enterprise photographs the filed plan as proof, then submits it with the photo.
+            val shot = generatedJpeg(dir.resolve("proof.jpg"))
+            val proof = tasks.attachProofPhoto(task.id, shot.toString(), Instant.now(), null)
+            assertTrue(Files.exists(Path.of(proof.thumbnailPath)))
+            assertEquals(listOf(proof.evidence), tasks.screen(task.id).photos.map { it.evidence })
+            tasks.transition(task.id, TaskAction.SUBMIT_PROOF, "已修订应急预案并备案", listOf(proof.evidence))
+            assertTrue(tasks.screen(task.id).photos.single().sent)
+            proof
         }
-        assertEquals(0uL, enterprise.sync().pending)
+        val answered = enterprise.sync()
+        assertEquals(0uL, answered.pending)
+        assertEquals(0uL, answered.rejected, "the platform verified the sealed proof: $answered")
+        assertEquals(2uL, answered.photosUploaded, "the proof's rendition and original: $answered")
+        assertEquals(0uL, answered.photosWaiting)
 
-        // The officer accepts the proof; both sides end with the task accepted.
-        officer.sync()
+        // The officer's sync fetches the proof photo; the task screen shows it and the officer accepts it.
+        assertEquals(1uL, officer.sync().photosFetched)
+        colleagueDevice.sync()
         officer.tasks().use { tasks ->
-            assertEquals(TaskState.PROOF_SUBMITTED, tasks.screen(task.id).task.state)
+            val screen = tasks.screen(task.id)
+            assertEquals(TaskState.PROOF_SUBMITTED, screen.task.state)
+            val submittedProof = screen.timeline.single { it.action == TaskAction.SUBMIT_PROOF }
+            assertEquals(listOf(proofPhoto.evidence), submittedProof.evidence, "the proof photo reached the officer")
+            val seen = screen.photos.single()
+            assertEquals(proofPhoto.evidence, seen.evidence, "the proof photo reached the officer's screen")
+            assertEquals(proofPhoto.sha256, seen.sha256, "the same original, by its hash")
+            assertTrue(Files.exists(Path.of(seen.thumbnailPath)), "with a thumbnail made on the officer's phone")
             tasks.transition(task.id, TaskAction.ACCEPT, "复查合格", emptyList())
         }
         officer.sync()
+
+        // The colleague's copy is stale: rejecting the accepted proof is refused and needs attention.
+        colleagueDevice.tasks().use { it.transition(task.id, TaskAction.REJECT, "照片不清晰", emptyList()) }
+        val refused = colleagueDevice.sync()
+        assertEquals(1uL, refused.rejected, "$refused")
+        assertEquals(1uL, colleagueDevice.syncStatus().needsAttention)
+        val attention = colleagueDevice.needsAttention().single()
+        assertEquals(ChangeAction.TASK_TRANSITION, attention.action)
+        assertEquals(task.id, attention.record)
+        assertEquals(RejectCode.INVALID_TRANSITION, attention.code)
+        assertTrue(attention.reason.isNotBlank())
+        assertEquals(TaskState.ACCEPTED, colleagueDevice.tasks().use { it.screen(task.id).task.state }, "undone")
+        assertTrue(colleagueDevice.dismissAttention(attention.seq))
+        assertFalse(colleagueDevice.dismissAttention(attention.seq))
+        assertEquals(0uL, colleagueDevice.syncStatus().needsAttention)
+        colleagueDevice.close()
         enterprise.sync()
         enterprise.tasks().use { tasks ->
             val screen = tasks.screen(task.id)
@@ -130,6 +183,7 @@ class PlatformEndToEndTest {
                 listOf(TaskAction.ACKNOWLEDGE, TaskAction.SUBMIT_PROOF, TaskAction.ACCEPT),
                 screen.timeline.map { it.action },
             )
+            assertEquals(listOf(proofPhoto.evidence), screen.photos.map { it.evidence }, "the enterprise keeps its photo")
         }
         inspections.close()
         officer.close()

@@ -9,11 +9,14 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import org.fieldcheck.ffi.AnswerInput
+import org.fieldcheck.ffi.AttentionItem
 import org.fieldcheck.ffi.EnterpriseView
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionScreen
+import org.fieldcheck.ffi.Network
+import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskScreen
@@ -83,6 +86,15 @@ class AppModel(
     /** The open task with its timeline. */
     val task: StateFlow<TaskScreen?> = _task.asStateFlow()
 
+    private val _attention = MutableStateFlow<List<AttentionItem>>(emptyList())
+    /** Changes the platform refused, with its reasons, until the user dismisses them. */
+    val attention: StateFlow<List<AttentionItem>> = _attention.asStateFlow()
+
+    private val _originals = MutableStateFlow(OriginalPolicy.WIFI_ONLY)
+    /** When photo originals upload (renditions always go first); the user's setting. */
+    val originals: StateFlow<OriginalPolicy> = _originals.asStateFlow()
+    private var network = Network.METERED
+
     private val _pending = MutableStateFlow(0uL)
     /** Changes waiting for the platform. */
     val pending: StateFlow<ULong> = _pending.asStateFlow()
@@ -105,6 +117,7 @@ class AppModel(
     fun start() {
         scope.launch {
             attempt {
+                _originals.value = withContext(io) { client.originalsPolicy() }
                 val current = withContext(io) { client.currentUser() }
                 val saved = withContext(io) { tokens.load() }
                 if (current != null && saved != null) {
@@ -183,6 +196,20 @@ class AppModel(
     /** Arrival at a dispatched alarm's site. */
     fun arriveAtAlarm(id: UUID) = perform { withContext(io) { alarms.arrive(id, null) } }
 
+    /** Takes an on-site photo the camera wrote to [path] in for alarm [id]; it goes with the close. */
+    fun attachAlarmPhoto(id: UUID, path: String, takenAt: Instant) = perform {
+        alarms.attachPhoto(id, path, takenAt, null)
+        withContext(io) { File(path).delete() }
+    }
+
+    /** Closes an alarm with on-site feedback and the photos taken for it and not yet sent. */
+    fun closeAlarm(id: UUID, feedback: String) = perform {
+        withContext(io) {
+            val unsent = alarms.get(id).photos.filter { !it.sent }.map { it.evidence }
+            alarms.close(id, feedback, unsent)
+        }
+    }
+
     /** Shows a task with its timeline. */
     fun openTask(id: UUID) {
         openTask = id
@@ -190,9 +217,40 @@ class AppModel(
         perform { reloadTask() }
     }
 
-    /** Acknowledge, submit proof, accept or reject: the core checks the state and the user's role. */
+    /**
+     * Takes a photo the camera wrote to [path] in as proof for task [id]; it goes with the user's next
+     * step on the task. The camera's file is removed once ingested.
+     */
+    fun attachProofPhoto(id: UUID, path: String, takenAt: Instant) = perform {
+        tasksClient.attachProofPhoto(id, path, takenAt, null)
+        withContext(io) { File(path).delete() }
+    }
+
+    /**
+     * Acknowledge, submit proof, accept or reject: the core checks the state and the user's role. The
+     * photos taken on this screen and not yet sent go with it (the core seals them into the step).
+     */
     fun transition(id: UUID, action: TaskAction, note: String) = perform {
-        withContext(io) { tasksClient.transition(id, action, note, emptyList()) }
+        val unsent = _task.value?.takeIf { it.task.id == id }?.photos.orEmpty().filter { !it.sent }.map { it.evidence }
+        withContext(io) { tasksClient.transition(id, action, note, unsent) }
+    }
+
+    /** The user's choice of when originals upload; the core keeps it and applies it from the next sync. */
+    fun setOriginals(policy: OriginalPolicy) = perform {
+        withContext(io) { client.setUploadPolicy(policy, network) }
+        _originals.value = policy
+    }
+
+    /** The phone's connection changed (Wi-Fi, mobile data, none): the core decides what may upload. */
+    fun networkChanged(now: Network) = perform {
+        network = now
+        withContext(io) { client.setUploadPolicy(_originals.value, now) }
+    }
+
+    /** Removes a refused change from the list once the user has read it. */
+    fun dismissAttention(seq: ULong) = perform {
+        withContext(io) { client.dismissAttention(seq) }
+        _attention.value = withContext(io) { client.needsAttention() }
     }
 
     /** Releases the sub-clients' handles on the core (the owner closes the client itself afterwards). */
@@ -210,6 +268,7 @@ class AppModel(
         _today.value = withContext(io) { client.today() }
         _tasks.value = withContext(io) { tasksClient.list(emptyList(), _user.value?.enterprise) }
         _pending.value = withContext(io) { client.pendingChanges() }
+        _attention.value = withContext(io) { client.needsAttention() }
         reloadInspection()
         reloadTask()
     }

@@ -66,7 +66,7 @@ fun AppScreen(model: AppModel) {
                     Route.Search -> SearchScreen(model, opened = { route = Route.Inspection(it) })
                     Route.Tasks -> TasksScreen(model, openTask = { route = Route.Task(it) })
                     is Route.Inspection -> InspectionPage(model, current.id, done = { route = Route.Today })
-                    is Route.Task -> TaskPage(model, current.id, signedIn)
+                    is Route.Task -> TaskPage(model, current.id)
                 }
             }
             BackHandler(enabled = route is Route.Inspection || route is Route.Task) {

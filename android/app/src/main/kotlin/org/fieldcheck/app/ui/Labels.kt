@@ -3,6 +3,8 @@ package org.fieldcheck.app.ui
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.res.stringResource
 import org.fieldcheck.app.R
+import org.fieldcheck.ffi.ChangeAction
+import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.LocalizedText
@@ -69,6 +71,32 @@ fun SyncState.label(): String = stringResource(
         SyncState.FAILED -> R.string.sync_failed
     },
 )
+
+/** The name of a kind of change, in the needs-attention list. */
+@Composable
+fun ChangeAction.label(): String = stringResource(
+    when (this) {
+        ChangeAction.INSPECTION_SUBMIT -> R.string.change_inspection_submit
+        ChangeAction.TASK_TRANSITION -> R.string.change_task_transition
+        ChangeAction.ALARM_ARRIVE -> R.string.change_alarm_arrive
+        ChangeAction.ALARM_CLOSE -> R.string.change_alarm_close
+        ChangeAction.ENTERPRISE_EDIT -> R.string.change_enterprise_edit
+    },
+)
+
+/** The name of an originals upload policy, in the settings. */
+@Composable
+fun OriginalPolicy.label(): String = stringResource(
+    when (this) {
+        OriginalPolicy.IMMEDIATELY -> R.string.originals_immediately
+        OriginalPolicy.WIFI_ONLY -> R.string.originals_wifi_only
+        OriginalPolicy.ON_REQUEST -> R.string.originals_on_request
+    },
+)
+
+/** "Enterprise · township" for a row, when the core knows the names. */
+fun place(enterprise: String?, township: String?): String? =
+    listOfNotNull(enterprise, township).joinToString(" · ").ifEmpty { null }
 
 private val TIME = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
 

@@ -1,6 +1,7 @@
 package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -18,7 +19,10 @@ import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
 import org.fieldcheck.ffi.SyncState
 
-/** State of the last sync, what waits to be sent, what the platform refused, and a sync button. */
+/**
+ * State of the last sync, what waits to be sent, what the platform refused (listed below the bar), a
+ * clock warning when the core says the device clock is off, and a sync button.
+ */
 @Composable
 fun SyncBar(model: AppModel) {
     val status by model.syncBar.status.collectAsStateWithLifecycle()
@@ -32,9 +36,9 @@ fun SyncBar(model: AppModel) {
         Text(current.state.label(), style = MaterialTheme.typography.labelLarge)
         // The outbox length is the device's own count; the status's count is the last sync's.
         Text(stringResource(R.string.pending, pending.toInt()), style = MaterialTheme.typography.labelLarge)
-        if (current.progress.rejected > 0uL) {
+        if (current.needsAttention > 0uL) {
             Text(
-                stringResource(R.string.needs_attention, current.progress.rejected.toInt()),
+                stringResource(R.string.needs_attention, current.needsAttention.toInt()),
                 color = MaterialTheme.colorScheme.error,
                 style = MaterialTheme.typography.labelLarge,
             )
@@ -48,5 +52,34 @@ fun SyncBar(model: AppModel) {
     }
     current.error?.let {
         Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(horizontal = 12.dp))
+    }
+    // The core decides when the device clock is too far off; the bar only says by how much.
+    if (current.clockSkewWarning) {
+        val minutes = ((current.clockSkewMs ?: 0L) / 60_000L).let { if (it < 0) -it else it }
+        Text(
+            stringResource(R.string.clock_skew, minutes.toInt()),
+            color = MaterialTheme.colorScheme.error,
+            modifier = Modifier.padding(horizontal = 12.dp),
+        )
+    }
+    AttentionList(model)
+}
+
+/** Changes the platform refused, with its reason, each dismissable once read. */
+@Composable
+fun AttentionList(model: AppModel) {
+    val items by model.attention.collectAsStateWithLifecycle()
+    if (items.isEmpty()) return
+    Column(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
+        Text(stringResource(R.string.attention_title), style = MaterialTheme.typography.titleSmall)
+        items.forEach { item ->
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Column(Modifier.weight(1f)) {
+                    Text("${item.madeAt.shown()} · ${item.action.label()}", style = MaterialTheme.typography.labelLarge)
+                    Text(item.reason, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall)
+                }
+                TextButton(onClick = { model.dismissAttention(item.seq) }) { Text(stringResource(R.string.dismiss)) }
+            }
+        }
     }
 }

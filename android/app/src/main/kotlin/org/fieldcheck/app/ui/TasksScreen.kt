@@ -4,6 +4,7 @@ import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -25,11 +26,11 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
+import org.fieldcheck.app.Thumbnail
+import org.fieldcheck.app.rememberProofCapture
 import org.fieldcheck.app.model.AppModel
-import org.fieldcheck.ffi.Role
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskView
-import org.fieldcheck.ffi.UserView
 import java.util.UUID
 
 /** Rectification tasks the core lists for this user, overdue first. */
@@ -41,18 +42,27 @@ fun TasksScreen(model: AppModel, openTask: (UUID) -> Unit) {
     }
 }
 
-/** A task in a list: requirement, state, deadline. */
+/** A task in a list: enterprise and township, requirement, state, deadline, its latest photo. */
 @Composable
 fun TaskRow(task: TaskView, onClick: () -> Unit) {
     Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable(onClick = onClick)) {
-        Column(Modifier.padding(12.dp)) {
-            Text(task.requirement)
-            Text(
-                "${task.stateLabel.shown()} · ${stringResource(R.string.deadline, task.deadline.shown())}",
-                style = MaterialTheme.typography.bodySmall,
-            )
-            if (task.overdue) Text(stringResource(R.string.overdue), color = MaterialTheme.colorScheme.error)
+        Row(Modifier.padding(12.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+            task.thumbnailPath?.let { Thumbnail(it) }
+            TaskLines(task)
         }
+    }
+}
+
+@Composable
+private fun TaskLines(task: TaskView) {
+    Column {
+        place(task.enterpriseName, task.townshipName)?.let { Text(it, style = MaterialTheme.typography.titleSmall) }
+        Text(task.requirement)
+        Text(
+            "${task.stateLabel.shown()} · ${stringResource(R.string.deadline, task.deadline.shown())}",
+            style = MaterialTheme.typography.bodySmall,
+        )
+        if (task.overdue) Text(stringResource(R.string.overdue), color = MaterialTheme.colorScheme.error)
     }
 }
 
@@ -62,8 +72,9 @@ fun TaskRow(task: TaskView, onClick: () -> Unit) {
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun TaskPage(model: AppModel, id: UUID, user: UserView) {
+fun TaskPage(model: AppModel, id: UUID) {
     LaunchedEffect(id) { model.openTask(id) }
+    val takeProof = rememberProofCapture(model, id)
     val loaded by model.task.collectAsStateWithLifecycle()
     val screen = loaded?.takeIf { it.task.id == id } ?: return
     var note by remember(id) { mutableStateOf("") }
@@ -75,6 +86,24 @@ fun TaskPage(model: AppModel, id: UUID, user: UserView) {
             Column(Modifier.padding(vertical = 4.dp)) {
                 Text("${event.at.shown()} · ${event.action.label()} · ${event.byName}")
                 if (event.note.isNotBlank()) Text(event.note, style = MaterialTheme.typography.bodySmall)
+                // Cited photos not on this phone yet: the next sync fetches them.
+                val elsewhere = event.evidence.count { e -> screen.photos.none { it.evidence == e } }
+                if (elsewhere > 0) {
+                    Text(stringResource(R.string.proof_elsewhere, elsewhere), style = MaterialTheme.typography.bodySmall)
+                }
+            }
+        }
+        if (screen.photos.isNotEmpty()) {
+            item { Text(stringResource(R.string.proof_photos), style = MaterialTheme.typography.titleMedium) }
+            item {
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    screen.photos.forEach { photo ->
+                        Column {
+                            Thumbnail(photo.thumbnailPath)
+                            if (!photo.sent) Text(stringResource(R.string.photo_unsent), style = MaterialTheme.typography.labelSmall)
+                        }
+                    }
+                }
             }
         }
         item {
@@ -85,8 +114,9 @@ fun TaskPage(model: AppModel, id: UUID, user: UserView) {
                     Modifier.fillMaxWidth(),
                     label = { Text(stringResource(R.string.action_note)) },
                 )
-                if (user.role == Role.ENTERPRISE) {
-                    Text(stringResource(R.string.proof_photos_missing), style = MaterialTheme.typography.bodySmall)
+                // Offered when the core lets this user submit proof now.
+                if (TaskAction.SUBMIT_PROOF in actions) {
+                    OutlinedButton(onClick = takeProof) { Text(stringResource(R.string.add_proof_photo)) }
                 }
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     actions.forEach { action ->

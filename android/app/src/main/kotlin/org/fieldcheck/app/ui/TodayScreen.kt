@@ -1,24 +1,38 @@
 package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Card
+import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
+import org.fieldcheck.app.Thumbnail
+import org.fieldcheck.app.rememberAlarmCapture
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.AlarmAction
+import org.fieldcheck.ffi.AlarmView
+import org.fieldcheck.ffi.OriginalPolicy
 import java.util.UUID
 
 /** Today's work as the core orders it: alarms, re-inspections due, unfinished inspections. */
@@ -28,25 +42,7 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
     val work = today ?: return
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         heading(R.string.alarms, work.alarms.isEmpty())
-        items(work.alarms, key = { it.id }) { alarm ->
-            Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
-                Column(Modifier.padding(12.dp)) {
-                    Text(
-                        stringResource(
-                            R.string.alarm_line,
-                            alarm.monitoringPoint,
-                            alarm.pollutant,
-                            alarm.value.toString(),
-                            alarm.unit,
-                            alarm.limit.toString(),
-                        ),
-                    )
-                    alarm.exceedanceMultiple?.let { Text(stringResource(R.string.exceedance, it)) }
-                    Text("${alarm.stateLabel.shown()} · ${alarm.respondBy.shown()}")
-                    OutlinedButton(onClick = { model.arriveAtAlarm(alarm.id) }) { Text(stringResource(R.string.arrive)) }
-                }
-            }
-        }
+        items(work.alarms, key = { it.id }) { alarm -> AlarmCard(model, alarm) }
         heading(R.string.reinspections, work.reinspections.isEmpty())
         items(work.reinspections, key = { it.id }) { task ->
             TaskRow(task, onClick = { openTask(task.id) })
@@ -55,9 +51,83 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
         items(work.inspections, key = { it.id }) { inspection ->
             Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable { openInspection(inspection.id) }) {
                 Column(Modifier.padding(12.dp)) {
+                    place(inspection.enterpriseName, inspection.townshipName)?.let {
+                        Text(it, style = MaterialTheme.typography.titleSmall)
+                    }
                     Text("${inspection.kind.label()} · ${inspection.state.label()}")
                     Text(inspection.checklists.joinToString(" · "), style = MaterialTheme.typography.bodySmall)
                     inspection.startedAt?.let { Text(it.shown(), style = MaterialTheme.typography.bodySmall) }
+                }
+            }
+        }
+        item { OriginalsSetting(model) }
+    }
+}
+
+/** The user's choice of when photo originals upload (renditions always go as soon as possible). */
+@Composable
+fun OriginalsSetting(model: AppModel) {
+    val current by model.originals.collectAsStateWithLifecycle()
+    Column(Modifier.padding(top = 12.dp)) {
+        Text(stringResource(R.string.originals_upload), style = MaterialTheme.typography.titleMedium)
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            OriginalPolicy.entries.forEach { policy ->
+                FilterChip(
+                    selected = policy == current,
+                    onClick = { model.setOriginals(policy) },
+                    label = { Text(policy.label()) },
+                )
+            }
+        }
+    }
+}
+
+/**
+ * An alarm: enterprise, reading, level and deadline, its on-site photos, and the actions the core offers
+ * the user now (arrival; closing with feedback and photos).
+ */
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun AlarmCard(model: AppModel, alarm: AlarmView) {
+    var feedback by remember(alarm.id) { mutableStateOf("") }
+    val takePhoto = rememberAlarmCapture(model, alarm.id)
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            place(alarm.enterpriseName, alarm.townshipName)?.let {
+                Text(it, style = MaterialTheme.typography.titleSmall)
+            }
+            Text(
+                stringResource(
+                    R.string.alarm_line,
+                    alarm.monitoringPoint,
+                    alarm.pollutant,
+                    alarm.value.toString(),
+                    alarm.unit,
+                    alarm.limit.toString(),
+                ),
+            )
+            alarm.exceedanceMultiple?.let { Text(stringResource(R.string.exceedance, it)) }
+            Text("${alarm.stateLabel.shown()} · ${alarm.respondBy.shown()}")
+            if (alarm.photos.isNotEmpty()) {
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    alarm.photos.forEach { Thumbnail(it.thumbnailPath) }
+                }
+            }
+            if (AlarmAction.ARRIVE in alarm.actions) {
+                OutlinedButton(onClick = { model.arriveAtAlarm(alarm.id) }) { Text(stringResource(R.string.arrive)) }
+            }
+            if (AlarmAction.CLOSE in alarm.actions) {
+                OutlinedTextField(
+                    feedback,
+                    { feedback = it },
+                    Modifier.fillMaxWidth(),
+                    label = { Text(stringResource(R.string.alarm_feedback)) },
+                )
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    OutlinedButton(onClick = takePhoto) { Text(stringResource(R.string.alarm_photo)) }
+                    OutlinedButton(onClick = { model.closeAlarm(alarm.id, feedback) }) {
+                        Text(stringResource(R.string.close_alarm))
+                    }
                 }
             }
         }

@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import org.fieldcheck.ffi.AlarmAction
+import org.fieldcheck.ffi.AlarmState
 import org.fieldcheck.ffi.AnswerInput
 import org.fieldcheck.ffi.DemoUser
 import org.fieldcheck.ffi.FieldcheckClient
@@ -125,6 +127,67 @@ class AppModelTest {
                 assertEquals(TaskState.ISSUED, model.tasks.value.first { it.id == county.task }.state)
                 assertEquals(0uL, client.pendingChanges())
                 model.dismissMessage()
+                assertEquals(null, model.message.value)
+            }
+            scope.cancel()
+            model.close()
+        }
+    }
+
+    @Test
+    fun `the enterprise photographs its proof and the next step sends it`() {
+        FieldcheckClient.open(dir.resolve("enterprise").toString()).use { client ->
+            val county = seedDemoCounty(client, DemoUser.ENTERPRISE)
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val model = AppModel(client, MemoryTokens(), scope)
+            runBlocking {
+                model.start()
+                val row = model.tasks.await("tasks") { it.isNotEmpty() }.single()
+                assertEquals("永康市恒达五金制品有限公司", row.enterpriseName, "rows carry names, not ids")
+                model.openTask(county.task)
+                model.transition(county.task, TaskAction.ACKNOWLEDGE, "已签收")
+                model.task.await("acknowledged") { TaskAction.SUBMIT_PROOF in it?.actions.orEmpty() }
+
+                val photo = jpeg(dir.resolve("proof.jpg"))
+                model.attachProofPhoto(county.task, photo.toString(), Instant.now())
+                val withPhoto = model.task.await("photo") { it?.photos?.size == 1 }!!
+                assertFalse(withPhoto.photos.single().sent)
+                model.busy.await("ingest finished") { !it }
+                assertFalse(photo.toFile().exists(), "the camera's file is removed once the core has its copy")
+
+                model.transition(county.task, TaskAction.SUBMIT_PROOF, "已设置标志牌")
+                val sent = model.task.await("proof sent") { it?.task?.state == TaskState.PROOF_SUBMITTED }!!
+                assertEquals(listOf(withPhoto.photos.single().evidence), sent.timeline.last().evidence)
+                assertEquals(listOf(true), sent.photos.map { it.sent })
+                assertEquals(emptyList(), model.attention.value, "nothing refused")
+                assertEquals(null, model.message.value)
+            }
+            scope.cancel()
+            model.close()
+        }
+    }
+
+    @Test
+    fun `an officer arrives, photographs the site and closes the alarm with the photo`() {
+        FieldcheckClient.open(dir.resolve("alarm").toString()).use { client ->
+            val county = seedDemoCounty(client, DemoUser.OFFICER)
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val model = AppModel(client, MemoryTokens(), scope)
+            runBlocking {
+                model.start()
+                val alarm = model.today.await("today") { it != null }!!.alarms.single()
+                assertEquals(listOf(AlarmAction.ARRIVE), alarm.actions, "the core offers the buttons")
+                model.arriveAtAlarm(county.alarm)
+                model.today.await("on site") { it?.alarms?.singleOrNull()?.actions == listOf(AlarmAction.CLOSE) }
+                val photo = jpeg(dir.resolve("outlet.jpg"))
+                model.attachAlarmPhoto(county.alarm, photo.toString(), Instant.now())
+                model.today.await("photo") { it?.alarms?.singleOrNull()?.photos?.size == 1 }
+                model.busy.await("ingest finished") { !it }
+                model.closeAlarm(county.alarm, "现场核查：已责令整改")
+                model.today.await("closed") { it?.alarms?.none { a -> a.id == county.alarm } == true }
+                val closed = client.alarms().use { it.get(county.alarm) }
+                assertEquals(AlarmState.CLOSED, closed.state)
+                assertEquals(listOf(true), closed.photos.map { it.sent }, "the photo went with the close")
                 assertEquals(null, model.message.value)
             }
             scope.cancel()
