@@ -12,7 +12,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    /// Seconds before a retry may succeed (throttled logins).
+    /// Seconds before a retry may succeed (throttled logins, a busy database).
     pub retry_after: Option<u64>,
 }
 
@@ -55,6 +55,13 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_contention() {
+            // Another request won a race for the same rows; nothing was written, and sending the same
+            // request again (a device's push is idempotent per seq) gets the stored outcome.
+            let mut busy = Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; retry shortly");
+            busy.retry_after = Some(1);
+            return busy;
+        }
         // The details stay in the server log; the client learns only that it may retry.
         eprintln!("storage error: {e}");
         Self::new(

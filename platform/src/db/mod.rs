@@ -33,6 +33,24 @@ pub enum StoreError {
     NewerSchema { found: u32, supported: u32 },
 }
 
+impl StoreError {
+    /// Whether the transaction lost a race with another one (a deadlock broken by PostgreSQL, a
+    /// serialization failure, a busy SQLite file) and the same request may simply be sent again.
+    pub fn is_contention(&self) -> bool {
+        use ::postgres::error::SqlState;
+        match self {
+            StoreError::Postgres(e) => {
+                matches!(e.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+            }
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// Who may see a change-log entry besides the command centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
