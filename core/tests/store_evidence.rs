@@ -40,7 +40,7 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
             taken_at: f.clock.now(),
             fix: None,
         };
-        let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8), None).unwrap();
+        let record = s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), n as u8)).unwrap();
         assert_eq!(record.meta.officer, f.county.officer.id);
         taken.push(record.meta.evidence);
     }
@@ -49,7 +49,7 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     std::fs::write(&junk, b"not a photo").unwrap();
     let capture =
         Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
-    assert!(matches!(s.capture_photo(&ingestor, capture, &junk, None), Err(CaptureError::Evidence(_))));
+    assert!(matches!(s.capture_photo(&ingestor, capture, &junk), Err(CaptureError::Evidence(_))));
     let records = s.evidence_records(draft).unwrap();
     assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
 
@@ -92,15 +92,12 @@ fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_o
     // Only photos of the case as a whole, and only of a case on this device.
     let item = Subject::Item { item: ItemRef { template: "hazardous_waste_storage".into(), code: "HW-01".into() } };
     let on_item = Capture { subject: item, ..capture(Case::Task(proof.id)) };
-    assert!(matches!(
-        s.capture_photo(&ingestor, on_item, &jpeg(f.dir.path(), 1), None),
-        Err(CaptureError::Evidence(_))
-    ));
+    assert!(matches!(s.capture_photo(&ingestor, on_item, &jpeg(f.dir.path(), 1)), Err(CaptureError::Evidence(_))));
     let elsewhere = capture(Case::Task(TaskId::new()));
-    let refused = s.capture_photo(&ingestor, elsewhere, &jpeg(f.dir.path(), 2), None);
+    let refused = s.capture_photo(&ingestor, elsewhere, &jpeg(f.dir.path(), 2));
     assert!(matches!(refused, Err(CaptureError::Store(StoreError::NotFound { .. }))), "{refused:?}");
 
-    let taken = s.capture_photo(&ingestor, capture(Case::Task(proof.id)), &jpeg(f.dir.path(), 3), None).unwrap();
+    let taken = s.capture_photo(&ingestor, capture(Case::Task(proof.id)), &jpeg(f.dir.path(), 3)).unwrap();
     let photos = s.case_photos(Case::Task(proof.id)).unwrap();
     assert_eq!((photos.len(), photos[0].cited), (1, false));
     assert!(s.case_photos(Case::Alarm(on_site.id)).unwrap().is_empty());
@@ -127,7 +124,7 @@ fn task_and_alarm_photos_are_sealed_into_the_transition_citing_them_and_upload_o
     assert!(s.pending_blobs().unwrap().iter().all(|p| p.record_synced), "accepted: its photos may go up");
 
     // An alarm's on-site photo goes with the close; refused by the platform, it does not upload.
-    let feedback = s.capture_photo(&ingestor, capture(Case::Alarm(on_site.id)), &jpeg(f.dir.path(), 4), None).unwrap();
+    let feedback = s.capture_photo(&ingestor, capture(Case::Alarm(on_site.id)), &jpeg(f.dir.path(), 4)).unwrap();
     s.alarm_close(on_site.id, "现场核查：设施已恢复", vec![feedback.meta.evidence]).unwrap();
     let sent = s.pending_mutations(10).unwrap().pop().unwrap();
     let Intent::AlarmClose { proof: Some(sealed), .. } = &sent.intent else { panic!("{sent:?}") };
@@ -167,7 +164,7 @@ fn a_pulled_request_marks_only_that_photos_original_with_the_same_hash() {
     for seed in 1..=2 {
         let capture =
             Capture { case: Case::Inspection(draft), subject: Subject::Overall, taken_at: f.clock.now(), fix: None };
-        records.push(s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), seed), None).unwrap());
+        records.push(s.capture_photo(&ingestor, capture, &jpeg(f.dir.path(), seed)).unwrap());
     }
     let request = |r: &fieldcheck_core::evidence::EvidenceRecord, original| OriginalRequest {
         evidence: r.meta.evidence,
@@ -202,4 +199,45 @@ fn a_pulled_request_marks_only_that_photos_original_with_the_same_hash() {
     let original = pending.iter().find(|p| p.evidence == records[0].meta.evidence && p.role == BlobRole::Original);
     assert!(original.is_some_and(|p| p.requested), "the upload pass sees the request");
     assert!(pending.iter().filter(|p| p.role == BlobRole::Rendition).all(|p| !p.requested));
+}
+
+#[test]
+fn the_watermark_setting_is_kept_and_composes_time_place_enterprise_and_taker_on_the_rendition_only() {
+    let f = fixture();
+    let s = &f.store;
+    let ingestor = Ingestor::new(BlobStore::open(f.dir.path().join("blobs")).unwrap(), Limits::default());
+    let (_, draft) = start_hazardous_waste_inspection(&f);
+    let capture = || Capture {
+        case: Case::Inspection(draft),
+        subject: Subject::Overall,
+        taken_at: f.clock.now(),
+        fix: Some(fieldcheck_core::domain::geo::GeoFix { lat: 28.89, lon: 120.04, accuracy_m: 8.0 }),
+    };
+    // Big enough for every watermark line to fit.
+    let photo = f.dir.path().join("site.jpg");
+    image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x / 5) as u8, (y / 4) as u8, 90]))
+        .save_with_format(&photo, image::ImageFormat::Jpeg)
+        .unwrap();
+    assert_eq!(s.watermark_offset().unwrap(), None, "off until the user turns it on");
+    let plain = s.capture_photo(&ingestor, capture(), &photo).unwrap();
+    assert!(!plain.watermarked);
+
+    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    s.set_watermark(Some(china)).unwrap();
+    assert_eq!(s.watermark_offset().unwrap(), Some(china));
+    let marked = s.capture_photo(&ingestor, capture(), &photo).unwrap();
+    assert!(marked.watermarked);
+    assert_eq!(marked.original.sha256, plain.original.sha256, "the original is never marked");
+    assert_ne!(marked.rendition.sha256, plain.rendition.sha256);
+    // No font was given to this ingestor, so the Chinese it was asked to draw is reported missing: the
+    // enterprise's name and address and the taker's name came from the store.
+    let missing = &marked.watermark_gaps.missing_glyphs;
+    let enterprise = &f.county.enterprises[0];
+    for text in [&enterprise.name, &enterprise.address, &f.county.officer.name] {
+        let first_cjk = text.chars().find(|c| !c.is_ascii()).expect("a Chinese character");
+        assert!(missing.contains(&first_cjk), "{first_cjk} of {text} was not asked for: {missing:?}");
+    }
+
+    s.set_watermark(None).unwrap();
+    assert!(!s.capture_photo(&ingestor, capture(), &photo).unwrap().watermarked);
 }

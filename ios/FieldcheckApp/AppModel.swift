@@ -1,4 +1,5 @@
 import Fieldcheck
+import CoreText
 import Foundation
 
 /// Holds what the screens show and forwards the user's intents to the core. It decides nothing: every
@@ -20,6 +21,8 @@ final class AppModel: ObservableObject {
     @Published private(set) var attention: [AttentionItem] = []
     /// When photo originals upload (renditions always go first); the user's setting.
     @Published private(set) var originals: OriginalPolicy = .wifiOnly
+    /// Whether photos get a watermark (time, place, enterprise, who took them) on their upload copy.
+    @Published private(set) var watermark = false
     private var network: Network = .metered
     private let connection = ConnectionWatch()
     @Published private(set) var busy = false
@@ -56,6 +59,11 @@ final class AppModel: ObservableObject {
         }
         attempt {
             originals = try client.originalsPolicy()
+            watermark = try client.watermarkUtcOffsetMinutes() != nil
+            // The system's PingFang draws Chinese watermarks; without a font the core draws ASCII only.
+            if let font = systemChineseFontPath() {
+                try client.setWatermarkFont(path: font, face: 0)
+            }
             let current = try client.currentUser()
             if current != nil, let saved = tokens.load() {
                 try client.resumeSession(platformUrl: saved.platformUrl, token: saved.token)
@@ -208,6 +216,15 @@ final class AppModel: ObservableObject {
         }
     }
 
+    /// Turns photo watermarks on (times in the phone's time zone) or off; the core keeps the choice.
+    func setWatermark(_ on: Bool) {
+        attempt {
+            let minutes = on ? Int32(TimeZone.current.secondsFromGMT() / 60) : nil
+            try client.setWatermark(utcOffsetMinutes: minutes)
+            watermark = on
+        }
+    }
+
     /// The phone's connection changed (Wi-Fi, cellular, none): the core decides what may upload.
     private func connectionChanged(_ connection: Connection) {
         switch connection {
@@ -259,4 +276,11 @@ final class AppModel: ObservableObject {
             }
         }
     }
+}
+
+/// The file of the system's Chinese UI font, for the core to draw watermarks with.
+private func systemChineseFontPath() -> String? {
+    let font = CTFontCreateWithName("PingFangSC-Regular" as CFString, 12, nil)
+    guard let url = CTFontCopyAttribute(font, kCTFontURLAttribute) as? URL else { return nil }
+    return url.path
 }

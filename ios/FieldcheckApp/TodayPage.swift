@@ -43,6 +43,7 @@ struct TodayPage: View {
                     Text(L("originals_on_request")).tag(OriginalPolicy.onRequest)
                 }
                 .pickerStyle(.segmented)
+                Toggle(L("watermark_photos"), isOn: Binding(get: { model.watermark }, set: { model.setWatermark($0) }))
             }
         }
         .navigationTitle(L("tab_today"))

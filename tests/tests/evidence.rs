@@ -518,8 +518,7 @@ fn a_tasks_proof_photos_are_verified_countersigned_and_uploaded_only_for_those_w
         s.transition_task(task.id, TaskAction::Acknowledge, "收到", vec![]).expect("acknowledge");
         phone.client.sync(s, &mut |_| {}).await.expect("the acknowledgement reaches the platform");
         let capture = Capture { case: Case::Task(task.id), subject: Subject::Overall, taken_at: Utc::now(), fix: None };
-        let photo =
-            s.capture_photo(&phone.ingestor, capture, &photo_file(&phone.dir, 7, 480, 360), None).expect("photo");
+        let photo = s.capture_photo(&phone.ingestor, capture, &photo_file(&phone.dir, 7, 480, 360)).expect("photo");
         s.transition_task(task.id, TaskAction::SubmitProof, "标识已设置", vec![photo.meta.evidence]).expect("proof");
         let genuine = s.pending_mutations(10).expect("outbox").pop().expect("the proof step");
         let Intent::TaskTransition { proof: Some(proof), .. } = &genuine.intent else { panic!("{genuine:?}") };

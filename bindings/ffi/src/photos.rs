@@ -31,6 +31,9 @@ pub struct PhotoView {
     pub thumbnail_path: String,
     /// Device time the photo was taken.
     pub taken_at: Timestamp,
+    /// Characters the watermark could not draw for want of a font with their glyphs (drawn as '?'):
+    /// set a font with `setWatermarkFont`. Empty when all was drawn, or for no watermark.
+    pub watermark_missing_glyphs: String,
     /// A task or alarm photo that a transition already cites (false for a photo not yet sent, and for
     /// inspection photos, which go with the submission).
     pub sent: bool,
@@ -45,6 +48,7 @@ pub(crate) fn photo_view(shared: &Shared, record: &EvidenceRecord, sent: bool) -
         height: record.height,
         thumbnail_path: shared.ingestor.blobs().path(&record.thumbnail.sha256).display().to_string(),
         taken_at: record.meta.taken_at,
+        watermark_missing_glyphs: record.watermark_gaps.missing_glyphs.iter().collect(),
         sent,
     }
 }
@@ -55,7 +59,7 @@ pub(crate) fn photo_view(shared: &Shared, record: &EvidenceRecord, sent: bool) -
 async fn attach(shared: Arc<Shared>, capture: Capture, path: String) -> Result<PhotoView> {
     let work = move || {
         let record =
-            shared.store.capture_photo(&shared.ingestor, capture, &PathBuf::from(path), None).map_err(|e| match e {
+            shared.store.capture_photo(&shared.ingestor, capture, &PathBuf::from(path)).map_err(|e| match e {
                 CaptureError::Evidence(e) => FieldcheckError::from(e),
                 CaptureError::Store(StoreError::NotSignedIn) => {
                     FieldcheckError::NotAllowed("no user is signed in on this device".into())

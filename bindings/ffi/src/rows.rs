@@ -75,6 +75,7 @@ pub(crate) fn task_photos(shared: &Shared, task: TaskId) -> Result<Vec<PhotoView
         height: f.height,
         thumbnail_path: blobs.path(&f.thumbnail).display().to_string(),
         taken_at: f.photo.taken_at,
+        watermark_missing_glyphs: String::new(),
         sent: true,
     }));
     Ok(photos)

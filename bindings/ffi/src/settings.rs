@@ -1,10 +1,13 @@
-//! App settings the core acts on: when photo originals upload and what the network costs, and the key
-//! evidence is sealed with (an app's hardware-backed key through a foreign-implemented signer).
+//! App settings the core acts on: when photo originals upload and what the network costs, the key
+//! evidence is sealed with (an app's hardware-backed key through a foreign-implemented signer), and
+//! whether photos are watermarked and with which font.
 
 use crate::client::FieldcheckClient;
 use crate::error::{FieldcheckError, Result};
+use chrono::FixedOffset;
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
-use fieldcheck_core::evidence::{PublicKey, Signature, SignatureError, Signer};
+use fieldcheck_core::evidence::{PublicKey, Signature, SignatureError, Signer, WatermarkFont};
+use std::path::Path;
 use std::sync::Arc;
 
 #[uniffi::remote(Enum)]
@@ -81,5 +84,33 @@ impl FieldcheckClient {
     /// The user's choice of when originals upload, as kept (Wi-Fi only until one is made).
     pub fn originals_policy(&self) -> Result<OriginalPolicy> {
         Ok(self.shared().store.originals_policy()?)
+    }
+
+    /// Watermarks photos taken from now on (on the upload rendition only, never the original) with
+    /// time, place, enterprise and who took them, times shown at `utc_offset_minutes` (480 for
+    /// China); `None` turns watermarks off. Kept across launches.
+    pub fn set_watermark(&self, utc_offset_minutes: Option<i32>) -> Result<()> {
+        let offset = match utc_offset_minutes {
+            None => None,
+            Some(m) => Some(m.checked_mul(60).and_then(FixedOffset::east_opt).ok_or_else(|| {
+                FieldcheckError::InvalidInput(format!("{m} minutes is not a UTC offset / 时区偏移无效"))
+            })?),
+        };
+        Ok(self.shared().store.set_watermark(offset)?)
+    }
+
+    /// The offset watermark times are shown at, in minutes from UTC, or `None` when watermarks are off.
+    pub fn watermark_utc_offset_minutes(&self) -> Result<Option<i32>> {
+        Ok(self.shared().store.watermark_offset()?.map(|o| o.local_minus_utc() / 60))
+    }
+
+    /// The font watermarks are drawn with: a TrueType/OpenType file or collection (`face` is the index
+    /// in a .ttc), e.g. `/system/fonts/NotoSansCJK-Regular.ttc` on Android. Without one only ASCII is
+    /// drawn and other characters show as '?' (reported in `PhotoView.watermarkMissingGlyphs`). Set it
+    /// at every launch; it is not kept.
+    pub fn set_watermark_font(&self, path: String, face: u32) -> Result<()> {
+        let font = WatermarkFont::from_file(Path::new(&path), face)?;
+        self.shared().ingestor.set_font(font);
+        Ok(())
     }
 }

@@ -109,3 +109,44 @@ fn the_originals_upload_choice_is_kept_across_launches() {
     drop(client);
     assert_eq!(FieldcheckClient::open(folder).unwrap().originals_policy().unwrap(), OriginalPolicy::Immediately);
 }
+
+#[test]
+fn watermarks_are_a_kept_setting_drawn_in_the_apps_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = FieldcheckClient::open(dir.path().join("d").display().to_string()).unwrap();
+    let county = seed_demo_county(client.clone(), DemoUser::Enterprise).unwrap();
+    let tasks = client.tasks();
+    let photo = |name: &str| {
+        let path = dir.path().join(name);
+        image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x / 5) as u8, (y / 4) as u8, 90]))
+            .save_with_format(&path, image::ImageFormat::Jpeg)
+            .unwrap();
+        block_on(tasks.attach_proof_photo(county.task, path.display().to_string(), chrono::Utc::now(), None)).unwrap()
+    };
+    assert_eq!(client.watermark_utc_offset_minutes().unwrap(), None);
+    assert!(matches!(client.set_watermark(Some(100_000)), Err(FieldcheckError::InvalidInput(_))));
+    client.set_watermark(Some(480)).unwrap();
+    assert_eq!(client.watermark_utc_offset_minutes().unwrap(), Some(480));
+
+    // Without a font the enterprise's Chinese name cannot be drawn, and the view says so.
+    assert!(!photo("a.jpg").watermark_missing_glyphs.is_empty());
+    let missing = client.set_watermark_font(dir.path().join("none.ttf").display().to_string(), 0);
+    assert!(missing.is_err(), "{missing:?}");
+    // Debian's fonts-wqy-microhei, which scripts/test.sh installs (as Android's /system/fonts would hold one).
+    let font = std::env::var("FIELDCHECK_TEST_CJK_FONT")
+        .unwrap_or_else(|_| "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into());
+    assert!(
+        Path::new(&font).exists(),
+        "no CJK font at {font}: install fonts-wqy-microhei or set FIELDCHECK_TEST_CJK_FONT"
+    );
+    client.set_watermark_font(font, 0).unwrap();
+    assert_eq!(photo("b.jpg").watermark_missing_glyphs, "");
+
+    // Kept with the device's data across a restart (the font is set again at each launch).
+    drop(tasks);
+    drop(client);
+    let reopened = FieldcheckClient::open(dir.path().join("d").display().to_string()).unwrap();
+    assert_eq!(reopened.watermark_utc_offset_minutes().unwrap(), Some(480));
+    reopened.set_watermark(None).unwrap();
+    assert_eq!(reopened.watermark_utc_offset_minutes().unwrap(), None);
+}

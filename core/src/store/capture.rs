@@ -7,7 +7,7 @@ use super::Store;
 use super::error::StoreError;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::EvidenceId;
-use crate::evidence::{CaptureMeta, Case, EvidenceError, EvidenceRecord, Ingestor, Subject, Watermark};
+use crate::evidence::{CaptureMeta, Case, EvidenceError, EvidenceRecord, Ingestor, Subject};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use thiserror::Error;
@@ -37,17 +37,17 @@ pub struct Capture {
 }
 
 impl Store {
-    /// Ingests the photo at `path` and records it for the capture's case, in that order: if the
-    /// record is refused (e.g. the inspection was submitted meanwhile, or the task is not on this device) the stored blob is an orphan,
-    /// never a lost photo.
+    /// Ingests the photo at `path` (with the device's watermark setting, `set_watermark`) and records it
+    /// for the capture's case, in that order: if the record is refused (e.g. the inspection was submitted
+    /// meanwhile, or the task is not on this device) the stored blob is an orphan, never a lost photo.
     pub fn capture_photo(
         &self,
         ingestor: &Ingestor,
         capture: Capture,
         path: &Path,
-        watermark: Option<&Watermark>,
     ) -> Result<EvidenceRecord, CaptureError> {
         let session = self.session()?.ok_or(StoreError::NotSignedIn)?;
+        let watermark = self.watermark_for(&capture, &session.user.name)?;
         let meta = CaptureMeta {
             evidence: EvidenceId::new(),
             case: capture.case,
@@ -58,7 +58,7 @@ impl Store {
             officer: session.user.id,
             clock_skew_ms: self.clock_skew()?.map(|s| s.server_minus_device.num_milliseconds()),
         };
-        let record = ingestor.ingest_file(path, meta, watermark)?;
+        let record = ingestor.ingest_file(path, meta, watermark.as_ref())?;
         self.record_evidence(&record)?;
         Ok(record)
     }

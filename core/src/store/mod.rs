@@ -28,6 +28,7 @@ mod templates;
 mod today;
 mod upload_settings;
 mod users;
+mod watermark_settings;
 
 pub use capture::{Capture, CaptureError};
 pub use case_evidence::CasePhoto;

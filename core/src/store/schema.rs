@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_enterprise_scan_index.sql"),
     include_str!("migrations/004_evidence_records.sql"),
     include_str!("migrations/005_case_evidence.sql"),
+    include_str!("migrations/006_watermark.sql"),
 ];
 
 /// The schema version this build writes.

@@ -121,7 +121,7 @@ impl Phone {
                     taken_at: Utc::now(),
                     fix: Some(fix),
                 };
-                s.capture_photo(&self.ingestor, capture, &file, None).expect("photo");
+                s.capture_photo(&self.ingestor, capture, &file).expect("photo");
             }
         }
         s.submit_inspection(draft.id).expect("submit");

@@ -27,6 +27,7 @@ import org.fieldcheck.ffi.UserView
 import org.fieldcheck.sdk.changes
 import java.io.File
 import java.time.Instant
+import java.util.TimeZone
 import java.util.UUID
 
 /** Where the platform token is kept between launches (the Android Keystore on a phone). */
@@ -93,6 +94,9 @@ class AppModel(
     private val _originals = MutableStateFlow(OriginalPolicy.WIFI_ONLY)
     /** When photo originals upload (renditions always go first); the user's setting. */
     val originals: StateFlow<OriginalPolicy> = _originals.asStateFlow()
+    private val _watermark = MutableStateFlow(false)
+    /** Whether photos get a watermark (time, place, enterprise, who took them) on their upload copy. */
+    val watermark: StateFlow<Boolean> = _watermark.asStateFlow()
     private var network = Network.METERED
 
     private val _pending = MutableStateFlow(0uL)
@@ -118,6 +122,10 @@ class AppModel(
         scope.launch {
             attempt {
                 _originals.value = withContext(io) { client.originalsPolicy() }
+                _watermark.value = withContext(io) { client.watermarkUtcOffsetMinutes() } != null
+                // The phone's own CJK font draws Chinese watermarks; without one the core draws ASCII only.
+                SYSTEM_CJK_FONTS.firstOrNull { File(it.first).exists() }
+                    ?.let { (path, face) -> withContext(io) { client.setWatermarkFont(path, face) } }
                 val current = withContext(io) { client.currentUser() }
                 val saved = withContext(io) { tokens.load() }
                 if (current != null && saved != null) {
@@ -241,6 +249,13 @@ class AppModel(
         _originals.value = policy
     }
 
+    /** Turns photo watermarks on (times in the phone's time zone) or off; the core keeps the choice. */
+    fun setWatermark(on: Boolean) = perform {
+        val minutes = if (on) TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000 else null
+        withContext(io) { client.setWatermark(minutes) }
+        _watermark.value = on
+    }
+
     /** The phone's connection changed (Wi-Fi, mobile data, none): the core decides what may upload. */
     fun networkChanged(now: Network) = perform {
         network = now
@@ -307,3 +322,10 @@ class AppModel(
         const val SEARCH_LIMIT = 50u
     }
 }
+
+/** Where Android keeps its Chinese fonts, with the face to use (the first one present is used). */
+private val SYSTEM_CJK_FONTS = listOf(
+    "/system/fonts/NotoSansCJK-Regular.ttc" to 2u, // face 2: Simplified Chinese
+    "/system/fonts/NotoSansSC-Regular.otf" to 0u,
+    "/system/fonts/DroidSansFallback.ttf" to 0u,
+)

@@ -79,6 +79,12 @@ fun OriginalsSetting(model: AppModel) {
                 )
             }
         }
+        val watermark by model.watermark.collectAsStateWithLifecycle()
+        FilterChip(
+            selected = watermark,
+            onClick = { model.setWatermark(!watermark) },
+            label = { Text(stringResource(R.string.watermark_photos)) },
+        )
     }
 }
 
