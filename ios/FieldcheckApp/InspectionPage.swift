@@ -4,8 +4,8 @@ import SwiftUI
 import UIKit
 
 /// One inspection: its checklists with the core's progress, each item with its answer control, verdict,
-/// photo count and the problems the core reports on it, then the findings, the remaining problems and
-/// the submit button (enabled when the core says it can be submitted).
+/// photo count and thumbnails and the problems the core reports on it, then the findings with their
+/// photos, the remaining problems and the submit button (enabled when the core says it can be submitted).
 struct InspectionPage: View {
     @ObservedObject var model: AppModel
     let id: UUID
@@ -37,7 +37,10 @@ struct InspectionPage: View {
                 if !screen.findings.isEmpty {
                     Section(L("findings")) {
                         ForEach(screen.findings, id: \.id) { finding in
-                            Text("\(finding.itemCode ?? "") \(finding.description)")
+                            VStack(alignment: .leading) {
+                                Text("\(finding.itemCode ?? "") \(finding.description)")
+                                Thumbnails(photos: finding.photos)
+                            }
                         }
                     }
                 }
@@ -96,6 +99,7 @@ private struct ItemCard: View {
                     PhotosPicker(L("choose_photo"), selection: $picked, matching: .images).buttonStyle(.bordered)
                 }
             }
+            Thumbnails(photos: progress?.photos ?? [])
             ForEach(Array((progress?.problems ?? []).enumerated()), id: \.offset) { _, problem in
                 Text(problem.shown).foregroundStyle(.red)
             }
@@ -125,6 +129,19 @@ private struct ItemCard: View {
             model.attachPhoto(inspection, templateId: templateId, itemCode: item.code, file: file, takenAt: Date())
         } catch {
             model.message = error.localizedDescription
+        }
+    }
+}
+
+/// The thumbnails of an item's or finding's photos, in capture order (nothing when there are none).
+private struct Thumbnails: View {
+    let photos: [PhotoView]
+
+    var body: some View {
+        if !photos.isEmpty {
+            ScrollView(.horizontal) {
+                HStack { ForEach(photos, id: \.evidence) { Thumbnail(path: $0.thumbnailPath) } }
+            }
         }
     }
 }

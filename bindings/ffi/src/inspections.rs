@@ -5,6 +5,7 @@ use crate::changes::ChangeKind;
 use crate::client::Shared;
 use crate::diagnostics::Live;
 use crate::error::{FieldcheckError, Result};
+use crate::photos::photo_view;
 use crate::rows::Rows;
 use crate::views::{AnswerInput, FindingView, InspectionScreen, InspectionSummary, ProblemView, TaskView};
 use fieldcheck_core::domain::DomainError;
@@ -13,9 +14,10 @@ use fieldcheck_core::domain::finding::Finding;
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{FindingId, InspectionId, UserId};
-use fieldcheck_core::domain::inspection::InspectionKind;
+use fieldcheck_core::domain::inspection::{InspectionKind, InspectionState};
 use fieldcheck_core::domain::inspection::{Inspector, Respondent};
 use fieldcheck_core::domain::template::ItemRef;
+use fieldcheck_core::evidence::EvidenceRecord;
 use fieldcheck_core::store::{NewInspection, StoreError};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -245,12 +247,16 @@ impl InspectionsClient {
         self.summary_after(id, |id| self.shared.store.correct_inspection(id))
     }
 
-    /// The inspection screen: checklists with progress, per-item state and problems, findings.
+    /// The inspection screen: checklists with progress, per-item state, photos and problems, findings
+    /// with their photos.
     pub fn screen(&self, id: Uuid) -> Result<InspectionScreen> {
         let store = &self.shared.store;
         let view = store.inspection_view(InspectionId(id), store.now())?.ok_or_else(|| {
             FieldcheckError::NotFound(format!("inspection {id} is not on this device / 检查记录不存在"))
         })?;
-        Ok(InspectionScreen::new(&view, self.summary(&view.inspection)?))
+        // Inspection photos go with the submission: sent (or queued) once it is submitted.
+        let sent = view.inspection.state == InspectionState::Submitted;
+        let photo = |record: &EvidenceRecord| photo_view(&self.shared, record, sent);
+        Ok(InspectionScreen::new(&view, self.summary(&view.inspection)?, photo))
     }
 }

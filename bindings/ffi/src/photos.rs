@@ -11,7 +11,7 @@ use crate::inspections::InspectionsClient;
 use crate::runtime::runtime;
 use crate::tasks::TasksClient;
 use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::ids::{AlarmId, InspectionId, TaskId};
+use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
 use fieldcheck_core::domain::template::ItemRef;
 use fieldcheck_core::evidence::{Case, EvidenceRecord, Subject};
 use fieldcheck_core::store::{Capture, CaptureError, StoreError};
@@ -34,8 +34,8 @@ pub struct PhotoView {
     /// Characters the watermark could not draw for want of a font with their glyphs (drawn as '?'):
     /// set a font with `setWatermarkFont`. Empty when all was drawn, or for no watermark.
     pub watermark_missing_glyphs: String,
-    /// A task or alarm photo that a transition already cites (false for a photo not yet sent, and for
-    /// inspection photos, which go with the submission).
+    /// A task or alarm photo that a transition already cites, or an inspection photo whose inspection
+    /// is submitted (its photos go with the submission); false for a photo not yet sent.
     pub sent: bool,
 }
 
@@ -90,6 +90,24 @@ impl InspectionsClient {
         let item = ItemRef { template: template_id, code: item_code };
         let case = Case::Inspection(InspectionId(id));
         let capture = Capture { case, subject: Subject::Item { item }, taken_at, fix: location };
+        let photo = attach(self.shared().clone(), capture, path).await?;
+        self.shared().changes.changed(ChangeKind::Inspection, Some(id));
+        Ok(photo)
+    }
+
+    /// Takes a photo in as evidence for a finding of the inspection (shown on the finding, in
+    /// `InspectionScreen.findings`).
+    pub async fn attach_finding_photo(
+        &self,
+        id: Uuid,
+        finding: Uuid,
+        path: String,
+        taken_at: Timestamp,
+        location: Option<GeoFix>,
+    ) -> Result<PhotoView> {
+        let case = Case::Inspection(InspectionId(id));
+        let subject = Subject::Finding { finding: FindingId(finding) };
+        let capture = Capture { case, subject, taken_at, fix: location };
         let photo = attach(self.shared().clone(), capture, path).await?;
         self.shared().changes.changed(ChangeKind::Inspection, Some(id));
         Ok(photo)

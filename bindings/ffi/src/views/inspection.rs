@@ -1,13 +1,15 @@
-//! Inspections as the inspection screens show them: progress per checklist, state per item, and
-//! the problems (from the core) that still block submission.
+//! Inspections as the inspection screens show them: progress per checklist, state and photos per
+//! item, and the problems (from the core) that still block submission.
 
 use super::{LocalizedText, TemplateView};
 use crate::custom_types::Timestamp;
+use crate::photos::PhotoView;
 use fieldcheck_core::domain::answer::Verdict;
 use fieldcheck_core::domain::finding::Finding;
 use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::inspection::{Inspection, InspectionKind, InspectionState, Problem, ProblemCode};
 use fieldcheck_core::domain::template::ItemRef;
+use fieldcheck_core::evidence::EvidenceRecord;
 use fieldcheck_core::store::{InspectionView, PlaceNames};
 use uuid::Uuid;
 
@@ -116,6 +118,10 @@ pub struct FindingView {
     pub legal_basis: Vec<String>,
     /// Days the enterprise gets to rectify.
     pub deadline_days: Option<u32>,
+    /// Photos of this finding taken on this device, in capture order (filled on `InspectionScreen`;
+    /// ignored by `editFinding`).
+    #[uniffi(default)]
+    pub photos: Vec<PhotoView>,
 }
 
 impl From<&Finding> for FindingView {
@@ -129,6 +135,7 @@ impl From<&Finding> for FindingView {
             description: f.description.clone(),
             legal_basis: f.legal_basis.clone(),
             deadline_days: f.deadline_days,
+            photos: Vec::new(),
         }
     }
 }
@@ -139,7 +146,10 @@ pub struct ItemProgress {
     pub code: String,
     pub verdict: Option<Verdict>,
     pub note: Option<String>,
+    /// Photos of this item, including any known only by reference (e.g. of a pulled inspection).
     pub photo_count: u32,
+    /// This item's photos taken on this device, in capture order, with their thumbnails.
+    pub photos: Vec<PhotoView>,
     /// What still blocks submission on this item (from the core), ready to show under it.
     pub problems: Vec<LocalizedText>,
 }
@@ -170,7 +180,13 @@ fn count(n: usize) -> u32 {
 }
 
 impl InspectionScreen {
-    pub(crate) fn new(v: &InspectionView, inspection: InspectionSummary) -> Self {
+    /// The screen of `v`; `photo` gives an evidence record's view (its thumbnail's path).
+    pub(crate) fn new(
+        v: &InspectionView,
+        inspection: InspectionSummary,
+        photo: impl Fn(&EvidenceRecord) -> PhotoView,
+    ) -> Self {
+        let photos = |records: Option<&Vec<EvidenceRecord>>| records.into_iter().flatten().map(&photo).collect();
         let checklists = v
             .templates
             .iter()
@@ -186,6 +202,7 @@ impl InspectionScreen {
                             verdict: answer.map(|a| a.verdict),
                             note: answer.and_then(|a| a.answer.note.clone()),
                             photo_count: count(v.photos.iter().filter(|p| p.item.as_ref() == Some(&here)).count()),
+                            photos: photos(v.item_evidence.get(&here)),
                             problems: v
                                 .problems
                                 .iter()
@@ -206,7 +223,11 @@ impl InspectionScreen {
         Self {
             inspection,
             checklists,
-            findings: v.findings.iter().map(Into::into).collect(),
+            findings: v
+                .findings
+                .iter()
+                .map(|f| FindingView { photos: photos(v.finding_evidence.get(&f.id)), ..f.into() })
+                .collect(),
             problems: v.problems.iter().map(Into::into).collect(),
             can_submit: v.inspection.state != InspectionState::Submitted && v.problems.is_empty(),
         }

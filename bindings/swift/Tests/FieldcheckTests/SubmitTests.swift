@@ -34,6 +34,7 @@ final class SubmitTests: XCTestCase {
         try Self.writeJpeg(photo)
 
         var failed = 0
+        var attachedTo: [String: PhotoView] = [:]
         for item in try XCTUnwrap(inspections.screen(id: draft.id).checklists.first).template.items {
             let answer: AnswerInput = item.code == "EM-03" ? .no : Self.validAnswer(item, day)
             let verdict = try inspections.answer(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, answer: answer, note: nil).verdict
@@ -42,13 +43,22 @@ final class SubmitTests: XCTestCase {
                 let attached = try await inspections.attachPhoto(id: draft.id, templateId: "emergency_preparedness", itemCode: item.code, path: photo.path, takenAt: Date(), location: nil)
                 XCTAssertEqual(attached.sha256.count, 64)
                 XCTAssertTrue(FileManager.default.fileExists(atPath: attached.thumbnailPath))
+                attachedTo[item.code] = attached
             }
         }
-        XCTAssertTrue(try inspections.screen(id: draft.id).canSubmit)
+        let screen = try inspections.screen(id: draft.id)
+        // Each item carries its own photo (the same view attachPhoto returned), not sent before submission.
+        for progress in try XCTUnwrap(screen.checklists.first).items {
+            XCTAssertEqual(progress.photos, attachedTo[progress.code].map { [$0] } ?? [], progress.code)
+        }
+        XCTAssertTrue(screen.canSubmit)
         guard case let .submitted(tasks, _) = try inspections.submit(id: draft.id) else {
             return XCTFail("the inspection was not submitted")
         }
         XCTAssertEqual(tasks.count, failed, "one task per non-compliant item")
+        let shown = try XCTUnwrap(inspections.screen(id: draft.id).checklists.first).items.flatMap { $0.photos }
+        XCTAssertEqual(shown.count, attachedTo.count)
+        XCTAssertTrue(shown.allSatisfy { $0.sent }, "the submission carries its photos")
         let issued = try client.tasks().list(states: [.issued], enterprise: county.enterprises[0])
         XCTAssertTrue(tasks.allSatisfy { task in issued.contains { $0.id == task.id } })
         XCTAssertEqual(try client.pendingChanges(), 1, "one inspection.submit intent carries everything")

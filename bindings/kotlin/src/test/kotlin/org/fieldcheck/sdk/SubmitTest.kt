@@ -9,6 +9,7 @@ import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.InspectorInput
 import org.fieldcheck.ffi.PhotoRule
+import org.fieldcheck.ffi.PhotoView
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.TaskState
 import org.fieldcheck.ffi.Verdict
@@ -46,6 +47,7 @@ class SubmitTest {
 
             val items = inspections.screen(draft.id).checklists.single().template.items
             var failed = 0
+            val attachedTo = mutableMapOf<String, PhotoView>()
             for (item in items) {
                 // EM-03 fails on purpose: it proposes a finding, which becomes a rectification task.
                 val answer = if (item.code == "EM-03") AnswerInput.No else validAnswer(item, day)
@@ -55,14 +57,23 @@ class SubmitTest {
                     val attached = inspections.attachPhoto(draft.id, "emergency_preparedness", item.code, photo.toString(), Instant.now(), null)
                     assertEquals(64, attached.sha256.length)
                     assertTrue(Files.size(Path.of(attached.thumbnailPath)) > 0, "the thumbnail is on disk")
+                    attachedTo[item.code] = attached
                 }
             }
             val screen = inspections.screen(draft.id)
+            // Each item carries its own photo (the same view attachPhoto returned), not sent before submission.
+            for (progress in screen.checklists.single().items) {
+                assertEquals(listOfNotNull(attachedTo[progress.code]), progress.photos, progress.code)
+            }
             assertTrue(screen.canSubmit, "still blocked: ${screen.problems.map { "${it.itemCode}: ${it.message.en}" }}")
 
             val submitted = assertIs<SubmitResult.Submitted>(inspections.submit(draft.id))
             assertEquals(failed, submitted.tasks.size, "one task per non-compliant item")
-            assertEquals(InspectionState.SUBMITTED, inspections.screen(draft.id).inspection.state)
+            val after = inspections.screen(draft.id)
+            assertEquals(InspectionState.SUBMITTED, after.inspection.state)
+            val shown = after.checklists.single().items.flatMap { it.photos }
+            assertEquals(attachedTo.size, shown.size)
+            assertTrue(shown.all { it.sent }, "the submission carries its photos")
             val issued = client.tasks().use { it.list(listOf(TaskState.ISSUED), county.enterprises[0]) }
             assertTrue(submitted.tasks.all { t -> issued.any { it.id == t.id } }, "the new tasks are listed on the device")
             assertEquals(1uL, client.pendingChanges(), "one inspection.submit intent carries everything")

@@ -2,6 +2,8 @@ package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -21,18 +23,20 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
+import org.fieldcheck.app.Thumbnail
 import org.fieldcheck.app.model.AppModel
 import org.fieldcheck.app.rememberPhotoCapture
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.ItemProgress
+import org.fieldcheck.ffi.PhotoView
 import org.fieldcheck.ffi.PhotoRule
 import org.fieldcheck.ffi.TemplateItemView
 import java.util.UUID
 
 /**
  * One inspection: its checklists with the core's progress, each item with its answer control, verdict,
- * photo count and the problems the core reports on it, then the findings, the remaining problems and
- * the submit button (enabled when the core says it can be submitted).
+ * photo count and thumbnails and the problems the core reports on it, then the findings with their
+ * photos, the remaining problems and the submit button (enabled when the core says it can be submitted).
  */
 @Composable
 fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
@@ -78,7 +82,10 @@ fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
         if (screen.findings.isNotEmpty()) {
             item { Text(stringResource(R.string.findings), style = MaterialTheme.typography.titleMedium) }
             items(screen.findings, key = { it.id }) { finding ->
-                Text("${finding.itemCode ?: ""} ${finding.description}", modifier = Modifier.padding(vertical = 2.dp))
+                Column(Modifier.padding(vertical = 2.dp)) {
+                    Text("${finding.itemCode ?: ""} ${finding.description}")
+                    Thumbnails(finding.photos)
+                }
             }
         }
         // Problems not tied to an item (team, certificates, times); item problems are shown on their item.
@@ -125,7 +132,18 @@ private fun ItemCard(
                     OutlinedButton(onClick = photo) { Text(stringResource(R.string.take_photo)) }
                 }
             }
+            Thumbnails(progress?.photos.orEmpty())
             progress?.problems?.forEach { Text(it.shown(), color = MaterialTheme.colorScheme.error) }
         }
+    }
+}
+
+/** The thumbnails of an item's or finding's photos, in capture order (nothing when there are none). */
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+private fun Thumbnails(photos: List<PhotoView>) {
+    if (photos.isEmpty()) return
+    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        photos.forEach { Thumbnail(it.thumbnailPath) }
     }
 }

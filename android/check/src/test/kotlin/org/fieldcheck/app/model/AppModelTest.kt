@@ -92,9 +92,12 @@ class AppModelTest {
 
                 val photo = jpeg(dir.resolve("camera.jpg"))
                 model.attachPhoto(id, "emergency_preparedness", "EM-03", photo.toString(), Instant.now())
-                model.inspection.await("photo") { screen ->
+                val withPhoto = model.inspection.await("photo") { screen ->
                     screen?.checklists?.single()?.items?.first { it.code == "EM-03" }?.photoCount == 1u
                 }
+                // The item carries the photo's thumbnail for the screen to show.
+                val shown = withPhoto?.checklists?.single()?.items?.first { it.code == "EM-03" }?.photos.orEmpty()
+                assertTrue(java.io.File(shown.single().thumbnailPath).isFile, "the item's thumbnail is on disk")
                 model.busy.await("ingest finished") { !it }
                 assertFalse(photo.toFile().exists(), "the camera's file is removed once the core has its copy")
 
