@@ -44,6 +44,14 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
         assert_eq!(record.meta.officer, f.county.officer.id);
         taken.push(record.meta.evidence);
     }
+    // The screen's view groups the records by item (read in one query); no finding has a photo.
+    let view = s.inspection_view(draft, f.clock.now()).unwrap().unwrap();
+    assert_eq!(view.item_evidence.len(), hw.items.len());
+    for (item, records) in &view.item_evidence {
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].meta.subject, Subject::Item { item: item.clone() });
+    }
+    assert!(view.finding_evidence.is_empty());
     // A file that is no image is refused and recorded nowhere.
     let junk = f.dir.path().join("junk.jpg");
     std::fs::write(&junk, b"not a photo").unwrap();
