@@ -194,7 +194,7 @@ const SUBJECT = {
   item: { zh: "检查项", en: "checklist item" },
   finding: { zh: "问题", en: "finding" },
 };
-const size = (n) => `${(n / 1048576).toFixed(1)} MB`;
+const size = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 function photoRow(p) {
   const state = ORIGINAL[p.original_state] || { zh: p.original_state, en: "" };

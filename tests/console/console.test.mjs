@@ -8,6 +8,7 @@
 
 import { chromium } from "playwright-core";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -214,16 +215,34 @@ try {
     expect(await page.locator("#photos-request").isVisible(), "no request button");
   });
 
-  await check("请求原图: the originals become requested, on the page, in the API and in the audit trail", async () => {
-    const id = await page.locator("#inspections tr").filter({ hasText: "拍照取证" }).getAttribute("data-id");
+  const inspection = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
+  await check("an original the phone uploads shows as held", async () => {
+    // The demo's stand-in bytes for photo 0 (platform/src/demo_inspection.rs, `stand_in`), sent by the
+    // officer who took it, as the phone's upload would.
+    const id = await inspection.getAttribute("data-id");
+    const [first] = await api.get(`/v1/inspections/${id}/photos`);
+    const bytes = Buffer.from(`fieldcheck demo photo ${id} 0 original`);
+    expect(createHash("sha256").update(bytes).digest("hex") === first.original.sha256, JSON.stringify(first.original));
+    const r = await fetch(`${platform.base}/v1/blobs/${first.original.sha256}`, { method: "PUT", body: bytes,
+      headers: { Authorization: `Bearer ${officer.token}`, "Content-Range": `bytes 0-${bytes.length - 1}/${bytes.length}` } });
+    expect(r.ok && (await r.json()).confirmed, `upload: HTTP ${r.status}`);
+    await page.click("#photos-close");
+    await inspection.locator("[data-action=photos]").click();
+    await page.locator("#photos-list tr[data-evidence]").first().locator(".pill").filter({ hasText: "已保存" })
+      .waitFor({ timeout: 10000 });
+  });
+
+  await check("请求原图: the others become requested, on the page, in the API and in the audit trail", async () => {
+    const id = await inspection.getAttribute("data-id");
     await page.click("#photos-request");
-    await page.waitForFunction(() => [...document.querySelectorAll("#photos-list .pill")]
+    await page.waitForFunction(() => [...document.querySelectorAll("#photos-list .pill")].slice(1)
       .every((p) => p.textContent.includes("已请求")), null, { timeout: 10000 });
     expect((await page.textContent("#photos-list")).includes("请求于"), "no request time shown");
     const rows = await api.get(`/v1/inspections/${id}/photos`);
-    expect(rows.length === 3 && rows.every((p) => p.original_state === "requested"), JSON.stringify(rows));
+    expect(rows.map((p) => p.original_state).join() === "held,requested,requested", JSON.stringify(rows));
+    expect((await page.locator("#photos-list .pill").first().innerText()).includes("已保存"), "the held one changed");
     const audit = await api.get(`/v1/audit/inspection/${id}`);
-    expect(audit.filter((a) => a.action === "evidence.request_original").length === 3, JSON.stringify(audit));
+    expect(audit.filter((a) => a.action === "evidence.request_original").length === 2, JSON.stringify(audit));
     await page.screenshot({ path: join(shots, "photos.png") });
     await page.click("#photos-close");
   });
