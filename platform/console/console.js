@@ -4,6 +4,10 @@
 const $ = (id) => document.getElementById(id);
 const session = { token: sessionStorage.getItem("fc-token"), user: JSON.parse(sessionStorage.getItem("fc-user") || "null") };
 let taskState = "";
+// Records the console reads from the change log like any device (enterprises, townships, users,
+// inspections): the API has no list of these, and the log is what the caller may see, scope-checked.
+const replica = { cursor: 0, records: new Map() };
+const isCommander = () => session.user?.role === "commander";
 
 /** An element with children; strings become text nodes (never HTML). */
 function el(tag, attrs = {}, ...kids) {
@@ -134,6 +138,152 @@ function deviceRow(d) {
     el("td", {}, when(d.expires_at)));
 }
 
+/** The key a record has in the change log (a submitted inspection keeps its id one level down). */
+const recordId = (entity, data) => (entity === "inspection" ? data.inspection.id : data.id);
+
+/** Pulls the change log from where the replica stands to its end, one pull at a time (a second caller
+ * waits for the first, so changes are applied in log order). */
+function syncReplica() {
+  replica.pulling = (replica.pulling || Promise.resolve()).catch(() => {}).then(pullReplica);
+  return replica.pulling;
+}
+
+/** One pass over the change log; a reset starts the replica over. */
+async function pullReplica() {
+  for (let page = 0; page < 1000; page++) {
+    const r = await api(`/v1/sync/pull?protocol=1&limit=1000&cursor=${replica.cursor}`);
+    if (r.reset) { replica.records.clear(); replica.cursor = 0; continue; }
+    for (const c of r.changes) {
+      if (c.op === "upsert") replica.records.set(`${c.record.entity}:${recordId(c.record.entity, c.record.data)}`, c.record.data);
+      else if (c.op === "delete") replica.records.delete(`${c.entity}:${c.id}`);
+    }
+    replica.cursor = r.cursor;
+    if (!r.has_more) return;
+  }
+}
+
+function records(entity) {
+  const out = [];
+  for (const [key, data] of replica.records) if (key.startsWith(`${entity}:`)) out.push(data);
+  return out;
+}
+const byId = (entity) => new Map(records(entity).map((x) => [x.id, x]));
+
+function inspectionRow(sub, enterprises, townships) {
+  const i = sub.inspection;
+  const e = enterprises.get(i.enterprise);
+  const photos = sub.evidence?.chain?.entries?.length ?? 0;
+  const name = e ? e.name : i.enterprise;
+  return el("tr", { "data-id": i.id },
+    el("td", {}, name, el("span", { class: "sub" }, townships.get(e?.township)?.name ?? "")),
+    el("td", {}, when(i.ended_at || i.started_at)),
+    el("td", {}, i.inspectors.map((x) => x.name).join("、") || "—"),
+    el("td", { class: "summary" }, i.summary || "—"),
+    el("td", { class: "num" }, photos),
+    el("td", {}, photos ? el("button", { class: "light", "data-action": "photos",
+      on: { click: () => showPhotos(i.id, name) } }, "照片", el("span", { class: "en" }, "photos")) : null));
+}
+
+const ORIGINAL = {
+  held: { zh: "已保存", en: "held" },
+  requested: { zh: "已请求", en: "requested" },
+  missing: { zh: "缺失", en: "missing" },
+};
+const SUBJECT = {
+  overall: { zh: "现场", en: "site" },
+  item: { zh: "检查项", en: "checklist item" },
+  finding: { zh: "问题", en: "finding" },
+};
+const size = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+
+function photoRow(p) {
+  const state = ORIGINAL[p.original_state] || { zh: p.original_state, en: "" };
+  return el("tr", { "data-evidence": p.evidence },
+    el("td", { class: "num" }, p.seq + 1),
+    el("td", {}, when(p.taken_at), el("span", { class: "sub" }, both(SUBJECT[p.subject?.kind]))),
+    el("td", {}, el("span", { class: `pill original original-${p.original_state}` }, both(state)),
+      el("span", { class: "sub" }, size(p.original.len)),
+      p.requested_at ? el("span", { class: "sub" }, `请求于 ${when(p.requested_at)}`, el("span", { class: "en" }, "requested")) : null));
+}
+
+function fillPhotos(rows) {
+  $("photos-list").replaceChildren(...(rows.length ? rows.map(photoRow)
+    : [el("tr", {}, el("td", { colspan: 3, class: "muted empty" }, "暂无照片 ", el("span", { class: "en" }, "no photos")))]));
+  // Only originals not held yet can be asked for; only the command centre asks.
+  $("photos-request").hidden = !isCommander() || !rows.some((p) => p.original_state !== "held");
+}
+
+let photosOf = null;
+/** The photo drawer of one inspection: each original's state, and the request for the missing ones. */
+async function showPhotos(id, title) {
+  photosOf = id;
+  $("timeline").hidden = true;
+  $("photos-title").replaceChildren("照片 ", el("span", { class: "en" }, "photos"), " · ", title);
+  $("photos-error").textContent = "";
+  $("photos-list").replaceChildren();
+  $("photos-request").hidden = true;
+  $("photos").hidden = false;
+  try { fillPhotos(await api(`/v1/inspections/${id}/photos`)); }
+  catch (e) { $("photos-error").textContent = e.message; }
+}
+
+async function requestOriginals() {
+  const id = photosOf;
+  $("photos-error").textContent = "";
+  $("photos-request").disabled = true;
+  try {
+    await api(`/v1/inspections/${id}/originals/request`, {});
+    if (id === photosOf) fillPhotos(await api(`/v1/inspections/${id}/photos`));
+  } catch (e) { $("photos-error").textContent = e.message; }
+  $("photos-request").disabled = false;
+}
+
+function enterpriseRow(e, townships) {
+  const here = townships.get(e.township);
+  let move = null;
+  if (isCommander()) {
+    const pick = el("select", { "aria-label": "迁入乡镇 township to move to" },
+      [...townships.values()].sort((a, b) => a.code.localeCompare(b.code))
+        .map((t) => el("option", { value: t.id, selected: t.id === e.township }, t.name)));
+    move = el("div", { class: "actions" }, pick, el("button", { class: "light", "data-action": "move", on: { click: () => {
+      const to = townships.get(pick.value);
+      if (!to || to.id === e.township) return;
+      if (confirm(`将 ${e.name} 从 ${here?.name ?? "?"} 迁至 ${to.name}？\nMove this enterprise to ${to.name}?`))
+        act(`/v1/enterprises/${e.id}/move`, { township: to.id });
+    } } }, "迁移乡镇", el("span", { class: "en" }, "Move township")));
+  }
+  return el("tr", { "data-id": e.id },
+    el("td", {}, e.name, el("span", { class: "sub" }, e.address)),
+    el("td", {}, el("code", {}, e.credit_code)),
+    el("td", { class: "township" }, here?.name ?? "—"),
+    el("td", {}, move));
+}
+
+/** Inspections and enterprises, from the replica. */
+async function loadRecords() {
+  try {
+    await syncReplica();
+  } catch (e) {
+    for (const id of ["inspections", "enterprises"]) {
+      const cols = $(id).closest("table").querySelectorAll("th").length;
+      $(id).replaceChildren(el("tr", {}, el("td", { colspan: cols, class: "error" }, e.message)));
+      count(`n-${id}`, "!", true);
+    }
+    return;
+  }
+  const townships = byId("township"), enterprises = byId("enterprise");
+  const submitted = records("inspection").filter((s) => s.inspection.state === "submitted")
+    .sort((a, b) => String(b.inspection.ended_at).localeCompare(String(a.inspection.ended_at)));
+  fill("inspections", submitted, (s) => inspectionRow(s, enterprises, townships));
+  count("n-inspections", submitted.length, false);
+  const words = $("enterprise-filter").value.trim();
+  const all = [...enterprises.values()].sort((a, b) => a.name.localeCompare(b.name, "zh-CN"));
+  const shown = words ? all.filter((e) => e.name.includes(words) || e.credit_code.includes(words)
+    || (townships.get(e.township)?.name ?? "").includes(words)) : all;
+  fill("enterprises", shown, (e) => enterpriseRow(e, townships));
+  count("n-enterprises", all.length, false);
+}
+
 /** Task state filter: the states present in the full list, as the server labels them. */
 function taskFilter(all) {
   const states = new Map(all.map((t) => [t.state, t.state_label]));
@@ -178,6 +328,7 @@ async function load() {
     section("tasks", `/v1/tasks${query}`, taskRow),
     section("conflicts", "/v1/conflicts", conflictRow, (c) => [c.filter((x) => x.actions.length).length, false]),
     section("devices", "/v1/devices", deviceRow, (d) => [d.length, false]),
+    loadRecords(),
   ]);
   if (all) {
     taskFilter(all);
@@ -187,6 +338,7 @@ async function load() {
 }
 
 async function timeline(kind, id, title) {
+  $("photos").hidden = true;
   $("timeline-title").replaceChildren("时间线 ", el("span", { class: "en" }, "timeline"), " · ", title);
   $("timeline-list").replaceChildren();
   $("timeline").hidden = false;
@@ -205,14 +357,17 @@ function show(signedIn) {
   $("board").hidden = !signedIn;
   $("signout").hidden = $("refresh").hidden = !signedIn;
   $("who").textContent = signedIn ? `${session.user.name}（${session.user.login}）` : "";
-  if (!signedIn) $("timeline").hidden = true;
+  if (!signedIn) $("timeline").hidden = $("photos").hidden = true;
 }
 
 function signOut() {
   sessionStorage.clear();
   session.token = session.user = null;
   taskState = "";
-  for (const id of ["alarms", "tasks", "conflicts", "devices"]) $(id).replaceChildren();
+  replica.cursor = 0;
+  replica.records.clear();
+  replica.pulling = null;
+  for (const id of ["alarms", "tasks", "conflicts", "devices", "inspections", "enterprises"]) $(id).replaceChildren();
   show(false);
 }
 
@@ -245,6 +400,9 @@ for (const tab of document.querySelectorAll("[data-tab]"))
 $("signout").addEventListener("click", signOut);
 $("refresh").addEventListener("click", load);
 $("timeline-close").addEventListener("click", () => ($("timeline").hidden = true));
+$("photos-close").addEventListener("click", () => { $("photos").hidden = true; photosOf = null; });
+$("photos-request").addEventListener("click", requestOriginals);
+$("enterprise-filter").addEventListener("input", () => loadRecords());
 // The server's time left moves on; refresh the board every half minute.
 setInterval(() => session.token && load(), 30000);
 show(Boolean(session.token));

@@ -305,6 +305,8 @@ fn seed_in(
             tx.audit(&line)?;
         }
     }
+    // officer1's first enterprise, inspected yesterday with photos whose originals stayed on the phone.
+    crate::demo_inspection::seed(tx, &enterprises[0], &officers[0], now)?;
     Ok(login_list())
 }
 

@@ -1,12 +1,14 @@
 // The command centre's console in headless Chromium against a live platform with the demo county:
 // sign in, read the alarms board, grade and dispatch (checked through the API too), see conflicts and
-// clock skew a phone left, open a task's timeline, and save a screenshot.
+// clock skew a phone left, open a task's timeline, see an inspection's photos and ask for their originals,
+// move an enterprise to another township, and save screenshots.
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
 //   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
 
 import { chromium } from "playwright-core";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -197,6 +199,87 @@ try {
     expect(skew < -7000 && skew > -7400, `skew ${skew} s`);
     expect(!(await row.innerText()).includes("—\t"), "no last sync shown");
     await page.screenshot({ path: join(shots, "devices.png") });
+  });
+
+  await check("inspections: the demo inspection's photos, every original missing", async () => {
+    await page.click("[data-tab=inspections]");
+    const row = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
+    await row.waitFor({ timeout: 10000 });
+    expect((await row.innerText()).includes("陈建军"), await row.innerText());
+    await row.locator("[data-action=photos]").click();
+    const photos = page.locator("#photos-list tr[data-evidence]");
+    await photos.first().waitFor({ timeout: 10000 });
+    expect(await photos.count() === 3, `3 photos expected, saw ${await photos.count()}`);
+    const states = await photos.locator(".pill").allInnerTexts();
+    expect(states.every((t) => t.includes("缺失") && t.includes("missing")), states.join(" | "));
+    expect(await page.locator("#photos-request").isVisible(), "no request button");
+  });
+
+  const inspection = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
+  await check("an original the phone uploads shows as held", async () => {
+    // The demo's stand-in bytes for photo 0 (platform/src/demo_inspection.rs, `stand_in`), sent by the
+    // officer who took it, as the phone's upload would.
+    const id = await inspection.getAttribute("data-id");
+    const [first] = await api.get(`/v1/inspections/${id}/photos`);
+    const bytes = Buffer.from(`fieldcheck demo photo ${id} 0 original`);
+    expect(createHash("sha256").update(bytes).digest("hex") === first.original.sha256, JSON.stringify(first.original));
+    const r = await fetch(`${platform.base}/v1/blobs/${first.original.sha256}`, { method: "PUT", body: bytes,
+      headers: { Authorization: `Bearer ${officer.token}`, "Content-Range": `bytes 0-${bytes.length - 1}/${bytes.length}` } });
+    expect(r.ok && (await r.json()).confirmed, `upload: HTTP ${r.status}`);
+    await page.click("#photos-close");
+    await inspection.locator("[data-action=photos]").click();
+    await page.locator("#photos-list tr[data-evidence]").first().locator(".pill").filter({ hasText: "已保存" })
+      .waitFor({ timeout: 10000 });
+  });
+
+  await check("请求原图: the others become requested, on the page, in the API and in the audit trail", async () => {
+    const id = await inspection.getAttribute("data-id");
+    await page.click("#photos-request");
+    await page.waitForFunction(() => [...document.querySelectorAll("#photos-list .pill")].slice(1)
+      .every((p) => p.textContent.includes("已请求")), null, { timeout: 10000 });
+    expect((await page.textContent("#photos-list")).includes("请求于"), "no request time shown");
+    const rows = await api.get(`/v1/inspections/${id}/photos`);
+    expect(rows.map((p) => p.original_state).join() === "held,requested,requested", JSON.stringify(rows));
+    expect((await page.locator("#photos-list .pill").first().innerText()).includes("已保存"), "the held one changed");
+    const audit = await api.get(`/v1/audit/inspection/${id}`);
+    expect(audit.filter((a) => a.action === "evidence.request_original").length === 2, JSON.stringify(audit));
+    await page.screenshot({ path: join(shots, "photos.png") });
+    await page.click("#photos-close");
+  });
+
+  await check("迁移乡镇: moving an enterprise to 石柱镇 shows there and in the API", async () => {
+    await page.click("[data-tab=enterprises]");
+    const rows = page.locator("#enterprises tr[data-id]");
+    await rows.first().waitFor({ timeout: 10000 });
+    expect(await rows.count() === 150, `150 demo enterprises expected, saw ${await rows.count()}`);
+    // One in 东城街道 without tasks, so the township office's view (checked last) keeps its own.
+    const busy = new Set((await api.get("/v1/tasks")).map((t) => t.enterprise));
+    await page.fill("#enterprise-filter", "东城街道");
+    await page.waitForFunction(() => [...document.querySelectorAll("#enterprises td.township")]
+      .every((td) => td.textContent === "东城街道"), null, { timeout: 10000 });
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+    const id = ids.find((x) => !busy.has(x));
+    expect(id, "no enterprise without tasks in 东城街道");
+    const row = page.locator(`#enterprises tr[data-id="${id}"]`);
+    expect((await row.locator("td.township").innerText()) === "东城街道", await row.innerText());
+    await row.locator("select").selectOption({ label: "石柱镇" });
+    page.once("dialog", (d) => d.accept());
+    await row.locator("[data-action=move]").click();
+    await page.fill("#enterprise-filter", "石柱镇");
+    await page.locator(`#enterprises tr[data-id="${id}"] td.township`).filter({ hasText: "石柱镇" })
+      .waitFor({ timeout: 10000 });
+    const audit = await api.get(`/v1/audit/enterprise/${id}`);
+    expect(audit.some((a) => a.action === "enterprise.move" && a.note.includes("东城街道 → 石柱镇")), JSON.stringify(audit));
+    const pulled = { changes: [] };
+    for (let cursor = 0, more = true; more;) {
+      const page = await api.get(`/v1/sync/pull?protocol=1&limit=1000&cursor=${cursor}`);
+      pulled.changes.push(...page.changes);
+      ({ cursor, has_more: more } = page);
+    }
+    const towns = pulled.changes.filter((c) => c.record?.entity === "township").map((c) => c.record.data);
+    const moved = pulled.changes.filter((c) => c.record?.entity === "enterprise" && c.record.data.id === id).at(-1);
+    expect(towns.find((t) => t.id === moved?.record.data.township)?.name === "石柱镇", JSON.stringify(moved));
+    await page.screenshot({ path: join(shots, "enterprises.png") });
   });
 
   await check("a township office sees its own tasks; the commander's tables say it may not", async () => {

@@ -66,7 +66,7 @@ export async function signIn(base, login, device = randomUUID()) {
   };
   let seq = 0;
   return {
-    user, device,
+    user, device, token,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
     /** Pushes intents as this device, its clock `skewMs` ahead of the server's. */
