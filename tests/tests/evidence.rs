@@ -15,7 +15,7 @@ use fieldcheck_core::protocol::{Intent, Mutation, Outcome, PROTOCOL_VERSION, Pus
 use fieldcheck_core::store::{Capture, TaskFilter};
 use fieldcheck_core::sync::{Backoff, Progress, SyncOptions};
 use fieldcheck_e2e::{Device, Platform, Storage, World};
-use phone::{Phone, blob_file, blob_status, photo_file, platform_cmd, policy, runtime, team};
+use phone::{Phone, Scene, blob_file, blob_status, photo_file, platform_cmd, policy, runtime};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,13 +23,7 @@ use std::sync::{Arc, Mutex};
 
 #[test]
 fn a_full_inspection_with_photos_is_countersigned_uploaded_exported_and_verifiable() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     let id = rt.block_on(async {
         let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
@@ -111,13 +105,7 @@ fn push_raw(url: &str, token: &str, device: fieldcheck_core::domain::ids::Device
 
 #[test]
 fn tampered_chains_are_refused_by_the_platform() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage: _storage, platform, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     let phone = rt.block_on(Phone::sign_in(home.path(), &platform.url, "officer1"));
     phone.inspect(&enterprise, &[&by, &partner]);
@@ -264,13 +252,7 @@ impl PutCutter {
 
 #[test]
 fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage, platform, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     // Sign in and submit directly; blob PUTs then go through the cutting proxy.
     let (token, id) = rt.block_on(async {
@@ -321,13 +303,7 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
 
 #[test]
 fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage, platform, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     let (token, id) = rt.block_on(async {
         let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
@@ -429,13 +405,7 @@ fn upload_whole(http: &reqwest::blocking::Client, url: &str, token: &str, bytes:
 
 #[test]
 fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corruption() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage, platform, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     let phone = rt.block_on(Phone::sign_in(home.path(), &platform.url, "officer1"));
     let id = phone.inspect(&enterprise, &[&by, &partner]);

@@ -8,8 +8,8 @@ mod phone;
 use fieldcheck_core::evidence::Digest;
 use fieldcheck_core::evidence::upload::{BlobRole, Network, OriginalPolicy};
 use fieldcheck_core::sync::UploadPolicy;
-use fieldcheck_e2e::{Device, Platform, Storage, World};
-use phone::{Phone, blob_file, platform_cmd, runtime, team};
+use fieldcheck_e2e::Device;
+use phone::{Phone, Scene, blob_file, platform_cmd, runtime};
 
 fn on_request() -> UploadPolicy {
     UploadPolicy {
@@ -31,13 +31,7 @@ fn states(photos: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn originals_kept_on_the_phone_arrive_once_the_commander_asks() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
 
     // The phone syncs: the inspection and its renditions go up, the originals stay.
@@ -126,13 +120,7 @@ fn originals_kept_on_the_phone_arrive_once_the_commander_asks() {
 
 #[test]
 fn a_request_reaches_only_the_officer_who_took_the_photo() {
-    let storage = Storage::new();
-    let platform = Platform::start(&storage);
-    let commander = Device::login(&platform, "commander");
-    let world = World::load(&commander);
-    let (by, partner) = team(&world);
-    let enterprise = world.enterprise_for("officer1", true).clone();
-    let home = tempfile::tempdir().expect("phone dir");
+    let Scene { storage: _storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
     let rt = runtime();
     let phone = rt.block_on(Phone::sign_in_with(home.path(), &platform.url, "officer1", on_request()));
     let id = phone.inspect(&enterprise, &[&by, &partner]);

@@ -8,6 +8,7 @@ use fieldcheck_core::checklists;
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::InspectionId;
 use fieldcheck_core::domain::inspection::{InspectionKind, Inspector};
+use fieldcheck_core::domain::organisation::Enterprise;
 use fieldcheck_core::domain::organisation::User;
 use fieldcheck_core::domain::template::{ItemRef, PhotoRule};
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
@@ -15,7 +16,7 @@ use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits, Subject};
 use fieldcheck_core::protocol::BlobStatus;
 use fieldcheck_core::store::{Capture, NewInspection, Store};
 use fieldcheck_core::sync::{SyncClient, SyncOptions, UploadPolicy};
-use fieldcheck_e2e::{PASSWORD, Storage, World, fixtures, platform_binary};
+use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World, fixtures, platform_binary};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -126,6 +127,33 @@ impl Phone {
         }
         s.submit_inspection(draft.id).expect("submit");
         draft.id
+    }
+}
+
+/// A live platform on the demo county, and what an officer1 inspection needs: the signed-in commander,
+/// the county as it sees it, officer1 and a squadron partner, an enterprise in officer1's area, and a
+/// folder for the phone. Destructure it in the order written, so the platform stops before its storage goes.
+pub struct Scene {
+    pub storage: Storage,
+    pub platform: Platform,
+    pub commander: Device,
+    pub world: World,
+    pub by: User,
+    pub partner: User,
+    pub enterprise: Enterprise,
+    pub home: tempfile::TempDir,
+}
+
+impl Scene {
+    pub fn start() -> Scene {
+        let storage = Storage::new();
+        let platform = Platform::start(&storage);
+        let commander = Device::login(&platform, "commander");
+        let world = World::load(&commander);
+        let (by, partner) = team(&world);
+        let enterprise = world.enterprise_for("officer1", true).clone();
+        let home = tempfile::tempdir().expect("phone dir");
+        Scene { storage, platform, commander, world, by, partner, enterprise, home }
     }
 }
 
