@@ -104,22 +104,7 @@ private struct ItemCard: View {
                 Text(problem.shown).foregroundStyle(.red)
             }
         }
-        .sheet(isPresented: $camera) {
-            CameraPicker { image in
-                camera = false
-                guard let image else { return }
-                attach { try PhotoFile.jpeg(from: image) }
-            }
-            .ignoresSafeArea()
-        }
-        .onChange(of: picked) { item in
-            guard let item else { return }
-            picked = nil
-            Task {
-                guard let data = try? await item.loadTransferable(type: Data.self) else { return }
-                attach { try PhotoFile.jpeg(from: data) }
-            }
-        }
+        .photoCapture(camera: $camera, picked: $picked, attach: attach)
     }
 
     /// Writes the photo as a JPEG file (the core takes JPEG, PNG or WebP; iPhones shoot HEIC) and attaches it.

@@ -1,4 +1,5 @@
 import ImageIO
+import PhotosUI
 import SwiftUI
 import UIKit
 import UniformTypeIdentifiers
@@ -75,6 +76,30 @@ struct CameraPicker: UIViewControllerRepresentable {
 
         func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
             taken(nil)
+        }
+    }
+}
+
+extension View {
+    /// Shows the camera while `camera` is true and takes the library photo put in `picked`; either one is
+    /// written as a JPEG file by `attach`'s argument, which the page then attaches where it belongs.
+    func photoCapture(camera: Binding<Bool>, picked: Binding<PhotosPickerItem?>,
+                      attach: @escaping (() throws -> URL) -> Void) -> some View {
+        sheet(isPresented: camera) {
+            CameraPicker { image in
+                camera.wrappedValue = false
+                guard let image else { return }
+                attach { try PhotoFile.jpeg(from: image) }
+            }
+            .ignoresSafeArea()
+        }
+        .onChange(of: picked.wrappedValue) { item in
+            guard let item else { return }
+            picked.wrappedValue = nil
+            Task {
+                guard let data = try? await item.loadTransferable(type: Data.self) else { return }
+                attach { try PhotoFile.jpeg(from: data) }
+            }
         }
     }
 }

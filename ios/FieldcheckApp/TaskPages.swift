@@ -102,22 +102,7 @@ struct TaskPage: View {
             }
         }
         .onAppear { model.openTask(id) }
-        .sheet(isPresented: $camera) {
-            CameraPicker { image in
-                camera = false
-                guard let image else { return }
-                attach { try PhotoFile.jpeg(from: image) }
-            }
-            .ignoresSafeArea()
-        }
-        .onChange(of: picked) { item in
-            guard let item else { return }
-            picked = nil
-            Task {
-                guard let data = try? await item.loadTransferable(type: Data.self) else { return }
-                attach { try PhotoFile.jpeg(from: data) }
-            }
-        }
+        .photoCapture(camera: $camera, picked: $picked, attach: attach)
     }
 
     /// Writes the photo as a JPEG file (iPhones shoot HEIC) and attaches it as proof.
