@@ -10,11 +10,7 @@ import org.fieldcheck.ffi.Network
 import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.PhotoRule
 import org.fieldcheck.ffi.SubmitResult
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.Assumptions.assumeTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.io.TempDir
 import java.math.BigInteger
 import java.nio.file.Path
@@ -35,22 +31,7 @@ import kotlin.test.assertTrue
  * A P-256 key held on the Kotlin side (java.security here; Android Keystore on a phone) seals the
  * evidence of an inspection, and the live platform verifies and accepts it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ForeignSignerTest {
-    private lateinit var platform: LivePlatform
-
-    @BeforeAll
-    fun start(@TempDir dir: Path) {
-        val bin = LivePlatform.binary()
-        assumeTrue(bin != null, "set -Dfieldcheck.platform.bin to the fieldcheck-platform binary")
-        platform = LivePlatform.start(bin!!, dir.resolve("platform"))
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::platform.isInitialized) platform.close()
-    }
-
+class ForeignSignerTest : LivePlatformTest() {
     /** ECDSA P-256 with SHA-256 in the JVM's own provider, counting signatures. */
     class JvmSigner : DeviceSigner {
         private val keys = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }

@@ -1,5 +1,10 @@
 package org.fieldcheck.sdk
 
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
 import java.io.BufferedReader
 import java.nio.file.Path
 import java.util.concurrent.ArrayBlockingQueue
@@ -39,5 +44,26 @@ class LivePlatform private constructor(private val process: Process, val url: St
             }
             return LivePlatform(process, line.removePrefix("listening on ").trim())
         }
+    }
+}
+
+/**
+ * A test class run against one live platform process, started before its tests and stopped after them.
+ * Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh always gives it).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class LivePlatformTest {
+    protected lateinit var platform: LivePlatform
+
+    @BeforeAll
+    fun start(@TempDir dir: Path) {
+        val bin = LivePlatform.binary()
+        assumeTrue(bin != null, "set -Dfieldcheck.platform.bin to the fieldcheck-platform binary")
+        platform = LivePlatform.start(bin!!, dir.resolve("platform"))
+    }
+
+    @AfterAll
+    fun stop() {
+        if (::platform.isInitialized) platform.close()
     }
 }

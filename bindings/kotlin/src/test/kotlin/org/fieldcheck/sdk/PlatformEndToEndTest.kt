@@ -22,11 +22,7 @@ import org.fieldcheck.ffi.SyncState
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskState
 import org.fieldcheck.ffi.liveObjects
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.Assumptions.assumeTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Files
 import java.nio.file.Path
@@ -46,22 +42,7 @@ import kotlin.test.assertTrue
  * colleague's stale rejection is refused and listed as needing attention. Skipped only when `fieldcheck.platform.bin` is not given (scripts/test.sh
  * always gives it).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PlatformEndToEndTest {
-    private lateinit var platform: LivePlatform
-
-    @BeforeAll
-    fun start(@TempDir dir: Path) {
-        val bin = LivePlatform.binary()
-        assumeTrue(bin != null, "set -Dfieldcheck.platform.bin to the fieldcheck-platform binary")
-        platform = LivePlatform.start(bin!!, dir.resolve("platform"))
-    }
-
-    @AfterAll
-    fun stop() {
-        if (::platform.isInitialized) platform.close()
-    }
-
+class PlatformEndToEndTest : LivePlatformTest() {
     private suspend fun device(dir: Path, name: String, login: String): FieldcheckClient {
         val client = Fieldcheck.open(dir.resolve(name).toFile())
         client.signIn(platform.url, login, LivePlatform.PASSWORD)
