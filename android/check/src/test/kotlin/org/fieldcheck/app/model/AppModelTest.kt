@@ -4,9 +4,10 @@ import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.job
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.fieldcheck.ffi.AlarmAction
@@ -67,7 +68,8 @@ class AppModelTest {
             try {
                 runBlocking { body(client, county, model) }
             } finally {
-                scope.cancel()
+                // Wait for work the model launched (e.g. a submit still in the core) before closing under it.
+                runBlocking { scope.coroutineContext.job.cancelAndJoin() }
                 model.close()
             }
         }
