@@ -1,10 +1,11 @@
-//! Fieldcheck core: every rule of the product, shared by the phones (through the FFI crate) and the
-//! platform. `domain` is pure (no I/O); `store` keeps a device's data in SQLite; `checklists` ships the
-//! bundled checklist templates.
+//! Fieldcheck on the phone: `store` keeps a device's data in SQLite, `sync` is the client side of the
+//! protocol. The rules themselves live in the shared crates, re-exported here so the FFI crate and the
+//! tests reach everything through one name.
 
-pub mod checklists;
-pub mod domain;
-pub mod evidence;
-pub mod protocol;
+pub use fieldcheck_domain as domain;
+pub use fieldcheck_domain::checklists;
+pub use fieldcheck_evidence as evidence;
+pub use fieldcheck_protocol as protocol;
+
 pub mod store;
 pub mod sync;

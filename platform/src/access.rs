@@ -2,10 +2,10 @@
 
 use crate::db::{Filter, StoreError, Tx};
 use crate::records;
-use fieldcheck_core::domain::alarm::Alarm;
-use fieldcheck_core::domain::ids::{DeviceId, EnterpriseId, SquadronId, TownshipId};
-use fieldcheck_core::domain::organisation::{Enterprise, Role, Scope, User};
-use fieldcheck_core::domain::rectification::RectificationTask;
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::ids::{DeviceId, EnterpriseId, SquadronId, TownshipId};
+use fieldcheck_domain::organisation::{Enterprise, Role, Scope, User};
+use fieldcheck_domain::rectification::RectificationTask;
 use std::collections::BTreeSet;
 
 /// A signed-in caller: the user and, for a phone, its device.

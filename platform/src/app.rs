@@ -19,12 +19,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
-use fieldcheck_core::domain::alarm::ResponseLimits;
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
-use fieldcheck_core::domain::organisation::{Role, User};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
-use fieldcheck_core::protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
+use fieldcheck_domain::alarm::ResponseLimits;
+use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
+use fieldcheck_domain::organisation::{Role, User};
+use fieldcheck_domain::rectification::{RectificationTask, TaskState};
+use fieldcheck_protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -428,7 +428,7 @@ async fn delete_notice(
     app.db
         .write(move |tx| {
             let id = id.to_string();
-            let notice: fieldcheck_core::domain::notice::Notice =
+            let notice: fieldcheck_domain::notice::Notice =
                 records::load(tx, Entity::Notice, &id)?.ok_or_else(|| ApiError::not_found("notice not found"))?;
             let keys = records::keys(tx, &Record::Notice(notice))?;
             tx.delete(Entity::Notice, &id, &keys)?;

@@ -13,9 +13,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
-use fieldcheck_core::domain::ids::DeviceId;
-use fieldcheck_core::domain::organisation::User;
-use fieldcheck_core::protocol::Entity;
+use fieldcheck_domain::ids::DeviceId;
+use fieldcheck_domain::organisation::User;
+use fieldcheck_protocol::Entity;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -99,7 +99,7 @@ pub struct LoginRequest {
     pub device: DeviceId,
     /// The P-256 key the device seals its evidence chains with (SEC1, hex).
     #[serde(default)]
-    pub device_key: Option<fieldcheck_core::evidence::PublicKey>,
+    pub device_key: Option<fieldcheck_evidence::PublicKey>,
 }
 
 #[derive(serde::Serialize)]
@@ -198,7 +198,7 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
         device: req.device,
         expires_at,
         server_time: now,
-        protocol: fieldcheck_core::protocol::PROTOCOL_VERSION,
+        protocol: fieldcheck_protocol::PROTOCOL_VERSION,
     })
 }
 

@@ -6,16 +6,14 @@ use crate::db::{AuditRow, Tx};
 use crate::intents::{self, Actor, Failure, not_found, refuse};
 use crate::records;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::domain::alarm::{
-    Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level,
-};
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, NoticeId};
-use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
-use fieldcheck_core::domain::organisation::Role;
-use fieldcheck_core::domain::rectification::RectificationTask;
-use fieldcheck_core::domain::text::Text;
-use fieldcheck_core::protocol::{Entity, Record, RejectCode};
+use fieldcheck_domain::alarm::{Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level};
+use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::ids::{AlarmId, EnterpriseId, NoticeId};
+use fieldcheck_domain::notice::{Notice, NoticeSubject};
+use fieldcheck_domain::organisation::Role;
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::text::Text;
+use fieldcheck_protocol::{Entity, Record, RejectCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -6,9 +6,9 @@
 use crate::db::{AuditRow, ConflictRow, StoreError, Tx};
 use crate::intents::{Actor, Failure, not_found, refuse};
 use crate::records;
-use fieldcheck_core::domain::organisation::User;
-use fieldcheck_core::domain::text::Text;
-use fieldcheck_core::protocol::{EnterpriseField, Entity, Record, RejectCode};
+use fieldcheck_domain::organisation::User;
+use fieldcheck_domain::text::Text;
+use fieldcheck_protocol::{EnterpriseField, Entity, Record, RejectCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -5,11 +5,11 @@ use crate::db::{AuditRow, DeviceRow, StoreError, Tx};
 use crate::records;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use fieldcheck_core::domain::alarm::AlarmState;
-use fieldcheck_core::domain::organisation::User;
-use fieldcheck_core::domain::rectification::TaskState;
-use fieldcheck_core::domain::text::Text;
-use fieldcheck_core::protocol::Entity;
+use fieldcheck_domain::alarm::AlarmState;
+use fieldcheck_domain::organisation::User;
+use fieldcheck_domain::rectification::TaskState;
+use fieldcheck_domain::text::Text;
+use fieldcheck_protocol::Entity;
 use serde::Serialize;
 use std::collections::HashMap;
 

@@ -9,16 +9,14 @@ use crate::error::ApiError;
 use crate::intents::Actor;
 use crate::records;
 use chrono::{Duration, Utc};
-use fieldcheck_core::checklists;
-use fieldcheck_core::domain::alarm::{AlarmKind, Averaging};
-use fieldcheck_core::domain::credit_code::CreditCode;
-use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::{EnterpriseId, FindingId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
-use fieldcheck_core::domain::organisation::{
-    Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User,
-};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
-use fieldcheck_core::protocol::Record;
+use fieldcheck_domain::alarm::{AlarmKind, Averaging};
+use fieldcheck_domain::checklists;
+use fieldcheck_domain::credit_code::CreditCode;
+use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::ids::{EnterpriseId, FindingId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
+use fieldcheck_domain::organisation::{Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User};
+use fieldcheck_domain::rectification::{RectificationTask, TaskAction, TaskState};
+use fieldcheck_protocol::Record;
 
 /// API key of the simulated online-monitoring side in the demo.
 pub const MONITORING_KEY: &str = "demo-monitoring-key";
@@ -103,7 +101,7 @@ fn login_list() -> Vec<(String, String)> {
 fn seed_in(
     tx: &mut dyn Tx,
     hash: &str,
-    limits: &fieldcheck_core::domain::alarm::ResponseLimits,
+    limits: &fieldcheck_domain::alarm::ResponseLimits,
 ) -> Result<Vec<(String, String)>, ApiError> {
     if !records::townships(tx)?.is_empty() {
         return Ok(login_list());

@@ -11,13 +11,13 @@ use crate::evidence::receipt;
 use crate::intents::Actor;
 use crate::records;
 use chrono::{DateTime, Duration, Utc};
-use fieldcheck_core::domain::ids::{DeviceId, EvidenceId, InspectionId};
-use fieldcheck_core::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector};
-use fieldcheck_core::domain::organisation::{Enterprise, User};
-use fieldcheck_core::evidence::{
+use fieldcheck_domain::ids::{DeviceId, EvidenceId, InspectionId};
+use fieldcheck_domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector};
+use fieldcheck_domain::organisation::{Enterprise, User};
+use fieldcheck_evidence::{
     BlobRef, CaptureMeta, Case, Digest, EvidenceChain, MediaType, Signer, SoftwareSigner, Subject, countersign, seal,
 };
-use fieldcheck_core::protocol::{Record, RenditionRef, SubmittedEvidence, SubmittedInspection};
+use fieldcheck_protocol::{Record, RenditionRef, SubmittedEvidence, SubmittedInspection};
 
 /// Photos in the demo inspection.
 const PHOTOS: u64 = 3;

@@ -47,7 +47,7 @@ impl ApiError {
             "upgrade_required",
             format!(
                 "protocol {client} is no longer supported; this platform speaks {}: update the app / 请升级应用",
-                fieldcheck_core::protocol::PROTOCOL_VERSION
+                fieldcheck_protocol::PROTOCOL_VERSION
             ),
         )
     }

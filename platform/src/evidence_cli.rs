@@ -31,7 +31,7 @@ fn verify(args: &[String]) -> ExitCode {
         eprintln!("usage: fieldcheck-platform verify-bundle PATH (a bundle folder or a .tar of one)");
         return ExitCode::from(2);
     };
-    match fieldcheck_core::evidence::verify_bundle(std::path::Path::new(path)) {
+    match fieldcheck_evidence::verify_bundle(std::path::Path::new(path)) {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS

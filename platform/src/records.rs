@@ -2,12 +2,12 @@
 //! the change log with the keys that scope who may pull it.
 
 use crate::db::{Audience, Keys, StoreError, Tx};
-use fieldcheck_core::domain::alarm::Alarm;
-use fieldcheck_core::domain::ids::EnterpriseId;
-use fieldcheck_core::domain::organisation::{Enterprise, Scope, Squadron, Township, User};
-use fieldcheck_core::domain::rectification::RectificationTask;
-use fieldcheck_core::domain::template::ChecklistTemplate;
-use fieldcheck_core::protocol::{Entity, Record};
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::ids::EnterpriseId;
+use fieldcheck_domain::organisation::{Enterprise, Scope, Squadron, Township, User};
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::template::ChecklistTemplate;
+use fieldcheck_protocol::{Entity, Record};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -8,12 +8,12 @@
 use crate::db::{AuditRow, Keys, Tx};
 use crate::intents::{Actor, Failure, not_found, refuse};
 use crate::records;
-use fieldcheck_core::domain::alarm::Alarm;
-use fieldcheck_core::domain::ids::{EnterpriseId, TownshipId};
-use fieldcheck_core::domain::notice::Notice;
-use fieldcheck_core::domain::organisation::Enterprise;
-use fieldcheck_core::domain::rectification::RectificationTask;
-use fieldcheck_core::protocol::{Entity, Record, RejectCode, SubmittedInspection, TaskEvent};
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::ids::{EnterpriseId, TownshipId};
+use fieldcheck_domain::notice::Notice;
+use fieldcheck_domain::organisation::Enterprise;
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_protocol::{Entity, Record, RejectCode, SubmittedInspection, TaskEvent};
 use std::collections::HashSet;
 
 /// The records of `enterprise` whose scope follows its township, parents before children.

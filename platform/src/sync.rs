@@ -7,7 +7,7 @@ use crate::db::{StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
 use chrono::Utc;
-use fieldcheck_core::protocol::{
+use fieldcheck_protocol::{
     Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
 };
 

@@ -8,7 +8,7 @@ pub mod sqlite;
 
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::protocol::Entity;
+use fieldcheck_protocol::Entity;
 use std::sync::Arc;
 use thiserror::Error;
 

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::protocol::Entity;
+use fieldcheck_protocol::Entity;
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use std::collections::HashMap;

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::protocol::Entity;
+use fieldcheck_protocol::Entity;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use std::path::{Path, PathBuf};

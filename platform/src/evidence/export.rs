@@ -10,8 +10,8 @@ use crate::error::ApiError;
 use crate::records;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fieldcheck_core::evidence::{AuditEvent, BundleInput, build_bundle, pack_tar};
-use fieldcheck_core::protocol::{Entity, SubmittedInspection};
+use fieldcheck_evidence::{AuditEvent, BundleInput, build_bundle, pack_tar};
+use fieldcheck_protocol::{Entity, SubmittedInspection};
 use std::path::Path;
 
 /// Writes the bundle of `inspection` to `out`: a folder, or a tar file when `out` ends in `.tar`.
@@ -52,7 +52,7 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
         exporter: Some(&state.signer),
         exported_at: Utc::now(),
     };
-    let fail = |e: fieldcheck_core::evidence::BundleError| ApiError::new(StatusCode::CONFLICT, "bundle", e.to_string());
+    let fail = |e: fieldcheck_evidence::BundleError| ApiError::new(StatusCode::CONFLICT, "bundle", e.to_string());
     if out.extension().is_some_and(|e| e == "tar") {
         let staging = out.with_extension("bundle-tmp");
         build_bundle(&staging, &input, &PlatformBlobs { root }).map_err(fail)?;

@@ -2,7 +2,7 @@
 //! keys, recorded at sign-in.
 
 use crate::db::{StoreError, Tx};
-use fieldcheck_core::evidence::{PublicKey, SoftwareSigner};
+use fieldcheck_evidence::{PublicKey, SoftwareSigner};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -16,10 +16,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
-use fieldcheck_core::domain::organisation::Role;
-use fieldcheck_core::evidence::{BlobRef, Subject};
-use fieldcheck_core::protocol::{Entity, OriginalRequest, Record, SubmittedInspection};
+use fieldcheck_domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
+use fieldcheck_domain::organisation::Role;
+use fieldcheck_evidence::{BlobRef, Subject};
+use fieldcheck_protocol::{Entity, OriginalRequest, Record, SubmittedInspection};
 use serde::{Deserialize, Serialize};
 
 /// Where the platform stands with one photo's original.

@@ -6,9 +6,9 @@
 use super::keys::{device_key, state};
 use crate::db::{AuditRow, StoreError, Tx};
 use crate::intents::{Actor, Failure, refuse};
-use fieldcheck_core::domain::ids::EvidenceId;
-use fieldcheck_core::evidence::{BlobRef, Case, PlatformReceipt, countersign};
-use fieldcheck_core::protocol::{RejectCode, SubmittedEvidence, SubmittedInspection};
+use fieldcheck_domain::ids::EvidenceId;
+use fieldcheck_evidence::{BlobRef, Case, PlatformReceipt, countersign};
+use fieldcheck_protocol::{RejectCode, SubmittedEvidence, SubmittedInspection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

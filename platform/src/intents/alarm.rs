@@ -5,13 +5,13 @@ use super::{Actor, Failure, check_len, domain, not_found, refuse};
 use crate::db::{AuditRow, Tx};
 use crate::evidence::receipt;
 use crate::records;
-use fieldcheck_core::domain::alarm::{Alarm, AlarmAction, AlarmState};
-use fieldcheck_core::domain::answer::{MAX_TEXT_CHARS, check_text};
-use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::ids::{AlarmId, EvidenceId, UserId};
-use fieldcheck_core::domain::organisation::{Role, Scope, User};
-use fieldcheck_core::evidence::Case;
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence};
+use fieldcheck_domain::alarm::{Alarm, AlarmAction, AlarmState};
+use fieldcheck_domain::answer::{MAX_TEXT_CHARS, check_text};
+use fieldcheck_domain::geo::GeoFix;
+use fieldcheck_domain::ids::{AlarmId, EvidenceId, UserId};
+use fieldcheck_domain::organisation::{Role, Scope, User};
+use fieldcheck_evidence::Case;
+use fieldcheck_protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence};
 
 /// The alarm, if it exists and the actor reaches it.
 pub fn load_in_reach(tx: &mut dyn Tx, actor: &Actor, id: AlarmId) -> Result<Alarm, Failure> {

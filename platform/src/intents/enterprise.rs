@@ -4,8 +4,8 @@
 use super::{Actor, Failure, check_len, not_found};
 use crate::db::{ConflictRow, Tx};
 use crate::records;
-use fieldcheck_core::domain::ids::EnterpriseId;
-use fieldcheck_core::protocol::{EnterpriseField, Outcome, Record};
+use fieldcheck_domain::ids::EnterpriseId;
+use fieldcheck_protocol::{EnterpriseField, Outcome, Record};
 
 /// Longest value of an enterprise's free-text field.
 const MAX_FIELD_CHARS: usize = 500;

@@ -5,11 +5,11 @@ use super::{Actor, Failure, not_found, refuse};
 use crate::db::{AuditRow, Tx};
 use crate::records;
 use chrono::Duration;
-use fieldcheck_core::domain::inspection::{InspectionState, ProblemCode};
-use fieldcheck_core::domain::notice::NoticeSubject;
-use fieldcheck_core::domain::organisation::Role;
-use fieldcheck_core::domain::rectification::TaskState;
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedInspection};
+use fieldcheck_domain::inspection::{InspectionState, ProblemCode};
+use fieldcheck_domain::notice::NoticeSubject;
+use fieldcheck_domain::organisation::Role;
+use fieldcheck_domain::rectification::TaskState;
+use fieldcheck_protocol::{Entity, Outcome, Record, RejectCode, SubmittedInspection};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most findings (and so tasks and notices) one inspection may carry.
@@ -89,7 +89,7 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
             && task.issued_by == me
             && task.deadline > task.issued_at
             && task.deadline <= task.issued_at + Duration::days(days.max(1)) + Duration::days(1)
-            && fieldcheck_core::domain::answer::check_text(&task.requirement).is_ok();
+            && fieldcheck_domain::answer::check_text(&task.requirement).is_ok();
         if !consistent || !tasked.insert(task.finding) {
             return Err(invalid(format!("task {} does not match its finding", task.id)));
         }
@@ -107,7 +107,7 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
         if !about_finding || notice.enterprise != enterprise.id || notice.township != enterprise.township {
             return Err(invalid(format!("notice {} does not match a finding of this inspection", notice.id)));
         }
-        fieldcheck_core::domain::answer::check_text(&notice.message)
+        fieldcheck_domain::answer::check_text(&notice.message)
             .map_err(|e| invalid(format!("notice {}: {e}", notice.id)))?;
     }
 

@@ -10,8 +10,8 @@ use crate::access::Reach;
 use crate::db::Tx;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use fieldcheck_core::domain::DomainError;
-use fieldcheck_core::protocol::{Intent, Outcome, RejectCode};
+use fieldcheck_domain::DomainError;
+use fieldcheck_protocol::{Intent, Outcome, RejectCode};
 
 /// Who acts, from which device, at which server time.
 pub struct Actor {

@@ -5,10 +5,10 @@ use super::{Actor, Failure, check_len, domain, not_found, refuse};
 use crate::db::{AuditRow, Tx};
 use crate::evidence::receipt;
 use crate::records;
-use fieldcheck_core::domain::ids::{EvidenceId, TaskId};
-use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction};
-use fieldcheck_core::evidence::Case;
-use fieldcheck_core::protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
+use fieldcheck_domain::ids::{EvidenceId, TaskId};
+use fieldcheck_domain::rectification::{RectificationTask, TaskAction};
+use fieldcheck_evidence::Case;
+use fieldcheck_protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
 
 /// Most evidence references one transition may carry.
 const MAX_EVIDENCE: usize = 100;
@@ -22,7 +22,7 @@ pub fn transition(
     evidence: &[EvidenceId],
     proof: Option<&SubmittedEvidence>,
 ) -> Result<Outcome, Failure> {
-    check_len("note", note, fieldcheck_core::domain::answer::MAX_TEXT_CHARS)?;
+    check_len("note", note, fieldcheck_domain::answer::MAX_TEXT_CHARS)?;
     if evidence.len() > MAX_EVIDENCE {
         return Err(refuse(RejectCode::Invalid, format!("more than {MAX_EVIDENCE} evidence items")));
     }

@@ -25,7 +25,7 @@ pub struct VerifyOptions {
 pub struct Report {
     pub head: ChainHead,
     pub photos: usize,
-    pub device: crate::domain::ids::DeviceId,
+    pub device: fieldcheck_domain::ids::DeviceId,
     pub device_key: Digest,
     pub signed_at: DateTime<Utc>,
     /// Platform key fingerprint and receipt time, if countersigned.

@@ -41,5 +41,6 @@ pub use metadata::{BlobRef, CaptureMeta, Case, EvidenceRecord, MediaType, Subjec
 pub use problem::Problem;
 pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, verify_sealed};
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
+pub use upload::BlobStatus;
 pub use watermark::{Watermark, WatermarkGaps};
 pub use watermark_font::WatermarkFont;

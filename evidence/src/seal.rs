@@ -2,8 +2,8 @@
 
 use super::chain::{ChainError, ChainHead, EvidenceChain};
 use super::signing::{PublicKey, Signature, SignatureError, Signer, check_trusted, verify};
-use crate::domain::ids::DeviceId;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::ids::DeviceId;
 use serde::{Deserialize, Serialize};
 
 const SEAL_TAG: &[u8] = b"fieldcheck.evidence.device-seal.v1\n";

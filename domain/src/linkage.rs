@@ -65,9 +65,9 @@ pub fn linked_records(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::finding::Severity;
-    use crate::domain::ids::{EnterpriseId, FindingId};
-    use crate::domain::inspection::InspectionKind;
+    use crate::finding::Severity;
+    use crate::ids::{EnterpriseId, FindingId};
+    use crate::inspection::InspectionKind;
 
     #[test]
     fn severity_decides_tasks_notices_and_case_review() {

@@ -1,5 +1,5 @@
 //! Checklist templates: versioned, bilingual lists of inspection points. Templates are data (see
-//! `core/checklists/`); the platform can publish new versions.
+//! `domain/checklists/`); the platform can publish new versions.
 
 use super::finding::Severity;
 use super::rule::Rule;

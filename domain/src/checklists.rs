@@ -1,7 +1,7 @@
-//! The checklist templates shipped with the app (`core/checklists/*.json`), checked when loaded.
+//! The checklist templates shipped with the app (`checklists/*.json`), checked when loaded.
 
-use crate::domain::DomainError;
-use crate::domain::template::{AnswerSpec, ChecklistTemplate};
+use crate::DomainError;
+use crate::template::{AnswerSpec, ChecklistTemplate};
 use std::collections::BTreeSet;
 
 const BUNDLED: &[(&str, &str)] = &[

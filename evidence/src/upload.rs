@@ -2,10 +2,9 @@
 //!
 //! Pure decisions; the sync client performs them. Blobs go after the record they belong to, the
 //! rendition before the original, and a blob is sent in chunks from the offset the server reports
-//! (`protocol::BlobStatus`), so a cut connection or a killed app resumes instead of starting over.
+//! (`BlobStatus`), so a cut connection or a killed app resumes instead of starting over.
 
 use super::metadata::BlobRef;
-use crate::protocol::BlobStatus;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -163,4 +162,16 @@ pub fn may_free(blob: &BlobRef, role: BlobRole, server: Option<&BlobStatus>) -> 
         Some(s) => s.confirmed && s.sha256 == blob.sha256 && s.len == blob.len && s.received == blob.len,
         None => false,
     }
+}
+
+/// What the server holds of one blob.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub sha256: crate::Digest,
+    /// Length the blob will have.
+    pub len: u64,
+    /// Bytes received so far, contiguous from 0: the device continues from here.
+    pub received: u64,
+    /// All bytes received, and their length and SHA-256 checked.
+    pub confirmed: bool,
 }

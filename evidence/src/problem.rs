@@ -1,6 +1,6 @@
 //! Where verification failed: which entry, which field, and why.
 
-use crate::domain::ids::EvidenceId;
+use fieldcheck_domain::ids::EvidenceId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

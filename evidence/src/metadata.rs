@@ -3,10 +3,10 @@
 use super::digest::Digest;
 use super::error::EvidenceError;
 use super::watermark::WatermarkGaps;
-use crate::domain::geo::GeoFix;
-use crate::domain::ids::{AlarmId, DeviceId, EvidenceId, FindingId, InspectionId, TaskId, UserId};
-use crate::domain::template::ItemRef;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::geo::GeoFix;
+use fieldcheck_domain::ids::{AlarmId, DeviceId, EvidenceId, FindingId, InspectionId, TaskId, UserId};
+use fieldcheck_domain::template::ItemRef;
 use serde::{Deserialize, Serialize};
 
 /// The kind of bytes a blob holds.

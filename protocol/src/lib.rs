@@ -1,17 +1,17 @@
 //! Wire types of the sync protocol, shared by the phones and the platform (see docs/sync-protocol.md).
 //! Outbox entries are intents, not row copies: the server re-checks every rule before applying one.
 
-use crate::domain::alarm::Alarm;
-use crate::domain::answer::Answer;
-use crate::domain::finding::Finding;
-use crate::domain::geo::GeoFix;
-use crate::domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, InspectionId, MutationId, TaskId, UserId};
-use crate::domain::inspection::Inspection;
-use crate::domain::notice::Notice;
-use crate::domain::organisation::{Enterprise, Squadron, Township, User};
-use crate::domain::rectification::{RectificationTask, TaskAction};
-use crate::domain::template::ChecklistTemplate;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::answer::Answer;
+use fieldcheck_domain::finding::Finding;
+use fieldcheck_domain::geo::GeoFix;
+use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, InspectionId, MutationId, TaskId, UserId};
+use fieldcheck_domain::inspection::Inspection;
+use fieldcheck_domain::notice::Notice;
+use fieldcheck_domain::organisation::{Enterprise, Squadron, Township, User};
+use fieldcheck_domain::rectification::{RectificationTask, TaskAction};
+use fieldcheck_domain::template::ChecklistTemplate;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change; the server answers 426 "upgrade required" to older clients.
@@ -94,8 +94,8 @@ pub struct SubmittedInspection {
 /// and the device's seal over the chain head.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubmittedEvidence {
-    pub chain: crate::evidence::EvidenceChain,
-    pub seal: crate::evidence::DeviceSeal,
+    pub chain: fieldcheck_evidence::EvidenceChain,
+    pub seal: fieldcheck_evidence::DeviceSeal,
     /// Each photo's upload rendition (not evidence, so not in the chain): the blobs the platform
     /// accepts for this record besides the originals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -106,7 +106,7 @@ pub struct SubmittedEvidence {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RenditionRef {
     pub evidence: EvidenceId,
-    pub blob: crate::evidence::BlobRef,
+    pub blob: fieldcheck_evidence::BlobRef,
 }
 
 /// POST /v1/sync/push
@@ -237,7 +237,7 @@ pub struct OriginalRequest {
     pub evidence: EvidenceId,
     pub inspection: InspectionId,
     /// The original as the chain names it (hash and length).
-    pub original: crate::evidence::BlobRef,
+    pub original: fieldcheck_evidence::BlobRef,
     /// The device that took the photo, and its officer.
     pub device: DeviceId,
     pub officer: UserId,
@@ -267,8 +267,8 @@ pub struct TaskEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepPhoto {
     pub evidence: EvidenceId,
-    pub original: crate::evidence::Digest,
-    pub rendition: crate::evidence::BlobRef,
+    pub original: fieldcheck_evidence::Digest,
+    pub rendition: fieldcheck_evidence::BlobRef,
     /// Device time the photo was taken.
     pub taken_at: DateTime<Utc>,
 }
@@ -315,8 +315,8 @@ impl EnterpriseField {
     }
 
     /// The field's name, for people.
-    pub fn label(self) -> crate::domain::text::Text {
-        use crate::domain::text::Text;
+    pub fn label(self) -> fieldcheck_domain::text::Text {
+        use fieldcheck_domain::text::Text;
         match self {
             EnterpriseField::Address => Text::new("地址", "address"),
             EnterpriseField::LegalRepresentative => Text::new("法定代表人", "legal representative"),
@@ -333,14 +333,4 @@ impl EnterpriseField {
 //                                   -> BlobStatus; once all bytes are in, the server checks length and
 //                                   hash and only then sets `confirmed`.
 
-/// What the server holds of one blob.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlobStatus {
-    pub sha256: crate::evidence::Digest,
-    /// Length the blob will have.
-    pub len: u64,
-    /// Bytes received so far, contiguous from 0: the device continues from here.
-    pub received: u64,
-    /// All bytes received, and their length and SHA-256 checked.
-    pub confirmed: bool,
-}
+pub use fieldcheck_evidence::BlobStatus;

@@ -8,7 +8,7 @@ use super::digest::Digest;
 use super::error::EvidenceError;
 use super::metadata::BlobRef;
 use super::upload::{BlobRole, may_free};
-use crate::protocol::BlobStatus;
+use crate::upload::BlobStatus;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};

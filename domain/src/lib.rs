@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod answer;
+pub mod checklists;
 pub mod credit_code;
 pub mod error;
 pub mod finding;

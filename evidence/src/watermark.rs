@@ -10,9 +10,9 @@
 use super::font::{GLYPH_H, GLYPH_W, MISSING, glyph};
 use super::pixels::Rgb;
 use super::watermark_font::WatermarkFont;
-use crate::domain::geo::GeoFix;
 use ab_glyph::{Font, GlyphId, PxScale, ScaleFont, point};
 use chrono::{DateTime, FixedOffset};
+use fieldcheck_domain::geo::GeoFix;
 use serde::{Deserialize, Serialize};
 
 /// What to write on the rendition.
