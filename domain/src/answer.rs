@@ -1,6 +1,7 @@
 //! Answers to checklist items: validated against the item's answer type, then judged by its rule.
 
 use super::DomainError;
+use super::limits;
 use super::rule::{self, Values};
 use super::template::{AnswerSpec, ItemRef, MeasureKind, TemplateItem};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Longest free text an answer may carry, in characters.
-pub const MAX_TEXT_CHARS: usize = 4000;
+pub const MAX_TEXT_CHARS: usize = super::limits::TEXT_CHARS;
 
 /// The value given for an item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,14 +124,21 @@ fn check_number(x: f64) -> Result<(), &'static str> {
         Err("not a finite number / 数值无效")
     } else if x < 0.0 {
         Err("must not be negative / 不能为负数")
+    } else if x > limits::MEASURE_MAX {
+        Err("number too large / 数值过大")
     } else {
         Ok(())
     }
 }
 
+/// A date from [`limits::EARLIEST_DATE`] to the day after the inspection (checked arithmetic: a date at
+/// the end of the calendar is refused, not a panic).
 fn check_date(d: NaiveDate, inspection_date: NaiveDate) -> Result<(), &'static str> {
-    if d > inspection_date + chrono::Days::new(1) {
+    let latest = inspection_date.succ_opt().unwrap_or(inspection_date);
+    if d > latest {
         Err("date is after the inspection / 日期晚于检查日期")
+    } else if d < limits::EARLIEST_DATE {
+        Err("date is before 1950 / 日期早于1950年")
     } else {
         Ok(())
     }
@@ -140,7 +148,7 @@ fn check_date(d: NaiveDate, inspection_date: NaiveDate) -> Result<(), &'static s
 pub fn check_text(t: &str) -> Result<(), &'static str> {
     if t.trim().is_empty() {
         Err("must not be blank / 不能为空")
-    } else if t.chars().count() > MAX_TEXT_CHARS {
+    } else if t.chars().take(MAX_TEXT_CHARS + 1).count() > MAX_TEXT_CHARS {
         Err("text too long / 文字过长")
     } else {
         Ok(())

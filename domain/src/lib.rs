@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod answer;
+pub mod bounded;
 pub mod checklists;
 pub mod credit_code;
 pub mod error;
@@ -9,6 +10,7 @@ pub mod finding;
 pub mod geo;
 pub mod ids;
 pub mod inspection;
+pub mod limits;
 pub mod linkage;
 pub mod notice;
 pub mod organisation;

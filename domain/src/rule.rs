@@ -1,7 +1,7 @@
 //! Pass rules for measured answers: a comparison between two small arithmetic expressions over the
 //! answer's values. Dates count as day numbers, so "drill within 365 days" is a subtraction.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A pass rule. `AtLeast`/`AtMost`/`Between` apply to a single-number item's value; `Compare` covers
@@ -139,17 +139,20 @@ pub fn day_number(date: NaiveDate) -> f64 {
 
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
+/// Counted in closed form (whole weeks plus the rest), so any two day numbers cost the same.
 fn working_days_between(from: f64, to: f64) -> f64 {
-    let (from, to) = (from as i64, to as i64);
+    // Saturating casts: NaN becomes 0 and infinities the ends of i64; i128 keeps the sums exact.
+    let (from, to) = (i128::from(from as i64), i128::from(to as i64));
     let sign = if to >= from { 1.0 } else { -1.0 };
     let (lo, hi) = (from.min(to), from.max(to));
-    let count = (lo + 1..=hi)
-        .filter(|d| {
-            let date = NaiveDate::from_num_days_from_ce_opt((*d + i64::from(EPOCH_DAYS_FROM_CE)) as i32);
-            !matches!(date.map(|d| d.weekday()), Some(Weekday::Sat | Weekday::Sun))
-        })
-        .count();
-    sign * count as f64
+    sign * (weekdays_before(hi + 1) - weekdays_before(lo + 1)) as f64
+}
+
+/// Weekdays among the day numbers below `day` counted from an arbitrary Monday (differences only).
+fn weekdays_before(day: i128) -> i128 {
+    // Day 0 (1970-01-01) was a Thursday, so day + 3 counts from a Monday.
+    let shifted = day + 3;
+    5 * shifted.div_euclid(7) + shifted.rem_euclid(7).min(5)
 }
 
 #[cfg(test)]
@@ -213,6 +216,30 @@ mod tests {
         assert_eq!(working_days_between(date("2026-11-27"), date("2026-11-30")), 1.0);
         assert_eq!(working_days_between(date("2026-11-02"), date("2026-11-30")), 20.0);
         assert_eq!(working_days_between(date("2026-11-30"), date("2026-11-02")), -20.0);
+    }
+
+    #[test]
+    fn working_days_in_closed_form_match_a_day_by_day_count() {
+        use chrono::Weekday;
+        let walk = |from: i64, to: i64| {
+            let (lo, hi) = (from.min(to), from.max(to));
+            let n = (lo + 1..=hi)
+                .filter(|d| {
+                    let date =
+                        NaiveDate::from_num_days_from_ce_opt((*d + i64::from(EPOCH_DAYS_FROM_CE)) as i32).unwrap();
+                    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+                })
+                .count() as f64;
+            if to >= from { n } else { -n }
+        };
+        for from in -30..30 {
+            for to in -30..30 {
+                assert_eq!(working_days_between(from as f64, to as f64), walk(from, to), "{from} → {to}");
+            }
+        }
+        // The ends of the number line cost nothing and do not overflow.
+        assert!(working_days_between(f64::MIN, f64::MAX) > 0.0);
+        assert_eq!(working_days_between(f64::NAN, 0.0), 0.0);
     }
 
     #[test]

@@ -152,14 +152,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectCode {
-    Forbidden,
-    NotFound,
-    InvalidTransition,
-    Invalid,
-}
+pub use fieldcheck_domain::error::RejectCode;
 
 /// GET /v1/sync/pull?cursor=N&limit=M
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -37,13 +37,18 @@ impl From<DomainError> for FieldcheckError {
     fn from(e: DomainError) -> Self {
         let message = e.to_string();
         match e {
-            DomainError::WrongState { .. } | DomainError::RoleMayNot { .. } | DomainError::NotSubmittable { .. } => {
-                Self::NotAllowed(message)
-            }
-            DomainError::UnknownItem { .. } => Self::NotFound(message),
+            DomainError::WrongState { .. }
+            | DomainError::RoleMayNot { .. }
+            | DomainError::Forbidden { .. }
+            | DomainError::NotSubmittable { .. } => Self::NotAllowed(message),
+            DomainError::UnknownItem { .. } | DomainError::NotFound { .. } => Self::NotFound(message),
             DomainError::InvalidCreditCode { .. }
             | DomainError::InvalidLocation { .. }
             | DomainError::Invalid { .. }
+            | DomainError::TooLong { .. }
+            | DomainError::Blank { .. }
+            | DomainError::TooMany { .. }
+            | DomainError::Duplicate { .. }
             | DomainError::InvalidAnswer { .. } => Self::InvalidInput(message),
         }
     }

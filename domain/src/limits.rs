@@ -1,0 +1,80 @@
+//! Every limit on what a person or a device may send, in one place. The decisions refuse a value past
+//! a limit with a reason a person can act on; the OpenAPI document states them (`ALL`).
+
+use chrono::NaiveDate;
+
+/// Free text: answers, remarks, notes, feedback, an inspection's narrative, a task's requirement.
+pub const TEXT_CHARS: usize = 4000;
+/// One of an enterprise's free-text fields (address, legal representative, contact).
+pub const FIELD_CHARS: usize = 500;
+/// A short label: monitoring point, pollutant, unit, a name, a certificate number, a legal clause.
+pub const LABEL_CHARS: usize = 200;
+/// Checklists one inspection runs.
+pub const CHECKLISTS: usize = 10;
+/// Answers one inspection carries (the bundled checklists have 58 items in all).
+pub const ANSWERS: usize = 1000;
+/// Findings one inspection records (each may become a task and a notice).
+pub const FINDINGS: usize = 500;
+/// Inspectors on one team.
+pub const INSPECTORS: usize = 20;
+/// Legal clauses one finding cites.
+pub const LEGAL_BASIS: usize = 20;
+/// Photos one task or alarm step cites.
+pub const STEP_PHOTOS: usize = 100;
+/// Days an enterprise may be given to rectify.
+pub const DEADLINE_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+/// Largest measured number (a concentration, a volume, a count).
+pub const MEASURE_MAX: f64 = 1e12;
+/// Earliest date an answer may name.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1950, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// How far a device's clock may run ahead of the platform's when it names a time.
+pub const CLOCK_AHEAD_HOURS: i64 = 24;
+/// Longest tombstone window the command centre may prune with, in seconds (100 years).
+pub const PRUNE_SECONDS_MAX: u64 = 100 * 366 * 24 * 3600;
+
+/// One limit as the API documents it.
+pub struct Limit {
+    pub name: &'static str,
+    pub value: f64,
+    pub applies_to: &'static str,
+}
+
+/// Every limit, for the OpenAPI document and the apps.
+pub const ALL: &[Limit] = &[
+    Limit {
+        name: "text_chars",
+        value: TEXT_CHARS as f64,
+        applies_to: "answer text, remark, note, feedback, summary, requirement",
+    },
+    Limit { name: "field_chars", value: FIELD_CHARS as f64, applies_to: "an enterprise's edited field and its base" },
+    Limit {
+        name: "label_chars",
+        value: LABEL_CHARS as f64,
+        applies_to: "monitoring point, pollutant, unit, names, certificate numbers, legal clauses",
+    },
+    Limit { name: "checklists", value: CHECKLISTS as f64, applies_to: "distinct checklists of one inspection" },
+    Limit { name: "answers", value: ANSWERS as f64, applies_to: "answers of one inspection, one per item" },
+    Limit { name: "findings", value: FINDINGS as f64, applies_to: "findings of one inspection" },
+    Limit { name: "inspectors", value: INSPECTORS as f64, applies_to: "inspectors of one inspection" },
+    Limit { name: "legal_basis", value: LEGAL_BASIS as f64, applies_to: "legal clauses of one finding" },
+    Limit { name: "step_photos", value: STEP_PHOTOS as f64, applies_to: "photos one task or alarm step cites" },
+    Limit {
+        name: "deadline_days_max",
+        value: *DEADLINE_DAYS.end() as f64,
+        applies_to: "a finding's rectification deadline (from 1)",
+    },
+    Limit { name: "measure_max", value: MEASURE_MAX, applies_to: "a measured number or an alarm's value and limit" },
+    Limit {
+        name: "clock_ahead_hours",
+        value: CLOCK_AHEAD_HOURS as f64,
+        applies_to: "a device time ahead of the platform's",
+    },
+    Limit {
+        name: "prune_seconds_max",
+        value: PRUNE_SECONDS_MAX as f64,
+        applies_to: "older_than_seconds of prune-tombstones",
+    },
+];
