@@ -3,6 +3,7 @@
 pub mod alarm;
 pub mod answer;
 pub mod bounded;
+pub mod capability;
 pub mod checklists;
 pub mod credit_code;
 pub mod error;
