@@ -283,7 +283,7 @@ impl Inspection {
         }
         for finding in findings {
             let needs_deadline = finding.severity.linkage().rectification_task;
-            let deadline_ok = finding.deadline_days.is_some_and(|d| (1..=365).contains(&d));
+            let deadline_ok = finding.deadline_days.is_some_and(|d| super::limits::DEADLINE_DAYS.contains(&d));
             if finding.description.trim().is_empty() || (needs_deadline && !deadline_ok) {
                 out.push(problem(
                     finding.item.clone(),

@@ -130,7 +130,7 @@ where
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::document())
 }
 
 async fn health(State(app): State<App>) -> Json<serde_json::Value> {

@@ -3,64 +3,25 @@
 
 use crate::access::Reach;
 use crate::db::{AuditRow, Tx};
-use crate::intents::{self, Actor, Failure, not_found, refuse};
+use crate::intents::{self, Actor, Failure, not_found};
 use crate::records;
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::alarm::{Alarm, AlarmAction, AlarmKind, AlarmState, Averaging, ResponseLimits, suggested_level};
+use fieldcheck_domain::alarm::{Alarm, AlarmState, ResponseLimits};
+use fieldcheck_domain::decide::alarm as decide;
 use fieldcheck_domain::finding::Severity;
-use fieldcheck_domain::ids::{AlarmId, EnterpriseId, NoticeId};
-use fieldcheck_domain::notice::{Notice, NoticeSubject};
-use fieldcheck_domain::organisation::Role;
+use fieldcheck_domain::ids::AlarmId;
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::text::Text;
-use fieldcheck_protocol::{Entity, Record, RejectCode};
-use serde::{Deserialize, Serialize};
+use fieldcheck_protocol::{Entity, Record};
+use serde::Serialize;
 use std::collections::HashMap;
 
-/// What the monitoring platform reports.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct RaiseAlarm {
-    pub enterprise: EnterpriseId,
-    pub kind: AlarmKind,
-    pub monitoring_point: String,
-    pub pollutant: String,
-    pub value: f64,
-    pub limit: f64,
-    pub unit: String,
-    pub averaging: Averaging,
-    /// When the monitoring side saw it; defaults to now.
-    #[serde(default)]
-    pub raised_at: Option<DateTime<Utc>>,
-}
+pub use fieldcheck_domain::decide::alarm::RaiseAlarm;
 
 /// Raises an alarm with the suggested grade and the response deadline for the enterprise's class.
 pub fn raise(tx: &mut dyn Tx, limits: &ResponseLimits, req: &RaiseAlarm, now: DateTime<Utc>) -> Result<Alarm, Failure> {
-    let invalid = |r: &str| refuse(RejectCode::Invalid, r);
-    if !(req.value.is_finite() && req.limit.is_finite() && req.limit > 0.0) {
-        return Err(invalid("value and limit must be numbers, the limit above zero"));
-    }
-    for text in [&req.monitoring_point, &req.pollutant, &req.unit] {
-        intents::check_len("text", text, 200)?;
-    }
     let enterprise = records::enterprise(tx, req.enterprise)?.ok_or_else(|| not_found("enterprise"))?;
-    let raised_at = req.raised_at.unwrap_or(now).min(now);
-    let alarm = Alarm {
-        id: AlarmId::new(),
-        enterprise: enterprise.id,
-        kind: req.kind,
-        monitoring_point: req.monitoring_point.clone(),
-        pollutant: req.pollutant.clone(),
-        value: req.value,
-        limit: req.limit,
-        unit: req.unit.clone(),
-        averaging: req.averaging,
-        level: suggested_level(req.kind, req.value, req.limit),
-        state: AlarmState::Raised,
-        raised_at,
-        respond_by: limits.deadline(raised_at, enterprise.flags),
-        squadron: None,
-        assignee: None,
-    };
+    let alarm = decide::raise(req, &enterprise, limits, now).map_err(intents::domain)?;
     records::save(tx, &Record::Alarm(alarm.clone()))?;
     tx.audit(&AuditRow {
         entity: "alarm".into(),
@@ -76,65 +37,32 @@ pub fn raise(tx: &mut dyn Tx, limits: &ResponseLimits, req: &RaiseAlarm, now: Da
     Ok(alarm)
 }
 
-fn notice_text(a: &Alarm) -> String {
-    let averaging = a.averaging.label().both();
-    format!(
-        "在线监测报警：{point} {pollutant} {averaging} {value} {unit}，限值 {limit} {unit}。请立即核查并整改。\
-         / Online-monitoring alarm at {point}: {pollutant} {value} {unit} over the {limit} {unit} limit.",
-        point = a.monitoring_point,
-        pollutant = a.pollutant,
-        value = a.value,
-        unit = a.unit,
-        limit = a.limit,
-    )
-}
-
 /// Grades a raised alarm and sets three-level linkage in motion: notices to the enterprise and its
 /// township office; a serious alarm is dispatched at once.
 pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Result<Alarm, Failure> {
-    if actor.reach.role != Role::Commander {
-        return Err(refuse(RejectCode::Forbidden, "only the command centre grades alarms"));
-    }
-    let mut alarm = intents::alarm::load_in_reach(tx, actor, id)?;
-    if !may_grade(&alarm, actor.reach.role) {
-        return Err(refuse(RejectCode::InvalidTransition, "only a raised alarm is graded"));
-    }
-    let enterprise = records::enterprise(tx, alarm.enterprise)?.ok_or_else(|| not_found("enterprise"))?;
-    alarm.level = level;
-    records::save(tx, &Record::Alarm(alarm.clone()))?;
+    let alarm = intents::alarm::load_in_reach(tx, actor, id)?;
+    let township =
+        records::enterprise(tx, alarm.enterprise)?.map(|e| e.township).ok_or_else(|| not_found("enterprise"))?;
+    let graded = decide::grade(&actor.reach.user, &alarm, township, level, actor.now).map_err(intents::domain)?;
+    records::save(tx, &Record::Alarm(graded.alarm.clone()))?;
     tx.audit(&AuditRow {
         entity: "alarm".into(),
         id: alarm.id.to_string(),
         action: "grade".into(),
         from_state: format!("{:?}", alarm.state),
-        to_state: format!("{:?}", alarm.state),
+        to_state: format!("{:?}", graded.alarm.state),
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,
         note: format!("{level:?}"),
     })?;
-    let linkage = level.linkage();
-    if linkage.notify_enterprise || linkage.notify_township {
-        let notice = Notice {
-            id: NoticeId::new(),
-            enterprise: enterprise.id,
-            township: enterprise.township,
-            subject: NoticeSubject::Alarm(alarm.id),
-            message: notice_text(&alarm),
-            sent_at: actor.now,
-            read_at: None,
-        };
+    if let Some(notice) = graded.notice {
         records::save(tx, &Record::Notice(notice))?;
     }
-    if Alarm::dispatches_on_grading(level) {
+    if graded.dispatch {
         return intents::alarm::dispatch(tx, actor, id, None);
     }
-    Ok(alarm)
-}
-
-/// Whether `role` may grade `alarm` now: only the command centre, only a raised alarm.
-pub fn may_grade(alarm: &Alarm, role: Role) -> bool {
-    role == Role::Commander && alarm.state == AlarmState::Raised
+    Ok(graded.alarm)
 }
 
 /// A grade the command centre may give, with what it sets in motion (three-level linkage).
@@ -176,8 +104,8 @@ pub struct AlarmRow {
     pub averaging_label: Text,
     pub level_label: Text,
     pub state_label: Text,
-    /// What the caller may do now: `grade`, `dispatch`, `close`.
-    pub actions: Vec<&'static str>,
+    /// What the caller may do now (`grade`, `dispatch`, `arrive`, `close`), from the capability table.
+    pub actions: Vec<String>,
     /// The grades on offer when `grade` is allowed.
     pub grades: Vec<GradeOption>,
 }
@@ -195,18 +123,8 @@ pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>, open_only: boo
         if !reach.covers_alarm(&alarm, e.township) {
             continue;
         }
-        let role = reach.role;
-        let mut actions = Vec::new();
-        if may_grade(&alarm, role) {
-            actions.push("grade");
-        }
-        if alarm.state.after(AlarmAction::Dispatch, role).is_ok() {
-            actions.push("dispatch");
-        }
-        if alarm.check_close(role).is_ok() && alarm.state.after(AlarmAction::Close, role).is_ok() {
-            actions.push("close");
-        }
-        let grades = if may_grade(&alarm, role) {
+        let actions = decide::actions(&alarm, reach.role);
+        let grades = if decide::may_grade(&alarm, reach.role) {
             [Severity::Minor, Severity::General, Severity::Serious].into_iter().map(grade_option).collect()
         } else {
             Vec::new()

@@ -1,5 +1,5 @@
 //! Fieldcheck's platform: the server the phones sync with and the command centre's API. It reuses the
-//! core's domain rules unchanged, so a rule cannot differ between phone and server.
+//! domain's decisions unchanged (`fieldcheck_domain::decide`), so a rule cannot differ between phone and server.
 
 pub mod access;
 pub mod app;
@@ -13,6 +13,7 @@ pub mod demo_inspection;
 pub mod error;
 pub mod evidence;
 pub mod intents;
+pub mod openapi;
 pub mod records;
 pub mod relocation;
 pub mod secret;

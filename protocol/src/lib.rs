@@ -64,15 +64,7 @@ pub enum Intent {
     EnterpriseEdit { enterprise: EnterpriseId, field: EnterpriseField, base: String, value: String },
 }
 
-/// Free-text enterprise fields a device may edit (merged per field).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnterpriseField {
-    Address,
-    LegalRepresentative,
-    ContactName,
-    ContactPhone,
-}
+pub use fieldcheck_domain::decide::enterprise::EnterpriseField;
 
 /// An inspection as submitted, with what the device derived from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -282,40 +274,6 @@ impl SubmittedEvidence {
                 })
             })
             .collect()
-    }
-}
-
-impl EnterpriseField {
-    /// The field's current value in `enterprise`.
-    pub fn get(self, enterprise: &Enterprise) -> &str {
-        match self {
-            EnterpriseField::Address => &enterprise.address,
-            EnterpriseField::LegalRepresentative => &enterprise.legal_representative,
-            EnterpriseField::ContactName => &enterprise.contact.name,
-            EnterpriseField::ContactPhone => &enterprise.contact.phone,
-        }
-    }
-
-    /// Sets the field in `enterprise`.
-    pub fn set(self, enterprise: &mut Enterprise, value: String) {
-        let slot = match self {
-            EnterpriseField::Address => &mut enterprise.address,
-            EnterpriseField::LegalRepresentative => &mut enterprise.legal_representative,
-            EnterpriseField::ContactName => &mut enterprise.contact.name,
-            EnterpriseField::ContactPhone => &mut enterprise.contact.phone,
-        };
-        *slot = value;
-    }
-
-    /// The field's name, for people.
-    pub fn label(self) -> fieldcheck_domain::text::Text {
-        use fieldcheck_domain::text::Text;
-        match self {
-            EnterpriseField::Address => Text::new("地址", "address"),
-            EnterpriseField::LegalRepresentative => Text::new("法定代表人", "legal representative"),
-            EnterpriseField::ContactName => Text::new("联系人", "contact name"),
-            EnterpriseField::ContactPhone => Text::new("联系电话", "contact phone"),
-        }
     }
 }
 

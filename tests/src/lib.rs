@@ -223,11 +223,10 @@ pub mod fixtures {
     use fieldcheck_core::checklists;
     use fieldcheck_core::domain::answer::{Answer, AnswerValue, Measure};
     use fieldcheck_core::domain::finding::{Finding, Severity};
-    use fieldcheck_core::domain::ids::{FindingId, NoticeId, TaskId};
+    use fieldcheck_core::domain::ids::FindingId;
     use fieldcheck_core::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector};
-    use fieldcheck_core::domain::notice::{Notice, NoticeSubject};
+    use fieldcheck_core::domain::linkage::linked_records;
     use fieldcheck_core::domain::organisation::{Enterprise, User};
-    use fieldcheck_core::domain::rectification::{RectificationTask, TaskState};
     use fieldcheck_core::domain::template::{AnswerSpec, ItemRef, MeasureKind, TemplateItem};
     use fieldcheck_core::protocol::SubmittedInspection;
 
@@ -304,36 +303,16 @@ pub mod fixtures {
             deadline_days: Some(30),
         };
         inspection.state = InspectionState::Submitted;
-        inspection.ended_at = Some(now - Duration::minutes(30));
-        let task = RectificationTask {
-            id: TaskId::new(),
-            enterprise: enterprise.id,
-            township: enterprise.township,
-            inspection: inspection.id,
-            finding: finding.id,
-            severity: Severity::General,
-            requirement: "补充应急物资 / restock the emergency supplies".into(),
-            issued_by: by.id,
-            issued_at: now,
-            deadline: now + Duration::days(30),
-            state: TaskState::Issued,
-            case_review: false,
-        };
-        let notice = Notice {
-            id: NoticeId::new(),
-            enterprise: enterprise.id,
-            township: enterprise.township,
-            subject: NoticeSubject::Finding(finding.id),
-            message: "检查发现问题，请按期整改 / please rectify".into(),
-            sent_at: now,
-            read_at: None,
-        };
+        let ended_at = now - Duration::minutes(30);
+        inspection.ended_at = Some(ended_at);
+        // Derived as a phone derives them: the platform re-derives with the same function and compares.
+        let linked = linked_records(&inspection, std::slice::from_ref(&finding), enterprise.township, by.id, ended_at);
         SubmittedInspection {
             inspection,
             answers,
             findings: vec![finding],
-            tasks: vec![task],
-            notices: vec![notice],
+            tasks: linked.tasks,
+            notices: linked.notices,
             evidence: None,
         }
     }

@@ -60,8 +60,11 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
         }
     }
     assert!(own_task.is_some(), "the enterprise sees the task it was issued");
+    // A finding reaches the enterprise only as what it must do: its task's requirement and its notice
+    // (the linkage rule). No other record carries it, and the narrative never.
+    let others: Vec<_> = records.iter().filter(|r| !matches!(r, Record::Task(_) | Record::Notice(_))).collect();
+    assert!(!serde_json::to_string(&others).expect("json").contains("INTERNAL-FINDING-TEXT"), "the inspection leaked");
     let text = serde_json::to_string(&records).expect("json");
-    assert!(!text.contains("INTERNAL-FINDING-TEXT"), "internal findings leaked to the enterprise");
     assert!(!text.contains("internal narrative"), "the officer's narrative leaked to the enterprise");
 
     // Forged ids: another enterprise's task, a made-up task, another enterprise's record.

@@ -49,6 +49,7 @@ impl From<DomainError> for FieldcheckError {
             | DomainError::Blank { .. }
             | DomainError::TooMany { .. }
             | DomainError::Duplicate { .. }
+            | DomainError::AlreadyExists { .. }
             | DomainError::InvalidAnswer { .. } => Self::InvalidInput(message),
         }
     }

@@ -5,9 +5,8 @@ use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, case_evidence, outbox, session};
-use crate::domain::DomainError;
-use crate::domain::alarm::{Alarm, AlarmAction};
-use crate::domain::answer::check_text;
+use crate::domain::alarm::Alarm;
+use crate::domain::decide::alarm as decide;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{AlarmId, EvidenceId};
 use crate::evidence::Case;
@@ -22,14 +21,11 @@ impl Store {
 
     /// The signed-in officer arrived at the alarm's site.
     pub fn alarm_arrive(&self, id: AlarmId, location: Option<GeoFix>) -> Result<Alarm, StoreError> {
-        if let Some(fix) = &location {
-            fix.validate()?;
-        }
         let now = self.now();
         self.write(|tx| {
             let actor = session::actor(tx)?;
-            let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
-            alarm.state = alarm.state.after(AlarmAction::Arrive, actor.role)?;
+            let alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
+            let alarm = decide::arrive(&actor, &alarm, location.as_ref())?;
             let mutation = outbox::append(tx, now, Intent::AlarmArrive { alarm: id, location })?;
             upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(alarm)
@@ -39,18 +35,14 @@ impl Store {
     /// Closes the alarm with on-site feedback (text, and the ids of its photos taken here, which travel
     /// as a chain sealed by the device).
     pub fn alarm_close(&self, id: AlarmId, feedback: &str, evidence: Vec<EvidenceId>) -> Result<Alarm, StoreError> {
-        check_text(feedback)
-            .map_err(|reason| DomainError::Invalid { field: "feedback".into(), reason: reason.into() })?;
         let now = self.now();
         let signer = if evidence.is_empty() { None } else { Some(self.signer()?) };
         self.write(|tx| {
             let actor = session::actor(tx)?;
-            let mut alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
-            alarm.check_close(actor.role)?;
-            alarm.state = alarm.state.after(AlarmAction::Close, actor.role)?;
+            let alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
+            let decide::Closed { alarm, feedback, evidence, .. } = decide::close(&actor, &alarm, feedback, &evidence)?;
             let proof = case_evidence::proof(tx, Case::Alarm(id), &evidence, signer.as_deref(), now)?;
-            let intent =
-                Intent::AlarmClose { alarm: id, feedback: feedback.to_string(), evidence: evidence.clone(), proof };
+            let intent = Intent::AlarmClose { alarm: id, feedback, evidence: evidence.clone(), proof };
             let mutation = outbox::append(tx, now, intent)?;
             case_evidence::cite(tx, &evidence, outbox::seq_param(&mutation))?;
             upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;

@@ -5,8 +5,7 @@ use super::codec::{from_json, parse_id, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, outbox, session};
-use crate::domain::DomainError;
-use crate::domain::answer::MAX_TEXT_CHARS;
+use crate::domain::decide::enterprise as decide;
 use crate::domain::ids::EnterpriseId;
 use crate::domain::organisation::Enterprise;
 use crate::protocol::{EnterpriseField, Intent};
@@ -81,21 +80,17 @@ impl Store {
         field: EnterpriseField,
         value: &str,
     ) -> Result<Enterprise, StoreError> {
-        let value = value.trim().to_string();
-        if value.chars().count() > MAX_TEXT_CHARS {
-            let reason = "text too long / 文字过长".into();
-            return Err(DomainError::Invalid { field: format!("{field:?}"), reason }.into());
-        }
         let now = self.now();
         self.write(|tx| {
-            session::actor(tx)?;
-            let mut enterprise =
-                find(tx, id)?.ok_or(StoreError::NotFound { entity: "enterprise", id: id.to_string() })?;
+            let actor = session::actor(tx)?;
+            let enterprise = find(tx, id)?.ok_or(StoreError::NotFound { entity: "enterprise", id: id.to_string() })?;
             let base = field.get(&enterprise).to_string();
-            if base == value {
-                return Ok(enterprise);
-            }
-            field.set(&mut enterprise, value.clone());
+            let enterprise = match decide::edit(&actor, &enterprise, field, &base, value)? {
+                decide::Edit::Applied(edited) => edited,
+                // The base is the current value here, so an edit never conflicts on its own device.
+                decide::Edit::Unchanged | decide::Edit::Conflict { .. } => return Ok(enterprise),
+            };
+            let value = field.get(&enterprise).to_string();
             let intent = Intent::EnterpriseEdit { enterprise: id, field, base, value };
             let mutation = outbox::append(tx, now, intent)?;
             upsert(tx, &enterprise, Source::Local(outbox::seq_param(&mutation)))?;

@@ -9,11 +9,11 @@ use super::templates::{self, TemplateCache};
 use super::{Store, enterprises, evidence_records, findings, outbox, photos, replica, session, tasks};
 use crate::domain::DomainError;
 use crate::domain::answer::{Answer, AnswerValue, MAX_TEXT_CHARS, Verdict, assess};
+use crate::domain::decide::inspection as decide;
 use crate::domain::finding::Finding;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{EnterpriseId, InspectionId};
 use crate::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector, Origin, Respondent};
-use crate::domain::linkage::linked_records;
 use crate::domain::template::{ChecklistTemplate, ItemRef, TemplateItem, TemplateRef};
 use crate::protocol::{Intent, SubmittedEvidence, SubmittedInspection};
 use chrono::{DateTime, Utc};
@@ -190,14 +190,27 @@ impl Store {
         let signer = self.signer()?;
         self.write(|tx| {
             let actor = session::actor(tx)?;
-            let mut inspection = load(tx, id)?;
+            let inspection = load(tx, id)?;
             let templates = templates::owned(&self.templates.installed(tx, &inspection.checklists)?);
             let answers: Vec<Answer> = answers(tx, id)?.into_iter().map(|(a, _)| a).collect();
             let findings = findings::findings(tx, id)?;
-            inspection.submit(&templates, &answers, &photos::photo_items(tx, id)?, &findings, now)?;
             let enterprise = enterprises::find(tx, inspection.enterprise)?
                 .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
-            let linked = linked_records(&inspection, &findings, enterprise.township, actor.id, now);
+            let corrected_known = match inspection.corrects {
+                Some(original) => find(tx, original)?.is_some(),
+                None => true,
+            };
+            let photos = photos::photo_items(tx, id)?;
+            let context = decide::Context {
+                actor: &actor,
+                enterprise: &enterprise,
+                templates: &templates,
+                photos: Some(&photos),
+                corrected_known,
+                now,
+            };
+            let decide::Submission { inspection, linked } =
+                decide::submit(&context, &inspection, &answers, &findings, now)?;
             save(tx, &inspection, false, now)?;
             // The photos' chain in capture order, sealed with this device's key (an empty chain too:
             // the seal then proves the record went without photos).

@@ -6,8 +6,7 @@ use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
 use super::{Store, case_evidence, outbox, session};
-use crate::domain::DomainError;
-use crate::domain::answer::MAX_TEXT_CHARS;
+use crate::domain::decide::task as decide;
 use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use crate::evidence::Case;
@@ -79,19 +78,16 @@ impl Store {
         note: &str,
         evidence: Vec<EvidenceId>,
     ) -> Result<RectificationTask, StoreError> {
-        if note.chars().count() > MAX_TEXT_CHARS {
-            return Err(DomainError::Invalid { field: "note".into(), reason: "text too long / 文字过长".into() }.into());
-        }
         let now = self.now();
         let signer = if evidence.is_empty() { None } else { Some(self.signer()?) };
         self.write(|tx| {
             let actor = session::actor(tx)?;
-            let mut task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
-            task.state = task.state.after(action, actor.role)?;
+            let task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+            let decide::Step { task, note, evidence, .. } = decide::transition(&actor, &task, action, note, &evidence)?;
             let proof = case_evidence::proof(tx, Case::Task(id), &evidence, signer.as_deref(), now)?;
             let photos = proof.as_ref().map(|p| p.step_photos()).unwrap_or_default();
             let intent =
-                Intent::TaskTransition { task: id, action, note: note.to_string(), evidence: evidence.clone(), proof };
+                Intent::TaskTransition { task: id, action, note: note.clone(), evidence: evidence.clone(), proof };
             let mutation = outbox::append(tx, now, intent)?;
             let seq = outbox::seq_param(&mutation);
             case_evidence::cite(tx, &evidence, seq)?;
@@ -102,7 +98,7 @@ impl Store {
                 action,
                 by: actor.id,
                 by_name: actor.name,
-                note: note.to_string(),
+                note,
                 evidence,
                 at: now,
                 photos,

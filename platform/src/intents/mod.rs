@@ -54,21 +54,9 @@ pub fn not_found(what: &str) -> Failure {
     refuse(RejectCode::NotFound, format!("{what} not found"))
 }
 
+/// A refusal decided by the domain, with the code the domain gives it.
 pub fn domain(e: DomainError) -> Failure {
-    let code = match &e {
-        DomainError::RoleMayNot { .. } => RejectCode::Forbidden,
-        DomainError::WrongState { .. } => RejectCode::InvalidTransition,
-        _ => RejectCode::Invalid,
-    };
-    refuse(code, e.to_string())
-}
-
-/// Free text from a device: at most `max` characters.
-pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), Failure> {
-    if text.chars().count() > max {
-        return Err(refuse(RejectCode::Invalid, format!("{field} is longer than {max} characters")));
-    }
-    Ok(())
+    refuse(e.code(), e.to_string())
 }
 
 /// Applies one intent in the caller's transaction.

@@ -1,17 +1,15 @@
-//! Rectification task transitions, through the core's state machine, with an audit line and a
+//! Rectification task steps, decided by the domain (`decide::task::transition`), with an audit line and a
 //! timeline event the enterprise and enforcement both see.
 
-use super::{Actor, Failure, check_len, domain, not_found, refuse};
+use super::{Actor, Failure, domain, not_found};
 use crate::db::{AuditRow, Tx};
 use crate::evidence::receipt;
 use crate::records;
+use fieldcheck_domain::decide::task::{self as decide, Step};
 use fieldcheck_domain::ids::{EvidenceId, TaskId};
 use fieldcheck_domain::rectification::{RectificationTask, TaskAction};
 use fieldcheck_evidence::Case;
-use fieldcheck_protocol::{Entity, Outcome, Record, RejectCode, SubmittedEvidence, TaskEvent};
-
-/// Most evidence references one transition may carry.
-const MAX_EVIDENCE: usize = 100;
+use fieldcheck_protocol::{Entity, Outcome, Record, SubmittedEvidence, TaskEvent};
 
 pub fn transition(
     tx: &mut dyn Tx,
@@ -22,17 +20,13 @@ pub fn transition(
     evidence: &[EvidenceId],
     proof: Option<&SubmittedEvidence>,
 ) -> Result<Outcome, Failure> {
-    check_len("note", note, fieldcheck_domain::answer::MAX_TEXT_CHARS)?;
-    if evidence.len() > MAX_EVIDENCE {
-        return Err(refuse(RejectCode::Invalid, format!("more than {MAX_EVIDENCE} evidence items")));
-    }
-    let mut task: RectificationTask = records::load(tx, Entity::Task, &id.to_string())?
+    let task: RectificationTask = records::load(tx, Entity::Task, &id.to_string())?
         .filter(|t| actor.reach.covers_task(t))
         .ok_or_else(|| not_found("task"))?;
-    let from = task.state;
-    task.state = from.after(action, actor.reach.role).map_err(domain)?;
+    let Step { task, from, note, evidence } =
+        decide::transition(&actor.reach.user, &task, action, note, evidence).map_err(domain)?;
     // Photos cited with a sealed chain are verified before anything is written.
-    let receipt = receipt::verify_proof(tx, actor, Case::Task(id), evidence, proof)?;
+    let receipt = receipt::verify_proof(tx, actor, Case::Task(id), &evidence, proof)?;
     records::save(tx, &Record::Task(task.clone()))?;
     if let (Some(proof), Some(receipt)) = (proof, &receipt) {
         receipt::record_case(tx, actor, Case::Task(id), proof, receipt)?;
@@ -43,8 +37,8 @@ pub fn transition(
         action,
         by: actor.reach.user.id,
         by_name: actor.reach.user.name.clone(),
-        note: note.to_string(),
-        evidence: evidence.to_vec(),
+        note: note.clone(),
+        evidence,
         at: actor.now,
         photos: proof.map(|p| p.step_photos()).unwrap_or_default(),
     };
@@ -58,7 +52,7 @@ pub fn transition(
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,
-        note: note.to_string(),
+        note,
     })?;
     Ok(Outcome::Applied)
 }
