@@ -271,3 +271,26 @@ fn a_foreign_append_to_an_unfinished_upload_gets_409_and_the_owners_upload_compl
     let (status, bytes) = content(&url, &foreign, &x_sha);
     assert_eq!((status, Digest::of(&bytes)), (200, x.sha256), "the partner reads the inspection's photo");
 }
+
+#[test]
+fn a_device_citing_its_own_photos_again_finds_them_held_and_sends_nothing() {
+    let Scene { storage: _storage, platform, by, partner, enterprise, home, .. } = Scene::start();
+    let rt = runtime();
+    let phone = rt.block_on(Phone::sign_in(home.path(), &platform.url, "officer1"));
+    let first = phone.inspect(&enterprise, &[&by, &partner]);
+    let progress = rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("sync");
+    assert_eq!((progress.applied, progress.rejected), (1, 0));
+    assert!(phone.store.pending_blobs().expect("pending").is_empty());
+    // A second inspection on the same device whose photos are the same bytes (same generated images):
+    // its own photos, cited again in its own sealed record for another case.
+    let second = phone.inspect(&enterprise, &[&by, &partner]);
+    let (a, b) =
+        (phone.store.evidence_records(first).expect("records"), phone.store.evidence_records(second).expect("records"));
+    assert_eq!(a[0].original.sha256, b[0].original.sha256, "the same bytes");
+    let mut progress = Progress::default();
+    rt.block_on(phone.client.push_all(&phone.store, &mut progress, &mut |_| {})).expect("push");
+    assert_eq!((progress.applied, progress.rejected), (1, 0), "its own photos may be cited again: {progress:?}");
+    let report = rt.block_on(phone.client.upload_blobs(&phone.store, &mut Progress::default())).expect("uploads");
+    assert_eq!(report.bytes, 0, "every blob was already held: nothing sent again");
+    assert!(phone.store.pending_blobs().expect("pending").is_empty(), "each is confirmed");
+}
