@@ -380,11 +380,12 @@ impl OpenPut {
     }
 }
 
-/// Uploads a whole blob chunk by chunk, each from where the platform says it stands.
+/// Uploads a whole blob chunk by chunk, each from where the platform says it stands. While another
+/// device owns the unfinished upload (409), waits for that device to finish it.
 fn upload_whole(http: &reqwest::blocking::Client, url: &str, token: &str, bytes: &[u8], chunk: usize) {
     let sha = fieldcheck_core::evidence::Digest::of(bytes).to_hex();
     let len = bytes.len();
-    for _ in 0..len / chunk + 64 {
+    for _ in 0..len / chunk + 400 {
         let status = blob_status(url, token, &sha, len as u64);
         if status.confirmed {
             return;
@@ -398,6 +399,10 @@ fn upload_whole(http: &reqwest::blocking::Client, url: &str, token: &str, bytes:
             .body(bytes[from..to].to_vec())
             .send()
             .expect("chunk");
+        if resp.status() == 409 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        }
         assert_eq!(resp.status(), 200, "{:?}", resp.text());
     }
     panic!("blob {sha} was not confirmed");
@@ -433,7 +438,9 @@ fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corrupti
     assert_eq!((status.received, status.confirmed), (chunk as u64, false), "A's chunk went in whole after all");
     upload_whole(&http, &url, &a, &x, chunk);
 
-    // The same blob from both devices at once, each following the platform's status.
+    // The same blob from both devices at once, each following the platform's status: the device that
+    // starts it owns it (the other is answered 409 and waits), and the photo's own device takes over from
+    // the partner, who did not take the photo.
     std::thread::scope(|s| {
         for token in [&a, &b] {
             let (http, url, z) = (&http, &url, &z);
@@ -441,7 +448,8 @@ fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corrupti
         }
     });
 
-    // The same chunk of one blob from both devices, one of them held open mid-body: appended once.
+    // The same chunk of one blob from both devices, one of them held open mid-body: appended once, by
+    // the device that started it, which then finishes it.
     let w_sha = records[0].rendition.sha256.to_hex();
     let first_part = w.len().min(chunk) / 2;
     let open = OpenPut::start(&url, &a, &w_sha, 0, &w[..w.len().min(chunk)], w.len() as u64, first_part);
@@ -451,6 +459,7 @@ fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corrupti
         std::thread::sleep(std::time::Duration::from_millis(200));
         let status = open.finish();
         assert!(status.received >= w.len().min(chunk) as u64 || status.confirmed, "{status:?}");
+        upload_whole(&http, &url, &a, &w, chunk);
         other.join().expect("device B");
     });
 

@@ -23,6 +23,7 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("migrations/sqlite/002_conflict_resolution.sql"),
     },
     Migration { version: 3, name: "scope_departures", sql: include_str!("migrations/sqlite/003_scope_departures.sql") },
+    Migration { version: 4, name: "evidence_binding", sql: include_str!("migrations/sqlite/004_evidence_binding.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -37,6 +38,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "scope_departures",
         sql: include_str!("migrations/postgres/003_scope_departures.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "evidence_binding",
+        sql: include_str!("migrations/postgres/004_evidence_binding.sql"),
     },
 ];
 

@@ -164,6 +164,29 @@ pub struct ConflictRow {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// A photo blob cited by a verified proof: the case it is evidence of and the device that sealed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitationRow {
+    pub sha256: String,
+    pub len: u64,
+    /// `inspection`, `task` or `alarm`.
+    pub case_kind: String,
+    pub case_id: String,
+    pub device: String,
+    pub user: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Who uploads a blob: the device (and user) whose chunk arrived first; kept once the blob is confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobOwnerRow {
+    pub sha256: String,
+    /// Empty for a caller without a device.
+    pub device: String,
+    pub user: String,
+    pub started_at: DateTime<Utc>,
+}
+
 /// One transaction. Every method is a single statement or two in the back end's own SQL.
 pub trait Tx {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
@@ -226,6 +249,15 @@ pub trait Tx {
     /// Photo evidence bookkeeping (device keys, receipts, blob states), one JSON value per (kind, key).
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError>;
     fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError>;
+    /// The citations of blob `sha256` (lower-case hex), oldest first (the first names its home case).
+    /// With `for_write`, writers of citations are serialised first (PostgreSQL takes the change-log
+    /// lock), so a check made on them still holds when the transaction writes.
+    fn blob_citations(&mut self, sha256: &str, for_write: bool) -> Result<Vec<CitationRow>, StoreError>;
+    /// Notes a citation; one already noted (same blob, case and device) is left as it is.
+    fn cite_blob(&mut self, row: &CitationRow) -> Result<(), StoreError>;
+    fn blob_owner(&mut self, sha256: &str) -> Result<Option<BlobOwnerRow>, StoreError>;
+    /// Sets (or replaces) who uploads blob `row.sha256`.
+    fn set_blob_owner(&mut self, row: &BlobOwnerRow) -> Result<(), StoreError>;
 }
 
 /// The database, whichever back end.

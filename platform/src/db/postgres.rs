@@ -10,8 +10,8 @@
 
 use super::migrations;
 use super::{
-    AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
-    entity_name, parse_time,
+    AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
+    entity_from_name, entity_name, parse_time,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -632,6 +632,63 @@ impl Tx for PgTx<'_, '_> {
             "INSERT INTO evidence_kv (kind, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             &[&kind, &key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn blob_citations(&mut self, sha256: &str, for_write: bool) -> Result<Vec<CitationRow>, StoreError> {
+        if for_write {
+            self.lock_change_log()?;
+        }
+        let rows = self.query(
+            "SELECT len, case_kind, case_id, device, user_id, at FROM blob_citations WHERE sha256 = $1 ORDER BY n",
+            &[&sha256],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(CitationRow {
+                    sha256: sha256.to_string(),
+                    len: r.try_get::<_, i64>(0)? as u64,
+                    case_kind: r.try_get(1)?,
+                    case_id: r.try_get(2)?,
+                    device: r.try_get(3)?,
+                    user: r.try_get(4)?,
+                    at: parse_time(&r.try_get::<_, String>(5)?)?,
+                })
+            })
+            .collect()
+    }
+
+    fn cite_blob(&mut self, c: &CitationRow) -> Result<(), StoreError> {
+        self.lock_change_log()?;
+        self.execute(
+            "INSERT INTO blob_citations (sha256, len, case_kind, case_id, device, user_id, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256, case_kind, case_id, device) DO NOTHING",
+            &[&c.sha256, &(c.len as i64), &c.case_kind, &c.case_id, &c.device, &c.user, &time(&c.at)],
+        )?;
+        Ok(())
+    }
+
+    fn blob_owner(&mut self, sha256: &str) -> Result<Option<BlobOwnerRow>, StoreError> {
+        let row =
+            self.query_opt("SELECT device, user_id, started_at FROM blob_owners WHERE sha256 = $1", &[&sha256])?;
+        row.map(|r| {
+            Ok(BlobOwnerRow {
+                sha256: sha256.to_string(),
+                device: r.try_get(0)?,
+                user: r.try_get(1)?,
+                started_at: parse_time(&r.try_get::<_, String>(2)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn set_blob_owner(&mut self, o: &BlobOwnerRow) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO blob_owners (sha256, device, user_id, started_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sha256) DO UPDATE SET device = excluded.device, user_id = excluded.user_id,
+             started_at = excluded.started_at",
+            &[&o.sha256, &o.device, &o.user, &time(&o.started_at)],
         )?;
         Ok(())
     }

@@ -3,8 +3,8 @@
 
 use super::migrations::{self, Migration};
 use super::{
-    AccountRow, AuditRow, ChangeRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx, entity_from_name,
-    entity_name, parse_time,
+    AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
+    entity_from_name, entity_name, parse_time,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -604,6 +604,66 @@ impl Tx for SqliteTx<'_> {
                  ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             )?
             .execute(params![kind, key, value])?;
+        Ok(())
+    }
+
+    fn blob_citations(&mut self, sha256: &str, _for_write: bool) -> Result<Vec<CitationRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT len, case_kind, case_id, device, user_id, at FROM blob_citations WHERE sha256 = ?1 ORDER BY n",
+        )?;
+        let rows = stmt.query_map(params![sha256], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (len, case_kind, case_id, device, user, at) = r?;
+            Ok(CitationRow {
+                sha256: sha256.to_string(),
+                len: len as u64,
+                case_kind,
+                case_id,
+                device,
+                user,
+                at: parse_time(&at)?,
+            })
+        })
+        .collect()
+    }
+
+    fn cite_blob(&mut self, c: &CitationRow) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO blob_citations (sha256, len, case_kind, case_id, device, user_id, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256, case_kind, case_id, device) DO NOTHING",
+            params![c.sha256, c.len as i64, c.case_kind, c.case_id, c.device, c.user, time(&c.at)],
+        )?;
+        Ok(())
+    }
+
+    fn blob_owner(&mut self, sha256: &str) -> Result<Option<BlobOwnerRow>, StoreError> {
+        let raw = self
+            .row("SELECT device, user_id, started_at FROM blob_owners WHERE sha256 = ?1", params![sha256], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .optional()?;
+        raw.map(|(device, user, at)| {
+            Ok(BlobOwnerRow { sha256: sha256.to_string(), device, user, started_at: parse_time(&at)? })
+        })
+        .transpose()
+    }
+
+    fn set_blob_owner(&mut self, o: &BlobOwnerRow) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO blob_owners (sha256, device, user_id, started_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO UPDATE SET device = excluded.device, user_id = excluded.user_id,
+             started_at = excluded.started_at",
+            params![o.sha256, o.device, o.user, time(&o.started_at)],
+        )?;
         Ok(())
     }
 }

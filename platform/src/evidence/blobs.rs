@@ -4,18 +4,24 @@
 //! twice). The body is read as it arrives: when the connection is cut mid-chunk, the bytes that did
 //! arrive are kept (appended and fsynced), and the status reports that exact offset, so the device
 //! continues from the byte where it was cut. When all bytes are in, length and SHA-256 are checked
-//! before the blob is confirmed. A blob is accepted only when a record the caller may see references
-//! it, with that length.
+//! before the blob is confirmed. A blob is accepted only when a record the caller may see cites it,
+//! with that length.
+//!
+//! Binding: a blob is answered through a citation (a verified proof's note, see `receipt`) only when
+//! that citation was sealed by the device that uploads the blob or is the blob's home case (the first
+//! case that cited it); to its uploader, its own citations count too. An unfinished upload belongs to
+//! the device and user whose chunk arrived first (`blob_owners`): another caller's `PUT` gets 409 and
+//! appends nothing, except that a device whose own sealed record cites the blob takes over an upload
+//! started by one whose record does not (what that caller sent is discarded).
 //!
 //! Appends to one blob are serialised by a lock per blob (held while its chunk streams in), so
 //! different blobs upload in parallel and two devices sending the same blob never interleave. The
 //! locks are in-process: one platform process serves one data folder.
 
 use super::keys::state;
-use super::receipt::blob_refs;
 use crate::access::{Caller, Reach};
 use crate::app::{App, MAX_BODY_BYTES};
-use crate::db::{StoreError, Tx};
+use crate::db::{BlobOwnerRow, CitationRow, StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
@@ -79,35 +85,79 @@ fn parse_sha(s: &str) -> Result<Digest, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request("a blob is named by 64 lower-case hex digits of its SHA-256"))
 }
 
-/// The length the blob must have, if a record `caller` may see references it: an inspection (never an
-/// enterprise's to see), or a task or alarm whose photos cite it.
-fn visible_len(tx: &mut dyn Tx, caller: &Caller, sha: &Digest) -> Result<u64, ApiError> {
-    let missing = || ApiError::not_found("no record you may see references this blob");
-    let refs = blob_refs(tx, &sha.to_hex())?.ok_or_else(missing)?;
+/// What a caller wants of a blob: its status or a chunk sent (`Upload`), or its bytes (`Read`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Upload,
+    Read,
+}
+
+/// What the platform knows of a blob a caller may see: its length, and who uploads it.
+struct Seen {
+    len: u64,
+    owner: Option<BlobOwnerRow>,
+    /// Whether the caller's device sealed a record that cites the blob.
+    caller_cites: bool,
+    /// Whether the owner's device did.
+    owner_cites: bool,
+}
+
+fn device_of(caller: &Caller) -> String {
+    caller.device.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// The blob as `caller` may see it: through a citation of a record the caller may see, sealed by the
+/// blob's uploader or of its home case (the first that cited it); for an upload, the caller's own
+/// citations count too. Anything else is `404`, like a blob that does not exist.
+fn visible(tx: &mut dyn Tx, caller: &Caller, sha: &Digest, purpose: Use) -> Result<Seen, ApiError> {
+    let missing = || ApiError::not_found("no record you may see cites this blob");
+    let hex = sha.to_hex();
+    let citations = tx.blob_citations(&hex, false)?;
+    let home = citations.first().ok_or_else(missing)?;
+    let home = (home.case_kind.clone(), home.case_id.clone());
+    let owner = tx.blob_owner(&hex)?;
+    let me = device_of(caller);
+    let cites = |device: &str| !device.is_empty() && citations.iter().any(|c| c.device == device);
+    let caller_cites = cites(&me);
+    let owner_cites = owner.as_ref().is_some_and(|o| cites(&o.device));
     let reach = Reach::of(tx, &caller.user)?;
-    if reach.role != Role::Enterprise {
-        for id in &refs.inspections {
-            let Some(sub) = records::load::<SubmittedInspection>(tx, Entity::Inspection, id)? else { continue };
-            let own = sub.inspection.created_by == caller.user.id;
-            if own || records::enterprise(tx, sub.inspection.enterprise)?.is_some_and(|e| reach.covers_enterprise(&e)) {
-                return Ok(refs.len);
-            }
-        }
-    }
-    for id in &refs.tasks {
-        let task: Option<RectificationTask> = records::load(tx, Entity::Task, id)?;
-        if task.is_some_and(|t| reach.covers_task(&t)) {
-            return Ok(refs.len);
-        }
-    }
-    for id in &refs.alarms {
-        let Some(alarm) = records::load::<Alarm>(tx, Entity::Alarm, id)? else { continue };
-        let township = records::enterprise(tx, alarm.enterprise)?.map(|e| e.township);
-        if township.is_some_and(|t| reach.covers_alarm(&alarm, t)) {
-            return Ok(refs.len);
+    for c in &citations {
+        let by_uploader = owner.as_ref().is_some_and(|o| o.device == c.device);
+        let of_home = c.case_kind == home.0 && c.case_id == home.1;
+        let own = purpose == Use::Upload && !me.is_empty() && c.device == me;
+        if (by_uploader || of_home || own) && covers(tx, caller, &reach, c)? {
+            return Ok(Seen { len: c.len, owner, caller_cites, owner_cites });
         }
     }
     Err(missing())
+}
+
+/// Whether `caller` may see the record of citation `c`: an inspection (never an enterprise's to see), or
+/// a task or alarm in reach.
+fn covers(tx: &mut dyn Tx, caller: &Caller, reach: &Reach, c: &CitationRow) -> Result<bool, ApiError> {
+    Ok(match c.case_kind.as_str() {
+        "inspection" if reach.role != Role::Enterprise => {
+            match records::load::<SubmittedInspection>(tx, Entity::Inspection, &c.case_id)? {
+                Some(sub) => {
+                    sub.inspection.created_by == caller.user.id
+                        || records::enterprise(tx, sub.inspection.enterprise)?
+                            .is_some_and(|e| reach.covers_enterprise(&e))
+                }
+                None => false,
+            }
+        }
+        "task" => {
+            records::load::<RectificationTask>(tx, Entity::Task, &c.case_id)?.is_some_and(|t| reach.covers_task(&t))
+        }
+        "alarm" => match records::load::<Alarm>(tx, Entity::Alarm, &c.case_id)? {
+            Some(alarm) => {
+                let township = records::enterprise(tx, alarm.enterprise)?.map(|e| e.township);
+                township.is_some_and(|t| reach.covers_alarm(&alarm, t))
+            }
+            None => false,
+        },
+        _ => false,
+    })
 }
 
 /// Whether blob `sha` was received whole and checked.
@@ -123,25 +173,26 @@ fn status(tx: &mut dyn Tx, root: &std::path::Path, sha: &Digest, len: u64) -> Re
     Ok(BlobStatus { sha256: *sha, len, received, confirmed: false })
 }
 
-/// The caller may see the blob, with length `expected` if given: its status.
+/// The caller may see the blob (to upload it), with length `expected` if given: its status, and who
+/// uploads it.
 async fn checked_status(
     app: &App,
     caller: Caller,
     root: PathBuf,
     sha: Digest,
     expected: Option<u64>,
-) -> Result<BlobStatus, ApiError> {
+) -> Result<(BlobStatus, Seen), ApiError> {
     app.db
         .read(move |tx| {
-            let len = visible_len(tx, &caller, &sha)?;
-            if expected.is_some_and(|l| l != len) {
+            let seen = visible(tx, &caller, &sha, Use::Upload)?;
+            if expected.is_some_and(|l| l != seen.len) {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "length",
                     "the record names another length",
                 ));
             }
-            status(tx, &root, &sha, len)
+            Ok((status(tx, &root, &sha, seen.len)?, seen))
         })
         .await
 }
@@ -162,7 +213,7 @@ pub async fn get(
     let root = root()?;
     let lock = blob_lock(&sha);
     let _guard = lock.lock().await;
-    Ok(Json(checked_status(&app, caller, root, sha, q.len).await?))
+    Ok(Json(checked_status(&app, caller, root, sha, q.len).await?.0))
 }
 
 /// The bytes of a confirmed blob a record the caller may see references (e.g. the officer's device
@@ -178,8 +229,8 @@ pub async fn content(
     let status = app
         .db
         .read(move |tx| {
-            let len = visible_len(tx, &caller, &sha)?;
-            status(tx, &db_root, &sha, len)
+            let seen = visible(tx, &caller, &sha, Use::Read)?;
+            status(tx, &db_root, &sha, seen.len)
         })
         .await?;
     if !status.confirmed {
@@ -250,11 +301,48 @@ pub async fn put(
     let root = root()?;
     let lock = blob_lock(&sha);
     let _guard = lock.lock().await;
-    let current = checked_status(&app, caller, root.clone(), sha, Some(total)).await?;
+    let (mut current, seen) = checked_status(&app, caller.clone(), root.clone(), sha, Some(total)).await?;
+    if current.confirmed {
+        return Ok(Json(current));
+    }
+    // The upload belongs to whoever sent its first chunk; nobody else appends to it.
+    let me = (device_of(&caller), caller.user.id.to_string());
+    let owner =
+        BlobOwnerRow { sha256: sha.to_hex(), device: me.0.clone(), user: me.1.clone(), started_at: chrono::Utc::now() };
+    let fresh = match &seen.owner {
+        Some(o) if (o.device.as_str(), o.user.as_str()) == (me.0.as_str(), me.1.as_str()) => false,
+        Some(_) if seen.caller_cites && !seen.owner_cites => {
+            // The device that sealed a record citing the blob takes over from one that did not; what the
+            // other sent is discarded.
+            let partial = partial_path(&root, &sha);
+            tokio::task::spawn_blocking(move || match fs::remove_file(partial) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::from(e)),
+                _ => Ok(()),
+            })
+            .await
+            .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
+            current.received = 0;
+            let owner = owner.clone();
+            app.db.write(move |tx| Ok(tx.set_blob_owner(&owner)?)).await?;
+            false
+        }
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "upload_in_progress",
+                "another device is uploading this blob; only the device that started the upload may continue it",
+            ));
+        }
+        None => true,
+    };
     // Not where the held bytes end (a re-sent or early chunk): nothing is written; the device
     // continues from `received`.
-    if current.confirmed || first != current.received {
+    if first != current.received {
         return Ok(Json(current));
+    }
+    // The first chunk: its sender owns the upload.
+    if fresh {
+        app.db.write(move |tx| Ok(tx.set_blob_owner(&owner)?)).await?;
     }
     let bytes = receive(body, declared).await?;
     if bytes.is_empty() {

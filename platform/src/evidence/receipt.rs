@@ -1,32 +1,23 @@
 //! On `inspection.submit` (and on a task transition or alarm close that carries photos): the chain and
 //! the device's seal are verified against the key the device registered at sign-in; what does not
 //! verify is refused, what does is countersigned with the platform key and the receipt kept, with the
-//! blobs the record now references.
+//! blobs the record now cites.
+//!
+//! Binding: a proof cites only photos its device took for that case. Each entry must belong to the case
+//! (case and subject), and a blob another device already cited for another case is refused, so naming
+//! a hash in one's own sealed record never makes someone else's photo readable. Each accepted citation
+//! is noted (`blob_citations`) with the case and the sealing device; the blob read rule
+//! (`blobs::visible_len`) is built on those notes.
 
 use super::keys::{device_key, state};
-use crate::db::{AuditRow, StoreError, Tx};
+use crate::db::{AuditRow, CitationRow, StoreError, Tx};
 use crate::intents::{Actor, Failure, refuse};
 use fieldcheck_domain::ids::EvidenceId;
 use fieldcheck_evidence::{BlobRef, Case, PlatformReceipt, countersign};
 use fieldcheck_protocol::{RejectCode, SubmittedEvidence, SubmittedInspection};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 const RECEIPT: &str = "receipt";
-const BLOB_REF: &str = "blob_ref";
-
-/// Records that reference a blob, and the length it must have.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct BlobRefs {
-    pub len: u64,
-    pub inspections: BTreeSet<String>,
-    /// Tasks whose transitions cite the photo (proof).
-    #[serde(default)]
-    pub tasks: BTreeSet<String>,
-    /// Alarms whose closing feedback cites the photo.
-    #[serde(default)]
-    pub alarms: BTreeSet<String>,
-}
 
 /// Verifies the submitted evidence; returns the platform's receipt to store with the record. A device
 /// that registered a key must send a sealed chain (an empty one when it took no photos).
@@ -83,13 +74,58 @@ fn verify_chain(
     if evidence.renditions.iter().any(|r| !chained.contains(&r.evidence)) || evidence.renditions.len() > chained.len() {
         return Err(invalid("a rendition names a photo that is not in the chain".into()));
     }
+    for e in &evidence.chain.entries {
+        if e.meta.case != expected {
+            return Err(invalid(format!("entry {} is a photo of {}, not of {expected}", e.seq, e.meta.case)));
+        }
+        e.meta.validate().map_err(|err| invalid(format!("entry {}: {err}", e.seq)))?;
+    }
     let key = registered.ok_or_else(|| invalid("this device has no registered key; sign in again".into()))?;
     let signer = &state()?.signer;
-    countersign(&evidence.chain, &evidence.seal, &key, signer, actor.now)
-        .map_err(|e| invalid(format!("the evidence chain or its seal does not verify: {e}")))
+    let receipt = countersign(&evidence.chain, &evidence.seal, &key, signer, actor.now)
+        .map_err(|e| invalid(format!("the evidence chain or its seal does not verify: {e}")))?;
+    check_binding(tx, expected, evidence)?;
+    Ok(receipt)
 }
 
-/// Keeps the receipt, notes which blobs the record now references, and writes the audit line.
+/// Every blob the proof cites (originals and renditions): not one another device already cited for
+/// another case, and with the length it was cited with before. Takes the citation writers' lock, so the
+/// check still holds when the citations are written.
+fn check_binding(tx: &mut dyn Tx, case: Case, evidence: &SubmittedEvidence) -> Result<(), Failure> {
+    let (kind, id) = case.parts();
+    let id = id.to_string();
+    let device = evidence.seal.device.to_string();
+    for (photo, blob) in cited_blobs(evidence) {
+        for c in tx.blob_citations(&blob.sha256.to_hex(), true)? {
+            if c.device != device && (c.case_kind != kind || c.case_id != id) {
+                return Err(refuse(
+                    RejectCode::Forbidden,
+                    format!(
+                        "evidence refused: photo {photo} cites blob {} that another device took as evidence of \
+                         another case; a proof may cite only photos this device took for {case}. Take the \
+                         photo again for this case.",
+                        blob.sha256
+                    ),
+                ));
+            }
+            if c.len != blob.len {
+                return Err(invalid(format!(
+                    "photo {photo} gives blob {} a length of {} bytes; it was cited with {} bytes",
+                    blob.sha256, blob.len, c.len
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The blobs a proof cites, each with its photo: every original, then every listed rendition.
+fn cited_blobs(evidence: &SubmittedEvidence) -> impl Iterator<Item = (EvidenceId, BlobRef)> + '_ {
+    let originals = evidence.chain.entries.iter().map(|e| (e.meta.evidence, e.original));
+    originals.chain(evidence.renditions.iter().map(|r| (r.evidence, r.blob)))
+}
+
+/// Keeps the receipt, notes the blobs the record now cites, and writes the audit line.
 pub fn record(
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -103,7 +139,7 @@ pub fn record(
 }
 
 /// Keeps the receipt of a case's sealed photos (an inspection's under its id, a task's or alarm's per
-/// sealed head), notes the blobs they reference, and writes the audit line.
+/// sealed head), notes the blobs they cite (with the sealing device), and writes the audit line.
 pub fn record_case(
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -119,9 +155,17 @@ pub fn record_case(
     };
     let json = serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.evidence_put(RECEIPT, &receipt_key, &json)?;
-    let originals = evidence.chain.entries.iter().map(|e| e.original);
-    for blob in originals.chain(evidence.renditions.iter().map(|r| r.blob)) {
-        add_ref(tx, &blob, case)?;
+    let device = evidence.seal.device.to_string();
+    for (_, blob) in cited_blobs(evidence) {
+        tx.cite_blob(&CitationRow {
+            sha256: blob.sha256.to_hex(),
+            len: blob.len,
+            case_kind: kind.into(),
+            case_id: id.clone(),
+            device: device.clone(),
+            user: actor.reach.user.id.to_string(),
+            at: actor.now,
+        })?;
     }
     tx.audit(&AuditRow {
         entity: kind.into(),
@@ -135,26 +179,6 @@ pub fn record_case(
         note: format!("platform key {}", receipt.key.fingerprint()),
     })?;
     Ok(())
-}
-
-fn add_ref(tx: &mut dyn Tx, blob: &BlobRef, case: Case) -> Result<(), StoreError> {
-    let key = blob.sha256.to_hex();
-    let mut refs = blob_refs(tx, &key)?.unwrap_or(BlobRefs { len: blob.len, ..BlobRefs::default() });
-    let id = case.parts().1.to_string();
-    match case {
-        Case::Inspection(_) => refs.inspections.insert(id),
-        Case::Task(_) => refs.tasks.insert(id),
-        Case::Alarm(_) => refs.alarms.insert(id),
-    };
-    let json = serde_json::to_string(&refs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.evidence_put(BLOB_REF, &key, &json)
-}
-
-/// The records that reference blob `sha256` (lower-case hex).
-pub fn blob_refs(tx: &mut dyn Tx, sha256: &str) -> Result<Option<BlobRefs>, StoreError> {
-    tx.evidence_get(BLOB_REF, sha256)?
-        .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .transpose()
 }
 
 /// The stored receipt of an inspection.

@@ -92,6 +92,17 @@ impl Phone {
         enterprise: &fieldcheck_core::domain::organisation::Enterprise,
         team: &[&User],
     ) -> InspectionId {
+        self.inspect_with_photos(enterprise, team, 1)
+    }
+
+    /// As [`Phone::inspect`], the generated photos seeded from `first_seed` (another phone's photos are
+    /// other bytes).
+    pub fn inspect_with_photos(
+        &self,
+        enterprise: &fieldcheck_core::domain::organisation::Enterprise,
+        team: &[&User],
+        first_seed: u32,
+    ) -> InspectionId {
         let template = checklists::bundled().into_iter().find(|t| t.id == TEMPLATE).expect("template");
         let s = &self.store;
         let draft = s
@@ -115,7 +126,7 @@ impl Phone {
             let r = ItemRef { template: template.id.clone(), code: item.code.clone() };
             s.answer(draft.id, r.clone(), fixtures::compliant(item, day), None).expect("answer");
             if item.photo == PhotoRule::Always || n < 3 {
-                let file = photo_file(&self.dir, n as u32 + 1, 480, 360);
+                let file = photo_file(&self.dir, n as u32 + first_seed, 480, 360);
                 let capture = Capture {
                     case: fieldcheck_core::evidence::Case::Inspection(draft.id),
                     subject: Subject::Item { item: r },
