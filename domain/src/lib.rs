@@ -20,5 +20,6 @@ pub mod rule;
 pub mod template;
 pub mod text;
 pub mod transition;
+pub mod visibility;
 
 pub use error::DomainError;
