@@ -19,7 +19,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
-use fieldcheck_domain::alarm::ResponseLimits;
+use fieldcheck_domain::alarm::{AlarmAction, ResponseLimits};
 use fieldcheck_domain::capability::{self, Action};
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
@@ -285,6 +285,7 @@ async fn grade(
     Path(id): Path<AlarmId>,
     Json(body): Json<GradeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    allow(&caller, Action::GradeAlarm)?;
     Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
 }
 
@@ -300,6 +301,7 @@ async fn dispatch(
     Path(id): Path<AlarmId>,
     Json(body): Json<DispatchBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    allow(&caller, Action::Alarm(AlarmAction::Dispatch))?;
     Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
 }
 
@@ -315,6 +317,7 @@ async fn close(
     Path(id): Path<AlarmId>,
     Json(body): Json<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Action::Alarm(AlarmAction::Close))?;
     act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

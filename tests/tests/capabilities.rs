@@ -2,6 +2,7 @@
 //! it, and each command-centre route answers 403 `forbidden` exactly to the roles the table refuses. The
 //! audit trail, allowed to enforcement, is answered only for records in the caller's reach.
 
+use fieldcheck_core::domain::alarm::AlarmAction;
 use fieldcheck_core::domain::capability::{self, Action};
 use fieldcheck_core::domain::organisation::Role;
 use fieldcheck_core::domain::visibility::Visibility;
@@ -101,6 +102,17 @@ fn each_role_gets_its_row_of_the_capability_table_and_routes_follow_it() {
         let (status, body) =
             device.post_json(&format!("/v1/enterprises/{nobody}/move"), json!({ "township": world.townships[0].id }));
         refused(Action::MoveEnterprise, status, &body);
+        for (step, action, body) in [
+            ("grade", Action::GradeAlarm, json!({ "level": "serious" })),
+            ("dispatch", Action::Alarm(AlarmAction::Dispatch), json!({})),
+            ("close", Action::Alarm(AlarmAction::Close), json!({ "feedback": "已核查" })),
+        ] {
+            let (status, body) = device.post_json(&format!("/v1/alarms/{nobody}/{step}"), body);
+            refused(action, status, &body);
+            if capability::may(role, action) {
+                assert_eq!(status, 404, "{login} {step} of no alarm: {body}");
+            }
+        }
         let status = delete(&device, &format!("/v1/notices/{nobody}"));
         assert_eq!(status == 403, !capability::may(role, Action::DeleteNotice), "{login} delete notice: {status}");
 
