@@ -20,6 +20,8 @@ pub enum Action {
     Task(TaskAction),
     /// A step of an alarm.
     Alarm(AlarmAction),
+    /// Raise an alarm by hand (the monitoring side raises with its API key instead).
+    RaiseAlarm,
     /// Grade a raised alarm (three-level linkage).
     GradeAlarm,
     /// Edit an enterprise's free-text fields.
@@ -49,6 +51,7 @@ use Role::*;
 /// Actions that are not state-machine steps, with the roles that may take them.
 const TABLE: &[(Action, &[Role])] = &[
     (Action::SubmitInspection, &[Officer]),
+    (Action::RaiseAlarm, &[Commander]),
     (Action::GradeAlarm, &[Commander]),
     (Action::EditEnterprise, &[Officer, Township, Enterprise, Commander]),
     (Action::MoveEnterprise, &[Commander]),
@@ -86,7 +89,7 @@ impl Action {
         match self {
             Action::SubmitInspection | Action::RequestOriginals | Action::ExportEvidence => "inspection",
             Action::Task(_) => "rectification task",
-            Action::Alarm(_) | Action::GradeAlarm => "alarm",
+            Action::Alarm(_) | Action::RaiseAlarm | Action::GradeAlarm => "alarm",
             Action::EditEnterprise | Action::MoveEnterprise => "enterprise",
             Action::ManageUsers => "user",
             Action::ManageDevices => "device",
@@ -123,7 +126,16 @@ mod tests {
 
     #[test]
     fn the_command_centre_alone_administers() {
-        for action in [Action::ManageUsers, Action::ManageDevices, Action::PruneTombstones, Action::GradeAlarm] {
+        for action in [
+            Action::ManageUsers,
+            Action::ManageDevices,
+            Action::PruneTombstones,
+            Action::GradeAlarm,
+            Action::RaiseAlarm,
+            Action::MoveEnterprise,
+            Action::ResolveConflicts,
+            Action::DeleteNotice,
+        ] {
             for role in [Officer, Township, Enterprise] {
                 assert!(!may(role, action), "{role:?} {action:?}");
             }

@@ -21,5 +21,6 @@ pub mod rule;
 pub mod template;
 pub mod text;
 pub mod transition;
+pub mod visibility;
 
 pub use error::DomainError;

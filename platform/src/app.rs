@@ -19,7 +19,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
-use fieldcheck_domain::alarm::ResponseLimits;
+use fieldcheck_domain::alarm::{AlarmAction, ResponseLimits};
+use fieldcheck_domain::capability::{self, Action};
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
 use fieldcheck_domain::organisation::{Role, User};
@@ -62,6 +63,7 @@ pub fn router(app: App) -> Router {
         .route("/console.css", get(console::style))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
+        .route("/v1/capabilities", get(capabilities))
         .route("/v1/login", post(login))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
@@ -107,8 +109,37 @@ impl From<Failure> for ApiError {
     }
 }
 
+/// Whether the capability table lets the caller's role take `action` (reach aside): every route asks
+/// this; a refusal is answered `403 forbidden` (`From<DomainError> for ApiError`).
+pub(crate) fn allow(caller: &Caller, action: Action) -> Result<(), ApiError> {
+    Ok(capability::require(caller.user.role, action)?)
+}
+
+/// One role only. Kept for the routes in `evidence/` until they ask the capability table ([`allow`]).
 pub(crate) fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
     if caller.user.role == role { Ok(()) } else { Err(ApiError::forbidden(format!("only a {role:?} may do this"))) }
+}
+
+/// One action the caller may take, for drawing its button.
+#[derive(serde::Serialize)]
+struct Capability {
+    /// The action as the table names it (`manage_users`, `{"task": "accept"}`, …).
+    action: Action,
+    /// The record kind it is about, and the name rows' `actions` lists carry.
+    entity: &'static str,
+    name: String,
+}
+
+/// The caller's role and every action the capability table allows it (reach aside: a row's `actions`
+/// say what may be done to that row now).
+async fn capabilities(caller: Caller) -> Json<serde_json::Value> {
+    let role = caller.user.role;
+    let allowed: Vec<Capability> = Action::all()
+        .into_iter()
+        .filter(|a| capability::may(role, *a))
+        .map(|action| Capability { action, entity: action.entity(), name: action.name() })
+        .collect();
+    Json(serde_json::json!({ "role": role, "actions": allowed }))
 }
 
 /// Runs a command-centre action as `caller` in one write transaction.
@@ -150,7 +181,7 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
         .write(move |tx| {
             let device = tx.device(&id.to_string())?.ok_or_else(|| ApiError::not_found("device not found"))?;
             let own = device.user == caller.user.id.to_string();
-            if !own && caller.user.role != Role::Commander {
+            if !own && !capability::may(caller.user.role, Action::ManageDevices) {
                 return Err(ApiError::not_found("device not found"));
             }
             tx.revoke_device(&device.id, Utc::now())?;
@@ -161,7 +192,7 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
 
 /// Devices with their last contact and measured clock skew (command centre).
 async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::ManageDevices)?;
     Ok(Json(app.db.read(|tx| Ok(console::devices(tx)?)).await?))
 }
 
@@ -198,7 +229,7 @@ async fn raise(
     Json(req): Json<RaiseAlarm>,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Raiser::User(caller) = &raiser {
-        require(caller, Role::Commander)?;
+        allow(caller, Action::RaiseAlarm)?;
     }
     let limits = app.limits;
     let alarm = app.db.write(move |tx| command::raise(tx, &limits, &req, Utc::now()).map_err(ApiError::from)).await?;
@@ -254,6 +285,7 @@ async fn grade(
     Path(id): Path<AlarmId>,
     Json(body): Json<GradeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    allow(&caller, Action::GradeAlarm)?;
     Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
 }
 
@@ -269,6 +301,7 @@ async fn dispatch(
     Path(id): Path<AlarmId>,
     Json(body): Json<DispatchBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    allow(&caller, Action::Alarm(AlarmAction::Dispatch))?;
     Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
 }
 
@@ -284,6 +317,7 @@ async fn close(
     Path(id): Path<AlarmId>,
     Json(body): Json<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
+    allow(&caller, Action::Alarm(AlarmAction::Close))?;
     act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -351,7 +385,7 @@ async fn conflicts(
     caller: Caller,
     Query(q): Query<ConflictQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::ResolveConflicts)?;
     Ok(Json(app.db.read(move |tx| Ok(conflicts::list(tx, q.open)?)).await?))
 }
 
@@ -362,7 +396,7 @@ async fn resolve_conflict(
     Path(number): Path<u64>,
     Json(req): Json<conflicts::Resolve>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::ResolveConflicts)?;
     Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
 }
 
@@ -371,8 +405,30 @@ async fn audit(
     caller: Caller,
     Path((entity, id)): Path<(String, uuid::Uuid)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
-    Ok(Json(app.db.read(move |tx| Ok(tx.audits(&entity, &id.to_string())?)).await?))
+    allow(&caller, Action::ReadAudit)?;
+    let rows = app
+        .db
+        .read(move |tx| {
+            let id = id.to_string();
+            // The trail of a record the caller does not see is answered as missing, like the record.
+            let reach = Reach::of(tx, &caller.user)?;
+            if !reach.is_county() {
+                let found = match crate::db::entity_from_name(&entity) {
+                    Ok(kind) => tx.get(kind, &id)?.map(|data| records::record(kind, &data)).transpose()?,
+                    Err(_) => None,
+                };
+                let seen = match &found {
+                    Some(record) => reach.covers_record(tx, record)?,
+                    None => false,
+                };
+                if !seen {
+                    return Err(ApiError::not_found("record not found"));
+                }
+            }
+            Ok(tx.audits(&entity, &id)?)
+        })
+        .await?;
+    Ok(Json(rows))
 }
 
 #[derive(Deserialize)]
@@ -387,7 +443,7 @@ async fn move_enterprise(
     Path(id): Path<EnterpriseId>,
     Json(body): Json<MoveBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::MoveEnterprise)?;
     Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
 }
 
@@ -399,7 +455,7 @@ struct NewUser {
 }
 
 async fn create_user(State(app): State<App>, caller: Caller, Json(req): Json<NewUser>) -> Result<StatusCode, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::ManageUsers)?;
     if req.login.trim().is_empty() || req.login.len() > 200 || req.password.chars().count() < 8 {
         return Err(ApiError::bad_request("a login and a password of at least 8 characters are needed"));
     }
@@ -424,7 +480,7 @@ async fn delete_notice(
     caller: Caller,
     Path(id): Path<NoticeId>,
 ) -> Result<StatusCode, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::DeleteNotice)?;
     app.db
         .write(move |tx| {
             let id = id.to_string();
@@ -447,7 +503,7 @@ async fn prune(
     caller: Caller,
     Json(body): Json<PruneBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    require(&caller, Role::Commander)?;
+    allow(&caller, Action::PruneTombstones)?;
     let before = Utc::now() - Duration::seconds(body.older_than_seconds.max(0));
     let floor = app.db.write(move |tx| Ok(tx.prune_tombstones(before)?)).await?;
     Ok(Json(serde_json::json!({ "tombstone_floor": floor })))

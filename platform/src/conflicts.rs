@@ -4,8 +4,9 @@
 //! of the record, which syncs to the devices in scope) or dismiss it. Either is written to the audit log.
 
 use crate::db::{AuditRow, ConflictRow, StoreError, Tx};
-use crate::intents::{Actor, Failure, not_found, refuse};
+use crate::intents::{Actor, Failure, domain, not_found, refuse};
 use crate::records;
+use fieldcheck_domain::capability::{self, Action};
 use fieldcheck_domain::organisation::User;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{EnterpriseField, Entity, Record, RejectCode};
@@ -106,6 +107,7 @@ pub fn list(tx: &mut dyn Tx, open_only: bool) -> Result<Vec<ConflictView>, Store
 
 /// Resolves conflict `number` once, as `actor` (the command centre); returns it as stored now.
 pub fn resolve(tx: &mut dyn Tx, actor: &Actor, number: u64, req: &Resolve) -> Result<ConflictRow, Failure> {
+    capability::require(actor.reach.role, Action::ResolveConflicts).map_err(domain)?;
     let conflict = tx.conflict_by_number(number)?.ok_or_else(|| not_found("conflict"))?;
     if conflict.resolution.is_some() {
         return Err(refuse(RejectCode::InvalidTransition, "this conflict is already resolved"));

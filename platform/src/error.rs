@@ -4,6 +4,8 @@ use crate::db::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fieldcheck_domain::DomainError;
+use fieldcheck_protocol::RejectCode;
 use serde::Serialize;
 
 /// An error answered to a client: a status, a stable code and a message a person can act on.
@@ -50,6 +52,21 @@ impl ApiError {
                 fieldcheck_protocol::PROTOCOL_VERSION
             ),
         )
+    }
+}
+
+/// A domain refusal, answered in one place: a role the capability table does not allow (or another
+/// refusal of who may act) is `403 forbidden`; a missing record `404`; a step the record's state does not
+/// allow `409`; anything else the request got wrong `422`.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let (status, code) = match e.code() {
+            RejectCode::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            RejectCode::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            RejectCode::InvalidTransition => (StatusCode::CONFLICT, "invalid_transition"),
+            RejectCode::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        };
+        Self::new(status, code, e.to_string())
     }
 }
 

@@ -1,12 +1,12 @@
 //! Typed access to stored records: every record is stored as its wire JSON, and every save appends to
 //! the change log with the keys that scope who may pull it.
 
-use crate::db::{Audience, Keys, StoreError, Tx};
-use fieldcheck_domain::alarm::Alarm;
-use fieldcheck_domain::ids::EnterpriseId;
-use fieldcheck_domain::organisation::{Enterprise, Scope, Squadron, Township, User};
+use crate::db::{Keys, StoreError, Tx};
+use fieldcheck_domain::ids::{EnterpriseId, TownshipId};
+use fieldcheck_domain::organisation::{Enterprise, Squadron, Township};
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::template::ChecklistTemplate;
+use fieldcheck_domain::visibility::ScopeKeys;
 use fieldcheck_protocol::{Entity, Record};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -94,85 +94,33 @@ pub fn record(entity: Entity, data: &str) -> Result<Record, StoreError> {
     serde_json::from_value(wrapped).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn township_of(tx: &mut dyn Tx, enterprise: EnterpriseId) -> Result<Option<String>, StoreError> {
-    Ok(self::enterprise(tx, enterprise)?.map(|e| e.township.to_string()))
+fn township_of(tx: &mut dyn Tx, enterprise: EnterpriseId) -> Result<Option<TownshipId>, StoreError> {
+    Ok(self::enterprise(tx, enterprise)?.map(|e| e.township))
 }
 
-/// Who may pull a record: the one place that decides it. Inspections (with the officers' findings and
-/// narrative) and users are internal; an enterprise sees only what is addressed to it.
-pub fn keys(tx: &mut dyn Tx, record: &Record) -> Result<Keys, StoreError> {
-    let shared = |enterprise: String, township: Option<String>| Keys {
-        audience: Audience::Shared,
-        enterprise: Some(enterprise),
-        township,
-        squadron: None,
-        assignee: None,
-    };
+/// Who may pull a record: its keys as the domain defines them (`fieldcheck_domain::visibility`), with the
+/// facts a record does not carry itself (an inspection's or alarm's township is its enterprise's, a task
+/// event's keys are its task's) read from the store.
+pub fn scope_keys(tx: &mut dyn Tx, record: &Record) -> Result<ScopeKeys, StoreError> {
     Ok(match record {
-        Record::Township(_) | Record::Squadron(_) | Record::Template(_) => Keys::public(),
-        Record::User(User { id, scope, .. }) => match scope {
-            Scope::Enterprise { enterprise } => {
-                Keys { assignee: Some(id.to_string()), ..shared(enterprise.to_string(), None) }
-            }
-            Scope::Squadron { squadron } => Keys {
-                audience: Audience::Internal,
-                enterprise: None,
-                township: None,
-                squadron: Some(squadron.to_string()),
-                assignee: Some(id.to_string()),
-            },
-            Scope::Townships { .. } | Scope::County => Keys {
-                audience: Audience::Internal,
-                enterprise: None,
-                township: None,
-                squadron: None,
-                assignee: Some(id.to_string()),
-            },
-        },
-        Record::Enterprise(e) => shared(e.id.to_string(), Some(e.township.to_string())),
-        Record::Inspection(i) => Keys {
-            audience: Audience::Internal,
-            enterprise: Some(i.inspection.enterprise.to_string()),
-            township: township_of(tx, i.inspection.enterprise)?,
-            squadron: None,
-            assignee: Some(i.inspection.created_by.to_string()),
-        },
-        Record::Task(t) => task_keys(t),
-        Record::TaskEvent(e) => match load::<RectificationTask>(tx, Entity::Task, &e.task.to_string())? {
-            Some(task) => task_keys(&task),
-            None => Keys { audience: Audience::Internal, ..Keys::public() },
-        },
-        Record::Alarm(a) => alarm_keys(tx, a)?,
-        Record::Notice(n) => shared(n.enterprise.to_string(), Some(n.township.to_string())),
+        Record::Township(_) | Record::Squadron(_) | Record::Template(_) => ScopeKeys::public(),
+        Record::User(u) => ScopeKeys::user(u),
+        Record::Enterprise(e) => ScopeKeys::enterprise(e),
+        Record::Inspection(i) => ScopeKeys::inspection(&i.inspection, township_of(tx, i.inspection.enterprise)?),
+        Record::Task(t) => ScopeKeys::task(t),
+        Record::TaskEvent(e) => {
+            ScopeKeys::task_event(load::<RectificationTask>(tx, Entity::Task, &e.task.to_string())?.as_ref())
+        }
+        Record::Alarm(a) => ScopeKeys::alarm(a, township_of(tx, a.enterprise)?),
+        Record::Notice(n) => ScopeKeys::notice(n),
         // Only the officer who took the photo (whose device holds the original) and the command centre.
-        Record::OriginalRequest(r) => Keys {
-            audience: Audience::Internal,
-            enterprise: None,
-            township: None,
-            squadron: None,
-            assignee: Some(r.officer.to_string()),
-        },
+        Record::OriginalRequest(r) => ScopeKeys::addressed_to(r.officer),
     })
 }
 
-fn task_keys(t: &RectificationTask) -> Keys {
-    Keys {
-        audience: Audience::Shared,
-        enterprise: Some(t.enterprise.to_string()),
-        township: Some(t.township.to_string()),
-        squadron: None,
-        assignee: Some(t.issued_by.to_string()),
-    }
-}
-
-fn alarm_keys(tx: &mut dyn Tx, a: &Alarm) -> Result<Keys, StoreError> {
-    Ok(Keys {
-        audience: Audience::Shared,
-        enterprise: Some(a.enterprise.to_string()),
-        township: township_of(tx, a.enterprise)?,
-        squadron: a.squadron.map(|s| s.to_string()),
-        assignee: a.assignee.map(|u| u.to_string()),
-    })
+/// The change-log keys of a record: [`scope_keys`] as stored.
+pub fn keys(tx: &mut dyn Tx, record: &Record) -> Result<Keys, StoreError> {
+    Ok(scope_keys(tx, record)?.into())
 }
 
 /// All townships, for the demo and the console.

@@ -6,9 +6,10 @@
 //! officer who issued a task, the squadron an alarm was dispatched to) is untouched.
 
 use crate::db::{AuditRow, Keys, Tx};
-use crate::intents::{Actor, Failure, not_found, refuse};
+use crate::intents::{Actor, Failure, domain, not_found, refuse};
 use crate::records;
 use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::capability::{self, Action};
 use fieldcheck_domain::ids::{EnterpriseId, TownshipId};
 use fieldcheck_domain::notice::Notice;
 use fieldcheck_domain::organisation::Enterprise;
@@ -61,6 +62,7 @@ pub fn move_enterprise(
     id: EnterpriseId,
     to: TownshipId,
 ) -> Result<Enterprise, Failure> {
+    capability::require(actor.reach.role, Action::MoveEnterprise).map_err(domain)?;
     let mut enterprise = records::enterprise(tx, id)?
         .filter(|e| actor.reach.covers_enterprise(e))
         .ok_or_else(|| not_found("enterprise"))?;

@@ -51,26 +51,9 @@ impl StoreError {
     }
 }
 
-/// Who may see a change-log entry besides the command centre.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
-    /// Everyone signed in (townships, squadrons, checklists).
-    Public,
-    /// The enterprise named in the keys, and enforcement in scope.
-    Shared,
-    /// Enforcement in scope only, never an enterprise (inspections, officers' notes, users).
-    Internal,
-}
-
-impl Audience {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Public => "public",
-            Audience::Shared => "shared",
-            Audience::Internal => "internal",
-        }
-    }
-}
+/// Who may see a change-log entry besides the command centre (defined in the domain's visibility).
+pub use fieldcheck_domain::visibility::Audience;
+use fieldcheck_domain::visibility::{PullFilter, ScopeKeys};
 
 /// What a change-log entry is about, so a pull can be scoped in SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,17 +67,49 @@ pub struct Keys {
 
 impl Keys {
     pub fn public() -> Self {
-        Keys { audience: Audience::Public, enterprise: None, township: None, squadron: None, assignee: None }
+        ScopeKeys::public().into()
     }
 }
 
-/// Which change-log entries a caller may read.
+/// The domain's keys of a record (`fieldcheck_domain::visibility`), as the change log stores them.
+impl From<ScopeKeys> for Keys {
+    fn from(k: ScopeKeys) -> Self {
+        Keys {
+            audience: k.audience,
+            enterprise: k.enterprise.map(|e| e.to_string()),
+            township: k.township.map(|t| t.to_string()),
+            squadron: k.squadron.map(|s| s.to_string()),
+            assignee: k.assignee.map(|u| u.to_string()),
+        }
+    }
+}
+
+/// Which change-log entries a caller may read: the domain's [`PullFilter`] with its ids as stored. Each
+/// back end's SQL must select exactly what `PullFilter::admits` says of the entry's keys
+/// (`platform/tests/visibility.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
     All,
     Enterprise { enterprise: String },
     Townships { townships: Vec<String> },
     Officer { townships: Vec<String>, squadron: String, user: String },
+}
+
+impl From<PullFilter> for Filter {
+    fn from(f: PullFilter) -> Self {
+        match f {
+            PullFilter::All => Filter::All,
+            PullFilter::Enterprise { enterprise } => Filter::Enterprise { enterprise: enterprise.to_string() },
+            PullFilter::Townships { townships } => {
+                Filter::Townships { townships: townships.iter().map(|t| t.to_string()).collect() }
+            }
+            PullFilter::Officer { townships, squadron, user } => Filter::Officer {
+                townships: townships.iter().map(|t| t.to_string()).collect(),
+                squadron: squadron.to_string(),
+                user: user.to_string(),
+            },
+        }
+    }
 }
 
 /// One stored change-log entry; `data` is `None` for a tombstone.
