@@ -6,7 +6,7 @@ use crate::command::{self, RaiseAlarm};
 use crate::conflicts;
 use crate::console;
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, JsonBody};
 use crate::intents::{Actor, Failure};
 use crate::records;
 use crate::relocation;
@@ -87,6 +87,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A panicking handler is answered (JSON 500) instead of dropping the connection; then every error
+        // the framework answers by itself, and unknown routes, are rewritten into the JSON contract.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(crate::error::panic_response))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
         .with_state(app)
 }
 
@@ -140,7 +144,7 @@ async fn health(State(app): State<App>) -> Json<serde_json::Value> {
 async fn login(
     State(app): State<App>,
     client: ClientAddr,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(auth::login(&app, req, client).await?))
 }
@@ -195,7 +199,7 @@ async fn pull(
 async fn raise(
     State(app): State<App>,
     raiser: Raiser,
-    Json(req): Json<RaiseAlarm>,
+    JsonBody(req): JsonBody<RaiseAlarm>,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Raiser::User(caller) = &raiser {
         require(caller, Role::Commander)?;
@@ -252,7 +256,7 @@ async fn grade(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<GradeBody>,
+    JsonBody(body): JsonBody<GradeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
 }
@@ -267,7 +271,7 @@ async fn dispatch(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<DispatchBody>,
+    JsonBody(body): JsonBody<DispatchBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
 }
@@ -282,7 +286,7 @@ async fn close(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<CloseBody>,
+    JsonBody(body): JsonBody<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
     act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -360,7 +364,7 @@ async fn resolve_conflict(
     State(app): State<App>,
     caller: Caller,
     Path(number): Path<u64>,
-    Json(req): Json<conflicts::Resolve>,
+    JsonBody(req): JsonBody<conflicts::Resolve>,
 ) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
     Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
@@ -385,7 +389,7 @@ async fn move_enterprise(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<EnterpriseId>,
-    Json(body): Json<MoveBody>,
+    JsonBody(body): JsonBody<MoveBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
     Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
@@ -398,7 +402,11 @@ struct NewUser {
     user: User,
 }
 
-async fn create_user(State(app): State<App>, caller: Caller, Json(req): Json<NewUser>) -> Result<StatusCode, ApiError> {
+async fn create_user(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(req): JsonBody<NewUser>,
+) -> Result<StatusCode, ApiError> {
     require(&caller, Role::Commander)?;
     if req.login.trim().is_empty() || req.login.len() > 200 || req.password.chars().count() < 8 {
         return Err(ApiError::bad_request("a login and a password of at least 8 characters are needed"));
@@ -411,6 +419,14 @@ async fn create_user(State(app): State<App>, caller: Caller, Json(req): Json<New
         .write(move |tx| {
             if tx.account(&login)?.is_some() {
                 return Err(ApiError::conflict("this login exists"));
+            }
+            // Creating never overwrites: an existing user keeps its role, scope and name.
+            if tx.get(Entity::User, &user.id.to_string())?.is_some() {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "user_exists",
+                    format!("a user with id {} exists; POST /v1/users only creates users and changes none", user.id),
+                ));
             }
             records::save(tx, &Record::User(user.clone()))?;
             tx.put_account(&login, &user.id.to_string(), &hash)?;
@@ -437,6 +453,9 @@ async fn delete_notice(
         .await
 }
 
+/// The oldest `older_than_seconds` a prune accepts: a hundred years.
+pub const MAX_PRUNE_AGE_SECONDS: i64 = 100 * 366 * 24 * 3600;
+
 #[derive(Deserialize)]
 struct PruneBody {
     older_than_seconds: i64,
@@ -445,10 +464,19 @@ struct PruneBody {
 async fn prune(
     State(app): State<App>,
     caller: Caller,
-    Json(body): Json<PruneBody>,
+    JsonBody(body): JsonBody<PruneBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     require(&caller, Role::Commander)?;
-    let before = Utc::now() - Duration::seconds(body.older_than_seconds.max(0));
+    let age = body.older_than_seconds;
+    let before = (0..=MAX_PRUNE_AGE_SECONDS)
+        .contains(&age)
+        .then(|| Duration::try_seconds(age).and_then(|d| Utc::now().checked_sub_signed(d)))
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "older_than_seconds must be from 0 to {MAX_PRUNE_AGE_SECONDS} (a hundred years), not {age}"
+            ))
+        })?;
     let floor = app.db.write(move |tx| Ok(tx.prune_tombstones(before)?)).await?;
     Ok(Json(serde_json::json!({ "tombstone_floor": floor })))
 }

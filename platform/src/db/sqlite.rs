@@ -606,4 +606,16 @@ impl Tx for SqliteTx<'_> {
             .execute(params![kind, key, value])?;
         Ok(())
     }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("SAVEPOINT mutation")?)
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?)
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("RELEASE SAVEPOINT mutation")?)
+    }
 }

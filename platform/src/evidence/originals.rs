@@ -10,7 +10,7 @@ use super::keys::state;
 use crate::access::{Caller, Reach};
 use crate::app::{App, require};
 use crate::db::{AuditRow, Tx};
-use crate::error::ApiError;
+use crate::error::{ApiError, JsonBody};
 use crate::records;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -55,7 +55,9 @@ pub struct PhotoStatus {
     pub rendition_held: bool,
 }
 
-/// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; empty or absent for all.
+/// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; an empty list (or an object
+/// without `evidence`) for all. The body itself is required, so a request without one is refused rather
+/// than taken as "all photos".
 #[derive(Debug, Default, Deserialize)]
 pub struct RequestBody {
     #[serde(default)]
@@ -142,10 +144,10 @@ pub async fn request(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<InspectionId>,
-    body: Option<Json<RequestBody>>,
+    JsonBody(body): JsonBody<RequestBody>,
 ) -> Result<Json<Vec<PhotoStatus>>, ApiError> {
     require(&caller, Role::Commander)?;
-    let wanted = body.map(|Json(b)| b.evidence).unwrap_or_default();
+    let wanted = body.evidence;
     let rows = app
         .db
         .write(move |tx| {
