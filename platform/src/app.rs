@@ -56,7 +56,7 @@ impl App {
 }
 
 pub fn router(app: App) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(console::page))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
@@ -86,12 +86,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // A panicking handler is answered (JSON 500) instead of dropping the connection; then every error
-        // the framework answers by itself, and unknown routes, are rewritten into the JSON contract.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(crate::error::panic_response))
-        .layer(axum::middleware::from_fn(crate::error::json_errors))
-        .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Every error in `{error, message}` JSON, panics included.
+    crate::error::contract(routes).with_state(app)
 }
 
 impl From<Failure> for ApiError {

@@ -185,6 +185,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Puts `router` under the error contract: a panicking handler is answered (JSON 500, logged) instead of
+/// dropping the connection, and every error the framework answers by itself, unknown routes included, is
+/// rewritten into `{error, message}` JSON. Applied last, so it covers every route and the fallback.
+pub fn contract<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
+    router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(json_errors))
+}
+
 /// Rewrites an error the framework answered by itself (a path or query that does not parse, a body over
 /// the limit, an unknown route, a method the route does not take), which comes as plain text or
 /// empty, into the JSON error contract with the same status and headers (`Allow`, `Retry-After`).

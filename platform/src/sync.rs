@@ -105,7 +105,7 @@ fn apply_once(tx: &mut dyn Tx, reach: &Reach, device: &str, mutation: Mutation) 
 /// needing attention) while the mutations before and after it are applied: a refusal; a decision that
 /// panics (caught here and logged); a value the database refuses for good. Only a transient failure
 /// (a busy database, a lost connection) fails the push, to be sent again.
-pub(crate) fn guarded(
+pub fn guarded(
     tx: &mut dyn Tx,
     seq: u64,
     decide: impl FnOnce(&mut dyn Tx) -> Result<Outcome, Failure>,
