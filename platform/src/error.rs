@@ -208,12 +208,14 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_string();
     let message = match status {
-        _ if !text.is_empty() => text,
+        _ if !text.is_empty() => text.clone(),
         StatusCode::NOT_FOUND => format!("no route {method} {path}"),
         StatusCode::METHOD_NOT_ALLOWED => format!("{path} does not take {method}"),
         s => s.canonical_reason().unwrap_or("error").to_string(),
     };
-    let mut out = ApiError::new(status, code_for(status), message).into_response();
+    // A 404 without a body is the router's: no route matched (a handler's "not found" says what is missing).
+    let code = if status == StatusCode::NOT_FOUND && text.is_empty() { "no_route" } else { code_for(status) };
+    let mut out = ApiError::new(status, code, message).into_response();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             out.headers_mut().entry(name).or_insert_with(|| value.clone());
