@@ -55,7 +55,7 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::GradeAlarm, &[Commander]),
     (Action::EditEnterprise, &[Officer, Township, Enterprise, Commander]),
     (Action::MoveEnterprise, &[Commander]),
-    (Action::RequestOriginals, &[Officer, Commander]),
+    (Action::RequestOriginals, &[Commander]),
     (Action::ExportEvidence, &[Officer, Township, Commander]),
     (Action::ManageUsers, &[Commander]),
     (Action::ManageDevices, &[Commander]),

@@ -35,8 +35,8 @@ pub enum DomainError {
     #[error("{item} is not an item of the inspection's checklists")]
     UnknownItem { item: String },
 
-    #[error("this {entity} exists already / 该{entity}已存在")]
-    AlreadyExists { entity: &'static str },
+    #[error("{entity} {key} exists already; creating never changes it / {key} 已存在")]
+    AlreadyExists { entity: &'static str, key: String },
 
     #[error("{entity} not found")]
     NotFound { entity: &'static str },

@@ -5,8 +5,8 @@ use crate::auth::{self, ClientAddr, LoginRequest, Raiser};
 use crate::command::{self, RaiseAlarm};
 use crate::conflicts;
 use crate::console;
-use crate::db::Db;
-use crate::error::ApiError;
+use crate::db::{Db, Tx};
+use crate::error::{ApiError, JsonBody};
 use crate::intents::{Actor, Failure};
 use crate::records;
 use crate::relocation;
@@ -21,9 +21,10 @@ use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use fieldcheck_domain::alarm::{AlarmAction, ResponseLimits};
 use fieldcheck_domain::capability::{self, Action};
+use fieldcheck_domain::decide::admin;
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, NoticeId, TaskId, TownshipId, UserId};
-use fieldcheck_domain::organisation::{Role, User};
+use fieldcheck_domain::organisation::User;
 use fieldcheck_domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
 use serde::Deserialize;
@@ -57,7 +58,7 @@ impl App {
 }
 
 pub fn router(app: App) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(console::page))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
@@ -88,8 +89,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Every error in `{error, message}` JSON, panics included.
+    crate::error::contract(routes).with_state(app)
 }
 
 impl From<Failure> for ApiError {
@@ -113,11 +115,6 @@ impl From<Failure> for ApiError {
 /// this; a refusal is answered `403 forbidden` (`From<DomainError> for ApiError`).
 pub(crate) fn allow(caller: &Caller, action: Action) -> Result<(), ApiError> {
     Ok(capability::require(caller.user.role, action)?)
-}
-
-/// One role only. Kept for the routes in `evidence/` until they ask the capability table ([`allow`]).
-pub(crate) fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
-    if caller.user.role == role { Ok(()) } else { Err(ApiError::forbidden(format!("only a {role:?} may do this"))) }
 }
 
 /// One action the caller may take, for drawing its button.
@@ -171,7 +168,7 @@ async fn health(State(app): State<App>) -> Json<serde_json::Value> {
 async fn login(
     State(app): State<App>,
     client: ClientAddr,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(auth::login(&app, req, client).await?))
 }
@@ -226,7 +223,7 @@ async fn pull(
 async fn raise(
     State(app): State<App>,
     raiser: Raiser,
-    Json(req): Json<RaiseAlarm>,
+    JsonBody(req): JsonBody<RaiseAlarm>,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Raiser::User(caller) = &raiser {
         allow(caller, Action::RaiseAlarm)?;
@@ -283,7 +280,7 @@ async fn grade(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<GradeBody>,
+    JsonBody(body): JsonBody<GradeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::GradeAlarm)?;
     Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
@@ -299,7 +296,7 @@ async fn dispatch(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<DispatchBody>,
+    JsonBody(body): JsonBody<DispatchBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::Alarm(AlarmAction::Dispatch))?;
     Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
@@ -315,7 +312,7 @@ async fn close(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<AlarmId>,
-    Json(body): Json<CloseBody>,
+    JsonBody(body): JsonBody<CloseBody>,
 ) -> Result<StatusCode, ApiError> {
     allow(&caller, Action::Alarm(AlarmAction::Close))?;
     act(&app, caller, move |tx, actor| crate::intents::alarm::close(tx, actor, id, &body.feedback, &[], None)).await?;
@@ -394,7 +391,7 @@ async fn resolve_conflict(
     State(app): State<App>,
     caller: Caller,
     Path(number): Path<u64>,
-    Json(req): Json<conflicts::Resolve>,
+    JsonBody(req): JsonBody<conflicts::Resolve>,
 ) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::ResolveConflicts)?;
     Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
@@ -441,7 +438,7 @@ async fn move_enterprise(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<EnterpriseId>,
-    Json(body): Json<MoveBody>,
+    JsonBody(body): JsonBody<MoveBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::MoveEnterprise)?;
     Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
@@ -454,22 +451,29 @@ struct NewUser {
     user: User,
 }
 
-async fn create_user(State(app): State<App>, caller: Caller, Json(req): Json<NewUser>) -> Result<StatusCode, ApiError> {
-    allow(&caller, Action::ManageUsers)?;
-    if req.login.trim().is_empty() || req.login.len() > 200 || req.password.chars().count() < 8 {
-        return Err(ApiError::bad_request("a login and a password of at least 8 characters are needed"));
-    }
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&req.password))
+async fn create_user(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(req): JsonBody<NewUser>,
+) -> Result<StatusCode, ApiError> {
+    // Decided before the slow hash (on what is stored now) and again in the write (nothing taken meanwhile).
+    let decide = move |tx: &mut dyn Tx, req: &NewUser| -> Result<User, ApiError> {
+        let existing: Option<User> = records::load(tx, Entity::User, &req.user.id.to_string())?;
+        let login_taken = tx.account(req.login.trim())?.is_some();
+        Ok(admin::create_user(&caller.user, &req.login, &req.password, &req.user, existing.as_ref(), login_taken)?)
+    };
+    let req = Arc::new(req);
+    let (check, first) = (decide.clone(), req.clone());
+    app.db.read(move |tx| check(tx, &first).map(drop)).await?;
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(|e| ApiError::from(crate::db::StoreError::Join(e.to_string())))??;
-    let (login, user) = (req.login, req.user);
     app.db
         .write(move |tx| {
-            if tx.account(&login)?.is_some() {
-                return Err(ApiError::conflict("this login exists"));
-            }
+            let user = decide(tx, &req)?;
             records::save(tx, &Record::User(user.clone()))?;
-            tx.put_account(&login, &user.id.to_string(), &hash)?;
+            tx.put_account(&user.login, &user.id.to_string(), &hash)?;
             Ok(StatusCode::CREATED)
         })
         .await
@@ -493,6 +497,9 @@ async fn delete_notice(
         .await
 }
 
+/// The oldest `older_than_seconds` a prune accepts: a hundred years.
+pub const MAX_PRUNE_AGE_SECONDS: i64 = fieldcheck_domain::limits::PRUNE_SECONDS_MAX as i64;
+
 #[derive(Deserialize)]
 struct PruneBody {
     older_than_seconds: i64,
@@ -501,10 +508,19 @@ struct PruneBody {
 async fn prune(
     State(app): State<App>,
     caller: Caller,
-    Json(body): Json<PruneBody>,
+    JsonBody(body): JsonBody<PruneBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::PruneTombstones)?;
-    let before = Utc::now() - Duration::seconds(body.older_than_seconds.max(0));
+    let age = body.older_than_seconds;
+    let before = (0..=MAX_PRUNE_AGE_SECONDS)
+        .contains(&age)
+        .then(|| Duration::try_seconds(age).and_then(|d| Utc::now().checked_sub_signed(d)))
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "older_than_seconds must be from 0 to {MAX_PRUNE_AGE_SECONDS} (a hundred years), not {age}"
+            ))
+        })?;
     let floor = app.db.write(move |tx| Ok(tx.prune_tombstones(before)?)).await?;
     Ok(Json(serde_json::json!({ "tombstone_floor": floor })))
 }

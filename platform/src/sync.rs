@@ -33,6 +33,9 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
 
 pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request("a push is a JSON object {protocol, device, sent_at, mutations}"));
+    }
     let req: PushRequest = match serde_json::from_slice(body) {
         Ok(req) => req,
         Err(e) => {
@@ -91,13 +94,45 @@ fn apply_once(tx: &mut dyn Tx, reach: &Reach, device: &str, mutation: Mutation) 
         return serde_json::from_str(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
     }
     let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
-    let outcome = match intents::apply(tx, &actor, &mutation.intent) {
-        Ok(o) => o,
-        Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
-        Err(Failure::Store(e)) => return Err(e),
-    };
+    let outcome = guarded(tx, mutation.seq, |tx| intents::apply(tx, &actor, &mutation.intent))?;
     let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.put_outcome(device, mutation.seq, &id, &json, actor.now)?;
+    Ok(outcome)
+}
+
+/// Runs one mutation's decision and writes inside a savepoint, so that a mutation the platform cannot
+/// apply for a lasting reason is undone alone and answered `rejected` (the device moves on and shows it as
+/// needing attention) while the mutations before and after it are applied: a refusal; a decision that
+/// panics (caught here and logged); a value the database refuses for good. Only a transient failure
+/// (a busy database, a lost connection) fails the push, to be sent again.
+pub fn guarded(
+    tx: &mut dyn Tx,
+    seq: u64,
+    decide: impl FnOnce(&mut dyn Tx) -> Result<Outcome, Failure>,
+) -> Result<Outcome, ApiError> {
+    tx.savepoint()?;
+    // The transaction is not left half-way by a panic in the decision: the savepoint undoes its writes.
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut *tx))) {
+        Ok(Ok(outcome)) => {
+            tx.release_savepoint()?;
+            return Ok(outcome);
+        }
+        Ok(Err(Failure::Refused(r))) => Outcome::Rejected { code: r.code, reason: r.reason },
+        Ok(Err(Failure::Store(e))) if e.code == crate::error::UNSTORABLE => {
+            Outcome::Rejected { code: RejectCode::Invalid, reason: e.message }
+        }
+        Ok(Err(Failure::Store(e))) => return Err(e),
+        Err(panic) => {
+            eprintln!("mutation {seq}: the decision panicked: {}", crate::error::panic_message(panic.as_ref()));
+            Outcome::Rejected {
+                code: RejectCode::Invalid,
+                reason: "the platform could not check this change (an internal error, logged); it was not applied \
+                         / 平台无法处理此变更，未予采用"
+                    .into(),
+            }
+        }
+    };
+    tx.rollback_to_savepoint()?;
     Ok(outcome)
 }
 
@@ -110,6 +145,17 @@ pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<
                 let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true };
                 return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());
             }
+            let end = tx.last_cursor()?;
+            if cursor > end {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "cursor_ahead",
+                    format!(
+                        "cursor {cursor} is beyond the change log's end ({end}): it was not given by this platform; \
+                         pull again from 0"
+                    ),
+                ));
+            }
             let reach = Reach::of(tx, &caller.user)?;
             let mut rows = tx.changes(cursor, limit + 1, &reach.filter())?;
             let has_more = rows.len() > limit as usize;
@@ -118,7 +164,7 @@ pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<
             // caller may not see are not scanned again.
             let next = match (has_more, rows.last()) {
                 (true, Some(last)) => last.cursor,
-                _ => tx.last_cursor()?.max(cursor),
+                _ => end,
             };
             let size: usize = rows.iter().map(|r| r.data.as_ref().map_or(100, |d| d.len() + 80)).sum();
             let mut out = String::with_capacity(size + 100);

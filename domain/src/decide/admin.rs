@@ -33,10 +33,10 @@ pub fn create_user(
         return Err(DomainError::Invalid { field: "password".into(), reason });
     }
     if existing.is_some() {
-        return Err(DomainError::AlreadyExists { entity: "user" });
+        return Err(DomainError::AlreadyExists { entity: "user", key: user.id.to_string() });
     }
     if login_taken {
-        return Err(DomainError::AlreadyExists { entity: "login" });
+        return Err(DomainError::AlreadyExists { entity: "login", key: login });
     }
     let fits = match (&user.role, &user.scope) {
         (Role::Commander, Scope::County) | (Role::Officer, Scope::Squadron { .. }) => true,
@@ -106,7 +106,7 @@ mod tests {
         let firm = user(Role::Enterprise, Scope::Enterprise { enterprise: Default::default() });
         let promoted = User { role: Role::Commander, scope: Scope::County, ..firm.clone() };
         let err = create_user(&commander, "boss", "long-enough", &promoted, Some(&firm), false).unwrap_err();
-        assert_eq!(err, DomainError::AlreadyExists { entity: "user" });
+        assert_eq!(err, DomainError::AlreadyExists { entity: "user", key: firm.id.to_string() });
     }
 
     #[test]

@@ -49,6 +49,21 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether the database refused a value for good (a data exception such as a NUL character in a
+    /// PostgreSQL text, a value out of range, a string or blob too big, a violated check), so that the same
+    /// request can never succeed. A unique violation is not one: it may be a race another writer won.
+    pub fn is_lasting(&self) -> bool {
+        use ::postgres::error::SqlState;
+        match self {
+            StoreError::Postgres(e) => e.code().is_some_and(|c| {
+                let class = &c.code()[..2.min(c.code().len())];
+                class == "22" || (class == "23" && *c != SqlState::UNIQUE_VIOLATION)
+            }),
+            StoreError::Sqlite(e) => matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::TooBig)),
+            _ => false,
+        }
+    }
 }
 
 /// Who may see a change-log entry besides the command centre (defined in the domain's visibility).
@@ -273,6 +288,15 @@ pub trait Tx {
     fn blob_owner(&mut self, sha256: &str) -> Result<Option<BlobOwnerRow>, StoreError>;
     /// Sets (or replaces) who uploads blob `row.sha256`.
     fn set_blob_owner(&mut self, row: &BlobOwnerRow) -> Result<(), StoreError>;
+
+    /// Marks the point [`Tx::rollback_to_savepoint`] returns to; one at a time (a push sets one around
+    /// each mutation's decision).
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Undoes everything written since [`Tx::savepoint`] (on PostgreSQL also after an error, which
+    /// otherwise aborts the whole transaction) and forgets the savepoint; the transaction goes on.
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps what was written since [`Tx::savepoint`] as part of the transaction and forgets the savepoint.
+    fn release_savepoint(&mut self) -> Result<(), StoreError>;
 }
 
 /// The database, whichever back end.

@@ -99,7 +99,12 @@ impl PgDb {
         let result = (|| {
             let mut tx = conn.client.transaction()?;
             let mut locked = false;
-            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked })?;
+            let r = f(&mut PgTx {
+                tx: &mut tx,
+                statements: &mut conn.statements,
+                locked: &mut locked,
+                locked_at_savepoint: None,
+            })?;
             tx.commit().map_err(StoreError::from)?;
             Ok(r)
         })();
@@ -121,7 +126,15 @@ impl PgDb {
             let mut tx = conn.client.transaction()?;
             let mut locked = false;
             for item in items {
-                out.push(f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked }, item)?);
+                out.push(f(
+                    &mut PgTx {
+                        tx: &mut tx,
+                        statements: &mut conn.statements,
+                        locked: &mut locked,
+                        locked_at_savepoint: None,
+                    },
+                    item,
+                )?);
             }
             tx.commit().map_err(StoreError::from)?;
             Ok(out)
@@ -143,7 +156,12 @@ impl PgDb {
                 .map_err(StoreError::from)?;
             // Read only: it never writes, so it never takes the change-log lock.
             let mut locked = true;
-            let r = f(&mut PgTx { tx: &mut tx, statements: &mut conn.statements, locked: &mut locked });
+            let r = f(&mut PgTx {
+                tx: &mut tx,
+                statements: &mut conn.statements,
+                locked: &mut locked,
+                locked_at_savepoint: None,
+            });
             tx.rollback().map_err(StoreError::from)?;
             r
         })();
@@ -212,6 +230,8 @@ struct PgTx<'a, 'b> {
     statements: &'a mut HashMap<String, Statement>,
     /// Whether this transaction holds the change-log lock (taken once, held until it ends).
     locked: &'a mut bool,
+    /// `locked` when the open savepoint was set: rolling back to it releases a lock taken after it.
+    locked_at_savepoint: Option<bool>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
@@ -690,6 +710,27 @@ impl Tx for PgTx<'_, '_> {
              started_at = excluded.started_at",
             &[&o.sha256, &o.device, &o.user, &time(&o.started_at)],
         )?;
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.tx.batch_execute("SAVEPOINT mutation")?;
+        self.locked_at_savepoint = Some(*self.locked);
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.tx.batch_execute("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?;
+        // A lock taken after a savepoint is released when the savepoint is rolled back to.
+        if let Some(was) = self.locked_at_savepoint.take() {
+            *self.locked = was;
+        }
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.tx.batch_execute("RELEASE SAVEPOINT mutation")?;
+        self.locked_at_savepoint = None;
         Ok(())
     }
 }

@@ -666,4 +666,16 @@ impl Tx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("SAVEPOINT mutation")?)
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?)
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("RELEASE SAVEPOINT mutation")?)
+    }
 }

@@ -8,14 +8,16 @@
 use super::blobs::{final_path, is_confirmed};
 use super::keys::state;
 use crate::access::{Caller, Reach};
-use crate::app::{App, require};
+use crate::app::App;
 use crate::db::{AuditRow, Tx};
-use crate::error::ApiError;
+use crate::error::{ApiError, JsonBody};
 use crate::records;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::capability::{self, Action};
+use fieldcheck_domain::decide::admin;
 use fieldcheck_domain::ids::{DeviceId, EvidenceId, InspectionId, UserId};
 use fieldcheck_domain::organisation::Role;
 use fieldcheck_evidence::{BlobRef, Subject};
@@ -55,7 +57,9 @@ pub struct PhotoStatus {
     pub rendition_held: bool,
 }
 
-/// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; empty or absent for all.
+/// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; an empty list (or an object
+/// without `evidence`) for all. The body itself is required, so a request without one is refused rather
+/// than taken as "all photos".
 #[derive(Debug, Default, Deserialize)]
 pub struct RequestBody {
     #[serde(default)]
@@ -142,10 +146,9 @@ pub async fn request(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<InspectionId>,
-    body: Option<Json<RequestBody>>,
+    JsonBody(body): JsonBody<RequestBody>,
 ) -> Result<Json<Vec<PhotoStatus>>, ApiError> {
-    require(&caller, Role::Commander)?;
-    let wanted = body.map(|Json(b)| b.evidence).unwrap_or_default();
+    capability::require(caller.user.role, Action::RequestOriginals)?;
     let rows = app
         .db
         .write(move |tx| {
@@ -153,13 +156,11 @@ pub async fn request(
             let evidence = sub.evidence.as_ref().ok_or_else(|| {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_evidence", "the inspection has no photo evidence")
             })?;
-            if let Some(stray) = wanted.iter().find(|w| !evidence.chain.entries.iter().any(|e| e.meta.evidence == **w))
-            {
-                return Err(ApiError::not_found(format!("photo {stray} is not in inspection {id}")));
-            }
+            let chain: Vec<_> = evidence.chain.entries.iter().map(|e| e.meta.evidence).collect();
+            let wanted = admin::request_originals(&caller.user, &chain, &body.evidence)?;
             let now = Utc::now();
             for entry in &evidence.chain.entries {
-                if !(wanted.is_empty() || wanted.contains(&entry.meta.evidence)) || held(tx, &entry.original)? {
+                if !wanted.contains(&entry.meta.evidence) || held(tx, &entry.original)? {
                     continue;
                 }
                 let request = OriginalRequest {
