@@ -5,6 +5,7 @@ pub mod answer;
 pub mod bounded;
 pub mod checklists;
 pub mod credit_code;
+pub mod deadline;
 pub mod error;
 pub mod finding;
 pub mod geo;
