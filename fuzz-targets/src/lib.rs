@@ -40,8 +40,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::sync::OnceLock;
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the cargo-fuzz target and its corpus folder `fuzz/corpus/<name>/`) and body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("push_pull", push_pull),
     ("intent", intent),
     ("rule", rule),
