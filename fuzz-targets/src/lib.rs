@@ -97,9 +97,11 @@ const ROLES: [Role; 4] = [Role::Officer, Role::Township, Role::Enterprise, Role:
 
 /// The domain checks a decision runs on `intent`, as far as they need no stored data.
 ///
-/// TODO(decide): another change adds one decision function per intent kind in `domain/src/decide/`
-/// (`fieldcheck_domain::decide`); once it is on main, call it here for each intent instead of these
-/// hand-picked checks, with the bundled checklists and made-up stored records as its inputs.
+/// TODO(decide): main now has one decision function per intent kind in `domain/src/decide/`
+/// (`fieldcheck_domain::decide::{inspection::submit, task, alarm::{arrive, close}, enterprise::edit}`),
+/// which landed after this branch was cut. Once this branch is on top of it, call those here instead of
+/// these hand-picked checks, with the bundled checklists and made-up stored records (actor, enterprise,
+/// task, alarm) as their inputs.
 fn decide(intent: &Intent) {
     match intent {
         Intent::InspectionSubmit(sub) => submit(sub),

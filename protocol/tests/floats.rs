@@ -15,7 +15,7 @@ fn samples() -> impl Iterator<Item = f64> {
         bits ^= bits << 17;
         f64::from_bits(bits)
     });
-    [5.981492809484086e-154, f64::MIN_POSITIVE, 5e-324, f64::MAX, 0.1, 1e12, 2.2250738585072011e-308]
+    [5.981492809484086e-154, f64::MIN_POSITIVE, 5e-324, f64::MAX, 0.1, 1e12, 2.225_073_858_507_201e-308]
         .into_iter()
         .chain(spread)
         .filter(|x| x.is_finite())
