@@ -128,7 +128,7 @@ impl Default for ResponseLimits {
 impl ResponseLimits {
     pub fn deadline(&self, raised_at: DateTime<Utc>, flags: EnterpriseFlags) -> DateTime<Utc> {
         let hours = if flags.is_key_unit() { self.key_unit_hours } else { self.other_hours };
-        raised_at + Duration::hours(i64::from(hours))
+        super::deadline::after_hours(raised_at, hours)
     }
 }
 
@@ -310,6 +310,8 @@ mod tests {
         let key = EnterpriseFlags { key_discharger: true, ..Default::default() };
         assert_eq!(limits.deadline(t, key) - t, Duration::hours(4));
         assert_eq!(limits.deadline(t, EnterpriseFlags::default()) - t, Duration::hours(48));
+        // A raise time at the end of the calendar (the monitoring feed names it) saturates, not panics.
+        assert_eq!(limits.deadline(DateTime::<Utc>::MAX_UTC, key), DateTime::<Utc>::MAX_UTC);
     }
 
     fn any_action() -> impl Strategy<Value = AlarmAction> {

@@ -6,6 +6,7 @@ pub mod bounded;
 pub mod capability;
 pub mod checklists;
 pub mod credit_code;
+pub mod deadline;
 pub mod decide;
 pub mod error;
 pub mod finding;

@@ -6,7 +6,7 @@ use super::ids::{NoticeId, TaskId, TownshipId, UserId};
 use super::inspection::Inspection;
 use super::notice::{Notice, NoticeSubject};
 use super::rectification::{RectificationTask, TaskState};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// Deadline used when a finding that needs a task carries none (submission refuses that case).
 const FALLBACK_DEADLINE_DAYS: u32 = 30;
@@ -42,7 +42,7 @@ pub fn linked_records(
                 requirement: finding.description.clone(),
                 issued_by,
                 issued_at: now,
-                deadline: now + Duration::days(i64::from(days)),
+                deadline: super::deadline::after_days(now, days),
                 state: TaskState::Issued,
                 case_review: linkage.case_review,
             });
@@ -68,6 +68,7 @@ mod tests {
     use crate::finding::Severity;
     use crate::ids::{EnterpriseId, FindingId};
     use crate::inspection::InspectionKind;
+    use chrono::Duration;
 
     #[test]
     fn severity_decides_tasks_notices_and_case_review() {
@@ -91,5 +92,28 @@ mod tests {
         assert!(!linked.tasks[0].case_review);
         assert_eq!(linked.tasks[1].deadline - now, Duration::days(15), "serious falls back to its default");
         assert!(linked.tasks[1].case_review);
+    }
+
+    #[test]
+    fn deadlines_past_the_end_of_the_calendar_saturate_instead_of_panicking() {
+        // A finding with deadline_days 4e9 overflowed `now + days` (input: fuzz/corpus/intent/crash-*).
+        let inspection = Inspection::draft(EnterpriseId::new(), InspectionKind::Routine, vec![], UserId::new());
+        let finding = Finding {
+            id: FindingId::new(),
+            inspection: inspection.id,
+            item: None,
+            severity: Severity::General,
+            description: "问题".into(),
+            legal_basis: vec![],
+            deadline_days: Some(u32::MAX),
+        };
+        for now in [
+            DateTime::parse_from_rfc3339("2026-11-29T01:00:00Z").unwrap().with_timezone(&Utc),
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            let linked =
+                linked_records(&inspection, std::slice::from_ref(&finding), TownshipId::new(), UserId::new(), now);
+            assert_eq!(linked.tasks[0].deadline, DateTime::<Utc>::MAX_UTC);
+        }
     }
 }

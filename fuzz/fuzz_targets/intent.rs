@@ -1,0 +1,4 @@
+#![no_main]
+//! See `fieldcheck_fuzz_targets::intent`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fieldcheck_fuzz_targets::intent(data));
