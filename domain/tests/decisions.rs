@@ -109,7 +109,7 @@ fn a_submission_derives_its_tasks_and_the_platform_adopts_only_the_same() {
     assert_eq!(decided.linked.tasks[0].deadline - at, Duration::days(10));
 
     // The platform re-decides from the frozen record and adopts the phone's ids.
-    let (open, ended) = inspection::unfrozen(&decided.inspection).unwrap();
+    let (open, ended) = inspection::unfrozen(&decided.inspection, &answers, &findings).unwrap();
     let again = decide_at(&officer, &e, &template, &open, &answers, &findings, ended).unwrap();
     let mut phone = decided.linked.clone();
     phone.tasks[0].id = TaskId::new();

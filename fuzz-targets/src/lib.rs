@@ -226,7 +226,7 @@ fn submit(actor: &User, stored: &Stored, sub: &SubmittedInspection) {
         corrected_known: true,
         now,
     };
-    if let Ok((open, at)) = decide::inspection::unfrozen(inspection) {
+    if let Ok((open, at)) = decide::inspection::unfrozen(inspection, &sub.answers, &sub.findings) {
         if let Ok(decided) = decide::inspection::submit(&context(None), &open, &sub.answers, &sub.findings, at) {
             let _ = decide::inspection::adopt_ids(decided.linked, &sub.tasks, &sub.notices);
         }

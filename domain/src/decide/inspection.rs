@@ -83,8 +83,14 @@ pub fn submit(
     Ok(Submission { inspection: frozen, linked })
 }
 
-/// The record as it was before the phone froze it, so the platform decides from the same inputs.
-pub fn unfrozen(submitted: &Inspection) -> Result<(Inspection, DateTime<Utc>), DomainError> {
+/// The record as it was before the phone froze it, so the platform decides from the same inputs. The
+/// bounds are checked first, so an oversized record is refused before it is copied.
+pub fn unfrozen(
+    submitted: &Inspection,
+    answers: &[Answer],
+    findings: &[Finding],
+) -> Result<(Inspection, DateTime<Utc>), DomainError> {
+    bounds(submitted, answers, findings)?;
     let at = submitted.ended_at.ok_or_else(|| DomainError::Invalid {
         field: "ended_at".into(),
         reason: "a submitted inspection has an end time / 已提交的检查须有结束时间".into(),

@@ -24,7 +24,7 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
             Err(refuse(RejectCode::Invalid, "this inspection was already submitted; a correction is a new record"))
         };
     }
-    let (open, at) = decide::unfrozen(inspection).map_err(domain)?;
+    let (open, at) = decide::unfrozen(inspection, &sub.answers, &sub.findings).map_err(domain)?;
     // Only the distinct versions the inspection pinned, and no more than the decision accepts (it
     // refuses duplicates and excess itself; a missing version is one of its problems).
     let pinned: BTreeSet<_> = inspection.checklists.iter().take(limits::CHECKLISTS + 1).collect();
