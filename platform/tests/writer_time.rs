@@ -57,7 +57,7 @@ async fn no_worst_case_holds_the_writer_long() {
         contact: Default::default(),
         flags: Default::default(),
     };
-    let seed = vec![
+    let seed = [
         Record::Township(township),
         Record::Squadron(squadron),
         Record::User(by.clone()),
