@@ -7,6 +7,7 @@ use crate::intents::{self, Actor, Failure, not_found};
 use crate::records;
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState, ResponseLimits};
+use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::decide::alarm as decide;
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::AlarmId;
@@ -160,6 +161,9 @@ pub struct TaskRow {
     pub seconds_left: Option<i64>,
     pub state_label: Text,
     pub severity_label: Text,
+    /// What the caller may do now (`acknowledge`, `submit_proof`, `accept`, `reject`), from the
+    /// capability table and the task's state machine.
+    pub actions: Vec<String>,
 }
 
 /// The tasks `reach` covers that `keep` selects: overdue first, then by deadline.
@@ -179,6 +183,7 @@ pub fn tasks(
                 seconds_left: task.time_left(now).map(|d| d.num_seconds()),
                 state_label: task.state.label(),
                 severity_label: task.severity.label(),
+                actions: task.state.actions_for(reach.role).into_iter().map(|a| Action::Task(a).name()).collect(),
                 task,
             });
         }

@@ -40,6 +40,8 @@ fn console_rows_carry_what_the_page_shows_and_timelines_are_scoped() {
     assert!(overdue[0] && overdue.windows(2).all(|w| w[0] >= w[1]), "overdue first: {overdue:?}");
     let acked = list(&commander, "/v1/tasks?state=acknowledged");
     assert_eq!(acked.len(), 1);
+    // Rows carry what the caller may do: nothing for the command centre while the enterprise owes proof.
+    assert_eq!(acked[0]["actions"], json!([]));
     let task = acked[0]["id"].as_str().expect("id").to_string();
     let trail = list(&commander, &format!("/v1/tasks/{task}/timeline"));
     let labels: Vec<&Value> = trail.iter().map(|e| &e["to_label"]["zh"]).collect();
