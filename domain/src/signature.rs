@@ -148,7 +148,10 @@ fn bounded_box(width: f32, height: f32) -> Result<(), DomainError> {
     if !ok(width) || !ok(height) {
         return Err(DomainError::Invalid {
             field: "signature box".into(),
-            reason: format!("width and height must be above 0 and at most {} / 签名框尺寸无效", limits::SIGNATURE_EXTENT),
+            reason: format!(
+                "width and height must be above 0 and at most {} / 签名框尺寸无效",
+                limits::SIGNATURE_EXTENT
+            ),
         });
     }
     Ok(())
@@ -196,7 +199,8 @@ mod tests {
         assert!(matches!(drawn(vec![outside]).bounded(), Err(DomainError::Invalid { .. })));
         let nan = Stroke { points: vec![StrokePoint { x: f32::NAN, y: 0.0, t: 0 }] };
         assert!(matches!(drawn(vec![nan]).bounded(), Err(DomainError::Invalid { .. })));
-        let backwards = Stroke { points: vec![StrokePoint { x: 1.0, y: 1.0, t: 5 }, StrokePoint { x: 2.0, y: 1.0, t: 4 }] };
+        let backwards =
+            Stroke { points: vec![StrokePoint { x: 1.0, y: 1.0, t: 5 }, StrokePoint { x: 2.0, y: 1.0, t: 4 }] };
         assert!(matches!(drawn(vec![backwards]).bounded(), Err(DomainError::Invalid { .. })));
         let mut bad_hash = drawn(vec![stroke(2)]);
         bad_hash.shown_text_sha256 = "xyz".into();
@@ -209,9 +213,13 @@ mod tests {
     #[test]
     fn a_refusal_needs_a_reason_and_a_witness() {
         let mut s = drawn(vec![]);
-        s.mark = Mark::Refused { reason: "  ".into(), witness: Witness { name: "赵六".into(), position: String::new() } };
+        s.mark =
+            Mark::Refused { reason: "  ".into(), witness: Witness { name: "赵六".into(), position: String::new() } };
         assert!(matches!(s.clone().bounded(), Err(DomainError::Blank { .. })));
-        s.mark = Mark::Refused { reason: "不认可检查结论".into(), witness: Witness { name: " ".into(), position: String::new() } };
+        s.mark = Mark::Refused {
+            reason: "不认可检查结论".into(),
+            witness: Witness { name: " ".into(), position: String::new() },
+        };
         assert!(matches!(s.clone().bounded(), Err(DomainError::Blank { .. })));
         s.mark = Mark::Refused {
             reason: "不认可检查结论".into(),
