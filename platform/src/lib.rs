@@ -9,6 +9,7 @@ pub mod conflicts;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod demo_inspection;
 pub mod error;
 pub mod evidence;
