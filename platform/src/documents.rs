@@ -113,7 +113,9 @@ pub fn record_parts(tx: &mut dyn Tx, submitted: SubmittedInspection) -> Result<R
 pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderParts, ApiError> {
     let inspection: SubmittedInspection = records::load(tx, Entity::Inspection, &task.inspection.to_string())?
         .ok_or_else(|| {
-            ApiError::not_found("the inspection that issued this task is not on the platform, so its finding is unknown")
+            ApiError::not_found(
+                "the inspection that issued this task is not on the platform, so its finding is unknown",
+            )
         })?;
     let finding = inspection
         .findings
@@ -130,7 +132,10 @@ pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderPart
 
 fn pdf_response(pdf: Vec<u8>, name: String) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\""))],
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
         pdf,
     )
 }
@@ -141,7 +146,11 @@ async fn render<P: Send + 'static>(
     make: fn(&P, &DocumentFont) -> Result<fieldcheck_documents::Rendered, fieldcheck_documents::DocumentError>,
 ) -> Result<Vec<u8>, ApiError> {
     let failed = |e: &dyn std::fmt::Display| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "document_failed", format!("the document could not be made: {e}"))
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "document_failed",
+            format!("the document could not be made: {e}"),
+        )
     };
     tokio::task::spawn_blocking(move || make(&parts, &font))
         .await
@@ -191,8 +200,9 @@ pub async fn order_pdf(
 /// Checks a printed document against the sealed record in the platform's data: the record it names
 /// must exist, end in the root hash it carries, and give the same facts.
 pub fn verify_in_db(tx: &mut dyn Tx, pdf: &[u8]) -> Result<(Payload, Problems), ApiError> {
-    let payload = Payload::find_in_pdf(pdf)
-        .ok_or_else(|| ApiError::bad_request("no Fieldcheck payload in the PDF (not a document made here, or damaged)"))?;
+    let payload = Payload::find_in_pdf(pdf).ok_or_else(|| {
+        ApiError::bad_request("no Fieldcheck payload in the PDF (not a document made here, or damaged)")
+    })?;
     let problems = match payload.kind {
         Kind::Record => {
             let sub: Option<SubmittedInspection> = records::load(tx, Entity::Inspection, &payload.id)?;

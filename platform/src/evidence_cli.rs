@@ -112,12 +112,10 @@ async fn verify_document(args: &[String]) -> Result<(bool, String), String> {
     let file = file.ok_or(VERIFY_DOCUMENT_USAGE)?;
     let pdf = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let (payload, problems) = match bundle {
-        Some(bundle) => fieldcheck_documents::verify_against_bundle(
-            &pdf,
-            &bundle,
-            &fieldcheck_evidence::VerifyOptions::default(),
-        )
-        .map_err(|p| p.join("\n"))?,
+        Some(bundle) => {
+            fieldcheck_documents::verify_against_bundle(&pdf, &bundle, &fieldcheck_evidence::VerifyOptions::default())
+                .map_err(|p| p.join("\n"))?
+        }
         None => {
             let database = database.filter(|s| !s.is_empty());
             let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
@@ -127,7 +125,12 @@ async fn verify_document(args: &[String]) -> Result<(bool, String), String> {
             db.read(move |tx| fieldcheck_platform::documents::verify_in_db(tx, &pdf)).await.map_err(|e| e.message)?
         }
     };
-    let what = format!("{:?} {} (bundle root {})", payload.kind, payload.id, payload.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into()));
+    let what = format!(
+        "{:?} {} (bundle root {})",
+        payload.kind,
+        payload.id,
+        payload.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into())
+    );
     if problems.is_empty() {
         Ok((true, format!("document matches the sealed record: {what}")))
     } else {

@@ -91,7 +91,8 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
     assert!(ok, "{text}");
     let (ok, text) = verify_document(&storage, &record, Some(&bundle));
     assert!(ok, "{text}");
-    let photo = std::fs::read_dir(bundle.join("originals")).expect("originals").next().expect("a photo").expect("entry");
+    let photo =
+        std::fs::read_dir(bundle.join("originals")).expect("originals").next().expect("a photo").expect("entry");
     let mut bytes = std::fs::read(photo.path()).expect("read");
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
