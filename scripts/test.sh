@@ -18,6 +18,13 @@ if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null
 fi
 
+step "PDF tools for the document tests"
+# The document tests read the PDFs back (pdftotext), render them (pdftoppm) and check them (qpdf);
+# under CI=true they fail, not skip, without these.
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v qpdf >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null
+fi
+
 step "rust tests (platform on SQLite)"
 cargo test --workspace --locked
 

@@ -19,6 +19,7 @@ pub mod notice;
 pub mod organisation;
 pub mod rectification;
 pub mod rule;
+pub mod signature;
 pub mod template;
 pub mod text;
 pub mod transition;

@@ -35,6 +35,13 @@ pub const CLOCK_AHEAD_HOURS: i64 = 24;
 /// Longest tombstone window the command centre may prune with, in seconds (100 years).
 pub const PRUNE_SECONDS_MAX: u64 = 100 * 366 * 24 * 3600;
 
+/// Strokes in one signature.
+pub const SIGNATURE_STROKES: usize = 200;
+/// Points in one signature, all strokes together.
+pub const SIGNATURE_POINTS: usize = 20_000;
+/// Width and height of a signature's drawing box, in its own units (points are within 0..=this).
+pub const SIGNATURE_EXTENT: f32 = 10_000.0;
+
 /// One limit as the API documents it.
 pub struct Limit {
     pub name: &'static str,
@@ -71,6 +78,17 @@ pub const ALL: &[Limit] = &[
         name: "clock_ahead_hours",
         value: CLOCK_AHEAD_HOURS as f64,
         applies_to: "a device time ahead of the platform's",
+    },
+    Limit { name: "signature_strokes", value: SIGNATURE_STROKES as f64, applies_to: "strokes of one signature" },
+    Limit {
+        name: "signature_points",
+        value: SIGNATURE_POINTS as f64,
+        applies_to: "points of one signature, all strokes together",
+    },
+    Limit {
+        name: "signature_extent",
+        value: SIGNATURE_EXTENT as f64,
+        applies_to: "a signature point's x and y (from 0)",
     },
     Limit {
         name: "prune_seconds_max",

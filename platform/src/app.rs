@@ -43,6 +43,9 @@ pub struct App {
     pub dummy_hash: String,
     /// Failed logins per client address.
     pub login_throttle: Arc<IpThrottle>,
+    /// The CJK font documents are set in (`--document-font`, `FIELDCHECK_DOCUMENT_FONT`); without one
+    /// the document routes answer 503.
+    pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
 }
 
 impl App {
@@ -53,6 +56,9 @@ impl App {
             monitoring_key: monitoring_key.map(Arc::from),
             dummy_hash: auth::hash_password("not a password of anyone")?,
             login_throttle: Arc::new(IpThrottle::default()),
+            document_font: crate::documents::font_from_env()
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
+                .map(Arc::new),
         })
     }
 }
@@ -72,6 +78,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/sync/pull", get(pull))
         .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
         .route("/v1/inspections/{id}/photos", get(crate::evidence::originals::list))
+        .route("/v1/inspections/{id}/record.pdf", get(crate::documents::record_pdf))
         .route("/v1/inspections/{id}/originals/request", post(crate::evidence::originals::request))
         .route("/v1/blobs/{sha256}/content", get(crate::evidence::blobs::content))
         .route("/v1/alarms", post(raise).get(list_alarms))
@@ -82,6 +89,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/tasks", get(list_tasks))
         .route("/v1/tasks/overdue", get(overdue))
         .route("/v1/tasks/{id}/timeline", get(task_timeline))
+        .route("/v1/tasks/{id}/order.pdf", get(crate::documents::order_pdf))
         .route("/v1/conflicts", get(conflicts))
         .route("/v1/conflicts/{number}/resolve", post(resolve_conflict))
         .route("/v1/audit/{entity}/{id}", get(audit))

@@ -12,6 +12,20 @@ const EXPORT_USAGE: &str = "usage: fieldcheck-platform export-bundle --inspectio
 pub async fn run(args: &[String]) -> Option<ExitCode> {
     match args.first().map(String::as_str) {
         Some("verify-bundle") => Some(verify(&args[1..])),
+        Some("verify-document") => Some(match verify_document(&args[1..]).await {
+            Ok((true, message)) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Ok((false, message)) => {
+                println!("{message}");
+                ExitCode::FAILURE
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::from(2)
+            }
+        }),
         Some("export-bundle") => Some(match export(&args[1..]).await {
             Ok(message) => {
                 println!("{message}");
@@ -74,4 +88,53 @@ async fn export(args: &[String]) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     let photos = evidence::export::export(&db, inspection, &out).await.map_err(|e| e.message)?;
     Ok(format!("wrote the evidence bundle of inspection {inspection} ({photos} photo(s)) to {}", out.display()))
+}
+
+const VERIFY_DOCUMENT_USAGE: &str = "usage: fieldcheck-platform verify-document FILE.pdf [--bundle PATH] [--data DIR] \
+[--database URL]\n  checks a printed record or order (its QR payload and the facts it prints) against the sealed \
+record: in an evidence bundle (folder or .tar) with --bundle, otherwise in the platform's data";
+
+/// `verify-document`: (matches, report).
+async fn verify_document(args: &[String]) -> Result<(bool, String), String> {
+    let (mut data, mut database) = (PathBuf::from("fieldcheck-data"), std::env::var("FIELDCHECK_DATABASE").ok());
+    let (mut file, mut bundle) = (None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{VERIFY_DOCUMENT_USAGE}"));
+        match arg.as_str() {
+            "--data" => data = PathBuf::from(value()?),
+            "--database" => database = Some(value()?),
+            "--bundle" => bundle = Some(PathBuf::from(value()?)),
+            other if !other.starts_with("--") && file.is_none() => file = Some(PathBuf::from(other)),
+            other => return Err(format!("unknown option {other}\n\n{VERIFY_DOCUMENT_USAGE}")),
+        }
+    }
+    let file = file.ok_or(VERIFY_DOCUMENT_USAGE)?;
+    let pdf = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let (payload, problems) = match bundle {
+        Some(bundle) => {
+            fieldcheck_documents::verify_against_bundle(&pdf, &bundle, &fieldcheck_evidence::VerifyOptions::default())
+                .map_err(|p| p.join("\n"))?
+        }
+        None => {
+            let database = database.filter(|s| !s.is_empty());
+            let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            db.read(move |tx| fieldcheck_platform::documents::verify_in_db(tx, &pdf)).await.map_err(|e| e.message)?
+        }
+    };
+    let what = format!(
+        "{:?} {} (bundle root {})",
+        payload.kind,
+        payload.id,
+        payload.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into())
+    );
+    if problems.is_empty() {
+        Ok((true, format!("document matches the sealed record: {what}")))
+    } else {
+        let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
+        Ok((false, format!("document does NOT match the sealed record: {what}{list}")))
+    }
 }

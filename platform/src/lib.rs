@@ -10,6 +10,7 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod demo_inspection;
+pub mod documents;
 pub mod error;
 pub mod evidence;
 pub mod intents;

@@ -1,5 +1,6 @@
 //! `fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://…] [--demo]`,
-//! `fieldcheck-platform verify-bundle PATH`, `fieldcheck-platform export-bundle …` (see `evidence_cli`).
+//! `fieldcheck-platform verify-bundle PATH`, `fieldcheck-platform export-bundle …`,
+//! `fieldcheck-platform verify-document FILE.pdf [--bundle PATH]` (see `evidence_cli`).
 
 mod evidence_cli;
 
@@ -9,22 +10,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://...] \
-[--monitoring-key KEY] [--demo]
+[--monitoring-key KEY] [--document-font PATH] [--demo]
 
   --data DIR          folder of the embedded SQLite database (default ./fieldcheck-data)
   --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --database URL      use PostgreSQL instead of SQLite
   --monitoring-key K  API key of the online-monitoring side (also FIELDCHECK_MONITORING_KEY)
+  --document-font P   CJK font (.ttf/.otf/.ttc) for the PDF documents (also FIELDCHECK_DOCUMENT_FONT)
   --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks
 
        fieldcheck-platform verify-bundle PATH
-       fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] [--database URL]";
+       fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] [--database URL]
+       fieldcheck-platform verify-document FILE.pdf [--bundle PATH] [--data DIR] [--database URL]";
 
 struct Options {
     data: PathBuf,
     listen: String,
     database: Option<String>,
     monitoring_key: Option<String>,
+    document_font: Option<PathBuf>,
     demo: bool,
 }
 
@@ -38,6 +42,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         listen: "127.0.0.1:8080".into(),
         database: std::env::var("FIELDCHECK_DATABASE").ok().filter(|s| !s.is_empty()),
         monitoring_key: std::env::var("FIELDCHECK_MONITORING_KEY").ok().filter(|s| !s.is_empty()),
+        document_font: None,
         demo: false,
     };
     while let Some(arg) = it.next() {
@@ -47,6 +52,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--listen" => o.listen = value()?,
             "--database" => o.database = Some(value()?),
             "--monitoring-key" => o.monitoring_key = Some(value()?),
+            "--document-font" => o.document_font = Some(PathBuf::from(value()?)),
             "--demo" => o.demo = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option {other}\n\n{USAGE}")),
@@ -87,7 +93,10 @@ async fn run(o: Options) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     fieldcheck_platform::evidence::init(&o.data).map_err(|e| format!("evidence key: {e}"))?;
-    let app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
+    let mut app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
+    if let Some(path) = &o.document_font {
+        app.document_font = Some(std::sync::Arc::new(fieldcheck_platform::documents::load_font(path)?));
+    }
     let listener =
         tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

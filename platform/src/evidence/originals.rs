@@ -67,7 +67,11 @@ pub struct RequestBody {
 }
 
 /// The submitted inspection, if `caller` may see it (never an enterprise: inspections are internal).
-fn inspection_in_reach(tx: &mut dyn Tx, caller: &Caller, id: InspectionId) -> Result<SubmittedInspection, ApiError> {
+pub(crate) fn inspection_in_reach(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: InspectionId,
+) -> Result<SubmittedInspection, ApiError> {
     let missing = || ApiError::not_found("inspection not found");
     let reach = Reach::of(tx, &caller.user)?;
     if reach.role == Role::Enterprise {

@@ -1,0 +1,257 @@
+//! Lawful paperwork as A4 PDFs in Chinese (English beside where it helps): the on-site inspection record
+//! (现场检查（勘察）笔录) from a submitted inspection, and the rectification order (责令改正通知书) from a
+//! rectification task. Laid out like the official templates, with the CJK font subset embedded (the
+//! caller passes the font's bytes: a .ttf, .otf or a .ttc collection), signatures drawn as vector paths,
+//! a photo index (time, place, SHA-256) and a QR code carrying the evidence bundle's root hash.
+//!
+//! The same inputs give the same bytes: nothing reads a clock; the document number, metadata dates and
+//! document id are taken from the record.
+//!
+//! Every fact a document prints is also listed as data ([`Fact`]); the QR code and the PDF's metadata
+//! carry a [`Payload`] with the record id, the bundle root and the SHA-256 of those facts, so
+//! `verify-document` can check a printed document against the sealed record without the font.
+
+mod content;
+mod layout;
+
+pub use content::{OrderInput, RecordInput, order_facts, record_facts};
+use fieldcheck_evidence::Digest;
+use krilla::text::Font;
+use sha2::{Digest as _, Sha256};
+use std::fmt;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Why a document could not be made.
+#[derive(Debug, Error)]
+pub enum DocumentError {
+    #[error("the document font cannot be read (face {index} of {len} bytes)")]
+    Font { index: u32, len: usize },
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+    #[error("the QR code could not be made: {0}")]
+    Qr(String),
+}
+
+/// The CJK font documents are set in.
+#[derive(Clone)]
+pub struct DocumentFont {
+    font: Font,
+}
+
+impl DocumentFont {
+    /// The first face of `bytes` (a .ttf/.otf, or face 0 of a .ttc collection).
+    pub fn new(bytes: Vec<u8>) -> Result<Self, DocumentError> {
+        Self::with_index(bytes, 0)
+    }
+
+    /// Face `index` of a collection.
+    pub fn with_index(bytes: Vec<u8>, index: u32) -> Result<Self, DocumentError> {
+        let len = bytes.len();
+        let font = Font::new(Arc::new(bytes).into(), index).ok_or(DocumentError::Font { index, len })?;
+        Ok(DocumentFont { font })
+    }
+}
+
+/// What kind of document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// 现场检查（勘察）笔录, for an inspection.
+    Record,
+    /// 责令改正通知书, for a rectification task.
+    Order,
+}
+
+impl Kind {
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Record => "record",
+            Kind::Order => "order",
+        }
+    }
+}
+
+/// One fact a document prints: its key (from `inspection_record_fields` where it is one of them), its
+/// Chinese label and the value exactly as printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fact {
+    pub key: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub value: String,
+}
+
+/// Facts that state the signatures themselves, so they are not part of the text read back.
+const SIGNING_KEYS: &[&str] =
+    &["respondent_opinion", "refusal_note", "witness", "inspector_signatures", "acknowledgement"];
+
+/// The text of the facts as read back to a signer (everything but the signatures); signatures carry
+/// its SHA-256, and the document shows whether the text a signer saw is the text printed.
+pub fn read_back_text(facts: &[Fact]) -> String {
+    facts.iter().filter(|f| !SIGNING_KEYS.contains(&f.key)).map(|f| format!("{}：{}\n", f.zh, f.value)).collect()
+}
+
+/// SHA-256 (hex) of [`read_back_text`].
+pub fn read_back_sha256(facts: &[Fact]) -> String {
+    hex::encode(Sha256::digest(read_back_text(facts).as_bytes()))
+}
+
+fn facts_sha256(facts: &[Fact]) -> String {
+    let mut h = Sha256::new();
+    for f in facts {
+        h.update(f.key.as_bytes());
+        h.update([0]);
+        h.update(f.value.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// What the QR code and the PDF's metadata carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payload {
+    pub kind: Kind,
+    /// The inspection's id (record) or the task's id (order).
+    pub id: String,
+    /// The evidence bundle's root hash (the chain head), if the record has photos.
+    pub root: Option<Digest>,
+    /// SHA-256 of the facts the document prints.
+    pub facts: String,
+}
+
+const PAYLOAD_TAG: &str = "FIELDCHECK-DOC/1";
+
+impl fmt::Display for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let root = self.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into());
+        write!(f, "{PAYLOAD_TAG};kind={};id={};root={root};facts={}", self.kind.tag(), self.id, self.facts)
+    }
+}
+
+impl Payload {
+    /// Parses the text [`Display`](fmt::Display) writes.
+    pub fn parse(text: &str) -> Option<Payload> {
+        let mut parts = text.trim().split(';');
+        if parts.next()? != PAYLOAD_TAG {
+            return None;
+        }
+        let (mut kind, mut id, mut root, mut facts) = (None, None, None, None);
+        for part in parts {
+            let (k, v) = part.split_once('=')?;
+            match k {
+                "kind" => {
+                    kind = Some(if v == "record" {
+                        Kind::Record
+                    } else if v == "order" {
+                        Kind::Order
+                    } else {
+                        return None;
+                    })
+                }
+                "id" => id = Some(v.to_string()),
+                "root" => root = Some(if v == "-" { None } else { Some(v.parse().ok()?) }),
+                "facts" => facts = Some(v.to_string()),
+                _ => return None,
+            }
+        }
+        Some(Payload { kind: kind?, id: id?, root: root?, facts: facts? })
+    }
+
+    /// The payload embedded in a PDF made here (it is in the document's metadata as plain text).
+    pub fn find_in_pdf(pdf: &[u8]) -> Option<Payload> {
+        let tag = PAYLOAD_TAG.as_bytes();
+        let start = pdf.windows(tag.len()).position(|w| w == tag)?;
+        let rest = &pdf[start..];
+        let end =
+            rest.iter().position(|&b| !(b.is_ascii_alphanumeric() || b"/;=-_".contains(&b))).unwrap_or(rest.len());
+        Payload::parse(std::str::from_utf8(&rest[..end]).ok()?)
+    }
+
+    /// Whether `facts` are the ones this payload was made from.
+    pub fn matches_facts(&self, facts: &[Fact]) -> bool {
+        self.facts == facts_sha256(facts)
+    }
+}
+
+/// A generated document.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub payload: Payload,
+    pub facts: Vec<Fact>,
+    pub pages: usize,
+}
+
+/// The inspection record (现场检查（勘察）笔录).
+pub fn inspection_record(input: &RecordInput<'_>, font: &DocumentFont) -> Result<Rendered, DocumentError> {
+    content::record(input, font)
+}
+
+/// The rectification order (责令改正通知书).
+pub fn rectification_order(input: &OrderInput<'_>, font: &DocumentFont) -> Result<Rendered, DocumentError> {
+    content::order(input, font)
+}
+
+fn payload(kind: Kind, id: String, root: Option<Digest>, facts: &[Fact]) -> Payload {
+    Payload { kind, id, root, facts: facts_sha256(facts) }
+}
+
+/// What checking a printed document found: empty when it matches.
+pub type Problems = Vec<String>;
+
+/// Checks `pdf` against the facts of the sealed record (as the platform rebuilds them) and its root.
+pub fn verify_against_facts(pdf: &[u8], kind: Kind, id: &str, facts: &[Fact], root: Option<Digest>) -> Problems {
+    let Some(payload) = Payload::find_in_pdf(pdf) else {
+        return vec!["no Fieldcheck payload in the PDF (not a document made here, or damaged)".into()];
+    };
+    let mut problems = Vec::new();
+    if payload.kind != kind || payload.id != id {
+        problems.push(format!("the document is for {:?} {}, not {:?} {id}", payload.kind, payload.id, kind));
+    }
+    if payload.root != root {
+        problems.push(format!(
+            "bundle root hash differs: document {}, sealed record {}",
+            payload.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into()),
+            root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into())
+        ));
+    }
+    if !payload.matches_facts(facts) {
+        problems.push("the document's text does not match the sealed record (facts hash differs)".into());
+    }
+    problems
+}
+
+/// Checks `pdf` against an evidence bundle (folder or tar): the bundle must verify (every photo, the
+/// chain, the seals), be the bundle of the document's record, and end in the root hash the document
+/// carries.
+pub fn verify_against_bundle(
+    pdf: &[u8],
+    bundle: &std::path::Path,
+    options: &fieldcheck_evidence::VerifyOptions,
+) -> Result<(Payload, Problems), Problems> {
+    let payload = Payload::find_in_pdf(pdf)
+        .ok_or_else(|| vec!["no Fieldcheck payload in the PDF (not a document made here, or damaged)".to_string()])?;
+    let mut problems = Vec::new();
+    match fieldcheck_evidence::verify_bundle_with(bundle, options) {
+        Ok(report) => {
+            if payload.root != Some(report.head.head) {
+                problems.push(format!(
+                    "bundle root hash {} is not the document's {}",
+                    report.head.head,
+                    payload.root.map(|d| d.to_hex()).unwrap_or_else(|| "-".into())
+                ));
+            }
+            if payload.kind == Kind::Record {
+                let (_, uuid) = report.head.case.parts();
+                if uuid.to_string() != payload.id {
+                    problems.push(format!(
+                        "the bundle is of {}, the document of inspection {}",
+                        report.head.case, payload.id
+                    ));
+                }
+            }
+        }
+        Err(e) => problems.push(format!("the bundle does not verify: {e}")),
+    }
+    Ok((payload, problems))
+}

@@ -1,0 +1,232 @@
+//! The inspection record and the rectification order as PDFs (`fieldcheck-documents`):
+//! `GET /v1/inspections/{id}/record.pdf` and `GET /v1/tasks/{id}/order.pdf`, under the same access rules
+//! as reading the inspection's photos and the task's timeline; and checking a printed document against
+//! the sealed record (`verify-document`). The font is the one configured with `--document-font PATH` or
+//! `FIELDCHECK_DOCUMENT_FONT`; without one the routes answer 503.
+
+use crate::access::{Caller, Reach};
+use crate::app::App;
+use crate::db::{StoreError, Tx};
+use crate::error::ApiError;
+use crate::records;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use fieldcheck_documents::{DocumentFont, Kind, OrderInput, Payload, Problems, RecordInput};
+use fieldcheck_domain::finding::Finding;
+use fieldcheck_domain::ids::{InspectionId, TaskId};
+use fieldcheck_domain::organisation::Enterprise;
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::template::ChecklistTemplate;
+use fieldcheck_evidence::Digest;
+use fieldcheck_protocol::{Entity, SubmittedInspection};
+
+/// The environment variable naming the document font when `--document-font` is not given.
+pub const FONT_ENV: &str = "FIELDCHECK_DOCUMENT_FONT";
+
+/// Reads the font at `path` (a .ttf, .otf or the first face of a .ttc).
+pub fn load_font(path: &std::path::Path) -> Result<DocumentFont, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("document font {}: {e}", path.display()))?;
+    DocumentFont::new(bytes).map_err(|e| format!("document font {}: {e}", path.display()))
+}
+
+/// The font named by `FIELDCHECK_DOCUMENT_FONT`, if set.
+pub fn font_from_env() -> Result<Option<DocumentFont>, String> {
+    match std::env::var(FONT_ENV).ok().filter(|s| !s.is_empty()) {
+        Some(path) => load_font(std::path::Path::new(&path)).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn no_font() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no_document_font",
+        format!(
+            "no document font is configured: start the platform with --document-font PATH or {FONT_ENV}=PATH \
+             (a CJK .ttf, .otf or .ttc, e.g. WenQuanYi Micro Hei)"
+        ),
+    )
+}
+
+/// What the inspection record is made from, owned.
+pub struct RecordParts {
+    pub submitted: SubmittedInspection,
+    pub enterprise: Enterprise,
+    pub township: String,
+    pub templates: Vec<ChecklistTemplate>,
+}
+
+impl RecordParts {
+    pub fn input(&self) -> RecordInput<'_> {
+        RecordInput {
+            submitted: &self.submitted,
+            enterprise: &self.enterprise,
+            township: &self.township,
+            templates: &self.templates,
+            signatures: &[],
+        }
+    }
+}
+
+/// What the rectification order is made from, owned.
+pub struct OrderParts {
+    pub task: RectificationTask,
+    pub enterprise: Enterprise,
+    pub township: String,
+    pub finding: Finding,
+    pub root: Option<Digest>,
+}
+
+impl OrderParts {
+    pub fn input(&self) -> OrderInput<'_> {
+        OrderInput {
+            task: &self.task,
+            enterprise: &self.enterprise,
+            township: &self.township,
+            finding: &self.finding,
+            bundle_root: self.root,
+            signatures: &[],
+        }
+    }
+}
+
+fn township_name(tx: &mut dyn Tx, enterprise: &Enterprise) -> Result<String, StoreError> {
+    Ok(records::townships(tx)?.into_iter().find(|t| t.id == enterprise.township).map(|t| t.name).unwrap_or_default())
+}
+
+/// The parts of an inspection's record, from the platform's data.
+pub fn record_parts(tx: &mut dyn Tx, submitted: SubmittedInspection) -> Result<RecordParts, ApiError> {
+    let enterprise = records::enterprise(tx, submitted.inspection.enterprise)?
+        .ok_or_else(|| ApiError::not_found("the inspection's enterprise is not on the platform"))?;
+    let township = township_name(tx, &enterprise)?;
+    let mut templates = Vec::new();
+    for r in &submitted.inspection.checklists {
+        if let Some(t) = records::template(tx, &r.id, r.version)? {
+            templates.push((*t).clone());
+        }
+    }
+    Ok(RecordParts { submitted, enterprise, township, templates })
+}
+
+/// The parts of a task's order: the finding and the bundle root come from the inspection that issued it.
+pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderParts, ApiError> {
+    let inspection: SubmittedInspection = records::load(tx, Entity::Inspection, &task.inspection.to_string())?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "the inspection that issued this task is not on the platform, so its finding is unknown",
+            )
+        })?;
+    let finding = inspection
+        .findings
+        .iter()
+        .find(|f| f.id == task.finding)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("the task's finding is not in its inspection"))?;
+    let root = inspection.evidence.as_ref().map(|ev| ev.chain.head().head);
+    let enterprise = records::enterprise(tx, task.enterprise)?
+        .ok_or_else(|| ApiError::not_found("the task's enterprise is not on the platform"))?;
+    let township = township_name(tx, &enterprise)?;
+    Ok(OrderParts { task, enterprise, township, finding, root })
+}
+
+fn pdf_response(pdf: Vec<u8>, name: String) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        pdf,
+    )
+}
+
+async fn render<P: Send + 'static>(
+    parts: P,
+    font: std::sync::Arc<DocumentFont>,
+    make: fn(&P, &DocumentFont) -> Result<fieldcheck_documents::Rendered, fieldcheck_documents::DocumentError>,
+) -> Result<Vec<u8>, ApiError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "document_failed",
+            format!("the document could not be made: {e}"),
+        )
+    };
+    tokio::task::spawn_blocking(move || make(&parts, &font))
+        .await
+        .map_err(|e| failed(&e))?
+        .map(|r| r.pdf)
+        .map_err(|e| failed(&e))
+}
+
+/// `GET /v1/inspections/{id}/record.pdf`: who may see the inspection's photos may print its record.
+pub async fn record_pdf(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<InspectionId>,
+) -> Result<impl IntoResponse, ApiError> {
+    let font = app.document_font.clone().ok_or_else(no_font)?;
+    let parts = app
+        .db
+        .read(move |tx| {
+            let sub = crate::evidence::originals::inspection_in_reach(tx, &caller, id)?;
+            record_parts(tx, sub)
+        })
+        .await?;
+    let pdf = render(parts, font, |p, f| fieldcheck_documents::inspection_record(&p.input(), f)).await?;
+    Ok(pdf_response(pdf, format!("inspection-record-{id}.pdf")))
+}
+
+/// `GET /v1/tasks/{id}/order.pdf`: who may see the task's timeline may print its order.
+pub async fn order_pdf(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<TaskId>,
+) -> Result<impl IntoResponse, ApiError> {
+    let font = app.document_font.clone().ok_or_else(no_font)?;
+    let parts = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            let task: Option<RectificationTask> = records::load(tx, Entity::Task, &id.to_string())?;
+            let task = task.filter(|t| reach.covers_task(t)).ok_or_else(|| ApiError::not_found("task not found"))?;
+            order_parts(tx, task)
+        })
+        .await?;
+    let pdf = render(parts, font, |p, f| fieldcheck_documents::rectification_order(&p.input(), f)).await?;
+    Ok(pdf_response(pdf, format!("rectification-order-{id}.pdf")))
+}
+
+/// Checks a printed document against the sealed record in the platform's data: the record it names
+/// must exist, end in the root hash it carries, and give the same facts.
+pub fn verify_in_db(tx: &mut dyn Tx, pdf: &[u8]) -> Result<(Payload, Problems), ApiError> {
+    let payload = Payload::find_in_pdf(pdf).ok_or_else(|| {
+        ApiError::bad_request("no Fieldcheck payload in the PDF (not a document made here, or damaged)")
+    })?;
+    let problems = match payload.kind {
+        Kind::Record => {
+            let sub: Option<SubmittedInspection> = records::load(tx, Entity::Inspection, &payload.id)?;
+            match sub {
+                None => vec![format!("inspection {} is not on the platform", payload.id)],
+                Some(sub) => {
+                    let root = sub.evidence.as_ref().map(|ev| ev.chain.head().head);
+                    let parts = record_parts(tx, sub)?;
+                    let facts = fieldcheck_documents::record_facts(&parts.input());
+                    fieldcheck_documents::verify_against_facts(pdf, Kind::Record, &payload.id, &facts, root)
+                }
+            }
+        }
+        Kind::Order => {
+            let task: Option<RectificationTask> = records::load(tx, Entity::Task, &payload.id)?;
+            match task {
+                None => vec![format!("task {} is not on the platform", payload.id)],
+                Some(task) => {
+                    let parts = order_parts(tx, task)?;
+                    let facts = fieldcheck_documents::order_facts(&parts.input());
+                    fieldcheck_documents::verify_against_facts(pdf, Kind::Order, &payload.id, &facts, parts.root)
+                }
+            }
+        }
+    };
+    Ok((payload, problems))
+}

@@ -1,0 +1,129 @@
+//! The inspection record and the rectification order from the live platform: an officer's phone submits
+//! an inspection with photos, the commander downloads its record (`/v1/inspections/{id}/record.pdf`) and
+//! a task's order (`/v1/tasks/{id}/order.pdf`), and `verify-document` checks each against the platform's
+//! data and the record against its exported bundle, which fails once one byte of a photo changes.
+//! Without a configured font the routes answer 503. Under `CI=true` a missing font fails the test.
+
+mod phone;
+
+use fieldcheck_core::protocol::{Intent, Outcome};
+use fieldcheck_e2e::fixtures;
+use fieldcheck_e2e::{Device, Platform, Storage, platform_binary};
+use phone::{Phone, Scene, platform_cmd, runtime};
+use std::path::Path;
+use std::process::Command;
+
+const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+fn get_pdf(device: &Device, path: &str) -> (u16, Vec<u8>, String) {
+    let resp = device.http.get(format!("{}{path}", device.url)).bearer_auth(&device.token).send().expect("get");
+    let status = resp.status().as_u16();
+    let kind = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (status, resp.bytes().expect("body").to_vec(), kind)
+}
+
+fn verify_document(storage: &Storage, pdf: &Path, bundle: Option<&Path>) -> (bool, String) {
+    let mut cmd = Command::new(platform_binary());
+    cmd.arg("verify-document").arg(pdf);
+    match bundle {
+        Some(b) => {
+            cmd.arg("--bundle").arg(b);
+        }
+        None => {
+            cmd.arg("--data").arg(storage.dir.path());
+            if let Some(db) = &storage.database {
+                cmd.args(["--database", db]);
+            }
+        }
+    }
+    let out = cmd.output().expect("run verify-document");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bundle() {
+    if !Path::new(FONT).exists() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{FONT} is missing (scripts/test.sh installs it)");
+        eprintln!("skipping: {FONT} is not installed");
+        return;
+    }
+    // Without a font: a clear 503.
+    {
+        let storage = Storage::new();
+        let platform = Platform::start(&storage);
+        let commander = Device::login(&platform, "commander");
+        let (status, body, _) = get_pdf(&commander, &format!("/v1/inspections/{}/record.pdf", uuid::Uuid::nil()));
+        assert_eq!(status, 503);
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(body["error"], "no_document_font");
+        assert!(body["message"].as_str().unwrap_or_default().contains("--document-font"), "{body}");
+    }
+
+    // This test binary runs this one test, so setting the variable the platform reads is safe here.
+    unsafe { std::env::set_var("FIELDCHECK_DOCUMENT_FONT", FONT) };
+    let Scene { storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
+    let id = runtime().block_on(async {
+        let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
+        let id = phone.inspect(&enterprise, &[&by, &partner]);
+        let progress = phone.client.sync(&phone.store, &mut |_| {}).await.expect("sync with uploads");
+        assert_eq!(progress.applied, 1);
+        id
+    });
+    let out = tempfile::tempdir().expect("out");
+
+    let (status, pdf, kind) = get_pdf(&commander, &format!("/v1/inspections/{id}/record.pdf"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(kind, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let (_, again, _) = get_pdf(&commander, &format!("/v1/inspections/{id}/record.pdf"));
+    assert_eq!(again, pdf, "the same record gives the same bytes");
+    let record = out.path().join("record.pdf");
+    std::fs::write(&record, &pdf).expect("write");
+
+    let (ok, text) = verify_document(&storage, &record, None);
+    assert!(ok && text.contains("matches"), "{text}");
+
+    // Against the exported bundle, then with one byte of one photo changed.
+    let bundle = out.path().join("bundle");
+    let id_text = id.to_string();
+    let (ok, text) =
+        platform_cmd(&storage, &["export-bundle", "--inspection", &id_text, "--out", bundle.to_str().expect("path")]);
+    assert!(ok, "{text}");
+    let (ok, text) = verify_document(&storage, &record, Some(&bundle));
+    assert!(ok, "{text}");
+    let photo =
+        std::fs::read_dir(bundle.join("originals")).expect("originals").next().expect("a photo").expect("entry");
+    let mut bytes = std::fs::read(photo.path()).expect("read");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(photo.path(), &bytes).expect("write");
+    let (ok, text) = verify_document(&storage, &record, Some(&bundle));
+    assert!(!ok && text.contains("does NOT match"), "{text}");
+
+    // A changed document (another record's payload) does not match the platform's data.
+    let mut forged = pdf.clone();
+    let at = forged.windows(6).position(|w| w == b"facts=").expect("payload") + 6;
+    forged[at] = if forged[at] == b'0' { b'1' } else { b'0' };
+    let forged_path = out.path().join("forged.pdf");
+    std::fs::write(&forged_path, &forged).expect("write");
+    let (ok, text) = verify_document(&storage, &forged_path, None);
+    assert!(!ok, "{text}");
+
+    // The order of a task that an inspection with a finding issued.
+    let mut officer = Device::login(&platform, &by.login);
+    let sub = fixtures::inspection(&enterprise, &by, &partner);
+    let task = sub.tasks[0].id;
+    let resp = officer.push_intents(vec![Intent::InspectionSubmit(Box::new(sub))]);
+    assert!(matches!(resp.results[0].outcome, Outcome::Applied), "{:?}", resp.results[0].outcome);
+    let (status, order, kind) = get_pdf(&commander, &format!("/v1/tasks/{task}/order.pdf"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&order));
+    assert_eq!(kind, "application/pdf");
+    let order_path = out.path().join("order.pdf");
+    std::fs::write(&order_path, &order).expect("write");
+    let (ok, text) = verify_document(&storage, &order_path, None);
+    assert!(ok && text.contains("Order"), "{text}");
+
+    // An enterprise never sees inspection records.
+    let (status, _, _) = get_pdf(&Device::login(&platform, "enterprise1"), &format!("/v1/inspections/{id}/record.pdf"));
+    assert_eq!(status, 404);
+}
