@@ -25,8 +25,14 @@ if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null || ! co
   apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null
 fi
 
-step "rust tests (platform on SQLite)"
-cargo test --workspace --locked
+step "PostgreSQL"
+# Before the first test run: the tests that check both back ends side by side need it (and fail under
+# CI=true without it).
+FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
+export FIELDCHECK_TEST_POSTGRES
+
+step "rust tests (platform processes on SQLite; the side-by-side back-end tests on both)"
+FIELDCHECK_E2E_STORAGE=sqlite cargo test --workspace --locked
 
 step "web console: headless Chromium against a live demo platform"
 if ! command -v chromium >/dev/null; then
@@ -39,11 +45,7 @@ cargo build -q --locked -p fieldcheck-platform
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
 (cd tests/console && npm ci --no-audit --no-fund --silent && node console.test.mjs "$target_dir/debug/fieldcheck-platform")
 
-step "PostgreSQL"
-FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
-export FIELDCHECK_TEST_POSTGRES
-
-step "platform tests again, on PostgreSQL"
+step "platform tests again, platform processes on PostgreSQL"
 cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e
 
 step "native bindings: build the FFI library, generate Kotlin and Swift"

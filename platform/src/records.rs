@@ -65,8 +65,8 @@ pub fn identity(record: &Record) -> (Entity, String) {
     }
 }
 
-/// Stores a record and appends it to the change log; returns its cursor.
-pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<u64, StoreError> {
+/// Stores a record and appends it to the change log.
+pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
     let (entity, id) = identity(record);
     let keys = keys(tx, record)?;
     // The stored form is the record's own JSON, the same as `Record`'s `data`.

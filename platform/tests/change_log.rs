@@ -2,6 +2,8 @@
 //! cursor never skips an entry that commits later with a smaller cursor. Runs on SQLite, and on
 //! PostgreSQL too when `FIELDCHECK_TEST_POSTGRES` names a server (`postgres://user@host:port`).
 
+mod common;
+
 use fieldcheck_core::protocol::Entity;
 use fieldcheck_platform::db::{Db, Filter, Keys};
 use fieldcheck_platform::error::ApiError;
@@ -68,30 +70,85 @@ async fn sqlite_change_log_is_in_commit_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_change_log_is_in_commit_order() {
-    let Some(base) = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("FIELDCHECK_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
-        return;
-    };
-    let name = format!("fc_log_{}", uuid::Uuid::now_v7().simple());
-    let base2 = base.clone();
-    let name2 = name.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base2}/postgres"), postgres::NoTls).expect("connect");
-        admin.batch_execute(&format!("CREATE DATABASE {name2}")).expect("create database");
-    })
-    .await
-    .expect("create");
-    let url = format!("{base}/{name}");
-    let db = tokio::task::spawn_blocking(move || fieldcheck_platform::open_db(std::path::Path::new("."), Some(&url)))
-        .await
-        .expect("join")
-        .expect("open");
-    concurrent_writers_are_never_skipped(db.clone()).await;
-    drop(db);
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect");
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    })
-    .await
-    .expect("drop");
+    let Some(pg) = common::FreshPostgres::create("fc_log") else { return };
+    let db = pg.open().await;
+    concurrent_writers_are_never_skipped(db).await;
+}
+
+/// Writers whose transactions linger between handing out a cursor and committing (a trigger sleeps a
+/// random while after each change-log row is inserted), so that without the change-log lock a later
+/// cursor would commit first; pullers follow the cursor meanwhile. Each puller must end with every
+/// committed change exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_pullers_never_skip_a_change_committed_late() {
+    const WRITERS: usize = 10;
+    const TRANSACTIONS: usize = 12;
+    const PULLERS: usize = 3;
+    let Some(pg) = common::FreshPostgres::create("fc_order") else { return };
+    let db = pg.open().await;
+    pg.execute(
+        "CREATE FUNCTION linger() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN PERFORM pg_sleep(random() * 0.02); RETURN NULL; END $$;
+         CREATE TRIGGER linger AFTER INSERT ON changes FOR EACH ROW EXECUTE FUNCTION linger();",
+    );
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let db = db.clone();
+        writers.push(tokio::spawn(async move {
+            for t in 0..TRANSACTIONS {
+                db.write(move |tx| {
+                    // One to three records a transaction.
+                    for r in 0..=(w + t) % 3 {
+                        tx.upsert(Entity::Notice, &format!("{w}-{t}-{r}"), "{}", &Keys::public())?;
+                    }
+                    Ok::<_, ApiError>(())
+                })
+                .await
+                .expect("write");
+            }
+        }));
+    }
+    let expected: BTreeSet<String> = (0..WRITERS)
+        .flat_map(|w| (0..TRANSACTIONS).flat_map(move |t| (0..=(w + t) % 3).map(move |r| format!("{w}-{t}-{r}"))))
+        .collect();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut pullers = Vec::new();
+    for _ in 0..PULLERS {
+        let (db, done) = (db.clone(), done.clone());
+        pullers.push(tokio::spawn(async move {
+            let (mut cursor, mut seen) = (0u64, Vec::new());
+            loop {
+                // Read the flag first: a pass that starts after the writers finished sees all they wrote.
+                let last_pass = done.load(std::sync::atomic::Ordering::SeqCst);
+                let from = cursor;
+                let (rows, next) = db
+                    .read(move |tx| {
+                        let rows = tx.changes(from, 7, &Filter::All)?;
+                        let next = if rows.len() == 7 { rows[6].cursor } else { tx.last_cursor()?.max(from) };
+                        Ok::<_, ApiError>((rows, next))
+                    })
+                    .await
+                    .expect("pull");
+                let full = rows.len() == 7;
+                seen.extend(rows.into_iter().map(|r| r.id));
+                cursor = next;
+                if last_pass && !full {
+                    return seen;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    for p in pullers {
+        let seen = p.await.expect("puller");
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(unique.len(), seen.len(), "a change was delivered twice");
+        let missing: Vec<_> = expected.difference(&unique).collect();
+        assert!(missing.is_empty(), "a puller skipped {} committed changes: {missing:?}", missing.len());
+        assert_eq!(unique, expected);
+    }
 }

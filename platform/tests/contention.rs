@@ -2,6 +2,8 @@
 //! is answered 503 `busy` with Retry-After, so a device simply sends the request again; any other storage
 //! failure stays a 500. The races here are real ones on real databases.
 
+mod common;
+
 use axum::http::StatusCode;
 use fieldcheck_platform::db::StoreError;
 use fieldcheck_platform::error::ApiError;
@@ -33,10 +35,7 @@ fn a_busy_sqlite_file_is_answered_busy() {
 
 #[test]
 fn a_postgres_deadlock_is_answered_busy() {
-    let Some(base) = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("FIELDCHECK_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
-        return;
-    };
+    let Some(base) = common::postgres_server() else { return };
     let name = format!("fc_race_{}", uuid::Uuid::now_v7().simple());
     let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect");
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");

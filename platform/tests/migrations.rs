@@ -3,6 +3,8 @@
 //! opening again changes nothing; a database newer than this build is refused and left untouched.
 //! The PostgreSQL half runs when `FIELDCHECK_TEST_POSTGRES` names a server (`postgres://user@host:port`).
 
+mod common;
+
 use fieldcheck_platform::db::StoreError;
 use fieldcheck_platform::db::migrations::{self, LATEST};
 use fieldcheck_platform::db::postgres::PgDb;
@@ -133,10 +135,7 @@ struct PgDatabase {
 
 impl PgDatabase {
     fn new() -> Option<PgDatabase> {
-        let Some(base) = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-            eprintln!("FIELDCHECK_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
-            return None;
-        };
+        let base = common::postgres_server()?;
         let base = base.trim_end_matches('/').to_string();
         let name = format!("fc_mig_{}", uuid::Uuid::now_v7().simple());
         let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect");

@@ -4,6 +4,8 @@
 //! transaction per mutation; on PostgreSQL, the whole push in one transaction). And a handler that panics
 //! is answered in the JSON error contract instead of dropping the connection.
 
+mod common;
+
 use fieldcheck_core::protocol::{Entity, Outcome, RejectCode};
 use fieldcheck_platform::db::{Db, Keys};
 use fieldcheck_platform::intents::Failure;
@@ -82,31 +84,9 @@ async fn sqlite_a_poisoned_mutation_is_undone_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_poisoned_mutation_is_undone_alone() {
-    let Some(base) = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("FIELDCHECK_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
-        return;
-    };
-    let name = format!("fc_poison_{}", uuid::Uuid::now_v7().simple());
-    let (base2, name2) = (base.clone(), name.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base2}/postgres"), postgres::NoTls).expect("connect");
-        admin.batch_execute(&format!("CREATE DATABASE {name2}")).expect("create database");
-    })
-    .await
-    .expect("create");
-    let url = format!("{base}/{name}");
-    let db = tokio::task::spawn_blocking(move || fieldcheck_platform::open_db(std::path::Path::new("."), Some(&url)))
-        .await
-        .expect("join")
-        .expect("open");
-    one_poisoned_step_is_undone_alone(db.clone()).await;
-    drop(db);
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect");
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    })
-    .await
-    .expect("drop");
+    let Some(pg) = common::FreshPostgres::create("fc_poison") else { return };
+    let db = pg.open().await;
+    one_poisoned_step_is_undone_alone(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,8 @@
 //! SQLite, and on PostgreSQL too when `FIELDCHECK_TEST_POSTGRES` names a server
 //! (`postgres://user@host:port`).
 
+mod common;
+
 use chrono::{Duration, TimeZone, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
 use fieldcheck_domain::credit_code::CreditCode;
@@ -363,30 +365,8 @@ async fn sqlite_pull_filter_equals_the_domains_visibility() {
 
 #[tokio::test]
 async fn postgres_pull_filter_equals_the_domains_visibility() {
-    let Some(base) = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("FIELDCHECK_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
-        return;
-    };
-    let name = format!("fc_vis_{}", uuid::Uuid::now_v7().simple());
-    let (base2, name2) = (base.clone(), name.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base2}/postgres"), postgres::NoTls).expect("connect");
-        admin.batch_execute(&format!("CREATE DATABASE {name2}")).expect("create database");
-    })
-    .await
-    .expect("create");
-    let url = format!("{base}/{name}");
-    let db = tokio::task::spawn_blocking(move || fieldcheck_platform::open_db(std::path::Path::new("."), Some(&url)))
-        .await
-        .expect("join")
-        .expect("open");
+    let Some(pg) = common::FreshPostgres::create("fc_vis") else { return };
+    let db = pg.open().await;
     let (worlds, users, decisions) = pulls_equal_the_domain(db.clone()).await;
     eprintln!("postgres: {worlds} counties, {users} users' pulls, {decisions} record × user decisions agree");
-    drop(db);
-    tokio::task::spawn_blocking(move || {
-        let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect");
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    })
-    .await
-    .expect("drop");
 }

@@ -44,7 +44,11 @@ impl Drop for Storage {
 impl Storage {
     pub fn new() -> Storage {
         let dir = tempfile::tempdir().expect("temp dir");
-        let admin = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty()).map(|base| {
+        // `FIELDCHECK_E2E_STORAGE=sqlite` keeps the platform processes on SQLite while the server is named
+        // for the tests that use both back ends in one run (scripts/test.sh's first pass).
+        let on_sqlite = std::env::var("FIELDCHECK_E2E_STORAGE").is_ok_and(|s| s == "sqlite");
+        let server = std::env::var("FIELDCHECK_TEST_POSTGRES").ok().filter(|s| !s.is_empty() && !on_sqlite);
+        let admin = server.map(|base| {
             let name = format!("fc_{}", uuid::Uuid::now_v7().simple());
             // The variable names a server without a database: postgres://user@host:port
             let base = base.trim_end_matches('/');

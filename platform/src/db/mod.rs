@@ -1,9 +1,18 @@
 //! Storage behind one small trait, [`Tx`], so that every rule above it runs unchanged on the embedded
-//! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file. Calls are
-//! blocking and run on tokio's blocking pool; writes are serialised so the change log is in commit order.
+//! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file.
+//!
+//! A transaction is a synchronous closure over `&mut dyn Tx`: the decisions it runs are pure, synchronous
+//! code that reads and writes as it goes, and one trait object serves both back ends. So the closure runs
+//! on tokio's blocking pool. On PostgreSQL the driver, the pool (its wait timeout) and TLS are the async
+//! ones (tokio-postgres, deadpool-postgres, rustls): the connection is taken from the pool before the
+//! blocking task starts, and inside it each statement is a `Handle::block_on` of the async client, a thin
+//! facade that keeps the decisions free of `async` and of a second trait. The change log is in commit
+//! order on both back ends (SQLite: one writer at a time; PostgreSQL: see `postgres.rs` and
+//! `docs/sync-protocol.md`).
 
 pub mod migrations;
 pub mod postgres;
+pub mod postgres_tls;
 pub mod sqlite;
 
 use crate::error::ApiError;
@@ -18,7 +27,15 @@ pub enum StoreError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres: {0}")]
-    Postgres(#[from] ::postgres::Error),
+    Postgres(#[from] tokio_postgres::Error),
+    /// No pooled connection came free within the configured wait.
+    #[error("no database connection came free in time")]
+    PoolTimeout,
+    #[error("database pool: {0}")]
+    Pool(String),
+    /// The database settings cannot be used (a bad URL, an unreadable root certificate).
+    #[error("{0}")]
+    Config(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("storage task failed: {0}")]
@@ -37,11 +54,12 @@ impl StoreError {
     /// Whether the transaction lost a race with another one (a deadlock broken by PostgreSQL, a
     /// serialization failure, a busy SQLite file) and the same request may simply be sent again.
     pub fn is_contention(&self) -> bool {
-        use ::postgres::error::SqlState;
+        use tokio_postgres::error::SqlState;
         match self {
             StoreError::Postgres(e) => {
                 matches!(e.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
             }
+            StoreError::PoolTimeout => true,
             StoreError::Sqlite(e) => matches!(
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
@@ -54,7 +72,7 @@ impl StoreError {
     /// PostgreSQL text, a value out of range, a string or blob too big, a violated check), so that the same
     /// request can never succeed. A unique violation is not one: it may be a race another writer won.
     pub fn is_lasting(&self) -> bool {
-        use ::postgres::error::SqlState;
+        use tokio_postgres::error::SqlState;
         match self {
             StoreError::Postgres(e) => e.code().is_some_and(|c| {
                 let class = &c.code()[..2.min(c.code().len())];
@@ -221,13 +239,14 @@ pub struct BlobOwnerRow {
 pub trait Tx {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
-    /// Stores a record and appends it to the change log; returns its cursor.
-    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError>;
-    /// Removes a record and appends a tombstone; returns its cursor.
-    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
+    /// Stores a record and appends it to the change log. (The entry's cursor is known only at commit:
+    /// PostgreSQL hands cursors out then, in commit order.)
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<(), StoreError>;
+    /// Removes a record and appends a tombstone.
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError>;
     /// Appends a tombstone for a record that stays but leaves the scope `keys` describe (devices there
     /// drop it). It survives the record's later changes; the command centre never reads it.
-    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError>;
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError>;
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
     fn last_cursor(&mut self) -> Result<u64, StoreError>;
     /// Cursors at or below this may have lost tombstones: a device there must reset.
@@ -280,8 +299,8 @@ pub trait Tx {
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError>;
     fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError>;
     /// The citations of blob `sha256` (lower-case hex), oldest first (the first names its home case).
-    /// With `for_write`, writers of citations are serialised first (PostgreSQL takes the change-log
-    /// lock), so a check made on them still holds when the transaction writes.
+    /// With `for_write`, writers of this blob's citations are serialised first (PostgreSQL: an advisory
+    /// lock on the blob), so a check made on them still holds when the transaction writes.
     fn blob_citations(&mut self, sha256: &str, for_write: bool) -> Result<Vec<CitationRow>, StoreError>;
     /// Notes a citation; one already noted (same blob, case and device) is left as it is.
     fn cite_blob(&mut self, row: &CitationRow) -> Result<(), StoreError>;
@@ -313,13 +332,16 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || match &db {
-            Db::Sqlite(s) => s.write(f),
-            Db::Postgres(p) => p.write(f),
-        })
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+        match self {
+            Db::Sqlite(s) => {
+                let s = s.clone();
+                blocking(move || s.write(f)).await
+            }
+            Db::Postgres(p) => {
+                let conn = p.conn().await?;
+                blocking(move || postgres::write(conn, f)).await
+            }
+        }
     }
 
     /// Runs `f` once per item, each in its own write transaction, holding the writer for the whole list
@@ -331,13 +353,16 @@ impl Db {
         R: Send + 'static,
         F: Fn(&mut dyn Tx, T) -> Result<R, ApiError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || match &db {
-            Db::Sqlite(s) => s.write_each(items, f),
-            Db::Postgres(p) => p.write_each(items, f),
-        })
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+        match self {
+            Db::Sqlite(s) => {
+                let s = s.clone();
+                blocking(move || s.write_each(items, f)).await
+            }
+            Db::Postgres(p) => {
+                let conn = p.conn().await?;
+                blocking(move || postgres::write_each(conn, items, f)).await
+            }
+        }
     }
 
     /// Runs `f` in one read-only snapshot.
@@ -346,13 +371,16 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || match &db {
-            Db::Sqlite(s) => s.read(f),
-            Db::Postgres(p) => p.read(f),
-        })
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+        match self {
+            Db::Sqlite(s) => {
+                let s = s.clone();
+                blocking(move || s.read(f)).await
+            }
+            Db::Postgres(p) => {
+                let conn = p.conn().await?;
+                blocking(move || postgres::read(conn, f)).await
+            }
+        }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -361,6 +389,11 @@ impl Db {
             Db::Postgres(_) => "postgres",
         }
     }
+}
+
+/// Runs a transaction's closure on tokio's blocking pool.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
 }
 
 /// Entity names as stored.

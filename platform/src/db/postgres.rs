@@ -1,46 +1,85 @@
 //! The PostgreSQL back end, for more than one machine's worth of load. All of its SQL is here.
 //!
-//! Commit order: a sequence value is not commit order (a transaction that took 101 may commit after one
-//! that took 102, and a pull in between would skip 101 for ever). So a write transaction takes
-//! `LOCK TABLE changes IN EXCLUSIVE MODE` before its first write of a record or of the change log: those
-//! writers (of every platform process) run one at a time, cursors are handed out in commit order, and
-//! plain reads (ACCESS SHARE) are never blocked. Writes that touch neither (a device's last contact and
-//! clock skew, login failures, a refused mutation's stored outcome, a kept conflict) do not take it, so
-//! they run side by side and PostgreSQL can flush their commits together.
+//! Connections: tokio-postgres over rustls (`postgres_tls`), pooled by deadpool-postgres with a bounded
+//! size and wait ([`PgOptions`]); a caller that waits longer than that is answered 503 busy. Every statement
+//! is prepared once per connection (`prepare_cached`).
+//!
+//! Commit order without a table lock (the proof is in `docs/sync-protocol.md`): a transaction keeps the
+//! change-log entries it makes in memory and writes them just before COMMIT, after taking the
+//! transaction-scoped advisory lock [`CHANGE_LOG_LOCK`], which COMMIT (or ROLLBACK) releases. Cursors are
+//! handed out only under that lock, so they are handed out in commit order, and the lock is held only
+//! from the first cursor to the commit, never while a decision runs.
+//!
+//! Isolation: write transactions run at REPEATABLE READ, so a decision made on a record that another
+//! transaction changed meanwhile is not silently overwritten: PostgreSQL fails the later writer with a
+//! serialization failure, answered 503 busy and sent again by the device.
 
 use super::migrations;
+use super::postgres_tls;
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
     entity_from_name, entity_name, parse_time,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Transaction};
 use fieldcheck_protocol::Entity;
-use postgres::types::ToSql;
-use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
-use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+use tokio::runtime::Handle;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, Row};
 
-/// Most connections one platform process opens; callers beyond it wait for a free one.
-const MAX_CONNECTIONS: usize = 16;
+/// The advisory lock under which change-log entries are written (a transaction-scoped lock on one
+/// 64-bit key; its value only has to differ from the platform's other advisory locks).
+pub const CHANGE_LOG_LOCK: i64 = 0x6663_6c6f_6700; // "fclog"
+/// The advisory locks of a blob's citations: (this, hashtext(sha256)), a different key space (two 32-bit
+/// keys) from the change log's and the migrations' one 64-bit key.
+const CITATION_LOCK: i32 = 0x6663_6369; // "fcci"
+/// The migrations' advisory lock (one 64-bit key).
+const MIGRATION_LOCK: i64 = 7426;
 
-/// A connection with the statements it has prepared (each statement is prepared once per connection,
-/// not once per use: that would be an extra round trip for every statement).
-struct Conn {
-    client: Client,
-    statements: HashMap<String, Statement>,
+/// The pool's bounds. From the environment: `FIELDCHECK_DATABASE_POOL_SIZE` (connections, default 16)
+/// and `FIELDCHECK_DATABASE_POOL_WAIT_MS` (how long a request waits for a free connection before it is
+/// answered 503 busy, default 5000).
+#[derive(Clone, Copy, Debug)]
+pub struct PgOptions {
+    pub pool_size: usize,
+    pub wait: Duration,
 }
 
-struct Pool {
-    idle: Vec<Conn>,
-    open: usize,
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { pool_size: 16, wait: Duration::from_secs(5) }
+    }
+}
+
+impl PgOptions {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        let default = Self::default();
+        PgOptions {
+            pool_size: var("FIELDCHECK_DATABASE_POOL_SIZE").map_or(default.pool_size, |n| n.max(1) as usize),
+            wait: var("FIELDCHECK_DATABASE_POOL_WAIT_MS").map_or(default.wait, Duration::from_millis),
+        }
+    }
 }
 
 /// A bounded pool of connections to one PostgreSQL database.
 pub struct PgDb {
-    url: String,
-    pool: Mutex<Pool>,
-    freed: Condvar,
+    pool: Pool,
+}
+
+/// Runs a future to its end from synchronous code: on the runtime when called from one of its blocking
+/// threads (the decisions run there), else on a runtime of its own (a command-line tool, a test thread).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    match Handle::try_current() {
+        Ok(handle) => handle.block_on(f),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for a database call")
+            .block_on(f),
+    }
 }
 
 impl PgDb {
@@ -52,143 +91,109 @@ impl PgDb {
     /// Connects with the schema brought up to `version` only (upgrade tests start from an old version).
     /// A database newer than this build is refused before anything is written to it.
     pub fn connect_at_version(url: &str, version: u32) -> Result<Self, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
-        migrate(&mut client, version)?;
-        let conn = Conn { client, statements: HashMap::new() };
-        Ok(PgDb { url: url.to_string(), pool: Mutex::new(Pool { idle: vec![conn], open: 1 }), freed: Condvar::new() })
+        Self::connect_with(url, version, PgOptions::from_env())
     }
 
-    fn conn(&self) -> Result<Conn, StoreError> {
-        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            if let Some(c) = pool.idle.pop() {
-                if !c.client.is_closed() {
-                    return Ok(c);
-                }
-                pool.open -= 1;
-                continue;
-            }
-            if pool.open < MAX_CONNECTIONS {
-                pool.open += 1;
-                drop(pool);
-                return match Client::connect(&self.url, NoTls) {
-                    Ok(client) => Ok(Conn { client, statements: HashMap::new() }),
-                    Err(e) => {
-                        self.pool.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
-                        self.freed.notify_one();
-                        Err(e.into())
-                    }
-                };
-            }
-            pool = self.freed.wait(pool).unwrap_or_else(|p| p.into_inner());
-        }
+    pub fn connect_with(url: &str, version: u32, options: PgOptions) -> Result<Self, StoreError> {
+        let (config, tls) = postgres_tls::settings(url)?;
+        // The migrations run on a connection of their own, so the pool holds only connections made on
+        // the runtime that serves requests.
+        block_on(async {
+            let (mut client, connection) = config.connect(tls.clone()).await?;
+            let running = tokio::spawn(connection);
+            let migrated = migrate(&mut client, version).await;
+            drop(client);
+            let _ = running.await;
+            migrated
+        })?;
+        let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size)
+            .wait_timeout(Some(options.wait))
+            .create_timeout(Some(options.wait))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Config(format!("database pool: {e}")))?;
+        Ok(PgDb { pool })
     }
 
-    fn give_back(&self, conn: Conn) {
-        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        if conn.client.is_closed() {
-            pool.open -= 1;
-        } else {
-            pool.idle.push(conn);
-        }
-        self.freed.notify_one();
+    /// A connection of the pool; waits at most the configured time for one.
+    pub(super) async fn conn(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Backend(e) => StoreError::Postgres(e),
+            PoolError::Timeout(_) => StoreError::PoolTimeout,
+            other => StoreError::Pool(other.to_string()),
+        })
     }
 
-    pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        let mut conn = self.conn()?;
-        let result = (|| {
-            let mut tx = conn.client.transaction()?;
-            let mut locked = false;
-            let r = f(&mut PgTx {
-                tx: &mut tx,
-                statements: &mut conn.statements,
-                locked: &mut locked,
-                locked_at_savepoint: None,
-            })?;
-            tx.commit().map_err(StoreError::from)?;
-            Ok(r)
-        })();
-        self.give_back(conn);
-        result
+    /// Connections open and idle, for the operations' metrics.
+    pub fn pool_status(&self) -> (usize, usize) {
+        let s = self.pool.status();
+        (s.size, s.available)
     }
+}
 
-    /// On PostgreSQL every commit waits for a disk flush, so a push's mutations are applied one after
-    /// another in one transaction, committed once before the answer: each still sees the state the one
-    /// before left, and on any failure none of them is kept (the device re-sends the batch).
-    pub(super) fn write_each<T, R>(
-        &self,
-        items: Vec<T>,
-        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
-    ) -> Result<Vec<R>, ApiError> {
-        let mut conn = self.conn()?;
-        let result = (|| {
-            let mut out = Vec::with_capacity(items.len());
-            let mut tx = conn.client.transaction()?;
-            let mut locked = false;
-            for item in items {
-                out.push(f(
-                    &mut PgTx {
-                        tx: &mut tx,
-                        statements: &mut conn.statements,
-                        locked: &mut locked,
-                        locked_at_savepoint: None,
-                    },
-                    item,
-                )?);
-            }
-            tx.commit().map_err(StoreError::from)?;
-            Ok(out)
-        })();
-        self.give_back(conn);
-        result
-    }
+/// Runs `f` in one write transaction on `conn` (from a blocking thread); rolls back on error.
+pub(super) fn write<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    let mut tx = PgTx::new(
+        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start())
+            .map_err(StoreError::from)?,
+    );
+    let r = f(&mut tx)?;
+    tx.commit()?;
+    Ok(r)
+}
 
-    pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        let mut conn = self.conn()?;
-        let result = (|| {
-            // One snapshot for the whole read, so a page and its cursor agree.
-            let mut tx = conn
-                .client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .map_err(StoreError::from)?;
-            // Read only: it never writes, so it never takes the change-log lock.
-            let mut locked = true;
-            let r = f(&mut PgTx {
-                tx: &mut tx,
-                statements: &mut conn.statements,
-                locked: &mut locked,
-                locked_at_savepoint: None,
-            });
-            tx.rollback().map_err(StoreError::from)?;
-            r
-        })();
-        self.give_back(conn);
-        result
+/// On PostgreSQL every commit waits for a disk flush, so a push's mutations are applied one after
+/// another in one transaction, committed once before the answer: each still sees the state the one
+/// before left, and on any failure none of them is kept (the device re-sends the batch).
+pub(super) fn write_each<T, R>(
+    mut conn: Object,
+    items: Vec<T>,
+    f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
+) -> Result<Vec<R>, ApiError> {
+    let mut tx = PgTx::new(
+        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start())
+            .map_err(StoreError::from)?,
+    );
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(f(&mut tx, item)?);
     }
+    tx.commit()?;
+    Ok(out)
+}
+
+pub(super) fn read<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    // One snapshot for the whole read, so a page and its cursor agree.
+    let mut tx = PgTx::new(
+        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start())
+            .map_err(StoreError::from)?,
+    );
+    let r = f(&mut tx);
+    block_on(tx.tx.rollback()).map_err(StoreError::from)?;
+    r
 }
 
 /// The schema version recorded in the database: 0 when it has no `schema_version` table (new, or made
 /// before numbered migrations). Only reads.
-pub fn schema_version(client: &mut impl postgres::GenericClient) -> Result<u32, StoreError> {
-    let exists: bool = client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?.try_get(0)?;
+pub async fn schema_version(client: &impl tokio_postgres::GenericClient) -> Result<u32, StoreError> {
+    let exists: bool = client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[]).await?.try_get(0)?;
     if !exists {
         return Ok(0);
     }
-    let v: Option<i32> = client.query_one("SELECT MAX(version) FROM schema_version", &[])?.try_get(0)?;
+    let v: Option<i32> = client.query_one("SELECT MAX(version) FROM schema_version", &[]).await?.try_get(0)?;
     u32::try_from(v.unwrap_or(0)).map_err(|_| StoreError::Corrupt(format!("schema version {v:?}")))
 }
 
 /// Applies the migrations after the database's version, up to `target`, each in its own transaction
 /// with its `schema_version` row. An advisory lock serialises platform processes starting at once.
-fn migrate(client: &mut Client, target: u32) -> Result<(), StoreError> {
+async fn migrate(client: &mut tokio_postgres::Client, target: u32) -> Result<(), StoreError> {
     let target = target.min(migrations::LATEST);
     loop {
-        let mut tx = client.transaction()?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7426)")?;
-        let found = schema_version(&mut tx)?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        let found = schema_version(&tx).await?;
         if found > migrations::LATEST {
             // Dropping `tx` rolls back: nothing was written.
             return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
@@ -199,77 +204,137 @@ fn migrate(client: &mut Client, target: u32) -> Result<(), StoreError> {
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_version (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-        )?;
-        tx.batch_execute(step.sql)?;
+        )
+        .await?;
+        tx.batch_execute(step.sql).await?;
         let version = i32::try_from(step.version).map_err(|_| StoreError::Corrupt("migration number".into()))?;
         tx.execute(
             "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
             &[&version, &step.name, &time(&Utc::now())],
-        )?;
-        tx.commit()?;
+        )
+        .await?;
+        tx.commit().await?;
     }
 }
 
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        // A sync client closes by blocking on its own runtime, which panics on a tokio worker thread:
-        // close the pooled connections on a plain thread.
-        let idle = std::mem::take(&mut self.pool.lock().unwrap_or_else(|p| p.into_inner()).idle);
-        let _ = std::thread::spawn(move || drop(idle)).join();
-    }
-}
-
-impl From<postgres::Error> for ApiError {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
         StoreError::from(e).into()
     }
 }
 
-struct PgTx<'a, 'b> {
-    tx: &'a mut Transaction<'b>,
-    statements: &'a mut HashMap<String, Statement>,
-    /// Whether this transaction holds the change-log lock (taken once, held until it ends).
-    locked: &'a mut bool,
-    /// `locked` when the open savepoint was set: rolling back to it releases a lock taken after it.
-    locked_at_savepoint: Option<bool>,
+/// A change-log entry made by the transaction, written at commit.
+struct Change {
+    name: &'static str,
+    id: String,
+    tombstone: bool,
+    departed: bool,
+    keys: Keys,
+}
+
+struct PgTx<'c> {
+    tx: Transaction<'c>,
+    /// The change-log entries to write at commit, in the order they were made.
+    pending: Vec<Change>,
+    /// How many were pending when the open savepoint was set.
+    pending_at_savepoint: Option<usize>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
-impl PgTx<'_, '_> {
-    /// Takes the change-log lock before the transaction's first write of a record or change (and so
-    /// before it holds any row lock another writer could wait for while holding this lock).
-    fn lock_change_log(&mut self) -> Result<(), postgres::Error> {
-        if !*self.locked {
-            self.tx.batch_execute("LOCK TABLE changes IN EXCLUSIVE MODE")?;
-            *self.locked = true;
+impl<'c> PgTx<'c> {
+    fn new(tx: Transaction<'c>) -> Self {
+        PgTx { tx, pending: Vec::new(), pending_at_savepoint: None }
+    }
+
+    fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, tokio_postgres::Error> {
+        block_on(async {
+            let s = self.tx.prepare_cached(sql).await?;
+            self.tx.query(&s, p).await
+        })
+    }
+    fn query_one(&mut self, sql: &str, p: Params) -> Result<Row, tokio_postgres::Error> {
+        block_on(async {
+            let s = self.tx.prepare_cached(sql).await?;
+            self.tx.query_one(&s, p).await
+        })
+    }
+    fn query_opt(&mut self, sql: &str, p: Params) -> Result<Option<Row>, tokio_postgres::Error> {
+        block_on(async {
+            let s = self.tx.prepare_cached(sql).await?;
+            self.tx.query_opt(&s, p).await
+        })
+    }
+    fn execute(&mut self, sql: &str, p: Params) -> Result<u64, tokio_postgres::Error> {
+        block_on(async {
+            let s = self.tx.prepare_cached(sql).await?;
+            self.tx.execute(&s, p).await
+        })
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        block_on(self.tx.batch_execute(sql))
+    }
+
+    /// Writes the pending change-log entries under the change-log lock, then commits (which releases it).
+    fn commit(mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            self.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
+            for c in &pending {
+                self.insert_change(c)?;
+            }
         }
+        block_on(self.tx.commit())?;
         Ok(())
     }
 
-    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+    /// Writes one change-log entry (the caller holds the change-log lock).
+    fn insert_change(&mut self, c: &Change) -> Result<(), StoreError> {
+        if c.departed {
+            // Only the newest departure from one township matters.
+            self.execute(
+                "DELETE FROM changes WHERE entity = $1 AND id = $2 AND departed AND township IS NOT DISTINCT FROM $3",
+                &[&c.name, &c.id, &c.keys.township],
+            )?;
+        } else {
+            // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
+            // Departures stay: a device of the scope the record left still needs its tombstone.
+            self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2 AND NOT departed", &[&c.name, &c.id])?;
         }
-        let s = self.tx.prepare(sql)?;
-        self.statements.insert(sql.to_string(), s.clone());
-        Ok(s)
+        self.execute(
+            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &c.name,
+                &c.id,
+                &c.tombstone,
+                &c.departed,
+                &c.keys.audience.as_str(),
+                &c.keys.enterprise,
+                &c.keys.township,
+                &c.keys.squadron,
+                &c.keys.assignee,
+                &time(&Utc::now()),
+            ],
+        )?;
+        Ok(())
     }
-    fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.tx.query(&s, p)
+
+    /// Serialises the writers of blob `sha256`'s citations until the transaction ends (taken again when
+    /// asked again: a savepoint rolled back to releases a lock taken after it).
+    fn lock_citations(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&CITATION_LOCK, &sha256])?;
+        Ok(())
     }
-    fn query_one(&mut self, sql: &str, p: Params) -> Result<Row, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.tx.query_one(&s, p)
-    }
-    fn query_opt(&mut self, sql: &str, p: Params) -> Result<Option<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.tx.query_opt(&s, p)
-    }
-    fn execute(&mut self, sql: &str, p: Params) -> Result<u64, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.tx.execute(&s, p)
+
+    fn append(&mut self, entity: Entity, id: &str, tombstone: bool, departed: bool, keys: &Keys) {
+        self.pending.push(Change {
+            name: entity_name(entity),
+            id: id.to_string(),
+            tombstone,
+            departed,
+            keys: keys.clone(),
+        });
     }
 }
 
@@ -318,44 +383,7 @@ fn device(r: &Row) -> Result<DeviceRow, StoreError> {
     })
 }
 
-impl PgTx<'_, '_> {
-    fn append(&mut self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
-        let name = entity_name(entity);
-        // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-        // Departures stay: a device of the scope the record left still needs its tombstone.
-        self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2 AND NOT departed", &[&name, &id])?;
-        self.insert_change(name, id, data.is_none(), false, keys)
-    }
-
-    fn insert_change(
-        &mut self,
-        name: &str,
-        id: &str,
-        tombstone: bool,
-        departed: bool,
-        keys: &Keys,
-    ) -> Result<u64, StoreError> {
-        let row = self.query_one(
-            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING cursor",
-            &[
-                &name,
-                &id,
-                &tombstone,
-                &departed,
-                &keys.audience.as_str(),
-                &keys.enterprise,
-                &keys.township,
-                &keys.squadron,
-                &keys.assignee,
-                &time(&Utc::now()),
-            ],
-        )?;
-        Ok(row.try_get::<_, i64>(0)? as u64)
-    }
-}
-
-impl Tx for PgTx<'_, '_> {
+impl Tx for PgTx<'_> {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
         let row =
             self.query_opt("SELECT data FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
@@ -367,31 +395,25 @@ impl Tx for PgTx<'_, '_> {
         Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 
-    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.lock_change_log()?;
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
             &[&entity_name(entity), &id, &data],
         )?;
-        self.append(entity, id, Some(data), keys)
+        self.append(entity, id, false, false, keys);
+        Ok(())
     }
 
-    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.lock_change_log()?;
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
         self.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
-        self.append(entity, id, None, keys)
+        self.append(entity, id, true, false, keys);
+        Ok(())
     }
 
-    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
-        self.lock_change_log()?;
-        let name = entity_name(entity);
-        // Only the newest departure from one township matters.
-        self.execute(
-            "DELETE FROM changes WHERE entity = $1 AND id = $2 AND departed AND township IS NOT DISTINCT FROM $3",
-            &[&name, &id, &keys.township],
-        )?;
-        self.insert_change(name, id, true, true, keys)
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
+        self.append(entity, id, true, true, keys);
+        Ok(())
     }
 
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
@@ -451,7 +473,8 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.lock_change_log()?;
+        // Under the change-log lock: no cursor is handed out while the floor moves.
+        self.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
         let highest: Option<i64> = self
             .query_one("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < $1", &[&time(&before)])?
             .try_get(0)?;
@@ -558,7 +581,7 @@ impl Tx for PgTx<'_, '_> {
             "SELECT mutation, outcome FROM mutations WHERE device = $1 AND seq = $2",
             &[&device, &(seq as i64)],
         )?;
-        Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+        Ok(row.map(|r| Ok::<_, tokio_postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
 
     fn put_outcome(
@@ -658,7 +681,7 @@ impl Tx for PgTx<'_, '_> {
 
     fn blob_citations(&mut self, sha256: &str, for_write: bool) -> Result<Vec<CitationRow>, StoreError> {
         if for_write {
-            self.lock_change_log()?;
+            self.lock_citations(sha256)?;
         }
         let rows = self.query(
             "SELECT len, case_kind, case_id, device, user_id, at FROM blob_citations WHERE sha256 = $1 ORDER BY n",
@@ -680,7 +703,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn cite_blob(&mut self, c: &CitationRow) -> Result<(), StoreError> {
-        self.lock_change_log()?;
+        self.lock_citations(&c.sha256)?;
         self.execute(
             "INSERT INTO blob_citations (sha256, len, case_kind, case_id, device, user_id, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256, case_kind, case_id, device) DO NOTHING",
@@ -714,23 +737,23 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.tx.batch_execute("SAVEPOINT mutation")?;
-        self.locked_at_savepoint = Some(*self.locked);
+        self.batch("SAVEPOINT mutation")?;
+        self.pending_at_savepoint = Some(self.pending.len());
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.tx.batch_execute("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?;
-        // A lock taken after a savepoint is released when the savepoint is rolled back to.
-        if let Some(was) = self.locked_at_savepoint.take() {
-            *self.locked = was;
+        self.batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?;
+        // The change-log entries made since are undone with the rows they describe.
+        if let Some(n) = self.pending_at_savepoint.take() {
+            self.pending.truncate(n);
         }
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.tx.batch_execute("RELEASE SAVEPOINT mutation")?;
-        self.locked_at_savepoint = None;
+        self.batch("RELEASE SAVEPOINT mutation")?;
+        self.pending_at_savepoint = None;
         Ok(())
     }
 }

@@ -231,7 +231,7 @@ impl SqliteTx<'_> {
         self.0.prepare_cached(sql)?.query_row(p, f)
     }
 
-    fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<u64, StoreError> {
+    fn append(&self, entity: Entity, id: &str, data: Option<&str>, keys: &Keys) -> Result<(), StoreError> {
         let name = entity_name(entity);
         // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
         // Departures stay: a device of the scope the record left still needs its tombstone.
@@ -246,7 +246,7 @@ impl SqliteTx<'_> {
         tombstone: bool,
         departed: bool,
         keys: &Keys,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(), StoreError> {
         self.exec(
             "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -263,7 +263,7 @@ impl SqliteTx<'_> {
                 time(&Utc::now())
             ],
         )?;
-        Ok(self.0.last_insert_rowid() as u64)
+        Ok(())
     }
 }
 
@@ -285,7 +285,7 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<u64, StoreError> {
+    fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<(), StoreError> {
         self.exec(
             "INSERT INTO records (entity, id, data) VALUES (?1, ?2, ?3)
              ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
@@ -294,12 +294,12 @@ impl Tx for SqliteTx<'_> {
         self.append(entity, id, Some(data), keys)
     }
 
-    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+    fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
         self.exec("DELETE FROM records WHERE entity = ?1 AND id = ?2", params![entity_name(entity), id])?;
         self.append(entity, id, None, keys)
     }
 
-    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<u64, StoreError> {
+    fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
         let name = entity_name(entity);
         // Only the newest departure from one township matters.
         self.exec(
