@@ -10,9 +10,11 @@
 //! handed out only under that lock, so they are handed out in commit order, and the lock is held only
 //! from the first cursor to the commit, never while a decision runs.
 //!
-//! Isolation: write transactions run at REPEATABLE READ, so a decision made on a record that another
-//! transaction changed meanwhile is not silently overwritten: PostgreSQL fails the later writer with a
-//! serialization failure, answered 503 busy and sent again by the device.
+//! Records read by a write transaction are locked (`SELECT … FOR UPDATE`) until it ends: a decision is
+//! made on the record as the last committed writer left it, and another writer of the same record waits
+//! for this one instead of overwriting it from a stale read (read committed, so the waiter then reads
+//! the new version). A lock circle is broken by PostgreSQL and answered 503 busy. Reference data
+//! (townships, squadrons, checklists) is read without a lock.
 
 use super::migrations;
 use super::postgres_tls;
@@ -135,10 +137,7 @@ impl PgDb {
 
 /// Runs `f` in one write transaction on `conn` (from a blocking thread); rolls back on error.
 pub(super) fn write<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-    let mut tx = PgTx::new(
-        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start())
-            .map_err(StoreError::from)?,
-    );
+    let mut tx = PgTx::new(block_on(conn.transaction()).map_err(StoreError::from)?, true);
     let r = f(&mut tx)?;
     tx.commit()?;
     Ok(r)
@@ -152,10 +151,7 @@ pub(super) fn write_each<T, R>(
     items: Vec<T>,
     f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
 ) -> Result<Vec<R>, ApiError> {
-    let mut tx = PgTx::new(
-        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start())
-            .map_err(StoreError::from)?,
-    );
+    let mut tx = PgTx::new(block_on(conn.transaction()).map_err(StoreError::from)?, true);
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         out.push(f(&mut tx, item)?);
@@ -169,6 +165,7 @@ pub(super) fn read<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R,
     let mut tx = PgTx::new(
         block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start())
             .map_err(StoreError::from)?,
+        false,
     );
     let r = f(&mut tx);
     block_on(tx.tx.rollback()).map_err(StoreError::from)?;
@@ -238,13 +235,15 @@ struct PgTx<'c> {
     pending: Vec<Change>,
     /// How many were pending when the open savepoint was set.
     pending_at_savepoint: Option<usize>,
+    /// Whether records read are locked until the transaction ends (a write transaction).
+    for_write: bool,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 impl<'c> PgTx<'c> {
-    fn new(tx: Transaction<'c>) -> Self {
-        PgTx { tx, pending: Vec::new(), pending_at_savepoint: None }
+    fn new(tx: Transaction<'c>, for_write: bool) -> Self {
+        PgTx { tx, pending: Vec::new(), pending_at_savepoint: None, for_write }
     }
 
     fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, tokio_postgres::Error> {
@@ -385,8 +384,15 @@ fn device(r: &Row) -> Result<DeviceRow, StoreError> {
 
 impl Tx for PgTx<'_> {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
-        let row =
-            self.query_opt("SELECT data FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+        // Reference data (townships, squadrons, checklists) is written only by the set-up: locking it
+        // would make every inspection wait for every other.
+        let reference = matches!(entity, Entity::Township | Entity::Squadron | Entity::Template);
+        let sql = if self.for_write && !reference {
+            "SELECT data FROM records WHERE entity = $1 AND id = $2 FOR UPDATE"
+        } else {
+            "SELECT data FROM records WHERE entity = $1 AND id = $2"
+        };
+        let row = self.query_opt(sql, &[&entity_name(entity), &id])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
