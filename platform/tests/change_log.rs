@@ -152,3 +152,47 @@ async fn postgres_pullers_never_skip_a_change_committed_late() {
         assert_eq!(unique, expected);
     }
 }
+
+/// Writers that read a record and write it back changed (a counter here; a task's state in the
+/// platform) take turns: none decides on a stale read and overwrites another's change.
+async fn writers_of_one_record_take_turns(db: Db) {
+    const WRITERS: usize = 8;
+    const EACH: usize = 15;
+    db.write(|tx| Ok::<_, ApiError>(tx.upsert(Entity::Notice, "counter", "0", &Keys::public())?))
+        .await
+        .expect("create");
+    let mut writers = Vec::new();
+    for _ in 0..WRITERS {
+        let db = db.clone();
+        writers.push(tokio::spawn(async move {
+            for _ in 0..EACH {
+                db.write(|tx| {
+                    let n: u64 = tx.get(Entity::Notice, "counter")?.expect("the counter").parse().expect("a number");
+                    // A moment between the read and the write, so that stale reads would happen.
+                    std::thread::sleep(std::time::Duration::from_micros(500));
+                    tx.upsert(Entity::Notice, "counter", &(n + 1).to_string(), &Keys::public())?;
+                    Ok::<_, ApiError>(())
+                })
+                .await
+                .expect("write");
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let n = db.read(|tx| Ok::<_, ApiError>(tx.get(Entity::Notice, "counter")?)).await.expect("read");
+    assert_eq!(n.as_deref(), Some((WRITERS * EACH).to_string().as_str()), "an update was lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_writers_of_one_record_take_turns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    writers_of_one_record_take_turns(fieldcheck_platform::open_db(dir.path(), None).expect("open")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_writers_of_one_record_take_turns() {
+    let Some(pg) = common::FreshPostgres::create("fc_turns") else { return };
+    writers_of_one_record_take_turns(pg.open().await).await;
+}
