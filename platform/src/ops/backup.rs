@@ -18,8 +18,20 @@ pub fn sqlite(data: &Path, out: &Path) -> Result<i32, String> {
     from.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
     let mut to = rusqlite::Connection::open(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let backup = rusqlite::backup::Backup::new(&from, &mut to).map_err(|e| e.to_string())?;
-    // All pages in one step: one read snapshot, so concurrent writes never restart the copy.
-    backup.run_to_completion(-1, std::time::Duration::ZERO, None).map_err(|e| format!("backup: {e}"))?;
+    // All pages in one step (-1): one read snapshot, so concurrent writes never restart the copy.
+    use rusqlite::backup::StepResult;
+    let mut tries = 0;
+    loop {
+        match backup.step(-1).map_err(|e| format!("backup: {e}"))? {
+            StepResult::Done => break,
+            StepResult::More => {}
+            StepResult::Busy | StepResult::Locked if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return Err(format!("backup: the database stayed busy ({other:?})")),
+        }
+    }
     let pages = backup.progress().pagecount;
     drop(backup);
     let check: String =
