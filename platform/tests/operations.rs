@@ -121,7 +121,8 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_0() {
     .expect("write");
     slow.flush().expect("flush");
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill").args(["-TERM", &platform.pid().to_string()]).status().expect("kill");
+    // The shell's own `kill`: no package needed.
+    let killed = Command::new("sh").args(["-c", &format!("kill -TERM {}", platform.pid())]).status().expect("kill");
     assert!(killed.success());
     std::thread::sleep(Duration::from_millis(500));
     assert!(platform.wait_exit(Duration::ZERO).is_none(), "the platform waits for the request in flight");
