@@ -9,6 +9,11 @@ pub const TEXT_CHARS: usize = 4000;
 pub const FIELD_CHARS: usize = 500;
 /// A short label: monitoring point, pollutant, unit, a name, a certificate number, a legal clause.
 pub const LABEL_CHARS: usize = 200;
+/// Shortest password a new user may be given.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password, at user creation and at login (hashing cost is bounded by its length). A login
+/// is a label (`LABEL_CHARS`) in both places too.
+pub const PASSWORD_MAX_CHARS: usize = 256;
 /// Checklists one inspection runs.
 pub const CHECKLISTS: usize = 10;
 /// Answers one inspection carries (the bundled checklists have 58 items in all).
@@ -61,6 +66,12 @@ pub const ALL: &[Limit] = &[
         name: "label_chars",
         value: LABEL_CHARS as f64,
         applies_to: "monitoring point, pollutant, unit, names, certificate numbers, legal clauses",
+    },
+    Limit { name: "password_min_chars", value: PASSWORD_MIN_CHARS as f64, applies_to: "a new user's password" },
+    Limit {
+        name: "password_max_chars",
+        value: PASSWORD_MAX_CHARS as f64,
+        applies_to: "a password, at user creation and at login",
     },
     Limit { name: "checklists", value: CHECKLISTS as f64, applies_to: "distinct checklists of one inspection" },
     Limit { name: "answers", value: ANSWERS as f64, applies_to: "answers of one inspection, one per item" },

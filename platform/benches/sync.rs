@@ -31,7 +31,8 @@ fn main() {
     // A fresh demo county, so each device's first sync is a realistic one.
     if devices > 0 {
         let storage = Storage::new();
-        let platform = Platform::start(&storage);
+        // A thousand phones share the demo's dozen accounts: the per-login attempt limit is raised.
+        let platform = Platform::start_with(&storage, &["--login-rate-login", "100000/1"]);
         many_devices(&platform, devices);
     }
 }
@@ -193,11 +194,15 @@ fn many_devices(platform: &Platform, n: usize) {
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
         let mut tasks = Vec::new();
         for i in 0..n {
-            let (http, url, login, sem) = (http.clone(), url.clone(), logins[i % logins.len()].clone(), sem.clone());
+            let (url, login, sem) = (url.clone(), logins[i % logins.len()].clone(), sem.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = sem.acquire().await.ok()?;
                 let device = DeviceId::new();
-                let body: serde_json::Value = http
+                // Each phone signs in from its own loopback address, as phones in the field do (the
+                // platform limits login attempts per address).
+                let from = std::net::IpAddr::from([127, 3, (i / 250) as u8, (i % 250 + 1) as u8]);
+                let signer = reqwest::Client::builder().local_address(from).build().ok()?;
+                let body: serde_json::Value = signer
                     .post(format!("{url}/v1/login"))
                     .json(&serde_json::json!({ "login": login, "password": PASSWORD, "device": device }))
                     .send()

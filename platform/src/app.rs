@@ -11,7 +11,7 @@ use crate::intents::{Actor, Failure};
 use crate::records;
 use crate::relocation;
 use crate::sync;
-use crate::throttle::IpThrottle;
+use crate::throttle::LoginThrottle;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -41,8 +41,16 @@ pub struct App {
     pub monitoring_key: Option<Arc<str>>,
     /// Hash that unknown logins are checked against, so they take as long as wrong passwords.
     pub dummy_hash: String,
-    /// Failed logins per client address.
-    pub login_throttle: Arc<IpThrottle>,
+    /// Login attempts by address, by login and by both (`throttle`).
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Password hashing, bounded in memory (`auth::HashGate`).
+    pub hashing: Arc<auth::HashGate>,
+    /// Proxies whose `X-Forwarded-For` is believed (`auth::ClientAddr`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Who may read `/metrics` from off the machine (`ops::metrics::serve`).
+    pub metrics_token: Option<Arc<str>>,
+    /// Request timeouts (`ops::Timeouts`).
+    pub timeouts: crate::ops::Timeouts,
     /// The CJK font documents are set in (`--document-font`, `FIELDCHECK_DOCUMENT_FONT`); without one
     /// the document routes answer 503.
     pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
@@ -55,7 +63,11 @@ impl App {
             limits: ResponseLimits::default(),
             monitoring_key: monitoring_key.map(Arc::from),
             dummy_hash: auth::hash_password("not a password of anyone")?,
-            login_throttle: Arc::new(IpThrottle::default()),
+            login_throttle: Arc::new(LoginThrottle::default()),
+            hashing: Arc::new(auth::HashGate::default()),
+            trusted_proxies: Arc::from([]),
+            metrics_token: None,
+            timeouts: crate::ops::Timeouts::default(),
             document_font: crate::documents::font_from_env()
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
                 .map(Arc::new),
@@ -64,19 +76,25 @@ impl App {
 }
 
 pub fn router(app: App) -> Router {
+    let timeouts = app.timeouts;
+    // Photo chunks stream in over slow networks: a longer timeout of their own.
+    let uploads = Router::new()
+        .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
+        .layer(crate::ops::timeout(timeouts.upload));
     let routes = Router::new()
         .route("/", get(console::page))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
+        .route("/v1/ready", get(crate::ops::ready))
+        .route("/metrics", get(crate::ops::metrics::serve))
         .route("/v1/capabilities", get(capabilities))
         .route("/v1/login", post(login))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}/revoke", post(revoke))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
-        .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
         .route("/v1/inspections/{id}/photos", get(crate::evidence::originals::list))
         .route("/v1/inspections/{id}/record.pdf", get(crate::documents::record_pdf))
         .route("/v1/inspections/{id}/originals/request", post(crate::evidence::originals::request))
@@ -97,9 +115,12 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
+        .layer(crate::ops::timeout(timeouts.request))
+        .merge(uploads)
+        .layer(axum::middleware::from_fn(crate::ops::metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    // Every error in `{error, message}` JSON, panics included.
-    crate::error::contract(routes).with_state(app)
+    // Every error in `{error, message}` JSON, panics included; a request id and a log line for each.
+    crate::ops::observe(crate::error::contract(routes).with_state(app))
 }
 
 impl From<Failure> for ApiError {
@@ -202,7 +223,9 @@ async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
 }
 
 async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(sync::push(&app, caller, &body).await?))
+    let response = sync::push(&app, caller, &body).await?;
+    crate::ops::metrics::pushed(&response);
+    Ok(Json(response))
 }
 
 #[derive(Deserialize)]
@@ -225,6 +248,7 @@ async fn pull(
 ) -> Result<impl IntoResponse, ApiError> {
     sync::check_protocol(q.protocol)?;
     let body = sync::pull(&app, caller, q.cursor, q.limit).await?;
+    crate::ops::metrics::pulled();
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
@@ -473,10 +497,7 @@ async fn create_user(
     let req = Arc::new(req);
     let (check, first) = (decide.clone(), req.clone());
     app.db.read(move |tx| check(tx, &first).map(drop)).await?;
-    let password = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::from(crate::db::StoreError::Join(e.to_string())))??;
+    let hash = app.hashing.hash(req.password.clone()).await?;
     app.db
         .write(move |tx| {
             let user = decide(tx, &req)?;

@@ -1,6 +1,6 @@
 //! Accounts and devices: argon2 password hashes, device tokens (random, stored only as a SHA-256 hash,
-//! revocable, valid for weeks so a phone keeps working offline), and login throttling per login and
-//! per client address (`throttle`).
+//! revocable, valid for weeks so a phone keeps working offline), password hashing bounded in memory
+//! ([`HashGate`]) and login throttling (`throttle`).
 
 use crate::access::Caller;
 use crate::app::App;
@@ -8,26 +8,25 @@ use crate::db::{DeviceRow, StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Block, Params, Version};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_domain::ids::DeviceId;
+use fieldcheck_domain::limits;
 use fieldcheck_domain::organisation::User;
 use fieldcheck_protocol::Entity;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
 /// How long a device token lives without a new login.
 pub const TOKEN_DAYS: i64 = 30;
-/// Failed attempts allowed before the delay starts.
-const FREE_FAILURES: u32 = 3;
-/// Longest lockout after repeated failures.
-const MAX_LOCK_SECS: i64 = 15 * 60;
 
-/// An argon2id hash in PHC form.
+/// An argon2id hash in PHC form (slow and memory-hungry: run it through [`HashGate`]).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
@@ -40,8 +39,121 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "hash", e.to_string()))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+/// Whether `password` matches the PHC `hash`, computed in `memory` (argon2's working memory, reused
+/// from one verification to the next rather than allocated each time; grown only for a stronger hash).
+fn verify_password(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let (Ok(params), Ok(algorithm)) = (Params::try_from(&parsed), Algorithm::try_from(parsed.algorithm)) else {
+        return false;
+    };
+    let Ok(version) = parsed.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks])
+        .is_ok()
+        && crate::secret::matches(&out, expected.as_bytes())
+}
+
+/// Password hashing bounded in memory: at most `permits` argon2 runs at once (each takes argon2's
+/// memory, 19 MiB by default), on the blocking pool, never on the async threads. A request that
+/// cannot get a permit within `wait` is answered `503 busy` with `Retry-After` instead of queueing on.
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    wait: std::time::Duration,
+    /// Argon2 working memory, one buffer per permit at most: kept, so the allocator never piles up
+    /// freed 19 MiB blocks in per-thread arenas (measured: 660 MB peak for 4 permits without this).
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+}
+
+impl HashGate {
+    pub fn new(permits: usize, wait: std::time::Duration) -> Self {
+        HashGate { permits: Arc::new(Semaphore::new(permits.max(1))), wait, memory: Arc::default() }
+    }
+
+    /// Waits (at most `wait`) for a permit to hash; `503 busy` with `Retry-After` when none comes.
+    pub async fn permit(&self) -> Result<HashPermit, ApiError> {
+        let waiting = InFlight::new();
+        let busy = || {
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the platform is busy checking passwords; retry shortly / 服务器繁忙，请稍后重试",
+            );
+            e.retry_after = Some(1);
+            e
+        };
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        Ok(HashPermit { _permit: permit, _waiting: waiting, memory: self.memory.clone() })
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.permit().await?.run(move || hash_password(&password)).await?
+    }
+}
+
+/// The right to run one hash (see [`HashGate::permit`]).
+pub struct HashPermit {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    _waiting: InFlight,
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+}
+
+impl HashPermit {
+    async fn run<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        // The permit moves into the blocking task: if the request is dropped meanwhile, the hash still
+        // holds its permit (and its memory) until it finishes.
+        tokio::task::spawn_blocking(move || {
+            let _held = self;
+            f()
+        })
+        .await
+        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))
+    }
+
+    /// Whether `password` matches the PHC `hash`.
+    pub async fn verify(self, password: String, hash: String) -> Result<bool, ApiError> {
+        let pool = self.memory.clone();
+        self.run(move || {
+            let mut memory = pool.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+            let ok = verify_password(&password, &hash, &mut memory);
+            pool.lock().unwrap_or_else(|p| p.into_inner()).push(memory);
+            ok
+        })
+        .await
+    }
+}
+
+/// Counts a hash waiting for or holding a permit (the `fieldcheck_password_hashes_in_flight` gauge).
+struct InFlight;
+
+impl InFlight {
+    fn new() -> Self {
+        crate::ops::metrics::hashes_waiting(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        crate::ops::metrics::hashes_waiting(-1.0);
+    }
+}
+
+impl Default for HashGate {
+    fn default() -> Self {
+        HashGate::new(4, std::time::Duration::from_secs(5))
+    }
 }
 
 /// A fresh device token: 256 random bits, hex.
@@ -56,39 +168,58 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The delay after `failures` failed attempts of one login in a row: none for the first few, then doubling.
-pub fn lockout(failures: u32) -> Option<Duration> {
-    delay_after(failures, FREE_FAILURES)
-}
-
-/// The delay after `failures` failures when `free` of them cost nothing: 1, 2, 4… seconds, at most 15 min.
-pub fn delay_after(failures: u32, free: u32) -> Option<Duration> {
-    let over = failures.checked_sub(free)?;
-    let secs = 1i64.checked_shl(over.min(20)).unwrap_or(MAX_LOCK_SECS).min(MAX_LOCK_SECS);
-    Some(Duration::seconds(secs))
-}
-
-fn too_many(retry_after_secs: i64) -> ApiError {
+fn too_many(wait: std::time::Duration) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "locked",
-        "too many failed logins; wait before trying again / 登录失败次数过多，请稍后再试",
+        "too many login attempts; wait before trying again / 登录尝试次数过多，请稍后再试",
     );
-    e.retry_after = Some(retry_after_secs.max(1) as u64);
+    // Round up: a client that waits exactly Retry-After must not find itself still locked.
+    e.retry_after = Some(wait.as_secs() + 1);
     e
 }
 
-/// The address a request came from (the TCP peer; `None` when the server runs without connect info).
-/// A reverse proxy in front would make every client one address: run the platform on the edge, or
-/// extend this to a trusted proxy's header.
+/// The address a request came from: the TCP peer, or, when the peer is a configured trusted proxy
+/// (`--trusted-proxy`), the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// `None` when the server runs without connect info.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+/// The client behind `peer` given the `X-Forwarded-For` values (in order): read from the right,
+/// skipping trusted proxies; a header from an untrusted peer is ignored (anyone can write one).
+pub fn client_address<'a>(
+    peer: IpAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.flat_map(|v| v.split(',').collect::<Vec<_>>()).rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+impl FromRequestParts<App> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+            return Ok(ClientAddr(None));
+        };
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        Ok(ClientAddr(Some(client_address(peer, forwarded, &app.trusted_proxies))))
     }
 }
 
@@ -112,50 +243,36 @@ pub struct LoginResponse {
     pub protocol: u32,
 }
 
-/// Checks a login and, when it is right, issues a token for the device. A locked login or a locked
-/// client address is answered 429 with `Retry-After`, even with the right password.
+/// Checks a login and, when it is right, issues a token for the device. Throttled attempts are
+/// answered `429` with `Retry-After` before any hashing, even with the right password; a known and an
+/// unknown login are answered alike (same status and body, a hash each).
 pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<LoginResponse, ApiError> {
-    if req.login.len() > 200 || req.password.len() > 1000 {
-        return Err(ApiError::bad_request("login or password too long"));
+    let chars = |s: &str, max: usize| s.chars().take(max + 1).count();
+    if chars(&req.login, limits::LABEL_CHARS) > limits::LABEL_CHARS
+        || chars(&req.password, limits::PASSWORD_MAX_CHARS) > limits::PASSWORD_MAX_CHARS
+    {
+        return Err(ApiError::bad_request(format!(
+            "a login has at most {} characters and a password at most {}",
+            limits::LABEL_CHARS,
+            limits::PASSWORD_MAX_CHARS
+        )));
     }
     if let Some(ip) = client.0
-        && let Err(wait) = app.login_throttle.check(ip, Instant::now())
+        && let Err(wait) = app.login_throttle.attempt(&req.login, ip)
     {
-        // Round up: a client that waits exactly Retry-After must not find itself still locked.
-        return Err(too_many(wait.as_secs() as i64 + 1));
+        crate::ops::metrics::login("throttled");
+        return Err(too_many(wait));
     }
+    // The permit first: the lookup too is bounded by it, so a storm cannot open a reader per attempt.
+    let permit = app.hashing.permit().await.inspect_err(|_| crate::ops::metrics::login("busy"))?;
     let now = Utc::now();
     let login = req.login.clone();
     let account = app.db.read(move |tx| Ok(tx.account(&login)?)).await?;
-    if let Some(until) = account.as_ref().and_then(|a| a.locked_until)
-        && until > now
-    {
-        return Err(too_many((until - now).num_seconds()));
-    }
     // Unknown logins are checked against a fixed hash so their answer takes as long as a wrong password.
     let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| app.dummy_hash.clone());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?;
-    let known = account.is_some();
+    let ok = permit.verify(req.password.clone(), stored).await?;
     let Some(account) = account.filter(|_| ok) else {
-        if let Some(ip) = client.0 {
-            app.login_throttle.failed(ip, Instant::now());
-        }
-        if known {
-            let login = req.login.clone();
-            app.db
-                .write(move |tx| {
-                    // Re-read inside the write so concurrent failures all count.
-                    if let Some(a) = tx.account(&login)? {
-                        let failures = a.failures.saturating_add(1);
-                        tx.set_login_failures(&login, failures, lockout(failures).map(|d| Utc::now() + d))?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
+        crate::ops::metrics::login("wrong");
         return Err(ApiError::unauthorized("wrong login or password / 账号或密码错误"));
     };
     let token = new_token()?;
@@ -184,7 +301,6 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
             {
                 return Err(ApiError::conflict("this device is registered to another user; sign it out first"));
             }
-            tx.set_login_failures(&account.login, 0, None)?;
             tx.put_device(&device)?;
             if let Some(key) = &device_key {
                 crate::evidence::keys::register_device_key(tx, &device.id, key)?;
@@ -192,6 +308,7 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
             Ok(user)
         })
         .await?;
+    crate::ops::metrics::login("ok");
     Ok(LoginResponse {
         token,
         user,

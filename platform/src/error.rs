@@ -100,7 +100,7 @@ impl From<StoreError> for ApiError {
         if e.is_lasting() {
             // The database refuses a value of this request for good (e.g. a NUL character in a text on
             // PostgreSQL): sending it again cannot succeed, so it is not answered as a 5xx.
-            eprintln!("storage refused a value: {e}");
+            tracing::warn!("storage refused a value: {e}");
             return Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 UNSTORABLE,
@@ -108,7 +108,7 @@ impl From<StoreError> for ApiError {
             );
         }
         // The details stay in the server log; the client learns only that it may retry.
-        eprintln!("storage error: {e}");
+        tracing::error!("storage error: {e}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "storage",
@@ -232,6 +232,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         _ if !text.is_empty() => text.clone(),
         StatusCode::NOT_FOUND => format!("no route {method} {path}"),
         StatusCode::METHOD_NOT_ALLOWED => format!("{path} does not take {method}"),
+        // A request timeout (`ops::timeout`).
+        StatusCode::SERVICE_UNAVAILABLE => "the request took too long or the platform is busy; retry shortly".into(),
         s => s.canonical_reason().unwrap_or("error").to_string(),
     };
     // A 404 without a body is the router's: no route matched (a handler's "not found" says what is missing).
@@ -247,7 +249,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
 
 /// Answers a handler that panicked (`CatchPanicLayer`): logged, then a JSON 500; the connection stays.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    eprintln!("a request handler panicked: {}", panic_message(panic.as_ref()));
+    tracing::error!("a request handler panicked: {}", panic_message(panic.as_ref()));
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",

@@ -2,50 +2,12 @@
 //! `export-bundle --inspection ID --out PATH` (reads the platform's data).
 
 use fieldcheck_platform::{evidence, open_db};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const EXPORT_USAGE: &str = "usage: fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] \
-[--database URL]\n  PATH ending in .tar writes one tar file, otherwise a folder (which must not exist)";
-
-/// Runs an evidence subcommand, or `None` when `args` name another command.
-pub async fn run(args: &[String]) -> Option<ExitCode> {
-    match args.first().map(String::as_str) {
-        Some("verify-bundle") => Some(verify(&args[1..])),
-        Some("verify-document") => Some(match verify_document(&args[1..]).await {
-            Ok((true, message)) => {
-                println!("{message}");
-                ExitCode::SUCCESS
-            }
-            Ok((false, message)) => {
-                println!("{message}");
-                ExitCode::FAILURE
-            }
-            Err(message) => {
-                eprintln!("{message}");
-                ExitCode::from(2)
-            }
-        }),
-        Some("export-bundle") => Some(match export(&args[1..]).await {
-            Ok(message) => {
-                println!("{message}");
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                eprintln!("{message}");
-                ExitCode::FAILURE
-            }
-        }),
-        _ => None,
-    }
-}
-
-fn verify(args: &[String]) -> ExitCode {
-    let [path] = args else {
-        eprintln!("usage: fieldcheck-platform verify-bundle PATH (a bundle folder or a .tar of one)");
-        return ExitCode::from(2);
-    };
-    match fieldcheck_evidence::verify_bundle(std::path::Path::new(path)) {
+/// `verify-bundle PATH`: offline, needs nothing but the bundle.
+pub fn verify(path: &Path) -> ExitCode {
+    match fieldcheck_evidence::verify_bundle(path) {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS
@@ -63,25 +25,31 @@ fn verify(args: &[String]) -> ExitCode {
     }
 }
 
-async fn export(args: &[String]) -> Result<String, String> {
-    let (mut data, mut database) = (PathBuf::from("fieldcheck-data"), std::env::var("FIELDCHECK_DATABASE").ok());
-    let (mut inspection, mut out) = (None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let value = it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{EXPORT_USAGE}"))?;
-        match arg.as_str() {
-            "--data" => data = PathBuf::from(value),
-            "--database" => database = Some(value),
-            "--inspection" => {
-                inspection = Some(value.parse::<uuid::Uuid>().map_err(|e| format!("inspection id: {e}"))?)
-            }
-            "--out" => out = Some(PathBuf::from(value)),
-            other => return Err(format!("unknown option {other}\n\n{EXPORT_USAGE}")),
+/// `export-bundle`: the evidence bundle of one inspection, from the platform's data.
+pub async fn export(data: PathBuf, database: Option<String>, inspection: uuid::Uuid, out: PathBuf) -> ExitCode {
+    report(export_bundle(data, database, inspection, out).await)
+}
+
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
         }
     }
-    let (Some(inspection), Some(out)) = (inspection, out) else { return Err(EXPORT_USAGE.into()) };
+}
+
+async fn export_bundle(
+    data: PathBuf,
+    database: Option<String>,
+    inspection: uuid::Uuid,
+    out: PathBuf,
+) -> Result<String, String> {
     evidence::init(&data).map_err(|e| e.to_string())?;
-    let database = database.filter(|s| !s.is_empty());
     let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
         .await
         .map_err(|e| e.to_string())?
@@ -90,26 +58,37 @@ async fn export(args: &[String]) -> Result<String, String> {
     Ok(format!("wrote the evidence bundle of inspection {inspection} ({photos} photo(s)) to {}", out.display()))
 }
 
-const VERIFY_DOCUMENT_USAGE: &str = "usage: fieldcheck-platform verify-document FILE.pdf [--bundle PATH] [--data DIR] \
-[--database URL]\n  checks a printed record or order (its QR payload and the facts it prints) against the sealed \
-record: in an evidence bundle (folder or .tar) with --bundle, otherwise in the platform's data";
-
-/// `verify-document`: (matches, report).
-async fn verify_document(args: &[String]) -> Result<(bool, String), String> {
-    let (mut data, mut database) = (PathBuf::from("fieldcheck-data"), std::env::var("FIELDCHECK_DATABASE").ok());
-    let (mut file, mut bundle) = (None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{VERIFY_DOCUMENT_USAGE}"));
-        match arg.as_str() {
-            "--data" => data = PathBuf::from(value()?),
-            "--database" => database = Some(value()?),
-            "--bundle" => bundle = Some(PathBuf::from(value()?)),
-            other if !other.starts_with("--") && file.is_none() => file = Some(PathBuf::from(other)),
-            other => return Err(format!("unknown option {other}\n\n{VERIFY_DOCUMENT_USAGE}")),
+/// `verify-document`: a printed record or order against its sealed record (exit 0 when it matches,
+/// 1 when it does not, 2 when it cannot be checked).
+pub async fn verify_document(
+    file: PathBuf,
+    bundle: Option<PathBuf>,
+    data: PathBuf,
+    database: Option<String>,
+) -> ExitCode {
+    match check_document(file, bundle, data, database).await {
+        Ok((true, message)) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Ok((false, message)) => {
+            println!("{message}");
+            ExitCode::FAILURE
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
         }
     }
-    let file = file.ok_or(VERIFY_DOCUMENT_USAGE)?;
+}
+
+/// (matches, report).
+async fn check_document(
+    file: PathBuf,
+    bundle: Option<PathBuf>,
+    data: PathBuf,
+    database: Option<String>,
+) -> Result<(bool, String), String> {
     let pdf = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let (payload, problems) = match bundle {
         Some(bundle) => {
@@ -117,7 +96,6 @@ async fn verify_document(args: &[String]) -> Result<(bool, String), String> {
                 .map_err(|p| p.join("\n"))?
         }
         None => {
-            let database = database.filter(|s| !s.is_empty());
             let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
                 .await
                 .map_err(|e| e.to_string())?

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod intents;
 pub mod openapi;
+pub mod ops;
 pub mod records;
 pub mod relocation;
 pub mod secret;

@@ -1,102 +1,216 @@
-//! `fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://…] [--demo]`,
-//! `fieldcheck-platform verify-bundle PATH`, `fieldcheck-platform export-bundle …`,
-//! `fieldcheck-platform verify-document FILE.pdf [--bundle PATH]` (see `evidence_cli`).
+//! The platform's command line: `serve`, `backup`, and the evidence commands `verify-bundle`,
+//! `export-bundle`, `verify-document` (see `evidence_cli`). `--help` on each; every `serve` option can
+//! also come from its environment variable (`docs/operations.md`).
 
 mod evidence_cli;
 
+use clap::{Args, Parser, Subcommand};
 use fieldcheck_platform::app::{App, router};
+use fieldcheck_platform::ops::{self, LogFormat};
+use fieldcheck_platform::throttle::{LoginRates, LoginThrottle, Rate};
 use fieldcheck_platform::{demo, open_db};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-const USAGE: &str = "usage: fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://...] \
-[--monitoring-key KEY] [--document-font PATH] [--demo]
-
-  --data DIR          folder of the embedded SQLite database (default ./fieldcheck-data)
-  --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
-  --database URL      use PostgreSQL instead of SQLite
-  --monitoring-key K  API key of the online-monitoring side (also FIELDCHECK_MONITORING_KEY)
-  --document-font P   CJK font (.ttf/.otf/.ttc) for the PDF documents (also FIELDCHECK_DOCUMENT_FONT)
-  --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks
-
-       fieldcheck-platform verify-bundle PATH
-       fieldcheck-platform export-bundle --inspection ID --out PATH [--data DIR] [--database URL]
-       fieldcheck-platform verify-document FILE.pdf [--bundle PATH] [--data DIR] [--database URL]";
-
-struct Options {
-    data: PathBuf,
-    listen: String,
-    database: Option<String>,
-    monitoring_key: Option<String>,
-    document_font: Option<PathBuf>,
-    demo: bool,
+#[derive(Parser)]
+#[command(name = "fieldcheck-platform", version, about = "Fieldcheck's platform: the server the phones sync with")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut it = args.iter();
-    if it.next().map(String::as_str) != Some("serve") {
-        return Err(USAGE.into());
-    }
-    let mut o = Options {
-        data: PathBuf::from("fieldcheck-data"),
-        listen: "127.0.0.1:8080".into(),
-        database: std::env::var("FIELDCHECK_DATABASE").ok().filter(|s| !s.is_empty()),
-        monitoring_key: std::env::var("FIELDCHECK_MONITORING_KEY").ok().filter(|s| !s.is_empty()),
-        document_font: None,
-        demo: false,
-    };
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n\n{USAGE}"));
-        match arg.as_str() {
-            "--data" => o.data = PathBuf::from(value()?),
-            "--listen" => o.listen = value()?,
-            "--database" => o.database = Some(value()?),
-            "--monitoring-key" => o.monitoring_key = Some(value()?),
-            "--document-font" => o.document_font = Some(PathBuf::from(value()?)),
-            "--demo" => o.demo = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
-        }
-    }
-    Ok(o)
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the sync protocol and the web console.
+    Serve(Box<Serve>),
+    /// Copy the database while the platform serves (SQLite online backup; PostgreSQL: prints pg_dump).
+    Backup {
+        #[command(flatten)]
+        store: Store,
+        /// The new file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an evidence bundle offline (a bundle folder or a .tar of one).
+    VerifyBundle { path: PathBuf },
+    /// Write the evidence bundle of one inspection (PATH ending in .tar: one tar file, else a new folder).
+    ExportBundle {
+        #[command(flatten)]
+        store: Store,
+        #[arg(long)]
+        inspection: uuid::Uuid,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a printed record or order (its QR payload and the facts it prints) against the sealed
+    /// record: in an evidence bundle with --bundle, otherwise in the platform's data.
+    VerifyDocument {
+        file: PathBuf,
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+/// Where the platform's data is.
+#[derive(Args)]
+struct Store {
+    /// Folder of the embedded SQLite database, the platform key and the photo blobs.
+    #[arg(long, env = "FIELDCHECK_DATA", default_value = "fieldcheck-data")]
+    data: PathBuf,
+    /// Use PostgreSQL (postgres://…) instead of SQLite.
+    #[arg(long, env = "FIELDCHECK_DATABASE", value_parser = non_empty)]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct Serve {
+    #[command(flatten)]
+    store: Store,
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "FIELDCHECK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// API key of the online-monitoring side.
+    #[arg(long, env = "FIELDCHECK_MONITORING_KEY", value_parser = non_empty)]
+    monitoring_key: Option<String>,
+    /// CJK font (.ttf/.otf/.ttc) for the PDF documents (also read from FIELDCHECK_DOCUMENT_FONT).
+    #[arg(long)]
+    document_font: Option<PathBuf>,
+    /// Seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks.
+    #[arg(long, env = "FIELDCHECK_DEMO")]
+    demo: bool,
+    /// Log format on stderr [default: pretty on a terminal, json otherwise]. Level: FIELDCHECK_LOG.
+    #[arg(long, env = "FIELDCHECK_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Bearer token that lets a non-loopback client read /metrics.
+    #[arg(long, env = "FIELDCHECK_METRICS_TOKEN", value_parser = non_empty)]
+    metrics_token: Option<String>,
+    /// Reverse proxy (address or CIDR) whose X-Forwarded-For is believed; repeat, or comma-separate.
+    #[arg(long = "trusted-proxy", env = "FIELDCHECK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Password hashes run at once (each takes argon2's 19 MiB).
+    #[arg(long, env = "FIELDCHECK_HASH_PERMITS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    hash_permits: u16,
+    /// Seconds a login waits for a hashing permit before it is answered 503 busy.
+    #[arg(long, env = "FIELDCHECK_HASH_WAIT_SECS", default_value_t = 5)]
+    hash_wait_secs: u64,
+    /// Login attempts per client address (IPv6: per /64), as BURST/SECONDS.
+    #[arg(long, env = "FIELDCHECK_LOGIN_RATE_ADDRESS", value_parser = Rate::parse,
+          default_value_t = LoginRates::default().per_address)]
+    login_rate_address: Rate,
+    /// Login attempts per (login, address), as BURST/SECONDS.
+    #[arg(long, env = "FIELDCHECK_LOGIN_RATE_LOGIN_ADDRESS", value_parser = Rate::parse,
+          default_value_t = LoginRates::default().per_login_address)]
+    login_rate_login_address: Rate,
+    /// Login attempts per login from all addresses together, as BURST/SECONDS.
+    #[arg(long, env = "FIELDCHECK_LOGIN_RATE_LOGIN", value_parser = Rate::parse,
+          default_value_t = LoginRates::default().per_login)]
+    login_rate_login: Rate,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "FIELDCHECK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// Seconds a photo chunk upload may take.
+    #[arg(long, env = "FIELDCHECK_UPLOAD_TIMEOUT_SECS", default_value_t = 300)]
+    upload_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C: seconds to let requests in flight finish before exiting anyway.
+    #[arg(long, env = "FIELDCHECK_DRAIN_SECS", default_value_t = 30)]
+    drain_secs: u64,
+}
+
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.is_empty() { Err("must not be empty".into()) } else { Ok(s.to_string()) }
+}
+
+fn net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is not an address or CIDR"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(code) = evidence_cli::run(&args).await {
-        return code;
-    }
-    let mut options = match parse(&args) {
-        Ok(o) => o,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(serve) => {
+            let format = serve.log_format.unwrap_or(if std::io::stderr().is_terminal() {
+                LogFormat::Pretty
+            } else {
+                LogFormat::Json
+            });
+            ops::init_logging(format);
+            match run(*serve).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("fieldcheck-platform: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
-    };
-    if options.demo && options.monitoring_key.is_none() {
-        options.monitoring_key = Some(demo::MONITORING_KEY.into());
-    }
-    match run(options).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fieldcheck-platform: {e}");
-            ExitCode::FAILURE
+        Command::Backup { store, out } => match store.database {
+            Some(_) => {
+                println!("{}", ops::backup::POSTGRES_ADVICE);
+                ExitCode::from(2)
+            }
+            None => match tokio::task::spawn_blocking(move || ops::backup::sqlite(&store.data, &out).map(|p| (p, out)))
+                .await
+            {
+                Ok(Ok((pages, out))) => {
+                    println!("backed up the database to {} ({pages} pages, checked)", out.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => {
+                    eprintln!("backup failed: {e}");
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("backup failed: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+        },
+        Command::VerifyBundle { path } => evidence_cli::verify(&path),
+        Command::ExportBundle { store, inspection, out } => {
+            evidence_cli::export(store.data, store.database, inspection, out).await
+        }
+        Command::VerifyDocument { file, bundle, store } => {
+            evidence_cli::verify_document(file, bundle, store.data, store.database).await
         }
     }
 }
 
-async fn run(o: Options) -> Result<(), String> {
-    let (data, database) = (o.data.clone(), o.database.clone());
+async fn run(o: Serve) -> Result<(), String> {
+    ops::metrics::install()?;
+    let (data, database) = (o.store.data.clone(), o.store.database.clone());
     let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    fieldcheck_platform::evidence::init(&o.data).map_err(|e| format!("evidence key: {e}"))?;
-    let mut app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
+    fieldcheck_platform::evidence::init(&o.store.data).map_err(|e| format!("evidence key: {e}"))?;
+    let monitoring_key = o.monitoring_key.clone().or_else(|| o.demo.then(|| demo::MONITORING_KEY.to_string()));
+    let mut app = App::new(db, monitoring_key).map_err(|e| e.message)?;
     if let Some(path) = &o.document_font {
-        app.document_font = Some(std::sync::Arc::new(fieldcheck_platform::documents::load_font(path)?));
+        app.document_font = Some(Arc::new(fieldcheck_platform::documents::load_font(path)?));
     }
+    app.hashing = Arc::new(fieldcheck_platform::auth::HashGate::new(
+        o.hash_permits.into(),
+        Duration::from_secs(o.hash_wait_secs),
+    ));
+    app.login_throttle = Arc::new(LoginThrottle::new(LoginRates {
+        per_address: o.login_rate_address,
+        per_login_address: o.login_rate_login_address,
+        per_login: o.login_rate_login,
+    }));
+    app.trusted_proxies = o.trusted_proxies.clone().into();
+    app.metrics_token = o.metrics_token.as_deref().map(Arc::from);
+    app.timeouts = ops::Timeouts {
+        request: Duration::from_secs(o.request_timeout_secs),
+        upload: Duration::from_secs(o.upload_timeout_secs),
+    };
     let listener =
         tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -107,21 +221,48 @@ async fn run(o: Options) -> Result<(), String> {
     if let Some(summary) = summary {
         println!("{summary}");
     }
+    tracing::info!(%addr, backend = app.db.backend_name(), "listening");
     // Tombstones older than the window are dropped hourly; devices behind it are told to reset.
     let pruning = app.db.clone();
     tokio::spawn(async move {
-        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
             hourly.tick().await;
             let before = chrono::Utc::now() - chrono::Duration::days(fieldcheck_platform::sync::TOMBSTONE_WINDOW_DAYS);
             if let Err(e) = pruning.write(move |tx| Ok(tx.prune_tombstones(before)?)).await {
-                eprintln!("pruning tombstones failed: {}", e.message);
+                tracing::error!("pruning tombstones failed: {}", e.message);
             }
         }
     });
+    // Throttle entries back at full budget are forgotten, so invented logins cannot grow memory for good.
+    let throttle = app.login_throttle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            throttle.forget_idle();
+        }
+    });
+    // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish (at most `drain_secs`), exit 0.
+    let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            ops::shutdown_signal().await;
+            let _ = signalled.send(());
         });
-    server.await.map_err(|e| e.to_string())
+    let drain = Duration::from_secs(o.drain_secs);
+    tokio::select! {
+        served = server => {
+            served.map_err(|e| e.to_string())?;
+            tracing::info!("drained; exiting");
+            Ok(())
+        }
+        _ = async {
+            if drain_started.await.is_ok() {
+                tokio::time::sleep(drain).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => Err(format!("requests still in flight after {} s of draining; exiting anyway", drain.as_secs())),
+    }
 }

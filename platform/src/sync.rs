@@ -123,7 +123,7 @@ pub fn guarded(
         }
         Ok(Err(Failure::Store(e))) => return Err(e),
         Err(panic) => {
-            eprintln!("mutation {seq}: the decision panicked: {}", crate::error::panic_message(panic.as_ref()));
+            tracing::error!("mutation {seq}: the decision panicked: {}", crate::error::panic_message(panic.as_ref()));
             Outcome::Rejected {
                 code: RejectCode::Invalid,
                 reason: "the platform could not check this change (an internal error, logged); it was not applied \

@@ -1,35 +1,87 @@
-//! Login throttling per client address, beside the per-login lockout in `auth`: a password-spraying
-//! attacker who tries one password on many logins never trips a per-login lockout, but all those
-//! failures come from one address. Kept in memory per process (a restart forgives), bounded in size.
+//! Login throttling (governor's keyed GCRA limiters), checked and counted atomically BEFORE the
+//! password is hashed, so parallel attempts cannot slip past a check that a slow hash has not yet
+//! updated. Three limits, each answered the same `429 locked` whatever the login (known or not):
+//! - per client address (IPv6 by /64): a sprayer trying one password on many logins;
+//! - per (login, address), strict: guessing one login's password from one place;
+//! - per login, much looser: a guesser spread over many addresses. It is loose so that failures from
+//!   one address (stopped by the strict limit first) never lock the owner out from another one.
+//!
+//! Every attempt counts, right or wrong (the outcome is unknown until after the hash). Kept in memory
+//! per process (a restart forgives; several nodes each keep their own).
 
-use std::collections::HashMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
-/// Failed logins an address may make before it is slowed down (an office behind one NAT shares it);
-/// the last of them starts a 1 s lock.
-pub const FREE_FAILURES: u32 = 10;
-/// An address's failures are forgotten this long after its last one.
-const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
-/// Addresses tracked at most; beyond it the quiet ones are dropped first.
-const MAX_TRACKED: usize = 100_000;
-
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    failures: u32,
-    last: Instant,
-    locked_until: Option<Instant>,
+/// One limit: `burst` attempts at once, then one more every `every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub every: Duration,
 }
 
-/// Failed logins by client address.
-#[derive(Debug, Default)]
-pub struct IpThrottle {
-    by_address: Mutex<HashMap<IpAddr, Entry>>,
+impl Rate {
+    /// `BURST/SECONDS`, as the command line takes it (e.g. `30/10`: 30 at once, then one every 10 s).
+    pub fn parse(s: &str) -> Result<Rate, String> {
+        let bad = || format!("{s:?}: expected BURST/SECONDS, e.g. 30/10");
+        let (burst, secs) = s.split_once('/').ok_or_else(bad)?;
+        let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
+        let secs: f64 = secs.trim().parse().map_err(|_| bad())?;
+        if burst == 0 || !(secs > 0.0 && secs < 86_400.0) {
+            return Err(bad());
+        }
+        Ok(Rate { burst, every: Duration::from_secs_f64(secs) })
+    }
+
+    fn quota(self) -> Quota {
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(self.every).unwrap_or(Quota::per_second(NonZeroU32::MIN)).allow_burst(burst)
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.burst, self.every.as_secs_f64())
+    }
+}
+
+/// The three limits (defaults in `docs/operations.md`).
+#[derive(Clone, Copy, Debug)]
+pub struct LoginRates {
+    pub per_address: Rate,
+    pub per_login_address: Rate,
+    pub per_login: Rate,
+}
+
+impl Default for LoginRates {
+    fn default() -> Self {
+        LoginRates {
+            // An office behind one NAT signs in its people in the morning; tokens last weeks.
+            per_address: Rate { burst: 30, every: Duration::from_secs(10) },
+            per_login_address: Rate { burst: 5, every: Duration::from_secs(30) },
+            per_login: Rate { burst: 60, every: Duration::from_secs(2) },
+        }
+    }
+}
+
+/// Login attempts by address, by (login, address) and by login.
+pub struct LoginThrottle {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_login_address: DefaultKeyedRateLimiter<(Box<str>, IpAddr)>,
+    per_login: DefaultKeyedRateLimiter<Box<str>>,
+    clock: DefaultClock,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new(LoginRates::default())
+    }
 }
 
 /// The key of an address: IPv6 hosts get a whole /64, so one attacker cannot rotate through it.
-fn key(ip: IpAddr) -> IpAddr {
+pub fn key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
@@ -42,30 +94,33 @@ fn key(ip: IpAddr) -> IpAddr {
     }
 }
 
-impl IpThrottle {
-    /// `Err(wait)` while `ip` is locked out.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&key(ip)).and_then(|e| e.locked_until) {
-            Some(until) if until > now => Err(until - now),
-            _ => Ok(()),
+impl LoginThrottle {
+    pub fn new(rates: LoginRates) -> Self {
+        LoginThrottle {
+            per_address: DefaultKeyedRateLimiter::keyed(rates.per_address.quota()),
+            per_login_address: DefaultKeyedRateLimiter::keyed(rates.per_login_address.quota()),
+            per_login: DefaultKeyedRateLimiter::keyed(rates.per_login.quota()),
+            clock: DefaultClock::default(),
         }
     }
 
-    /// Counts a failed login from `ip`; locks it once past the free failures, doubling each time.
-    pub fn failed(&self, ip: IpAddr, now: Instant) {
-        let mut map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
-        }
-        let entry = map.entry(key(ip)).or_insert(Entry { failures: 0, last: now, locked_until: None });
-        if now.duration_since(entry.last) >= FORGET_AFTER {
-            *entry = Entry { failures: 0, last: now, locked_until: None };
-        }
-        entry.failures = entry.failures.saturating_add(1);
-        entry.last = now;
-        entry.locked_until =
-            crate::auth::delay_after(entry.failures, FREE_FAILURES).and_then(|d| d.to_std().ok()).map(|d| now + d);
+    /// Counts one attempt of `login` from `ip`, or `Err(wait)` when a limit is reached (then the
+    /// attempt is not hashed). Checked from the attacker's own budget outwards, so an attempt refused by
+    /// its address or its (login, address) limit never spends the login's shared budget.
+    pub fn attempt(&self, login: &str, ip: IpAddr) -> Result<(), Duration> {
+        let ip = key(ip);
+        let login: Box<str> = login.into();
+        let now = self.clock.now();
+        self.per_address.check_key(&ip).map_err(|e| e.wait_time_from(now))?;
+        self.per_login_address.check_key(&(login.clone(), ip)).map_err(|e| e.wait_time_from(now))?;
+        self.per_login.check_key(&login).map_err(|e| e.wait_time_from(now))
+    }
+
+    /// Forgets keys whose limits are back to full (bounds memory against invented logins).
+    pub fn forget_idle(&self) {
+        self.per_address.retain_recent();
+        self.per_login_address.retain_recent();
+        self.per_login.retain_recent();
     }
 }
 
@@ -73,24 +128,48 @@ impl IpThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_address_is_locked_after_its_free_failures_and_forgiven_later() {
-        let t = IpThrottle::default();
-        let ip: IpAddr = "192.0.2.7".parse().expect("ip");
-        let now = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert!(t.check(ip, now).is_ok(), "the free failures are answered normally");
-            t.failed(ip, now);
+    fn rates() -> LoginRates {
+        let hour = Duration::from_secs(3600);
+        LoginRates {
+            per_address: Rate { burst: 10, every: hour },
+            per_login_address: Rate { burst: 3, every: hour },
+            per_login: Rate { burst: 6, every: hour },
         }
-        assert_eq!(t.check(ip, now), Err(Duration::from_secs(1)), "then a lock of 1 s, doubling");
-        t.failed(ip, now);
-        assert_eq!(t.check(ip, now), Err(Duration::from_secs(2)));
-        assert!(t.check("192.0.2.8".parse().expect("ip"), now).is_ok(), "other addresses are not affected");
-        // Long after the last failure, the slate is clean.
-        let later = now + FORGET_AFTER + Duration::from_secs(1);
-        assert!(t.check(ip, later).is_ok());
-        t.failed(ip, later);
-        assert!(t.check(ip, later).is_ok());
+    }
+
+    #[test]
+    fn one_address_is_stopped_on_one_login_before_it_spends_the_logins_budget() {
+        let t = LoginThrottle::new(rates());
+        let attacker: IpAddr = "192.0.2.7".parse().expect("ip");
+        for _ in 0..3 {
+            assert!(t.attempt("owner", attacker).is_ok());
+        }
+        for _ in 0..5 {
+            assert!(t.attempt("owner", attacker).is_err(), "the strict (login, address) limit");
+        }
+        // The owner from elsewhere still has the login's budget (3 of 6 spent).
+        assert!(t.attempt("owner", "198.51.100.1".parse().expect("ip")).is_ok());
+    }
+
+    #[test]
+    fn a_sprayer_is_stopped_by_address_and_other_addresses_are_not() {
+        let t = LoginThrottle::new(rates());
+        let sprayer: IpAddr = "192.0.2.7".parse().expect("ip");
+        for i in 0..10 {
+            assert!(t.attempt(&format!("user{i}"), sprayer).is_ok());
+        }
+        let wait = t.attempt("user99", sprayer).expect_err("locked by address");
+        assert!(wait > Duration::from_secs(3000), "{wait:?}");
+        assert!(t.attempt("user99", "192.0.2.8".parse().expect("ip")).is_ok());
+    }
+
+    #[test]
+    fn many_addresses_on_one_login_meet_the_loose_login_limit() {
+        let t = LoginThrottle::new(rates());
+        for i in 1..=6u8 {
+            assert!(t.attempt("owner", IpAddr::from([192, 0, 2, i])).is_ok());
+        }
+        assert!(t.attempt("owner", IpAddr::from([192, 0, 2, 7])).is_err());
     }
 
     #[test]
@@ -99,5 +178,13 @@ mod tests {
         let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
         assert_eq!(key(a), key(b));
         assert_ne!(key(a), key("2001:db8:1:3::1".parse().expect("ip")));
+    }
+
+    #[test]
+    fn rates_parse_from_the_command_line() {
+        assert_eq!(Rate::parse("30/10"), Ok(Rate { burst: 30, every: Duration::from_secs(10) }));
+        for bad in ["", "30", "0/10", "30/0", "x/1", "5/-1"] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
     }
 }

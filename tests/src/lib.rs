@@ -77,11 +77,19 @@ pub struct Platform {
 impl Platform {
     /// Starts the platform with the demo county on `storage`.
     pub fn start(storage: &Storage) -> Platform {
+        Self::start_with(storage, &[])
+    }
+
+    /// Starts the platform with the demo county on `storage` and more `serve` options.
+    pub fn start_with(storage: &Storage, options: &[&str]) -> Platform {
         let mut cmd = Command::new(platform_binary());
         cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
+        cmd.args(options);
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);
         }
+        // Warnings and errors only, unless the test run asks for more (a line per request otherwise).
+        cmd.env("FIELDCHECK_LOG", std::env::var("FIELDCHECK_LOG").unwrap_or_else(|_| "warn".into()));
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn platform");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
@@ -96,6 +104,23 @@ impl Platform {
         let expected = if storage.database.is_some() { "postgres" } else { "sqlite" };
         assert_eq!(health["backend"], expected, "the platform runs on the back end under test");
         platform
+    }
+
+    /// The platform's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit by itself (after a signal), at most `limit`.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
     }
 
     /// Kills the process at once (SIGKILL): whatever it was doing is cut off.

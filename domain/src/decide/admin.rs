@@ -5,13 +5,8 @@ use crate::DomainError;
 use crate::bounded;
 use crate::capability::{self, Action};
 use crate::ids::EvidenceId;
-use crate::limits::LABEL_CHARS;
+use crate::limits::{LABEL_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::organisation::{Role, Scope, User};
-
-/// Shortest password a new user may be given.
-pub const PASSWORD_MIN_CHARS: usize = 8;
-/// Longest password (hashing cost is bounded by its length).
-pub const PASSWORD_MAX_CHARS: usize = 256;
 
 /// Decides a new user: bounded names, a scope that fits the role, an id and a login not taken.
 /// `existing` is the stored user with the same id, if any; `login_taken` whether the login exists.

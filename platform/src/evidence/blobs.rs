@@ -345,6 +345,7 @@ pub async fn put(
         app.db.write(move |tx| Ok(tx.set_blob_owner(&owner)?)).await?;
     }
     let bytes = receive(body, declared).await?;
+    crate::ops::metrics::uploaded(bytes.len());
     if bytes.is_empty() {
         return Ok(Json(current));
     }

@@ -1,0 +1,137 @@
+//! Running the platform in production (`docs/operations.md`): structured logs with a request id on
+//! every line, Prometheus metrics, readiness, request timeouts, a graceful drain, online backup.
+
+pub mod backup;
+pub mod metrics;
+
+use crate::app::App;
+use crate::error::ApiError;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, StatusCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// How logs are written (to stderr): one JSON object a line, or text for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Starts logging; the level filter comes from `FIELDCHECK_LOG` (`RUST_LOG` syntax, default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FIELDCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        // The request's span (its id, method and path) goes on every line logged while serving it.
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Request timeouts: most requests, and photo chunk uploads (slow networks).
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    pub request: Duration,
+    pub upload: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { request: Duration::from_secs(30), upload: Duration::from_secs(300) }
+    }
+}
+
+/// A request over `limit` is answered `503` (then `{error, message}` by the error contract).
+pub fn timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
+    tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id (`x-request-id`: the client's, or a new UUID), answers it in the response,
+/// and logs each request once, in a span that carries the id onto every line logged meanwhile.
+pub fn observe(router: Router) -> Router {
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+static DRAINING: AtomicBool = AtomicBool::new(false);
+
+/// Marks the process as draining: `/v1/ready` answers 503 from now on.
+pub fn start_draining() {
+    DRAINING.store(true, Ordering::SeqCst);
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: draining"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: draining"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: draining");
+    }
+    start_draining();
+}
+
+/// How long the readiness probe waits for the database.
+const READY_WAIT: Duration = Duration::from_secs(2);
+
+/// `GET /v1/ready`: the database answers and the blob store is there; 503 otherwise (and while draining).
+pub async fn ready(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
+    let not_ready = |what: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", what);
+    if DRAINING.load(Ordering::SeqCst) {
+        return Err(not_ready("the platform is shutting down".into()));
+    }
+    match tokio::time::timeout(READY_WAIT, app.db.read(|_| Ok(()))).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(not_ready(format!("database: {}", e.message))),
+        Err(_) => return Err(not_ready(format!("database: no answer within {} s", READY_WAIT.as_secs()))),
+    }
+    let blobs = tokio::task::spawn_blocking(|| {
+        let dir = crate::evidence::state().map_err(|e| e.to_string())?.dir.clone();
+        match dir {
+            Some(dir) => std::fs::metadata(&dir).map(|m| m.is_dir()).map_err(|e| format!("{}: {e}", dir.display())),
+            None => Ok(true),
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match blobs {
+        Ok(true) => {}
+        Ok(false) => return Err(not_ready("blob store: not a folder".into())),
+        Err(e) => return Err(not_ready(format!("blob store: {e}"))),
+    }
+    Ok(Json(serde_json::json!({ "ready": true, "backend": app.db.backend_name() })))
+}
