@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod records;
 pub mod relocation;
 pub mod secret;
+pub mod supervision;
 pub mod sync;
 pub mod throttle;
 

@@ -13,6 +13,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
+/// The visit interval coverage uses when none is asked for: a month (月度巡查).
+pub const DEFAULT_INTERVAL_DAYS: u32 = 30;
+
 /// A patrol area.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Grid {

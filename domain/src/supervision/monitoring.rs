@@ -29,7 +29,6 @@ pub struct PollutantLimit {
 /// An enterprise's monitoring point (排放口).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonitoringPoint {
-    pub enterprise: EnterpriseId,
     /// The monitoring side's code, unique within the enterprise, e.g. `DW001`.
     pub code: String,
     pub name: String,
@@ -75,7 +74,7 @@ impl MonitoringPoints {
                     averaging: l.averaging,
                 });
             }
-            out.push(MonitoringPoint { enterprise, code, name: bounded::text("name", &p.name, LABEL_CHARS)?, limits });
+            out.push(MonitoringPoint { code, name: bounded::text("name", &p.name, LABEL_CHARS)?, limits });
         }
         Ok(MonitoringPoints { enterprise, points: out })
     }
@@ -102,17 +101,25 @@ pub fn decimal_of(x: f64) -> Option<Decimal> {
     Decimal::from_str(&x.to_string()).or_else(|_| Decimal::from_scientific(&format!("{x:e}"))).ok()
 }
 
+/// A decimal as the wire's f64: the nearest binary value, whose shortest form is the decimal's digits
+/// (up to 15 significant digits), so [`decimal_of`] gives it back.
+pub fn wire_number(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(f64::NAN)
+}
+
 /// 超标倍数, exactly: (measured − limit) / limit; `None` when the limit is not above zero.
 pub fn exceedance(value: Decimal, limit: Decimal) -> Option<Decimal> {
     (limit > Decimal::ZERO).then(|| (value - limit).checked_div(limit)).flatten().map(|m| m.normalize())
 }
 
-/// The multiple as shown: rounded half away from zero to [`SHOWN_PLACES`], trailing zeros dropped ("0.12", "1.5").
+/// The multiple rounded half away from zero to [`SHOWN_PLACES`], trailing zeros dropped.
+pub fn rounded(multiple: Decimal) -> Decimal {
+    multiple.round_dp_with_strategy(SHOWN_PLACES, rust_decimal::RoundingStrategy::MidpointAwayFromZero).normalize()
+}
+
+/// The multiple as shown: [`rounded`], as text ("0.12", "1.5").
 pub fn shown(multiple: Decimal) -> String {
-    multiple
-        .round_dp_with_strategy(SHOWN_PLACES, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
-        .to_string()
+    rounded(multiple).to_string()
 }
 
 #[cfg(test)]
@@ -135,6 +142,7 @@ mod tests {
         assert_eq!(exceedance(d("1"), Decimal::ZERO), None);
         assert_eq!(decimal_of(1e-7), Some(d("0.0000001")));
         assert_eq!(decimal_of(f64::NAN), None);
+        assert_eq!(decimal_of(wire_number(d("0.5"))), Some(d("0.5")));
     }
 
     #[test]
