@@ -146,6 +146,16 @@ mod tests {
     }
 
     #[test]
+    fn limits_read_from_strings_and_numbers_and_write_as_strings() {
+        let s: PollutantLimit =
+            serde_json::from_str(r#"{"pollutant":"COD","limit":"40","unit":"mg/L","averaging":"daily"}"#).unwrap();
+        let n: PollutantLimit =
+            serde_json::from_str(r#"{"pollutant":"COD","limit":0.5,"unit":"mg/L","averaging":"daily"}"#).unwrap();
+        assert_eq!((s.limit, n.limit), (d("40"), d("0.5")));
+        assert_eq!(serde_json::to_value(&n).unwrap()["limit"], "0.5");
+    }
+
+    #[test]
     fn points_are_checked() {
         let e = EnterpriseId::new();
         let limit = |p: &str| PollutantLimit {
@@ -154,8 +164,7 @@ mod tests {
             unit: "mg/L".into(),
             averaging: Averaging::Daily,
         };
-        let point =
-            |code: &str, limits| MonitoringPoint { enterprise: e, code: code.into(), name: "总排口".into(), limits };
+        let point = |code: &str, limits| MonitoringPoint { code: code.into(), name: "总排口".into(), limits };
         let ok = MonitoringPoints::new(e, vec![point("DW001", vec![limit("总磷"), limit("COD")])]).unwrap();
         assert_eq!(ok.point(" DW001").and_then(|p| p.limit("总磷")).map(|l| l.limit), Some(d("0.5")));
         assert!(MonitoringPoints::new(e, vec![point("DW001", vec![]), point("DW001", vec![])]).is_err());

@@ -160,15 +160,22 @@ pub async fn points(
     Ok(Json(points.points))
 }
 
+/// The points an enterprise has, replacing what it had.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointsBody {
+    pub points: Vec<MonitoringPoint>,
+}
+
 /// `PUT /v1/enterprises/{id}/monitoring-points` (command centre): replaces the enterprise's points.
 pub async fn set_points(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<EnterpriseId>,
-    JsonBody(points): JsonBody<Vec<MonitoringPoint>>,
+    JsonBody(body): JsonBody<PointsBody>,
 ) -> Result<Json<Vec<MonitoringPoint>>, ApiError> {
     allow(&caller, Action::ManageMonitoringPoints)?;
-    let points = MonitoringPoints::new(id, points)?;
+    let points = MonitoringPoints::new(id, body.points)?;
     let saved = app
         .db
         .write(move |tx| {
