@@ -160,12 +160,19 @@ pub fn exceedance_multiple(value: f64, limit: f64) -> Option<f64> {
     (limit > 0.0 && value.is_finite()).then(|| (value - limit) / limit)
 }
 
+/// 超标倍数 exactly, from the values as written on the wire (see `supervision::monitoring::decimal_of`).
+pub fn exact_multiple(value: f64, limit: f64) -> Option<rust_decimal::Decimal> {
+    use super::supervision::monitoring::{decimal_of, exceedance};
+    exceedance(decimal_of(value)?, decimal_of(limit)?)
+}
+
 /// The grade the command centre starts from; it may regrade.
 pub fn suggested_level(kind: AlarmKind, value: f64, limit: f64) -> Severity {
     match kind {
-        AlarmKind::Exceedance => match exceedance_multiple(value, limit) {
-            Some(m) if m >= 1.0 => Severity::Serious,
-            Some(m) if m >= 0.2 => Severity::General,
+        // In decimal, so 0.6 over 0.5 is exactly 0.2 (general), not 0.19999999999999996 (minor).
+        AlarmKind::Exceedance => match exact_multiple(value, limit) {
+            Some(m) if m >= rust_decimal::Decimal::ONE => Severity::Serious,
+            Some(m) if m >= rust_decimal::Decimal::new(2, 1) => Severity::General,
             _ => Severity::Minor,
         },
         AlarmKind::FacilityAbnormal => Severity::General,
@@ -213,6 +220,11 @@ impl Alarm {
     }
 
     /// Time left to respond while a response is awaited (raised or dispatched); negative once overdue.
+    /// 超标倍数 exactly (exceedance alarms only).
+    pub fn exact_multiple(&self) -> Option<rust_decimal::Decimal> {
+        (self.kind == AlarmKind::Exceedance).then(|| exact_multiple(self.value, self.limit)).flatten()
+    }
+
     pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
         matches!(self.state, Raised | Dispatched).then(|| self.respond_by - now)
     }
@@ -256,6 +268,8 @@ mod tests {
         assert!((m - 0.12).abs() < 1e-9);
         assert_eq!(suggested_level(AlarmKind::Exceedance, 0.56, 0.5), Severity::Minor);
         assert_eq!(suggested_level(AlarmKind::Exceedance, 0.7, 0.5), Severity::General);
+        assert_eq!(suggested_level(AlarmKind::Exceedance, 0.6, 0.5), Severity::General, "exactly 0.2");
+        assert_eq!(exact_multiple(0.56, 0.5).map(|m| m.to_string()), Some("0.12".into()));
         assert_eq!(suggested_level(AlarmKind::Exceedance, 1.0, 0.5), Severity::Serious);
         assert_eq!(exceedance_multiple(1.0, 0.0), None);
     }

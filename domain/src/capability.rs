@@ -44,6 +44,18 @@ pub enum Action {
     DeleteNotice,
     /// Prune old tombstones from the change log.
     PruneTombstones,
+    /// Run a double-random draw (双随机) and assign its inspections.
+    DrawInspections,
+    /// Read recorded draws and re-run them to verify (公开).
+    ReadDraws,
+    /// Read enterprises' risk and green indices, explained.
+    ReadRisk,
+    /// Create and change patrol grids (网格).
+    ManageGrids,
+    /// Read grids and their coverage.
+    ReadCoverage,
+    /// Set an enterprise's monitoring points and their limits.
+    ManageMonitoringPoints,
 }
 
 use Role::*;
@@ -63,6 +75,12 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::ReadAudit, &[Officer, Township, Commander]),
     (Action::DeleteNotice, &[Commander]),
     (Action::PruneTombstones, &[Commander]),
+    (Action::DrawInspections, &[Commander]),
+    (Action::ReadDraws, &[Officer, Township, Commander]),
+    (Action::ReadRisk, &[Officer, Township, Commander]),
+    (Action::ManageGrids, &[Commander]),
+    (Action::ReadCoverage, &[Officer, Township, Commander]),
+    (Action::ManageMonitoringPoints, &[Commander]),
 ];
 
 /// Whether `role` may take `action` at all (reach aside).
@@ -97,6 +115,10 @@ impl Action {
             Action::ReadAudit => "audit trail",
             Action::DeleteNotice => "notice",
             Action::PruneTombstones => "change log",
+            Action::DrawInspections | Action::ReadDraws => "draw",
+            Action::ReadRisk => "enterprise",
+            Action::ManageGrids | Action::ReadCoverage => "grid",
+            Action::ManageMonitoringPoints => "monitoring point",
         }
     }
 
@@ -135,6 +157,9 @@ mod tests {
             Action::MoveEnterprise,
             Action::ResolveConflicts,
             Action::DeleteNotice,
+            Action::DrawInspections,
+            Action::ManageGrids,
+            Action::ManageMonitoringPoints,
         ] {
             for role in [Officer, Township, Enterprise] {
                 assert!(!may(role, action), "{role:?} {action:?}");

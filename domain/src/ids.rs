@@ -65,4 +65,10 @@ id_type! {
     DeviceId;
     /// One mutation in a device's outbox.
     MutationId;
+    /// A double-random draw (双随机).
+    DrawId;
+    /// One officer's inspection assignment from a draw.
+    AssignmentId;
+    /// A patrol grid (网格).
+    GridId;
 }

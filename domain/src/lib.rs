@@ -20,6 +20,7 @@ pub mod organisation;
 pub mod rectification;
 pub mod rule;
 pub mod signature;
+pub mod supervision;
 pub mod template;
 pub mod text;
 pub mod transition;

@@ -47,6 +47,25 @@ pub const SIGNATURE_POINTS: usize = 20_000;
 /// Width and height of a signature's drawing box, in its own units (points are within 0..=this).
 pub const SIGNATURE_EXTENT: f32 = 10_000.0;
 
+/// Enterprises one double-random draw may pick per squadron (N).
+pub const DRAW_PER_SQUADRON_MAX: usize = 200;
+/// Squadrons one draw covers.
+pub const DRAW_SQUADRONS_MAX: usize = 100;
+/// Certified officers in one squadron's pool.
+pub const DRAW_OFFICERS_MAX: usize = 1000;
+/// Largest weight of a draw candidate (1 + a risk index of at most 100 is 101).
+pub const DRAW_WEIGHT_MAX: u32 = 1000;
+/// Days the drawn inspections may be given.
+pub const DRAW_DUE_DAYS: std::ops::RangeInclusive<u32> = 1..=366;
+/// Enterprises in one patrol grid.
+pub const GRID_ENTERPRISES: usize = 5000;
+/// A coverage interval: a grid enterprise not visited for longer is overdue.
+pub const COVERAGE_INTERVAL_DAYS: std::ops::RangeInclusive<u32> = 1..=3660;
+/// Monitoring points of one enterprise.
+pub const MONITORING_POINTS: usize = 100;
+/// Pollutants with a limit at one monitoring point.
+pub const POINT_POLLUTANTS: usize = 50;
+
 /// One limit as the API documents it.
 pub struct Limit {
     pub name: &'static str,
@@ -105,5 +124,38 @@ pub const ALL: &[Limit] = &[
         name: "prune_seconds_max",
         value: PRUNE_SECONDS_MAX as f64,
         applies_to: "older_than_seconds of prune-tombstones",
+    },
+    Limit {
+        name: "draw_per_squadron_max",
+        value: DRAW_PER_SQUADRON_MAX as f64,
+        applies_to: "enterprises one draw picks per squadron (N)",
+    },
+    Limit { name: "draw_squadrons_max", value: DRAW_SQUADRONS_MAX as f64, applies_to: "squadrons of one draw" },
+    Limit {
+        name: "draw_officers_max",
+        value: DRAW_OFFICERS_MAX as f64,
+        applies_to: "certified officers of one squadron's pool",
+    },
+    Limit { name: "draw_weight_max", value: DRAW_WEIGHT_MAX as f64, applies_to: "a draw candidate's weight (from 1)" },
+    Limit {
+        name: "draw_due_days_max",
+        value: *DRAW_DUE_DAYS.end() as f64,
+        applies_to: "days a draw's inspections are given (from 1)",
+    },
+    Limit { name: "grid_enterprises", value: GRID_ENTERPRISES as f64, applies_to: "enterprises of one patrol grid" },
+    Limit {
+        name: "coverage_interval_days_max",
+        value: *COVERAGE_INTERVAL_DAYS.end() as f64,
+        applies_to: "a grid's visit interval in days (from 1)",
+    },
+    Limit {
+        name: "monitoring_points",
+        value: MONITORING_POINTS as f64,
+        applies_to: "monitoring points of one enterprise",
+    },
+    Limit {
+        name: "point_pollutants",
+        value: POINT_POLLUTANTS as f64,
+        applies_to: "pollutant limits of one monitoring point",
     },
 ];

@@ -21,6 +21,8 @@ use super::inspection::Inspection;
 use super::notice::Notice;
 use super::organisation::{Enterprise, Role, Scope, Squadron, User};
 use super::rectification::RectificationTask;
+use super::supervision::assignment::Assignment;
+use super::supervision::grid::Grid;
 use std::collections::BTreeSet;
 
 /// Who may see a record besides the command centre.
@@ -120,6 +122,17 @@ impl ScopeKeys {
 
     pub fn notice(n: &Notice) -> Self {
         Self::shared(n.enterprise, Some(n.township))
+    }
+
+    /// A drawn inspection: its officer only (a random inspection is not announced to the enterprise or
+    /// its township office).
+    pub fn assignment(a: &Assignment) -> Self {
+        Self::addressed_to(a.officer)
+    }
+
+    /// A patrol grid: its owner.
+    pub fn grid(g: &Grid) -> Self {
+        Self::addressed_to(g.owner)
     }
 }
 

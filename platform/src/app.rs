@@ -2,7 +2,7 @@
 
 use crate::access::{Caller, Reach};
 use crate::auth::{self, ClientAddr, LoginRequest, Raiser};
-use crate::command::{self, RaiseAlarm};
+use crate::command;
 use crate::conflicts;
 use crate::console;
 use crate::db::{Db, Tx};
@@ -115,6 +115,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
+        .merge(crate::supervision::routes())
         .layer(crate::ops::timeout(timeouts.request))
         .merge(uploads)
         .layer(axum::middleware::from_fn(crate::ops::metrics::track))
@@ -255,13 +256,19 @@ async fn pull(
 async fn raise(
     State(app): State<App>,
     raiser: Raiser,
-    JsonBody(req): JsonBody<RaiseAlarm>,
+    JsonBody(req): JsonBody<crate::supervision::intake::Intake>,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Raiser::User(caller) = &raiser {
         allow(caller, Action::RaiseAlarm)?;
     }
     let limits = app.limits;
-    let alarm = app.db.write(move |tx| command::raise(tx, &limits, &req, Utc::now()).map_err(ApiError::from)).await?;
+    let alarm = app
+        .db
+        .write(move |tx| {
+            let req = crate::supervision::intake::resolve(tx, req)?;
+            command::raise(tx, &limits, &req, Utc::now()).map_err(ApiError::from)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(alarm)))
 }
 

@@ -12,6 +12,7 @@ use fieldcheck_domain::decide::alarm as decide;
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::AlarmId;
 use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::supervision::monitoring::{rounded, shown, wire_number};
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, Record};
 use serde::Serialize;
@@ -99,8 +100,10 @@ pub struct AlarmRow {
     pub overdue: bool,
     /// Seconds left to respond while a response is awaited; negative once overdue.
     pub seconds_left: Option<i64>,
-    /// 超标倍数 (exceedance alarms only).
+    /// 超标倍数 (exceedance alarms only), computed in decimal and rounded to 0.01 (`0.12`).
     pub exceedance_multiple: Option<f64>,
+    /// The same as shown, e.g. `"0.12"`.
+    pub exceedance_shown: Option<String>,
     pub kind_label: Text,
     pub averaging_label: Text,
     pub level_label: Text,
@@ -136,7 +139,8 @@ pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>, open_only: boo
             squadron_name: alarm.squadron.and_then(|s| squads.get(&s).cloned()),
             overdue: alarm.is_overdue(now),
             seconds_left: alarm.time_left(now).map(|d| d.num_seconds()),
-            exceedance_multiple: alarm.exceedance_multiple(),
+            exceedance_multiple: alarm.exact_multiple().map(|m| wire_number(rounded(m))),
+            exceedance_shown: alarm.exact_multiple().map(shown),
             kind_label: alarm.kind.label(),
             averaging_label: alarm.averaging.label(),
             level_label: alarm.level.label(),

@@ -3,19 +3,22 @@
 
 use crate::app::App;
 use crate::auth::hash_password;
-use crate::command::{self, RaiseAlarm};
+use crate::command;
 use crate::db::{AuditRow, StoreError, Tx};
 use crate::error::ApiError;
 use crate::intents::Actor;
 use crate::records;
+use crate::supervision::intake::Intake;
 use chrono::{Duration, Utc};
 use fieldcheck_domain::alarm::{AlarmKind, Averaging};
 use fieldcheck_domain::checklists;
 use fieldcheck_domain::credit_code::CreditCode;
 use fieldcheck_domain::finding::Severity;
-use fieldcheck_domain::ids::{EnterpriseId, FindingId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
+use fieldcheck_domain::ids::{EnterpriseId, FindingId, GridId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
 use fieldcheck_domain::organisation::{Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User};
 use fieldcheck_domain::rectification::{RectificationTask, TaskAction, TaskState};
+use fieldcheck_domain::supervision::grid::Grid;
+use fieldcheck_domain::supervision::monitoring::{MonitoringPoint, MonitoringPoints, PollutantLimit};
 use fieldcheck_protocol::Record;
 
 /// API key of the simulated online-monitoring side in the demo.
@@ -162,7 +165,7 @@ fn seed_in(
             },
         )?);
     }
-    account(
+    let dongcheng = account(
         tx,
         "dongcheng",
         User {
@@ -195,12 +198,14 @@ fn seed_in(
             ),
             contact: Contact { name: "安环负责人".into(), phone: format!("1385790{:04}", 1000 + i) },
             flags: EnterpriseFlags {
-                key_discharger: plating || i.is_multiple_of(9),
+                // The story's 东城街道 company is a key discharger (4-hour response).
+                key_discharger: plating || i.is_multiple_of(9) || i == STORY,
                 hazardous_waste_producer: plating || i.is_multiple_of(3),
                 key_hazardous_waste_unit: plating,
             },
         };
         records::save(tx, &Record::Enterprise(e.clone()))?;
+        crate::supervision::intake::save_points(tx, outlet(e.id)?, &commander.id.to_string(), now)?;
         enterprises.push(e);
     }
     for (n, e) in enterprises.iter().take(2).enumerate() {
@@ -219,35 +224,41 @@ fn seed_in(
         )?;
     }
 
-    // Open alarms: the total-phosphorus example first, graded minor (notices only); a serious COD
-    // exceedance dispatched at once; two left for the command centre to grade.
-    let alarm = |e: &Enterprise, kind, pollutant: &str, value, limit, unit: &str, averaging, hours_ago| RaiseAlarm {
-        enterprise: e.id,
+    // Open alarms, raised the way the monitoring side reports them (credit code, point code, value; the
+    // limit from the point's registration). The bureau's story first: a 东城街道 company's total-phosphorus
+    // daily mean 0.56 mg/L over 0.5, graded general and dispatched to the squadron covering 东城街道,
+    // waiting for an officer. Then a serious COD exceedance dispatched at once, and two left to grade.
+    let report = |e: &Enterprise, kind, pollutant: &str, value, hours_ago| Intake {
+        enterprise: None,
+        credit_code: Some(e.credit_code.as_str().to_string()),
         kind,
-        monitoring_point: "废水总排口 / main wastewater outlet".into(),
+        monitoring_point: "DW001".into(),
         pollutant: pollutant.into(),
         value,
-        limit,
-        unit: unit.into(),
-        averaging,
+        limit: None,
+        unit: None,
+        averaging: None,
         raised_at: Some(now - Duration::hours(hours_ago)),
     };
     let actor = Actor { reach: crate::access::Reach::of(tx, &commander)?, device: None, now };
     let raised = [
-        alarm(&enterprises[1], AlarmKind::Exceedance, "总磷 total phosphorus", 0.56, 0.5, "mg/L", Averaging::Daily, 3),
-        alarm(&enterprises[11], AlarmKind::Exceedance, "化学需氧量 COD", 128.0, 50.0, "mg/L", Averaging::Hourly, 6),
-        alarm(&enterprises[21], AlarmKind::Exceedance, "氨氮 ammonia nitrogen", 6.4, 5.0, "mg/L", Averaging::Hourly, 1),
-        alarm(&enterprises[31], AlarmKind::DataMissing, "pH", 0.0, 9.0, "", Averaging::Hourly, 60),
+        report(&enterprises[STORY], AlarmKind::Exceedance, "总磷", 0.56, 3),
+        report(&enterprises[11], AlarmKind::Exceedance, "化学需氧量", 128.0, 6),
+        report(&enterprises[1], AlarmKind::Exceedance, "氨氮", 6.4, 1),
+        report(&enterprises[31], AlarmKind::DataMissing, "pH", 0.0, 60),
     ];
-    for (i, req) in raised.iter().enumerate() {
-        let a = command::raise(tx, limits, req, now).map_err(ApiError::from)?;
-        let grade = match i {
-            0 => Some(Severity::Minor),
-            1 => Some(Severity::Serious),
-            _ => None,
-        };
-        if let Some(level) = grade {
-            command::grade(tx, &actor, a.id, level).map_err(ApiError::from)?;
+    for (i, req) in raised.into_iter().enumerate() {
+        let req = crate::supervision::intake::resolve(tx, req)?;
+        let a = command::raise(tx, limits, &req, now).map_err(ApiError::from)?;
+        match i {
+            0 => {
+                command::grade(tx, &actor, a.id, Severity::General).map_err(ApiError::from)?;
+                crate::intents::alarm::dispatch(tx, &actor, a.id, None).map_err(ApiError::from)?;
+            }
+            1 => {
+                command::grade(tx, &actor, a.id, Severity::Serious).map_err(ApiError::from)?;
+            }
+            _ => {}
         }
     }
 
@@ -305,7 +316,41 @@ fn seed_in(
     }
     // officer1's first enterprise, inspected yesterday with photos whose originals stayed on the phone.
     crate::demo_inspection::seed(tx, &enterprises[0], &officers[0], now)?;
+
+    // Patrol grids: the 东城街道 office patrols every enterprise of its sub-district; officer1 a block of
+    // the city squadron's enterprises.
+    let in_town =
+        |t: usize| enterprises.iter().filter(|e| e.township == townships[t].id).map(|e| e.id).collect::<Vec<_>>();
+    let city: Vec<EnterpriseId> = [0, 1].iter().flat_map(|t| in_town(*t)).take(12).collect();
+    for (name, owner, members) in [("东城街道网格", dongcheng.id, in_town(0)), ("城区一组网格", officers[0].id, city)]
+    {
+        let grid = Grid::new(GridId::new(), name, owner, members).map_err(ApiError::from)?;
+        records::save(tx, &Record::Grid(grid))?;
+    }
     Ok(login_list())
+}
+
+/// The enterprise of the bureau's story: the second in 东城街道 (the first is enterprise1's).
+const STORY: usize = TOWNSHIPS.len();
+
+/// Every demo enterprise's main wastewater outlet, registered with the limits it is monitored against
+/// (GB 18918-2002 class 1A for total phosphorus, COD and ammonia; pH's upper bound).
+fn outlet(enterprise: EnterpriseId) -> Result<MonitoringPoints, ApiError> {
+    let limit = |pollutant: &str, limit: &str, unit: &str, averaging| -> Result<PollutantLimit, ApiError> {
+        let limit = limit.parse().map_err(|e| ApiError::bad_request(format!("demo limit: {e}")))?;
+        Ok(PollutantLimit { pollutant: pollutant.into(), limit, unit: unit.into(), averaging })
+    };
+    let point = MonitoringPoint {
+        code: "DW001".into(),
+        name: "废水总排口 / main wastewater outlet".into(),
+        limits: vec![
+            limit("总磷", "0.5", "mg/L", Averaging::Daily)?,
+            limit("化学需氧量", "50", "mg/L", Averaging::Hourly)?,
+            limit("氨氮", "5", "mg/L", Averaging::Hourly)?,
+            limit("pH", "9", "", Averaging::Hourly)?,
+        ],
+    };
+    Ok(MonitoringPoints::new(enterprise, vec![point])?)
 }
 
 fn suffix(i: usize) -> String {

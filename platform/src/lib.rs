@@ -19,6 +19,7 @@ pub mod ops;
 pub mod records;
 pub mod relocation;
 pub mod secret;
+pub mod supervision;
 pub mod sync;
 pub mod throttle;
 

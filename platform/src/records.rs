@@ -62,6 +62,10 @@ pub fn identity(record: &Record) -> (Entity, String) {
         Record::Alarm(a) => (Entity::Alarm, a.id.to_string()),
         Record::Notice(n) => (Entity::Notice, n.id.to_string()),
         Record::OriginalRequest(r) => (Entity::OriginalRequest, r.evidence.to_string()),
+        Record::Draw(d) => (Entity::Draw, d.id.to_string()),
+        Record::Assignment(a) => (Entity::Assignment, a.id.to_string()),
+        Record::Grid(g) => (Entity::Grid, g.id.to_string()),
+        Record::MonitoringPoints(m) => (Entity::MonitoringPoints, m.enterprise.to_string()),
     }
 }
 
@@ -82,6 +86,10 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
         Record::Alarm(r) => serde_json::to_string(r),
         Record::Notice(r) => serde_json::to_string(r),
         Record::OriginalRequest(r) => serde_json::to_string(r),
+        Record::Draw(r) => serde_json::to_string(r),
+        Record::Assignment(r) => serde_json::to_string(r),
+        Record::Grid(r) => serde_json::to_string(r),
+        Record::MonitoringPoints(r) => serde_json::to_string(r),
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.upsert(entity, &id, &data, &keys)
@@ -115,6 +123,9 @@ pub fn scope_keys(tx: &mut dyn Tx, record: &Record) -> Result<ScopeKeys, StoreEr
         Record::Notice(n) => ScopeKeys::notice(n),
         // Only the officer who took the photo (whose device holds the original) and the command centre.
         Record::OriginalRequest(r) => ScopeKeys::addressed_to(r.officer),
+        Record::Draw(_) | Record::MonitoringPoints(_) => ScopeKeys::command_centre_only(),
+        Record::Assignment(a) => ScopeKeys::assignment(a),
+        Record::Grid(g) => ScopeKeys::grid(g),
     })
 }
 

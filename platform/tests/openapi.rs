@@ -7,11 +7,18 @@ use std::collections::BTreeSet;
 
 type Routes = BTreeSet<(String, String)>;
 
-/// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `router()`.
+/// `(METHOD, path)` of every route in `router()` and in the route tables it merges.
 fn served() -> Routes {
-    let src = include_str!("../src/app.rs");
-    let start = src.find("pub fn router(").expect("router() in app.rs");
-    let body = &src[start..start + src[start..].find(".with_state(").expect("end of router()")];
+    let mut out = table(include_str!("../src/app.rs"), "pub fn router(", ".with_state(");
+    assert!(out.len() > 20, "the router table was not read: {out:?}");
+    out.extend(table(include_str!("../src/supervision/mod.rs"), "pub fn routes(", "\n}"));
+    out
+}
+
+/// `(METHOD, path)` of every `.route("path", get(..).post(..))` between `from` and `to` in `src`.
+fn table(src: &str, from: &str, to: &str) -> Routes {
+    let start = src.find(from).expect("the route table");
+    let body = &src[start..start + src[start..].find(to).expect("end of the route table")];
     let mut out = Routes::new();
     let mut rest = body;
     while let Some(at) = rest.find(".route(\"") {
@@ -50,7 +57,6 @@ fn served() -> Routes {
         assert!(methods > 0, "no method found for route {path}: {expr}");
         rest = &after[end..];
     }
-    assert!(out.len() > 20, "the router table was not read: {out:?}");
     out
 }
 

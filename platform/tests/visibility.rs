@@ -299,6 +299,9 @@ fn expected(v: &Visibility, w: &World) -> BTreeSet<Key> {
             },
             Record::Notice(n) => v.sees_notice(n),
             Record::OriginalRequest(r) => v.sees(&ScopeKeys::addressed_to(r.officer)),
+            Record::Draw(_) | Record::MonitoringPoints(_) => v.sees(&ScopeKeys::command_centre_only()),
+            Record::Assignment(a) => v.sees(&ScopeKeys::assignment(a)),
+            Record::Grid(g) => v.sees(&ScopeKeys::grid(g)),
         })
         .map(key)
         .collect()

@@ -11,6 +11,9 @@ use fieldcheck_domain::inspection::Inspection;
 use fieldcheck_domain::notice::Notice;
 use fieldcheck_domain::organisation::{Enterprise, Squadron, Township, User};
 use fieldcheck_domain::rectification::{RectificationTask, TaskAction};
+use fieldcheck_domain::supervision::assignment::{Assignment, Draw};
+use fieldcheck_domain::supervision::grid::Grid;
+use fieldcheck_domain::supervision::monitoring::MonitoringPoints;
 use fieldcheck_domain::template::ChecklistTemplate;
 use serde::{Deserialize, Serialize};
 
@@ -195,6 +198,14 @@ pub enum Entity {
     Alarm,
     Notice,
     OriginalRequest,
+    /// A double-random draw as recorded (command centre only).
+    Draw,
+    /// One officer's drawn inspection (addressed to that officer).
+    Assignment,
+    /// A patrol grid (addressed to its owner).
+    Grid,
+    /// An enterprise's monitoring points (command centre only), stored under the enterprise's id.
+    MonitoringPoints,
 }
 
 /// A replicated record.
@@ -212,6 +223,10 @@ pub enum Record {
     Alarm(Alarm),
     Notice(Notice),
     OriginalRequest(OriginalRequest),
+    Draw(Box<Draw>),
+    Assignment(Assignment),
+    Grid(Grid),
+    MonitoringPoints(MonitoringPoints),
 }
 
 /// The command centre asks for a photo's original (devices with the "on request" policy keep it until

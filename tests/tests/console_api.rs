@@ -19,19 +19,24 @@ fn console_rows_carry_what_the_page_shows_and_timelines_are_scoped() {
 
     let alarms = list(&commander, "/v1/alarms?open=true");
     let tp = alarms.iter().find(|a| a["pollutant"].as_str().is_some_and(|p| p.contains("总磷"))).expect("TP alarm");
-    // TP daily mean 0.56 mg/L over a 0.5 limit: 0.12 times over.
-    assert!((tp["exceedance_multiple"].as_f64().expect("multiple") - 0.12).abs() < 1e-9, "{tp}");
+    // TP daily mean 0.56 mg/L over a 0.5 limit: 0.12 times over, dispatched and waiting for an officer.
+    assert_eq!(tp["exceedance_multiple"].to_string(), "0.12", "{tp}");
+    assert_eq!(tp["exceedance_shown"], "0.12");
     assert_eq!(tp["averaging_label"], json!({ "zh": "日均值", "en": "daily mean" }));
     assert!(tp["seconds_left"].is_i64(), "{tp}");
-    assert_eq!(tp["actions"], json!(["grade", "dispatch", "close"]));
-    assert_eq!(tp["grades"].as_array().map(Vec::len), Some(3));
+    assert_eq!(tp["state"], "dispatched");
+    assert_eq!(tp["actions"], json!([]), "the command centre waits for the officer");
+
+    let nh3 = alarms.iter().find(|a| a["pollutant"] == "氨氮").expect("ammonia alarm");
+    assert_eq!(nh3["actions"], json!(["grade", "dispatch", "close"]));
+    assert_eq!(nh3["grades"].as_array().map(Vec::len), Some(3));
 
     let missing = alarms.iter().find(|a| a["kind"] == "data_missing").expect("data-missing alarm");
     assert!(missing["exceedance_multiple"].is_null(), "only an exceedance has a multiple");
     assert_eq!(missing["overdue"], true);
     assert!(missing["seconds_left"].as_i64().expect("seconds left") < 0);
 
-    let dispatched = alarms.iter().find(|a| a["state"] == "dispatched").expect("the serious COD alarm");
+    let dispatched = alarms.iter().find(|a| a["level"] == "serious").expect("the serious COD alarm");
     assert!(dispatched["squadron_name"].as_str().is_some_and(|s| s.contains("中队")), "{dispatched}");
     assert!(!dispatched["actions"].as_array().expect("actions").contains(&json!("dispatch")));
 
@@ -51,9 +56,12 @@ fn console_rows_carry_what_the_page_shows_and_timelines_are_scoped() {
     let ent1 = Device::login(&platform, "enterprise1");
     let ent2 = Device::login(&platform, "enterprise2");
     assert_eq!(ent1.get_json(&format!("/v1/tasks/{task}/timeline")).0, 404);
+    let nh3_timeline = format!("/v1/alarms/{}/timeline", nh3["id"].as_str().expect("id"));
+    assert_eq!(ent1.get_json(&nh3_timeline).0, 404);
+    assert_eq!(list(&ent2, &nh3_timeline)[0]["action"], "raise");
     let tp_timeline = format!("/v1/alarms/{}/timeline", tp["id"].as_str().expect("id"));
-    assert_eq!(ent1.get_json(&tp_timeline).0, 404);
-    assert_eq!(list(&ent2, &tp_timeline)[0]["action"], "raise");
+    let steps: Vec<Value> = list(&commander, &tp_timeline).iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(steps, [json!("raise"), json!("grade"), json!("dispatch")]);
     let own = list(&ent2, "/v1/alarms");
     assert!(!own.is_empty() && own.iter().all(|a| a["actions"] == json!([]) && a["grades"] == json!([])));
 }

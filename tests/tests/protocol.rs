@@ -326,10 +326,14 @@ fn alarm_linkage_minor_notifies_serious_dispatches_to_the_covering_squadron() {
     let platform = Platform::start(&storage);
     let commander = Device::login(&platform, "commander");
     let world = World::load(&commander);
-    // The demo's total-phosphorus alarm: 0.56 mg/L daily mean over 0.5, graded minor, notices sent.
+    // The demo's total-phosphorus alarm: 0.56 mg/L daily mean over 0.5 at a 东城街道 company, graded
+    // general (notices sent) and dispatched to the squadron covering 东城街道.
     let tp = world.alarms.iter().find(|a| (a.value - 0.56).abs() < 1e-9 && (a.limit - 0.5).abs() < 1e-9).expect("TP");
-    assert_eq!(tp.state, AlarmState::Raised);
+    assert_eq!(tp.state, AlarmState::Dispatched);
     assert!(world.notices.iter().any(|n| n.enterprise == tp.enterprise));
+    let town = world.enterprises.iter().find(|e| e.id == tp.enterprise).map(|e| e.township).expect("enterprise");
+    assert_eq!(world.townships.iter().find(|t| t.id == town).map(|t| t.name.as_str()), Some("东城街道"));
+    assert!(tp.squadron.is_some_and(|s| world.squadrons.iter().any(|q| q.id == s && q.townships.contains(&town))));
 
     // The monitoring side raises a new one by API key; the command centre grades it serious.
     let target = world.enterprises[40].clone();

@@ -56,6 +56,9 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             Record::TaskEvent(_) | Record::Township(_) | Record::Squadron(_) | Record::Template(_) => {}
             Record::Inspection(_) => panic!("an enterprise received an inspection record"),
             Record::OriginalRequest(_) => panic!("an enterprise received a request for a photo original"),
+            Record::Draw(_) | Record::Assignment(_) | Record::Grid(_) | Record::MonitoringPoints(_) => {
+                panic!("an enterprise received a supervision record: {r:?}")
+            }
             Record::User(u) => assert_eq!(u.id, ent1.user.id, "an enterprise received another user"),
         }
     }

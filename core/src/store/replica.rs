@@ -9,6 +9,7 @@ use super::{Store, alarms, enterprises, evidence_records, inspections, session, 
 use crate::domain::ids::EnterpriseId;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
+use crate::domain::supervision::assignment::Assignment;
 use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
 use rusqlite::{Transaction, params};
 
@@ -111,6 +112,9 @@ fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Resul
         Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),
         Record::Notice(n) => upsert_notice(tx, n, None),
         Record::OriginalRequest(r) => evidence_records::original_requested(tx, r),
+        Record::Assignment(a) => upsert_assignment(tx, a),
+        // The command centre's records; a phone has no use for them.
+        Record::Draw(_) | Record::Grid(_) | Record::MonitoringPoints(_) => Ok(()),
     }
 }
 
@@ -130,6 +134,8 @@ fn delete(tx: &Transaction<'_>, entity: Entity, id: &str) -> Result<(), StoreErr
         Entity::Notice => "DELETE FROM notices WHERE id = ?1",
         // A request is not withdrawn by a tombstone: an original once asked for is still sent.
         Entity::OriginalRequest => return Ok(()),
+        Entity::Assignment => "DELETE FROM assignments WHERE id = ?1",
+        Entity::Draw | Entity::Grid | Entity::MonitoringPoints => return Ok(()),
     };
     tx.execute(sql, [id])?;
     Ok(())
@@ -148,6 +154,7 @@ fn reset(tx: &Transaction<'_>) -> Result<(), StoreError> {
          DELETE FROM alarms WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
          DELETE FROM notices WHERE pending_seq IS NULL OR pending_seq NOT IN (SELECT seq FROM outbox);
          DELETE FROM inspections WHERE from_platform = 1;
+         DELETE FROM assignments;
          UPDATE session SET pull_cursor = 0 WHERE id = 1;",
     )?;
     Ok(())
@@ -184,6 +191,23 @@ pub(crate) fn upsert_user(tx: &Transaction<'_>, u: &User) -> Result<(), StoreErr
          ON CONFLICT (id) DO UPDATE SET role = excluded.role, body = excluded.body",
     )?
     .execute(params![u.id.to_string(), tag(&u.role)?, to_json(u)?])?;
+    Ok(())
+}
+
+fn upsert_assignment(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO assignments (id, officer, enterprise, assigned_at, due_by, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET officer = excluded.officer, enterprise = excluded.enterprise,
+             assigned_at = excluded.assigned_at, due_by = excluded.due_by, body = excluded.body",
+    )?
+    .execute(params![
+        a.id.to_string(),
+        a.officer.to_string(),
+        a.enterprise.to_string(),
+        millis(a.assigned_at),
+        millis(a.due_by),
+        to_json(a)?
+    ])?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Today's work for the signed-in officer: alarms dispatched to them or their squadron and not yet
-//! closed, re-inspections due in their jurisdiction, and their unfinished inspections.
+//! closed, re-inspections due in their jurisdiction, their unfinished inspections, and the inspections
+//! drawn for them (双随机).
 
 use super::codec::{from_json, millis, tag};
 use super::error::StoreError;
@@ -8,6 +9,7 @@ use crate::domain::alarm::{Alarm, AlarmState};
 use crate::domain::inspection::{Inspection, InspectionState};
 use crate::domain::organisation::Scope;
 use crate::domain::rectification::{RectificationTask, TaskState};
+use crate::domain::supervision::assignment::Assignment;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
@@ -20,6 +22,9 @@ pub struct TodayWork {
     pub reinspections: Vec<TaskListItem>,
     /// The user's drafts and inspections in progress, most recently touched first.
     pub inspections: Vec<Inspection>,
+    /// Inspections drawn for the user (双随机) whose enterprise has no inspection submitted since the
+    /// draw, soonest due first.
+    pub assignments: Vec<Assignment>,
 }
 
 impl Store {
@@ -41,6 +46,7 @@ impl Store {
                 alarms: alarms(conn, &me, squadron.as_deref(), county)?,
                 reinspections: reinspections(conn, townships, now)?,
                 inspections: unfinished(conn, &me)?,
+                assignments: assignments(conn, &me)?,
             })
         })
     }
@@ -94,6 +100,17 @@ fn reinspections(
     }
     items.sort_by_key(|i| !i.overdue);
     Ok(items)
+}
+
+fn assignments(conn: &Connection, me: &str) -> Result<Vec<Assignment>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.body FROM assignments a WHERE a.officer = ?1 AND NOT EXISTS (
+             SELECT 1 FROM inspections i WHERE i.enterprise = a.enterprise AND i.state = ?2
+                 AND i.updated_at >= a.assigned_at)
+         ORDER BY a.due_by, a.id",
+    )?;
+    let rows = stmt.query_map(params![me, tag(&InspectionState::Submitted)?], |r| r.get::<_, String>(0))?;
+    rows.map(|body| from_json("assignment", &body?)).collect()
 }
 
 fn unfinished(conn: &Connection, me: &str) -> Result<Vec<Inspection>, StoreError> {

@@ -410,6 +410,10 @@ pub fn entity_name(e: Entity) -> &'static str {
         Entity::Alarm => "alarm",
         Entity::Notice => "notice",
         Entity::OriginalRequest => "original_request",
+        Entity::Draw => "draw",
+        Entity::Assignment => "assignment",
+        Entity::Grid => "grid",
+        Entity::MonitoringPoints => "monitoring_points",
     }
 }
 
@@ -426,6 +430,10 @@ pub fn entity_from_name(s: &str) -> Result<Entity, StoreError> {
         "alarm" => Entity::Alarm,
         "notice" => Entity::Notice,
         "original_request" => Entity::OriginalRequest,
+        "draw" => Entity::Draw,
+        "assignment" => Entity::Assignment,
+        "grid" => Entity::Grid,
+        "monitoring_points" => Entity::MonitoringPoints,
         other => return Err(StoreError::Corrupt(format!("unknown entity {other}"))),
     })
 }
