@@ -67,9 +67,11 @@ fn push_then_pull(platform: &Platform, n: usize) {
     for chunk in subs.chunks(500) {
         let intents = chunk.iter().map(|s| Intent::InspectionSubmit(Box::new(s.clone()))).collect();
         let m = officer.mutations(intents);
-        let req = officer.request(m);
-        bytes += serde_json::to_vec(&req).map(|v| v.len()).unwrap_or(0);
-        let resp = officer.push(&req);
+        let body = serde_json::to_vec(&officer.request(m)).expect("json");
+        bytes += body.len();
+        let resp = officer.post_raw("/v1/sync/push", body);
+        assert_eq!(resp.status(), 200, "push");
+        let resp: PushResponse = resp.json().expect("push response");
         assert!(resp.results.iter().all(|r| r.outcome == fieldcheck_core::protocol::Outcome::Applied));
     }
     let push = started.elapsed();

@@ -1,7 +1,7 @@
 //! A mutation the platform cannot apply for a lasting reason is undone alone: `sync::guarded` runs each
 //! decision in a savepoint, so one that panics after writing, or whose value the database refuses for
-//! good, is rolled back and answered `rejected` while the ones before and after it stay (on SQLite, one
-//! transaction per mutation; on PostgreSQL, the whole push in one transaction). And a handler that panics
+//! good, is rolled back and answered `rejected` while the ones before and after it stay (the whole push
+//! is one transaction). And a handler that panics
 //! is answered in the JSON error contract instead of dropping the connection.
 
 mod common;

@@ -33,8 +33,9 @@ impl Store {
             let mut out = PullApplied::default();
             for change in &page.changes {
                 // Each change in its own savepoint: a record the device refuses is skipped whole and the
-                // rest of the page still applies, so one bad record never blocks the pull.
-                tx.execute_batch("SAVEPOINT change")?;
+                // rest of the page still applies, so one bad record never blocks the pull. (Statements
+                // cached: a page runs them for every change.)
+                tx.prepare_cached("SAVEPOINT change")?.execute([])?;
                 let result = match &change.op {
                     ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
                     ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
@@ -42,12 +43,12 @@ impl Store {
                 match result {
                     Ok(()) => out.applied += 1,
                     Err(e) if refused(&e) => {
-                        tx.execute_batch("ROLLBACK TO change")?;
+                        tx.prepare_cached("ROLLBACK TO change")?.execute([])?;
                         out.skipped.push(format!("change {}: {e}", change.cursor));
                     }
                     Err(e) => return Err(e),
                 }
-                tx.execute_batch("RELEASE change")?;
+                tx.prepare_cached("RELEASE change")?.execute([])?;
             }
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
             tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;

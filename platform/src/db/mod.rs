@@ -344,9 +344,8 @@ impl Db {
         }
     }
 
-    /// Runs `f` once per item, each in its own write transaction, holding the writer for the whole list
-    /// (one hop to the blocking pool instead of one per item). Stops at the first error; the items
-    /// before it stay committed.
+    /// Runs `f` once per item, all in one write transaction committed once (one hop to the blocking pool
+    /// and one commit instead of one per item). Stops at the first error; then nothing is kept.
     pub async fn write_each<T, R, F>(&self, items: Vec<T>, f: F) -> Result<Vec<R>, ApiError>
     where
         T: Send + 'static,

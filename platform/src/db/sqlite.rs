@@ -109,19 +109,15 @@ impl SqliteDb {
         Ok(result)
     }
 
+    /// A push's mutations in one transaction, committed once (each is decided in its own savepoint,
+    /// `sync::guarded`): each sees what the one before left; on a failure none is kept and the device
+    /// sends them again.
     pub(super) fn write_each<T, R>(
         &self,
         items: Vec<T>,
         f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
     ) -> Result<Vec<R>, ApiError> {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-            out.push(f(&mut SqliteTx(&tx), item)?);
-            tx.commit().map_err(StoreError::from)?;
-        }
-        Ok(out)
+        self.write(|tx| items.into_iter().map(|item| f(&mut *tx, item)).collect())
     }
 
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
@@ -270,12 +266,9 @@ impl SqliteTx<'_> {
 impl Tx for SqliteTx<'_> {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .0
-            .query_row(
-                "SELECT data FROM records WHERE entity = ?1 AND id = ?2",
-                params![entity_name(entity), id],
-                |r| r.get(0),
-            )
+            .row("SELECT data FROM records WHERE entity = ?1 AND id = ?2", params![entity_name(entity), id], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -484,8 +477,7 @@ impl Tx for SqliteTx<'_> {
 
     fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
-            .0
-            .query_row(
+            .row(
                 "SELECT mutation, outcome FROM mutations WHERE device = ?1 AND seq = ?2",
                 params![device, seq as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -667,15 +659,20 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    // Prepared once and cached, like every other statement: a push runs these for each mutation.
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.0.execute_batch("SAVEPOINT mutation")?)
+        self.exec("SAVEPOINT mutation", [])?;
+        Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.0.execute_batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?)
+        self.exec("ROLLBACK TO SAVEPOINT mutation", [])?;
+        self.exec("RELEASE SAVEPOINT mutation", [])?;
+        Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.0.execute_batch("RELEASE SAVEPOINT mutation")?)
+        self.exec("RELEASE SAVEPOINT mutation", [])?;
+        Ok(())
     }
 }
