@@ -28,16 +28,19 @@ fi
 step "rust tests (platform on SQLite)"
 cargo test --workspace --locked
 
-step "web console: headless Chromium against a live demo platform"
+step "web console: its modules type-checked (tsc), then headless Chromium against a live demo platform"
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
-cargo build -q --locked -p fieldcheck-platform
+cargo build -q --locked -p fieldcheck-platform --bin fieldcheck-platform --example seed_county
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
-(cd tests/console && npm ci --no-audit --no-fund --silent && node console.test.mjs "$target_dir/debug/fieldcheck-platform")
+(cd tests/console && npm ci --no-audit --no-fund --silent \
+  && npx --no-install tsc -p ../../platform/console \
+  && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
+  && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
 step "PostgreSQL"
 FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)

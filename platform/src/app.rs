@@ -46,6 +46,8 @@ pub struct App {
     /// The CJK font documents are set in (`--document-font`, `FIELDCHECK_DOCUMENT_FONT`); without one
     /// the document routes answer 503.
     pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
+    /// The change log's end as this process last saw it, for live updates (`crate::live`).
+    pub live: crate::live::Live,
 }
 
 impl App {
@@ -59,6 +61,7 @@ impl App {
             document_font: crate::documents::font_from_env()
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
                 .map(Arc::new),
+            live: Default::default(),
         })
     }
 }
@@ -66,8 +69,8 @@ impl App {
 pub fn router(app: App) -> Router {
     let routes = Router::new()
         .route("/", get(console::page))
-        .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
+        .route("/console/{file}", get(console::module))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/capabilities", get(capabilities))
@@ -97,9 +100,12 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
+        .merge(crate::live::routes())
+        .merge(crate::lists::routes())
+        .merge(crate::dashboard::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    // Every error in `{error, message}` JSON, panics included.
-    crate::error::contract(routes).with_state(app)
+    // Every error in `{error, message}` JSON, panics included; every answer with the security headers.
+    crate::error::contract(routes).layer(axum::middleware::map_response(console::security_headers)).with_state(app)
 }
 
 impl From<Failure> for ApiError {

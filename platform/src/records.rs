@@ -84,7 +84,9 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<u64, StoreError> {
         Record::OriginalRequest(r) => serde_json::to_string(r),
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.upsert(entity, &id, &data, &keys)
+    let cursor = tx.upsert(entity, &id, &data, &keys)?;
+    crate::lists::index(tx, record, &keys)?;
+    Ok(cursor)
 }
 
 /// Rebuilds a wire record from its stored JSON.

@@ -2,6 +2,7 @@
 //! SQLite back end and on PostgreSQL. Each back end keeps all of its SQL in its own file. Calls are
 //! blocking and run on tokio's blocking pool; writes are serialised so the change log is in commit order.
 
+pub mod listing;
 pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
@@ -217,8 +218,9 @@ pub struct BlobOwnerRow {
     pub started_at: DateTime<Utc>,
 }
 
-/// One transaction. Every method is a single statement or two in the back end's own SQL.
-pub trait Tx {
+/// One transaction. Every method is a single statement or two in the back end's own SQL; the list
+/// index's methods are [`listing::Listing`]'s.
+pub trait Tx: listing::Listing {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
     /// Stores a record and appends it to the change log; returns its cursor.

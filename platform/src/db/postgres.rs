@@ -8,6 +8,8 @@
 //! clock skew, login failures, a refused mutation's stored outcome, a kept conflict) do not take it, so
 //! they run side by side and PostgreSQL can flush their commits together.
 
+mod listing;
+
 use super::migrations;
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
