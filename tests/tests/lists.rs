@@ -8,6 +8,12 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 
+/// A client whose requests (an event stream's body included) give up after 30 s, so a missing event
+/// fails the test instead of hanging it.
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("client")
+}
+
 fn get(device: &Device, path: &str) -> Value {
     let (status, body) = device.get_json(path);
     assert_eq!(status, 200, "{path}: {body}");
@@ -152,7 +158,7 @@ fn live_events_deliver_a_raised_alarm_to_a_ticket_holder_only_in_scope() {
     let ticket = ticket["ticket"].as_str().expect("ticket").to_string();
 
     // No ticket, a forged one, a bearer token instead: refused.
-    let http = reqwest::blocking::Client::new();
+    let http = client();
     for bad in ["", "x.1.2", &format!("{}.{}", &ticket[..ticket.rfind('.').unwrap()], "0".repeat(64)), &commander.token]
     {
         let status = http.get(format!("{}/v1/events?ticket={bad}", platform.url)).send().expect("get").status();
@@ -194,4 +200,38 @@ fn live_events_deliver_a_raised_alarm_to_a_ticket_holder_only_in_scope() {
     assert_eq!(status, 204);
     let status = http.get(format!("{}/v1/events?ticket={ticket}", platform.url)).send().expect("get").status();
     assert_eq!(status, 401);
+}
+
+#[test]
+fn live_events_come_from_the_change_log_whichever_process_wrote() {
+    // Two platform processes on one database: a console on the first hears an alarm raised on the second.
+    let storage = Storage::new();
+    let first = Platform::start(&storage);
+    let second = Platform::start(&storage);
+    let commander = Device::login(&first, "commander");
+    let (_, ticket) = commander.post_json("/v1/events/ticket", json!({}));
+    let ticket = ticket["ticket"].as_str().expect("ticket").to_string();
+    let http = client();
+    let resp = http.get(format!("{}/v1/events?ticket={ticket}", first.url)).send().expect("events");
+    assert_eq!(resp.status(), 200);
+    let enterprise = rows(&get(&commander, "/v1/lists/enterprises?limit=1"))[0]["id"].clone();
+    let raised: Value = http
+        .post(format!("{}/v1/alarms", second.url))
+        .header("x-api-key", "demo-monitoring-key")
+        .json(&json!({
+            "enterprise": enterprise, "kind": "exceedance", "monitoring_point": "DW002",
+            "pollutant": "氨氮", "value": 9.0, "limit": 5.0, "unit": "mg/L", "averaging": "hourly"
+        }))
+        .send()
+        .expect("raise")
+        .json()
+        .expect("alarm");
+    let id = raised["id"].as_str().expect("id");
+    let mut lines = BufReader::new(resp).lines();
+    loop {
+        let line = lines.next().expect("the stream stays open").expect("read");
+        if line.strip_prefix("data:").is_some_and(|d| d.contains(id)) {
+            break;
+        }
+    }
 }
