@@ -9,6 +9,7 @@ import { alarmsView } from "./alarms.js";
 import { usersView } from "./users.js";
 import { dashboardView } from "./dashboard.js";
 import { enterprisesView } from "./enterprises.js";
+import { showRecord } from "./record.js";
 
 let taskState = "";
 // The county's townships and squadrons (for filters and forms); every table reads a list endpoint.
@@ -67,8 +68,13 @@ function inspectionRow(i) {
     el("td", {}, i.inspectors.join("、") || "—"),
     el("td", { class: "summary" }, i.summary || "—"),
     el("td", { class: "num" }, i.photos),
-    el("td", {}, i.photos ? el("button", { class: "light", "data-action": "photos",
-      on: { click: () => showPhotos(i.id, i.enterprise_name) } }, "照片", el("span", { class: "en" }, "photos")) : null));
+    el("td", {}, el("div", { class: "actions" },
+      el("button", { class: "light", "data-action": "record", on: { click: () => {
+        $("photos").hidden = $("timeline").hidden = true;
+        showRecord(i.id);
+      } } }, "记录", el("span", { class: "en" }, "record")),
+      i.photos ? el("button", { class: "light", "data-action": "photos",
+        on: { click: () => { $("record").hidden = true; showPhotos(i.id, i.enterprise_name); } } }, "照片", el("span", { class: "en" }, "photos")) : null)));
 }
 
 const ORIGINAL = {
@@ -260,6 +266,7 @@ $("refresh").addEventListener("click", load);
 $("timeline-close").addEventListener("click", () => ($("timeline").hidden = true));
 $("photos-close").addEventListener("click", () => { $("photos").hidden = true; photosOf = null; });
 $("photos-request").addEventListener("click", requestOriginals);
+$("record-close").addEventListener("click", () => ($("record").hidden = true));
 const alarms = alarmsView({ act, timeline, townships: () => records("township") });
 const dashboard = dashboardView();
 const enterprises = enterprisesView({ act, townships: () => records("township") });

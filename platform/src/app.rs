@@ -103,6 +103,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::live::routes())
         .merge(crate::lists::routes())
         .merge(crate::dashboard::routes())
+        .merge(crate::record::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Every error in `{error, message}` JSON, panics included; every answer with the security headers.
     crate::error::contract(routes).layer(axum::middleware::map_response(console::security_headers)).with_state(app)

@@ -43,6 +43,7 @@ const MODULES: &[(&str, &str)] = &[
     ("users.js", include_str!("../console/users.js")),
     ("dashboard.js", include_str!("../console/dashboard.js")),
     ("enterprises.js", include_str!("../console/enterprises.js")),
+    ("record.js", include_str!("../console/record.js")),
 ];
 
 pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {

@@ -18,6 +18,7 @@ pub mod intents;
 pub mod lists;
 pub mod live;
 pub mod openapi;
+pub mod record;
 pub mod records;
 pub mod relocation;
 pub mod secret;

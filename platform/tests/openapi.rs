@@ -12,6 +12,7 @@ const MERGED: &[(&str, &str)] = &[
     ("lists", include_str!("../src/lists.rs")),
     ("live", include_str!("../src/live.rs")),
     ("dashboard", include_str!("../src/dashboard.rs")),
+    ("record", include_str!("../src/record.rs")),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `router()` and in the `routes()` of

@@ -235,3 +235,46 @@ fn live_events_come_from_the_change_log_whichever_process_wrote() {
         }
     }
 }
+
+#[test]
+fn an_inspections_record_has_its_checklists_answers_findings_and_audit() {
+    use fieldcheck_core::protocol::{Intent, Outcome};
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = fieldcheck_e2e::World::load(&commander);
+    let (by, partner) = (world.user("officer1").clone(), world.user("officer2").clone());
+    let enterprise = world.enterprise_for("officer1", true).clone();
+    let mut officer = Device::login(&platform, "officer1");
+    let sub = fieldcheck_e2e::fixtures::inspection(&enterprise, &by, &partner);
+    let resp = officer.push_intents(vec![Intent::InspectionSubmit(Box::new(sub.clone()))]);
+    assert!(matches!(resp.results[0].outcome, Outcome::Applied), "{:?}", resp.results[0].outcome);
+
+    let path = format!("/v1/inspections/{}/record", sub.inspection.id);
+    let record = get(&commander, &path);
+    let items: Vec<Value> = record["checklists"]
+        .as_array()
+        .expect("checklists")
+        .iter()
+        .flat_map(|c| c["items"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        items.iter().filter(|i| !i["answer"].is_null()).count(),
+        sub.answers.len(),
+        "every answer under its item"
+    );
+    assert!(items.iter().all(|i| i["text"]["zh"].is_string() && i["legal_basis"].is_array()));
+    assert!(items.iter().any(|i| !i["legal_basis"].as_array().expect("basis").is_empty()));
+    let findings = record["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), sub.findings.len());
+    assert_eq!(findings[0]["legal_basis"], json!(sub.findings[0].legal_basis));
+    assert!(findings[0]["severity_label"]["zh"].is_string());
+    assert_eq!(record["tasks"].as_array().map(Vec::len), Some(sub.tasks.len()));
+    assert!(record["audit"].is_array(), "the command centre reads the audit trail");
+    assert_eq!(record["enterprise_name"], json!(enterprise.name));
+
+    // Scoped like the inspection: an enterprise never sees inspection records.
+    let ent = Device::login(&platform, "enterprise1");
+    assert_eq!(ent.get_json(&path).0, 404);
+    assert_eq!(commander.get_json(&format!("/v1/inspections/{}/record", uuid::Uuid::now_v7())).0, 404);
+}
