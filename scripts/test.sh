@@ -34,16 +34,19 @@ export FIELDCHECK_TEST_POSTGRES
 step "rust tests (platform processes on SQLite; the side-by-side back-end tests on both)"
 FIELDCHECK_E2E_STORAGE=sqlite cargo test --workspace --locked
 
-step "web console: headless Chromium against a live demo platform"
+step "web console: its modules type-checked (tsc), then headless Chromium against a live demo platform"
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
-cargo build -q --locked -p fieldcheck-platform
+cargo build -q --locked -p fieldcheck-platform --bin fieldcheck-platform --example seed_county
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
-(cd tests/console && npm ci --no-audit --no-fund --silent && node console.test.mjs "$target_dir/debug/fieldcheck-platform")
+(cd tests/console && npm ci --no-audit --no-fund --silent \
+  && npx --no-install tsc -p ../../platform/console \
+  && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
+  && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
 step "platform tests again, platform processes on PostgreSQL"
 cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e

@@ -46,6 +46,8 @@ pub const SIGNATURE_STROKES: usize = 200;
 pub const SIGNATURE_POINTS: usize = 20_000;
 /// Width and height of a signature's drawing box, in its own units (points are within 0..=this).
 pub const SIGNATURE_EXTENT: f32 = 10_000.0;
+/// Rows one page of a console list may ask for (`limit` of `/v1/lists/*`).
+pub const LIST_PAGE_ROWS: u32 = 200;
 
 /// Enterprises one double-random draw may pick per squadron (N).
 pub const DRAW_PER_SQUADRON_MAX: usize = 200;
@@ -158,4 +160,5 @@ pub const ALL: &[Limit] = &[
         value: POINT_POLLUTANTS as f64,
         applies_to: "pollutant limits of one monitoring point",
     },
+    Limit { name: "list_page_rows", value: LIST_PAGE_ROWS as f64, applies_to: "rows of one page of a console list" },
 ];

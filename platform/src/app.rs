@@ -54,6 +54,8 @@ pub struct App {
     /// The CJK font documents are set in (`--document-font`, `FIELDCHECK_DOCUMENT_FONT`); without one
     /// the document routes answer 503.
     pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
+    /// The change log's end as this process last saw it, for live updates (`crate::live`).
+    pub live: crate::live::Live,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             document_font: crate::documents::font_from_env()
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
                 .map(Arc::new),
+            live: Default::default(),
         })
     }
 }
@@ -83,8 +86,8 @@ pub fn router(app: App) -> Router {
         .layer(crate::ops::timeout(timeouts.upload));
     let routes = Router::new()
         .route("/", get(console::page))
-        .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
+        .route("/console/{file}", get(console::module))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/ready", get(crate::ops::ready))
@@ -116,12 +119,19 @@ pub fn router(app: App) -> Router {
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
         .merge(crate::supervision::routes())
+        .merge(crate::live::routes())
+        .merge(crate::lists::routes())
+        .merge(crate::dashboard::routes())
+        .merge(crate::record::routes())
         .layer(crate::ops::timeout(timeouts.request))
         .merge(uploads)
         .layer(axum::middleware::from_fn(crate::ops::metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    // Every error in `{error, message}` JSON, panics included; a request id and a log line for each.
-    crate::ops::observe(crate::error::contract(routes).with_state(app))
+    // Every error in `{error, message}` JSON, panics included; a request id and a log line for each; every
+    // answer with the security headers.
+    crate::ops::observe(
+        crate::error::contract(routes).layer(axum::middleware::map_response(console::security_headers)).with_state(app),
+    )
 }
 
 impl From<Failure> for ApiError {

@@ -2,7 +2,7 @@
 //! alarms; watch overdue tasks; see conflicts and the audit trail.
 
 use crate::access::Reach;
-use crate::db::{AuditRow, Tx};
+use crate::db::{AuditRow, StoreError, Tx};
 use crate::intents::{self, Actor, Failure, not_found};
 use crate::records;
 use chrono::{DateTime, Utc};
@@ -10,7 +10,7 @@ use fieldcheck_domain::alarm::{Alarm, AlarmState, ResponseLimits};
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::decide::alarm as decide;
 use fieldcheck_domain::finding::Severity;
-use fieldcheck_domain::ids::AlarmId;
+use fieldcheck_domain::ids::{AlarmId, SquadronId, TownshipId};
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::supervision::monitoring::{rounded, shown, wire_number};
 use fieldcheck_domain::text::Text;
@@ -116,42 +116,69 @@ pub struct AlarmRow {
 
 /// The alarms `reach` covers, newest first; `open_only` leaves out closed ones.
 pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>, open_only: bool) -> Result<Vec<AlarmRow>, Failure> {
-    let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
-    let squads: HashMap<_, _> = records::squadrons(tx)?.into_iter().map(|s| (s.id, s.name)).collect();
+    let names = Names::load(tx)?;
     let mut out = Vec::new();
     for alarm in records::load_all::<Alarm>(tx, Entity::Alarm)? {
         if open_only && alarm.state == AlarmState::Closed {
             continue;
         }
-        let Some(e) = records::enterprise(tx, alarm.enterprise)? else { continue };
-        if !reach.covers_alarm(&alarm, e.township) {
-            continue;
+        if let Some(row) = alarm_row(tx, reach, now, &names, alarm)? {
+            out.push(row);
         }
-        let actions = decide::actions(&alarm, reach.role);
-        let grades = if decide::may_grade(&alarm, reach.role) {
-            [Severity::Minor, Severity::General, Severity::Serious].into_iter().map(grade_option).collect()
-        } else {
-            Vec::new()
-        };
-        out.push(AlarmRow {
-            enterprise_name: e.name,
-            township_name: towns.get(&e.township).cloned().unwrap_or_default(),
-            squadron_name: alarm.squadron.and_then(|s| squads.get(&s).cloned()),
-            overdue: alarm.is_overdue(now),
-            seconds_left: alarm.time_left(now).map(|d| d.num_seconds()),
-            exceedance_multiple: alarm.exact_multiple().map(|m| wire_number(rounded(m))),
-            exceedance_shown: alarm.exact_multiple().map(shown),
-            kind_label: alarm.kind.label(),
-            averaging_label: alarm.averaging.label(),
-            level_label: alarm.level.label(),
-            state_label: alarm.state.label(),
-            actions,
-            grades,
-            alarm,
-        });
     }
     out.sort_by_key(|r| std::cmp::Reverse(r.alarm.raised_at));
     Ok(out)
+}
+
+/// Townships' and squadrons' names, for rows that show them.
+pub struct Names {
+    pub townships: HashMap<TownshipId, String>,
+    pub squadrons: HashMap<SquadronId, String>,
+}
+
+impl Names {
+    pub fn load(tx: &mut dyn Tx) -> Result<Names, StoreError> {
+        Ok(Names {
+            townships: records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect(),
+            squadrons: records::squadrons(tx)?.into_iter().map(|s| (s.id, s.name)).collect(),
+        })
+    }
+}
+
+/// An alarm's row, or `None` when its enterprise is unknown or `reach` does not cover it.
+pub fn alarm_row(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    now: DateTime<Utc>,
+    names: &Names,
+    alarm: Alarm,
+) -> Result<Option<AlarmRow>, Failure> {
+    let Some(e) = records::enterprise(tx, alarm.enterprise)? else { return Ok(None) };
+    if !reach.covers_alarm(&alarm, e.township) {
+        return Ok(None);
+    }
+    let actions = decide::actions(&alarm, reach.role);
+    let grades = if decide::may_grade(&alarm, reach.role) {
+        [Severity::Minor, Severity::General, Severity::Serious].into_iter().map(grade_option).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Some(AlarmRow {
+        enterprise_name: e.name,
+        township_name: names.townships.get(&e.township).cloned().unwrap_or_default(),
+        squadron_name: alarm.squadron.and_then(|s| names.squadrons.get(&s).cloned()),
+        overdue: alarm.is_overdue(now),
+        seconds_left: alarm.time_left(now).map(|d| d.num_seconds()),
+        exceedance_multiple: alarm.exact_multiple().map(|m| wire_number(rounded(m))),
+        exceedance_shown: alarm.exact_multiple().map(shown),
+        kind_label: alarm.kind.label(),
+        averaging_label: alarm.averaging.label(),
+        level_label: alarm.level.label(),
+        state_label: alarm.state.label(),
+        actions,
+        grades,
+        alarm,
+    }))
 }
 
 /// A task as the console lists it.
@@ -180,20 +207,30 @@ pub fn tasks(
     let mut out = Vec::new();
     for task in records::load_all::<RectificationTask>(tx, Entity::Task)? {
         if keep(&task) && reach.covers_task(&task) {
-            let name = records::enterprise(tx, task.enterprise)?.map(|e| e.name).unwrap_or_default();
-            out.push(TaskRow {
-                enterprise_name: name,
-                overdue: task.is_overdue(now),
-                seconds_left: task.time_left(now).map(|d| d.num_seconds()),
-                state_label: task.state.label(),
-                severity_label: task.severity.label(),
-                actions: task.state.actions_for(reach.role).into_iter().map(|a| Action::Task(a).name()).collect(),
-                task,
-            });
+            out.push(task_row(tx, reach, now, task)?);
         }
     }
     out.sort_by_key(|r| (!r.overdue, r.task.deadline));
     Ok(out)
+}
+
+/// A task's row (the caller checked `reach` covers it).
+pub fn task_row(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    now: DateTime<Utc>,
+    task: RectificationTask,
+) -> Result<TaskRow, Failure> {
+    let name = records::enterprise(tx, task.enterprise)?.map(|e| e.name).unwrap_or_default();
+    Ok(TaskRow {
+        enterprise_name: name,
+        overdue: task.is_overdue(now),
+        seconds_left: task.time_left(now).map(|d| d.num_seconds()),
+        state_label: task.state.label(),
+        severity_label: task.severity.label(),
+        actions: task.state.actions_for(reach.role).into_iter().map(|a| Action::Task(a).name()).collect(),
+        task,
+    })
 }
 
 pub fn overdue_tasks(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>) -> Result<Vec<TaskRow>, Failure> {

@@ -1,10 +1,11 @@
-//! The command centre's web console: its static files (built into the binary, no build step) and the
+//! The command centre's web console: its static files (ES modules built into the binary, no build step) and the
 //! views its timeline and devices tables need (conflicts: `crate::conflicts`). The page only renders these and sends intents.
 
 use crate::db::{AuditRow, DeviceRow, StoreError, Tx};
+use crate::error::ApiError;
 use crate::records;
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
 use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::organisation::User;
 use fieldcheck_domain::rectification::TaskState;
@@ -13,12 +14,44 @@ use fieldcheck_protocol::Entity;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// The content security policy of every answer: the console's own files only (no inline script or
+/// style, no other origin, no framing), and nothing at all for API answers, which are never documents.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response (console pages and API answers alike).
+pub async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
 pub async fn page() -> Html<&'static str> {
     Html(include_str!("../console/index.html"))
 }
 
-pub async fn script() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../console/console.js"))
+/// The console's modules (`/console/{file}`), built into the binary like the page.
+const MODULES: &[(&str, &str)] = &[
+    ("console.js", include_str!("../console/console.js")),
+    ("dom.js", include_str!("../console/dom.js")),
+    ("api.js", include_str!("../console/api.js")),
+    ("live.js", include_str!("../console/live.js")),
+    ("alarms.js", include_str!("../console/alarms.js")),
+    ("users.js", include_str!("../console/users.js")),
+    ("dashboard.js", include_str!("../console/dashboard.js")),
+    ("enterprises.js", include_str!("../console/enterprises.js")),
+    ("record.js", include_str!("../console/record.js")),
+];
+
+pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let (_, body) = MODULES
+        .iter()
+        .find(|(name, _)| *name == file)
+        .ok_or_else(|| ApiError::not_found(format!("no console file {file}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], *body))
 }
 
 pub async fn style() -> impl IntoResponse {

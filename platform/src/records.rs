@@ -92,7 +92,8 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
         Record::MonitoringPoints(r) => serde_json::to_string(r),
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.upsert(entity, &id, &data, &keys)
+    tx.upsert(entity, &id, &data, &keys)?;
+    crate::lists::index(tx, record, &keys)
 }
 
 /// Rebuilds a wire record from its stored JSON.

@@ -7,18 +7,37 @@ use std::collections::BTreeSet;
 
 type Routes = BTreeSet<(String, String)>;
 
-/// `(METHOD, path)` of every route in `router()` and in the route tables it merges.
+/// Modules whose `routes()` the router merges, with their source.
+const MERGED: &[(&str, &str)] = &[
+    ("lists", include_str!("../src/lists.rs")),
+    ("live", include_str!("../src/live.rs")),
+    ("dashboard", include_str!("../src/dashboard.rs")),
+    ("record", include_str!("../src/record.rs")),
+    ("supervision", include_str!("../src/supervision/mod.rs")),
+];
+
+/// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `router()` and in the `routes()` of
+/// the modules it merges (each `.merge(crate::name::routes())` must be in [`MERGED`]).
 fn served() -> Routes {
-    let mut out = table(include_str!("../src/app.rs"), "pub fn router(", ".with_state(");
+    let src = include_str!("../src/app.rs");
+    let start = src.find("pub fn router(").expect("router() in app.rs");
+    let body = &src[start..start + src[start..].find(".with_state(").expect("end of router()")];
+    let mut out = routes_in(body);
+    let mut rest = body;
+    while let Some(at) = rest.find(".merge(crate::") {
+        let after = &rest[at + ".merge(crate::".len()..];
+        let name = &after[..after.find("::routes()").expect("a module's routes()")];
+        let (_, module) = MERGED.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("add {name} to MERGED"));
+        let start = module.find("pub fn routes(").expect("routes()");
+        out.extend(routes_in(&module[start..start + module[start..].find("\n}").expect("end of routes()")]));
+        rest = after;
+    }
     assert!(out.len() > 20, "the router table was not read: {out:?}");
-    out.extend(table(include_str!("../src/supervision/mod.rs"), "pub fn routes(", "\n}"));
     out
 }
 
-/// `(METHOD, path)` of every `.route("path", get(..).post(..))` between `from` and `to` in `src`.
-fn table(src: &str, from: &str, to: &str) -> Routes {
-    let start = src.find(from).expect("the route table");
-    let body = &src[start..start + src[start..].find(to).expect("end of the route table")];
+/// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `body`.
+fn routes_in(body: &str) -> Routes {
     let mut out = Routes::new();
     let mut rest = body;
     while let Some(at) = rest.find(".route(\"") {

@@ -1,13 +1,15 @@
 // The command centre's console in headless Chromium against a live platform with the demo county:
 // sign in, read the alarms board, grade and dispatch (checked through the API too), see conflicts and
 // clock skew a phone left, open a task's timeline, see an inspection's photos and ask for their originals,
-// move an enterprise to another township, and save screenshots.
+// move an enterprise to another township, and save screenshots. Also: security headers, live updates
+// (an alarm raised through the intake appears without reload), the alarms' server-side filters and paging,
+// users and devices managed from the page.
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
 //   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
 
 import { chromium } from "playwright-core";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -49,8 +51,20 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(platform.base);
+  const response = await page.goto(platform.base);
   const alarms = page.locator("#alarms tr");
+  // A CSP violation (an inline script or style the policy refuses) shows as a console error.
+  page.on("console", (m) => { if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text()); });
+
+  await check("security headers on the page and the API: CSP without inline script, no framing, nosniff", async () => {
+    for (const headers of [response.headers(), Object.fromEntries((await fetch(`${platform.base}/v1/health`)).headers)]) {
+      const csp = headers["content-security-policy"] || "";
+      expect(csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"), `CSP: ${csp}`);
+      expect(csp.includes("frame-ancestors 'none'"), `CSP: ${csp}`);
+      expect(headers["x-content-type-options"] === "nosniff", JSON.stringify(headers));
+      expect(headers["referrer-policy"] === "no-referrer", JSON.stringify(headers));
+    }
+  });
 
   await check("the officer's edit applies, the stale one conflicts", async () => {
     expect(byOfficer.results[0].outcome.status === "applied", JSON.stringify(byOfficer));
@@ -71,6 +85,64 @@ try {
     await alarms.first().waitFor({ timeout: 10000 });
     expect((await page.textContent("#who")).includes("commander"), "the signed-in user is not shown");
     expect(await alarms.count() === 4, `4 demo alarms expected, saw ${await alarms.count()}`);
+  });
+
+  /** Raises an alarm the way the monitoring side does (API key, no session). */
+  const raise = async (enterprise, pollutant, value) => {
+    const r = await fetch(`${platform.base}/v1/alarms`, { method: "POST",
+      headers: { "x-api-key": "demo-monitoring-key", "Content-Type": "application/json" },
+      body: JSON.stringify({ enterprise, kind: "exceedance", monitoring_point: "DW009", pollutant, value, limit: 5,
+        unit: "mg/L", averaging: "hourly" }) });
+    expect(r.status === 201, `raise: HTTP ${r.status}`);
+    return (await r.json()).id;
+  };
+  const someEnterprise = (await api.get("/v1/lists/enterprises?limit=1")).rows[0].id;
+
+  await check("live: an alarm raised through the intake appears on the open console within a second, no reload", async () => {
+    await page.locator("#live.on").waitFor({ timeout: 10000 });
+    await page.evaluate(() => { window.notReloaded = true; });
+    const id = await raise(someEnterprise, "石油类", 9.5);
+    await page.locator(`#alarms tr[data-id="${id}"]`).waitFor({ timeout: 1000 });
+    expect(await page.evaluate(() => window.notReloaded === true), "the page was reloaded");
+    expect((await page.textContent("#n-alarms")) === "5", `count: ${await page.textContent("#n-alarms")}`);
+  });
+
+  // The map and dashboard screenshots are kept in build/console/ (gitignored) to look at.
+  const kept = join(here, "../../build/console");
+  await mkdir(kept, { recursive: true });
+  await check("dashboard: figure tiles and a chart for each figure, from the server's aggregates", async () => {
+    await page.click("[data-tab=dashboard]");
+    await page.locator("svg[data-chart=inspections-by-squadron]").waitFor({ timeout: 10000 });
+    const charts = await page.locator("#dashboard svg[data-chart]").evaluateAll((s) => s.map((x) => x.getAttribute("data-chart")));
+    expect(charts.join() === "alarms-by-day,alarms-by-township,alarms-by-level,tasks-by-state,inspections-by-squadron",
+      charts.join());
+    const figures = await api.get("/v1/dashboard");
+    const open = await api.get("/v1/alarms?open=true");
+    expect(figures.open_alarms === open.length, `${figures.open_alarms} open, API lists ${open.length}`);
+    expect(figures.alarms_past_limit === open.filter((a) => a.overdue).length, JSON.stringify(figures));
+    const tiles = await page.locator(".tile b").allInnerTexts();
+    expect(tiles[0] === String(open.length), tiles.join());
+    const overdue = (await api.get("/v1/tasks/overdue")).length;
+    expect(figures.overdue_tasks === overdue && tiles[2] === String(overdue), `${figures.overdue_tasks} / ${overdue}`);
+    const drawn = await page.locator("svg[data-chart=alarms-by-level] text").evaluateAll((ts) => ts.map((t) => t.textContent));
+    expect(drawn.includes(String(figures.alarms_by_level.serious ?? 0)), drawn.join());
+    await page.screenshot({ path: join(kept, "dashboard.png"), fullPage: true });
+  });
+  await page.click("[data-tab=alarms]");
+
+  await check("alarm filters: level, text and date range are asked of the server", async () => {
+    await page.selectOption("#alarm-filters select[name=grade]", "serious");
+    await page.waitForFunction(() => [...document.querySelectorAll("#alarms tr[data-id]")].length > 0 &&
+      [...document.querySelectorAll("#alarms tr[data-id] .pill[class*=level-]")].every((p) => p.className.includes("level-serious")),
+      null, { timeout: 10000 });
+    await page.selectOption("#alarm-filters select[name=grade]", "");
+    await page.fill("#alarm-filters input[name=q]", "石油");
+    await page.waitForFunction(() => document.querySelectorAll("#alarms tr[data-id]").length === 1, null, { timeout: 10000 });
+    await page.fill("#alarm-filters input[name=q]", "");
+    await page.fill("#alarm-filters input[name=from]", "2999-01-01");
+    await page.locator("#alarms td.empty").waitFor({ timeout: 10000 });
+    await page.fill("#alarm-filters input[name=from]", "");
+    await page.waitForFunction(() => document.querySelectorAll("#alarms tr[data-id]").length === 5, null, { timeout: 10000 });
   });
 
   const tp = alarms.filter({ hasText: "总磷" });
@@ -191,7 +263,7 @@ try {
   });
 
   await check("devices: last sync and the measured clock skew of the phone two hours ahead", async () => {
-    await page.click("[data-tab=devices]");
+    await page.click("[data-tab=users]");
     const row = page.locator("#devices tr").filter({ hasText: enterpriseUser.device });
     await row.waitFor({ timeout: 10000 });
     const skew = parseFloat(await row.locator("td.num").innerText());
@@ -213,6 +285,30 @@ try {
     const states = await photos.locator(".pill").allInnerTexts();
     expect(states.every((t) => t.includes("缺失") && t.includes("missing")), states.join(" | "));
     expect(await page.locator("#photos-request").isVisible(), "no request button");
+  });
+
+  await check("the inspection's whole record: the verified chain, the audit trail, the record PDF", async () => {
+    const row = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
+    await page.click("#photos-close");
+    await row.locator("[data-action=record]").click();
+    await page.locator("#record-body [data-verified]").waitFor({ timeout: 10000 });
+    const id = await row.getAttribute("data-id");
+    const record = await api.get(`/v1/inspections/${id}/record`);
+    // The demo's inspection carries photos only (answers and findings: tests/tests/lists.rs).
+    const shown = await page.locator("#record-body li[data-item]").count();
+    expect(shown === record.checklists.flatMap((c) => c.items).length, `${shown} items shown`);
+    expect((await page.textContent("#record-body")).includes(record.inspection.inspectors[0].name), "inspector missing");
+    const verified = await page.locator("#record-body [data-verified]").getAttribute("data-verified");
+    expect(verified === String(record.evidence.verified), `${verified} / ${JSON.stringify(record.evidence)}`);
+    const audit = await api.get(`/v1/audit/inspection/${id}`);
+    expect((await page.locator("#record-body .audit li").count()) === audit.length, "audit trail differs");
+    // Without a document font (`--document-font`) the platform answers 503 with a reason, shown here.
+    await page.click("[data-action=record-pdf]");
+    await page.locator("#record-error").filter({ hasText: /./ }).waitFor({ timeout: 10000 }).catch(() => {});
+    await page.screenshot({ path: join(kept, "inspection-record.png"), fullPage: false });
+    await page.click("#record-close");
+    await row.locator("[data-action=photos]").click();
+    await page.locator("#photos-list tr[data-evidence]").first().waitFor({ timeout: 10000 });
   });
 
   const inspection = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
@@ -251,12 +347,12 @@ try {
     await page.click("[data-tab=enterprises]");
     const rows = page.locator("#enterprises tr[data-id]");
     await rows.first().waitFor({ timeout: 10000 });
-    expect(await rows.count() === 150, `150 demo enterprises expected, saw ${await rows.count()}`);
+    expect((await page.textContent("#enterprise-range")).endsWith("/ 150"), await page.textContent("#enterprise-range"));
     // One in 东城街道 without tasks, so the township office's view (checked last) keeps its own.
     const busy = new Set((await api.get("/v1/tasks")).map((t) => t.enterprise));
-    await page.fill("#enterprise-filter", "东城街道");
-    await page.waitForFunction(() => [...document.querySelectorAll("#enterprises td.township")]
-      .every((td) => td.textContent === "东城街道"), null, { timeout: 10000 });
+    await page.selectOption("#enterprise-filters select[name=township]", { label: "东城街道" });
+    await page.waitForFunction(() => !document.querySelector("#enterprise-range").textContent.endsWith("/ 150")
+      && [...document.querySelectorAll("#enterprises td.township")].every((td) => td.textContent === "东城街道"), null, { timeout: 10000 });
     const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
     const id = ids.find((x) => !busy.has(x));
     expect(id, "no enterprise without tasks in 东城街道");
@@ -265,9 +361,14 @@ try {
     await row.locator("select").selectOption({ label: "石柱镇" });
     page.once("dialog", (d) => d.accept());
     await row.locator("[data-action=move]").click();
-    await page.fill("#enterprise-filter", "石柱镇");
+    await page.selectOption("#enterprise-filters select[name=township]", { label: "石柱镇" });
     await page.locator(`#enterprises tr[data-id="${id}"] td.township`).filter({ hasText: "石柱镇" })
       .waitFor({ timeout: 10000 });
+    await page.selectOption("#enterprise-filters select[name=township]", "");
+    await page.fill("#enterprise-filter", "91330784");
+    await page.waitForFunction(() => document.querySelector("#enterprise-range").textContent.startsWith("1–50 /"), null, { timeout: 10000 });
+    await page.click("#enterprise-pager [data-page=next]");
+    await page.waitForFunction(() => document.querySelector("#enterprise-range").textContent.startsWith("51–"), null, { timeout: 10000 });
     const audit = await api.get(`/v1/audit/enterprise/${id}`);
     expect(audit.some((a) => a.action === "enterprise.move" && a.note.includes("东城街道 → 石柱镇")), JSON.stringify(audit));
     const pulled = { changes: [] };
@@ -280,6 +381,50 @@ try {
     const moved = pulled.changes.filter((c) => c.record?.entity === "enterprise" && c.record.data.id === id).at(-1);
     expect(towns.find((t) => t.id === moved?.record.data.township)?.name === "石柱镇", JSON.stringify(moved));
     await page.screenshot({ path: join(shots, "enterprises.png") });
+  });
+
+  await check("alarm paging: 20 a page from the server, next and previous", async () => {
+    await page.click("[data-tab=alarms]");
+    for (let i = 0; i < 22; i++) await raise(someEnterprise, "悬浮物", 20 + i);
+    await page.selectOption("#alarm-filters select[name=state]", "");
+    await page.waitForFunction(() => document.querySelector("#alarm-range")?.textContent?.startsWith("1–20 /"), null, { timeout: 10000 });
+    const total = Number((await page.textContent("#alarm-range")).split("/")[1]);
+    const all = await api.get("/v1/alarms");
+    expect(total === all.length, `total ${total}, API ${all.length}`);
+    const first = await page.locator("#alarms tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+    await page.click("#alarm-pager [data-page=next]");
+    await page.waitForFunction(() => document.querySelector("#alarm-range")?.textContent?.startsWith("21–"), null, { timeout: 10000 });
+    const second = await page.locator("#alarms tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+    expect(second.length === total - 20 && !second.some((id) => first.includes(id)), `${first} / ${second}`);
+    expect([...first, ...second].join() === all.map((a) => a.id).join(), "pages differ from the whole list's order");
+    expect(await page.locator("#alarm-pager [data-page=next]").isDisabled(), "next on the last page");
+    await page.click("#alarm-pager [data-page=prev]");
+    await page.waitForFunction(() => document.querySelector("#alarm-range")?.textContent?.startsWith("1–20"), null, { timeout: 10000 });
+  });
+
+  await check("users: the commander creates an officer from the page, who can then sign in", async () => {
+    await page.click("[data-tab=users]");
+    const form = page.locator("#user-form");
+    await form.locator("[name=login]").fill("officer99");
+    await form.locator("[name=name]").fill("测试执法员");
+    await form.locator("[name=password]").fill("a-new-password-99");
+    await form.locator("[name=certificate]").fill("33079999");
+    await form.locator("[data-action=create-user]").click();
+    await page.locator("#users tr", { hasText: "officer99" }).waitFor({ timeout: 10000 });
+    const r = await fetch(`${platform.base}/v1/login`, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ login: "officer99", password: "a-new-password-99", device: crypto.randomUUID() }) });
+    expect(r.ok, `the new officer cannot sign in: HTTP ${r.status}`);
+    const user = (await r.json()).user;
+    expect(user.role === "officer" && user.scope.kind === "squadron", JSON.stringify(user));
+  });
+
+  await check("devices: revoking a phone from the page signs it out", async () => {
+    const row = page.locator("#devices tr").filter({ hasText: officer.device });
+    page.once("dialog", (d) => d.accept());
+    await row.locator("[data-action=revoke]").click();
+    await row.filter({ hasText: "已吊销" }).waitFor({ timeout: 10000 });
+    const r = await fetch(`${platform.base}/v1/capabilities`, { headers: { Authorization: `Bearer ${officer.token}` } });
+    expect(r.status === 401, `the revoked phone still gets HTTP ${r.status}`);
   });
 
   await check("a township office sees its own tasks; the commander's tables say it may not", async () => {

@@ -9,9 +9,10 @@ import { randomUUID } from "node:crypto";
 
 export const PASSWORD = "fieldcheck-demo";
 
-/** Starts the platform; resolves once it printed the address it listens on. */
-export async function startPlatform(bin) {
-  const data = await mkdtemp(join(tmpdir(), "fieldcheck-console-"));
+/** Starts the platform (in `keep`, a data folder the caller owns and removes, or a fresh one); resolves
+ * once it printed the address it listens on. */
+export async function startPlatform(bin, keep) {
+  const data = keep || await mkdtemp(join(tmpdir(), "fieldcheck-console-"));
   const child = spawn(bin, ["serve", "--demo", "--data", data, "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -33,7 +34,7 @@ export async function startPlatform(bin) {
     base = await started;
   } catch (e) {
     child.kill("SIGTERM");
-    await rm(data, { recursive: true, force: true });
+    if (!keep) await rm(data, { recursive: true, force: true });
     throw e;
   }
   child.stdout.resume();
@@ -43,7 +44,7 @@ export async function startPlatform(bin) {
       child.kill("SIGTERM");
       await exited;
     }
-    await rm(data, { recursive: true, force: true });
+    if (!keep) await rm(data, { recursive: true, force: true });
   };
   return { base, stop };
 }

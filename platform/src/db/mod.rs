@@ -10,6 +10,7 @@
 //! order on both back ends (SQLite: one writer at a time; PostgreSQL: see `postgres.rs` and
 //! `docs/sync-protocol.md`).
 
+pub mod listing;
 pub mod migrations;
 pub mod postgres;
 pub mod postgres_tls;
@@ -235,8 +236,9 @@ pub struct BlobOwnerRow {
     pub started_at: DateTime<Utc>,
 }
 
-/// One transaction. Every method is a single statement or two in the back end's own SQL.
-pub trait Tx {
+/// One transaction. Every method is a single statement or two in the back end's own SQL; the list
+/// index's methods are [`listing::Listing`]'s.
+pub trait Tx: listing::Listing {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
     /// Stores a record and appends it to the change log. (The entry's cursor is known only at commit:

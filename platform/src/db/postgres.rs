@@ -16,6 +16,8 @@
 //! the new version). A lock circle is broken by PostgreSQL and answered 503 busy. Reference data
 //! (townships, squadrons, checklists) is read without a lock.
 
+mod listing;
+
 use super::migrations;
 use super::postgres_tls;
 use super::{

@@ -1,6 +1,8 @@
 //! The embedded back end: one SQLite file in WAL mode, one writer connection (so change-log cursors are
 //! in commit order) and a few readers. All of its SQL is here.
 
+mod listing;
+
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,

@@ -1,0 +1,189 @@
+//! The command centre's figures (`GET /v1/dashboard`): alarms by township and day, by level; alarms past
+//! their response limit; tasks by state and overdue; inspections per squadron; repeat offenders. Counted in
+//! the database over the list index (`db::listing`), scoped to the caller like its lists.
+
+use crate::access::{Caller, Reach};
+use crate::app::App;
+use crate::command::Names;
+use crate::db::Tx;
+use crate::db::listing::{Group, ListQuery};
+use crate::error::ApiError;
+use crate::records;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use fieldcheck_domain::alarm::{Alarm, AlarmState};
+use fieldcheck_protocol::Entity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/v1/dashboard", get(dashboard))
+}
+
+/// Days the figures cover when no range is given.
+const DEFAULT_DAYS: i64 = 14;
+/// Repeat offenders shown.
+const OFFENDERS: usize = 10;
+
+#[derive(Deserialize)]
+struct Range {
+    /// First day (`2026-12-01`), inclusive; default two weeks ago.
+    from: Option<NaiveDate>,
+    /// Last day, inclusive; default today.
+    to: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct TownshipDay {
+    township: String,
+    township_name: String,
+    day: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct Dashboard {
+    from: NaiveDate,
+    to: NaiveDate,
+    alarms_by_township_day: Vec<TownshipDay>,
+    /// Alarms raised in the range by level (`minor`, `general`, `serious`).
+    alarms_by_level: BTreeMap<String, u64>,
+    /// Open alarms now, and those of them past their response limit.
+    open_alarms: u64,
+    alarms_past_limit: u64,
+    /// Tasks by state now, and those past their deadline while the enterprise owes an answer.
+    tasks_by_state: BTreeMap<String, u64>,
+    overdue_tasks: u64,
+    /// Inspections started in the range, per squadron covering the inspected enterprise's township.
+    inspections_by_squadron: Vec<Named>,
+    /// Enterprises with two or more alarms in the range, most first.
+    repeat_offenders: Vec<Named>,
+}
+
+fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+async fn dashboard(
+    State(app): State<App>,
+    caller: Caller,
+    Query(r): Query<Range>,
+) -> Result<Json<Dashboard>, ApiError> {
+    let now = Utc::now();
+    let to = r.to.unwrap_or(now.date_naive());
+    let from = r.from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+    if from > to || (to - from).num_days() > 366 {
+        return Err(ApiError::bad_request("from must be on or before to, at most a year apart"));
+    }
+    crate::lists::ensure_built(&app).await?;
+    let figures = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            Ok(figures(tx, &reach, now, from, to)?)
+        })
+        .await?;
+    Ok(Json(figures))
+}
+
+fn figures(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    now: DateTime<Utc>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Dashboard, crate::db::StoreError> {
+    let visibility = reach.filter();
+    let names = Names::load(tx)?;
+    let range = |entity| ListQuery {
+        entity,
+        from: Some(day_start(from)),
+        to: Some(day_start(to + Duration::days(1))),
+        ..ListQuery::default()
+    };
+    let alarms_by_township_day = tx
+        .list_counts(&range("alarm"), &visibility, &[Group::Township, Group::Day])?
+        .into_iter()
+        .map(|(k, count)| {
+            let township = k[0].clone().unwrap_or_default();
+            let township_name =
+                names.townships.iter().find(|(id, _)| id.to_string() == township).map(|(_, n)| n.clone());
+            TownshipDay {
+                township_name: township_name.unwrap_or_default(),
+                township,
+                day: k[1].clone().unwrap_or_default(),
+                count,
+            }
+        })
+        .collect();
+    let by = |rows: Vec<crate::db::listing::Count>| -> BTreeMap<String, u64> {
+        rows.into_iter().map(|(k, n)| (k[0].clone().unwrap_or_default(), n)).collect()
+    };
+    let alarms_by_level = by(tx.list_counts(&range("alarm"), &visibility, &[Group::Grade])?);
+    let all = |entity| ListQuery { entity, ..ListQuery::default() };
+    let tasks_by_state = by(tx.list_counts(&all("task"), &visibility, &[Group::State])?);
+    let owed = ["issued", "acknowledged", "rejected"].map(String::from).to_vec();
+    let overdue = ListQuery { states: owed, to: Some(now), ..all("task") };
+    let overdue_tasks = tx.list_counts(&overdue, &visibility, &[Group::Grade])?.iter().map(|(_, n)| n).sum();
+
+    // Open alarms are few: their response limit is the domain's rule, so they are read and asked.
+    let open = ListQuery {
+        states: ["raised", "dispatched", "on_site"].map(String::from).to_vec(),
+        limit: 10_000,
+        ..all("alarm")
+    };
+    let open_ids = tx.list_page(&open, &visibility)?.ids;
+    let mut alarms_past_limit = 0;
+    for id in &open_ids {
+        if records::load::<Alarm>(tx, Entity::Alarm, id)?
+            .is_some_and(|a| a.state != AlarmState::Closed && a.is_overdue(now))
+        {
+            alarms_past_limit += 1;
+        }
+    }
+
+    let by_township = by(tx.list_counts(&range("inspection"), &visibility, &[Group::Township])?);
+    let inspections_by_squadron = records::squadrons(tx)?
+        .into_iter()
+        .map(|s| Named {
+            count: s.townships.iter().map(|t| by_township.get(&t.to_string()).copied().unwrap_or(0)).sum(),
+            id: s.id.to_string(),
+            name: s.name,
+        })
+        .collect();
+
+    let mut offenders: Vec<(String, u64)> = tx
+        .list_counts(&range("alarm"), &visibility, &[Group::Enterprise])?
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(k, n)| (k[0].clone().unwrap_or_default(), n))
+        .collect();
+    offenders.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    offenders.truncate(OFFENDERS);
+    let mut repeat_offenders = Vec::new();
+    for (id, count) in offenders {
+        let name = id.parse().ok().map(|e| records::enterprise(tx, e)).transpose()?.flatten().map(|e| e.name);
+        repeat_offenders.push(Named { name: name.unwrap_or_default(), id, count });
+    }
+    Ok(Dashboard {
+        from,
+        to,
+        alarms_by_township_day,
+        alarms_by_level,
+        open_alarms: open_ids.len() as u64,
+        alarms_past_limit,
+        tasks_by_state,
+        overdue_tasks,
+        inspections_by_squadron,
+        repeat_offenders,
+    })
+}

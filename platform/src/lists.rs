@@ -1,0 +1,451 @@
+//! The console's lists: `GET /v1/lists/{alarms,tasks,inspections,enterprises,users,devices}` with filters
+//! and paging done in the database (the list index, `db::listing`), each row with what the caller may do
+//! to it (`actions`, from the capability table and the record's state machine), scoped to what the caller
+//! may see exactly as its pull is.
+
+use crate::access::{Caller, Reach};
+use crate::app::{App, allow};
+use crate::command::{self, Names};
+use crate::db::listing::{ListPage, ListQuery, ListingRow};
+use crate::db::{DeviceRow, Keys, StoreError, Tx, entity_name};
+use crate::error::ApiError;
+use crate::intents::Failure;
+use crate::records;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::capability::{self, Action};
+use fieldcheck_domain::limits::LIST_PAGE_ROWS;
+use fieldcheck_domain::organisation::{Enterprise, Scope, User};
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::text::Text;
+use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/v1/lists/alarms", get(alarms))
+        .route("/v1/lists/tasks", get(tasks))
+        .route("/v1/lists/inspections", get(inspections))
+        .route("/v1/lists/enterprises", get(enterprises))
+        .route("/v1/lists/users", get(users))
+        .route("/v1/lists/devices", get(devices))
+        .route("/v1/areas", get(areas))
+}
+
+/// The filters and page of a list request (each list reads the ones that apply to it).
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    pub township: Option<String>,
+    pub squadron: Option<String>,
+    pub enterprise: Option<String>,
+    /// One state, or several separated by commas (`raised,graded`).
+    pub state: Option<String>,
+    /// An alarm's level, a task's severity, a user's role.
+    pub grade: Option<String>,
+    /// From this time or day (`2026-12-03` or RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Before this time, or up to and including this day.
+    pub to: Option<String>,
+    /// Text the row's names and codes contain (case-insensitive).
+    pub q: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u64>,
+}
+
+/// One page: `rows` from `offset`, of `total` matching rows.
+#[derive(Serialize)]
+pub struct Page<T> {
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u32,
+    pub rows: Vec<T>,
+}
+
+fn time_param(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request(format!("{name} must be a day (2026-12-03) or an RFC 3339 time")))?;
+    let day = if end_of_day { day.succ_opt().unwrap_or(day) } else { day };
+    Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+impl ListParams {
+    /// The index query for `entity`, checked (a bad date or page is a 400, never a crash).
+    fn query(&self, tx: &mut dyn Tx, entity: Entity, newest_first: bool) -> Result<ListQuery, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=LIST_PAGE_ROWS).contains(&limit) {
+            return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));
+        }
+        let states = self.state.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty());
+        let mut q = ListQuery {
+            entity: entity_name(entity),
+            newest_first,
+            township: self.township.clone(),
+            enterprise: self.enterprise.clone(),
+            states: states.map(str::to_string).collect(),
+            grade: self.grade.clone(),
+            from: self.from.as_deref().map(|v| time_param("from", v, false)).transpose()?,
+            to: self.to.as_deref().map(|v| time_param("to", v, true)).transpose()?,
+            text: self.q.clone(),
+            limit,
+            offset: self.offset.unwrap_or(0),
+            ..ListQuery::default()
+        };
+        // Alarms and users carry their squadron; other rows are in a squadron's area by township.
+        if let Some(squadron) = &self.squadron {
+            if matches!(entity, Entity::Alarm | Entity::User) {
+                q.squadron = Some(squadron.clone());
+            } else {
+                let area = records::squadrons(tx)?.into_iter().find(|s| s.id.to_string() == *squadron);
+                q.townships =
+                    Some(area.map(|s| s.townships.iter().map(|t| t.to_string()).collect()).unwrap_or_default());
+            }
+        }
+        Ok(q)
+    }
+}
+
+/// Reads one page of `entity` for `caller` and turns each id into its row with `row`.
+async fn page<T, F>(
+    app: &App,
+    caller: Caller,
+    p: ListParams,
+    entity: Entity,
+    newest_first: bool,
+    row: F,
+) -> Result<Json<Page<T>>, ApiError>
+where
+    T: Send + 'static,
+    F: Fn(&mut dyn Tx, &Reach, String) -> Result<Option<T>, Failure> + Send + 'static,
+{
+    ensure_built(app).await?;
+    let page = app
+        .db
+        .read(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            let q = p.query(tx, entity, newest_first)?;
+            let ListPage { total, ids } = tx.list_page(&q, &reach.filter())?;
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                rows.extend(row(tx, &reach, id)?);
+            }
+            Ok(Page { total, offset: q.offset, limit: q.limit, rows })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// Whether this process has seen the index built (so later requests skip the check).
+static BUILT: AtomicBool = AtomicBool::new(false);
+
+/// Fills the list index from the stored records once, after the migration that added it.
+pub(crate) async fn ensure_built(app: &App) -> Result<(), ApiError> {
+    if BUILT.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    app.db
+        .write(|tx| {
+            if !tx.listing_built()? {
+                rebuild(tx)?;
+            }
+            Ok(())
+        })
+        .await?;
+    BUILT.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Writes every listed record's index row.
+pub fn rebuild(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    for entity in [Entity::Alarm, Entity::Task, Entity::Inspection, Entity::Enterprise, Entity::User] {
+        for data in tx.list(entity)? {
+            let record = records::record(entity, &data)?;
+            let keys = records::keys(tx, &record)?;
+            index(tx, &record, &keys)?;
+        }
+    }
+    tx.set_listing_built()
+}
+
+fn name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn time(t: &DateTime<Utc>) -> String {
+    crate::db::listing::time(t)
+}
+
+/// Keeps a saved record's index row (`records::save` calls this for every record).
+pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreError> {
+    let (entity, id) = records::identity(record);
+    let base = |state: String, sort: String, search: String| ListingRow {
+        entity: entity_name(entity),
+        id: id.clone(),
+        keys: keys.clone(),
+        township: keys.township.clone(),
+        squadron: None,
+        enterprise: keys.enterprise.clone(),
+        state,
+        grade: None,
+        at: None,
+        sort,
+        search: search.to_lowercase(),
+    };
+    let enterprise_name = |tx: &mut dyn Tx, id| -> Result<String, StoreError> {
+        Ok(records::enterprise(tx, id)?.map(|e| format!("{} {}", e.name, e.credit_code)).unwrap_or_default())
+    };
+    let row = match record {
+        Record::Alarm(a) => {
+            let who = enterprise_name(tx, a.enterprise)?;
+            ListingRow {
+                squadron: a.squadron.map(|s| s.to_string()),
+                grade: Some(name(&a.level)),
+                at: Some(a.raised_at),
+                ..base(name(&a.state), time(&a.raised_at), format!("{who} {} {}", a.monitoring_point, a.pollutant))
+            }
+        }
+        Record::Task(t) => {
+            let who = enterprise_name(tx, t.enterprise)?;
+            ListingRow {
+                township: Some(t.township.to_string()),
+                grade: Some(name(&t.severity)),
+                at: Some(t.deadline),
+                ..base(name(&t.state), time(&t.deadline), format!("{who} {}", t.requirement))
+            }
+        }
+        Record::Inspection(s) => {
+            let i = &s.inspection;
+            let who = enterprise_name(tx, i.enterprise)?;
+            let at = i.started_at.or(i.ended_at);
+            let names: Vec<&str> = i.inspectors.iter().map(|p| p.name.as_str()).collect();
+            ListingRow {
+                at,
+                ..base(
+                    name(&i.state),
+                    at.as_ref().map(time).unwrap_or_default(),
+                    format!("{who} {} {}", names.join(" "), i.summary),
+                )
+            }
+        }
+        Record::Enterprise(e) => ListingRow {
+            grade: Some(if e.flags.is_key_unit() { "key".into() } else { "normal".into() }),
+            ..base("active".into(), e.name.clone(), format!("{} {} {}", e.name, e.credit_code, e.address))
+        },
+        Record::User(u) => {
+            let squadron = match &u.scope {
+                Scope::Squadron { squadron } => Some(squadron.to_string()),
+                _ => None,
+            };
+            ListingRow {
+                squadron,
+                grade: Some(name(&u.role)),
+                ..base("active".into(), u.name.clone(), format!("{} {}", u.name, u.login))
+            }
+        }
+        _ => return Ok(()),
+    };
+    tx.put_listing(&row)
+}
+
+fn load<T: serde::de::DeserializeOwned>(tx: &mut dyn Tx, entity: Entity, id: &str) -> Result<Option<T>, Failure> {
+    Ok(records::load(tx, entity, id)?)
+}
+
+/// Names of the actions the caller's role may take among `candidates` (reach aside: the list is scoped).
+fn allowed(reach: &Reach, candidates: &[Action]) -> Vec<String> {
+    candidates.iter().filter(|a| capability::may(reach.role, **a)).map(|a| a.name()).collect()
+}
+
+async fn alarms(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
+    page(&app, caller, p, Entity::Alarm, true, move |tx, reach, id| {
+        let Some(alarm) = load::<Alarm>(tx, Entity::Alarm, &id)? else { return Ok(None) };
+        command::alarm_row(tx, reach, Utc::now(), &names, alarm)
+    })
+    .await
+}
+
+async fn tasks(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    page(&app, caller, p, Entity::Task, false, |tx, reach, id| {
+        let Some(task) = load::<RectificationTask>(tx, Entity::Task, &id)? else { return Ok(None) };
+        Ok(Some(command::task_row(tx, reach, Utc::now(), task)?))
+    })
+    .await
+}
+
+/// An inspection as the console lists it.
+#[derive(Serialize)]
+pub struct InspectionRow {
+    pub id: String,
+    pub enterprise: String,
+    pub enterprise_name: String,
+    pub township_name: String,
+    pub state: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub inspectors: Vec<String>,
+    pub summary: String,
+    pub findings: usize,
+    pub tasks: usize,
+    pub photos: usize,
+    /// `request_originals`, `export_evidence`, as the capability table allows.
+    pub actions: Vec<String>,
+}
+
+async fn inspections(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
+    page(&app, caller, p, Entity::Inspection, true, move |tx, reach, id| {
+        let Some(s) = load::<SubmittedInspection>(tx, Entity::Inspection, &id)? else { return Ok(None) };
+        let e = records::enterprise(tx, s.inspection.enterprise)?;
+        let i = &s.inspection;
+        Ok(Some(InspectionRow {
+            id: i.id.to_string(),
+            enterprise: i.enterprise.to_string(),
+            enterprise_name: e.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
+            township_name: e.and_then(|e| names.townships.get(&e.township).cloned()).unwrap_or_default(),
+            state: name(&i.state),
+            started_at: i.started_at,
+            ended_at: i.ended_at,
+            inspectors: i.inspectors.iter().map(|p| p.name.clone()).collect(),
+            summary: i.summary.clone(),
+            findings: s.findings.len(),
+            tasks: s.tasks.len(),
+            photos: s.evidence.as_ref().map_or(0, |e| e.chain.entries.len()),
+            actions: allowed(reach, &[Action::RequestOriginals, Action::ExportEvidence]),
+        }))
+    })
+    .await
+}
+
+/// An enterprise with its township's name.
+#[derive(Serialize)]
+pub struct EnterpriseRow {
+    #[serde(flatten)]
+    pub enterprise: Enterprise,
+    pub township_name: String,
+    /// `edit_enterprise`, `move_enterprise`, as the capability table allows.
+    pub actions: Vec<String>,
+}
+
+async fn enterprises(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
+    page(&app, caller, p, Entity::Enterprise, false, move |tx, reach, id| {
+        let Some(enterprise) = load::<Enterprise>(tx, Entity::Enterprise, &id)? else { return Ok(None) };
+        Ok(Some(EnterpriseRow {
+            township_name: names.townships.get(&enterprise.township).cloned().unwrap_or_default(),
+            actions: allowed(reach, &[Action::EditEnterprise, Action::MoveEnterprise]),
+            enterprise,
+        }))
+    })
+    .await
+}
+
+/// A user with the role's label.
+#[derive(Serialize)]
+pub struct UserRow {
+    #[serde(flatten)]
+    pub user: User,
+    pub squadron_name: Option<String>,
+    pub actions: Vec<String>,
+}
+
+async fn users(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
+    page(&app, caller, p, Entity::User, false, move |tx, reach, id| {
+        let Some(user) = load::<User>(tx, Entity::User, &id)? else { return Ok(None) };
+        let squadron_name = match &user.scope {
+            Scope::Squadron { squadron } => names.squadrons.get(squadron).cloned(),
+            _ => None,
+        };
+        Ok(Some(UserRow { squadron_name, actions: allowed(reach, &[Action::ManageUsers]), user }))
+    })
+    .await
+}
+
+/// A signed-in device with whose it is.
+#[derive(Serialize)]
+pub struct DeviceListRow {
+    #[serde(flatten)]
+    pub device: DeviceRow,
+    pub user_name: String,
+    pub user_login: String,
+    /// `revoke` while the device is signed in.
+    pub actions: Vec<String>,
+    pub state_label: Text,
+}
+
+async fn devices(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    allow(&caller, Action::ManageDevices)?;
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=LIST_PAGE_ROWS).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));
+    }
+    let offset = p.offset.unwrap_or(0);
+    let page = app
+        .db
+        .read(move |tx| {
+            let (total, rows) = tx.device_page(limit, offset)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for device in rows {
+                let user: Option<User> = records::load(tx, Entity::User, &device.user)?;
+                let revoked = device.revoked_at.is_some();
+                out.push(DeviceListRow {
+                    user_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+                    user_login: user.map(|u| u.login).unwrap_or_default(),
+                    actions: if revoked { vec![] } else { vec!["revoke".into()] },
+                    state_label: if revoked {
+                        Text::new("已吊销", "revoked")
+                    } else {
+                        Text::new("在用", "signed in")
+                    },
+                    device,
+                });
+            }
+            Ok(Page { total, offset, limit, rows: out })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// The county's townships and squadrons (public records: every caller gets them all).
+#[derive(Serialize)]
+pub struct Areas {
+    pub townships: Vec<fieldcheck_domain::organisation::Township>,
+    pub squadrons: Vec<fieldcheck_domain::organisation::Squadron>,
+}
+
+async fn areas(State(app): State<App>, _caller: Caller) -> Result<Json<Areas>, ApiError> {
+    let areas =
+        app.db.read(|tx| Ok(Areas { townships: records::townships(tx)?, squadrons: records::squadrons(tx)? })).await?;
+    Ok(Json(areas))
+}
