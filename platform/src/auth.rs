@@ -365,3 +365,26 @@ impl FromRequestParts<App> for Raiser {
         Caller::from_request_parts(parts, app).await.map(Raiser::User)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.5/32".parse().expect("net"), "10.1.0.0/16".parse().expect("net")];
+        let peer = ip("198.51.100.7");
+        assert_eq!(client_address(peer, ["203.0.113.9"].into_iter(), &trusted), peer, "an untrusted peer's header");
+        // Read from the right, past trusted hops; what the client wrote itself (leftmost) is not reached.
+        let via = ip("10.0.0.5");
+        let header = ["1.2.3.4, 203.0.113.9", "10.1.2.3"];
+        assert_eq!(client_address(via, header.into_iter(), &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(via, [].into_iter(), &trusted), via, "no header: the proxy itself");
+        assert_eq!(client_address(via, ["garbage"].into_iter(), &trusted), via);
+    }
+}

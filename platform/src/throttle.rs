@@ -60,7 +60,8 @@ impl Default for LoginRates {
         LoginRates {
             // An office behind one NAT signs in its people in the morning; tokens last weeks.
             per_address: Rate { burst: 30, every: Duration::from_secs(10) },
-            per_login_address: Rate { burst: 5, every: Duration::from_secs(30) },
+            // A person with a phone, a tablet and a few typos; then one try a minute.
+            per_login_address: Rate { burst: 10, every: Duration::from_secs(60) },
             per_login: Rate { burst: 60, every: Duration::from_secs(2) },
         }
     }

@@ -135,6 +135,34 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_0() {
 }
 
 #[test]
+fn a_request_over_its_timeout_is_answered_503_in_the_contract() {
+    let storage = Storage::new();
+    let platform = Platform::start_with(&storage, &["--request-timeout-secs", "1"]);
+    let addr = platform.url.trim_start_matches("http://").to_string();
+    // A body that never finishes arriving.
+    let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    write!(
+        slow,
+        "POST /v1/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .expect("write");
+    let mut answer = String::new();
+    let mut buf = [0u8; 4096];
+    // Until the JSON body is in (the connection may stay open).
+    while !answer.trim_end().ends_with('}') {
+        let n = slow.read(&mut buf).expect("an answer within the timeout");
+        if n == 0 {
+            break;
+        }
+        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/json"), "{answer}");
+    assert!(answer.contains("\"error\":\"busy\""), "{answer}");
+}
+
+#[test]
 fn backup_copies_a_live_database() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);

@@ -101,9 +101,9 @@ fn one_address_guessing_a_password_does_not_lock_the_owner_out() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
     let attacker = client_from("127.0.3.1".parse().expect("ip"));
-    let statuses: Vec<u16> = (0..12).map(|_| attempt(&attacker, &platform.url, "commander", "Winter2026!").0).collect();
-    assert!(statuses[..5].iter().all(|s| *s == 401), "{statuses:?}");
-    assert!(statuses[5..].iter().all(|s| *s == 429), "then throttled, before any hashing: {statuses:?}");
+    let statuses: Vec<u16> = (0..14).map(|_| attempt(&attacker, &platform.url, "commander", "Winter2026!").0).collect();
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[10..].iter().all(|s| *s == 429), "then throttled, before any hashing: {statuses:?}");
     // Even the right password from the attacker's address waits.
     let (status, _, retry) = attempt(&attacker, &platform.url, "commander", PASSWORD);
     assert_eq!((status, retry), (429, true));
@@ -118,7 +118,7 @@ fn known_and_unknown_logins_are_answered_alike() {
     let platform = Platform::start(&storage);
     let answers = |ip: &str, login: &str| -> Vec<(u16, String, bool)> {
         let http = client_from(ip.parse().expect("ip"));
-        (0..7).map(|_| attempt(&http, &platform.url, login, "Winter2026!")).collect()
+        (0..12).map(|_| attempt(&http, &platform.url, login, "Winter2026!")).collect()
     };
     let known = answers("127.0.4.1", "officer3");
     let unknown = answers("127.0.4.2", "no-such-officer");
