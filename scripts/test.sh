@@ -43,7 +43,11 @@ step "PostgreSQL"
 FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
 export FIELDCHECK_TEST_POSTGRES
 
-step "platform tests again, on PostgreSQL"
+step "S3-compatible object store (moto's server) for the photo blobs"
+FIELDCHECK_TEST_S3=$(scripts/s3.sh)
+export FIELDCHECK_TEST_S3
+
+step "platform tests again, on PostgreSQL, photo blobs on S3 (two nodes too)"
 cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e
 
 step "native bindings: build the FFI library, generate Kotlin and Swift"

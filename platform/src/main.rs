@@ -10,13 +10,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: fieldcheck-platform serve [--data DIR] [--listen ADDR] [--database postgres://...] \
-[--monitoring-key KEY] [--document-font PATH] [--demo]
+[--monitoring-key KEY] [--document-font PATH] [--blobs s3://BUCKET/PREFIX] [--demo]
 
   --data DIR          folder of the embedded SQLite database (default ./fieldcheck-data)
   --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --database URL      use PostgreSQL instead of SQLite
   --monitoring-key K  API key of the online-monitoring side (also FIELDCHECK_MONITORING_KEY)
   --document-font P   CJK font (.ttf/.otf/.ttc) for the PDF documents (also FIELDCHECK_DOCUMENT_FONT)
+  --blobs URL         photo blob store: s3://bucket/prefix or a folder (default DIR/evidence/blobs;
+                      also FIELDCHECK_BLOBS); S3 credentials and region from the AWS_* variables
+  --blobs-endpoint E  S3 endpoint other than AWS's (also FIELDCHECK_BLOBS_ENDPOINT, AWS_ENDPOINT_URL)
+  --platform-key-file P  the platform's signing key in hex (also FIELDCHECK_PLATFORM_KEY_FILE, or the key
+                      itself in FIELDCHECK_PLATFORM_KEY; default DIR/evidence/platform.key, made once)
   --demo              seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks
 
        fieldcheck-platform verify-bundle PATH
@@ -29,6 +34,7 @@ struct Options {
     database: Option<String>,
     monitoring_key: Option<String>,
     document_font: Option<PathBuf>,
+    evidence: fieldcheck_platform::evidence::EvidenceConfig,
     demo: bool,
 }
 
@@ -43,6 +49,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         database: std::env::var("FIELDCHECK_DATABASE").ok().filter(|s| !s.is_empty()),
         monitoring_key: std::env::var("FIELDCHECK_MONITORING_KEY").ok().filter(|s| !s.is_empty()),
         document_font: None,
+        evidence: fieldcheck_platform::evidence::EvidenceConfig::from_env(),
         demo: false,
     };
     while let Some(arg) = it.next() {
@@ -53,6 +60,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--database" => o.database = Some(value()?),
             "--monitoring-key" => o.monitoring_key = Some(value()?),
             "--document-font" => o.document_font = Some(PathBuf::from(value()?)),
+            "--blobs" => o.evidence.blobs = Some(value()?),
+            "--blobs-endpoint" => o.evidence.blobs_endpoint = Some(value()?),
+            "--platform-key-file" => o.evidence.platform_key_file = Some(PathBuf::from(value()?)),
             "--demo" => o.demo = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option {other}\n\n{USAGE}")),
@@ -92,7 +102,7 @@ async fn run(o: Options) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    fieldcheck_platform::evidence::init(&o.data).map_err(|e| format!("evidence key: {e}"))?;
+    fieldcheck_platform::evidence::init(&o.data, &o.evidence, &db).await.map_err(|e| format!("evidence: {e}"))?;
     let mut app = App::new(db, o.monitoring_key.clone()).map_err(|e| e.message)?;
     if let Some(path) = &o.document_font {
         app.document_font = Some(std::sync::Arc::new(fieldcheck_platform::documents::load_font(path)?));
