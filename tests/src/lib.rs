@@ -174,8 +174,19 @@ pub struct Platform {
 impl Platform {
     /// Starts the platform with the demo county on `storage`.
     pub fn start(storage: &Storage) -> Platform {
+        Platform::start_node(storage, storage.dir.path(), true, &[])
+    }
+
+    /// Starts a platform process on `storage`'s database and blob store with its own data folder
+    /// `data`, seeding the demo county only with `demo` (one node seeds, the others share it), with
+    /// extra environment `env` (e.g. the shared `FIELDCHECK_PLATFORM_KEY`).
+    pub fn start_node(storage: &Storage, data: &std::path::Path, demo: bool, env: &[(&str, &str)]) -> Platform {
         let mut cmd = Command::new(platform_binary());
-        cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
+        cmd.arg("serve").arg("--data").arg(data).args(["--listen", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        cmd.envs(env.iter().copied());
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);
         }
