@@ -48,7 +48,11 @@ target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.par
   && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
   && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
-step "platform tests again, platform processes on PostgreSQL"
+step "S3-compatible object store (moto's server) for the photo blobs"
+FIELDCHECK_TEST_S3=$(scripts/s3.sh)
+export FIELDCHECK_TEST_S3
+
+step "platform tests again, platform processes on PostgreSQL, photo blobs on S3 (two nodes too)"
 cargo test --locked -p fieldcheck-platform -p fieldcheck-e2e
 
 step "native bindings: build the FFI library, generate Kotlin and Swift"

@@ -49,11 +49,13 @@ async fn export_bundle(
     inspection: uuid::Uuid,
     out: PathBuf,
 ) -> Result<String, String> {
-    evidence::init(&data).map_err(|e| e.to_string())?;
-    let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+    let folder = data.clone();
+    let db = tokio::task::spawn_blocking(move || open_db(&folder, database.as_deref()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    // The blob store and platform key as `serve` has them in the environment.
+    evidence::init(&data, &evidence::EvidenceConfig::from_env(), &db).await?;
     let photos = evidence::export::export(&db, inspection, &out).await.map_err(|e| e.message)?;
     Ok(format!("wrote the evidence bundle of inspection {inspection} ({photos} photo(s)) to {}", out.display()))
 }

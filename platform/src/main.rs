@@ -67,10 +67,39 @@ struct Store {
     database: Option<String>,
 }
 
+/// Where the photo blobs and the platform key are (`fieldcheck_platform::evidence::EvidenceConfig`).
+#[derive(Args)]
+struct Blobs {
+    /// Photo blob store: s3://bucket/prefix or a folder [default: DATA/evidence/blobs]; S3 credentials and
+    /// region from the AWS_* variables.
+    #[arg(long, env = "FIELDCHECK_BLOBS", value_parser = non_empty)]
+    blobs: Option<String>,
+    /// S3 endpoint other than AWS's (also AWS_ENDPOINT_URL).
+    #[arg(long, env = "FIELDCHECK_BLOBS_ENDPOINT", value_parser = non_empty)]
+    blobs_endpoint: Option<String>,
+    /// File with the platform's signing key in hex (or the key itself in FIELDCHECK_PLATFORM_KEY)
+    /// [default: DATA/evidence/platform.key, made once].
+    #[arg(long, env = "FIELDCHECK_PLATFORM_KEY_FILE")]
+    platform_key_file: Option<PathBuf>,
+}
+
+impl Blobs {
+    fn config(&self) -> fieldcheck_platform::evidence::EvidenceConfig {
+        let env = fieldcheck_platform::evidence::EvidenceConfig::from_env();
+        fieldcheck_platform::evidence::EvidenceConfig {
+            blobs: self.blobs.clone().or(env.blobs),
+            blobs_endpoint: self.blobs_endpoint.clone().or(env.blobs_endpoint),
+            platform_key_file: self.platform_key_file.clone().or(env.platform_key_file),
+        }
+    }
+}
+
 #[derive(Args)]
 struct Serve {
     #[command(flatten)]
     store: Store,
+    #[command(flatten)]
+    blobs: Blobs,
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, env = "FIELDCHECK_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -190,7 +219,9 @@ async fn run(o: Serve) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    fieldcheck_platform::evidence::init(&o.store.data).map_err(|e| format!("evidence key: {e}"))?;
+    fieldcheck_platform::evidence::init(&o.store.data, &o.blobs.config(), &db)
+        .await
+        .map_err(|e| format!("evidence: {e}"))?;
     let monitoring_key = o.monitoring_key.clone().or_else(|| o.demo.then(|| demo::MONITORING_KEY.to_string()));
     let mut app = App::new(db, monitoring_key).map_err(|e| e.message)?;
     if let Some(path) = &o.document_font {

@@ -28,6 +28,9 @@ pub fn platform_binary() -> PathBuf {
 pub struct Storage {
     pub dir: tempfile::TempDir,
     pub database: Option<String>,
+    /// With `FIELDCHECK_TEST_S3` (an S3 endpoint, see `scripts/s3.sh`): the blob store, a fresh prefix
+    /// of its bucket `fieldcheck-test`; else the data folder.
+    pub blobs: Option<(String, String)>,
     admin: Option<(String, String)>,
 }
 
@@ -58,9 +61,107 @@ impl Storage {
             (base.to_string(), name)
         });
         let database = admin.as_ref().map(|(base, name)| format!("{base}/{name}"));
-        Storage { dir, database, admin }
+        let blobs = std::env::var("FIELDCHECK_TEST_S3")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|endpoint| (format!("s3://{S3_BUCKET}/{}", uuid::Uuid::now_v7().simple()), endpoint));
+        Storage { dir, database, blobs, admin }
+    }
+
+    /// Points a platform command at this storage's blob store (through the environment, which `serve`
+    /// and the evidence commands read).
+    pub fn configure(&self, cmd: &mut Command) {
+        if let Some((url, endpoint)) = &self.blobs {
+            cmd.env("FIELDCHECK_BLOBS", url).env("FIELDCHECK_BLOBS_ENDPOINT", endpoint);
+            for (name, value) in S3_TEST_CREDENTIALS {
+                if std::env::var_os(name).is_none() {
+                    cmd.env(name, value);
+                }
+            }
+        }
+    }
+
+    /// The bytes of confirmed blob `sha` (hex) as the platform stores them, if it does.
+    pub fn blob(&self, sha: &str) -> Option<Vec<u8>> {
+        self.read_store(format!("sha256/{}/{sha}", &sha[..2]))
+    }
+
+    /// How many parts of unfinished uploads the blob store holds.
+    pub fn parts_left(&self) -> usize {
+        self.list_store("parts")
+    }
+
+    fn object_store(&self) -> std::sync::Arc<dyn object_store::ObjectStore> {
+        use object_store::aws::AmazonS3Builder;
+        match &self.blobs {
+            None => std::sync::Arc::new(
+                object_store::local::LocalFileSystem::new_with_prefix(self.dir.path().join("evidence/blobs"))
+                    .expect("blob folder"),
+            ),
+            Some((url, endpoint)) => {
+                let (bucket, prefix) = url.trim_start_matches("s3://").split_once('/').expect("s3://bucket/prefix");
+                let mut s3 = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_endpoint(endpoint)
+                    .with_allow_http(true)
+                    .with_region("us-east-1");
+                for (name, value) in S3_TEST_CREDENTIALS {
+                    if std::env::var_os(name).is_none() {
+                        s3 = s3.with_config(name.to_lowercase().parse().expect("AWS setting"), value);
+                    }
+                }
+                let s3 = s3.build().expect("S3 store");
+                std::sync::Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+            }
+        }
+    }
+
+    /// Runs `f` on the blob store from a thread of its own (callers may be inside a runtime).
+    fn with_store<T: Send + 'static, F>(
+        &self,
+        f: impl FnOnce(std::sync::Arc<dyn object_store::ObjectStore>) -> F + Send + 'static,
+    ) -> T
+    where
+        F: std::future::Future<Output = T>,
+    {
+        let store = self.object_store();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(f(store))
+        })
+        .join()
+        .expect("blob store thread")
+    }
+
+    fn read_store(&self, key: String) -> Option<Vec<u8>> {
+        self.with_store(move |store| async move {
+            match store.get(&key.into()).await {
+                Ok(got) => Some(got.bytes().await.expect("blob bytes").to_vec()),
+                Err(object_store::Error::NotFound { .. }) => None,
+                Err(e) => panic!("blob store: {e}"),
+            }
+        })
+    }
+
+    fn list_store(&self, prefix: &'static str) -> usize {
+        self.with_store(move |store| async move {
+            // Keys are `parts/<blob>/<range>`: one level of folders.
+            let folders = store.list_with_delimiter(Some(&prefix.into())).await.expect("list").common_prefixes;
+            let mut count = 0;
+            for folder in folders {
+                count += store.list_with_delimiter(Some(&folder)).await.expect("list").objects.len();
+            }
+            count
+        })
     }
 }
+
+/// The bucket `scripts/s3.sh` makes.
+pub const S3_BUCKET: &str = "fieldcheck-test";
+
+/// Credentials for the test S3 server (moto accepts any) when the environment gives none.
+const S3_TEST_CREDENTIALS: [(&str, &str); 2] =
+    [("AWS_ACCESS_KEY_ID", "fieldcheck"), ("AWS_SECRET_ACCESS_KEY", "fieldcheck")];
 
 impl Default for Storage {
     fn default() -> Self {
@@ -82,12 +183,30 @@ impl Platform {
 
     /// Starts the platform with the demo county on `storage` and more `serve` options.
     pub fn start_with(storage: &Storage, options: &[&str]) -> Platform {
+        Platform::start_node(storage, storage.dir.path(), true, &[], options)
+    }
+
+    /// Starts a platform process on `storage`'s database and blob store with its own data folder
+    /// `data`, seeding the demo county only with `demo` (one node seeds, the others share it), with
+    /// extra environment `env` (e.g. the shared `FIELDCHECK_PLATFORM_KEY`) and more `serve` options.
+    pub fn start_node(
+        storage: &Storage,
+        data: &std::path::Path,
+        demo: bool,
+        env: &[(&str, &str)],
+        options: &[&str],
+    ) -> Platform {
         let mut cmd = Command::new(platform_binary());
-        cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
+        cmd.arg("serve").arg("--data").arg(data).args(["--listen", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
         cmd.args(options);
+        cmd.envs(env.iter().copied());
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);
         }
+        storage.configure(&mut cmd);
         // Warnings and errors only, unless the test run asks for more (a line per request otherwise).
         cmd.env("FIELDCHECK_LOG", std::env::var("FIELDCHECK_LOG").unwrap_or_else(|_| "warn".into()));
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn platform");

@@ -15,7 +15,7 @@ use fieldcheck_core::protocol::{Intent, Mutation, Outcome, PROTOCOL_VERSION, Pus
 use fieldcheck_core::store::{Capture, TaskFilter};
 use fieldcheck_core::sync::{Backoff, Progress, SyncOptions};
 use fieldcheck_e2e::{Device, Platform, Storage, World};
-use phone::{Phone, Scene, blob_file, blob_status, photo_file, platform_cmd, policy, runtime};
+use phone::{Phone, Scene, blob_status, held_blob, photo_file, platform_cmd, policy, runtime};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,7 +36,7 @@ fn a_full_inspection_with_photos_is_countersigned_uploaded_exported_and_verifiab
         for r in &records {
             for blob in [&r.original, &r.rendition] {
                 let sha = blob.sha256.to_hex();
-                let held = std::fs::metadata(blob_file(&storage, &sha)).expect("the platform holds the blob").len();
+                let held = held_blob(&storage, &sha).expect("the platform holds the blob").len() as u64;
                 assert_eq!(held, blob.len, "stored once, whole");
                 assert!(!phone.ingestor.blobs().path(&blob.sha256).exists(), "a confirmed blob is freed");
             }
@@ -293,12 +293,11 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
     assert!(phone.store.pending_blobs().expect("pending").is_empty());
     for r in phone.store.evidence_records(id).expect("records") {
         for blob in [&r.original, &r.rendition] {
-            let held = std::fs::metadata(blob_file(&storage, &blob.sha256.to_hex())).expect("held").len();
+            let held = held_blob(&storage, &blob.sha256.to_hex()).expect("held").len() as u64;
             assert_eq!(held, blob.len, "no byte duplicated");
         }
     }
-    let partial = storage.dir.path().join("evidence/blobs/partial");
-    assert_eq!(std::fs::read_dir(&partial).map(|d| d.count()).unwrap_or(0), 0, "no partial upload left");
+    assert_eq!(storage.parts_left(), 0, "no part of an unfinished upload left");
 }
 
 #[test]
@@ -336,7 +335,7 @@ fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
     assert!(report.confirmed >= 2);
     for r in phone.store.evidence_records(id).expect("records") {
         for blob in [&r.original, &r.rendition] {
-            let bytes = std::fs::read(blob_file(&storage, &blob.sha256.to_hex())).expect("held");
+            let bytes = held_blob(&storage, &blob.sha256.to_hex()).expect("held");
             assert_eq!(bytes.len() as u64, blob.len, "no byte lost or duplicated");
             assert_eq!(fieldcheck_core::evidence::Digest::of(&bytes), blob.sha256);
         }
@@ -467,7 +466,7 @@ fn two_devices_upload_different_blobs_and_the_same_blob_at_once_without_corrupti
         .into_iter()
         .chain([(&records[0].rendition, &w)])
     {
-        let held = std::fs::read(blob_file(&storage, &blob.sha256.to_hex())).expect("held");
+        let held = held_blob(&storage, &blob.sha256.to_hex()).expect("held");
         assert_eq!(&held, bytes, "stored once, byte for byte");
         assert!(blob_status(&url, &a, &blob.sha256.to_hex(), blob.len).confirmed);
     }
@@ -537,7 +536,7 @@ fn a_tasks_proof_photos_are_verified_countersigned_and_uploaded_only_for_those_w
         assert_eq!((progress.rejected, progress.blobs_confirmed), (0, 2), "{progress:?}");
         assert!(s.pending_blobs().expect("pending").is_empty());
         for blob in [&photo.original, &photo.rendition] {
-            let held = std::fs::metadata(blob_file(&storage, &blob.sha256.to_hex())).expect("held").len();
+            let held = held_blob(&storage, &blob.sha256.to_hex()).expect("held").len() as u64;
             assert_eq!(held, blob.len);
         }
         // The officers reach the task and may fetch the blob's status; the other enterprise may not.

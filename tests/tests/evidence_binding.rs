@@ -17,7 +17,7 @@ use fieldcheck_core::protocol::{
 use fieldcheck_core::store::{Capture, TaskFilter};
 use fieldcheck_core::sync::Progress;
 use fieldcheck_e2e::Device;
-use phone::{Phone, Scene, blob_file, blob_status, photo_file, runtime};
+use phone::{Phone, Scene, blob_status, held_blob, photo_file, runtime};
 
 fn push_raw(url: &str, token: &str, device: DeviceId, m: Mutation) -> Outcome {
     let req = PushRequest { protocol: PROTOCOL_VERSION, device, sent_at: Utc::now(), mutations: vec![m] };
@@ -260,7 +260,7 @@ fn a_foreign_append_to_an_unfinished_upload_gets_409_and_the_owners_upload_compl
     assert!(phone.store.pending_blobs().expect("pending").is_empty(), "every blob confirmed");
     for r in &records {
         for blob in [&r.original, &r.rendition] {
-            let held = std::fs::read(blob_file(&storage, &blob.sha256.to_hex())).expect("held");
+            let held = held_blob(&storage, &blob.sha256.to_hex()).expect("held");
             assert_eq!((held.len() as u64, Digest::of(&held)), (blob.len, blob.sha256), "whole and verified");
         }
     }

@@ -9,7 +9,7 @@ use fieldcheck_core::evidence::Digest;
 use fieldcheck_core::evidence::upload::{BlobRole, Network, OriginalPolicy};
 use fieldcheck_core::sync::UploadPolicy;
 use fieldcheck_e2e::Device;
-use phone::{Phone, Scene, blob_file, platform_cmd, runtime};
+use phone::{Phone, Scene, held_blob, platform_cmd, runtime};
 
 fn on_request() -> UploadPolicy {
     UploadPolicy {
@@ -45,8 +45,8 @@ fn originals_kept_on_the_phone_arrive_once_the_commander_asks() {
     assert_eq!(pending.len(), records.len(), "one original per photo waits");
     assert!(pending.iter().all(|p| p.role == BlobRole::Original && !p.requested));
     for r in &records {
-        assert!(blob_file(&storage, &r.rendition.sha256.to_hex()).exists(), "renditions uploaded");
-        assert!(!blob_file(&storage, &r.original.sha256.to_hex()).exists(), "originals kept on the phone");
+        assert!(held_blob(&storage, &r.rendition.sha256.to_hex()).is_some(), "renditions uploaded");
+        assert!(held_blob(&storage, &r.original.sha256.to_hex()).is_none(), "originals kept on the phone");
     }
 
     let photos_path = format!("/v1/inspections/{id}/photos");
@@ -98,7 +98,7 @@ fn originals_kept_on_the_phone_arrive_once_the_commander_asks() {
     assert!(progress.pulled >= records.len(), "the requests came with the pull");
     assert!(phone.store.pending_blobs().expect("pending").is_empty(), "every original confirmed");
     for r in &records {
-        let held = std::fs::read(blob_file(&storage, &r.original.sha256.to_hex())).expect("original held");
+        let held = held_blob(&storage, &r.original.sha256.to_hex()).expect("original held");
         assert_eq!(held.len() as u64, r.original.len, "length checked");
         assert_eq!(Digest::of(&held), r.original.sha256, "hash checked");
         let local = phone.ingestor.blobs().read_verified(&r.original.sha256).expect("phone copy");

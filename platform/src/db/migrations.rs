@@ -25,6 +25,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 3, name: "scope_departures", sql: include_str!("migrations/sqlite/003_scope_departures.sql") },
     Migration { version: 4, name: "evidence_binding", sql: include_str!("migrations/sqlite/004_evidence_binding.sql") },
     Migration { version: 5, name: "listing", sql: include_str!("migrations/sqlite/005_listing.sql") },
+    Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/sqlite/006_blob_uploads.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -46,6 +47,7 @@ pub const POSTGRES: &[Migration] = &[
         sql: include_str!("migrations/postgres/004_evidence_binding.sql"),
     },
     Migration { version: 5, name: "listing", sql: include_str!("migrations/postgres/005_listing.sql") },
+    Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/postgres/006_blob_uploads.sql") },
 ];
 
 /// The schema version this build writes.

@@ -236,6 +236,14 @@ pub struct BlobOwnerRow {
     pub started_at: DateTime<Utc>,
 }
 
+/// An unfinished upload: where its held bytes end, and which process streams a chunk in (until when).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobUploadRow {
+    pub received: u64,
+    pub lease: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
 /// One transaction. Every method is a single statement or two in the back end's own SQL; the list
 /// index's methods are [`listing::Listing`]'s.
 pub trait Tx: listing::Listing {
@@ -309,6 +317,24 @@ pub trait Tx: listing::Listing {
     fn blob_owner(&mut self, sha256: &str) -> Result<Option<BlobOwnerRow>, StoreError>;
     /// Sets (or replaces) who uploads blob `row.sha256`.
     fn set_blob_owner(&mut self, row: &BlobOwnerRow) -> Result<(), StoreError>;
+    fn blob_upload(&mut self, sha256: &str) -> Result<Option<BlobUploadRow>, StoreError>;
+    /// Takes (or renews) the lease on upload `sha256` for `token` until `until`, making the upload if
+    /// new; `false` when another token holds a lease that has not expired at `now`.
+    fn lease_blob_upload(
+        &mut self,
+        sha256: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    fn release_blob_upload(&mut self, sha256: &str, token: &str) -> Result<(), StoreError>;
+    /// Records the part `first..end` if the held bytes end at `first` and `token` holds the lease;
+    /// `false` (nothing written) otherwise.
+    fn add_blob_part(&mut self, sha256: &str, token: &str, first: u64, end: u64) -> Result<bool, StoreError>;
+    /// The recorded parts of upload `sha256` as `(first, end)`, in order.
+    fn blob_parts(&mut self, sha256: &str) -> Result<Vec<(u64, u64)>, StoreError>;
+    /// Forgets upload `sha256` and its parts (confirmed, or discarded).
+    fn drop_blob_upload(&mut self, sha256: &str) -> Result<(), StoreError>;
 
     /// Marks the point [`Tx::rollback_to_savepoint`] returns to; one at a time (a push sets one around
     /// each mutation's decision).

@@ -21,8 +21,8 @@ mod listing;
 use super::migrations;
 use super::postgres_tls;
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
-    entity_from_name, entity_name, parse_time,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
+    StoreError, Tx, entity_from_name, entity_name, parse_time,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -741,6 +741,72 @@ impl Tx for PgTx<'_> {
              started_at = excluded.started_at",
             &[&o.sha256, &o.device, &o.user, &time(&o.started_at)],
         )?;
+        Ok(())
+    }
+
+    fn blob_upload(&mut self, sha256: &str) -> Result<Option<BlobUploadRow>, StoreError> {
+        let row =
+            self.query_opt("SELECT received, lease, lease_until FROM blob_uploads WHERE sha256 = $1", &[&sha256])?;
+        row.map(|r| {
+            let until: Option<String> = r.try_get(2)?;
+            Ok(BlobUploadRow {
+                received: r.try_get::<_, i64>(0)? as u64,
+                lease: r.try_get(1)?,
+                lease_until: until.as_deref().map(parse_time).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    fn lease_blob_upload(
+        &mut self,
+        sha256: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.execute("INSERT INTO blob_uploads (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING", &[&sha256])?;
+        // Under READ COMMITTED the condition is checked again on the locked row: one token wins.
+        let taken = self.execute(
+            "UPDATE blob_uploads SET lease = $2, lease_until = $4
+             WHERE sha256 = $1 AND (lease IS NULL OR lease = $2 OR lease_until < $3)",
+            &[&sha256, &token, &time(&now), &time(&until)],
+        )?;
+        Ok(taken == 1)
+    }
+
+    fn release_blob_upload(&mut self, sha256: &str, token: &str) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE blob_uploads SET lease = NULL, lease_until = NULL WHERE sha256 = $1 AND lease = $2",
+            &[&sha256, &token],
+        )?;
+        Ok(())
+    }
+
+    fn add_blob_part(&mut self, sha256: &str, token: &str, first: u64, end: u64) -> Result<bool, StoreError> {
+        let (first, end) = (first as i64, end as i64);
+        let moved = self.execute(
+            "UPDATE blob_uploads SET received = $4 WHERE sha256 = $1 AND lease = $2 AND received = $3",
+            &[&sha256, &token, &first, &end],
+        )?;
+        if moved == 1 {
+            self.execute(
+                "INSERT INTO blob_parts (sha256, start_at, end_at) VALUES ($1, $2, $3)",
+                &[&sha256, &first, &end],
+            )?;
+        }
+        Ok(moved == 1)
+    }
+
+    fn blob_parts(&mut self, sha256: &str) -> Result<Vec<(u64, u64)>, StoreError> {
+        let rows =
+            self.query("SELECT start_at, end_at FROM blob_parts WHERE sha256 = $1 ORDER BY start_at", &[&sha256])?;
+        rows.iter().map(|r| Ok((r.try_get::<_, i64>(0)? as u64, r.try_get::<_, i64>(1)? as u64))).collect()
+    }
+
+    fn drop_blob_upload(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.execute("DELETE FROM blob_parts WHERE sha256 = $1", &[&sha256])?;
+        self.execute("DELETE FROM blob_uploads WHERE sha256 = $1", &[&sha256])?;
         Ok(())
     }
 

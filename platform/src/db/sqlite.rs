@@ -5,8 +5,8 @@ mod listing;
 
 use super::migrations::{self, Migration};
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys, StoreError, Tx,
-    entity_from_name, entity_name, parse_time,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
+    StoreError, Tx, entity_from_name, entity_name, parse_time,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -658,6 +658,73 @@ impl Tx for SqliteTx<'_> {
              started_at = excluded.started_at",
             params![o.sha256, o.device, o.user, time(&o.started_at)],
         )?;
+        Ok(())
+    }
+
+    fn blob_upload(&mut self, sha256: &str) -> Result<Option<BlobUploadRow>, StoreError> {
+        let raw = self
+            .row("SELECT received, lease, lease_until FROM blob_uploads WHERE sha256 = ?1", params![sha256], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+            })
+            .optional()?;
+        raw.map(|(received, lease, until)| {
+            Ok(BlobUploadRow {
+                received: received as u64,
+                lease,
+                lease_until: until.as_deref().map(parse_time).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    fn lease_blob_upload(
+        &mut self,
+        sha256: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.exec("INSERT INTO blob_uploads (sha256) VALUES (?1) ON CONFLICT (sha256) DO NOTHING", params![sha256])?;
+        let taken = self.exec(
+            "UPDATE blob_uploads SET lease = ?2, lease_until = ?4
+             WHERE sha256 = ?1 AND (lease IS NULL OR lease = ?2 OR lease_until < ?3)",
+            params![sha256, token, time(&now), time(&until)],
+        )?;
+        Ok(taken == 1)
+    }
+
+    fn release_blob_upload(&mut self, sha256: &str, token: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE blob_uploads SET lease = NULL, lease_until = NULL WHERE sha256 = ?1 AND lease = ?2",
+            params![sha256, token],
+        )?;
+        Ok(())
+    }
+
+    fn add_blob_part(&mut self, sha256: &str, token: &str, first: u64, end: u64) -> Result<bool, StoreError> {
+        let moved = self.exec(
+            "UPDATE blob_uploads SET received = ?4 WHERE sha256 = ?1 AND lease = ?2 AND received = ?3",
+            params![sha256, token, first as i64, end as i64],
+        )?;
+        if moved == 1 {
+            self.exec(
+                "INSERT INTO blob_parts (sha256, start_at, end_at) VALUES (?1, ?2, ?3)",
+                params![sha256, first as i64, end as i64],
+            )?;
+        }
+        Ok(moved == 1)
+    }
+
+    fn blob_parts(&mut self, sha256: &str) -> Result<Vec<(u64, u64)>, StoreError> {
+        let mut stmt =
+            self.0.prepare_cached("SELECT start_at, end_at FROM blob_parts WHERE sha256 = ?1 ORDER BY start_at")?;
+        let rows = stmt.query_map(params![sha256], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn drop_blob_upload(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.exec("DELETE FROM blob_parts WHERE sha256 = ?1", params![sha256])?;
+        self.exec("DELETE FROM blob_uploads WHERE sha256 = ?1", params![sha256])?;
         Ok(())
     }
 

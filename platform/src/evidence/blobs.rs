@@ -14,71 +14,100 @@
 //! appends nothing, except that a device whose own sealed record cites the blob takes over an upload
 //! started by one whose record does not (what that caller sent is discarded).
 //!
-//! Appends to one blob are serialised by a lock per blob (held while its chunk streams in), so
-//! different blobs upload in parallel and two devices sending the same blob never interleave. The
-//! locks are in-process: one platform process serves one data folder.
+//! Several platform processes may serve one deployment: an upload's state is in the database and its
+//! bytes in the blob store (`store`), each kept chunk one part keyed by its range. Appends to one blob are
+//! serialised by a lease in the database (`blob_uploads`), held while a chunk streams in and renewed as
+//! it arrives, so different blobs upload in parallel and two requests for the same blob never interleave,
+//! whichever process they reach. A process that dies mid-chunk leaves a lease that expires after
+//! [`LEASE`]; its unrecorded part is ignored and deleted with the upload's parts.
 
 use super::keys::state;
+use super::store::{self, blob_key, part_key};
 use crate::access::{Caller, Reach};
 use crate::app::{App, MAX_BODY_BYTES};
-use crate::db::{BlobOwnerRow, CitationRow, StoreError, Tx};
+use crate::db::{BlobOwnerRow, CitationRow, Db, StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use chrono::Utc;
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::organisation::Role;
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_evidence::{Digest, OriginalSource};
 use fieldcheck_protocol::{BlobStatus, Entity, SubmittedInspection};
 use http_body_util::BodyExt;
-use sha2::Digest as _;
+use object_store::ObjectStore;
 use std::collections::HashMap;
-use std::fs;
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const CONFIRMED: &str = "blob_confirmed";
 
 /// How long a chunk's body may stall before the connection counts as cut (what arrived is kept).
 const STALL: Duration = Duration::from_secs(30);
+/// How long an upload's lease lasts unless renewed; a process that died holding one blocks that blob no
+/// longer than this.
+pub const LEASE: Duration = Duration::from_secs(45);
+/// How often a lease is renewed while a chunk streams in.
+const RENEW: Duration = Duration::from_secs(10);
+/// How long a request waits for another's lease on the same blob before it answers the status as it is.
+const WAIT: Duration = Duration::from_secs(10);
 
-/// One lock per blob being uploaded; entries whose lock nobody holds are dropped as the map grows.
-static LOCKS: LazyLock<Mutex<HashMap<Digest, Weak<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
-
-/// The lock that serialises appends to (and status reads of) blob `sha`.
-fn blob_lock(sha: &Digest) -> Arc<tokio::sync::Mutex<()>> {
-    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(lock) = locks.get(sha).and_then(Weak::upgrade) {
-        return lock;
-    }
-    if locks.len() >= 64 {
-        locks.retain(|_, weak| weak.strong_count() > 0);
-    }
-    let lock = Arc::new(tokio::sync::Mutex::new(()));
-    locks.insert(*sha, Arc::downgrade(&lock));
-    lock
-}
-
-fn root() -> Result<PathBuf, ApiError> {
-    let dir = state()?.dir.clone().ok_or_else(|| {
+fn blob_store() -> Result<Arc<dyn ObjectStore>, ApiError> {
+    state()?.blobs.clone().ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_blob_storage", "this platform keeps no photo blobs")
-    })?;
-    Ok(dir.join("blobs"))
+    })
 }
 
-/// Where a confirmed blob lives.
-pub fn final_path(root: &std::path::Path, sha: &Digest) -> PathBuf {
-    let hex = sha.to_hex();
-    root.join("sha256").join(&hex[..2]).join(hex)
+fn storage_error(e: object_store::Error) -> ApiError {
+    ApiError::from(StoreError::Io(std::io::Error::other(e.to_string())))
 }
 
-fn partial_path(root: &std::path::Path, sha: &Digest) -> PathBuf {
-    root.join("partial").join(sha.to_hex())
+/// The right to append to one blob's upload, held in the database; released when dropped.
+struct Lease {
+    db: Db,
+    sha: String,
+    token: String,
+}
+
+impl Lease {
+    /// Takes the lease on `sha`, waiting up to [`WAIT`] while another request holds it; `None` if it stays
+    /// taken.
+    async fn take(db: &Db, sha: &Digest) -> Result<Option<Lease>, ApiError> {
+        let (sha, token) = (sha.to_hex(), uuid::Uuid::now_v7().to_string());
+        let deadline = Instant::now() + WAIT;
+        while !try_lease(db, &sha, &token).await? {
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Some(Lease { db: db.clone(), sha, token }))
+    }
+
+    /// Extends the lease by [`LEASE`]; `false` if it was lost to another request.
+    async fn renew(&self) -> Result<bool, ApiError> {
+        try_lease(&self.db, &self.sha, &self.token).await
+    }
+}
+
+async fn try_lease(db: &Db, sha: &str, token: &str) -> Result<bool, ApiError> {
+    let (sha, token) = (sha.to_string(), token.to_string());
+    let now = Utc::now();
+    db.write(move |tx| Ok(tx.lease_blob_upload(&sha, &token, now, now + LEASE)?)).await
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let (db, sha, token) = (self.db.clone(), std::mem::take(&mut self.sha), std::mem::take(&mut self.token));
+        tokio::spawn(async move {
+            // If this fails the lease simply expires.
+            let _ = db.write(move |tx| Ok(tx.release_blob_upload(&sha, &token)?)).await;
+        });
+    }
 }
 
 fn parse_sha(s: &str) -> Result<Digest, ApiError> {
@@ -165,11 +194,11 @@ pub fn is_confirmed(tx: &mut dyn Tx, sha: &Digest) -> Result<bool, StoreError> {
     Ok(tx.evidence_get(CONFIRMED, &sha.to_hex())?.is_some())
 }
 
-fn status(tx: &mut dyn Tx, root: &std::path::Path, sha: &Digest, len: u64) -> Result<BlobStatus, ApiError> {
-    if is_confirmed(tx, sha)? && final_path(root, sha).exists() {
+fn status(tx: &mut dyn Tx, sha: &Digest, len: u64) -> Result<BlobStatus, ApiError> {
+    if is_confirmed(tx, sha)? {
         return Ok(BlobStatus { sha256: *sha, len, received: len, confirmed: true });
     }
-    let received = fs::metadata(partial_path(root, sha)).map(|m| m.len()).unwrap_or(0).min(len);
+    let received = tx.blob_upload(&sha.to_hex())?.map_or(0, |u| u.received).min(len);
     Ok(BlobStatus { sha256: *sha, len, received, confirmed: false })
 }
 
@@ -178,7 +207,6 @@ fn status(tx: &mut dyn Tx, root: &std::path::Path, sha: &Digest, len: u64) -> Re
 async fn checked_status(
     app: &App,
     caller: Caller,
-    root: PathBuf,
     sha: Digest,
     expected: Option<u64>,
 ) -> Result<(BlobStatus, Seen), ApiError> {
@@ -192,7 +220,7 @@ async fn checked_status(
                     "the record names another length",
                 ));
             }
-            Ok((status(tx, &root, &sha, seen.len)?, seen))
+            Ok((status(tx, &sha, seen.len)?, seen))
         })
         .await
 }
@@ -202,7 +230,8 @@ pub struct LenQuery {
     len: Option<u64>,
 }
 
-/// How much of a blob the platform holds (after any chunk still streaming in for it).
+/// How much of a blob the platform holds (after any chunk still streaming in for it). A blob whose
+/// bytes are all in but that was not confirmed (its process died while joining them) is joined now.
 pub async fn get(
     State(app): State<App>,
     caller: Caller,
@@ -210,10 +239,18 @@ pub async fn get(
     Query(q): Query<LenQuery>,
 ) -> Result<Json<BlobStatus>, ApiError> {
     let sha = parse_sha(&sha)?;
-    let root = root()?;
-    let lock = blob_lock(&sha);
-    let _guard = lock.lock().await;
-    Ok(Json(checked_status(&app, caller, root, sha, q.len).await?.0))
+    let store = blob_store()?;
+    let (current, _) = checked_status(&app, caller.clone(), sha, q.len).await?;
+    if current.confirmed {
+        return Ok(Json(current));
+    }
+    let Some(lease) = Lease::take(&app.db, &sha).await? else { return Ok(Json(current)) };
+    let (current, _) = checked_status(&app, caller, sha, q.len).await?;
+    if !current.confirmed && current.received == current.len {
+        return Ok(Json(finish(&app.db, store.as_ref(), &sha, current.len).await?));
+    }
+    drop(lease);
+    Ok(Json(current))
 }
 
 /// The bytes of a confirmed blob a record the caller may see references (e.g. the officer's device
@@ -224,24 +261,19 @@ pub async fn content(
     Path(sha): Path<String>,
 ) -> Result<([(header::HeaderName, &'static str); 1], Bytes), ApiError> {
     let sha = parse_sha(&sha)?;
-    let root = root()?;
-    let db_root = root.clone();
+    let store = blob_store()?;
     let status = app
         .db
         .read(move |tx| {
             let seen = visible(tx, &caller, &sha, Use::Read)?;
-            status(tx, &db_root, &sha, seen.len)
+            status(tx, &sha, seen.len)
         })
         .await?;
     if !status.confirmed {
         return Err(ApiError::not_found("the platform does not hold this blob whole yet"));
     }
-    let path = final_path(&root, &sha);
-    let bytes = tokio::task::spawn_blocking(move || fs::read(path))
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
-        .map_err(StoreError::from)?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], Bytes::from(bytes)))
+    let bytes = store.get(&blob_key(&sha)).await.map_err(storage_error)?.bytes().await.map_err(storage_error)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
 fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {
@@ -260,9 +292,15 @@ fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), ApiError> {
 
 /// Reads at most `declared` bytes of `body` as they arrive. If the connection is cut or stalls, or
 /// the body ends early, the bytes that did arrive are returned: they are kept.
-async fn receive(mut body: Body, declared: u64) -> Result<Vec<u8>, ApiError> {
+async fn receive(mut body: Body, declared: u64, lease: &Lease) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::with_capacity(declared as usize);
+    let mut renewed = Instant::now();
     loop {
+        if renewed.elapsed() >= RENEW {
+            // A lease lost meanwhile is noticed when the part is recorded: then nothing is kept.
+            lease.renew().await?;
+            renewed = Instant::now();
+        }
         let frame = match tokio::time::timeout(STALL, body.frame()).await {
             Ok(Some(Ok(frame))) => frame,
             Ok(None) | Ok(Some(Err(_))) | Err(_) => return Ok(bytes),
@@ -298,32 +336,35 @@ pub async fn put(
     if length.is_some_and(|l| l != declared) {
         return Err(ApiError::bad_request("the body is not as long as its Content-Range says"));
     }
-    let root = root()?;
-    let lock = blob_lock(&sha);
-    let _guard = lock.lock().await;
-    let (mut current, seen) = checked_status(&app, caller.clone(), root.clone(), sha, Some(total)).await?;
+    let store = blob_store()?;
+    let (current, _) = checked_status(&app, caller.clone(), sha, Some(total)).await?;
+    if current.confirmed {
+        return Ok(Json(current));
+    }
+    let Some(lease) = Lease::take(&app.db, &sha).await? else { return Ok(Json(current)) };
+    let (mut current, seen) = checked_status(&app, caller.clone(), sha, Some(total)).await?;
     if current.confirmed {
         return Ok(Json(current));
     }
     // The upload belongs to whoever sent its first chunk; nobody else appends to it.
     let me = (device_of(&caller), caller.user.id.to_string());
-    let owner =
-        BlobOwnerRow { sha256: sha.to_hex(), device: me.0.clone(), user: me.1.clone(), started_at: chrono::Utc::now() };
+    let owner = BlobOwnerRow { sha256: sha.to_hex(), device: me.0.clone(), user: me.1.clone(), started_at: Utc::now() };
     let fresh = match &seen.owner {
         Some(o) if (o.device.as_str(), o.user.as_str()) == (me.0.as_str(), me.1.as_str()) => false,
         Some(_) if seen.caller_cites && !seen.owner_cites => {
             // The device that sealed a record citing the blob takes over from one that did not; what the
             // other sent is discarded.
-            let partial = partial_path(&root, &sha);
-            tokio::task::spawn_blocking(move || match fs::remove_file(partial) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::from(e)),
-                _ => Ok(()),
-            })
-            .await
-            .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
+            let (owner, token) = (owner.clone(), lease.token.clone());
+            app.db
+                .write(move |tx| {
+                    tx.drop_blob_upload(&owner.sha256)?;
+                    let now = Utc::now();
+                    tx.lease_blob_upload(&owner.sha256, &token, now, now + LEASE)?;
+                    Ok(tx.set_blob_owner(&owner)?)
+                })
+                .await?;
+            store::delete_parts(store.as_ref(), &sha).await.map_err(storage_error)?;
             current.received = 0;
-            let owner = owner.clone();
-            app.db.write(move |tx| Ok(tx.set_blob_owner(&owner)?)).await?;
             false
         }
         Some(_) => {
@@ -335,6 +376,10 @@ pub async fn put(
         }
         None => true,
     };
+    // All bytes are in but the blob was not confirmed (the process joining it died): join it now.
+    if current.received == total {
+        return Ok(Json(finish(&app.db, store.as_ref(), &sha, total).await?));
+    }
     // Not where the held bytes end (a re-sent or early chunk): nothing is written; the device
     // continues from `received`.
     if first != current.received {
@@ -344,74 +389,106 @@ pub async fn put(
     if fresh {
         app.db.write(move |tx| Ok(tx.set_blob_owner(&owner)?)).await?;
     }
-    let bytes = receive(body, declared).await?;
+    let bytes = receive(body, declared, &lease).await?;
     crate::ops::metrics::uploaded(bytes.len());
     if bytes.is_empty() {
         return Ok(Json(current));
     }
-    let file_root = root.clone();
-    let held = tokio::task::spawn_blocking(move || append_and_check(&file_root, &sha, &bytes, total))
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
-    if held < total {
-        return Ok(Json(BlobStatus { sha256: sha, len: total, received: held, confirmed: false }));
+    let end = first + bytes.len() as u64;
+    store.put(&part_key(&sha, first, end), bytes.into()).await.map_err(storage_error)?;
+    let (hex, token) = (sha.to_hex(), lease.token.clone());
+    let kept = app.db.write(move |tx| Ok(tx.add_blob_part(&hex, &token, first, end)?)).await?;
+    if !kept {
+        // The lease was lost (this request stalled past it): another request moved on; say where it stands.
+        let hex = sha.to_hex();
+        let received = app.db.read(move |tx| Ok(tx.blob_upload(&hex)?)).await?.map_or(0, |u| u.received);
+        return Ok(Json(BlobStatus { sha256: sha, len: total, received, confirmed: false }));
     }
-    app.db.write(move |tx| Ok(tx.evidence_put(CONFIRMED, &sha.to_hex(), &total.to_string())?)).await?;
-    Ok(Json(BlobStatus { sha256: sha, len: total, received: total, confirmed: true }))
+    if end < total {
+        return Ok(Json(BlobStatus { sha256: sha, len: total, received: end, confirmed: false }));
+    }
+    Ok(Json(finish(&app.db, store.as_ref(), &sha, total).await?))
 }
 
-/// Appends `chunk` and fsyncs it; when the blob is whole, checks its hash and moves it into place.
-/// Returns how many bytes are held (`total` once the blob is complete and checked).
-fn append_and_check(root: &std::path::Path, sha: &Digest, chunk: &[u8], total: u64) -> Result<u64, ApiError> {
-    let partial = partial_path(root, sha);
-    if let Some(dir) = partial.parent() {
-        fs::create_dir_all(dir).map_err(StoreError::from)?;
-    }
-    let mut file = fs::OpenOptions::new().create(true).append(true).open(&partial).map_err(StoreError::from)?;
-    file.write_all(chunk).and_then(|_| file.sync_all()).map_err(StoreError::from)?;
-    let held = file.metadata().map_err(StoreError::from)?.len();
-    if held < total {
-        return Ok(held);
-    }
-    if held != total || hash_file(&partial)? != *sha {
+/// Joins a whole upload's parts into the blob and confirms it if its length and SHA-256 match; else
+/// discards the upload (422 `hash_mismatch`). Called holding the blob's lease.
+async fn finish(db: &Db, store: &dyn ObjectStore, sha: &Digest, total: u64) -> Result<BlobStatus, ApiError> {
+    let hex = sha.to_hex();
+    let parts = db.read(move |tx| Ok(tx.blob_parts(&hex)?)).await?;
+    let whole = store::assemble(store, sha, total, &parts).await.map_err(storage_error)?;
+    let (hex, sha_copy) = (sha.to_hex(), *sha);
+    db.write(move |tx| {
+        if whole {
+            tx.evidence_put(CONFIRMED, &sha_copy.to_hex(), &total.to_string())?;
+        }
+        Ok(tx.drop_blob_upload(&hex)?)
+    })
+    .await?;
+    store::delete_parts(store, sha).await.map_err(storage_error)?;
+    if !whole {
         // Wrong bytes: start over rather than keep what can never be confirmed.
-        let _ = fs::remove_file(&partial);
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "hash_mismatch",
             "the blob's bytes do not match its length and SHA-256; it was discarded, send it again",
         ));
     }
-    let target = final_path(root, sha);
-    if let Some(dir) = target.parent() {
-        fs::create_dir_all(dir).map_err(StoreError::from)?;
-    }
-    fs::rename(&partial, &target).map_err(StoreError::from)?;
-    Ok(total)
+    Ok(BlobStatus { sha256: *sha, len: total, received: total, confirmed: true })
 }
 
-fn hash_file(path: &std::path::Path) -> Result<Digest, ApiError> {
-    let mut file = fs::File::open(path).map_err(StoreError::from)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf).map_err(StoreError::from)?;
-        if n == 0 {
-            break;
+/// Uploads left unfinished by a platform from before schema 5 (one file per blob in the local folder's
+/// `partial/`) become the first part of the same upload, so their devices resume where they were.
+pub async fn adopt_partials(db: &Db, blobs: &std::path::Path) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(blobs.join("partial")) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let Ok(sha) = entry.file_name().to_string_lossy().parse::<Digest>() else { continue };
+        let len = entry.metadata().map_err(|e| e.to_string())?.len();
+        if len > 0 {
+            let part = blobs.join(part_key(&sha, 0, len).as_ref());
+            std::fs::create_dir_all(part.parent().expect("a part has a folder")).map_err(|e| e.to_string())?;
+            std::fs::rename(entry.path(), &part).map_err(|e| e.to_string())?;
+            let (hex, token) = (sha.to_hex(), uuid::Uuid::now_v7().to_string());
+            db.write(move |tx| {
+                let now = Utc::now();
+                if tx.lease_blob_upload(&hex, &token, now, now + LEASE)? {
+                    tx.add_blob_part(&hex, &token, 0, len)?;
+                    tx.release_blob_upload(&hex, &token)?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.message)?;
+        } else {
+            let _ = std::fs::remove_file(entry.path());
         }
-        hasher.update(&buf[..n]);
     }
-    Ok(Digest(hasher.finalize().into()))
+    let _ = std::fs::remove_dir(blobs.join("partial"));
+    Ok(())
 }
 
-/// Confirmed originals in the platform's blob folder, for bundles.
-pub struct PlatformBlobs {
-    pub root: PathBuf,
+/// Originals fetched from the blob store, for bundles.
+pub struct FetchedOriginals(pub HashMap<Digest, Vec<u8>>);
+
+impl FetchedOriginals {
+    /// Fetches each of `shas` that the store holds.
+    pub async fn fetch(shas: impl IntoIterator<Item = Digest>) -> Result<Self, ApiError> {
+        let store = blob_store()?;
+        let mut out = HashMap::new();
+        for sha in shas {
+            match store.get(&blob_key(&sha)).await {
+                Ok(got) => {
+                    out.insert(sha, got.bytes().await.map_err(storage_error)?.to_vec());
+                }
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(storage_error(e)),
+            }
+        }
+        Ok(FetchedOriginals(out))
+    }
 }
 
-impl OriginalSource for PlatformBlobs {
+impl OriginalSource for FetchedOriginals {
     fn original(&self, sha256: &Digest) -> Option<Vec<u8>> {
-        let bytes = fs::read(final_path(&self.root, sha256)).ok()?;
-        (Digest::of(&bytes) == *sha256).then_some(bytes)
+        self.0.get(sha256).filter(|bytes| Digest::of(bytes) == *sha256).cloned()
     }
 }

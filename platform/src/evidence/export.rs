@@ -1,8 +1,8 @@
-//! An inspection's evidence bundle: originals from the blob folder, the chain, the device seal, the
+//! An inspection's evidence bundle: originals from the blob store, the chain, the device seal, the
 //! platform's receipt, the audit trail, signed by the platform key as exporter. Verified offline with
 //! `fieldcheck-platform verify-bundle`.
 
-use super::blobs::PlatformBlobs;
+use super::blobs::FetchedOriginals;
 use super::keys::state;
 use super::receipt::receipt;
 use crate::db::Db;
@@ -43,7 +43,7 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
         )
     })?;
     let state = state()?;
-    let root = state.dir.clone().map(|d| d.join("blobs")).ok_or_else(|| ApiError::not_found("no blob storage"))?;
+    let originals = FetchedOriginals::fetch(evidence.chain.entries.iter().map(|e| e.original.sha256)).await?;
     let input = BundleInput {
         chain: &evidence.chain,
         seal: &evidence.seal,
@@ -55,12 +55,12 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
     let fail = |e: fieldcheck_evidence::BundleError| ApiError::new(StatusCode::CONFLICT, "bundle", e.to_string());
     if out.extension().is_some_and(|e| e == "tar") {
         let staging = out.with_extension("bundle-tmp");
-        build_bundle(&staging, &input, &PlatformBlobs { root }).map_err(fail)?;
+        build_bundle(&staging, &input, &originals).map_err(fail)?;
         let packed = pack_tar(&staging, out).map_err(fail);
         let _ = std::fs::remove_dir_all(&staging);
         packed?;
     } else {
-        build_bundle(out, &input, &PlatformBlobs { root }).map_err(fail)?;
+        build_bundle(out, &input, &originals).map_err(fail)?;
     }
     Ok(evidence.chain.entries.len())
 }

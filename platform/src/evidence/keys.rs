@@ -1,27 +1,56 @@
-//! The platform's P-256 key (made on first start, kept in the data folder) and the registry of device
-//! keys, recorded at sign-in.
+//! The platform's P-256 key and blob store (configuration, see [`EvidenceConfig`]) and the registry of
+//! device keys, recorded at sign-in.
+//!
+//! The key comes from `FIELDCHECK_PLATFORM_KEY` (hex), else from the key file named by the configuration
+//! (which must exist), else from `<data>/evidence/platform.key`, made on first start: enough for one
+//! node; several nodes are given the same key.
 
-use crate::db::{StoreError, Tx};
+use super::store::{BlobStoreConfig, EvidenceConfig};
+use crate::db::{Db, StoreError, Tx};
 use fieldcheck_evidence::{PublicKey, SoftwareSigner};
+use object_store::ObjectStore;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
-/// Where the evidence files are, and the key receipts are signed with.
+/// Where the blobs are, and the key receipts are signed with.
 pub struct EvidenceState {
-    pub dir: Option<PathBuf>,
+    pub blobs: Option<Arc<dyn ObjectStore>>,
     pub signer: SoftwareSigner,
 }
 
 static STATE: OnceLock<EvidenceState> = OnceLock::new();
 
-/// Loads (or makes, on first start) the platform key under `data/evidence/`; call once at start-up.
-pub fn init(data: &Path) -> Result<&'static EvidenceState, StoreError> {
+/// Opens the blob store and loads the platform key as `config` says (making the default key file on
+/// first start); call once at start-up, after the database is open. A local folder's uploads from an
+/// older platform are adopted.
+pub async fn init(data: &Path, config: &EvidenceConfig, db: &Db) -> Result<&'static EvidenceState, String> {
+    let store = BlobStoreConfig::from_url(config.blobs.as_deref(), config.blobs_endpoint.as_deref(), data)?;
+    let blobs = store.open()?;
+    if let BlobStoreConfig::Local(dir) = &store {
+        super::blobs::adopt_partials(db, dir).await?;
+    }
+    let signer = platform_key(data, config).map_err(|e| format!("platform key: {e}"))?;
+    Ok(STATE.get_or_init(|| EvidenceState { blobs: Some(blobs), signer }))
+}
+
+fn platform_key(data: &Path, config: &EvidenceConfig) -> Result<SoftwareSigner, StoreError> {
+    if let Some(hex) = std::env::var("FIELDCHECK_PLATFORM_KEY").ok().filter(|s| !s.is_empty()) {
+        return from_hex(&hex, "FIELDCHECK_PLATFORM_KEY");
+    }
+    if let Some(file) = &config.platform_key_file {
+        let text = fs::read_to_string(file).map_err(|e| StoreError::Corrupt(format!("{}: {e}", file.display())))?;
+        return from_hex(&text, &file.display().to_string());
+    }
     let dir = data.join("evidence");
     fs::create_dir_all(&dir)?;
-    let signer = load_or_create(&dir.join("platform.key"))?;
-    Ok(STATE.get_or_init(|| EvidenceState { dir: Some(dir), signer }))
+    load_or_create(&dir.join("platform.key"))
+}
+
+fn from_hex(text: &str, from: &str) -> Result<SoftwareSigner, StoreError> {
+    let secret = hex::decode(text.trim()).map_err(|e| StoreError::Corrupt(format!("{from}: {e}")))?;
+    SoftwareSigner::from_secret(&secret).map_err(|e| StoreError::Corrupt(format!("{from}: {e}")))
 }
 
 /// The state set by [`init`]; without it (in-process tests) an in-memory key and no blob storage.
@@ -30,7 +59,7 @@ pub fn state() -> Result<&'static EvidenceState, StoreError> {
         return Ok(s);
     }
     let signer = SoftwareSigner::generate().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(STATE.get_or_init(|| EvidenceState { dir: None, signer }))
+    Ok(STATE.get_or_init(|| EvidenceState { blobs: None, signer }))
 }
 
 fn load_or_create(path: &Path) -> Result<SoftwareSigner, StoreError> {
@@ -49,9 +78,7 @@ fn load_or_create(path: &Path) -> Result<SoftwareSigner, StoreError> {
             Err(e) => return Err(e.into()),
         }
     }
-    let text = fs::read_to_string(path)?;
-    let secret = hex::decode(text.trim()).map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
-    SoftwareSigner::from_secret(&secret).map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))
+    from_hex(&fs::read_to_string(path)?, &path.display().to_string())
 }
 
 const DEVICE_KEY: &str = "device_key";

@@ -3,8 +3,8 @@
 //! blob upload (`blobs`), originals asked for by the command centre (`originals`), and
 //! offline-verifiable bundles (`export`).
 //!
-//! Files live in the platform's data folder (also with PostgreSQL): `evidence/platform.key`,
-//! `evidence/blobs/sha256/<2 hex>/<64 hex>` and partial uploads in `evidence/blobs/partial/`. One
+//! Blobs live in an object store (`store`): by default the data folder's `evidence/blobs/`, or S3; an
+//! unfinished upload's state is in the database, so several platform processes serve one deployment. One
 //! platform deployment serves one bureau, its tenant: blobs are deduplicated within it, and a caller
 //! learns of a blob only through a record it may see.
 
@@ -13,5 +13,7 @@ pub mod export;
 pub mod keys;
 pub mod originals;
 pub mod receipt;
+pub mod store;
 
 pub use keys::{init, state};
+pub use store::{BlobStoreConfig, EvidenceConfig};

@@ -5,8 +5,7 @@
 //! device that holds it uploads the original on its next sync, through the ordinary blob upload.
 //! `GET /v1/inspections/{id}/photos` shows per photo whether the original is held, requested or missing.
 
-use super::blobs::{final_path, is_confirmed};
-use super::keys::state;
+use super::blobs::is_confirmed;
 use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::db::{AuditRow, Tx};
@@ -85,9 +84,9 @@ pub(crate) fn inspection_in_reach(
     Ok(sub)
 }
 
+/// Confirmed: written whole to the blob store, length and SHA-256 checked.
 fn held(tx: &mut dyn Tx, blob: &BlobRef) -> Result<bool, ApiError> {
-    let Some(root) = state()?.dir.as_ref().map(|d| d.join("blobs")) else { return Ok(false) };
-    Ok(is_confirmed(tx, &blob.sha256)? && final_path(&root, &blob.sha256).exists())
+    Ok(is_confirmed(tx, &blob.sha256)?)
 }
 
 /// Every photo of the inspection with the state of its original, in chain order.

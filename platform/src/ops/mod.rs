@@ -118,20 +118,15 @@ pub async fn ready(State(app): State<App>) -> Result<Json<serde_json::Value>, Ap
         Ok(Err(e)) => return Err(not_ready(format!("database: {}", e.message))),
         Err(_) => return Err(not_ready(format!("database: no answer within {} s", READY_WAIT.as_secs()))),
     }
-    let blobs = tokio::task::spawn_blocking(|| {
-        let dir = crate::evidence::state().map_err(|e| e.to_string())?.dir.clone();
-        match dir {
-            Some(dir) => std::fs::metadata(&dir).map(|m| m.is_dir()).map_err(|e| format!("{}: {e}", dir.display())),
-            None => Ok(true),
+    // A HEAD of a key that is never written: "not found" is an answer from a reachable store.
+    let store = crate::evidence::state().map_err(|e| not_ready(format!("blob store: {e}")))?.blobs.clone();
+    if let Some(store) = store {
+        let probe = object_store::path::Path::from("fieldcheck-ready-probe");
+        match tokio::time::timeout(READY_WAIT, store.head(&probe)).await {
+            Ok(Ok(_)) | Ok(Err(object_store::Error::NotFound { .. })) => {}
+            Ok(Err(e)) => return Err(not_ready(format!("blob store: {e}"))),
+            Err(_) => return Err(not_ready(format!("blob store: no answer within {} s", READY_WAIT.as_secs()))),
         }
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
-    match blobs {
-        Ok(true) => {}
-        Ok(false) => return Err(not_ready("blob store: not a folder".into())),
-        Err(e) => return Err(not_ready(format!("blob store: {e}"))),
     }
     Ok(Json(serde_json::json!({ "ready": true, "backend": app.db.backend_name() })))
 }

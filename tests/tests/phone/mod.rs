@@ -178,6 +178,7 @@ pub fn platform_cmd(storage: &Storage, args: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(platform_binary());
     cmd.args(args);
     if args[0] == "export-bundle" {
+        storage.configure(&mut cmd);
         cmd.arg("--data").arg(storage.dir.path());
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);
@@ -188,8 +189,9 @@ pub fn platform_cmd(storage: &Storage, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-pub fn blob_file(storage: &Storage, sha: &str) -> PathBuf {
-    storage.dir.path().join("evidence/blobs/sha256").join(&sha[..2]).join(sha)
+/// The bytes of a blob the platform holds confirmed, from its blob store (a folder or S3).
+pub fn held_blob(storage: &Storage, sha: &str) -> Option<Vec<u8>> {
+    storage.blob(sha)
 }
 
 pub fn blob_status(url: &str, token: &str, sha: &str, len: u64) -> BlobStatus {
