@@ -291,19 +291,15 @@ impl<'c> PgTx<'c> {
 
     /// Writes one change-log entry (the caller holds the change-log lock).
     fn insert_change(&mut self, c: &Change) -> Result<(), StoreError> {
-        if c.departed {
-            // Only the newest departure from one township matters.
-            self.execute(
-                "DELETE FROM changes WHERE entity = $1 AND id = $2 AND departed AND township IS NOT DISTINCT FROM $3",
-                &[&c.name, &c.id, &c.keys.township],
-            )?;
-        } else {
-            // Compaction: only the newest entry of a record matters to a device that has not seen it yet.
-            // Departures stay: a device of the scope the record left still needs its tombstone.
-            self.execute("DELETE FROM changes WHERE entity = $1 AND id = $2 AND NOT departed", &[&c.name, &c.id])?;
-        }
+        // One round trip (the lock is held meanwhile). Compaction: only the newest entry of a record
+        // matters to a device that has not seen it yet; departures stay (a device of the scope the record
+        // left still needs its tombstone), but only the newest departure from one township matters. The
+        // DELETE does not see the row this statement inserts.
         self.execute(
-            "INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
+            "WITH compacted AS (
+               DELETE FROM changes WHERE entity = $1 AND id = $2
+                 AND CASE WHEN $4 THEN departed AND township IS NOT DISTINCT FROM $7 ELSE NOT departed END)
+             INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &c.name,
