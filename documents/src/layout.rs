@@ -3,8 +3,11 @@
 //! Coordinates are PDF points from the top-left corner, y downwards.
 
 use krilla::Document;
+use krilla::SerializeSettings;
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point};
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::image::Image;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, LineCap, LineJoin, Stroke};
@@ -44,6 +47,14 @@ pub enum Op {
     Strokes {
         lines: Vec<Vec<(f32, f32)>>,
         width: f32,
+    },
+    /// A JPEG drawn into the box at (x, y), `w` × `h` points.
+    Jpeg {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        bytes: std::sync::Arc<Vec<u8>>,
     },
 }
 
@@ -178,7 +189,13 @@ impl Flow {
 
 /// Draws the laid-out pages into a PDF with `font`.
 pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metadata) -> Result<Vec<u8>, String> {
-    let mut document = Document::new();
+    // PDF/A-2u: archival, fonts embedded, every glyph mapped to Unicode (so text can be read back);
+    // krilla refuses to write a file that breaks it.
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_U)
+        .finish()
+        .map_err(|e| format!("PDF/A configuration: {e:?}"))?;
+    let mut document = Document::new_with(SerializeSettings { configuration, ..SerializeSettings::default() });
     document.set_metadata(metadata);
     for ops in pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("page size")?;
@@ -242,6 +259,16 @@ pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metada
                             ..Stroke::default()
                         }));
                         surface.draw_path(&path);
+                    }
+                }
+                Op::Jpeg { x, y, w, h, bytes } => {
+                    let data: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> = bytes.clone();
+                    // PDF/A forbids asking the viewer to interpolate.
+                    let image = Image::from_jpeg(data.into(), false)?;
+                    if let Some(size) = Size::from_wh(*w, *h) {
+                        surface.push_transform(&Transform::from_translate(*x, *y));
+                        surface.draw_image(image, size);
+                        surface.pop();
                     }
                 }
             }

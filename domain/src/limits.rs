@@ -41,6 +41,8 @@ pub const SIGNATURE_STROKES: usize = 200;
 pub const SIGNATURE_POINTS: usize = 20_000;
 /// Width and height of a signature's drawing box, in its own units (points are within 0..=this).
 pub const SIGNATURE_EXTENT: f32 = 10_000.0;
+/// Inspections in one `records.zip` export (a month of one township, or of the county).
+pub const EXPORT_RECORDS: usize = 500;
 
 /// One limit as the API documents it.
 pub struct Limit {
@@ -90,6 +92,7 @@ pub const ALL: &[Limit] = &[
         value: SIGNATURE_EXTENT as f64,
         applies_to: "a signature point's x and y (from 0)",
     },
+    Limit { name: "export_records", value: EXPORT_RECORDS as f64, applies_to: "inspections in one records.zip" },
     Limit {
         name: "prune_seconds_max",
         value: PRUNE_SECONDS_MAX as f64,

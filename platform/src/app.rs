@@ -97,6 +97,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
+        .merge(crate::exports::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Every error in `{error, message}` JSON, panics included.
     crate::error::contract(routes).with_state(app)

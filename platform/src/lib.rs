@@ -13,6 +13,7 @@ pub mod demo_inspection;
 pub mod documents;
 pub mod error;
 pub mod evidence;
+pub mod exports;
 pub mod intents;
 pub mod openapi;
 pub mod records;
