@@ -375,9 +375,9 @@ fn qr_ops(text: &str, x: f32, y: f32, size: f32) -> Result<Vec<Op>, DocumentErro
     let n = code.width();
     let m = size / n as f32;
     let colors = code.to_colors();
-    let mut ops = Vec::new();
+    let mut rects = Vec::new();
     for row in 0..n {
-        // Runs of dark modules in a row become one rectangle.
+        // Runs of dark modules in a row become one rectangle; rows that touch share their edge.
         let mut col = 0;
         while col < n {
             if colors[row * n + col] == qrcode::Color::Dark {
@@ -385,18 +385,13 @@ fn qr_ops(text: &str, x: f32, y: f32, size: f32) -> Result<Vec<Op>, DocumentErro
                 while col < n && colors[row * n + col] == qrcode::Color::Dark {
                     col += 1;
                 }
-                ops.push(Op::Rect {
-                    x: x + start as f32 * m,
-                    y: y + row as f32 * m,
-                    w: (col - start) as f32 * m,
-                    h: m,
-                });
+                rects.push((x + start as f32 * m, y + row as f32 * m, (col - start) as f32 * m, m));
             } else {
                 col += 1;
             }
         }
     }
-    Ok(ops)
+    Ok(vec![Op::Rects(rects)])
 }
 
 const SIG_W: f32 = 150.0;

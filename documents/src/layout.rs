@@ -37,12 +37,9 @@ pub enum Op {
         y2: f32,
         width: f32,
     },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-    },
+    /// Filled rectangles (x, y, w, h) as one path, so that touching ones leave no anti-aliased seam
+    /// (a QR code's modules must read as connected regions).
+    Rects(Vec<(f32, f32, f32, f32)>),
     /// Polylines (a signature's strokes), already in page coordinates.
     Strokes {
         lines: Vec<Vec<(f32, f32)>>,
@@ -223,13 +220,15 @@ pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metada
                         surface.draw_path(&path);
                     }
                 }
-                Op::Rect { x, y, w, h } => {
+                Op::Rects(rects) => {
                     let mut pb = PathBuilder::new();
-                    pb.move_to(*x, *y);
-                    pb.line_to(x + w, *y);
-                    pb.line_to(x + w, y + h);
-                    pb.line_to(*x, y + h);
-                    pb.close();
+                    for &(x, y, w, h) in rects {
+                        pb.move_to(x, y);
+                        pb.line_to(x + w, y);
+                        pb.line_to(x + w, y + h);
+                        pb.line_to(x, y + h);
+                        pb.close();
+                    }
                     if let Some(path) = pb.finish() {
                         surface.set_stroke(None);
                         surface.set_fill(Some(Fill::default()));

@@ -97,7 +97,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
-        .merge(crate::exports::routes())
+        .route("/v1/exports/records.zip", get(crate::exports::records_zip))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Every error in `{error, message}` JSON, panics included.
     crate::error::contract(routes).with_state(app)
