@@ -24,6 +24,11 @@ step "PDF tools for the document tests"
 if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v qpdf >/dev/null; then
   apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null
 fi
+# and validate them as PDF/A with veraPDF (Java, from Maven Central).
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq maven openjdk-17-jdk-headless >/dev/null
+fi
+scripts/verapdf.sh
 
 step "PostgreSQL"
 # Before the first test run: the tests that check both back ends side by side need it (and fail under

@@ -13,6 +13,8 @@ use fieldcheck_domain::template::ChecklistTemplate;
 use fieldcheck_evidence::Digest;
 use fieldcheck_protocol::SubmittedInspection;
 use krilla::metadata::Metadata;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the inspection record is made from.
 pub struct RecordInput<'a> {
@@ -23,6 +25,9 @@ pub struct RecordInput<'a> {
     pub templates: &'a [ChecklistTemplate],
     /// Signatures and refusals given on the read-back (none: blank boxes to sign on paper).
     pub signatures: &'a [Signature],
+    /// A picture of each photo (JPEG, PNG or WebP: the phone's thumbnail or the platform's rendition) by
+    /// its original's SHA-256, shrunk into the photo index; a photo without one gets an empty cell.
+    pub pictures: &'a BTreeMap<Digest, Vec<u8>>,
 }
 
 /// What the rectification order is made from.
@@ -370,9 +375,9 @@ fn qr_ops(text: &str, x: f32, y: f32, size: f32) -> Result<Vec<Op>, DocumentErro
     let n = code.width();
     let m = size / n as f32;
     let colors = code.to_colors();
-    let mut ops = Vec::new();
+    let mut rects = Vec::new();
     for row in 0..n {
-        // Runs of dark modules in a row become one rectangle.
+        // Runs of dark modules in a row become one rectangle; rows that touch share their edge.
         let mut col = 0;
         while col < n {
             if colors[row * n + col] == qrcode::Color::Dark {
@@ -380,18 +385,13 @@ fn qr_ops(text: &str, x: f32, y: f32, size: f32) -> Result<Vec<Op>, DocumentErro
                 while col < n && colors[row * n + col] == qrcode::Color::Dark {
                     col += 1;
                 }
-                ops.push(Op::Rect {
-                    x: x + start as f32 * m,
-                    y: y + row as f32 * m,
-                    w: (col - start) as f32 * m,
-                    h: m,
-                });
+                rects.push((x + start as f32 * m, y + row as f32 * m, (col - start) as f32 * m, m));
             } else {
                 col += 1;
             }
         }
     }
-    Ok(ops)
+    Ok(vec![Op::Rects(rects)])
 }
 
 const SIG_W: f32 = 150.0;
@@ -450,28 +450,45 @@ fn signature_grid(flow: &mut Flow, boxes: &[(String, Option<&Signature>)], read_
     }
 }
 
+/// Long edge, in pixels, of a picture in the photo index (about 200 dpi in its cell).
+const INDEX_PICTURE_EDGE: u32 = 160;
+
+/// `bytes` shrunk to an index picture (baseline JPEG, no metadata); `None` if it cannot be decoded.
+fn index_picture(bytes: &[u8]) -> Option<(Vec<u8>, u32, u32)> {
+    use fieldcheck_evidence::{decode, rendition};
+    let decoded = decode::decode(bytes, &fieldcheck_evidence::Limits::default(), INDEX_PICTURE_EDGE).ok()?;
+    let rgb = match rendition::shrunk(&decoded.rgb, INDEX_PICTURE_EDGE).ok()? {
+        Some(smaller) => smaller,
+        None => decoded.rgb,
+    };
+    let jpeg = rendition::encode_jpeg(&rgb, 75, "index picture").ok()?;
+    Some((jpeg, rgb.width, rgb.height))
+}
+
 fn photo_index(flow: &mut Flow, input: &RecordInput<'_>) {
     let Some(ev) = &input.submitted.evidence else { return };
     let cols = [
         (0.0, "序号", "No."),
-        (30.0, "拍摄时间", "taken at"),
-        (120.0, "拍摄地点", "place"),
-        (222.0, "原图 SHA-256", "hash of the original"),
+        (26.0, "照片", "photo"),
+        (92.0, "拍摄时间", "taken at"),
+        (178.0, "拍摄地点", "place"),
+        (262.0, "原图 SHA-256", "hash of the original"),
     ];
-    flow.ensure(60.0);
+    flow.ensure(80.0);
     flow.y += 8.0;
     flow.text(MARGIN_X, flow.y + 12.0, 11.0, "照片索引");
     flow.grey(MARGIN_X + 50.0, flow.y + 12.0, 7.0, "Photo index");
     flow.y += 18.0;
-    let row_h = 15.0;
+    let head_h = 15.0;
+    let row_h = 44.0;
     let head = |flow: &mut Flow| {
         let y = flow.y;
-        flow.frame(MARGIN_X, y, CONTENT_W, row_h);
+        flow.frame(MARGIN_X, y, CONTENT_W, head_h);
         for (x, zh, en) in cols {
             flow.text(MARGIN_X + x + 3.0, y + 10.5, 8.0, zh);
             flow.grey(MARGIN_X + x + 3.0 + text_width(zh, 8.0) + 3.0, y + 10.5, 5.5, en);
         }
-        flow.y += row_h;
+        flow.y += head_h;
     };
     head(flow);
     for entry in &ev.chain.entries {
@@ -484,11 +501,32 @@ fn photo_index(flow: &mut Flow, input: &RecordInput<'_>) {
         for (x, _, _) in &cols[1..] {
             flow.line(MARGIN_X + x, y, MARGIN_X + x, y + row_h, 0.4);
         }
+        if let Some((jpeg, w, h)) = input.pictures.get(&entry.original.sha256).and_then(|b| index_picture(b)) {
+            // Fitted into the cell, keeping the aspect ratio.
+            let (cell_w, cell_h) = (cols[2].0 - cols[1].0 - 6.0, row_h - 6.0);
+            let scale = (cell_w / w as f32).min(cell_h / h as f32);
+            let (pw, ph) = (w as f32 * scale, h as f32 * scale);
+            flow.push(Op::Jpeg {
+                x: MARGIN_X + cols[1].0 + 3.0 + (cell_w - pw) / 2.0,
+                y: y + 3.0 + (cell_h - ph) / 2.0,
+                w: pw,
+                h: ph,
+                bytes: Arc::new(jpeg),
+            });
+        }
         let place = entry.meta.fix.map(|g| format!("{:.5}, {:.5}", g.lat, g.lon)).unwrap_or_else(|| "—".into());
-        flow.text(MARGIN_X + 3.0, y + 10.5, 7.5, &format!("{}", entry.seq));
-        flow.text(MARGIN_X + 33.0, y + 10.5, 7.0, &china(&entry.meta.taken_at).format("%Y-%m-%d %H:%M:%S").to_string());
-        flow.text(MARGIN_X + 123.0, y + 10.5, 7.0, &place);
-        flow.text(MARGIN_X + 225.0, y + 10.0, 5.2, &entry.original.sha256.to_hex());
+        let mid = y + row_h / 2.0 + 3.0;
+        flow.text(MARGIN_X + 3.0, mid, 7.5, &format!("{}", entry.seq));
+        flow.text(
+            MARGIN_X + cols[2].0 + 3.0,
+            mid,
+            7.0,
+            &china(&entry.meta.taken_at).format("%Y-%m-%d %H:%M:%S").to_string(),
+        );
+        flow.text(MARGIN_X + cols[3].0 + 3.0, mid, 7.0, &place);
+        let hash = entry.original.sha256.to_hex();
+        flow.text(MARGIN_X + cols[4].0 + 3.0, mid - 4.5, 6.5, &hash[..32]);
+        flow.text(MARGIN_X + cols[4].0 + 3.0, mid + 4.5, 6.5, &hash[32..]);
         flow.y += row_h;
     }
 }

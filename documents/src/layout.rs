@@ -3,8 +3,11 @@
 //! Coordinates are PDF points from the top-left corner, y downwards.
 
 use krilla::Document;
+use krilla::SerializeSettings;
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point};
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::image::Image;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, LineCap, LineJoin, Stroke};
@@ -34,16 +37,21 @@ pub enum Op {
         y2: f32,
         width: f32,
     },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-    },
+    /// Filled rectangles (x, y, w, h) as one path, so that touching ones leave no anti-aliased seam
+    /// (a QR code's modules must read as connected regions).
+    Rects(Vec<(f32, f32, f32, f32)>),
     /// Polylines (a signature's strokes), already in page coordinates.
     Strokes {
         lines: Vec<Vec<(f32, f32)>>,
         width: f32,
+    },
+    /// A JPEG drawn into the box at (x, y), `w` × `h` points.
+    Jpeg {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        bytes: std::sync::Arc<Vec<u8>>,
     },
 }
 
@@ -178,7 +186,13 @@ impl Flow {
 
 /// Draws the laid-out pages into a PDF with `font`.
 pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metadata) -> Result<Vec<u8>, String> {
-    let mut document = Document::new();
+    // PDF/A-2u: archival, fonts embedded, every glyph mapped to Unicode (so text can be read back);
+    // krilla refuses to write a file that breaks it.
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_U)
+        .finish()
+        .map_err(|e| format!("PDF/A configuration: {e:?}"))?;
+    let mut document = Document::new_with(SerializeSettings { configuration, ..SerializeSettings::default() });
     document.set_metadata(metadata);
     for ops in pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("page size")?;
@@ -206,13 +220,15 @@ pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metada
                         surface.draw_path(&path);
                     }
                 }
-                Op::Rect { x, y, w, h } => {
+                Op::Rects(rects) => {
                     let mut pb = PathBuilder::new();
-                    pb.move_to(*x, *y);
-                    pb.line_to(x + w, *y);
-                    pb.line_to(x + w, y + h);
-                    pb.line_to(*x, y + h);
-                    pb.close();
+                    for &(x, y, w, h) in rects {
+                        pb.move_to(x, y);
+                        pb.line_to(x + w, y);
+                        pb.line_to(x + w, y + h);
+                        pb.line_to(x, y + h);
+                        pb.close();
+                    }
                     if let Some(path) = pb.finish() {
                         surface.set_stroke(None);
                         surface.set_fill(Some(Fill::default()));
@@ -242,6 +258,16 @@ pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metada
                             ..Stroke::default()
                         }));
                         surface.draw_path(&path);
+                    }
+                }
+                Op::Jpeg { x, y, w, h, bytes } => {
+                    let data: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> = bytes.clone();
+                    // PDF/A forbids asking the viewer to interpolate.
+                    let image = Image::from_jpeg(data.into(), false)?;
+                    if let Some(size) = Size::from_wh(*w, *h) {
+                        surface.push_transform(&Transform::from_translate(*x, *y));
+                        surface.draw_image(image, size);
+                        surface.pop();
                     }
                 }
             }

@@ -13,10 +13,12 @@
 
 mod content;
 mod layout;
+mod scan;
 
 pub use content::{OrderInput, RecordInput, order_facts, record_facts};
 use fieldcheck_evidence::Digest;
 use krilla::text::Font;
+pub use scan::payload_from_image;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::sync::Arc;
@@ -199,11 +201,25 @@ fn payload(kind: Kind, id: String, root: Option<Digest>, facts: &[Fact]) -> Payl
 /// What checking a printed document found: empty when it matches.
 pub type Problems = Vec<String>;
 
-/// Checks `pdf` against the facts of the sealed record (as the platform rebuilds them) and its root.
-pub fn verify_against_facts(pdf: &[u8], kind: Kind, id: &str, facts: &[Fact], root: Option<Digest>) -> Problems {
-    let Some(payload) = Payload::find_in_pdf(pdf) else {
-        return vec!["no Fieldcheck payload in the PDF (not a document made here, or damaged)".into()];
-    };
+/// The payload of a document as a file: embedded in a PDF made here, or read from the QR code of a
+/// scanned page (PNG or JPEG). A PDF without an embedded payload (e.g. a scan saved as PDF) must be
+/// rendered to an image first (`pdftoppm`), then read with [`payload_from_image`].
+pub fn read_payload(bytes: &[u8]) -> Result<Payload, String> {
+    if let Some(payload) = Payload::find_in_pdf(bytes) {
+        return Ok(payload);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(
+            "the PDF carries no embedded Fieldcheck payload: render its first page to an image to read the QR code"
+                .into(),
+        );
+    }
+    payload_from_image(bytes)
+}
+
+/// Checks a document's payload against the facts of the sealed record (as the platform rebuilds them)
+/// and its root.
+pub fn verify_against_facts(payload: &Payload, kind: Kind, id: &str, facts: &[Fact], root: Option<Digest>) -> Problems {
     let mut problems = Vec::new();
     if payload.kind != kind || payload.id != id {
         problems.push(format!("the document is for {:?} {}, not {:?} {id}", payload.kind, payload.id, kind));
@@ -221,16 +237,14 @@ pub fn verify_against_facts(pdf: &[u8], kind: Kind, id: &str, facts: &[Fact], ro
     problems
 }
 
-/// Checks `pdf` against an evidence bundle (folder or tar): the bundle must verify (every photo, the
-/// chain, the seals), be the bundle of the document's record, and end in the root hash the document
-/// carries.
+/// Checks a document's payload against an evidence bundle (folder or tar): the bundle must verify (every
+/// photo, the chain, the seals), be the bundle of the document's record, and end in the root hash the
+/// document carries.
 pub fn verify_against_bundle(
-    pdf: &[u8],
+    payload: &Payload,
     bundle: &std::path::Path,
     options: &fieldcheck_evidence::VerifyOptions,
-) -> Result<(Payload, Problems), Problems> {
-    let payload = Payload::find_in_pdf(pdf)
-        .ok_or_else(|| vec!["no Fieldcheck payload in the PDF (not a document made here, or damaged)".to_string()])?;
+) -> Problems {
     let mut problems = Vec::new();
     match fieldcheck_evidence::verify_bundle_with(bundle, options) {
         Ok(report) => {
@@ -253,5 +267,5 @@ pub fn verify_against_bundle(
         }
         Err(e) => problems.push(format!("the bundle does not verify: {e}")),
     }
-    Ok((payload, problems))
+    problems
 }

@@ -1,5 +1,5 @@
 //! Both documents made from a fixed record, read back with poppler (`pdftotext`, `pdftoppm`) and checked
-//! with `qpdf --check`. Under `CI=true` a missing tool or font fails the test; elsewhere it skips.
+//! with `qpdf --check` and veraPDF as PDF/A-2u (`scripts/verapdf.sh`). Under `CI=true` a missing tool or font fails the test; elsewhere it skips.
 
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_documents::{
@@ -70,7 +70,18 @@ struct Fixture {
     enterprise: Enterprise,
     templates: Vec<ChecklistTemplate>,
     originals: BTreeMap<Digest, Vec<u8>>,
+    /// A rendition-sized JPEG (2048 × 1536) of each photo, as the platform holds.
+    pictures: BTreeMap<Digest, Vec<u8>>,
     task: RectificationTask,
+}
+
+/// A 2048 × 1536 JPEG in colours of its own, as big as the platform's renditions.
+fn rendition(n: u32) -> Vec<u8> {
+    let img =
+        image::RgbImage::from_fn(2048, 1536, |x, y| image::Rgb([(x / 8) as u8, (y / 6) as u8, (n * 40 % 256) as u8]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img).unwrap();
+    out
 }
 
 impl OriginalSource for Fixture {
@@ -165,10 +176,12 @@ fn fixture(photos: u32) -> Fixture {
     let mut chain = EvidenceChain::new(Case::Inspection(inspection_id));
     let device = id(40, DeviceId);
     let mut originals = BTreeMap::new();
+    let mut pictures = BTreeMap::new();
     for n in 0..photos {
         let bytes = format!("fixture photo {n} of {inspection_id}").into_bytes();
         let sha256 = Digest::of(&bytes);
         originals.insert(sha256, bytes.clone());
+        pictures.insert(sha256, rendition(n));
         let meta = CaptureMeta {
             evidence: id(100 + n as u128, EvidenceId),
             case: Case::Inspection(inspection_id),
@@ -192,7 +205,7 @@ fn fixture(photos: u32) -> Fixture {
         notices: vec![],
         evidence: Some(SubmittedEvidence { chain, seal, renditions: vec![] }),
     };
-    Fixture { submitted, enterprise, templates, originals, task }
+    Fixture { submitted, enterprise, templates, originals, pictures, task }
 }
 
 fn scribble(role: SignerRole, signer: &str, shown: &str, at: DateTime<Utc>, seed: f32) -> Signature {
@@ -283,6 +296,17 @@ fn qpdf_check(pdf: &Path) {
     );
 }
 
+/// veraPDF (scripts/verapdf.sh) passes `pdf` as the PDF/A-2u it claims; skipped outside CI without Java.
+fn pdfa_check(pdf: &Path) {
+    if !have("java") || !have("mvn") {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/verapdf.sh");
+    let out = Command::new("bash").arg(script).arg(pdf).output().unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && report.contains("PASS 2u"), "veraPDF {}: {report}", pdf.display());
+}
+
 #[test]
 fn the_inspection_record_prints_every_field_and_reads_back() {
     let Some(font) = font() else { return };
@@ -293,6 +317,7 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
         township: "经济开发区",
         templates: &f.templates,
         signatures: &[],
+        pictures: &f.pictures,
     };
     let shown = read_back_sha256(&record_facts(&base));
     let end = f.submitted.inspection.ended_at.unwrap();
@@ -317,7 +342,12 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
 
     let started = Instant::now();
     let doc = inspection_record(&input, &font).unwrap();
-    println!("inspection record with 20 photos: {:?}, {} pages, {} bytes", started.elapsed(), doc.pages, doc.pdf.len());
+    println!(
+        "inspection record with 20 photos (thumbnails from 2048 px renditions): {:?}, {} pages, {} bytes",
+        started.elapsed(),
+        doc.pages,
+        doc.pdf.len()
+    );
     // The same inputs, the same bytes.
     assert_eq!(inspection_record(&input, &font).unwrap().pdf, doc.pdf);
 
@@ -325,10 +355,10 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
     assert_eq!(Payload::find_in_pdf(&doc.pdf), Some(doc.payload.clone()));
     assert_eq!(doc.payload.root, Some(root));
     let id = f.submitted.inspection.id.to_string();
-    assert!(verify_against_facts(&doc.pdf, Kind::Record, &id, &doc.facts, Some(root)).is_empty());
+    assert!(verify_against_facts(&doc.payload, Kind::Record, &id, &doc.facts, Some(root)).is_empty());
     let mut other = doc.facts.clone();
     other[4].value.push('X');
-    assert!(!verify_against_facts(&doc.pdf, Kind::Record, &id, &other, Some(root)).is_empty());
+    assert!(!verify_against_facts(&doc.payload, Kind::Record, &id, &other, Some(root)).is_empty());
 
     let path = out_dir().join("inspection-record.pdf");
     std::fs::write(&path, &doc.pdf).unwrap();
@@ -336,6 +366,7 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
         return;
     }
     qpdf_check(&path);
+    pdfa_check(&path);
     let text = body_text(&path, &doc.facts);
     for fact in &doc.facts {
         for line in fact.value.split('\n') {
@@ -344,8 +375,13 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
         assert!(text.contains(&squash(fact.zh)), "label {} not in the PDF's text", fact.zh);
     }
     for entry in &f.submitted.evidence.as_ref().unwrap().chain.entries {
-        assert!(text.contains(&entry.original.sha256.to_hex()), "photo {} hash missing", entry.seq);
+        let hash = entry.original.sha256.to_hex();
+        assert!(text.contains(&hash[..32]) && text.contains(&hash[32..]), "photo {} hash missing", entry.seq);
     }
+    // Each photo's thumbnail is in the index: one image per photo.
+    let listed = Command::new("pdfimages").arg("-list").arg(&path).output().unwrap();
+    let images = String::from_utf8_lossy(&listed.stdout).lines().filter(|l| l.contains(" image ")).count();
+    assert_eq!(images, 20, "{}", String::from_utf8_lossy(&listed.stdout));
     for item in ["现场检查（勘察）笔录", "照片索引", "被检查人", "见证人", "宣读文本一致"] {
         assert!(text.contains(item), "{item}");
     }
@@ -389,6 +425,7 @@ fn the_rectification_order_prints_every_field() {
         return;
     }
     qpdf_check(&path);
+    pdfa_check(&path);
     let text = body_text(&path, &doc.facts);
     for fact in &doc.facts {
         for line in fact.value.split('\n') {
@@ -411,6 +448,7 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
         township: "经济开发区",
         templates: &f.templates,
         signatures: &[],
+        pictures: &f.pictures,
     };
     let doc = inspection_record(&input, &font).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -427,9 +465,10 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
     let tar = dir.path().join("bundle.tar");
     pack_tar(&dir.path().join("bundle"), &tar).unwrap();
     let options = VerifyOptions { allow_missing_receipt: true, ..VerifyOptions::default() };
-    let (payload, problems) = verify_against_bundle(&doc.pdf, &tar, &options).unwrap();
-    assert!(problems.is_empty(), "{problems:?}");
+    let payload = fieldcheck_documents::read_payload(&doc.pdf).unwrap();
     assert_eq!(payload, doc.payload);
+    let problems = verify_against_bundle(&payload, &tar, &options);
+    assert!(problems.is_empty(), "{problems:?}");
 
     // One byte of one original photo changed inside the tar.
     let mut bytes = std::fs::read(&tar).unwrap();
@@ -438,14 +477,47 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
     bytes[at] ^= 1;
     let bad = dir.path().join("bad.tar");
     std::fs::write(&bad, &bytes).unwrap();
-    let (_, problems) = verify_against_bundle(&doc.pdf, &bad, &options).unwrap();
+    let problems = verify_against_bundle(&payload, &bad, &options);
     assert!(!problems.is_empty(), "a changed byte must fail");
+
+    // Paper: the first page rendered as a scan would be (PNG at 200 dpi, and a JPEG of it), its QR code
+    // read back, gives the same payload; against the changed bundle it fails the same way.
+    if have("pdftoppm") {
+        let pdf = dir.path().join("record.pdf");
+        std::fs::write(&pdf, &doc.pdf).unwrap();
+        let scan = dir.path().join("scan");
+        let status = Command::new("pdftoppm")
+            .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
+            .arg(&pdf)
+            .arg(&scan)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let png = std::fs::read(scan.with_extension("png")).unwrap();
+        let mut jpeg = Vec::new();
+        image::load_from_memory(&png)
+            .unwrap()
+            .to_rgb8()
+            .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        for picture in [&png, &jpeg] {
+            let scanned = fieldcheck_documents::read_payload(picture).unwrap();
+            assert_eq!(scanned, doc.payload);
+            assert!(verify_against_bundle(&scanned, &tar, &options).is_empty());
+            assert!(!verify_against_bundle(&scanned, &bad, &options).is_empty());
+        }
+        let blank = image::RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255]));
+        let mut blank_png = Vec::new();
+        blank.write_to(&mut std::io::Cursor::new(&mut blank_png), image::ImageFormat::Png).unwrap();
+        assert!(fieldcheck_documents::read_payload(&blank_png).unwrap_err().contains("no QR code"));
+        assert!(fieldcheck_documents::read_payload(b"not an image").is_err());
+    }
 
     // The bundle of another record does not match this document either.
     let other = fixture(5);
     let other_dir = dir.path().join("other");
     let ev2 = other.submitted.evidence.as_ref().unwrap();
     build_bundle(&other_dir, &BundleInput { chain: &ev2.chain, seal: &ev2.seal, ..bundle_input }, &other).unwrap();
-    let (_, problems) = verify_against_bundle(&doc.pdf, &other_dir, &options).unwrap();
+    let problems = verify_against_bundle(&payload, &other_dir, &options);
     assert!(!problems.is_empty());
 }

@@ -32,6 +32,9 @@ pub enum Action {
     RequestOriginals,
     /// Export an inspection's evidence bundle.
     ExportEvidence,
+    /// Export a month's records (PDFs and bundles) as one zip: the command centre, a township office for
+    /// its own township.
+    ExportRecords,
     /// Create users.
     ManageUsers,
     /// List and revoke devices.
@@ -69,6 +72,7 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::MoveEnterprise, &[Commander]),
     (Action::RequestOriginals, &[Commander]),
     (Action::ExportEvidence, &[Officer, Township, Commander]),
+    (Action::ExportRecords, &[Township, Commander]),
     (Action::ManageUsers, &[Commander]),
     (Action::ManageDevices, &[Commander]),
     (Action::ResolveConflicts, &[Commander]),
@@ -105,7 +109,9 @@ impl Action {
     /// The record kind the action is about, for messages.
     pub fn entity(self) -> &'static str {
         match self {
-            Action::SubmitInspection | Action::RequestOriginals | Action::ExportEvidence => "inspection",
+            Action::SubmitInspection | Action::RequestOriginals | Action::ExportEvidence | Action::ExportRecords => {
+                "inspection"
+            }
             Action::Task(_) => "rectification task",
             Action::Alarm(_) | Action::RaiseAlarm | Action::GradeAlarm => "alarm",
             Action::EditEnterprise | Action::MoveEnterprise => "enterprise",

@@ -67,6 +67,8 @@ pub const COVERAGE_INTERVAL_DAYS: std::ops::RangeInclusive<u32> = 1..=3660;
 pub const MONITORING_POINTS: usize = 100;
 /// Pollutants with a limit at one monitoring point.
 pub const POINT_POLLUTANTS: usize = 50;
+/// Inspections in one `records.zip` export (a month of one township, or of the county).
+pub const EXPORT_RECORDS: usize = 500;
 
 /// One limit as the API documents it.
 pub struct Limit {
@@ -122,6 +124,7 @@ pub const ALL: &[Limit] = &[
         value: SIGNATURE_EXTENT as f64,
         applies_to: "a signature point's x and y (from 0)",
     },
+    Limit { name: "export_records", value: EXPORT_RECORDS as f64, applies_to: "inspections in one records.zip" },
     Limit {
         name: "prune_seconds_max",
         value: PRUNE_SECONDS_MAX as f64,

@@ -143,6 +143,56 @@ impl Signature {
     }
 }
 
+/// Who may sign a record: its inspectors, its recorder and (once) the person present for the enterprise.
+pub struct Signers<'a> {
+    pub inspectors: &'a [String],
+    pub recorder: Option<&'a str>,
+    pub respondent: Option<&'a str>,
+}
+
+/// The signatures of one record, each [`Signature::bounded`], or the first refusal: every signer is one
+/// of the record's people in that role (by name), signs at most once per role, and signed the text the
+/// record reads back (`read_back_sha256`, lowercase hex). A refusal is a signature too (it names the
+/// witness); it must be over the same text.
+pub fn check_set(
+    signatures: Vec<Signature>,
+    signers: &Signers<'_>,
+    read_back_sha256: &str,
+) -> Result<Vec<Signature>, DomainError> {
+    bounded::count("signatures", signatures.len(), signers.inspectors.len() + 2)?;
+    let mut out: Vec<Signature> = Vec::with_capacity(signatures.len());
+    for s in signatures {
+        let s = s.bounded()?;
+        let allowed = match s.role {
+            SignerRole::Inspector => signers.inspectors.iter().any(|n| n.trim() == s.signer),
+            SignerRole::Recorder => signers.recorder.is_some_and(|n| n.trim() == s.signer),
+            SignerRole::Respondent => signers.respondent.is_some_and(|n| n.trim() == s.signer),
+        };
+        if !allowed {
+            return Err(DomainError::Invalid {
+                field: "signature".into(),
+                reason: format!(
+                    "{} is not the record's {:?} / 签名人不是本笔录的{}",
+                    s.signer,
+                    s.role,
+                    s.role.label_zh()
+                ),
+            });
+        }
+        if out.iter().any(|o| o.role == s.role && o.signer == s.signer) {
+            return Err(DomainError::Duplicate { what: format!("signature of {}", s.signer) });
+        }
+        if s.shown_text_sha256 != read_back_sha256 {
+            return Err(DomainError::Invalid {
+                field: "shown_text_sha256".into(),
+                reason: "the signer was shown another text than the record reads back / 宣读文本与笔录不一致".into(),
+            });
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
 fn bounded_box(width: f32, height: f32) -> Result<(), DomainError> {
     let ok = |v: f32| v.is_finite() && v > 0.0 && v <= limits::SIGNATURE_EXTENT;
     if !ok(width) || !ok(height) {
@@ -208,6 +258,28 @@ mod tests {
         let mut huge_box = drawn(vec![stroke(2)]);
         huge_box.mark = Mark::Drawn { width: f32::INFINITY, height: 1.0, strokes: vec![stroke(1)] };
         assert!(huge_box.bounded().is_err());
+    }
+
+    #[test]
+    fn only_the_records_people_sign_once_over_the_read_back() {
+        let inspectors = ["张伟".to_string(), "王芳".to_string()];
+        let signers = Signers { inspectors: &inspectors, recorder: Some("王芳"), respondent: Some("王五") };
+        let read_back = "ab".repeat(32);
+        let as_ = |role, name: &str| Signature { role, signer: name.into(), ..drawn(vec![stroke(3)]) };
+        let all = vec![
+            as_(SignerRole::Respondent, "王五"),
+            as_(SignerRole::Inspector, "张伟"),
+            as_(SignerRole::Inspector, "王芳"),
+            as_(SignerRole::Recorder, "王芳"),
+        ];
+        assert_eq!(check_set(all.clone(), &signers, &read_back).unwrap().len(), 4);
+        let stranger = vec![as_(SignerRole::Inspector, "赵六")];
+        assert!(matches!(check_set(stranger, &signers, &read_back), Err(DomainError::Invalid { .. })));
+        let twice = vec![as_(SignerRole::Inspector, "张伟"), as_(SignerRole::Inspector, "张伟")];
+        assert!(matches!(check_set(twice, &signers, &read_back), Err(DomainError::Duplicate { .. })));
+        assert!(matches!(check_set(all, &signers, &"cd".repeat(32)), Err(DomainError::Invalid { .. })));
+        let no_recorder = Signers { recorder: None, ..signers };
+        assert!(check_set(vec![as_(SignerRole::Recorder, "王芳")], &no_recorder, &read_back).is_err());
     }
 
     #[test]

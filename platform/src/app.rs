@@ -118,6 +118,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/users", post(create_user))
         .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
         .route("/v1/admin/prune-tombstones", post(prune))
+        .route("/v1/exports/records.zip", get(crate::exports::records_zip))
         .merge(crate::supervision::routes())
         .merge(crate::live::routes())
         .merge(crate::lists::routes())

@@ -8,6 +8,7 @@ use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::db::{StoreError, Tx};
 use crate::error::ApiError;
+use crate::evidence::blobs::FetchedOriginals;
 use crate::records;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -19,7 +20,9 @@ use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::template::ChecklistTemplate;
 use fieldcheck_evidence::Digest;
+use fieldcheck_evidence::OriginalSource;
 use fieldcheck_protocol::{Entity, SubmittedInspection};
+use std::collections::BTreeMap;
 
 /// The environment variable naming the document font when `--document-font` is not given.
 pub const FONT_ENV: &str = "FIELDCHECK_DOCUMENT_FONT";
@@ -38,7 +41,7 @@ pub fn font_from_env() -> Result<Option<DocumentFont>, String> {
     }
 }
 
-fn no_font() -> ApiError {
+pub(crate) fn no_font() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "no_document_font",
@@ -57,6 +60,8 @@ pub struct RecordParts {
     pub templates: Vec<ChecklistTemplate>,
 }
 
+static NO_PICTURES: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
+
 impl RecordParts {
     pub fn input(&self) -> RecordInput<'_> {
         RecordInput {
@@ -65,7 +70,35 @@ impl RecordParts {
             township: &self.township,
             templates: &self.templates,
             signatures: &[],
+            pictures: &NO_PICTURES,
         }
+    }
+
+    /// The renditions the platform holds, by original (each checked against its hash). Blocking: called
+    /// on the blocking pool, it waits there for the blob store.
+    pub fn read_pictures(&self) -> BTreeMap<Digest, Vec<u8>> {
+        let mut pictures = BTreeMap::new();
+        let Some(ev) = &self.submitted.evidence else { return pictures };
+        let photos: Vec<_> = ev.step_photos().into_iter().map(|p| (p.original, p.rendition.sha256)).collect();
+        let Ok(handle) = tokio::runtime::Handle::try_current() else { return pictures };
+        let Ok(held) = handle.block_on(FetchedOriginals::fetch(photos.iter().map(|(_, r)| *r))) else {
+            return pictures;
+        };
+        for (original, rendition) in photos {
+            if let Some(bytes) = held.original(&rendition) {
+                pictures.insert(original, bytes);
+            }
+        }
+        pictures
+    }
+
+    /// The record as printed: with the photos' pictures in its index.
+    pub fn print(
+        &self,
+        font: &DocumentFont,
+    ) -> Result<fieldcheck_documents::Rendered, fieldcheck_documents::DocumentError> {
+        let pictures = self.read_pictures();
+        fieldcheck_documents::inspection_record(&RecordInput { pictures: &pictures, ..self.input() }, font)
     }
 }
 
@@ -173,7 +206,7 @@ pub async fn record_pdf(
             record_parts(tx, sub)
         })
         .await?;
-    let pdf = render(parts, font, |p, f| fieldcheck_documents::inspection_record(&p.input(), f)).await?;
+    let pdf = render(parts, font, RecordParts::print).await?;
     Ok(pdf_response(pdf, format!("inspection-record-{id}.pdf")))
 }
 
@@ -197,13 +230,11 @@ pub async fn order_pdf(
     Ok(pdf_response(pdf, format!("rectification-order-{id}.pdf")))
 }
 
-/// Checks a printed document against the sealed record in the platform's data: the record it names
-/// must exist, end in the root hash it carries, and give the same facts.
-pub fn verify_in_db(tx: &mut dyn Tx, pdf: &[u8]) -> Result<(Payload, Problems), ApiError> {
-    let payload = Payload::find_in_pdf(pdf).ok_or_else(|| {
-        ApiError::bad_request("no Fieldcheck payload in the PDF (not a document made here, or damaged)")
-    })?;
-    let problems = match payload.kind {
+/// Checks a document's payload (embedded in its PDF or read from its QR code) against the sealed record
+/// in the platform's data: the record it names must exist, end in the root hash it carries, and give
+/// the same facts.
+pub fn verify_in_db(tx: &mut dyn Tx, payload: &Payload) -> Result<Problems, ApiError> {
+    Ok(match payload.kind {
         Kind::Record => {
             let sub: Option<SubmittedInspection> = records::load(tx, Entity::Inspection, &payload.id)?;
             match sub {
@@ -212,7 +243,7 @@ pub fn verify_in_db(tx: &mut dyn Tx, pdf: &[u8]) -> Result<(Payload, Problems), 
                     let root = sub.evidence.as_ref().map(|ev| ev.chain.head().head);
                     let parts = record_parts(tx, sub)?;
                     let facts = fieldcheck_documents::record_facts(&parts.input());
-                    fieldcheck_documents::verify_against_facts(pdf, Kind::Record, &payload.id, &facts, root)
+                    fieldcheck_documents::verify_against_facts(payload, Kind::Record, &payload.id, &facts, root)
                 }
             }
         }
@@ -223,10 +254,9 @@ pub fn verify_in_db(tx: &mut dyn Tx, pdf: &[u8]) -> Result<(Payload, Problems), 
                 Some(task) => {
                     let parts = order_parts(tx, task)?;
                     let facts = fieldcheck_documents::order_facts(&parts.input());
-                    fieldcheck_documents::verify_against_facts(pdf, Kind::Order, &payload.id, &facts, parts.root)
+                    fieldcheck_documents::verify_against_facts(payload, Kind::Order, &payload.id, &facts, parts.root)
                 }
             }
         }
-    };
-    Ok((payload, problems))
+    })
 }

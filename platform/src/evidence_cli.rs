@@ -84,6 +84,24 @@ pub async fn verify_document(
     }
 }
 
+/// The payload of a document file; a PDF without one (a scan) has its first page rendered with
+/// `pdftoppm` (poppler-utils) at 300 dpi and its QR code read.
+fn document_payload(file: &std::path::Path) -> Result<fieldcheck_documents::Payload, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if !bytes.starts_with(b"%PDF-") || fieldcheck_documents::Payload::find_in_pdf(&bytes).is_some() {
+        return fieldcheck_documents::read_payload(&bytes);
+    }
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "300", "-f", "1", "-l", "1", "-png"])
+        .arg(file)
+        .output()
+        .map_err(|e| format!("the PDF carries no payload and pdftoppm (poppler-utils) cannot render it: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("pdftoppm cannot render {}: {}", file.display(), String::from_utf8_lossy(&out.stderr)));
+    }
+    fieldcheck_documents::payload_from_image(&out.stdout)
+}
+
 /// (matches, report).
 async fn check_document(
     file: PathBuf,
@@ -91,18 +109,22 @@ async fn check_document(
     data: PathBuf,
     database: Option<String>,
 ) -> Result<(bool, String), String> {
-    let pdf = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let (payload, problems) = match bundle {
-        Some(bundle) => {
-            fieldcheck_documents::verify_against_bundle(&pdf, &bundle, &fieldcheck_evidence::VerifyOptions::default())
-                .map_err(|p| p.join("\n"))?
-        }
+    let payload = document_payload(&file)?;
+    let problems = match bundle {
+        Some(bundle) => fieldcheck_documents::verify_against_bundle(
+            &payload,
+            &bundle,
+            &fieldcheck_evidence::VerifyOptions::default(),
+        ),
         None => {
             let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
-            db.read(move |tx| fieldcheck_platform::documents::verify_in_db(tx, &pdf)).await.map_err(|e| e.message)?
+            let checked = payload.clone();
+            db.read(move |tx| fieldcheck_platform::documents::verify_in_db(tx, &checked))
+                .await
+                .map_err(|e| e.message)?
         }
     };
     let what = format!(

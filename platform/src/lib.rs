@@ -14,6 +14,7 @@ pub mod demo_inspection;
 pub mod documents;
 pub mod error;
 pub mod evidence;
+pub mod exports;
 pub mod intents;
 pub mod lists;
 pub mod live;

@@ -45,8 +45,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Check a printed record or order (its QR payload and the facts it prints) against the sealed
-    /// record: in an evidence bundle with --bundle, otherwise in the platform's data.
+    /// Check a record or order (its QR payload and the facts it prints) against the sealed record: in an
+    /// evidence bundle with --bundle, otherwise in the platform's data. FILE is the PDF made here, or a
+    /// scanned page (PNG, JPEG, or a PDF without the payload, rendered with pdftoppm) whose QR code is read.
     VerifyDocument {
         file: PathBuf,
         #[arg(long)]

@@ -61,7 +61,8 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
 
     // This test binary runs this one test, so setting the variable the platform reads is safe here.
     unsafe { std::env::set_var("FIELDCHECK_DOCUMENT_FONT", FONT) };
-    let Scene { storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
+    let Scene { storage, platform, commander, by, partner, enterprise, home, world } = Scene::start();
+    let month = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+8")).format("%Y-%m");
     let id = runtime().block_on(async {
         let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
         let id = phone.inspect(&enterprise, &[&by, &partner]);
@@ -91,6 +92,24 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
     assert!(ok, "{text}");
     let (ok, text) = verify_document(&storage, &record, Some(&bundle));
     assert!(ok, "{text}");
+    // The photo index shows each photo's thumbnail (from the renditions the phone uploaded).
+    let listed = Command::new("pdfimages").arg("-list").arg(&record).output().expect("pdfimages");
+    let images = String::from_utf8_lossy(&listed.stdout).lines().filter(|l| l.contains(" image ")).count();
+    assert!(images >= 1, "no thumbnail in the photo index: {}", String::from_utf8_lossy(&listed.stdout));
+    // Paper: the first page scanned (rendered to PNG at 200 dpi) verifies from its QR code.
+    let scan = out.path().join("scan");
+    let rendered = Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
+        .arg(&record)
+        .arg(&scan)
+        .status()
+        .expect("pdftoppm");
+    assert!(rendered.success());
+    let scan = scan.with_extension("png");
+    let (ok, text) = verify_document(&storage, &scan, None);
+    assert!(ok && text.contains("matches"), "{text}");
+    let (ok, text) = verify_document(&storage, &scan, Some(&bundle));
+    assert!(ok, "{text}");
     let photo =
         std::fs::read_dir(bundle.join("originals")).expect("originals").next().expect("a photo").expect("entry");
     let mut bytes = std::fs::read(photo.path()).expect("read");
@@ -99,6 +118,8 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
     std::fs::write(photo.path(), &bytes).expect("write");
     let (ok, text) = verify_document(&storage, &record, Some(&bundle));
     assert!(!ok && text.contains("does NOT match"), "{text}");
+    let (ok, text) = verify_document(&storage, &scan, Some(&bundle));
+    assert!(!ok && text.contains("does NOT match"), "the scan against a changed bundle: {text}");
 
     // A changed document (another record's payload) does not match the platform's data.
     let mut forged = pdf.clone();
@@ -122,6 +143,47 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
     std::fs::write(&order_path, &order).expect("write");
     let (ok, text) = verify_document(&storage, &order_path, None);
     assert!(ok && text.contains("Order"), "{text}");
+
+    // The month's export: every record, order and bundle, each PDF verifying against its bundle.
+    let (status, zip, kind) = get_pdf(&commander, &format!("/v1/exports/records.zip?month={month}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&zip));
+    assert_eq!(kind, "application/zip");
+    let unzipped = out.path().join("export");
+    zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip").extract(&unzipped).expect("unzip");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(unzipped.join("manifest.json")).expect("manifest")).expect("json");
+    let records = manifest["records"].as_array().expect("records");
+    assert!(records.iter().any(|r| r["inspection"] == id.to_string()), "{manifest}");
+    let mut pdfs = 0;
+    for r in records {
+        // An inspection submitted without photos has no bundle: its PDFs verify against the platform.
+        let bundle = r["bundle"]["file"].as_str().map(|f| unzipped.join(f));
+        assert!(bundle.is_some() || r["inspection"] != id.to_string(), "{manifest}");
+        let files = std::iter::once(&r["record"]).chain(r["orders"].as_array().expect("orders"));
+        for file in files {
+            let pdf = unzipped.join(file["file"].as_str().expect("file"));
+            let (ok, text) = verify_document(&storage, &pdf, bundle.as_deref());
+            assert!(ok, "{}: {text}", pdf.display());
+            pdfs += 1;
+        }
+    }
+    assert!(pdfs >= 3, "two records and an order: {manifest}");
+    // Who may export: a township office only its own township; not an enterprise; a month is needed.
+    let township = Device::login(&platform, "dongcheng");
+    let own = match &world.user("dongcheng").scope {
+        fieldcheck_core::domain::organisation::Scope::Townships { townships } => townships[0],
+        other => panic!("{other:?}"),
+    };
+    let other = world.townships.iter().find(|t| t.id != own).expect("another township").id;
+    let (status, _, _) = get_pdf(&township, &format!("/v1/exports/records.zip?month={month}&township={other}"));
+    assert_eq!(status, 403);
+    let (status, _, kind) = get_pdf(&township, &format!("/v1/exports/records.zip?month={month}&township={own}"));
+    assert_eq!((status, kind.as_str()), (200, "application/zip"));
+    let (status, _, _) =
+        get_pdf(&Device::login(&platform, "enterprise1"), &format!("/v1/exports/records.zip?month={month}"));
+    assert_eq!(status, 403);
+    let (status, _, _) = get_pdf(&commander, "/v1/exports/records.zip?month=2026-13");
+    assert_eq!(status, 400);
 
     // An enterprise never sees inspection records.
     let (status, _, _) = get_pdf(&Device::login(&platform, "enterprise1"), &format!("/v1/inspections/{id}/record.pdf"));
