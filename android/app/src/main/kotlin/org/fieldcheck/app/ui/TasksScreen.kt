@@ -25,11 +25,13 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
 import org.fieldcheck.app.Thumbnail
-import org.fieldcheck.app.rememberProofCapture
-import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.app.rememberLibraryPick
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.TaskAction
+import org.fieldcheck.ffi.TaskScreen
 import org.fieldcheck.ffi.TaskView
-import java.util.UUID
 
 /** Rectification tasks the core lists for this user, overdue first. */
 @Composable
