@@ -117,6 +117,7 @@ fn capture_meta() -> CaptureMeta {
         device: DeviceId::new(),
         officer: UserId::new(),
         clock_skew_ms: None,
+        provenance: Default::default(),
     }
 }
 

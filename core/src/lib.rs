@@ -7,5 +7,6 @@ pub use fieldcheck_domain::checklists;
 pub use fieldcheck_evidence as evidence;
 pub use fieldcheck_protocol as protocol;
 
+pub mod app;
 pub mod store;
 pub mod sync;

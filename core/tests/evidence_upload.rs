@@ -61,6 +61,16 @@ fn renditions_go_first_and_originals_follow_the_policy() {
         (Original, WifiOnly, Unmetered, after_rendition, Send),
         (Original, OnRequest, Unmetered, after_rendition, Wait(WaitReason::NotRequested)),
         (Original, OnRequest, Metered, requested, Send),
+        // A request from the command centre overrides "Wi-Fi only" on a metered network.
+        (Original, WifiOnly, Metered, requested, Send),
+        (Original, WifiOnly, Offline, requested, Wait(WaitReason::Offline)),
+        (
+            Original,
+            OnRequest,
+            Metered,
+            PhotoUploadState { rendition_confirmed: false, ..requested },
+            Wait(WaitReason::RenditionFirst),
+        ),
         (Thumbnail, Immediately, Unmetered, requested, Never),
     ];
     for (role, policy, network, state, expected) in cases {

@@ -192,6 +192,7 @@ fn fixture(photos: u32) -> Fixture {
             device,
             officer: id(10, UserId),
             clock_skew_ms: Some(0),
+            provenance: Default::default(),
         };
         chain.append_parts(BlobRef { sha256, len: bytes.len() as u64, media_type: MediaType::Jpeg }, meta).unwrap();
     }

@@ -37,7 +37,9 @@ pub use digest::Digest;
 pub use error::EvidenceError;
 pub use ingest::{Derived, Ingestor, derive, derive_with};
 pub use limits::Limits;
-pub use metadata::{BlobRef, CaptureMeta, Case, EvidenceRecord, MediaType, Subject};
+pub use metadata::{
+    BlobRef, CaptureMeta, Case, EvidenceRecord, FixMissing, MediaType, PhotoSource, Provenance, Subject,
+};
 pub use problem::Problem;
 pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, verify_sealed};
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};

@@ -103,6 +103,48 @@ pub struct CaptureMeta {
     pub officer: UserId,
     /// Server clock minus device clock, in milliseconds, as last measured at sync; `None` if never measured.
     pub clock_skew_ms: Option<i64>,
+    /// Where the photo came from and why it has no fix; left out when it is a camera photo (so records
+    /// made before it existed read and hash the same).
+    #[serde(default, skip_serializing_if = "Provenance::is_plain")]
+    pub provenance: Provenance,
+}
+
+/// How a photo reached the app.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoSource {
+    /// Taken with the app's own camera at the time recorded.
+    #[default]
+    Camera,
+    /// Picked from the phone's photo library: kept and shown as imported, never as captured.
+    Imported,
+}
+
+/// Why a photo carries no fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixMissing {
+    /// Location was allowed but no fix came.
+    NoFix,
+    /// The person refused location permission.
+    PermissionRefused,
+}
+
+/// Where a photo came from, and why it has no fix if it has none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    #[serde(default)]
+    pub source: PhotoSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_missing: Option<FixMissing>,
+}
+
+impl Provenance {
+    /// A camera photo with nothing to say about its fix (what every record before this field was).
+    pub fn is_plain(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl CaptureMeta {

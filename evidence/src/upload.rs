@@ -51,7 +51,7 @@ pub struct PhotoUploadState {
     pub record_synced: bool,
     /// The server confirmed the rendition.
     pub rendition_confirmed: bool,
-    /// The platform asked for the original.
+    /// The platform asked for the original and the person has not postponed it.
     pub original_requested: bool,
 }
 
@@ -96,11 +96,15 @@ pub fn decide(role: BlobRole, policy: OriginalPolicy, network: Network, state: P
     if !state.rendition_confirmed {
         return Wait(WaitReason::RenditionFirst);
     }
+    // The command centre's request goes on the next sync whatever the policy (the person sees it and
+    // may postpone it: then `original_requested` is false and the policy decides).
+    if state.original_requested {
+        return Send;
+    }
     match policy {
         OriginalPolicy::Immediately => Send,
         OriginalPolicy::WifiOnly if network == Network::Unmetered => Send,
         OriginalPolicy::WifiOnly => Wait(WaitReason::WaitingForUnmetered),
-        OriginalPolicy::OnRequest if state.original_requested => Send,
         OriginalPolicy::OnRequest => Wait(WaitReason::NotRequested),
     }
 }

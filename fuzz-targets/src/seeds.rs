@@ -142,6 +142,7 @@ fn sealed_chain(case: Case, photos: &[Vec<u8>], signer: &SoftwareSigner) -> Subm
             device,
             officer: UserId(id(2)),
             clock_skew_ms: Some(-1200),
+            provenance: Default::default(),
         };
         chain.append_parts(original, meta).expect("append");
     }

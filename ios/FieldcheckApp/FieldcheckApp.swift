@@ -1,3 +1,4 @@
+import BackgroundTasks
 import Fieldcheck
 import SwiftUI
 
@@ -15,7 +16,6 @@ struct FieldcheckApp: App {
                     Text(String(format: L("open_failed"), error)).padding()
                 }
             }
-            .preferredColorScheme(.dark)
         }
     }
 }
@@ -32,7 +32,25 @@ final class Opener: ObservableObject {
                 .url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
                 .appendingPathComponent("fieldcheck", isDirectory: true)
             let client = try FieldcheckClient.open(dataDir: folder.path)
-            let model = AppModel(client: client, tokens: KeychainTokenStore())
+            let connection = ConnectionWatch()
+            let core = AppCore(
+                client: client,
+                location: CoreLocationProvider(),
+                camera: CameraCapture(),
+                secureStore: KeychainStore(),
+                background: BackgroundSync(),
+                connectivity: connection
+            )
+            let model = AppModel(core: core, client: client)
+            connection.onChange = { network in Task { @MainActor in model.send(.networkChanged(network: network)) } }
+            // The background refresh syncs through the same core, then asks for the next one.
+            BGTaskScheduler.shared.register(forTaskWithIdentifier: BackgroundSync.identifier, using: nil) { task in
+                Task {
+                    _ = await core.sync()
+                    BackgroundSync().schedulePeriodicSync(minutes: 15)
+                    task.setTaskCompleted(success: true)
+                }
+            }
             model.start()
             self.model = model
         } catch {

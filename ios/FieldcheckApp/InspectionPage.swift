@@ -8,24 +8,26 @@ import UIKit
 /// photos, the remaining problems and the submit button (enabled when the core says it can be submitted).
 struct InspectionPage: View {
     @ObservedObject var model: AppModel
-    let id: UUID
-    @Environment(\.dismiss) var dismiss
+    let screen: InspectionScreen
+    let drafts: [DraftView]
 
     var body: some View {
+        let id = screen.inspection.id
         List {
-            if let screen = model.inspection, screen.inspection.id == id {
+            Group {
                 let open = screen.inspection.state == .inProgress
                 Section {
                     Text("\(screen.inspection.kind.label) · \(screen.inspection.state.label)").font(.headline)
                     if screen.inspection.state == .draft {
-                        Button(L("start_on_site")) { model.startInspection(id) }
+                        Button(L("start_on_site")) { model.send(.startInspection(id: id)) }
                     }
                 }
                 ForEach(screen.checklists, id: \.template.id) { checklist in
                     Section {
                         ForEach(checklist.template.items, id: \.code) { item in
                             ItemCard(model: model, inspection: id, templateId: checklist.template.id, item: item,
-                                     progress: checklist.items.first { $0.code == item.code }, open: open)
+                                     progress: checklist.items.first { $0.code == item.code }, open: open,
+                                     drafts: drafts.filter { $0.templateId == checklist.template.id && $0.itemCode == item.code })
                         }
                     } header: {
                         VStack(alignment: .leading) {
@@ -54,14 +56,11 @@ struct InspectionPage: View {
                     }
                 }
                 if screen.inspection.state != .submitted {
-                    Button(L("submit")) {
-                        if model.submit(id) { dismiss() }
-                    }
+                    Button(L("submit")) { model.send(.submit(id: id)) }
                     .disabled(!screen.canSubmit)
                 }
             }
         }
-        .onAppear { model.openInspection(id) }
     }
 }
 
@@ -73,7 +72,7 @@ private struct ItemCard: View {
     let item: TemplateItemView
     let progress: ItemProgress?
     let open: Bool
-    @State var camera = false
+    let drafts: [DraftView]
     @State var picked: PhotosPickerItem?
 
     var body: some View {
@@ -85,17 +84,14 @@ private struct ItemCard: View {
             }
             if let guidance = item.guidance { Text(guidance).font(.caption) }
             if open {
-                AnswerControl(type: item.answer, savedNote: progress?.note) { answer, note in
-                    model.answer(inspection, templateId: templateId, itemCode: item.code, answer: answer, note: note)
-                }
+                AnswerControl(model: model, inspection: inspection, templateId: templateId, itemCode: item.code,
+                              type: item.answer, drafts: drafts, savedNote: progress?.note)
             }
             HStack(spacing: 12) {
                 if let verdict = progress?.verdict { Text(verdict.label).foregroundStyle(.green) }
                 Text(String(format: L("photo_count"), Int(progress?.photoCount ?? 0)))
                 if open && item.photo != .never {
-                    if UIImagePickerController.isSourceTypeAvailable(.camera) {
-                        Button(L("take_photo")) { camera = true }.buttonStyle(.bordered)
-                    }
+                    Button(L("take_photo")) { model.send(.takePhoto(target: target, torch: false)) }.buttonStyle(.bordered)
                     PhotosPicker(L("choose_photo"), selection: $picked, matching: .images).buttonStyle(.bordered)
                 }
             }
@@ -104,28 +100,30 @@ private struct ItemCard: View {
                 Text(problem.shown).foregroundStyle(.red)
             }
         }
-        .photoCapture(camera: $camera, picked: $picked, attach: attach)
+        .libraryImport(picked: $picked, model: model, target: target)
     }
 
-    /// Writes the photo as a JPEG file (the core takes JPEG, PNG or WebP; iPhones shoot HEIC) and attaches it.
-    private func attach(_ write: () throws -> URL) {
-        do {
-            let file = try write()
-            model.attachPhoto(inspection, templateId: templateId, itemCode: item.code, file: file, takenAt: Date())
-        } catch {
-            model.message = error.localizedDescription
-        }
+    private var target: PhotoFor {
+        .item(inspection: inspection, templateId: templateId, itemCode: item.code)
     }
 }
 
 /// The thumbnails of an item's or finding's photos, in capture order (nothing when there are none).
-private struct Thumbnails: View {
+struct Thumbnails: View {
     let photos: [PhotoView]
 
     var body: some View {
         if !photos.isEmpty {
             ScrollView(.horizontal) {
-                HStack { ForEach(photos, id: \.evidence) { Thumbnail(path: $0.thumbnailPath) } }
+                HStack {
+                    ForEach(photos, id: \.evidence) { photo in
+                        VStack {
+                            Thumbnail(path: photo.thumbnailPath)
+                            // A library photo is evidence of what it shows, not of this place and time.
+                            if photo.imported { Text(L("imported")).font(.caption2) }
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import Fieldcheck
 import ImageIO
 import PhotosUI
 import SwiftUI
@@ -45,60 +46,18 @@ enum PhotoFile {
     }
 }
 
-/// The system camera as a SwiftUI view; reports the photo taken, or nil when cancelled.
-struct CameraPicker: UIViewControllerRepresentable {
-    let taken: (UIImage?) -> Void
-
-    func makeUIViewController(context: Context) -> UIImagePickerController {
-        let picker = UIImagePickerController()
-        picker.sourceType = .camera
-        picker.delegate = context.coordinator
-        return picker
-    }
-
-    func updateUIViewController(_ picker: UIImagePickerController, context: Context) {}
-
-    func makeCoordinator() -> Coordinator {
-        Coordinator(taken: taken)
-    }
-
-    final class Coordinator: NSObject, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
-        let taken: (UIImage?) -> Void
-
-        init(taken: @escaping (UIImage?) -> Void) {
-            self.taken = taken
-        }
-
-        func imagePickerController(_ picker: UIImagePickerController,
-                                   didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]) {
-            taken(info[.originalImage] as? UIImage)
-        }
-
-        func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
-            taken(nil)
-        }
-    }
-}
-
 extension View {
-    /// Shows the camera while `camera` is true and takes the library photo put in `picked`; either one is
-    /// written as a JPEG file by `attach`'s argument, which the page then attaches where it belongs.
-    func photoCapture(camera: Binding<Bool>, picked: Binding<PhotosPickerItem?>,
-                      attach: @escaping (() throws -> URL) -> Void) -> some View {
-        sheet(isPresented: camera) {
-            CameraPicker { image in
-                camera.wrappedValue = false
-                guard let image else { return }
-                attach { try PhotoFile.jpeg(from: image) }
-            }
-            .ignoresSafeArea()
-        }
-        .onChange(of: picked.wrappedValue) { item in
+    /// Takes the library photo put in `picked` in as *imported* evidence: written as a JPEG file (EXIF
+    /// kept) and sent to the core as `PhotoImported` for `target`. The in-app camera is the core's
+    /// camera capability (`TakePhoto`), not a sheet here.
+    func libraryImport(picked: Binding<PhotosPickerItem?>, model: AppModel, target: PhotoFor) -> some View {
+        onChange(of: picked.wrappedValue) { item in
             guard let item else { return }
             picked.wrappedValue = nil
             Task {
-                guard let data = try? await item.loadTransferable(type: Data.self) else { return }
-                attach { try PhotoFile.jpeg(from: data) }
+                guard let data = try? await item.loadTransferable(type: Data.self),
+                      let file = try? PhotoFile.jpeg(from: data) else { return }
+                model.send(.photoImported(target: target, path: file.path, takenAt: Date()))
             }
         }
     }

@@ -1,31 +1,74 @@
 import Fieldcheck
 import SwiftUI
 
-/// Sign-in, or the signed-in app: the sync bar above three tabs.
+/// The core's view model on screen: banners, sync bar, the current route's screen, and the tabs.
 struct RootView: View {
     @ObservedObject var model: AppModel
 
     var body: some View {
         Group {
-            if let user = model.user {
+            if let vm = model.view {
                 VStack(spacing: 0) {
-                    SyncBar(model: model)
-                    TabView {
-                        NavigationStack { TodayPage(model: model, user: user) }
-                            .tabItem { Label(L("tab_today"), systemImage: "sun.max") }
-                        NavigationStack { SearchPage(model: model) }
-                            .tabItem { Label(L("tab_search"), systemImage: "building.2") }
-                        NavigationStack { TaskListPage(model: model) }
-                            .tabItem { Label(L("tab_tasks"), systemImage: "checklist") }
+                    ForEach(Array(vm.banners.enumerated()), id: \.offset) { _, banner in
+                        Text(banner.text.shown).font(.caption).foregroundStyle(.orange).padding(.horizontal)
                     }
+                    if vm.route != .signIn { SyncBar(model: model, vm: vm) }
+                    screen(vm).frame(maxHeight: .infinity)
+                    if vm.route != .signIn { tabs(vm) }
                 }
-            } else {
-                SignInPage(model: model)
             }
         }
         .overlay(alignment: .top) { if model.busy { ProgressView().padding(4) } }
-        .alert(model.message ?? "", isPresented: Binding(get: { model.message != nil }, set: { if !$0 { model.message = nil } })) {
-            Button(L("ok")) { model.message = nil }
+        .alert(model.view?.message ?? "", isPresented: Binding(
+            get: { model.view?.message != nil },
+            set: { if !$0 { model.send(.dismissMessage) } }
+        )) {
+            Button(L("ok")) { model.send(.dismissMessage) }
+        }
+    }
+
+    @ViewBuilder private func screen(_ vm: AppViewModel) -> some View {
+        let back = vm.canGoBack ? { model.send(.back) } : nil
+        switch vm.screen {
+        case .signIn: SignInPage(model: model)
+        case .today(let today): TodayPage(model: model, today: today)
+        case .search(let results, let templates): SearchPage(model: model, query: vm.searchQuery, results: results, templates: templates)
+        case .tasks(let tasks): TaskListPage(model: model, tasks: tasks)
+        case .settings(let originals, let watermark): SettingsPage(model: model, originals: originals, watermark: watermark, banners: vm.banners)
+        case .inspection(let screen): BackBar(back: back) { InspectionPage(model: model, screen: screen, drafts: vm.drafts) }
+        case .task(let screen): BackBar(back: back) { TaskPage(model: model, screen: screen) }
+        case .alarm(let alarm): BackBar(back: back) { List { AlarmCard(model: model, alarm: alarm) } }
+        case .unavailable: EmptyView()
+        }
+    }
+
+    private func tabs(_ vm: AppViewModel) -> some View {
+        HStack {
+            tab(vm, .today, "tab_today", "sun.max")
+            tab(vm, .search, "tab_search", "building.2")
+            tab(vm, .tasks, "tab_tasks", "checklist")
+            tab(vm, .settings, "tab_settings", "gearshape")
+        }
+        .padding(.vertical, 6)
+    }
+
+    private func tab(_ vm: AppViewModel, _ route: AppRoute, _ label: String, _ icon: String) -> some View {
+        Button { model.send(.open(route: route)) } label: {
+            Label(L(label), systemImage: icon).labelStyle(.titleAndIcon).frame(maxWidth: .infinity, minHeight: 48)
+        }
+        .foregroundStyle(vm.tab == route ? Color.accentColor : Color.secondary)
+    }
+}
+
+/// A record's screen with a back button when the core says there is somewhere to go back to.
+struct BackBar<Content: View>: View {
+    let back: (() -> Void)?
+    @ViewBuilder let content: Content
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 0) {
+            if let back { Button(L("back"), action: back).padding(.horizontal).frame(minHeight: 48) }
+            content
         }
     }
 }
@@ -58,31 +101,30 @@ struct SignInPage: View {
 /// clock warning when the core says the device clock is off, and a sync button.
 struct SyncBar: View {
     @ObservedObject var model: AppModel
+    let vm: AppViewModel
 
     var body: some View {
         VStack(alignment: .leading, spacing: 2) {
             HStack(spacing: 12) {
-                if let status = model.syncStatus {
-                    Text(status.state.label)
-                    Text(String(format: L("pending"), Int(model.pending)))
-                    if status.needsAttention > 0 {
-                        Text(String(format: L("needs_attention"), Int(status.needsAttention))).foregroundStyle(.red)
-                    }
-                    if let last = status.lastSuccessAt { Text(last.shown).font(.caption2) }
-                    Spacer()
-                    Button(L("sync_now")) { model.sync() }.disabled(status.state == .running)
+                Text(vm.sync.state.label)
+                Text(String(format: L("pending"), Int(vm.sync.pendingChanges)))
+                if vm.sync.needsAttention > 0 {
+                    Text(String(format: L("needs_attention"), Int(vm.sync.needsAttention))).foregroundStyle(.red)
                 }
+                if let last = vm.sync.lastSuccessAt { Text(last.shown).font(.caption2) }
+                Spacer()
+                Button(L("sync_now")) { model.sync() }.disabled(vm.sync.state == .running)
             }
-            if let error = model.syncStatus?.error {
+            if let error = vm.sync.error {
                 Text(error).font(.caption).foregroundStyle(.red)
             }
             // The core decides when the device clock is too far off; the bar only says by how much.
-            if let status = model.syncStatus, status.clockSkewWarning {
-                Text(String(format: L("clock_skew"), Int(abs(status.clockSkewMs ?? 0) / 60_000))).foregroundStyle(.red)
+            if vm.sync.clockSkewWarning {
+                Text(String(format: L("clock_skew"), Int(abs(vm.sync.clockSkewMs ?? 0) / 60_000))).foregroundStyle(.red)
             }
-            if !model.attention.isEmpty {
+            if !vm.attention.isEmpty {
                 Text(L("attention_title")).font(.caption.bold())
-                ForEach(model.attention, id: \.seq) { item in
+                ForEach(vm.attention, id: \.seq) { item in
                     HStack {
                         VStack(alignment: .leading) {
                             Text("\(item.madeAt.shown) · \(item.action.label)")

@@ -6,12 +6,12 @@ import UIKit
 /// Rectification tasks the core lists for this user, overdue first.
 struct TaskListPage: View {
     @ObservedObject var model: AppModel
+    let tasks: [TaskView]
 
     var body: some View {
-        List(model.tasks, id: \.id) { task in
-            NavigationLink { TaskPage(model: model, id: task.id) } label: { TaskRow(task: task) }
+        List(tasks, id: \.id) { task in
+            Button { model.send(.open(route: .task(id: task.id))) } label: { TaskRow(task: task) }
         }
-        .navigationTitle(L("tab_tasks"))
     }
 }
 
@@ -47,14 +47,13 @@ struct TaskRow: View {
 /// the signed-in user may take now; the proof-photo buttons show when the core lets the user submit proof.
 struct TaskPage: View {
     @ObservedObject var model: AppModel
-    let id: UUID
+    let screen: TaskScreen
     @State var note = ""
-    @State var camera = false
     @State var picked: PhotosPickerItem?
 
     var body: some View {
         List {
-            if let screen = model.task, screen.task.id == id {
+            Group {
                 Section { TaskRow(task: screen.task) }
                 Section(L("timeline")) {
                     ForEach(Array(screen.timeline.enumerated()), id: \.offset) { _, event in
@@ -75,6 +74,7 @@ struct TaskPage: View {
                                     VStack {
                                         Thumbnail(path: photo.thumbnailPath)
                                         if !photo.sent { Text(L("photo_unsent")).font(.caption2) }
+                                        if photo.imported { Text(L("imported")).font(.caption2) }
                                     }
                                 }
                             }
@@ -85,32 +85,21 @@ struct TaskPage: View {
                     TextField(L("action_note"), text: $note)
                     if screen.actions.contains(.submitProof) {
                         HStack {
-                            if UIImagePickerController.isSourceTypeAvailable(.camera) {
-                                Button(L("add_proof_photo")) { camera = true }.buttonStyle(.bordered)
-                            }
+                            Button(L("add_proof_photo")) { model.send(.takePhoto(target: .task(id: screen.task.id), torch: false)) }
+                                .buttonStyle(.bordered)
                             PhotosPicker(L("choose_proof_photo"), selection: $picked, matching: .images)
                                 .buttonStyle(.bordered)
                         }
                     }
                     HStack {
                         ForEach(screen.actions, id: \.self) { action in
-                            Button(action.label) { model.transition(id, action: action, note: note) }
+                            Button(action.label) { model.send(.taskStep(task: screen.task.id, action: action, note: note)) }
                                 .buttonStyle(.bordered)
                         }
                     }
                 }
             }
         }
-        .onAppear { model.openTask(id) }
-        .photoCapture(camera: $camera, picked: $picked, attach: attach)
-    }
-
-    /// Writes the photo as a JPEG file (iPhones shoot HEIC) and attaches it as proof.
-    private func attach(_ write: () throws -> URL) {
-        do {
-            model.attachProofPhoto(id, file: try write(), takenAt: Date())
-        } catch {
-            model.message = error.localizedDescription
-        }
+        .libraryImport(picked: $picked, model: model, target: .task(id: screen.task.id))
     }
 }

@@ -1,52 +1,72 @@
 import Fieldcheck
+import PhotosUI
 import SwiftUI
-import UIKit
 
 /// Today's work as the core orders it: alarms, re-inspections due, unfinished inspections.
 struct TodayPage: View {
     @ObservedObject var model: AppModel
-    let user: UserView
+    let today: TodayView
 
     var body: some View {
         List {
-            if let today = model.today {
-                Section(L("alarms")) {
-                    if today.alarms.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
-                    ForEach(today.alarms, id: \.id) { alarm in AlarmCard(model: model, alarm: alarm) }
+            Section(L("alarms")) {
+                if today.alarms.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                ForEach(today.alarms, id: \.id) { alarm in
+                    AlarmCard(model: model, alarm: alarm)
+                        .contentShape(Rectangle())
+                        .onTapGesture { model.send(.open(route: .alarm(id: alarm.id))) }
                 }
-                Section(L("reinspections")) {
-                    if today.reinspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
-                    ForEach(today.reinspections, id: \.id) { task in
-                        NavigationLink { TaskPage(model: model, id: task.id) } label: { TaskRow(task: task) }
-                    }
+            }
+            Section(L("reinspections")) {
+                if today.reinspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                ForEach(today.reinspections, id: \.id) { task in
+                    Button { model.send(.open(route: .task(id: task.id))) } label: { TaskRow(task: task) }
                 }
-                Section(L("drafts")) {
-                    if today.inspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
-                    ForEach(today.inspections, id: \.id) { inspection in
-                        NavigationLink { InspectionPage(model: model, id: inspection.id) } label: {
-                            VStack(alignment: .leading) {
-                                if let place = place(inspection.enterpriseName, inspection.townshipName) {
-                                    Text(place).font(.headline)
-                                }
-                                Text("\(inspection.kind.label) · \(inspection.state.label)")
-                                Text(inspection.checklists.joined(separator: " · ")).font(.caption)
-                                if let started = inspection.startedAt { Text(started.shown).font(.caption) }
+            }
+            Section(L("drafts")) {
+                if today.inspections.isEmpty { Text(L("nothing")).foregroundStyle(.secondary) }
+                ForEach(today.inspections, id: \.id) { inspection in
+                    Button { model.send(.open(route: .inspection(id: inspection.id))) } label: {
+                        VStack(alignment: .leading) {
+                            if let place = place(inspection.enterpriseName, inspection.townshipName) {
+                                Text(place).font(.headline)
                             }
+                            Text("\(inspection.kind.label) · \(inspection.state.label)")
+                            Text(inspection.checklists.joined(separator: " · ")).font(.caption)
+                            if let started = inspection.startedAt { Text(started.shown).font(.caption) }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// Settings: when photo originals upload, watermarks, and the command centre's requests for originals.
+struct SettingsPage: View {
+    @ObservedObject var model: AppModel
+    let originals: OriginalPolicy
+    let watermark: Bool
+    let banners: [BannerView]
+
+    var body: some View {
+        Form {
             Section(L("originals_upload")) {
-                Picker(L("originals_upload"), selection: Binding(get: { model.originals }, set: { model.setOriginals($0) })) {
+                Picker(L("originals_upload"), selection: Binding(get: { originals }, set: { model.setOriginals($0) })) {
                     Text(L("originals_immediately")).tag(OriginalPolicy.immediately)
                     Text(L("originals_wifi_only")).tag(OriginalPolicy.wifiOnly)
                     Text(L("originals_on_request")).tag(OriginalPolicy.onRequest)
                 }
                 .pickerStyle(.segmented)
-                Toggle(L("watermark_photos"), isOn: Binding(get: { model.watermark }, set: { model.setWatermark($0) }))
+                Toggle(L("watermark_photos"), isOn: Binding(get: { watermark }, set: { model.setWatermark($0) }))
+                if let request = banners.first(where: { $0.kind == .originalsRequested || $0.kind == .originalsPostponed }) {
+                    let postponed = request.kind == .originalsPostponed
+                    Button(L(postponed ? "resume_originals" : "postpone_originals")) {
+                        model.send(.postponeOriginals(postponed: !postponed))
+                    }
+                }
             }
         }
-        .navigationTitle(L("tab_today"))
     }
 }
 
@@ -56,7 +76,7 @@ struct AlarmCard: View {
     @ObservedObject var model: AppModel
     let alarm: AlarmView
     @State var feedback = ""
-    @State var camera = false
+    @State var picked: PhotosPickerItem?
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
@@ -67,66 +87,52 @@ struct AlarmCard: View {
                 Text(String(format: L("exceedance"), multiple))
             }
             Text("\(alarm.stateLabel.shown) · \(alarm.respondBy.shown)").font(.caption)
-            if !alarm.photos.isEmpty {
-                HStack { ForEach(alarm.photos, id: \.evidence) { Thumbnail(path: $0.thumbnailPath) } }
-            }
+            Thumbnails(photos: alarm.photos)
             if alarm.actions.contains(.arrive) {
-                Button(L("arrive")) { model.arriveAtAlarm(alarm.id) }.buttonStyle(.bordered)
+                Button(L("arrive")) { model.send(.arriveAtAlarm(id: alarm.id)) }.buttonStyle(.bordered)
             }
             if alarm.actions.contains(.close) {
                 TextField(L("alarm_feedback"), text: $feedback)
                 HStack {
-                    if UIImagePickerController.isSourceTypeAvailable(.camera) {
-                        Button(L("alarm_photo")) { camera = true }.buttonStyle(.bordered)
-                    }
-                    Button(L("close_alarm")) { model.closeAlarm(alarm.id, feedback: feedback) }.buttonStyle(.bordered)
+                    Button(L("alarm_photo")) { model.send(.takePhoto(target: .alarm(id: alarm.id), torch: true)) }
+                        .buttonStyle(.bordered)
+                    PhotosPicker(L("choose_photo"), selection: $picked, matching: .images).buttonStyle(.bordered)
+                    Button(L("close_alarm")) { model.send(.closeAlarm(id: alarm.id, feedback: feedback)) }.buttonStyle(.bordered)
                 }
             }
         }
-        .sheet(isPresented: $camera) {
-            CameraPicker { image in
-                camera = false
-                guard let image else { return }
-                do {
-                    model.attachAlarmPhoto(alarm.id, file: try PhotoFile.jpeg(from: image), takenAt: Date())
-                } catch {
-                    model.message = error.localizedDescription
-                }
-            }
-            .ignoresSafeArea()
-        }
+        .libraryImport(picked: $picked, model: model, target: .alarm(id: alarm.id))
     }
 }
 
 /// Enterprise search (the core matches name, credit code and address); a result opens a new inspection.
 struct SearchPage: View {
     @ObservedObject var model: AppModel
-    @State var query = ""
+    let query: String
+    let results: [EnterpriseView]
+    let templates: [TemplateSummary]
     @State var chosen: EnterpriseView?
-    @State var created: UUID?
 
     var body: some View {
-        List(model.searchResults, id: \.id) { enterprise in
-            Button { chosen = enterprise } label: {
-                VStack(alignment: .leading) {
-                    Text(enterprise.name).font(.headline)
-                    Text(enterprise.creditCode).font(.caption)
-                    Text(enterprise.address).font(.caption)
-                    if enterprise.keyUnit { Text(L("key_unit")).font(.caption).foregroundStyle(.orange) }
+        NavigationStack {
+            List(results, id: \.id) { enterprise in
+                Button { chosen = enterprise } label: {
+                    VStack(alignment: .leading) {
+                        Text(enterprise.name).font(.headline)
+                        Text(enterprise.creditCode).font(.caption)
+                        Text(enterprise.address).font(.caption)
+                        if enterprise.keyUnit { Text(L("key_unit")).font(.caption).foregroundStyle(.orange) }
+                    }
                 }
             }
+            .searchable(text: Binding(get: { query }, set: { model.send(.searchTyped(query: $0)) }), prompt: L("search_hint"))
+            .navigationTitle(L("tab_search"))
         }
-        .searchable(text: $query, prompt: L("search_hint"))
-        .onSubmit(of: .search) { model.search(query) }
-        .navigationTitle(L("tab_search"))
         .sheet(item: Binding(get: { chosen.map(ChosenEnterprise.init) }, set: { chosen = $0?.enterprise })) { item in
-            NewInspectionForm(model: model, enterprise: item.enterprise) { id in
+            NewInspectionForm(templates: templates, enterprise: item.enterprise) { kind, checklists in
                 chosen = nil
-                created = id
+                model.send(.createInspection(enterprise: item.enterprise.id, kind: kind, checklists: checklists, origin: nil))
             }
-        }
-        .navigationDestination(isPresented: Binding(get: { created != nil }, set: { if !$0 { created = nil } })) {
-            if let id = created { InspectionPage(model: model, id: id) }
         }
     }
 }
@@ -139,9 +145,9 @@ private struct ChosenEnterprise: Identifiable {
 
 /// Kind and checklists of a new inspection.
 private struct NewInspectionForm: View {
-    @ObservedObject var model: AppModel
+    let templates: [TemplateSummary]
     let enterprise: EnterpriseView
-    let created: (UUID) -> Void
+    let create: (InspectionKind, [String]) -> Void
     @State var kind = InspectionKind.routine
     @State var checklists: [String] = []
 
@@ -152,18 +158,14 @@ private struct NewInspectionForm: View {
                     ForEach(InspectionKind.shownKinds, id: \.self) { Text($0.label).tag($0) }
                 }
                 Section(L("choose_checklists")) {
-                    ForEach(model.templates, id: \.id) { template in
+                    ForEach(templates, id: \.id) { template in
                         Toggle("\(template.title.shown) (\(template.itemCount))", isOn: Binding(
                             get: { checklists.contains(template.id) },
                             set: { on in checklists = on ? checklists + [template.id] : checklists.filter { $0 != template.id } }
                         ))
                     }
                 }
-                Button(L("create")) {
-                    if let id = model.createInspection(enterprise: enterprise.id, kind: kind, checklists: checklists) {
-                        created(id)
-                    }
-                }
+                Button(L("create")) { create(kind, checklists) }
             }
             .navigationTitle(enterprise.name)
         }

@@ -51,6 +51,7 @@ pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateT
             device,
             officer: officer.id,
             clock_skew_ms: Some(0),
+            provenance: Default::default(),
         };
         chain.append_parts(blob("original"), meta).map_err(|e| corrupt(&e))?;
         renditions.push(RenditionRef { evidence, blob: blob("rendition") });

@@ -5,6 +5,7 @@
 uniffi::setup_scaffolding!();
 
 mod alarms;
+mod app;
 mod attention;
 mod changes;
 mod client;
@@ -26,6 +27,7 @@ pub mod testing;
 mod views;
 
 pub use alarms::AlarmsClient;
+pub use app::*;
 pub use attention::{AttentionItem, ChangeAction};
 pub use changes::{Change, ChangeKind, ChangeListener, Subscription};
 pub use client::FieldcheckClient;

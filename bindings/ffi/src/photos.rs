@@ -13,7 +13,7 @@ use crate::tasks::TasksClient;
 use fieldcheck_core::domain::geo::GeoFix;
 use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId};
 use fieldcheck_core::domain::template::ItemRef;
-use fieldcheck_core::evidence::{Case, EvidenceRecord, Subject};
+use fieldcheck_core::evidence::{Case, EvidenceRecord, PhotoSource, Subject};
 use fieldcheck_core::store::{Capture, CaptureError, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +37,8 @@ pub struct PhotoView {
     /// A task or alarm photo that a transition already cites, or an inspection photo whose inspection
     /// is submitted (its photos go with the submission); false for a photo not yet sent.
     pub sent: bool,
+    /// Picked from the phone's library, not taken with the app's camera: show it as imported.
+    pub imported: bool,
 }
 
 /// The view of an ingested photo.
@@ -50,6 +52,7 @@ pub(crate) fn photo_view(shared: &Shared, record: &EvidenceRecord, sent: bool) -
         taken_at: record.meta.taken_at,
         watermark_missing_glyphs: record.watermark_gaps.missing_glyphs.iter().collect(),
         sent,
+        imported: record.meta.provenance.source == PhotoSource::Imported,
     }
 }
 

@@ -77,6 +77,8 @@ pub(crate) fn task_photos(shared: &Shared, task: TaskId) -> Result<Vec<PhotoView
         taken_at: f.photo.taken_at,
         watermark_missing_glyphs: String::new(),
         sent: true,
+        // A step names its photos without their source; the platform's record keeps it.
+        imported: false,
     }));
     Ok(photos)
 }

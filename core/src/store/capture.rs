@@ -7,7 +7,7 @@ use super::Store;
 use super::error::StoreError;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::EvidenceId;
-use crate::evidence::{CaptureMeta, Case, EvidenceError, EvidenceRecord, Ingestor, Subject};
+use crate::evidence::{CaptureMeta, Case, EvidenceError, EvidenceRecord, Ingestor, Provenance, Subject};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use thiserror::Error;
@@ -46,6 +46,17 @@ impl Store {
         capture: Capture,
         path: &Path,
     ) -> Result<EvidenceRecord, CaptureError> {
+        self.capture_photo_from(ingestor, capture, Provenance::default(), path)
+    }
+
+    /// [`Store::capture_photo`] for a photo whose source (camera or library) and missing fix are known.
+    pub fn capture_photo_from(
+        &self,
+        ingestor: &Ingestor,
+        capture: Capture,
+        provenance: Provenance,
+        path: &Path,
+    ) -> Result<EvidenceRecord, CaptureError> {
         let session = self.session()?.ok_or(StoreError::NotSignedIn)?;
         let watermark = self.watermark_for(&capture, &session.user.name)?;
         let meta = CaptureMeta {
@@ -57,6 +68,7 @@ impl Store {
             device: session.device,
             officer: session.user.id,
             clock_skew_ms: self.clock_skew()?.map(|s| s.server_minus_device.num_milliseconds()),
+            provenance,
         };
         let record = ingestor.ingest_file(path, meta, watermark.as_ref())?;
         self.record_evidence(&record)?;

@@ -16,6 +16,11 @@ impl Store {
         *self.signer.lock().unwrap_or_else(PoisonError::into_inner) = Some(signer);
     }
 
+    /// Whether a signer is in use already (the app's, or one loaded by an earlier seal).
+    pub fn has_signer(&self) -> bool {
+        self.signer.lock().unwrap_or_else(PoisonError::into_inner).is_some()
+    }
+
     /// The signer seals are made with: the app's, or the software key beside the database (made on
     /// first use).
     pub fn signer(&self) -> Result<Arc<dyn Signer>, StoreError> {

@@ -43,6 +43,17 @@ impl Store {
         self.read(|conn| find(conn, id))
     }
 
+    /// The template item `item` names among the inspection's checklists (its answer type, photo rule).
+    pub fn inspection_item(&self, id: InspectionId, item: &ItemRef) -> Result<Option<TemplateItem>, StoreError> {
+        let Some(inspection) = self.inspection(id)? else { return Ok(None) };
+        for reference in inspection.checklists.iter().filter(|r| r.id == item.template) {
+            if let Some(found) = self.template(reference)?.and_then(|t| t.item(&item.code).cloned()) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     /// An enterprise's inspections on this device (local and pulled), most recently changed first.
     pub fn inspections_of(&self, enterprise: EnterpriseId, limit: usize) -> Result<Vec<Inspection>, StoreError> {
         self.read(|conn| {

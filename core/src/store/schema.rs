@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_case_evidence.sql"),
     include_str!("migrations/006_watermark.sql"),
     include_str!("migrations/007_assignments.sql"),
+    include_str!("migrations/008_originals_postponed.sql"),
 ];
 
 /// The schema version this build writes.

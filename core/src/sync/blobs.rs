@@ -78,12 +78,13 @@ impl SyncClient {
         let mut report = UploadReport::default();
         let mut first_error = None;
         // Renditions confirmed in this pass unlock their originals: two rounds.
+        let postponed = store.originals_postponed()?;
         for _ in 0..2 {
             for pending in store.pending_blobs()? {
                 let state = PhotoUploadState {
                     record_synced: pending.record_synced,
                     rendition_confirmed: pending.rendition_confirmed,
-                    original_requested: pending.requested,
+                    original_requested: pending.requested && !postponed,
                 };
                 if decide(pending.role, policy.originals, policy.network, state) != UploadDecision::Send {
                     continue;

@@ -25,6 +25,7 @@ pub fn meta(inspection: InspectionId, device: DeviceId, officer: UserId) -> Capt
         device,
         officer,
         clock_skew_ms: Some(-1_500),
+        provenance: Default::default(),
     }
 }
 

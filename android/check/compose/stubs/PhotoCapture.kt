@@ -1,20 +1,12 @@
-// Compile-only stand-ins for the app's Android camera and image hooks
+// Compile-only stand-ins for the app's Android photo hooks
 // (app/src/main/kotlin/org/fieldcheck/app/PhotoCapture.kt), with the same signatures.
 package org.fieldcheck.app
 
 import androidx.compose.runtime.Composable
-import org.fieldcheck.app.model.AppModel
-import java.util.UUID
+import java.time.Instant
 
 @Composable
-fun rememberPhotoCapture(model: AppModel, id: UUID): (templateId: String, itemCode: String) -> Unit =
-    { _, _ -> model.hashCode() + id.hashCode() }
-
-@Composable
-fun rememberProofCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
-
-@Composable
-fun rememberAlarmCapture(model: AppModel, id: UUID): () -> Unit = { model.hashCode() + id.hashCode() }
+fun rememberLibraryPick(onPicked: (path: String, takenAt: Instant) -> Unit): () -> Unit = { onPicked.hashCode() }
 
 @Composable
 fun Thumbnail(path: String) {

@@ -1,6 +1,7 @@
 package org.fieldcheck.app
 
 import android.app.Application
+import android.content.Context
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -8,14 +9,34 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.AppCore
+import org.fieldcheck.ffi.AppEvent
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.sdk.Fieldcheck
 import java.io.File
 
-/** Opens the core's data folder once and keeps the [AppModel] across configuration changes. */
+/** The app core for the whole process: the activity's model and the sync worker share it. */
+object FieldcheckApplication {
+    @Volatile private var opened: Pair<FieldcheckClient, AppCore>? = null
+
+    /** Opens the data folder and the core once, with the phone's capabilities. */
+    suspend fun open(context: Context): Pair<FieldcheckClient, AppCore> = synchronized(this) { opened } ?: run {
+        val client = Fieldcheck.open(File(context.filesDir, "fieldcheck"))
+        val core = AppCore(
+            client,
+            FusedLocation(context),
+            CameraXDevice(context),
+            KeystoreSecureStore(context),
+            WorkManagerScheduler(context),
+            ConnectivityWatch(context),
+        )
+        synchronized(this) { opened ?: (client to core).also { opened = it } }
+    }
+}
+
+/** Keeps the [AppModel] across configuration changes; the screen state itself lives in the core. */
 class MainViewModel(application: Application) : AndroidViewModel(application) {
-    private var client: FieldcheckClient? = null
     private var network: AutoCloseable? = null
 
     private val _model = MutableStateFlow<AppModel?>(null)
@@ -29,10 +50,9 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
     init {
         viewModelScope.launch {
             try {
-                val opened = Fieldcheck.open(File(application.filesDir, "fieldcheck"))
-                client = opened
-                val model = AppModel(opened, KeystoreTokenStore(application), viewModelScope).also { it.start() }
-                network = watchNetwork(application, model::networkChanged)
+                val (client, core) = FieldcheckApplication.open(application)
+                val model = AppModel(core, client, viewModelScope).also { it.start() }
+                network = watchNetwork(application) { model.send(AppEvent.NetworkChanged(it)) }
                 _model.value = model
             } catch (e: FieldcheckException) {
                 _openError.value = e.message
@@ -41,9 +61,6 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
     }
 
     override fun onCleared() {
-        // viewModelScope is already cancelled here, so nothing is still calling into the core.
         network?.close()
-        _model.value?.close()
-        client?.close()
     }
 }

@@ -4,86 +4,69 @@ import androidx.activity.compose.BackHandler
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.LinearProgressIndicator
+import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.NavigationBar
 import androidx.compose.material3.NavigationBarItem
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
-import java.util.UUID
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.ScreenData
 
-/** Where the user is. */
-sealed interface Route {
-    /** Today's work. */
-    data object Today : Route
-
-    /** Enterprise search and new inspections. */
-    data object Search : Route
-
-    /** Rectification tasks. */
-    data object Tasks : Route
-
-    /** One inspection. */
-    data class Inspection(val id: UUID) : Route
-
-    /** One task with its timeline. */
-    data class Task(val id: UUID) : Route
-}
-
-/** Sign-in, or the signed-in app: sync bar, the current screen, and the tabs. */
+/** The core's view model on screen: banners, sync bar, the current route's screen, and the tabs. */
 @Composable
 fun AppScreen(model: AppModel) {
-    val user by model.user.collectAsStateWithLifecycle()
+    val current by model.view.collectAsStateWithLifecycle()
     val busy by model.busy.collectAsStateWithLifecycle()
-    val message by model.message.collectAsStateWithLifecycle()
-    var route by remember { mutableStateOf<Route>(Route.Today) }
+    val vm = current ?: return
+    val send = model::send
 
     Column(Modifier.fillMaxSize().safeDrawingPadding()) {
         if (busy) LinearProgressIndicator(Modifier.fillMaxWidth())
-        val signedIn = user
-        if (signedIn == null) {
-            SignInScreen(model)
-        } else {
-            SyncBar(model)
-            Column(Modifier.weight(1f)) {
-                when (val current = route) {
-                    Route.Today -> TodayScreen(
-                        model,
-                        openInspection = { route = Route.Inspection(it) },
-                        openTask = { route = Route.Task(it) },
-                    )
-                    Route.Search -> SearchScreen(model, opened = { route = Route.Inspection(it) })
-                    Route.Tasks -> TasksScreen(model, openTask = { route = Route.Task(it) })
-                    is Route.Inspection -> InspectionPage(model, current.id, done = { route = Route.Today })
-                    is Route.Task -> TaskPage(model, current.id)
-                }
+        vm.banners.forEach { banner ->
+            Text(banner.text.shown(), Modifier.padding(horizontal = 12.dp), color = MaterialTheme.colorScheme.tertiary)
+        }
+        if (vm.route != AppRoute.SignIn) SyncBar(model, vm)
+        Column(Modifier.weight(1f)) {
+            when (val screen = vm.screen) {
+                ScreenData.SignIn -> SignInScreen(model)
+                is ScreenData.Today -> TodayScreen(send, screen.today)
+                is ScreenData.Search -> SearchScreen(send, vm.searchQuery, screen.results, screen.templates)
+                is ScreenData.Tasks -> TasksScreen(send, screen.tasks)
+                is ScreenData.Settings -> SettingsScreen(model, screen.originals, screen.watermark, vm.banners)
+                is ScreenData.Inspection -> InspectionPage(send, screen.screen, vm.drafts)
+                is ScreenData.Task -> TaskPage(send, screen.screen)
+                is ScreenData.Alarm -> AlarmCard(send, screen.alarm)
+                ScreenData.Unavailable -> {}
             }
-            BackHandler(enabled = route is Route.Inspection || route is Route.Task) {
-                route = if (route is Route.Task) Route.Tasks else Route.Today
-            }
+        }
+        BackHandler(enabled = vm.canGoBack) { send(AppEvent.Back) }
+        if (vm.route != AppRoute.SignIn) {
             NavigationBar {
-                Tab(route == Route.Today, R.string.tab_today) { route = Route.Today }
-                Tab(route == Route.Search, R.string.tab_search) { route = Route.Search }
-                Tab(route == Route.Tasks, R.string.tab_tasks) { route = Route.Tasks }
+                Tab(vm.tab == AppRoute.Today, R.string.tab_today) { send(AppEvent.Open(AppRoute.Today)) }
+                Tab(vm.tab == AppRoute.Search, R.string.tab_search) { send(AppEvent.Open(AppRoute.Search)) }
+                Tab(vm.tab == AppRoute.Tasks, R.string.tab_tasks) { send(AppEvent.Open(AppRoute.Tasks)) }
+                Tab(vm.tab == AppRoute.Settings, R.string.tab_settings) { send(AppEvent.Open(AppRoute.Settings)) }
             }
         }
     }
 
-    message?.let { text ->
+    vm.message?.let { text ->
         AlertDialog(
-            onDismissRequest = model::dismissMessage,
-            confirmButton = { TextButton(onClick = model::dismissMessage) { Text(stringResource(R.string.ok)) } },
+            onDismissRequest = { send(AppEvent.DismissMessage) },
+            confirmButton = { TextButton(onClick = { send(AppEvent.DismissMessage) }) { Text(stringResource(R.string.ok)) } },
             text = { Text(text) },
         )
     }

@@ -15,23 +15,26 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.Thumbnail
-import org.fieldcheck.app.model.AppModel
-import org.fieldcheck.app.rememberPhotoCapture
+import org.fieldcheck.app.rememberLibraryPick
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.DraftView
+import org.fieldcheck.ffi.InspectionScreen
+import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.ItemProgress
 import org.fieldcheck.ffi.PhotoView
 import org.fieldcheck.ffi.PhotoRule
 import org.fieldcheck.ffi.TemplateItemView
-import java.util.UUID
 
 /**
  * One inspection: its checklists with the core's progress, each item with its answer control, verdict,
@@ -39,11 +42,10 @@ import java.util.UUID
  * photos, the remaining problems and the submit button (enabled when the core says it can be submitted).
  */
 @Composable
-fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
-    LaunchedEffect(id) { model.openInspection(id) }
-    val capture = rememberPhotoCapture(model, id)
-    val loaded by model.inspection.collectAsStateWithLifecycle()
-    val screen = loaded?.takeIf { it.inspection.id == id } ?: return
+fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: List<DraftView>) {
+    val id = screen.inspection.id
+    var picking by remember { mutableStateOf<PhotoFor?>(null) }
+    val importPhoto = rememberLibraryPick { path, takenAt -> picking?.let { send(AppEvent.PhotoImported(it, path, takenAt)) } }
     val open = screen.inspection.state == InspectionState.IN_PROGRESS
 
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
@@ -54,7 +56,7 @@ fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
                     style = MaterialTheme.typography.titleLarge,
                 )
                 if (screen.inspection.state == InspectionState.DRAFT) {
-                    Button(onClick = { model.startInspection(id) }) { Text(stringResource(R.string.start_on_site)) }
+                    Button(onClick = { send(AppEvent.StartInspection(id)) }) { Text(stringResource(R.string.start_on_site)) }
                 }
             }
         }
@@ -70,12 +72,22 @@ fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
             }
             items(checklist.template.items, key = { "${checklist.template.id}/${it.code}" }) { item ->
                 val progress = checklist.items.firstOrNull { it.code == item.code }
+                val template = checklist.template.id
+                val input = ItemInput(
+                    choose = { send(AppEvent.AnswerChosen(id, template, item.code, it)) },
+                    type = { field, text -> send(AppEvent.AnswerTyped(id, template, item.code, field, text)) },
+                    note = { send(AppEvent.NoteTyped(id, template, item.code, it)) },
+                    save = { send(AppEvent.AnswerSaved(id, template, item.code)) },
+                )
+                val target = PhotoFor.Item(id, template, item.code)
                 ItemCard(
                     item,
                     progress,
                     open,
-                    answer = { input, note -> model.answer(id, checklist.template.id, item.code, input, note) },
-                    photo = { capture(checklist.template.id, item.code) },
+                    drafts.filter { it.templateId == template && it.itemCode == item.code },
+                    input,
+                    photo = { send(AppEvent.TakePhoto(target, false)) },
+                    library = { picking = target; importPhoto() },
                 )
             }
         }
@@ -97,7 +109,7 @@ fun InspectionPage(model: AppModel, id: UUID, done: () -> Unit) {
         if (screen.inspection.state != InspectionState.SUBMITTED) {
             item {
                 Button(
-                    onClick = { model.submit(id, submitted = done) },
+                    onClick = { send(AppEvent.Submit(id)) },
                     enabled = screen.canSubmit,
                     modifier = Modifier.fillMaxWidth().padding(vertical = 16.dp),
                 ) { Text(stringResource(R.string.submit)) }
@@ -112,8 +124,10 @@ private fun ItemCard(
     item: TemplateItemView,
     progress: ItemProgress?,
     open: Boolean,
-    answer: (org.fieldcheck.ffi.AnswerInput, String?) -> Unit,
+    drafts: List<DraftView>,
+    input: ItemInput,
     photo: () -> Unit,
+    library: () -> Unit,
 ) {
     Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
@@ -124,12 +138,13 @@ private fun ItemCard(
                 Text(basis + unverified, style = MaterialTheme.typography.bodySmall)
             }
             item.guidance?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
-            if (open) AnswerControl(item.answer, progress?.note, answer)
+            if (open) AnswerControl(item.answer, drafts, progress?.note, input)
             Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(12.dp)) {
                 progress?.verdict?.let { Text(it.label(), color = MaterialTheme.colorScheme.primary) }
                 Text(stringResource(R.string.photo_count, (progress?.photoCount ?: 0u).toInt()))
                 if (open && item.photo != PhotoRule.NEVER) {
                     OutlinedButton(onClick = photo) { Text(stringResource(R.string.take_photo)) }
+                    OutlinedButton(onClick = library) { Text(stringResource(R.string.library_photo)) }
                 }
             }
             Thumbnails(progress?.photos.orEmpty())
@@ -141,9 +156,15 @@ private fun ItemCard(
 /** The thumbnails of an item's or finding's photos, in capture order (nothing when there are none). */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-private fun Thumbnails(photos: List<PhotoView>) {
+fun Thumbnails(photos: List<PhotoView>) {
     if (photos.isEmpty()) return
     FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        photos.forEach { Thumbnail(it.thumbnailPath) }
+        photos.forEach { photo ->
+            Column {
+                Thumbnail(photo.thumbnailPath)
+                // A library photo is evidence of what it shows, not of this place and time.
+                if (photo.imported) Text(stringResource(R.string.imported), style = MaterialTheme.typography.labelSmall)
+            }
+        }
     }
 }

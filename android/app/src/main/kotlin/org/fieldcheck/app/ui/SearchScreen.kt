@@ -23,37 +23,30 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
-import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
-import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.AppEvent
 import org.fieldcheck.ffi.EnterpriseView
 import org.fieldcheck.ffi.InspectionKind
 import org.fieldcheck.ffi.TemplateSummary
-import java.util.UUID
 
 /** Enterprise search (the core matches name, credit code and address); a result opens a new inspection. */
 @Composable
-fun SearchScreen(model: AppModel, opened: (UUID) -> Unit) {
-    val results by model.searchResults.collectAsStateWithLifecycle()
-    val templates by model.templates.collectAsStateWithLifecycle()
-    var query by rememberSaveable { mutableStateOf("") }
+fun SearchScreen(send: (AppEvent) -> Unit, query: String, results: List<EnterpriseView>, templates: List<TemplateSummary>) {
     var chosen by remember { mutableStateOf<EnterpriseView?>(null) }
     Column(Modifier.padding(horizontal = 12.dp)) {
         Row(verticalAlignment = Alignment.CenterVertically) {
             OutlinedTextField(
                 query,
-                { query = it },
+                { send(AppEvent.SearchTyped(it)) },
                 Modifier.weight(1f),
                 placeholder = { Text(stringResource(R.string.search_hint)) },
                 singleLine = true,
             )
-            TextButton(onClick = { model.search(query) }) { Text(stringResource(R.string.search)) }
         }
         LazyColumn {
             items(results, key = { it.id }) { enterprise ->
@@ -77,7 +70,7 @@ fun SearchScreen(model: AppModel, opened: (UUID) -> Unit) {
             dismiss = { chosen = null },
             create = { kind, checklists ->
                 chosen = null
-                model.createInspection(enterprise.id, kind, checklists, opened)
+                send(AppEvent.CreateInspection(enterprise.id, kind, checklists, null))
             },
         )
     }

@@ -9,14 +9,14 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.ffi.AppViewModel
+import org.fieldcheck.ffi.AttentionItem
 import org.fieldcheck.ffi.SyncState
 
 /**
@@ -24,10 +24,9 @@ import org.fieldcheck.ffi.SyncState
  * clock warning when the core says the device clock is off, and a sync button.
  */
 @Composable
-fun SyncBar(model: AppModel) {
-    val status by model.syncBar.status.collectAsStateWithLifecycle()
-    val pending by model.pending.collectAsStateWithLifecycle()
-    val current = status ?: return
+fun SyncBar(model: AppModel, vm: AppViewModel) {
+    val current = vm.sync
+    val pending = current.pendingChanges
     Row(
         Modifier.fillMaxWidth().padding(horizontal = 12.dp),
         horizontalArrangement = Arrangement.spacedBy(12.dp),
@@ -62,13 +61,12 @@ fun SyncBar(model: AppModel) {
             modifier = Modifier.padding(horizontal = 12.dp),
         )
     }
-    AttentionList(model)
+    AttentionList(model, vm.attention)
 }
 
 /** Changes the platform refused, with its reason, each dismissable once read. */
 @Composable
-fun AttentionList(model: AppModel) {
-    val items by model.attention.collectAsStateWithLifecycle()
+fun AttentionList(model: AppModel, items: List<AttentionItem>) {
     if (items.isEmpty()) return
     Column(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         Text(stringResource(R.string.attention_title), style = MaterialTheme.typography.titleSmall)

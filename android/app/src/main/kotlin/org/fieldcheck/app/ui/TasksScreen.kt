@@ -16,29 +16,28 @@ import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
 import org.fieldcheck.app.Thumbnail
-import org.fieldcheck.app.rememberProofCapture
-import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.app.rememberLibraryPick
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.TaskAction
+import org.fieldcheck.ffi.TaskScreen
 import org.fieldcheck.ffi.TaskView
-import java.util.UUID
 
 /** Rectification tasks the core lists for this user, overdue first. */
 @Composable
-fun TasksScreen(model: AppModel, openTask: (UUID) -> Unit) {
-    val tasks by model.tasks.collectAsStateWithLifecycle()
+fun TasksScreen(send: (AppEvent) -> Unit, tasks: List<TaskView>) {
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
-        items(tasks, key = { it.id }) { task -> TaskRow(task, onClick = { openTask(task.id) }) }
+        items(tasks, key = { it.id }) { task -> TaskRow(task, onClick = { send(AppEvent.Open(AppRoute.Task(task.id))) }) }
     }
 }
 
@@ -72,12 +71,10 @@ private fun TaskLines(task: TaskView) {
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun TaskPage(model: AppModel, id: UUID) {
-    LaunchedEffect(id) { model.openTask(id) }
-    val takeProof = rememberProofCapture(model, id)
-    val loaded by model.task.collectAsStateWithLifecycle()
-    val screen = loaded?.takeIf { it.task.id == id } ?: return
-    var note by remember(id) { mutableStateOf("") }
+fun TaskPage(send: (AppEvent) -> Unit, screen: TaskScreen) {
+    val id = screen.task.id
+    val importProof = rememberLibraryPick { path, takenAt -> send(AppEvent.PhotoImported(PhotoFor.Task(id), path, takenAt)) }
+    var note by rememberSaveable(id) { mutableStateOf("") }
     val actions = screen.actions
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         item { TaskRow(screen.task, onClick = {}) }
@@ -101,6 +98,7 @@ fun TaskPage(model: AppModel, id: UUID) {
                         Column {
                             Thumbnail(photo.thumbnailPath)
                             if (!photo.sent) Text(stringResource(R.string.photo_unsent), style = MaterialTheme.typography.labelSmall)
+                            if (photo.imported) Text(stringResource(R.string.imported), style = MaterialTheme.typography.labelSmall)
                         }
                     }
                 }
@@ -116,11 +114,16 @@ fun TaskPage(model: AppModel, id: UUID) {
                 )
                 // Offered when the core lets this user submit proof now.
                 if (TaskAction.SUBMIT_PROOF in actions) {
-                    OutlinedButton(onClick = takeProof) { Text(stringResource(R.string.add_proof_photo)) }
+                    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        OutlinedButton(onClick = { send(AppEvent.TakePhoto(PhotoFor.Task(id), false)) }) {
+                            Text(stringResource(R.string.add_proof_photo))
+                        }
+                        OutlinedButton(onClick = importProof) { Text(stringResource(R.string.library_photo)) }
+                    }
                 }
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     actions.forEach { action ->
-                        OutlinedButton(onClick = { model.transition(id, action, note) }) { Text(action.label()) }
+                        OutlinedButton(onClick = { send(AppEvent.TaskStep(id, action, note)) }) { Text(action.label()) }
                     }
                 }
             }

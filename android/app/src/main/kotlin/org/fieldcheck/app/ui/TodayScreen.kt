@@ -2,6 +2,7 @@ package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
@@ -20,36 +21,40 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.R
-import org.fieldcheck.app.Thumbnail
-import org.fieldcheck.app.rememberAlarmCapture
+import org.fieldcheck.app.rememberLibraryPick
 import org.fieldcheck.app.model.AppModel
 import org.fieldcheck.ffi.AlarmAction
 import org.fieldcheck.ffi.AlarmView
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.BannerKind
+import org.fieldcheck.ffi.BannerView
 import org.fieldcheck.ffi.OriginalPolicy
-import java.util.UUID
+import org.fieldcheck.ffi.PhotoFor
+import org.fieldcheck.ffi.TodayView
 
 /** Today's work as the core orders it: alarms, re-inspections due, unfinished inspections. */
 @Composable
-fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID) -> Unit) {
-    val today by model.today.collectAsStateWithLifecycle()
-    val work = today ?: return
+fun TodayScreen(send: (AppEvent) -> Unit, work: TodayView) {
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         heading(R.string.alarms, work.alarms.isEmpty())
-        items(work.alarms, key = { it.id }) { alarm -> AlarmCard(model, alarm) }
+        items(work.alarms, key = { it.id }) { alarm ->
+            Box(Modifier.clickable { send(AppEvent.Open(AppRoute.Alarm(alarm.id))) }) { AlarmCard(send, alarm) }
+        }
         heading(R.string.reinspections, work.reinspections.isEmpty())
         items(work.reinspections, key = { it.id }) { task ->
-            TaskRow(task, onClick = { openTask(task.id) })
+            TaskRow(task, onClick = { send(AppEvent.Open(AppRoute.Task(task.id))) })
         }
         heading(R.string.drafts, work.inspections.isEmpty())
         items(work.inspections, key = { it.id }) { inspection ->
-            Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable { openInspection(inspection.id) }) {
+            val open = { send(AppEvent.Open(AppRoute.Inspection(inspection.id))) }
+            Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).clickable(onClick = open)) {
                 Column(Modifier.padding(12.dp)) {
                     place(inspection.enterpriseName, inspection.townshipName)?.let {
                         Text(it, style = MaterialTheme.typography.titleSmall)
@@ -60,15 +65,13 @@ fun TodayScreen(model: AppModel, openInspection: (UUID) -> Unit, openTask: (UUID
                 }
             }
         }
-        item { OriginalsSetting(model) }
     }
 }
 
-/** The user's choice of when photo originals upload (renditions always go as soon as possible). */
+/** Settings: when photo originals upload, watermarks, and the command centre's requests for originals. */
 @Composable
-fun OriginalsSetting(model: AppModel) {
-    val current by model.originals.collectAsStateWithLifecycle()
-    Column(Modifier.padding(top = 12.dp)) {
+fun SettingsScreen(model: AppModel, current: OriginalPolicy, watermark: Boolean, banners: List<BannerView>) {
+    Column(Modifier.padding(12.dp)) {
         Text(stringResource(R.string.originals_upload), style = MaterialTheme.typography.titleMedium)
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             OriginalPolicy.entries.forEach { policy ->
@@ -79,12 +82,17 @@ fun OriginalsSetting(model: AppModel) {
                 )
             }
         }
-        val watermark by model.watermark.collectAsStateWithLifecycle()
         FilterChip(
             selected = watermark,
             onClick = { model.setWatermark(!watermark) },
             label = { Text(stringResource(R.string.watermark_photos)) },
         )
+        banners.firstOrNull { it.kind == BannerKind.ORIGINALS_REQUESTED || it.kind == BannerKind.ORIGINALS_POSTPONED }?.let {
+            val postponed = it.kind == BannerKind.ORIGINALS_POSTPONED
+            OutlinedButton(onClick = { model.send(AppEvent.PostponeOriginals(!postponed)) }) {
+                Text(stringResource(if (postponed) R.string.resume_originals else R.string.postpone_originals))
+            }
+        }
     }
 }
 
@@ -94,9 +102,9 @@ fun OriginalsSetting(model: AppModel) {
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun AlarmCard(model: AppModel, alarm: AlarmView) {
-    var feedback by remember(alarm.id) { mutableStateOf("") }
-    val takePhoto = rememberAlarmCapture(model, alarm.id)
+fun AlarmCard(send: (AppEvent) -> Unit, alarm: AlarmView) {
+    var feedback by rememberSaveable(alarm.id) { mutableStateOf("") }
+    val importPhoto = rememberLibraryPick { path, takenAt -> send(AppEvent.PhotoImported(PhotoFor.Alarm(alarm.id), path, takenAt)) }
     Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             place(alarm.enterpriseName, alarm.townshipName)?.let {
@@ -114,13 +122,9 @@ fun AlarmCard(model: AppModel, alarm: AlarmView) {
             )
             alarm.exceedanceMultiple?.let { Text(stringResource(R.string.exceedance, it)) }
             Text("${alarm.stateLabel.shown()} · ${alarm.respondBy.shown()}")
-            if (alarm.photos.isNotEmpty()) {
-                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    alarm.photos.forEach { Thumbnail(it.thumbnailPath) }
-                }
-            }
+            Thumbnails(alarm.photos)
             if (AlarmAction.ARRIVE in alarm.actions) {
-                OutlinedButton(onClick = { model.arriveAtAlarm(alarm.id) }) { Text(stringResource(R.string.arrive)) }
+                OutlinedButton(onClick = { send(AppEvent.ArriveAtAlarm(alarm.id)) }) { Text(stringResource(R.string.arrive)) }
             }
             if (AlarmAction.CLOSE in alarm.actions) {
                 OutlinedTextField(
@@ -130,8 +134,11 @@ fun AlarmCard(model: AppModel, alarm: AlarmView) {
                     label = { Text(stringResource(R.string.alarm_feedback)) },
                 )
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    OutlinedButton(onClick = takePhoto) { Text(stringResource(R.string.alarm_photo)) }
-                    OutlinedButton(onClick = { model.closeAlarm(alarm.id, feedback) }) {
+                    OutlinedButton(onClick = { send(AppEvent.TakePhoto(PhotoFor.Alarm(alarm.id), true)) }) {
+                        Text(stringResource(R.string.alarm_photo))
+                    }
+                    OutlinedButton(onClick = importPhoto) { Text(stringResource(R.string.library_photo)) }
+                    OutlinedButton(onClick = { send(AppEvent.CloseAlarm(alarm.id, feedback)) }) {
                         Text(stringResource(R.string.close_alarm))
                     }
                 }

@@ -1,24 +1,39 @@
 package org.fieldcheck.app.model
 
-import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancelAndJoin
-import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.job
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.fieldcheck.ffi.AlarmAction
 import org.fieldcheck.ffi.AlarmState
-import org.fieldcheck.ffi.AnswerInput
+import org.fieldcheck.ffi.AnswerChoice
+import org.fieldcheck.ffi.AppCore
+import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.AppViewModel
+import org.fieldcheck.ffi.BackgroundScheduler
+import org.fieldcheck.ffi.BannerKind
+import org.fieldcheck.ffi.CameraDevice
+import org.fieldcheck.ffi.ConnectivityMonitor
 import org.fieldcheck.ffi.DemoCounty
 import org.fieldcheck.ffi.DemoUser
 import org.fieldcheck.ffi.FieldcheckClient
+import org.fieldcheck.ffi.GeoFix
 import org.fieldcheck.ffi.InspectionKind
+import org.fieldcheck.ffi.InspectionOrigin
 import org.fieldcheck.ffi.InspectionState
+import org.fieldcheck.ffi.LocationProvider
+import org.fieldcheck.ffi.LocationReading
+import org.fieldcheck.ffi.Network
+import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.ProblemCode
+import org.fieldcheck.ffi.ScreenData
+import org.fieldcheck.ffi.SecureStore
+import org.fieldcheck.ffi.Shot
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskState
 import org.fieldcheck.ffi.Verdict
@@ -29,162 +44,224 @@ import java.awt.Color
 import java.awt.image.BufferedImage
 import java.nio.file.Path
 import java.time.Instant
-import java.util.UUID
+import java.util.concurrent.atomic.AtomicInteger
 import javax.imageio.ImageIO
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 
-/** The app's model driving the real core on a real SQLite file, as the screens would. */
+/**
+ * The app's model over the real app core on a real SQLite file, with the phone's capabilities as
+ * Kotlin test doubles of the callback interfaces, driven the way the screens drive it.
+ */
 class AppModelTest {
     @TempDir
     lateinit var dir: Path
 
-    private class MemoryTokens : TokenStore {
-        var saved: SavedSession? = null
-        override fun load() = saved
-        override fun save(session: SavedSession) {
-            saved = session
+    private class Keychain : SecureStore {
+        val values = mutableMapOf<String, ByteArray>()
+        override fun load(key: String) = synchronized(values) { values[key] }
+        override fun save(key: String, value: ByteArray) = synchronized(values) { values[key] = value }
+        override fun delete(key: String) = synchronized(values) { values.remove(key); Unit }
+    }
+
+    private class Gps(@Volatile var reading: LocationReading) : LocationProvider {
+        override fun current() = reading
+        override fun watch(on: Boolean) {}
+    }
+
+    /** The in-app camera: writes a generated JPEG into the test folder at each shutter press. */
+    private inner class Lens : CameraDevice {
+        private val n = AtomicInteger()
+        override fun capture(torch: Boolean): Shot {
+            val path = dir.resolve("shot-${n.incrementAndGet()}.jpg")
+            val image = BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB)
+            image.createGraphics().apply { color = Color(30, 120, n.get() * 20 % 255); fillRect(0, 0, 64, 48); dispose() }
+            check(ImageIO.write(image, "jpg", path.toFile())) { "no JPEG writer" }
+            return Shot(path.toString(), Instant.now())
         }
     }
 
-    private suspend fun <T> Flow<T>.await(what: String, predicate: (T) -> Boolean): T =
-        withTimeout(20_000) { first(predicate) }.also { assertNotNull(it, what) }
-
-    private fun jpeg(path: Path): Path {
-        val image = BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB)
-        image.createGraphics().apply { color = Color(30, 120, 60); fillRect(0, 0, 64, 48); dispose() }
-        check(ImageIO.write(image, "jpg", path.toFile())) { "no JPEG writer" }
-        return path
+    private class Work : BackgroundScheduler {
+        val syncs = AtomicInteger()
+        override fun schedulePeriodicSync(minutes: UInt) {}
+        override fun syncSoon() {
+            syncs.incrementAndGet()
+        }
+        override fun cancelAll() {}
     }
 
-    /** Runs `body` with a model over a fresh client seeded with the demo county as `user`; closes both after. */
-    private fun withModel(name: String, user: DemoUser, body: suspend (FieldcheckClient, DemoCounty, AppModel) -> Unit) {
+    private object Online : ConnectivityMonitor {
+        override fun current() = Network.METERED
+    }
+
+    private class Phone(val client: FieldcheckClient, val county: DemoCounty, val model: AppModel, val core: AppCore, val gps: Gps, val work: Work)
+
+    private suspend fun AppModel.await(what: String, predicate: (AppViewModel) -> Boolean): AppViewModel =
+        withTimeout(20_000) { view.first { it != null && predicate(it) } }.also { assertNotNull(it, what) }!!
+
+    /** Runs `body` with a model over a fresh client seeded as `user`, whose keychain holds a session. */
+    private fun withPhone(name: String, user: DemoUser, body: suspend (Phone) -> Unit) {
         FieldcheckClient.open(dir.resolve(name).toString()).use { client ->
             val county = seedDemoCounty(client, user)
-            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-            val model = AppModel(client, MemoryTokens(), scope)
-            try {
-                runBlocking { body(client, county, model) }
-            } finally {
-                // Wait for work the model launched (e.g. a submit still in the core) before closing under it.
-                runBlocking { scope.coroutineContext.job.cancelAndJoin() }
-                model.close()
+            val keychain = Keychain().apply {
+                save("platform_url", "http://127.0.0.1:9".toByteArray())
+                save("token", "kept".toByteArray())
+            }
+            val gps = Gps(LocationReading.Fix(GeoFix(28.9, 120.0, 6.0), Instant.now()))
+            val work = Work()
+            AppCore(client, gps, Lens(), keychain, work, Online).use { core ->
+                val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+                val model = AppModel(core, client, scope)
+                try {
+                    runBlocking { body(Phone(client, county, model, core, gps, work)) }
+                } finally {
+                    runBlocking { scope.coroutineContext.job.cancelAndJoin() }
+                }
             }
         }
     }
 
     @Test
-    fun `an officer drafts, starts, answers and photographs an item, and submission is blocked by the core`() {
-        withModel("officer", DemoUser.OFFICER) { _, county, model ->
+    fun `an officer answers and photographs an inspection prompted by an alarm, and the core blocks submission`() {
+        withPhone("officer", DemoUser.OFFICER) { phone ->
+            val model = phone.model
             model.start()
-            assertEquals("张伟", model.user.await("signed-in user") { it != null }?.name)
-            assertEquals(county.alarm, model.today.await("today") { it != null }?.alarms?.single()?.id)
+            val today = model.await("restored from the keychain") { it.route == AppRoute.Today }
+            assertEquals("张伟", today.user?.name)
+            assertEquals(phone.county.alarm, (today.screen as ScreenData.Today).today.alarms.single().id)
 
-            model.search("恒达 五金")
-            val enterprise = model.searchResults.await("search") { it.isNotEmpty() }.single()
-            model.templates.await("checklists") { list -> list.any { it.id == "emergency_preparedness" } }
+            model.send(AppEvent.Open(AppRoute.Search))
+            model.send(AppEvent.SearchTyped("恒达 五金"))
+            val search = model.await("search") { (it.screen as? ScreenData.Search)?.results?.isNotEmpty() == true }
+            val enterprise = (search.screen as ScreenData.Search).results.single()
+            val origin = InspectionOrigin.Alarm(phone.county.alarm)
+            model.send(AppEvent.CreateInspection(enterprise.id, InspectionKind.ALARM_RESPONSE, listOf("emergency_preparedness"), origin))
+            val draft = model.await("draft") { it.route is AppRoute.Inspection }
+            val id = (draft.route as AppRoute.Inspection).id
+            model.send(AppEvent.StartInspection(id))
+            model.await("started") { (it.screen as? ScreenData.Inspection)?.screen?.inspection?.state == InspectionState.IN_PROGRESS }
 
-            val created = CompletableDeferred<UUID>()
-            model.createInspection(enterprise.id, InspectionKind.ROUTINE, listOf("emergency_preparedness")) {
-                created.complete(it)
+            model.send(AppEvent.NoteTyped(id, "emergency_preparedness", "EM-03", "未见预案"))
+            model.send(AppEvent.AnswerChosen(id, "emergency_preparedness", "EM-03", AnswerChoice.No))
+            val answered = model.await("answered") { vm ->
+                (vm.screen as? ScreenData.Inspection)?.screen?.checklists?.single()?.items?.first { it.code == "EM-03" }?.verdict == Verdict.NON_COMPLIANT
             }
-            val id = withTimeout(20_000) { created.await() }
-            model.openInspection(id)
-            model.inspection.await("draft") { it?.inspection?.state == InspectionState.DRAFT }
-            model.startInspection(id)
-            model.inspection.await("started") { it?.inspection?.state == InspectionState.IN_PROGRESS }
+            val item = (answered.screen as ScreenData.Inspection).screen.checklists.single().items.first { it.code == "EM-03" }
+            assertEquals("未见预案", item.note, "the note typed into the core went with the answer")
 
-            // The answer reaches the screen through the core's change Flow, with the core's verdict.
-            model.answer(id, "emergency_preparedness", "EM-03", AnswerInput.No, "未见预案")
-            val answered = model.inspection.await("answered") { screen ->
-                screen?.checklists?.single()?.items?.first { it.code == "EM-03" }?.verdict == Verdict.NON_COMPLIANT
+            model.send(AppEvent.TakePhoto(PhotoFor.Item(id, "emergency_preparedness", "EM-03"), true))
+            val withPhoto = model.await("photo") { vm ->
+                (vm.screen as? ScreenData.Inspection)?.screen?.checklists?.single()?.items?.first { it.code == "EM-03" }?.photoCount == 1u
             }
-            assertEquals("未见预案", answered!!.checklists.single().items.first { it.code == "EM-03" }.note)
-            assertTrue(answered.checklists.single().items.first { it.code == "EM-01" }.problems.isNotEmpty())
+            val photo = (withPhoto.screen as ScreenData.Inspection).screen.checklists.single().items.first { it.code == "EM-03" }.photos.single()
+            assertTrue(java.io.File(photo.thumbnailPath).isFile)
+            assertFalse(photo.imported)
 
-            val photo = jpeg(dir.resolve("camera.jpg"))
-            model.attachPhoto(id, "emergency_preparedness", "EM-03", photo.toString(), Instant.now())
-            val withPhoto = model.inspection.await("photo") { screen ->
-                screen?.checklists?.single()?.items?.first { it.code == "EM-03" }?.photoCount == 1u
-            }
-            // The item carries the photo's thumbnail for the screen to show.
-            val shown = withPhoto?.checklists?.single()?.items?.first { it.code == "EM-03" }?.photos.orEmpty()
-            assertTrue(java.io.File(shown.single().thumbnailPath).isFile, "the item's thumbnail is on disk")
-            model.busy.await("ingest finished") { !it }
-            assertFalse(photo.toFile().exists(), "the camera's file is removed once the core has its copy")
-
-            var submitted = false
-            model.submit(id) { submitted = true }
-            val blocked = model.inspection.await("blocked") { it?.problems?.isNotEmpty() == true }!!
-            assertFalse(submitted)
-            assertFalse(blocked.canSubmit)
-            assertTrue(blocked.problems.any { it.code == ProblemCode.UNANSWERED })
-            assertEquals(null, model.message.value)
+            model.send(AppEvent.Submit(id))
+            val blocked = model.await("blocked") { vm -> (vm.screen as? ScreenData.Inspection)?.screen?.problems?.isNotEmpty() == true }
+            val screen = (blocked.screen as ScreenData.Inspection).screen
+            assertFalse(screen.canSubmit)
+            assertTrue(screen.problems.any { it.code == ProblemCode.UNANSWERED })
+            assertEquals(AppRoute.Inspection(id), blocked.route, "blocked: the screen stays")
+            assertEquals(null, blocked.message)
         }
     }
 
     @Test
-    fun `a refused intent shows the core's message and changes nothing`() {
-        withModel("officer", DemoUser.OFFICER) { client, county, model ->
-            model.start()
-            model.tasks.await("tasks") { it.isNotEmpty() }
-            // An officer may not acknowledge for the enterprise: the core refuses, the model shows why.
-            model.transition(county.task, TaskAction.ACKNOWLEDGE, "")
-            val message = model.message.await("refusal") { it != null }!!
-            assertTrue(message.contains("Officer"), message)
-            assertEquals(TaskState.ISSUED, model.tasks.value.first { it.id == county.task }.state)
-            assertEquals(0uL, client.pendingChanges())
-            model.dismissMessage()
-            assertEquals(null, model.message.value)
+    fun `a refused event shows the core's message and changes nothing`() {
+        withPhone("refused", DemoUser.OFFICER) { phone ->
+            phone.model.start()
+            phone.model.await("today") { it.route == AppRoute.Today }
+            phone.model.send(AppEvent.TaskStep(phone.county.task, TaskAction.ACKNOWLEDGE, ""))
+            val refused = phone.model.await("refusal") { it.message != null }
+            assertTrue(refused.message!!.contains("Officer"), refused.message)
+            assertEquals(0uL, phone.client.pendingChanges())
+            phone.model.send(AppEvent.DismissMessage)
+            phone.model.await("dismissed") { it.message == null }
         }
     }
 
     @Test
     fun `the enterprise photographs its proof and the next step sends it`() {
-        withModel("enterprise", DemoUser.ENTERPRISE) { _, county, model ->
+        withPhone("enterprise", DemoUser.ENTERPRISE) { phone ->
+            val model = phone.model
             model.start()
-            val row = model.tasks.await("tasks") { it.isNotEmpty() }.single()
-            assertEquals("永康市恒达五金制品有限公司", row.enterpriseName, "rows carry names, not ids")
-            model.openTask(county.task)
-            model.transition(county.task, TaskAction.ACKNOWLEDGE, "已签收")
-            model.task.await("acknowledged") { TaskAction.SUBMIT_PROOF in it?.actions.orEmpty() }
-
-            val photo = jpeg(dir.resolve("proof.jpg"))
-            model.attachProofPhoto(county.task, photo.toString(), Instant.now())
-            val withPhoto = model.task.await("photo") { it?.photos?.size == 1 }!!
-            assertFalse(withPhoto.photos.single().sent)
-            model.busy.await("ingest finished") { !it }
-            assertFalse(photo.toFile().exists(), "the camera's file is removed once the core has its copy")
-
-            model.transition(county.task, TaskAction.SUBMIT_PROOF, "已设置标志牌")
-            val sent = model.task.await("proof sent") { it?.task?.state == TaskState.PROOF_SUBMITTED }!!
-            assertEquals(listOf(withPhoto.photos.single().evidence), sent.timeline.last().evidence)
-            assertEquals(listOf(true), sent.photos.map { it.sent })
-            assertEquals(emptyList(), model.attention.value, "nothing refused")
-            assertEquals(null, model.message.value)
+            model.await("today") { it.route == AppRoute.Today }
+            model.send(AppEvent.Open(AppRoute.Task(phone.county.task)))
+            model.send(AppEvent.TaskStep(phone.county.task, TaskAction.ACKNOWLEDGE, "已签收"))
+            model.await("acknowledged") { TaskAction.SUBMIT_PROOF in ((it.screen as? ScreenData.Task)?.screen?.actions ?: emptyList()) }
+            model.send(AppEvent.TakePhoto(PhotoFor.Task(phone.county.task), false))
+            val withPhoto = model.await("photo") { (it.screen as? ScreenData.Task)?.screen?.photos?.size == 1 }
+            val taken = (withPhoto.screen as ScreenData.Task).screen.photos.single()
+            assertFalse(taken.sent)
+            val asked = phone.work.syncs.get()
+            model.send(AppEvent.TaskStep(phone.county.task, TaskAction.SUBMIT_PROOF, "已设置标志牌"))
+            val sent = model.await("proof sent") { (it.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.PROOF_SUBMITTED }
+            val screen = (sent.screen as ScreenData.Task).screen
+            assertEquals(listOf(taken.evidence), screen.timeline.last().evidence, "the core sent the unsent photo with the step")
+            assertEquals(listOf(true), screen.photos.map { it.sent })
+            assertEquals(asked + 1, phone.work.syncs.get(), "the core asked for a sync")
         }
     }
 
     @Test
-    fun `an officer arrives, photographs the site and closes the alarm with the photo`() {
-        withModel("alarm", DemoUser.OFFICER) { client, county, model ->
+    fun `an officer arrives with a fix, photographs the site and closes the alarm with the photo`() {
+        withPhone("alarm", DemoUser.OFFICER) { phone ->
+            val model = phone.model
             model.start()
-            val alarm = model.today.await("today") { it != null }!!.alarms.single()
-            assertEquals(listOf(AlarmAction.ARRIVE), alarm.actions, "the core offers the buttons")
-            model.arriveAtAlarm(county.alarm)
-            model.today.await("on site") { it?.alarms?.singleOrNull()?.actions == listOf(AlarmAction.CLOSE) }
-            val photo = jpeg(dir.resolve("outlet.jpg"))
-            model.attachAlarmPhoto(county.alarm, photo.toString(), Instant.now())
-            model.today.await("photo") { it?.alarms?.singleOrNull()?.photos?.size == 1 }
-            model.busy.await("ingest finished") { !it }
-            model.closeAlarm(county.alarm, "现场核查：已责令整改")
-            model.today.await("closed") { it?.alarms?.none { a -> a.id == county.alarm } == true }
-            val closed = client.alarms().use { it.get(county.alarm) }
-            assertEquals(AlarmState.CLOSED, closed.state)
-            assertEquals(listOf(true), closed.photos.map { it.sent }, "the photo went with the close")
-            assertEquals(null, model.message.value)
+            model.await("today") { it.route == AppRoute.Today }
+            model.send(AppEvent.Open(AppRoute.Alarm(phone.county.alarm)))
+            val card = model.await("alarm") { it.screen is ScreenData.Alarm }
+            assertEquals(listOf(AlarmAction.ARRIVE), (card.screen as ScreenData.Alarm).alarm.actions)
+            model.send(AppEvent.ArriveAtAlarm(phone.county.alarm))
+            model.await("on site") { (it.screen as? ScreenData.Alarm)?.alarm?.actions == listOf(AlarmAction.CLOSE) }
+            phone.gps.reading = LocationReading.PermissionRefused
+            model.send(AppEvent.TakePhoto(PhotoFor.Alarm(phone.county.alarm), true))
+            val photo = model.await("photo") { (it.screen as? ScreenData.Alarm)?.alarm?.photos?.size == 1 }
+            assertTrue(photo.banners.any { it.kind == BannerKind.LOCATION_REFUSED }, "the core says the photo has no fix")
+            model.send(AppEvent.CloseAlarm(phone.county.alarm, "现场核查：已责令整改"))
+            val closed = model.await("closed") { (it.screen as? ScreenData.Alarm)?.alarm?.state == AlarmState.CLOSED }
+            assertEquals(listOf(true), (closed.screen as ScreenData.Alarm).alarm.photos.map { it.sent })
+            model.send(AppEvent.Back)
+            model.await("back") { it.route == AppRoute.Today }
+        }
+    }
+
+    /** Per-screen view-model time across the FFI (printed, never asserted). */
+    @Test
+    fun `view model time per screen`() {
+        withPhone("timing", DemoUser.OFFICER) { phone ->
+            val core = phone.core
+            core.start()
+            val search = core.handle(AppEvent.SearchTyped("恒达"))
+            core.handle(AppEvent.Open(AppRoute.Search))
+            val enterprise = (core.handle(AppEvent.SearchTyped("恒达")).screen as ScreenData.Search).results.first().id
+            val created = core.handle(AppEvent.CreateInspection(enterprise, InspectionKind.ROUTINE, listOf("emergency_preparedness"), null))
+            val inspection = created.route
+            core.handle(AppEvent.StartInspection((inspection as AppRoute.Inspection).id))
+            assertNotNull(search)
+            val routes = listOf(
+                "today" to AppRoute.Today,
+                "search" to AppRoute.Search,
+                "tasks" to AppRoute.Tasks,
+                "task" to AppRoute.Task(phone.county.task),
+                "alarm" to AppRoute.Alarm(phone.county.alarm),
+                "inspection" to inspection,
+                "settings" to AppRoute.Settings,
+            )
+            repeat(50) { routes.forEach { (_, route) -> core.handle(AppEvent.Open(route)) } }
+            routes.forEach { (name, route) ->
+                val times = LongArray(300) {
+                    val start = System.nanoTime()
+                    core.handle(AppEvent.Open(route))
+                    System.nanoTime() - start
+                }.sorted()
+                val p50 = times[times.size / 2] / 1_000
+                val p99 = times[times.size * 99 / 100] / 1_000
+                println("view model across the FFI, $name: p50 $p50 µs, p99 $p99 µs")
+            }
         }
     }
 }

@@ -1,0 +1,240 @@
+//! The events and routes as the apps send them, converted to the core's.
+
+use super::capabilities::LocationReading;
+use crate::custom_types::Timestamp;
+use fieldcheck_core::app::{Choice, Event, PhotoTarget, Route};
+use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
+use fieldcheck_core::domain::inspection::{InspectionKind, Origin};
+use fieldcheck_core::domain::rectification::TaskAction;
+use fieldcheck_core::domain::template::ItemRef;
+use fieldcheck_core::evidence::upload::Network;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// A screen of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AppRoute {
+    SignIn,
+    Today,
+    Search,
+    Tasks,
+    Settings,
+    Inspection { id: Uuid },
+    Task { id: Uuid },
+    Alarm { id: Uuid },
+}
+
+impl From<AppRoute> for Route {
+    fn from(r: AppRoute) -> Self {
+        match r {
+            AppRoute::SignIn => Self::SignIn,
+            AppRoute::Today => Self::Today,
+            AppRoute::Search => Self::Search,
+            AppRoute::Tasks => Self::Tasks,
+            AppRoute::Settings => Self::Settings,
+            AppRoute::Inspection { id } => Self::Inspection(InspectionId(id)),
+            AppRoute::Task { id } => Self::Task(TaskId(id)),
+            AppRoute::Alarm { id } => Self::Alarm(AlarmId(id)),
+        }
+    }
+}
+
+impl From<Route> for AppRoute {
+    fn from(r: Route) -> Self {
+        match r {
+            Route::SignIn => Self::SignIn,
+            Route::Today => Self::Today,
+            Route::Search => Self::Search,
+            Route::Tasks => Self::Tasks,
+            Route::Settings => Self::Settings,
+            Route::Inspection(id) => Self::Inspection { id: id.0 },
+            Route::Task(id) => Self::Task { id: id.0 },
+            Route::Alarm(id) => Self::Alarm { id: id.0 },
+        }
+    }
+}
+
+/// The alarm or task that prompted an inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InspectionOrigin {
+    Alarm { id: Uuid },
+    Task { id: Uuid },
+}
+
+/// An answer picked rather than typed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AnswerChoice {
+    Yes,
+    No,
+    NotApplicable,
+    Option { code: String },
+}
+
+/// What a photo is evidence of.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PhotoFor {
+    Item { inspection: Uuid, template_id: String, item_code: String },
+    Finding { inspection: Uuid, finding: Uuid },
+    Task { id: Uuid },
+    Alarm { id: Uuid },
+}
+
+/// What the person did or the phone noticed. Sign-in and sync are `AppCore` calls of their own (they
+/// wait for the network).
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum AppEvent {
+    SignedOut,
+    Open {
+        route: AppRoute,
+    },
+    Back,
+    SearchTyped {
+        query: String,
+    },
+    CreateInspection {
+        enterprise: Uuid,
+        kind: InspectionKind,
+        checklists: Vec<String>,
+        origin: Option<InspectionOrigin>,
+    },
+    StartInspection {
+        id: Uuid,
+    },
+    AnswerChosen {
+        inspection: Uuid,
+        template_id: String,
+        item_code: String,
+        choice: AnswerChoice,
+    },
+    /// `field` is "value" for an item's single value, or a measure's key.
+    AnswerTyped {
+        inspection: Uuid,
+        template_id: String,
+        item_code: String,
+        field: String,
+        text: String,
+    },
+    NoteTyped {
+        inspection: Uuid,
+        template_id: String,
+        item_code: String,
+        text: String,
+    },
+    AnswerSaved {
+        inspection: Uuid,
+        template_id: String,
+        item_code: String,
+    },
+    TakePhoto {
+        target: PhotoFor,
+        torch: bool,
+    },
+    PhotoImported {
+        target: PhotoFor,
+        path: String,
+        taken_at: Timestamp,
+    },
+    LocationFixed {
+        reading: LocationReading,
+    },
+    NetworkChanged {
+        network: Network,
+    },
+    Resumed,
+    SyncRequested,
+    Submit {
+        id: Uuid,
+    },
+    TaskStep {
+        task: Uuid,
+        action: TaskAction,
+        note: String,
+    },
+    ArriveAtAlarm {
+        id: Uuid,
+    },
+    CloseAlarm {
+        id: Uuid,
+        feedback: String,
+    },
+    PostponeOriginals {
+        postponed: bool,
+    },
+    DismissMessage,
+}
+
+fn item(template: String, code: String) -> ItemRef {
+    ItemRef { template, code }
+}
+
+impl From<PhotoFor> for PhotoTarget {
+    fn from(t: PhotoFor) -> Self {
+        match t {
+            PhotoFor::Item { inspection, template_id, item_code } => {
+                Self::Item { inspection: InspectionId(inspection), item: item(template_id, item_code) }
+            }
+            PhotoFor::Finding { inspection, finding } => {
+                Self::Finding { inspection: InspectionId(inspection), finding: FindingId(finding) }
+            }
+            PhotoFor::Task { id } => Self::Task(TaskId(id)),
+            PhotoFor::Alarm { id } => Self::Alarm(AlarmId(id)),
+        }
+    }
+}
+
+impl From<AppEvent> for Event {
+    fn from(e: AppEvent) -> Self {
+        match e {
+            AppEvent::SignedOut => Self::SignedOut,
+            AppEvent::Open { route } => Self::Open(route.into()),
+            AppEvent::Back => Self::Back,
+            AppEvent::SearchTyped { query } => Self::SearchTyped(query),
+            AppEvent::CreateInspection { enterprise, kind, checklists, origin } => Self::CreateInspection {
+                enterprise: EnterpriseId(enterprise),
+                kind,
+                checklists,
+                origin: origin.map(|o| match o {
+                    InspectionOrigin::Alarm { id } => Origin::Alarm(AlarmId(id)),
+                    InspectionOrigin::Task { id } => Origin::Task(TaskId(id)),
+                }),
+            },
+            AppEvent::StartInspection { id } => Self::StartInspection(InspectionId(id)),
+            AppEvent::AnswerChosen { inspection, template_id, item_code, choice } => Self::AnswerChosen {
+                inspection: InspectionId(inspection),
+                item: item(template_id, item_code),
+                choice: match choice {
+                    AnswerChoice::Yes => Choice::Yes,
+                    AnswerChoice::No => Choice::No,
+                    AnswerChoice::NotApplicable => Choice::NotApplicable,
+                    AnswerChoice::Option { code } => Choice::Option(code),
+                },
+            },
+            AppEvent::AnswerTyped { inspection, template_id, item_code, field, text } => Self::AnswerTyped {
+                inspection: InspectionId(inspection),
+                item: item(template_id, item_code),
+                field,
+                text,
+            },
+            AppEvent::NoteTyped { inspection, template_id, item_code, text } => {
+                Self::NoteTyped { inspection: InspectionId(inspection), item: item(template_id, item_code), text }
+            }
+            AppEvent::AnswerSaved { inspection, template_id, item_code } => {
+                Self::AnswerSaved { inspection: InspectionId(inspection), item: item(template_id, item_code) }
+            }
+            AppEvent::TakePhoto { target, torch } => Self::TakePhoto { target: target.into(), torch },
+            AppEvent::PhotoImported { target, path, taken_at } => {
+                Self::PhotoImported { target: target.into(), path: PathBuf::from(path), taken_at }
+            }
+            AppEvent::LocationFixed { reading } => Self::LocationFixed(reading.into()),
+            AppEvent::NetworkChanged { network } => Self::NetworkChanged(network),
+            AppEvent::Resumed => Self::Resumed,
+            AppEvent::SyncRequested => Self::SyncRequested,
+            AppEvent::Submit { id } => Self::Submit(InspectionId(id)),
+            AppEvent::TaskStep { task, action, note } => Self::TaskStep { task: TaskId(task), action, note },
+            AppEvent::ArriveAtAlarm { id } => Self::ArriveAtAlarm(AlarmId(id)),
+            AppEvent::CloseAlarm { id, feedback } => Self::CloseAlarm { alarm: AlarmId(id), feedback },
+            AppEvent::PostponeOriginals { postponed } => Self::PostponeOriginals(postponed),
+            AppEvent::DismissMessage => Self::DismissMessage,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! What the app tells the core: the person's taps and typing, and what the phone noticed.
+
+use super::capabilities::LocationReading;
+use super::route::Route;
+use crate::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
+use crate::domain::inspection::{InspectionKind, Origin};
+use crate::domain::rectification::TaskAction;
+use crate::domain::template::ItemRef;
+use crate::evidence::upload::Network;
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+/// An answer picked rather than typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Choice {
+    Yes,
+    No,
+    NotApplicable,
+    /// One of a choice item's options, by code.
+    Option(String),
+}
+
+/// What a photo is evidence of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhotoTarget {
+    Item {
+        inspection: InspectionId,
+        item: ItemRef,
+    },
+    Finding {
+        inspection: InspectionId,
+        finding: FindingId,
+    },
+    /// A rectification task's proof (it goes with the person's next step on the task).
+    Task(TaskId),
+    /// An alarm's on-site photo (it goes with the close).
+    Alarm(AlarmId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The app was launched: the session and the device key come back from secure storage.
+    Started,
+    /// The platform accepted a sign-in (the shell ran it): the token is kept in secure storage.
+    SignedIn {
+        platform_url: String,
+        token: String,
+    },
+    SignedOut,
+    /// A tab, a row or a card was tapped.
+    Open(Route),
+    Back,
+    SearchTyped(String),
+    /// A new inspection at an enterprise, perhaps prompted by an alarm or a task.
+    CreateInspection {
+        enterprise: EnterpriseId,
+        kind: InspectionKind,
+        checklists: Vec<String>,
+        origin: Option<Origin>,
+    },
+    /// Arrived on site: the inspection opens for answers (with a fix).
+    StartInspection(InspectionId),
+    AnswerChosen {
+        inspection: InspectionId,
+        item: ItemRef,
+        choice: Choice,
+    },
+    /// A key stroke in an item's value field (`field` is `answer_text::VALUE` or a measure's key).
+    AnswerTyped {
+        inspection: InspectionId,
+        item: ItemRef,
+        field: String,
+        text: String,
+    },
+    NoteTyped {
+        inspection: InspectionId,
+        item: ItemRef,
+        text: String,
+    },
+    /// "Save" on a typed answer: the core reads the typed fields and answers, or names what it could not read.
+    AnswerSaved {
+        inspection: InspectionId,
+        item: ItemRef,
+    },
+    /// The shutter of the in-app camera: the core takes the picture through the camera capability.
+    TakePhoto {
+        target: PhotoTarget,
+        torch: bool,
+    },
+    /// A photo picked from the phone's library: kept as imported evidence, never as captured.
+    PhotoImported {
+        target: PhotoTarget,
+        path: PathBuf,
+        taken_at: DateTime<Utc>,
+    },
+    LocationFixed(LocationReading),
+    NetworkChanged(Network),
+    /// The app came back to the foreground.
+    Resumed,
+    SyncRequested,
+    Submit(InspectionId),
+    /// A step on a task; this device's unsent photos of the task go with it.
+    TaskStep {
+        task: TaskId,
+        action: TaskAction,
+        note: String,
+    },
+    ArriveAtAlarm(AlarmId),
+    /// Closes an alarm with on-site feedback and its unsent photos.
+    CloseAlarm {
+        alarm: AlarmId,
+        feedback: String,
+    },
+    /// The person postpones (or resumes) the command centre's requests for originals.
+    PostponeOriginals(bool),
+    DismissMessage,
+}
+
+impl Event {
+    /// Whether the event may change stored records (so lists shown elsewhere reload); typing and
+    /// moving between screens do not.
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Self::Open(_)
+                | Self::Back
+                | Self::SearchTyped(_)
+                | Self::AnswerTyped { .. }
+                | Self::NoteTyped { .. }
+                | Self::LocationFixed(_)
+                | Self::NetworkChanged(_)
+                | Self::DismissMessage
+        )
+    }
+}
