@@ -16,16 +16,25 @@ pub fn payload_from_image(bytes: &[u8]) -> Result<Payload, String> {
         return Err(format!("the image is {w} × {h} pixels, more than {MAX_PIXELS} (scan at 300 dpi)"));
     }
     let luma = image::load_from_memory(bytes).map_err(|e| format!("the image cannot be decoded: {e}"))?.to_luma8();
-    let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma.as_raw()[y * w + x]);
-    let grids = prepared.detect_grids();
-    if grids.is_empty() {
-        return Err("no QR code found in the image (scan the page's top right corner at 200 dpi or more)".into());
-    }
-    for grid in &grids {
-        if let Some(payload) = grid.decode().ok().and_then(|(_, text)| Payload::parse(&text)) {
-            return Ok(payload);
+    // The whole page first; then the corner the documents print the code in, and larger parts of the page
+    // (other dark squares on a page, a photo's thumbnail, can pair up with the code's finder patterns).
+    let (w, h) = luma.dimensions();
+    let regions = [(0, 0, w, h), (w / 2, 0, w - w / 2, h / 3), (w / 2, 0, w - w / 2, h / 2), (0, 0, w, h / 2)];
+    let mut found = 0;
+    for (x, y, cw, ch) in regions {
+        let part = image::imageops::crop_imm(&luma, x, y, cw, ch).to_image();
+        let (pw, ph) = (part.width() as usize, part.height() as usize);
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(pw, ph, |x, y| part.as_raw()[y * pw + x]);
+        let grids = prepared.detect_grids();
+        found = found.max(grids.len());
+        for grid in &grids {
+            if let Some(payload) = grid.decode().ok().and_then(|(_, text)| Payload::parse(&text)) {
+                return Ok(payload);
+            }
         }
     }
-    Err(format!("{} QR code(s) found, none of them a Fieldcheck document's", grids.len()))
+    if found == 0 {
+        return Err("no QR code found in the image (scan the page's top right corner at 200 dpi or more)".into());
+    }
+    Err(format!("{found} QR code(s) found, none of them a Fieldcheck document's"))
 }
