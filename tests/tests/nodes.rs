@@ -33,6 +33,11 @@ fn countersigned(db: &mut postgres::Client) -> i64 {
 
 #[test]
 fn two_nodes_share_the_phones_and_one_killed_mid_push_loses_and_duplicates_nothing() {
+    if std::env::var("FIELDCHECK_E2E_STORAGE").is_ok_and(|s| s == "sqlite") {
+        // scripts/test.sh's first pass keeps the platform processes on SQLite; its PostgreSQL pass runs this.
+        eprintln!("not in this pass: the platform processes are on SQLite");
+        return;
+    }
     let (database, s3) = (std::env::var("FIELDCHECK_TEST_POSTGRES"), std::env::var("FIELDCHECK_TEST_S3"));
     if !database.is_ok_and(|s| !s.is_empty()) || !s3.is_ok_and(|s| !s.is_empty()) {
         assert!(
