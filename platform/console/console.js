@@ -10,6 +10,8 @@ import { usersView } from "./users.js";
 import { dashboardView } from "./dashboard.js";
 import { enterprisesView } from "./enterprises.js";
 import { showRecord } from "./record.js";
+import { supervisionView } from "./supervision.js";
+import { mapView } from "./map.js";
 
 let taskState = "";
 // The county's townships and squadrons (for filters and forms); every table reads a list endpoint.
@@ -192,6 +194,8 @@ async function load() {
     section("conflicts", "/v1/conflicts", conflictRow, (c) => [c.filter((x) => x.actions.length).length, false]),
     loadRecords().then(() => users.load()),
     dashboard.load(),
+    $("board").querySelector("[data-panel=supervision]").hidden ? null : supervision.load(),
+    $("board").querySelector("[data-panel=map]").hidden ? null : countyMap.load(),
   ]);
   if (all) {
     taskFilter(all);
@@ -230,7 +234,7 @@ function signOut() {
   areas.townships = [];
   areas.squadrons = [];
   stopLive();
-  for (const id of ["alarms", "tasks", "conflicts", "users", "devices", "inspections", "enterprises", "dashboard"]) $(id).replaceChildren();
+  for (const id of ["alarms", "tasks", "conflicts", "users", "devices", "inspections", "enterprises", "dashboard", "risk", "draws", "draw-result", "coverage", "map"]) $(id).replaceChildren();
   show(false);
 }
 
@@ -260,6 +264,9 @@ for (const tab of document.querySelectorAll("[data-tab]"))
   tab.addEventListener("click", () => {
     for (const t of document.querySelectorAll("[data-tab]")) t.classList.toggle("on", t === tab);
     for (const p of document.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== tab.dataset.tab;
+    // The risk index is computed over the whole county: asked for only when its tab is open.
+    if (tab.dataset.tab === "supervision") supervision.load();
+    if (tab.dataset.tab === "map") countyMap.load();
   });
 $("signout").addEventListener("click", signOut);
 $("refresh").addEventListener("click", load);
@@ -270,6 +277,8 @@ $("record-close").addEventListener("click", () => ($("record").hidden = true));
 const alarms = alarmsView({ act, timeline, townships: () => records("township") });
 const dashboard = dashboardView();
 const enterprises = enterprisesView({ act, townships: () => records("township") });
+const supervision = supervisionView({ canDraw: isCommander });
+const countyMap = mapView();
 const users = usersView({ act, squadrons: () => records("squadron"), townships: () => records("township") });
 
 // Live updates: every change the caller may see reloads the board (at most once per 200 ms).

@@ -123,6 +123,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::live::routes())
         .merge(crate::lists::routes())
         .merge(crate::dashboard::routes())
+        .merge(crate::map::routes())
         .merge(crate::record::routes())
         .layer(crate::ops::timeout(timeouts.request))
         .merge(uploads)

@@ -44,6 +44,8 @@ const MODULES: &[(&str, &str)] = &[
     ("dashboard.js", include_str!("../console/dashboard.js")),
     ("enterprises.js", include_str!("../console/enterprises.js")),
     ("record.js", include_str!("../console/record.js")),
+    ("supervision.js", include_str!("../console/supervision.js")),
+    ("map.js", include_str!("../console/map.js")),
 ];
 
 pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {

@@ -14,6 +14,7 @@ use fieldcheck_domain::alarm::{AlarmKind, Averaging};
 use fieldcheck_domain::checklists;
 use fieldcheck_domain::credit_code::CreditCode;
 use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::geo::GeoFix;
 use fieldcheck_domain::ids::{EnterpriseId, FindingId, GridId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
 use fieldcheck_domain::organisation::{Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User};
 use fieldcheck_domain::rectification::{RectificationTask, TaskAction, TaskState};
@@ -190,7 +191,7 @@ fn seed_in(
             credit_code,
             township: township.id,
             address: format!("浙江省金华市永康市{}工业区{}号", township.name, 10 + i),
-            location: None,
+            location: Some(position(&township.code, i)?),
             legal_representative: format!(
                 "{}{}",
                 ["应", "胡", "吕", "徐", "程"][i % 5],
@@ -351,6 +352,15 @@ fn outlet(enterprise: EnterpriseId) -> Result<MonitoringPoints, ApiError> {
         ],
     };
     Ok(MonitoringPoints::new(enterprise, vec![point])?)
+}
+
+/// The `i`th enterprise's made-up position: on a sunflower spiral around its township's middle on the map.
+fn position(township: &str, i: usize) -> Result<GeoFix, ApiError> {
+    let (lon, lat) = crate::map::centre(township)
+        .ok_or_else(|| ApiError::bad_request(format!("no outline for township {township}")))?;
+    let k = (i / TOWNSHIPS.len()) as f64;
+    let (r, angle) = (0.02 * ((k + 0.5) / 10.0).sqrt(), k * 2.399_963);
+    GeoFix::new(lat + r * angle.sin() * 0.9, lon + r * angle.cos(), 10.0).map_err(ApiError::from)
 }
 
 fn suffix(i: usize) -> String {

@@ -18,6 +18,7 @@ pub mod exports;
 pub mod intents;
 pub mod lists;
 pub mod live;
+pub mod map;
 pub mod openapi;
 pub mod ops;
 pub mod record;

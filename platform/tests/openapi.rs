@@ -14,6 +14,7 @@ const MERGED: &[(&str, &str)] = &[
     ("dashboard", include_str!("../src/dashboard.rs")),
     ("record", include_str!("../src/record.rs")),
     ("supervision", include_str!("../src/supervision/mod.rs")),
+    ("map", include_str!("../src/map/mod.rs")),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `router()` and in the `routes()` of

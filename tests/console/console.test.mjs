@@ -3,7 +3,8 @@
 // clock skew a phone left, open a task's timeline, see an inspection's photos and ask for their originals,
 // move an enterprise to another township, and save screenshots. Also: security headers, live updates
 // (an alarm raised through the intake appears without reload), the alarms' server-side filters and paging,
-// users and devices managed from the page.
+// users and devices managed from the page; the map; supervision (the risk table, a draw re-run from its record, grid
+// coverage).
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
 //   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
@@ -127,6 +128,28 @@ try {
     const drawn = await page.locator("svg[data-chart=alarms-by-level] text").evaluateAll((ts) => ts.map((t) => t.textContent));
     expect(drawn.includes(String(figures.alarms_by_level.serious ?? 0)), drawn.join());
     await page.screenshot({ path: join(kept, "dashboard.png"), fullPage: true });
+  });
+  await check("map: township outlines and every placed enterprise, coloured by the state the server gives it", async () => {
+    await page.click("[data-tab=map]");
+    await page.locator("#map circle[data-id]").first().waitFor({ timeout: 10000 });
+    const map = await api.get("/v1/map");
+    expect(await page.locator("#map path[data-township]").count() === map.outlines.features.length &&
+      map.outlines.features.length === 16, `${map.outlines.features.length} outlines`);
+    expect(map.enterprises.length === 150 && map.unplaced === 0, `${map.enterprises.length} placed, ${map.unplaced} not`);
+    const drawn = await page.locator("#map circle[data-id]").evaluateAll((cs) =>
+      Object.fromEntries(cs.map((c) => [c.getAttribute("data-id"), [c.getAttribute("data-state"), c.getAttribute("fill")]])));
+    const fills = new Map();
+    for (const e of map.enterprises) {
+      const [state, fill] = drawn[e.id] ?? [];
+      expect(state === e.state, `${e.name}: drawn ${state}, the API says ${e.state}`);
+      expect((fills.get(state) ?? fill) === fill, `two colours for ${state}`);
+      fills.set(state, fill);
+    }
+    const open = await api.get("/v1/alarms?open=true");
+    const alarmed = new Set(open.map((a) => a.enterprise));
+    expect(map.enterprises.filter((e) => e.state === "alarm").length === alarmed.size, `${alarmed.size} enterprises alarmed`);
+    expect(fills.size >= 3 && new Set(fills.values()).size === fills.size, JSON.stringify([...fills]));
+    await page.screenshot({ path: join(kept, "map.png"), fullPage: true });
   });
   await page.click("[data-tab=alarms]");
 
@@ -400,6 +423,63 @@ try {
     expect(await page.locator("#alarm-pager [data-page=next]").isDisabled(), "next on the last page");
     await page.click("#alarm-pager [data-page=prev]");
     await page.waitForFunction(() => document.querySelector("#alarm-range")?.textContent?.startsWith("1–20"), null, { timeout: 10000 });
+  });
+
+  await check("supervision: the risk table, riskiest first as the API ranks them; a row opens its terms", async () => {
+    await page.click("[data-tab=supervision]");
+    await page.locator("#risk tr[data-id]").first().waitFor({ timeout: 10000 });
+    const ranked = await api.get("/v1/risk");
+    const ids = await page.locator("#risk tr[data-id]").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-id")));
+    expect(ids.join() === ranked.map((r) => r.enterprise).join(), "the page's order is not the API's");
+    const risks = (await page.locator("#risk td.risk").allInnerTexts()).map(Number);
+    expect(risks.length > 1 && risks.every((r, i) => i === 0 || risks[i - 1] >= r), risks.join());
+    const greens = (await page.locator("#risk td.green").allInnerTexts()).map(Number);
+    expect(greens.every((g, i) => Math.abs(g + risks[i] - 100) < 0.011), greens.join());
+    await page.locator("#risk tr[data-id]").first().click();
+    const formula = await api.get("/v1/risk/formula");
+    const terms = page.locator("#risk tr.terms tr[data-term]");
+    await terms.first().waitFor({ timeout: 10000 });
+    expect(await terms.count() === formula.length, `${await terms.count()} terms shown, the formula has ${formula.length}`);
+    const sum = ranked[0].terms.reduce((n, t) => n + t.contribution, 0);
+    expect(Math.abs(sum - ranked[0].risk) < 0.011, `terms sum to ${sum}, risk ${ranked[0].risk}`);
+  });
+
+  await check("supervision: a draw from the page (recorded seed), re-run from its record gives the same list", async () => {
+    const seed = "5eed".repeat(16);
+    await page.fill("#draw-form [name=per_squadron]", "2");
+    await page.fill("#draw-form [name=seed]", seed);
+    await page.click("#draw-form [data-action=draw]");
+    await page.locator("#draw-picks tr").first().waitFor({ timeout: 10000 });
+    expect((await page.textContent("#draw-seed")) === seed, "the recorded seed is not shown");
+    const [latest] = await api.get("/v1/draws");
+    expect(latest.input.seed === seed && latest.input.squadrons.every((s) => s.count === 2), JSON.stringify(latest.input));
+    const drawn = await page.locator("#draw-picks tr").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-enterprise")));
+    expect(drawn.join() === latest.result.flatMap((s) => s.picks.map((p) => p.enterprise)).join(), drawn.join());
+    const officers = await page.locator("#draw-picks td.officers").allInnerTexts();
+    expect(officers.every((o) => o.split("、").length === 2), officers.join(" | "));
+    await page.locator(`#draws tr[data-id="${latest.id}"]`).waitFor({ timeout: 10000 });
+    await page.click("#draw-result [data-action=rerun]");
+    await page.locator("#draw-rerun tr").first().waitFor({ timeout: 10000 });
+    const rows = (id) => page.locator(`${id} tr`).evaluateAll((rs) => rs.map((r) => r.textContent));
+    const [first, again] = [await rows("#draw-picks"), await rows("#draw-rerun")];
+    expect(first.join("\n") === again.join("\n"), `drawn:\n${first.join("\n")}\nre-run:\n${again.join("\n")}`);
+    expect((await page.textContent("#draw-verdict")).includes("一致"), await page.textContent("#draw-verdict"));
+    await page.screenshot({ path: join(kept, "supervision.png"), fullPage: true });
+  });
+
+  await check("supervision: a grid's coverage, each enterprise's last visit, the overdue ones marked", async () => {
+    const grids = await api.get("/v1/grids");
+    expect(grids.length > 0, "the demo has no grids");
+    for (const grid of grids) {
+      await page.selectOption("#grid-pick", grid.id);
+      const c = await api.get(`/v1/grids/${grid.id}/coverage`);
+      await page.waitForFunction(({ ids }) => [...document.querySelectorAll("#coverage tr[data-id]")]
+        .map((r) => r.getAttribute("data-id")).join() === ids, { ids: c.enterprises.map((e) => e.enterprise).join() },
+        { timeout: 10000 });
+      const overdue = await page.locator("#coverage tr.overdue").count();
+      expect(overdue === c.overdue, `${overdue} marked overdue, the API says ${c.overdue}`);
+      expect((await page.textContent("#coverage-summary")).includes(`逾期 ${c.overdue}`), await page.textContent("#coverage-summary"));
+    }
   });
 
   await check("users: the commander creates an officer from the page, who can then sign in", async () => {
