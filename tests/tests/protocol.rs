@@ -414,7 +414,10 @@ fn the_platform_serves_its_openapi_document_and_console() {
     }
     // Every documented path is served (no 404 from the router for a documented route).
     for (path, methods) in paths {
-        let concrete = path.replace("{entity}", "task").replace("{id}", &uuid::Uuid::now_v7().to_string());
+        let concrete = path
+            .replace("{entity}", "task")
+            .replace("{file}", "console.js")
+            .replace("{id}", &uuid::Uuid::now_v7().to_string());
         for method in methods.as_object().expect("methods").keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let status = http.request(m, format!("{}{concrete}", platform.url)).send().expect("request").status();
