@@ -308,11 +308,11 @@ fn the_record_is_read_back_signed_by_each_person_and_submitted_with_the_signatur
     phone.send(Event::DismissMessage);
 
     let vm = phone.send(Event::ReadBack(id));
-    let signing = vm.signing.expect("read back");
+    let signing = vm.signing.clone().expect("read back");
     assert!(signing.read_back.text.contains("王五"), "{}", signing.read_back.text);
     let slots = signing.slots();
     assert!(slots.iter().all(|s| !s.done) && slots.iter().any(|s| s.role == SignerRole::Respondent));
-    let mut vm = vm.clone();
+    let mut vm = vm;
     for slot in &slots {
         vm = phone.send(sign(slot.role, &slot.name));
         assert_eq!(vm.message, None);
