@@ -283,3 +283,43 @@ fn requested_originals_show_until_sent_and_can_be_postponed() {
     assert!(vm.banners[0].text().en.contains("postponed"));
     assert!(phone.f.store.originals_postponed().unwrap());
 }
+
+#[test]
+fn the_record_is_read_back_signed_by_each_person_and_submitted_with_the_signatures() {
+    use fieldcheck_core::domain::inspection::Respondent;
+    use fieldcheck_core::domain::signature::{SignerRole, Stroke, StrokePoint};
+    let mut phone = Phone::new().signed_in();
+    let id = common::fill_small_inspection(&phone.f);
+    let respondent = Respondent { name: "王五".into(), position: "安全员".into(), phone: String::new() };
+    phone.f.store.set_record(id, Some(respondent), "").unwrap();
+    phone.send(Event::Open(Route::Inspection(id)));
+    let stroke =
+        || vec![Stroke { points: vec![StrokePoint { x: 1.0, y: 1.0, t: 0 }, StrokePoint { x: 9.0, y: 5.0, t: 40 }] }];
+    let sign = |role, signer: &str| Event::Signed {
+        inspection: id,
+        role,
+        signer: signer.into(),
+        width: 300.0,
+        height: 100.0,
+        strokes: stroke(),
+    };
+    let vm = phone.send(sign(SignerRole::Respondent, "王五"));
+    assert!(vm.message.as_deref().unwrap_or_default().contains("宣读"), "{:?}", vm.message);
+    phone.send(Event::DismissMessage);
+
+    let vm = phone.send(Event::ReadBack(id));
+    let signing = vm.signing.clone().expect("read back");
+    assert!(signing.read_back.text.contains("王五"), "{}", signing.read_back.text);
+    let slots = signing.slots();
+    assert!(slots.iter().all(|s| !s.done) && slots.iter().any(|s| s.role == SignerRole::Respondent));
+    let mut vm = vm;
+    for slot in &slots {
+        vm = phone.send(sign(slot.role, &slot.name));
+        assert_eq!(vm.message, None);
+    }
+    assert!(vm.signing.expect("signing").slots().iter().all(|s| s.done));
+    let vm = phone.send(Event::Submit(id));
+    assert_eq!(vm.message, None);
+    assert_ne!(vm.route, Route::Inspection(id));
+    assert!(vm.signing.is_none());
+}

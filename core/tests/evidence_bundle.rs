@@ -48,6 +48,7 @@ fn build() -> Built {
         seal: &sealed,
         receipt: Some(&receipt),
         audit: &audit,
+        signatures: &[],
         exporter: Some(&platform_key),
         exported_at: t0(),
     };
@@ -226,8 +227,15 @@ fn a_bundle_is_not_built_without_every_original() {
     std::fs::write(blobs.path(&record.original.sha256), b"bit rot").expect("damage");
     let key = SoftwareSigner::generate().expect("key");
     let sealed = seal(&chain, DeviceId::new(), &key, t0()).expect("seal");
-    let input =
-        BundleInput { chain: &chain, seal: &sealed, receipt: None, audit: &[], exporter: None, exported_at: t0() };
+    let input = BundleInput {
+        chain: &chain,
+        seal: &sealed,
+        receipt: None,
+        audit: &[],
+        signatures: &[],
+        exporter: None,
+        exported_at: t0(),
+    };
     let err = build_bundle(&dir.path().join("bundle"), &input, &blobs).expect_err("damaged original");
     assert!(matches!(err, BundleError::MissingOriginal { .. }), "{err}");
 }

@@ -205,6 +205,7 @@ fn fixture(photos: u32) -> Fixture {
         tasks: vec![task.clone()],
         notices: vec![],
         evidence: Some(SubmittedEvidence { chain, seal, renditions: vec![] }),
+        signatures: Vec::new(),
     };
     Fixture { submitted, enterprise, templates, originals, pictures, task }
 }
@@ -459,6 +460,7 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
         seal: &ev.seal,
         receipt: None,
         audit: &[],
+        signatures: &[],
         exporter: None,
         exported_at: at("2026-03-06T00:00:00Z"),
     };

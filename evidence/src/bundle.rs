@@ -66,6 +66,9 @@ pub struct Manifest {
     pub audit: Vec<AuditEvent>,
     /// SHA-256 of the canonical audit trail.
     pub audit_sha256: Digest,
+    /// The record's signatures, which the seal covers (`seal.signatures`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<fieldcheck_domain::signature::Signature>,
     pub export: Option<ExportSeal>,
 }
 
@@ -124,6 +127,8 @@ pub struct BundleInput<'a> {
     pub seal: &'a DeviceSeal,
     pub receipt: Option<&'a PlatformReceipt>,
     pub audit: &'a [AuditEvent],
+    /// The record's signatures (the seal covers them).
+    pub signatures: &'a [fieldcheck_domain::signature::Signature],
     /// Signs the manifest (the platform's key), if given.
     pub exporter: Option<&'a dyn Signer>,
     pub exported_at: DateTime<Utc>,
@@ -168,6 +173,7 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, source: &dyn OriginalSo
         receipt: input.receipt.cloned(),
         audit: input.audit.to_vec(),
         audit_sha256: audit_digest(input.audit),
+        signatures: input.signatures.to_vec(),
         export: None,
     };
     if let Some(signer) = input.exporter {

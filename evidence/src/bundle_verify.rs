@@ -72,6 +72,10 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
     }
     problems.extend(chain.problems());
     problems.extend(chain.check_head(&manifest.seal.head));
+    if crate::seal::signatures_digest(&manifest.signatures) != manifest.seal.signatures {
+        let reason = "the signatures are not the ones the device sealed";
+        problems.push(Problem { field: Some("signatures".into()), ..Problem::general(reason) });
+    }
     check_originals(&contents, &mut problems);
 
     let seal = &manifest.seal;

@@ -41,7 +41,7 @@ pub use metadata::{
     BlobRef, CaptureMeta, Case, EvidenceRecord, FixMissing, MediaType, PhotoSource, Provenance, Subject,
 };
 pub use problem::Problem;
-pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, verify_sealed};
+pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, seal_signed, signatures_digest, verify_sealed};
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
 pub use upload::BlobStatus;
 pub use watermark::{Watermark, WatermarkGaps};

@@ -1,9 +1,11 @@
 //! The device's signature over a chain head, and the platform's countersignature on receipt.
 
 use super::chain::{ChainError, ChainHead, EvidenceChain};
+use super::digest::Digest;
 use super::signing::{PublicKey, Signature, SignatureError, Signer, check_trusted, verify};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::ids::DeviceId;
+use fieldcheck_domain::signature::Signature as HandSignature;
 use serde::{Deserialize, Serialize};
 
 const SEAL_TAG: &[u8] = b"fieldcheck.evidence.device-seal.v1\n";
@@ -19,6 +21,10 @@ pub struct DeviceSeal {
     pub signed_at: DateTime<Utc>,
     pub key: PublicKey,
     pub signature: Signature,
+    /// SHA-256 of the record's signatures as submitted ([`signatures_digest`]); none for a record
+    /// signed on paper (and every seal made before signatures existed: the signed bytes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Digest>,
 }
 
 /// The platform's countersignature: it verified the chain and seal and received them at `received_at`.
@@ -37,6 +43,8 @@ struct SealStatement<'a> {
     device: &'a DeviceId,
     signed_at: &'a DateTime<Utc>,
     key: &'a PublicKey,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signatures: &'a Option<Digest>,
 }
 
 #[derive(Serialize)]
@@ -58,7 +66,13 @@ impl DeviceSeal {
     pub fn message(&self) -> Vec<u8> {
         message(
             SEAL_TAG,
-            &SealStatement { head: &self.head, device: &self.device, signed_at: &self.signed_at, key: &self.key },
+            &SealStatement {
+                head: &self.head,
+                device: &self.device,
+                signed_at: &self.signed_at,
+                key: &self.key,
+                signatures: &self.signatures,
+            },
         )
     }
 
@@ -88,8 +102,31 @@ pub fn seal(
     signer: &dyn Signer,
     signed_at: DateTime<Utc>,
 ) -> Result<DeviceSeal, ChainError> {
+    seal_signed(chain, &[], device, signer, signed_at)
+}
+
+/// The digest a seal carries for a record's signatures (canonical JSON); none when there are none.
+pub fn signatures_digest(signatures: &[HandSignature]) -> Option<Digest> {
+    (!signatures.is_empty()).then(|| Digest::of(&serde_json::to_vec(signatures).unwrap_or_default()))
+}
+
+/// As [`seal`], the seal covering the record's signatures (strokes and read-back hash) too.
+pub fn seal_signed(
+    chain: &EvidenceChain,
+    signatures: &[HandSignature],
+    device: DeviceId,
+    signer: &dyn Signer,
+    signed_at: DateTime<Utc>,
+) -> Result<DeviceSeal, ChainError> {
     let head = chain.verify()?;
-    let mut seal = DeviceSeal { head, device, signed_at, key: signer.public_key(), signature: Signature(Vec::new()) };
+    let mut seal = DeviceSeal {
+        head,
+        device,
+        signed_at,
+        key: signer.public_key(),
+        signature: Signature(Vec::new()),
+        signatures: signatures_digest(signatures),
+    };
     seal.signature = signer.sign(&seal.message())?;
     Ok(seal)
 }

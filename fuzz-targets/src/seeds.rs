@@ -203,6 +203,7 @@ fn submission() -> SubmittedInspection {
         tasks: linked.tasks,
         notices: linked.notices,
         evidence: Some(evidence),
+        signatures: Vec::new(),
     }
 }
 
@@ -384,6 +385,7 @@ fn bundles(scratch: &Path) -> Vec<(&'static str, Vec<u8>)> {
         seal: &evidence.seal,
         receipt: Some(&receipt),
         audit: &audit,
+        signatures: &[],
         exporter: Some(&platform),
         exported_at: t0(),
     };

@@ -91,6 +91,7 @@ pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateT
         tasks: Vec::new(),
         notices: Vec::new(),
         evidence: Some(SubmittedEvidence { chain, seal, renditions }),
+        signatures: Vec::new(),
     };
     // Received as a phone's submission would be: countersigned by the platform key, the receipt kept and
     // audited, and the blobs noted as referenced (so the officer's phone may upload them).

@@ -69,7 +69,7 @@ impl RecordParts {
             enterprise: &self.enterprise,
             township: &self.township,
             templates: &self.templates,
-            signatures: &[],
+            signatures: &self.submitted.signatures,
             pictures: &NO_PICTURES,
         }
     }
@@ -122,6 +122,25 @@ impl OrderParts {
             signatures: &[],
         }
     }
+}
+
+/// The SHA-256 of the text `submitted` reads back to its signers (`fieldcheck_documents::read_back_sha256`).
+pub fn read_back_sha256(
+    tx: &mut dyn Tx,
+    submitted: &SubmittedInspection,
+    enterprise: &Enterprise,
+    templates: &[ChecklistTemplate],
+) -> Result<String, StoreError> {
+    let township = township_name(tx, enterprise)?;
+    let input = RecordInput {
+        submitted,
+        enterprise,
+        township: &township,
+        templates,
+        signatures: &submitted.signatures,
+        pictures: &NO_PICTURES,
+    };
+    Ok(fieldcheck_documents::read_back_sha256(&fieldcheck_documents::record_facts(&input)))
 }
 
 fn township_name(tx: &mut dyn Tx, enterprise: &Enterprise) -> Result<String, StoreError> {

@@ -237,6 +237,7 @@ fn generate(seed: u64) -> World {
             tasks: Vec::new(),
             notices: Vec::new(),
             evidence: None,
+            signatures: Vec::new(),
         })));
     }
     for _ in 0..r.range(1, 8) {

@@ -83,6 +83,10 @@ pub struct SubmittedInspection {
     /// verifies both (`evidence::countersign`) before accepting the inspection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<SubmittedEvidence>,
+    /// Signatures (or noted refusals) given on the read-back of this record; an old phone sends none
+    /// (the record is then signed on paper). Checked with `decide::inspection::signatures`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<fieldcheck_domain::signature::Signature>,
 }
 
 /// Photo evidence as submitted: every entry's metadata and hashes (no pixels; blobs follow separately)

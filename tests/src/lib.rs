@@ -462,6 +462,7 @@ pub mod fixtures {
             tasks: linked.tasks,
             notices: linked.notices,
             evidence: None,
+            signatures: Vec::new(),
         }
     }
 }

@@ -5,6 +5,7 @@ use super::route::Route;
 use crate::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
 use crate::domain::inspection::{InspectionKind, Origin};
 use crate::domain::rectification::TaskAction;
+use crate::domain::signature::{SignerRole, Stroke, Witness};
 use crate::domain::template::ItemRef;
 use crate::evidence::upload::Network;
 use chrono::{DateTime, Utc};
@@ -98,6 +99,26 @@ pub enum Event {
     /// The app came back to the foreground.
     Resumed,
     SyncRequested,
+    /// Reads the record back before it is signed: the text (and its hash) is what the signers sign.
+    ReadBack(InspectionId),
+    /// A person signed the read-back with a finger: strokes in a `width` × `height` box.
+    Signed {
+        inspection: InspectionId,
+        role: SignerRole,
+        signer: String,
+        width: f32,
+        height: f32,
+        strokes: Vec<Stroke>,
+    },
+    /// A person refused to sign the read-back; the refusal is noted with the reason and a witness.
+    RefusedToSign {
+        inspection: InspectionId,
+        role: SignerRole,
+        signer: String,
+        reason: String,
+        witness: Witness,
+    },
+    /// Submits the record (as read back, with its signatures, if it was read back).
     Submit(InspectionId),
     /// A step on a task; this device's unsent photos of the task go with it.
     TaskStep {

@@ -9,16 +9,19 @@ pub mod capabilities;
 pub mod doubles;
 pub mod event;
 pub mod route;
+pub mod signing;
 
 pub use capabilities::{
     BackgroundWork, Camera, Capabilities, Connectivity, Location, LocationReading, SecureStorage, Shot,
 };
 pub use event::{Choice, Event, PhotoTarget};
 pub use route::{Navigation, Route};
+pub use signing::{SignerSlot, Signing};
 
 use crate::domain::answer::AnswerValue;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{EvidenceId, InspectionId};
+use crate::domain::signature::{Mark, Signature, SignerRole};
 use crate::domain::template::ItemRef;
 use crate::domain::text::Text;
 use crate::evidence::upload::Network;
@@ -119,6 +122,8 @@ pub struct ViewModel {
     pub network: Network,
     /// The last location reading (shown on on-site screens).
     pub location: Option<LocationReading>,
+    /// The open inspection's read-back text and who still has to sign, once read back.
+    pub signing: Option<Signing>,
 }
 
 /// The app's state, and the capabilities it runs with.
@@ -132,6 +137,8 @@ pub struct App {
     drafts: BTreeMap<(InspectionId, ItemRef), Typed>,
     problems: BTreeMap<(InspectionId, ItemRef), BTreeMap<String, Text>>,
     message: Option<String>,
+    /// Read-backs in progress, by inspection.
+    signing: BTreeMap<InspectionId, Signing>,
 }
 
 impl App {
@@ -146,6 +153,7 @@ impl App {
             drafts: BTreeMap::new(),
             problems: BTreeMap::new(),
             message: None,
+            signing: BTreeMap::new(),
         }
     }
 
@@ -212,6 +220,7 @@ impl App {
             message: self.message.clone(),
             network: self.network,
             location: self.location.clone(),
+            signing: open.and_then(|id| self.signing.get(&id)).cloned(),
         }
     }
 
@@ -308,8 +317,23 @@ impl App {
                     self.caps.background.sync_soon();
                 }
             }
-            Event::Submit(id) => match store.submit_inspection(id) {
+            Event::ReadBack(id) => {
+                let read_back = store.read_back(id)?;
+                self.signing.insert(id, Signing { read_back, signatures: Vec::new() });
+            }
+            Event::Signed { inspection, role, signer, width, height, strokes } => {
+                let mark = Mark::Drawn { width, height, strokes };
+                self.sign(store, inspection, role, signer, mark)?;
+            }
+            Event::RefusedToSign { inspection, role, signer, reason, witness } => {
+                self.sign(store, inspection, role, signer, Mark::Refused { reason, witness })?;
+            }
+            Event::Submit(id) => match match self.signing.get(&id) {
+                Some(s) => store.submit_signed(id, s.read_back.at, s.signatures.clone()),
+                None => store.submit_inspection(id),
+            } {
                 Ok(_) => {
+                    self.signing.remove(&id);
                     self.drafts.retain(|(i, _), _| *i != id);
                     self.problems.retain(|(i, _), _| *i != id);
                     self.nav.back();
@@ -365,6 +389,23 @@ impl App {
         } else {
             self.nav.open(Route::SignIn);
         }
+        Ok(())
+    }
+
+    /// Keeps a signature on the read-back shown (checked alone now, as a set on submission).
+    fn sign(
+        &mut self,
+        store: &Store,
+        inspection: InspectionId,
+        role: SignerRole,
+        signer: String,
+        mark: Mark,
+    ) -> Result<(), AppError> {
+        let signing =
+            self.signing.get_mut(&inspection).ok_or(AppError::Invalid("read the record back first / 请先宣读笔录"))?;
+        let signature =
+            Signature { role, signer, shown_text_sha256: signing.read_back.sha256.clone(), at: store.now(), mark };
+        signing.add(signature.bounded().map_err(StoreError::from)?);
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use crate::domain::finding::Finding;
 use crate::domain::geo::GeoFix;
 use crate::domain::ids::{EnterpriseId, InspectionId};
 use crate::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector, Origin, Respondent};
+use crate::domain::signature::Signature;
 use crate::domain::template::{ChecklistTemplate, ItemRef, TemplateItem, TemplateRef};
 use crate::protocol::{Intent, SubmittedEvidence, SubmittedInspection};
 use chrono::{DateTime, Utc};
@@ -197,46 +198,61 @@ impl Store {
     /// ([`DomainError::NotSubmittable`]); on success the record freezes, the linked tasks and notices
     /// are made, and one `inspection.submit` intent carrying all of it joins the outbox.
     pub fn submit_inspection(&self, id: InspectionId) -> Result<SubmittedInspection, StoreError> {
-        let now = self.now();
+        self.submit_signed(id, self.now(), Vec::new())
+    }
+
+    /// The record as it would be submitted now, and the text read back to its signers before they sign
+    /// (every problem refuses it, as submitting would). Sign over [`ReadBack::sha256`], then
+    /// [`Store::submit_signed`] with [`ReadBack::at`]: the record ends when it was read back.
+    pub fn read_back(&self, id: InspectionId) -> Result<ReadBack, StoreError> {
+        let at = self.now();
+        let signer = self.signer()?;
+        self.read(|conn| {
+            let (submitted, enterprise, templates) = self.prepare(conn, id, at, signer.as_ref())?;
+            let township = township_name(conn, &enterprise)?;
+            let facts =
+                fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
+            Ok(ReadBack {
+                text: fieldcheck_documents::read_back_text(&facts),
+                sha256: fieldcheck_documents::read_back_sha256(&facts),
+                at,
+                inspection: submitted.inspection,
+            })
+        })
+    }
+
+    /// Submits the record as it was read back at `at` with the signatures (and noted refusals) given
+    /// on it; the domain checks them (`decide::inspection::signatures`, as the platform does), and the
+    /// device seal covers them with the photo chain.
+    pub fn submit_signed(
+        &self,
+        id: InspectionId,
+        at: DateTime<Utc>,
+        signatures: Vec<Signature>,
+    ) -> Result<SubmittedInspection, StoreError> {
         let signer = self.signer()?;
         self.write(|tx| {
-            let actor = session::actor(tx)?;
-            let inspection = load(tx, id)?;
-            let templates = templates::owned(&self.templates.installed(tx, &inspection.checklists)?);
-            let answers: Vec<Answer> = answers(tx, id)?.into_iter().map(|(a, _)| a).collect();
-            let findings = findings::findings(tx, id)?;
-            let enterprise = enterprises::find(tx, inspection.enterprise)?
-                .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
-            let corrected_known = match inspection.corrects {
-                Some(original) => find(tx, original)?.is_some(),
-                None => true,
-            };
-            let photos = photos::photo_items(tx, id)?;
-            let context = decide::Context {
-                actor: &actor,
-                enterprise: &enterprise,
-                templates: &templates,
-                photos: Some(&photos),
-                corrected_known,
-                now,
-            };
-            let decide::Submission { inspection, linked } =
-                decide::submit(&context, &inspection, &answers, &findings, now)?;
-            save(tx, &inspection, false, now)?;
-            // The photos' chain in capture order, sealed with this device's key (an empty chain too:
-            // the seal then proves the record went without photos).
-            let (chain, renditions) = evidence_records::chain(tx, id)?;
-            let seal = crate::evidence::seal(&chain, session::device_id(tx)?, signer.as_ref(), now)
-                .map_err(|e| StoreError::decode("evidence seal", e))?;
-            let submitted = SubmittedInspection {
-                inspection,
-                answers,
-                findings,
-                tasks: linked.tasks,
-                notices: linked.notices,
-                evidence: Some(SubmittedEvidence { chain, seal, renditions }),
-            };
-            let mutation = outbox::append(tx, now, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
+            let (mut submitted, enterprise, templates) = self.prepare(tx, id, at, signer.as_ref())?;
+            if !signatures.is_empty() {
+                let township = township_name(tx, &enterprise)?;
+                let facts =
+                    fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
+                let read_back = fieldcheck_documents::read_back_sha256(&facts);
+                submitted.signatures = decide::signatures(&submitted.inspection, signatures, &read_back)?;
+                // The seal covers the signatures with the photo chain.
+                if let Some(ev) = submitted.evidence.as_mut() {
+                    ev.seal = crate::evidence::seal_signed(
+                        &ev.chain,
+                        &submitted.signatures,
+                        ev.seal.device,
+                        signer.as_ref(),
+                        at,
+                    )
+                    .map_err(|e| StoreError::decode("evidence seal", e))?;
+                }
+            }
+            save(tx, &submitted.inspection, false, at)?;
+            let mutation = outbox::append(tx, at, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
                 tasks::upsert(tx, task, Source::Local(seq))?;
@@ -247,6 +263,96 @@ impl Store {
             Ok(submitted)
         })
     }
+
+    /// The decided, frozen, sealed record at `at` (nothing written), with what its documents need.
+    fn prepare(
+        &self,
+        conn: &Connection,
+        id: InspectionId,
+        at: DateTime<Utc>,
+        signer: &dyn crate::evidence::Signer,
+    ) -> Result<(SubmittedInspection, crate::domain::organisation::Enterprise, Vec<ChecklistTemplate>), StoreError>
+    {
+        let now = self.now();
+        let actor = session::actor(conn)?;
+        let inspection = load(conn, id)?;
+        let templates = templates::owned(&self.templates.installed(conn, &inspection.checklists)?);
+        let answers: Vec<Answer> = answers(conn, id)?.into_iter().map(|(a, _)| a).collect();
+        let findings = findings::findings(conn, id)?;
+        let enterprise = enterprises::find(conn, inspection.enterprise)?
+            .ok_or(StoreError::NotFound { entity: "enterprise", id: inspection.enterprise.to_string() })?;
+        let corrected_known = match inspection.corrects {
+            Some(original) => find(conn, original)?.is_some(),
+            None => true,
+        };
+        let photos = photos::photo_items(conn, id)?;
+        let context = decide::Context {
+            actor: &actor,
+            enterprise: &enterprise,
+            templates: &templates,
+            photos: Some(&photos),
+            corrected_known,
+            now,
+        };
+        let decide::Submission { inspection, linked } = decide::submit(&context, &inspection, &answers, &findings, at)?;
+        // The photos' chain in capture order, sealed with this device's key (an empty chain too:
+        // the seal then proves the record went without photos).
+        let (chain, renditions) = evidence_records::chain(conn, id)?;
+        let seal = crate::evidence::seal(&chain, session::device_id(conn)?, signer, at)
+            .map_err(|e| StoreError::decode("evidence seal", e))?;
+        let submitted = SubmittedInspection {
+            inspection,
+            answers,
+            findings,
+            tasks: linked.tasks,
+            notices: linked.notices,
+            evidence: Some(SubmittedEvidence { chain, seal, renditions }),
+            signatures: Vec::new(),
+        };
+        Ok((submitted, enterprise, templates))
+    }
+}
+
+/// What is read back to the signers before they sign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadBack {
+    /// Every fact of the record but the signature lines, as the document prints them.
+    pub text: String,
+    /// SHA-256 (hex) of `text`: what each signature is over.
+    pub sha256: String,
+    /// The record's end: pass it to [`Store::submit_signed`].
+    pub at: DateTime<Utc>,
+    /// The record as it would be submitted (its inspectors, recorder and respondent sign).
+    pub inspection: Inspection,
+}
+
+fn record_input<'a>(
+    submitted: &'a SubmittedInspection,
+    enterprise: &'a crate::domain::organisation::Enterprise,
+    township: &'a str,
+    templates: &'a [ChecklistTemplate],
+) -> fieldcheck_documents::RecordInput<'a> {
+    static NO_PICTURES: std::collections::BTreeMap<crate::evidence::Digest, Vec<u8>> =
+        std::collections::BTreeMap::new();
+    fieldcheck_documents::RecordInput {
+        submitted,
+        enterprise,
+        township,
+        templates,
+        signatures: &submitted.signatures,
+        pictures: &NO_PICTURES,
+    }
+}
+
+fn township_name(
+    conn: &Connection,
+    enterprise: &crate::domain::organisation::Enterprise,
+) -> Result<String, StoreError> {
+    let name: Option<String> = conn
+        .prepare_cached("SELECT name FROM townships WHERE id = ?1")?
+        .query_row([enterprise.township.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(name.unwrap_or_default())
 }
 
 /// The template item `item` names among the inspection's checklists.

@@ -37,7 +37,7 @@ pub use error::StoreError;
 pub use evidence_records::PendingBlob;
 pub use fetched_photos::FetchedPhoto;
 pub use inspection_view::{AnsweredItem, InspectionView};
-pub use inspections::{Answered, NewInspection};
+pub use inspections::{Answered, NewInspection, ReadBack};
 pub use outbox::{ClockSkew, NeedsAttention, OutboxCounts};
 pub use photos::Photo;
 pub use replica::PullApplied;

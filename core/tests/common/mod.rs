@@ -222,6 +222,12 @@ pub fn start_hazardous_waste_inspection(
 /// Runs a complete hazardous-waste storage inspection at enterprise 0 with HW-01 failing (a general
 /// finding: a task and a notice) and submits it.
 pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::SubmittedInspection {
+    let draft = fill_small_inspection(f);
+    f.store.submit_inspection(draft).unwrap()
+}
+
+/// As [`submit_small_inspection`], not submitted.
+pub fn fill_small_inspection(f: &Fixture) -> InspectionId {
     use fieldcheck_core::domain::ids::EvidenceId;
     use fieldcheck_core::domain::template::ItemRef;
     use fieldcheck_core::store::Photo;
@@ -235,7 +241,7 @@ pub fn submit_small_inspection(f: &Fixture) -> fieldcheck_core::protocol::Submit
         let photo = Photo { evidence: EvidenceId::new(), item: Some(item), sha256: sha(n), taken_at: f.clock.now() };
         s.attach_photo(draft, &photo).unwrap();
     }
-    s.submit_inspection(draft).unwrap()
+    draft
 }
 
 /// A task of enterprise 0 issued by the colleague, in `state`.

@@ -14,6 +14,7 @@ use crate::linkage::{Linked, linked_records};
 use crate::notice::NoticeSubject;
 use crate::organisation::{Enterprise, User};
 use crate::rectification::RectificationTask;
+use crate::signature::{self, Signature, Signers};
 use crate::template::{ChecklistTemplate, ItemRef};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,6 +82,23 @@ pub fn submit(
     frozen.state = InspectionState::Submitted;
     let linked = linked_records(&frozen, findings, ctx.enterprise.township, me, at);
     Ok(Submission { inspection: frozen, linked })
+}
+
+/// The signatures a submitted record carries, or the first refusal (`signature::check_set`): each
+/// bounded, each by one of the frozen record's inspectors, its recorder or its respondent (once per
+/// role), each over `read_back_sha256`, the hash of the text the record reads back.
+pub fn signatures(
+    frozen: &Inspection,
+    signatures: Vec<Signature>,
+    read_back_sha256: &str,
+) -> Result<Vec<Signature>, DomainError> {
+    let inspectors: Vec<String> = frozen.inspectors.iter().map(|i| i.name.trim().to_string()).collect();
+    let signers = Signers {
+        inspectors: &inspectors,
+        recorder: frozen.recorder.as_ref().map(|r| r.name.trim()),
+        respondent: frozen.respondent.as_ref().map(|r| r.name.trim()),
+    };
+    signature::check_set(signatures, &signers, read_back_sha256)
 }
 
 /// The record as it was before the phone froze it, so the platform decides from the same inputs. The

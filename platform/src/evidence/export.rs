@@ -49,6 +49,7 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
         seal: &evidence.seal,
         receipt: receipt.as_ref(),
         audit: &audit,
+        signatures: &sub.signatures,
         exporter: Some(&state.signer),
         exported_at: Utc::now(),
     };

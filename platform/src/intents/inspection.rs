@@ -50,6 +50,17 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     let submission = decide::submit(&context, &open, &sub.answers, &sub.findings, at).map_err(domain)?;
     // The device derived its tasks and notices with the same function: they must be exactly these.
     let linked = decide::adopt_ids(submission.linked, &sub.tasks, &sub.notices).map_err(domain)?;
+    // Signatures are over the text the record reads back, made here as on the phone.
+    if !sub.signatures.is_empty() {
+        let read_back = crate::documents::read_back_sha256(tx, sub, &enterprise, &templates)?;
+        decide::signatures(inspection, sub.signatures.clone(), &read_back).map_err(domain)?;
+    }
+    // The device sealed them with its photo chain: these are the ones it sealed.
+    if let Some(ev) = &sub.evidence
+        && ev.seal.signatures != fieldcheck_evidence::signatures_digest(&sub.signatures)
+    {
+        return Err(refuse(RejectCode::Invalid, "the signatures are not the ones the device sealed"));
+    }
     for task in &linked.tasks {
         if tx.get(Entity::Task, &task.id.to_string())?.is_some() {
             return Err(refuse(RejectCode::Invalid, format!("task {} already exists", task.id)));

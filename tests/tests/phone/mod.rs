@@ -103,6 +103,18 @@ impl Phone {
         team: &[&User],
         first_seed: u32,
     ) -> InspectionId {
+        let id = self.draft_with_photos(enterprise, team, first_seed);
+        self.store.submit_inspection(id).expect("submit");
+        id
+    }
+
+    /// As [`Phone::inspect_with_photos`], but not submitted (to be read back and signed first).
+    pub fn draft_with_photos(
+        &self,
+        enterprise: &fieldcheck_core::domain::organisation::Enterprise,
+        team: &[&User],
+        first_seed: u32,
+    ) -> InspectionId {
         let template = checklists::bundled().into_iter().find(|t| t.id == TEMPLATE).expect("template");
         let s = &self.store;
         let draft = s
@@ -136,7 +148,6 @@ impl Phone {
                 s.capture_photo(&self.ingestor, capture, &file).expect("photo");
             }
         }
-        s.submit_inspection(draft.id).expect("submit");
         draft.id
     }
 }

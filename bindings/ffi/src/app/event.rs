@@ -1,6 +1,7 @@
 //! The events and routes as the apps send them, converted to the core's.
 
 use super::capabilities::LocationReading;
+use super::signing::{self, PadStroke, Signer};
 use crate::custom_types::Timestamp;
 use fieldcheck_core::app::{Choice, Event, PhotoTarget, Route};
 use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
@@ -142,6 +143,28 @@ pub enum AppEvent {
     },
     Resumed,
     SyncRequested,
+    /// Reads the record back before it is signed.
+    ReadBack {
+        id: Uuid,
+    },
+    /// A person signed the read-back on the pad (`width` × `height` units).
+    Signed {
+        inspection: Uuid,
+        role: Signer,
+        signer: String,
+        width: f32,
+        height: f32,
+        strokes: Vec<PadStroke>,
+    },
+    /// A person refused to sign; noted with the reason and a witness.
+    RefusedToSign {
+        inspection: Uuid,
+        role: Signer,
+        signer: String,
+        reason: String,
+        witness_name: String,
+        witness_position: String,
+    },
     Submit {
         id: Uuid,
     },
@@ -229,6 +252,24 @@ impl From<AppEvent> for Event {
             AppEvent::NetworkChanged { network } => Self::NetworkChanged(network),
             AppEvent::Resumed => Self::Resumed,
             AppEvent::SyncRequested => Self::SyncRequested,
+            AppEvent::ReadBack { id } => Self::ReadBack(InspectionId(id)),
+            AppEvent::Signed { inspection, role, signer, width, height, strokes } => Self::Signed {
+                inspection: InspectionId(inspection),
+                role: role.into(),
+                signer,
+                width,
+                height,
+                strokes: signing::strokes(strokes),
+            },
+            AppEvent::RefusedToSign { inspection, role, signer, reason, witness_name, witness_position } => {
+                Self::RefusedToSign {
+                    inspection: InspectionId(inspection),
+                    role: role.into(),
+                    signer,
+                    reason,
+                    witness: signing::witness(witness_name, witness_position),
+                }
+            }
             AppEvent::Submit { id } => Self::Submit(InspectionId(id)),
             AppEvent::TaskStep { task, action, note } => Self::TaskStep { task: TaskId(task), action, note },
             AppEvent::ArriveAtAlarm { id } => Self::ArriveAtAlarm(AlarmId(id)),

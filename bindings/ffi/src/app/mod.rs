@@ -5,12 +5,14 @@
 
 mod capabilities;
 mod event;
+mod signing;
 mod view;
 
 pub use capabilities::{
     BackgroundScheduler, CameraDevice, ConnectivityMonitor, LocationProvider, LocationReading, SecureStore, Shot,
 };
 pub use event::{AnswerChoice, AppEvent, AppRoute, InspectionOrigin, PhotoFor};
+pub use signing::{PadPoint, PadStroke, Signer, SignerSlotView, SigningView};
 pub use view::{AppViewModel, BannerKind, BannerView, DraftView, ScreenData};
 
 use crate::changes::ChangeKind;

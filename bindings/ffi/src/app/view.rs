@@ -3,6 +3,7 @@
 
 use super::capabilities::LocationReading;
 use super::event::AppRoute;
+use super::signing::SigningView;
 use crate::alarms::AlarmsClient;
 use crate::attention::AttentionItem;
 use crate::client::FieldcheckClient;
@@ -101,6 +102,8 @@ pub struct AppViewModel {
     pub user: Option<UserView>,
     pub network: Network,
     pub location: Option<LocationReading>,
+    /// The open inspection's read-back and who still has to sign, once read back.
+    pub signing: Option<SigningView>,
 }
 
 pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
@@ -133,6 +136,7 @@ pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
         user: client.current_user().ok().flatten(),
         network: vm.network,
         location: vm.location.clone().map(Into::into),
+        signing: vm.signing.as_ref().map(Into::into),
     }
 }
 
