@@ -6,7 +6,10 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import org.fieldcheck.ffi.AppCore
 import org.fieldcheck.ffi.AppEvent
@@ -45,13 +48,18 @@ class AppModel(
                 SYSTEM_CJK_FONTS.firstOrNull { File(it.first).exists() }?.let { (path, face) -> client.setWatermarkFont(path, face) }
                 core.start()
             }
-            client.changes().collect { _view.value = withContext(io) { core.view() } }
+            client.changes().collect { show() }
         }
     }
 
-    /** Sends one event; the view model that comes back is shown. */
+    /** Events in the order they were sent: a tap never overtakes the typing before it. */
+    private val events = Channel<AppEvent>(Channel.UNLIMITED).also { queue ->
+        scope.launch { for (event in queue) perform { core.handle(event) } }
+    }
+
+    /** Sends one event; the core's view after it is shown. */
     fun send(event: AppEvent) {
-        scope.launch { perform { core.handle(event) } }
+        events.trySend(event)
     }
 
     /** Signs in; the core keeps the token in secure storage and asks for a first sync. */
@@ -80,13 +88,21 @@ class AppModel(
         scope.launch { perform { client.dismissAttention(seq); core.view() } }
     }
 
+    private val showing = Mutex()
+
+    /**
+     * Shows the core's view as it is now. One at a time, and computed inside the lock: a view computed
+     * before another event or a pulled change never replaces the later one (the core keeps its message).
+     */
+    private suspend fun show() = showing.withLock { _view.value = withContext(io) { core.view() } }
+
     private suspend fun perform(call: suspend () -> AppViewModel?) {
         _busy.value = true
         try {
-            withContext(io) { call() }?.let { _view.value = it }
+            if (withContext(io) { call() } != null) show()
         } catch (e: FieldcheckException) {
             // Sign-in and start refusals: shown as the core's message over the current view.
-            _view.value = (_view.value ?: core.view()).copy(message = e.message)
+            showing.withLock { _view.value = (_view.value ?: withContext(io) { core.view() }).copy(message = e.message) }
         } finally {
             _busy.value = false
         }
