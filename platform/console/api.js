@@ -29,6 +29,16 @@ export async function api(path, body) {
   return data;
 }
 
+/** @type {Promise<Record<string, number>> | undefined} */
+let limits;
+
+/** One of the platform's limits (`domain/src/limits.rs`) as its API document states them (`info.x-limits`);
+ * the document is read once. @param {string} name @returns {Promise<number>} */
+export async function limit(name) {
+  limits ??= fetch("/openapi.json").then((r) => r.json()).then((doc) => doc.info["x-limits"]);
+  return (await limits)[name];
+}
+
 /** One page of a server-side list (`/v1/lists/{kind}`) with its filters; empty filters are left out.
  * @param {string} kind @param {Record<string, string | number | undefined>} filters @returns {Promise<Page<any>>} */
 export function list(kind, filters) {

@@ -3,7 +3,7 @@
 // every rule (grades, overdue, time left, exceedance multiple, who may do what) is decided by the server.
 
 import { $, el, both, when, left } from "./dom.js";
-import { api, session } from "./api.js";
+import { api, limit, session } from "./api.js";
 import { listen } from "./live.js";
 import { alarmsView } from "./alarms.js";
 import { usersView } from "./users.js";
@@ -136,7 +136,7 @@ async function requestOriginals() {
 /** The townships and squadrons once, then inspections and enterprises from their lists. */
 async function loadRecords() {
   try {
-    const page = await api("/v1/lists/inspections?limit=200");
+    const page = await api(`/v1/lists/inspections?limit=${await limit("list_page_rows")}`);
     fill("inspections", page.rows, inspectionRow);
     count("n-inspections", page.total, false);
   } catch (e) {

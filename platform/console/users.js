@@ -3,7 +3,7 @@
 // `POST /v1/devices/{id}/revoke`).
 
 import { $, el, when, empty } from "./dom.js";
-import { list } from "./api.js";
+import { limit, list } from "./api.js";
 
 /** @typedef {{ id: string, login: string, name: string, role: string, squadron_name?: string | null,
  *   certificate_no?: string }} UserRow */
@@ -13,7 +13,6 @@ import { list } from "./api.js";
  *   squadrons: () => { id: string, name: string }[], townships: () => { id: string, name: string }[] }} Deps */
 
 const ROLES = { officer: "执法人员 officer", township: "乡镇 township", enterprise: "企业 enterprise", commander: "指挥中心 commander" };
-const PAGE = 200;
 
 /** @param {Deps} deps */
 export function usersView(deps) {
@@ -44,12 +43,12 @@ export function usersView(deps) {
     if (!area.options.length) areas();
     const users = $("users"), devices = $("devices");
     try {
-      const page = await list("users", { limit: PAGE });
+      const page = await list("users", { limit: await limit("list_page_rows") });
       if (page.rows.length) users.replaceChildren(...page.rows.map(userRow)); else empty(users);
       $("n-users").textContent = String(page.total);
     } catch (e) { empty(users, e instanceof Error ? e.message : String(e)); }
     try {
-      const page = await list("devices", { limit: PAGE });
+      const page = await list("devices", { limit: await limit("list_page_rows") });
       if (page.rows.length) devices.replaceChildren(...page.rows.map((d) => deviceRow(d, deps))); else empty(devices);
       $("n-devices").textContent = String(page.total);
       $("n-devices").className = "";

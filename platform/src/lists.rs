@@ -75,13 +75,22 @@ fn time_param(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>
     Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
+/// Rows a page holds when the caller does not say.
+const DEFAULT_PAGE_ROWS: u32 = 50;
+
+/// A page's `limit`, within the domain's `LIST_PAGE_ROWS`.
+fn page_rows(asked: Option<u32>) -> Result<u32, ApiError> {
+    let limit = asked.unwrap_or(DEFAULT_PAGE_ROWS);
+    if !(1..=LIST_PAGE_ROWS).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));
+    }
+    Ok(limit)
+}
+
 impl ListParams {
     /// The index query for `entity`, checked (a bad date or page is a 400, never a crash).
     fn query(&self, tx: &mut dyn Tx, entity: Entity, newest_first: bool) -> Result<ListQuery, ApiError> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=LIST_PAGE_ROWS).contains(&limit) {
-            return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));
-        }
+        let limit = page_rows(self.limit)?;
         let states = self.state.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty());
         let mut q = ListQuery {
             entity: entity_name(entity),
@@ -406,10 +415,7 @@ async fn devices(
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     allow(&caller, Action::ManageDevices)?;
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=LIST_PAGE_ROWS).contains(&limit) {
-        return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));
-    }
+    let limit = page_rows(p.limit)?;
     let offset = p.offset.unwrap_or(0);
     let page = app
         .db

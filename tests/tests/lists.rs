@@ -169,29 +169,8 @@ fn live_events_deliver_a_raised_alarm_to_a_ticket_holder_only_in_scope() {
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
     let enterprise = rows(&get(&commander, "/v1/lists/enterprises?limit=1"))[0]["id"].clone();
-    let raised: Value = http
-        .post(format!("{}/v1/alarms", platform.url))
-        .header("x-api-key", "demo-monitoring-key")
-        .json(&json!({
-            "enterprise": enterprise, "kind": "exceedance", "monitoring_point": "DW001",
-            "pollutant": "COD", "value": 150.0, "limit": 50.0, "unit": "mg/L", "averaging": "hourly"
-        }))
-        .send()
-        .expect("raise")
-        .json()
-        .expect("alarm");
-    let id = raised["id"].as_str().expect("id");
-    // The stream ends only when the test drops it; each `data:` line is one change.
-    let mut lines = BufReader::new(resp).lines();
-    let event = loop {
-        let line = lines.next().expect("the stream stays open").expect("read");
-        if let Some(data) = line.strip_prefix("data:") {
-            let change: Value = serde_json::from_str(data.trim()).expect("json");
-            if change["id"] == id {
-                break change;
-            }
-        }
-    };
+    let id = raise(&platform.url, &enterprise, "DW001", "COD", 150.0, 50.0);
+    let event = event_for(resp, &id);
     assert_eq!(event["entity"], "alarm");
     assert_eq!(event["op"], "upsert");
 
@@ -215,23 +194,37 @@ fn live_events_come_from_the_change_log_whichever_process_wrote() {
     let resp = http.get(format!("{}/v1/events?ticket={ticket}", first.url)).send().expect("events");
     assert_eq!(resp.status(), 200);
     let enterprise = rows(&get(&commander, "/v1/lists/enterprises?limit=1"))[0]["id"].clone();
-    let raised: Value = http
-        .post(format!("{}/v1/alarms", second.url))
+    let id = raise(&second.url, &enterprise, "DW002", "氨氮", 9.0, 5.0);
+    event_for(resp, &id);
+}
+
+/// Raises an exceedance alarm through the monitoring intake at `base`; its id.
+fn raise(base: &str, enterprise: &Value, point: &str, pollutant: &str, value: f64, limit: f64) -> String {
+    let raised: Value = client()
+        .post(format!("{base}/v1/alarms"))
         .header("x-api-key", "demo-monitoring-key")
         .json(&json!({
-            "enterprise": enterprise, "kind": "exceedance", "monitoring_point": "DW002",
-            "pollutant": "氨氮", "value": 9.0, "limit": 5.0, "unit": "mg/L", "averaging": "hourly"
+            "enterprise": enterprise, "kind": "exceedance", "monitoring_point": point,
+            "pollutant": pollutant, "value": value, "limit": limit, "unit": "mg/L", "averaging": "hourly"
         }))
         .send()
         .expect("raise")
         .json()
         .expect("alarm");
-    let id = raised["id"].as_str().expect("id");
-    let mut lines = BufReader::new(resp).lines();
+    raised["id"].as_str().expect("id").to_string()
+}
+
+/// Reads the event stream until the change of record `id`; the stream ends only when dropped, and each
+/// `data:` line is one change.
+fn event_for(stream: reqwest::blocking::Response, id: &str) -> Value {
+    let mut lines = BufReader::new(stream).lines();
     loop {
         let line = lines.next().expect("the stream stays open").expect("read");
-        if line.strip_prefix("data:").is_some_and(|d| d.contains(id)) {
-            break;
+        if let Some(data) = line.strip_prefix("data:") {
+            let change: Value = serde_json::from_str(data.trim()).expect("json");
+            if change["id"] == id {
+                return change;
+            }
         }
     }
 }
