@@ -48,6 +48,9 @@ if ! command -v npm >/dev/null; then
 fi
 cargo build -q --locked -p fieldcheck-platform --bin fieldcheck-platform --example seed_county
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
+# The console's map and chart libraries (Leaflet, ECharts) from platform/console's lockfile: the platform
+# serves them from that node_modules folder, and tsc reads their types.
+(cd platform/console && npm ci --no-audit --no-fund --silent)
 (cd tests/console && npm ci --no-audit --no-fund --silent \
   && npx --no-install tsc -p ../../platform/console \
   && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \

@@ -12,7 +12,7 @@ import { list } from "./api.js";
  *   state_label: Text, respond_by: string, seconds_left: number | null, overdue: boolean, actions: string[],
  *   grades: Grade[] }} AlarmRow */
 /** @typedef {{ act: (path: string, body: unknown) => Promise<void>,
- *   timeline: (kind: string, id: string, title: string) => void,
+ *   timeline: (kind: string, id: string, title: string) => void, record: (kind: string, id: string) => void,
  *   townships: () => { id: string, name: string, code: string }[] }} Deps */
 
 export const PAGE = 20;
@@ -109,7 +109,9 @@ function alarmRow(a, deps, chosen) {
       const feedback = prompt("办结说明 / closing note", "");
       if (feedback !== null) deps.act(`/v1/alarms/${a.id}/close`, { feedback });
     } } }, "办结", el("span", { class: "en" }, "close")));
-  actions.append(el("button", { class: "light", on: { click: () => deps.timeline("alarms", a.id, `${a.enterprise_name} · ${a.pollutant}`) } },
+  actions.append(el("button", { class: "light", "data-action": "record", on: { click: () => deps.record("alarm", a.id) } },
+    "记录", el("span", { class: "en" }, "record")),
+  el("button", { class: "light", on: { click: () => deps.timeline("alarms", a.id, `${a.enterprise_name} · ${a.pollutant}`) } },
     "时间线", el("span", { class: "en" }, "timeline")));
   const multiple = a.exceedance_multiple == null ? "—" : Number(a.exceedance_multiple.toFixed(2)).toString();
   return el("tr", { "data-id": a.id, class: a.overdue ? "overdue" : null },

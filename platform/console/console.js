@@ -12,6 +12,7 @@ import { enterprisesView } from "./enterprises.js";
 import { showRecord } from "./record.js";
 import { supervisionView } from "./supervision.js";
 import { mapView } from "./map.js";
+import { exportsView } from "./exports.js";
 
 let taskState = "";
 // The county's townships and squadrons (for filters and forms); every table reads a list endpoint.
@@ -33,8 +34,11 @@ function taskRow(t) {
     el("td", {}, el("span", { class: `pill level-${t.severity}` }, both(t.severity_label))),
     el("td", {}, el("span", { class: `pill state-${t.state}` }, both(t.state_label))),
     el("td", { class: t.overdue ? "deadline late" : "deadline" }, when(t.deadline), left(t.seconds_left)),
-    el("td", {}, el("button", { class: "light", on: { click: () => timeline("tasks", t.id, t.enterprise_name) } },
-      "时间线", el("span", { class: "en" }, "timeline"))));
+    el("td", {}, el("div", { class: "actions" },
+      el("button", { class: "light", "data-action": "record", on: { click: () => openRecord("task", t.id) } },
+        "记录", el("span", { class: "en" }, "record")),
+      el("button", { class: "light", on: { click: () => timeline("tasks", t.id, t.enterprise_name) } },
+        "时间线", el("span", { class: "en" }, "timeline")))));
 }
 
 function conflictRow(c) {
@@ -71,10 +75,8 @@ function inspectionRow(i) {
     el("td", { class: "summary" }, i.summary || "—"),
     el("td", { class: "num" }, i.photos),
     el("td", {}, el("div", { class: "actions" },
-      el("button", { class: "light", "data-action": "record", on: { click: () => {
-        $("photos").hidden = $("timeline").hidden = true;
-        showRecord(i.id);
-      } } }, "记录", el("span", { class: "en" }, "record")),
+      el("button", { class: "light", "data-action": "record", on: { click: () => openRecord("inspection", i.id) } },
+        "记录", el("span", { class: "en" }, "record")),
       i.photos ? el("button", { class: "light", "data-action": "photos",
         on: { click: () => { $("record").hidden = true; showPhotos(i.id, i.enterprise_name); } } }, "照片", el("span", { class: "en" }, "photos")) : null)));
 }
@@ -133,6 +135,12 @@ async function requestOriginals() {
   $("photos-request").disabled = false;
 }
 
+/** Opens a record (`inspection`, `alarm`, `task`) in the record drawer, closing the other drawers. */
+function openRecord(kind, id) {
+  $("photos").hidden = $("timeline").hidden = true;
+  showRecord(kind, id);
+}
+
 /** The townships and squadrons once, then inspections and enterprises from their lists. */
 async function loadRecords() {
   try {
@@ -185,7 +193,10 @@ async function section(id, path, row, counted = (items) => [items.length, items.
 }
 
 async function load() {
-  if (!areas.townships.length) Object.assign(areas, await api("/v1/areas").catch(() => ({})));
+  if (!areas.townships.length) {
+    Object.assign(areas, await api("/v1/areas").catch(() => ({})));
+    paperwork.load();
+  }
   const query = taskState ? `?state=${encodeURIComponent(taskState)}` : "";
   const [, all] = await Promise.all([
     alarms.load().then((n) => n !== undefined && count("n-alarms", n ?? "!", n === null)),
@@ -224,7 +235,7 @@ function show(signedIn) {
   $("board").hidden = !signedIn;
   $("signout").hidden = $("refresh").hidden = !signedIn;
   $("who").textContent = signedIn ? `${session.user.name}（${session.user.login}）` : "";
-  if (!signedIn) $("timeline").hidden = $("photos").hidden = true;
+  if (!signedIn) $("timeline").hidden = $("photos").hidden = $("record").hidden = true;
 }
 
 function signOut() {
@@ -274,11 +285,12 @@ $("timeline-close").addEventListener("click", () => ($("timeline").hidden = true
 $("photos-close").addEventListener("click", () => { $("photos").hidden = true; photosOf = null; });
 $("photos-request").addEventListener("click", requestOriginals);
 $("record-close").addEventListener("click", () => ($("record").hidden = true));
-const alarms = alarmsView({ act, timeline, townships: () => records("township") });
-const dashboard = dashboardView();
+const alarms = alarmsView({ act, timeline, record: openRecord, townships: () => records("township") });
+const dashboard = dashboardView({ open: openRecord });
+const paperwork = exportsView({ townships: () => records("township"), isCommander });
 const enterprises = enterprisesView({ act, townships: () => records("township") });
 const supervision = supervisionView({ canDraw: isCommander });
-const countyMap = mapView();
+const countyMap = mapView({ open: openRecord });
 const users = usersView({ act, squadrons: () => records("squadron"), townships: () => records("township") });
 
 // Live updates: every change the caller may see reloads the board (at most once per 200 ms).

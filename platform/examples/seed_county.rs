@@ -34,7 +34,8 @@ async fn main() -> Result<(), String> {
                 credit_code,
                 township: township.id,
                 address: format!("浙江省金华市永康市{}生成园区{}号", township.name, i),
-                location: None,
+                // Placed around its township's middle like the demo's own, after them on the spiral.
+                location: Some(fieldcheck_platform::demo::position(&township.code, 150 + i)?),
                 legal_representative: "测试".into(),
                 contact: Contact { name: "安环负责人".into(), phone: format!("1390000{:04}", i % 10_000) },
                 flags: EnterpriseFlags { key_discharger: i % 7 == 0, ..EnterpriseFlags::default() },

@@ -56,6 +56,10 @@ pub struct App {
     pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
     /// The change log's end as this process last saw it, for live updates (`crate::live`).
     pub live: crate::live::Live,
+    /// The county map's outlines and tile source (`crate::map::MapConfig`).
+    pub map: crate::map::MapConfig,
+    /// The `node_modules` folder the console's map and chart libraries are served from (`console::lib`).
+    pub console_libs: Arc<std::path::Path>,
 }
 
 impl App {
@@ -74,6 +78,8 @@ impl App {
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
                 .map(Arc::new),
             live: Default::default(),
+            map: Default::default(),
+            console_libs: Arc::from(console::default_libs()),
         })
     }
 }
@@ -88,6 +94,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(console::page))
         .route("/console.css", get(console::style))
         .route("/console/{file}", get(console::module))
+        .route("/console/lib/{file}", get(console::lib))
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .route("/v1/ready", get(crate::ops::ready))
@@ -132,7 +139,9 @@ pub fn router(app: App) -> Router {
     // Every error in `{error, message}` JSON, panics included; a request id and a log line for each; every
     // answer with the security headers.
     crate::ops::observe(
-        crate::error::contract(routes).layer(axum::middleware::map_response(console::security_headers)).with_state(app),
+        crate::error::contract(routes)
+            .layer(axum::middleware::map_response_with_state(app.clone(), console::security_headers))
+            .with_state(app),
     )
 }
 

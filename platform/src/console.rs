@@ -1,10 +1,12 @@
 //! The command centre's web console: its static files (ES modules built into the binary, no build step) and the
 //! views its timeline and devices tables need (conflicts: `crate::conflicts`). The page only renders these and sends intents.
 
+use crate::app::App;
 use crate::db::{AuditRow, DeviceRow, StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
-use axum::http::{HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::organisation::User;
@@ -13,16 +15,25 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// The content security policy of every answer: the console's own files only (no inline script or
 /// style, no other origin, no framing), and nothing at all for API answers, which are never documents.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+/// `{tiles}` is the configured map tile server's origin, the one other origin images may come from.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy with the tile server's origin (if any) allowed for images.
+pub fn csp(tile_origin: Option<&str>) -> HeaderValue {
+    let tiles = tile_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    HeaderValue::from_str(&CSP.replace("{tiles}", &tiles))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
 /// Adds the security headers to every response (console pages and API answers alike).
-pub async fn security_headers(mut res: Response) -> Response {
+pub async fn security_headers(State(app): State<App>, mut res: Response) -> Response {
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::CONTENT_SECURITY_POLICY, app.map.csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -46,6 +57,8 @@ const MODULES: &[(&str, &str)] = &[
     ("record.js", include_str!("../console/record.js")),
     ("supervision.js", include_str!("../console/supervision.js")),
     ("map.js", include_str!("../console/map.js")),
+    ("libs.js", include_str!("../console/libs.js")),
+    ("exports.js", include_str!("../console/exports.js")),
 ];
 
 pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
@@ -58,6 +71,50 @@ pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> R
 
 pub async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../console/console.css"))
+}
+
+/// The map and chart libraries (`/console/lib/{file}`): Leaflet and ECharts as npm installs them from
+/// `platform/console/package-lock.json`, read from that `node_modules` folder (`--console-libs`). They are
+/// not built into the binary nor kept in git; the page loads them on demand and says so when they are absent.
+const LIBS: &[(&str, &str, &str)] = &[
+    ("leaflet.js", "leaflet/dist/leaflet-src.esm.js", "text/javascript; charset=utf-8"),
+    ("leaflet.css", "leaflet/dist/leaflet.css", "text/css; charset=utf-8"),
+    ("echarts.js", "echarts/dist/echarts.esm.min.mjs", "text/javascript; charset=utf-8"),
+];
+
+/// Where `npm ci --prefix platform/console` puts the libraries when the platform runs from its source tree.
+pub fn default_libs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("console").join("node_modules")
+}
+
+/// Whether the libraries are installed in `dir` (checked at start, to warn).
+pub fn libs_present(dir: &Path) -> bool {
+    LIBS.iter().all(|(_, file, _)| dir.join(file).is_file())
+}
+
+pub async fn lib(
+    State(app): State<App>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, path, kind) = LIBS
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or_else(|| ApiError::not_found(format!("no console library {file}")))?;
+    let full = app.console_libs.join(path);
+    match tokio::fs::read(&full).await {
+        Ok(body) => {
+            Ok(([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "max-age=3600")], body).into_response())
+        }
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "console_libs_missing",
+            format!(
+                "the console's map and chart libraries are not installed (no {}): run `npm ci --prefix platform/console` \
+                 or start the platform with --console-libs pointing at that node_modules folder",
+                full.display()
+            ),
+        )),
+    }
 }
 
 /// Users' display names by id (an audit line names its user by id).

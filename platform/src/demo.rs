@@ -355,7 +355,7 @@ fn outlet(enterprise: EnterpriseId) -> Result<MonitoringPoints, ApiError> {
 }
 
 /// The `i`th enterprise's made-up position: on a sunflower spiral around its township's middle on the map.
-fn position(township: &str, i: usize) -> Result<GeoFix, ApiError> {
+pub fn position(township: &str, i: usize) -> Result<GeoFix, ApiError> {
     let (lon, lat) = crate::map::centre(township)
         .ok_or_else(|| ApiError::bad_request(format!("no outline for township {township}")))?;
     let k = (i / TOWNSHIPS.len()) as f64;

@@ -110,6 +110,21 @@ struct Serve {
     /// CJK font (.ttf/.otf/.ttc) for the PDF documents (also read from FIELDCHECK_DOCUMENT_FONT).
     #[arg(long)]
     document_font: Option<PathBuf>,
+    /// GeoJSON file of the county's township outlines (a FeatureCollection of polygons named in
+    /// `properties.name`) [default: the demo county's simplified outlines].
+    #[arg(long, env = "FIELDCHECK_MAP_OUTLINES")]
+    map_outlines: Option<PathBuf>,
+    /// Map tiles under the outlines: an XYZ URL template with {z}, {x} and {y}, on the county's own
+    /// network or this server [default: no tiles].
+    #[arg(long, env = "FIELDCHECK_MAP_TILES", value_parser = non_empty)]
+    map_tiles: Option<String>,
+    /// Attribution shown with the map tiles.
+    #[arg(long, env = "FIELDCHECK_MAP_TILES_ATTRIBUTION", default_value = "")]
+    map_tiles_attribution: String,
+    /// The node_modules folder with the console's map and chart libraries, as `npm ci --prefix
+    /// platform/console` fills it [default: that folder of this source tree].
+    #[arg(long, env = "FIELDCHECK_CONSOLE_LIBS")]
+    console_libs: Option<PathBuf>,
     /// Seed Yongkang's townships, squadrons, officers, enterprises, alarms and tasks.
     #[arg(long, env = "FIELDCHECK_DEMO")]
     demo: bool,
@@ -237,6 +252,20 @@ async fn run(o: Serve) -> Result<(), String> {
         per_login_address: o.login_rate_login_address,
         per_login: o.login_rate_login,
     }));
+    let tiles = o
+        .map_tiles
+        .clone()
+        .map(|url| fieldcheck_platform::map::Tiles { url, attribution: o.map_tiles_attribution.clone() });
+    app.map = fieldcheck_platform::map::MapConfig::load(o.map_outlines.as_deref(), tiles)?;
+    if let Some(dir) = &o.console_libs {
+        app.console_libs = Arc::from(dir.as_path());
+    }
+    if !fieldcheck_platform::console::libs_present(&app.console_libs) {
+        tracing::warn!(
+            folder = %app.console_libs.display(),
+            "the console's map and chart libraries are not installed: run `npm ci --prefix platform/console` (or pass --console-libs)"
+        );
+    }
     app.trusted_proxies = o.trusted_proxies.clone().into();
     app.metrics_token = o.metrics_token.as_deref().map(Arc::from);
     app.timeouts = ops::Timeouts {

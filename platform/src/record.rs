@@ -1,11 +1,17 @@
-//! An inspection's whole record for the console (`GET /v1/inspections/{id}/record`): its checklists with
+//! Whole records for the console. An inspection's (`GET /v1/inspections/{id}/record`): its checklists with
 //! each item's text, legal basis and answer, the findings with their legal basis, the tasks it issued, its
-//! evidence chain's seal, and the audit trail. Scoped like the inspection itself (out of reach is 404).
+//! evidence chain's seal, and the audit trail. An alarm's and a task's (`alarm`, `task`): their steps
+//! as a timeline, with photos, verification and links to the records they led to. Each is scoped like the
+//! record itself (out of reach is 404).
+
+mod alarm;
+mod task;
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::command::Names;
 use crate::console::{self, TimelineEntry};
+use crate::db::{StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use axum::extract::{Path, State};
@@ -19,11 +25,114 @@ use fieldcheck_domain::ids::InspectionId;
 use fieldcheck_domain::inspection::Inspection;
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::text::Text;
-use fieldcheck_protocol::{Entity, SubmittedInspection};
+use fieldcheck_protocol::{Entity, StepPhoto, SubmittedInspection};
 use serde::Serialize;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/v1/inspections/{id}/record", get(record))
+    Router::new()
+        .route("/v1/inspections/{id}/record", get(record))
+        .route("/v1/alarms/{id}/record", get(alarm::record))
+        .route("/v1/tasks/{id}/record", get(task::record))
+}
+
+/// Where an alarm's closing photos are kept (evidence table kind, keyed by the alarm's id): the photos
+/// the on-site feedback cites, each with its rendition to show (`intents::alarm::close`).
+pub const ALARM_PHOTOS: &str = "alarm_photos";
+
+/// One step in the life of an alarm or a task, for its timeline.
+#[derive(Serialize)]
+pub struct Step {
+    /// `raised`, `graded`, `dispatched`, `arrived`, `closed`, `issued`, `acknowledged`, `proof_submitted`,
+    /// `accepted`, `rejected`, `countersigned` (its photos verified), or `overdue` (the limit passed first).
+    pub step: &'static str,
+    pub label: Text,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub note: String,
+    /// The photos this step cites, each with its watermarked rendition (`/v1/blobs/{sha256}/content`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<StepPhoto>,
+}
+
+/// The step an audit line records, in words.
+fn step_of(action: &str) -> Option<(&'static str, Text)> {
+    Some(match action {
+        "raise" => ("raised", Text::new("监测报警", "raised")),
+        "grade" => ("graded", Text::new("研判定级", "graded")),
+        "dispatch" => ("dispatched", Text::new("派单", "dispatched")),
+        "arrive" => ("arrived", Text::new("到达现场", "arrived on site")),
+        "close" => ("closed", Text::new("反馈闭环", "closed with feedback")),
+        "issue" => ("issued", Text::new("下发整改", "issued")),
+        "Acknowledge" => ("acknowledged", Text::new("企业签收", "acknowledged")),
+        "SubmitProof" => ("proof_submitted", Text::new("提交整改材料", "proof submitted")),
+        "Accept" => ("accepted", Text::new("验收通过", "accepted")),
+        "Reject" => ("rejected", Text::new("退回重改", "rejected")),
+        "evidence.countersign" => {
+            ("countersigned", Text::new("照片证据链已验证并副署", "photos verified, countersigned"))
+        }
+        _ => return None,
+    })
+}
+
+/// The steps of a timeline from its audit lines (oldest first), with a step for the limit passing when it
+/// passed first (`overdue_at`).
+pub fn steps(audit: &[TimelineEntry], overdue_at: Option<DateTime<Utc>>, overdue_label: Text) -> Vec<Step> {
+    let mut out: Vec<Step> = audit
+        .iter()
+        .filter_map(|e| {
+            let (step, label) = step_of(&e.row.action)?;
+            let note = if step == "countersigned" { e.row.to_state.clone() } else { e.row.note.clone() };
+            Some(Step { step, label, at: e.row.at, by: e.user_name.clone(), note, photos: Vec::new() })
+        })
+        .collect();
+    if let Some(at) = overdue_at {
+        out.push(Step {
+            step: "overdue",
+            label: overdue_label,
+            at,
+            by: String::new(),
+            note: String::new(),
+            photos: vec![],
+        });
+    }
+    out.sort_by_key(|s| s.at);
+    out
+}
+
+/// A linked record: what it is, its id, a line saying what it is, and its document when it has one.
+#[derive(Serialize)]
+pub struct Link {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+    pub state_label: Option<Text>,
+    /// The PDF of this record (`/v1/inspections/{id}/record.pdf`, `/v1/tasks/{id}/order.pdf`).
+    pub pdf: Option<String>,
+}
+
+/// Links to an inspection and the tasks (with their orders) it issued.
+pub fn inspection_links(tx: &mut dyn Tx, s: &SubmittedInspection) -> Result<Vec<Link>, StoreError> {
+    let i = &s.inspection;
+    let when = i.started_at.or(i.ended_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let mut out = vec![Link {
+        kind: "inspection",
+        id: i.id.to_string(),
+        title: format!("{when} {}", i.summary.chars().take(60).collect::<String>()),
+        state_label: None,
+        pdf: Some(format!("/v1/inspections/{}/record.pdf", i.id)),
+    }];
+    for t in &s.tasks {
+        let now: Option<RectificationTask> = records::load(tx, Entity::Task, &t.id.to_string())?;
+        let t = now.unwrap_or_else(|| t.clone());
+        out.push(Link {
+            kind: "task",
+            id: t.id.to_string(),
+            title: t.requirement.chars().take(60).collect(),
+            state_label: Some(t.state.label()),
+            pdf: Some(format!("/v1/tasks/{}/order.pdf", t.id)),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Serialize)]

@@ -3,14 +3,16 @@
 // clock skew a phone left, open a task's timeline, see an inspection's photos and ask for their originals,
 // move an enterprise to another township, and save screenshots. Also: security headers, live updates
 // (an alarm raised through the intake appears without reload), the alarms' server-side filters and paging,
-// users and devices managed from the page; the map; supervision (the risk table, a draw re-run from its record, grid
-// coverage).
+// users and devices managed from the page; the dashboard's response times against the limit; the map (Leaflet)
+// whose markers open records; the whole record of an alarm and of a task; the paperwork export (a zip);
+// supervision (the risk table, a draw re-run from its record, grid coverage).
 //
 //   node console.test.mjs [path/to/fieldcheck-platform]   (default: ../../target/debug/fieldcheck-platform)
 //   FIELDCHECK_CONSOLE_SHOTS=DIR keeps the screenshots there (default: a temp folder, kept only on failure).
 
 import { chromium } from "playwright-core";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -30,9 +32,14 @@ async function check(name, fn) {
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
+// The documents' CJK font (Debian's fonts-wqy-microhei, which scripts/test.sh installs), so the export can
+// make its PDFs; under CI its absence fails the export check.
+const FONT = process.env.FIELDCHECK_DOCUMENT_FONT || "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+const haveFont = existsSync(FONT);
+
 let platform, browser, shots;
 try {
-  platform = await startPlatform(bin);
+  platform = await startPlatform(bin, undefined, haveFont ? { FIELDCHECK_DOCUMENT_FONT: FONT } : {});
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
   shots = process.env.FIELDCHECK_CONSOLE_SHOTS || await mkdtemp(join(tmpdir(), "fieldcheck-shots-"));
   const api = await signIn(platform.base, "commander");
@@ -111,12 +118,13 @@ try {
   // The map and dashboard screenshots are kept in build/console/ (gitignored) to look at.
   const kept = join(here, "../../build/console");
   await mkdir(kept, { recursive: true });
-  await check("dashboard: figure tiles and a chart for each figure, from the server's aggregates", async () => {
+  await check("dashboard: figure tiles and an ECharts chart for each figure, from the server's aggregates", async () => {
     await page.click("[data-tab=dashboard]");
-    await page.locator("svg[data-chart=inspections-by-squadron]").waitFor({ timeout: 10000 });
-    const charts = await page.locator("#dashboard svg[data-chart]").evaluateAll((s) => s.map((x) => x.getAttribute("data-chart")));
-    expect(charts.join() === "alarms-by-day,alarms-by-township,alarms-by-level,tasks-by-state,inspections-by-squadron",
+    await page.locator("[data-chart=inspections-by-squadron] canvas").waitFor({ timeout: 10000 });
+    const charts = await page.locator("#dashboard [data-chart]").evaluateAll((s) => s.map((x) => x.getAttribute("data-chart")));
+    expect(charts.join() === "alarms-by-day,alarms-by-township,arrival-p90-by-township,alarms-by-level,tasks-by-state,inspections-by-squadron",
       charts.join());
+    expect(await page.locator("#dashboard [data-chart] canvas").count() === charts.length, "a chart was not drawn");
     const figures = await api.get("/v1/dashboard");
     const open = await api.get("/v1/alarms?open=true");
     expect(figures.open_alarms === open.length, `${figures.open_alarms} open, API lists ${open.length}`);
@@ -125,18 +133,44 @@ try {
     expect(tiles[0] === String(open.length), tiles.join());
     const overdue = (await api.get("/v1/tasks/overdue")).length;
     expect(figures.overdue_tasks === overdue && tiles[2] === String(overdue), `${figures.overdue_tasks} / ${overdue}`);
-    const drawn = await page.locator("svg[data-chart=alarms-by-level] text").evaluateAll((ts) => ts.map((t) => t.textContent));
-    expect(drawn.includes(String(figures.alarms_by_level.serious ?? 0)), drawn.join());
+    const drawn = JSON.parse(await page.getAttribute("[data-chart=alarms-by-level]", "data-values"));
+    expect(drawn.find(([label]) => label === "严重")?.[1] === (figures.alarms_by_level.serious ?? 0), JSON.stringify(drawn));
     await page.screenshot({ path: join(kept, "dashboard.png"), fullPage: true });
   });
-  await check("map: township outlines and every placed enterprise, coloured by the state the server gives it", async () => {
+
+  await check("dashboard: response time against the limit per level and township (median, P90, worst), overdue tasks listed", async () => {
+    const figures = await api.get("/v1/dashboard");
+    expect(figures.response_by_level.length > 0, JSON.stringify(figures.response_by_level));
+    for (const g of figures.response_by_level) {
+      const row = page.locator(`table[data-response=level] tr[data-key="${g.key}"]`);
+      const cells = await row.locator("td").allInnerTexts();
+      expect(cells[1] === String(g.alarms) && cells[7] === String(g.past_limit) && cells[6] === String(g.within_limit),
+        `${g.key}: ${cells.join(" | ")} / ${JSON.stringify(g)}`);
+      expect(cells[2] === g.limit_hours.map((h) => `${h} 小时`).join(" / "), `${g.key} limit: ${cells[2]}`);
+      const shown = await page.evaluate(async (m) => (await import("/console/dashboard.js")).duration(m), g.dispatched.median_minutes);
+      expect(cells[3].startsWith(shown), `${g.key} to dispatch: ${cells[3]}, the API says ${g.dispatched.median_minutes} min`);
+    }
+    // The demo's dispatched alarms have a time to dispatch; the overdue data-missing one is past its limit.
+    expect(figures.response_by_level.some((g) => g.dispatched.count > 0 && g.dispatched.p90_minutes != null), "no dispatch times");
+    expect(figures.response_by_level.reduce((n, g) => n + g.past_limit, 0) >= 1, "no alarm past its limit");
+    const towns = await page.locator("table[data-response=township] tr[data-key]").count();
+    expect(towns === figures.response_by_township.length, `${towns} townships shown`);
+    const listed = await page.locator("#overdue-tasks tr[data-id]").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")));
+    expect(listed.length === figures.overdue_tasks && listed.join() === figures.overdue_task_list.map((t) => t.id).join(),
+      `${listed.length} overdue tasks listed`);
+    await page.locator("#overdue-tasks tr[data-id]").first().click();
+    await page.locator("#record[data-kind=task] li[data-step=overdue]").waitFor({ timeout: 10000 });
+    await page.click("#record-close");
+  });
+  await check("map: Leaflet draws the configured outlines and every placed enterprise, coloured by the state the server gives it", async () => {
     await page.click("[data-tab=map]");
-    await page.locator("#map circle[data-id]").first().waitFor({ timeout: 10000 });
+    await page.locator("#map path.marker[data-id]").first().waitFor({ timeout: 10000 });
     const map = await api.get("/v1/map");
+    expect(await page.locator("#map .leaflet-container").count() === 1, "not a Leaflet map");
     expect(await page.locator("#map path[data-township]").count() === map.outlines.features.length &&
-      map.outlines.features.length === 16, `${map.outlines.features.length} outlines`);
+      map.outlines.features.length === 16 && map.tiles === null, `${map.outlines.features.length} outlines`);
     expect(map.enterprises.length === 150 && map.unplaced === 0, `${map.enterprises.length} placed, ${map.unplaced} not`);
-    const drawn = await page.locator("#map circle[data-id]").evaluateAll((cs) =>
+    const drawn = await page.locator("#map path.marker[data-id]").evaluateAll((cs) =>
       Object.fromEntries(cs.map((c) => [c.getAttribute("data-id"), [c.getAttribute("data-state"), c.getAttribute("fill")]])));
     const fills = new Map();
     for (const e of map.enterprises) {
@@ -149,7 +183,21 @@ try {
     const alarmed = new Set(open.map((a) => a.enterprise));
     expect(map.enterprises.filter((e) => e.state === "alarm").length === alarmed.size, `${alarmed.size} enterprises alarmed`);
     expect(fills.size >= 3 && new Set(fills.values()).size === fills.size, JSON.stringify([...fills]));
+    expect(map.enterprises.every((e) => (e.state === "clear") === (e.opens === null)), "a marker with a state opens nothing");
     await page.screenshot({ path: join(kept, "map.png"), fullPage: true });
+  });
+
+  await check("map: a click on an alarm's marker opens that alarm's record, an overdue task's marker that task's", async () => {
+    const map = await api.get("/v1/map");
+    for (const state of ["alarm", "overdue_task"]) {
+      const marker = map.enterprises.find((e) => e.state === state);
+      await page.locator(`#map path.marker[data-id="${marker.id}"]`).click();
+      await page.locator(`#record[data-kind="${marker.opens.kind}"][data-id="${marker.opens.id}"] li[data-step]`).first()
+        .waitFor({ timeout: 10000 });
+      expect((await page.textContent("#record-title")).includes(marker.name), `${state}: ${await page.textContent("#record-title")}`);
+      await page.screenshot({ path: join(kept, `map-opens-${state}.png`) });
+      await page.click("#record-close");
+    }
   });
   await page.click("[data-tab=alarms]");
 
@@ -228,6 +276,38 @@ try {
   });
   await page.screenshot({ path: join(shots, "alarms.png"), fullPage: true });
 
+  await check("an alarm's whole record: raised, graded, dispatched, an officer's arrival within its limit, the audit trail", async () => {
+    const id = await tp.getAttribute("data-id");
+    // An officer of the squadron it was dispatched to reports arrival from the phone.
+    const arrived = await officer.push([{ kind: "alarm.arrive", body: { alarm: id, location: null } }]);
+    expect(arrived.results[0].outcome.status === "applied", JSON.stringify(arrived));
+    await tp.locator("button[data-action=record]").click();
+    await page.locator(`#record[data-kind=alarm][data-id="${id}"] li[data-step=arrived]`).waitFor({ timeout: 10000 });
+    const record = await api.get(`/v1/alarms/${id}/record`);
+    const steps = await page.locator("#record-body li[data-step]").evaluateAll((ls) => ls.map((l) => l.getAttribute("data-step")));
+    expect(steps.join() === record.steps.map((x) => x.step).join() && ["raised", "dispatched", "arrived"].every((x) => steps.includes(x)),
+      `${steps.join()} / ${record.steps.map((x) => x.step).join()}`);
+    expect(record.within_limit === true && (await page.getAttribute("[data-within-limit]", "data-within-limit")) === "true",
+      JSON.stringify(record.within_limit));
+    const audit = await api.get(`/v1/audit/alarm/${id}`);
+    expect((await page.locator("#record-body .audit li").count()) === audit.length, "audit trail differs");
+    expect((await page.textContent("#record-body")).includes("0.56 / 0.5 mg/L"), "the measurement is missing");
+    await page.screenshot({ path: join(kept, "alarm-record.png") });
+    await page.click("#record-close");
+  });
+
+  await check("the overdue data-missing alarm's record shows its limit passing before anyone arrived", async () => {
+    const ph = alarms.filter({ hasText: "数据缺失" });
+    const id = await ph.getAttribute("data-id");
+    await ph.locator("button[data-action=record]").click();
+    await page.locator(`#record[data-id="${id}"] li[data-step=overdue]`).waitFor({ timeout: 10000 });
+    const record = await api.get(`/v1/alarms/${id}/record`);
+    expect(record.within_limit === false && record.steps.find((x) => x.step === "overdue").at === record.alarm.respond_by,
+      JSON.stringify(record.steps));
+    expect((await page.getAttribute("[data-within-limit]", "data-within-limit")) === "false", "not marked past the limit");
+    await page.click("#record-close");
+  });
+
   await check("tasks: overdue first, each with a deadline", async () => {
     await page.click("[data-tab=tasks]");
     const rows = page.locator("#tasks tr");
@@ -247,6 +327,28 @@ try {
     expect(text.includes("已下发") && text.includes("已签收") && text.includes("活性炭"), text);
     await page.screenshot({ path: join(shots, "task-timeline.png") });
     await page.click("#timeline-close");
+  });
+
+  await check("a task's whole record: issued, acknowledged, the deadline passing, the order PDF, the inspection it links to", async () => {
+    const overdueRow = page.locator("#tasks tr.overdue").first();
+    const id = await overdueRow.getAttribute("data-id");
+    await overdueRow.locator("button[data-action=record]").click();
+    await page.locator(`#record[data-kind=task][data-id="${id}"] li[data-step=overdue]`).waitFor({ timeout: 10000 });
+    const record = await api.get(`/v1/tasks/${id}/record`);
+    const steps = await page.locator("#record-body li[data-step]").evaluateAll((ls) => ls.map((l) => l.getAttribute("data-step")));
+    expect(steps.join() === record.steps.map((x) => x.step).join() && steps[0] === "issued", steps.join());
+    expect(record.steps.find((x) => x.step === "overdue").at === record.task.deadline, JSON.stringify(record.steps));
+    expect(await page.locator(`#record-body [data-pdf="/v1/tasks/${id}/order.pdf"]`).count() === 1, "no order PDF button");
+    for (const l of record.links) expect(await page.locator(`#record-body [data-open="${l.kind}:${l.id}"]`).count() === 1, `link ${l.kind} missing`);
+    await page.screenshot({ path: join(kept, "task-record.png") });
+    // The order downloads as a PDF (the platform has a document font) or says why not.
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 15000 }).catch(() => null),
+      page.click(`#record-body [data-pdf="/v1/tasks/${id}/order.pdf"]`),
+    ]);
+    if (download) expect((await readFile(await download.path())).subarray(0, 5).toString() === "%PDF-", "not a PDF");
+    else expect((await page.textContent("#record-error")).length > 0, "neither a PDF nor a reason");
+    await page.click("#record-close");
   });
 
   await check("the task state filter asks the API for one state", async () => {
@@ -332,6 +434,29 @@ try {
     await page.click("#record-close");
     await row.locator("[data-action=photos]").click();
     await page.locator("#photos-list tr[data-evidence]").first().waitFor({ timeout: 10000 });
+  });
+
+  await check("export: the month and township pickers download the month's paperwork as a zip", async () => {
+    expect(haveFont || !process.env.CI, `no document font at ${FONT}: the export cannot make its PDFs`);
+    const form = page.locator("#export-form");
+    const towns = await form.locator("select[name=township] option").allInnerTexts();
+    expect(towns[0].includes("全县") && towns.length === 17, towns.join());
+    const inspections = await api.get("/v1/lists/inspections?limit=1");
+    const at = new Date(new Date(inspections.rows[0].started_at).getTime() + 8 * 3600e3).toISOString().slice(0, 7);
+    await form.locator("input[name=month]").fill(at);
+    if (!haveFont) {
+      await form.locator("button[data-action=export]").click();
+      await page.locator("#export-error").filter({ hasText: /font/ }).waitFor({ timeout: 10000 });
+      return;
+    }
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30000 }),
+      form.locator("button[data-action=export]").click()]);
+    const zip = await readFile(await download.path());
+    expect(zip.subarray(0, 2).toString() === "PK" && download.suggestedFilename() === `records-${at}.zip`,
+      `${download.suggestedFilename()}: ${zip.subarray(0, 4).toString("hex")}`);
+    await download.saveAs(join(kept, "records.zip"));
+    await form.locator("#export-status").filter({ hasText: "已下载" }).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: join(kept, "export.png") });
   });
 
   const inspection = page.locator("#inspections tr").filter({ hasText: "拍照取证" });
@@ -517,6 +642,15 @@ try {
     expect(mine.length > 0 && mine.length < 6, `the API gives the township ${mine.length} tasks`);
     await page.waitForFunction((n) => document.querySelectorAll("#tasks tr[data-id]").length === n, mine.length,
       { timeout: 10000 });
+  });
+
+  await check("export: a township office asking for another township sees the refusal next to the button", async () => {
+    await page.click("[data-tab=inspections]");
+    const form = page.locator("#export-form");
+    const other = await form.locator("select[name=township] option").filter({ hasNotText: "东城" }).first().getAttribute("value");
+    await form.locator("select[name=township]").selectOption(other);
+    await form.locator("button[data-action=export]").click();
+    await page.locator("#export-error").filter({ hasText: /own township|font/ }).waitFor({ timeout: 10000 });
   });
 
   await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));

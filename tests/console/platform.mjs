@@ -9,12 +9,12 @@ import { randomUUID } from "node:crypto";
 
 export const PASSWORD = "fieldcheck-demo";
 
-/** Starts the platform (in `keep`, a data folder the caller owns and removes, or a fresh one); resolves
- * once it printed the address it listens on. */
-export async function startPlatform(bin, keep) {
+/** Starts the platform (in `keep`, a data folder the caller owns and removes, or a fresh one; `env` adds
+ * to its environment); resolves once it printed the address it listens on. */
+export async function startPlatform(bin, keep, env = {}) {
   const data = keep || await mkdtemp(join(tmpdir(), "fieldcheck-console-"));
   const child = spawn(bin, ["serve", "--demo", "--data", data, "--listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

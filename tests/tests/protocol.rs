@@ -416,6 +416,7 @@ fn the_platform_serves_its_openapi_document_and_console() {
     for (path, methods) in paths {
         let concrete = path
             .replace("{entity}", "task")
+            .replace("lib/{file}", "lib/leaflet.css")
             .replace("{file}", "console.js")
             .replace("{id}", &uuid::Uuid::now_v7().to_string());
         for method in methods.as_object().expect("methods").keys() {

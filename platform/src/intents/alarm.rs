@@ -2,7 +2,7 @@
 //! dispatch. Every one is decided by the domain (`decide::alarm`) and goes into the audit log.
 
 use super::{Actor, Failure, domain, not_found};
-use crate::db::{AuditRow, Tx};
+use crate::db::{AuditRow, StoreError, Tx};
 use crate::evidence::receipt;
 use crate::records;
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
@@ -76,6 +76,9 @@ pub fn close(
     write(tx, actor, &alarm, "close", from, &note)?;
     if let (Some(proof), Some(receipt)) = (proof, &receipt) {
         receipt::record_case(tx, actor, Case::Alarm(id), proof, receipt)?;
+        // The feedback's photos with their renditions, for the alarm's record page (`crate::record`).
+        let photos = serde_json::to_string(&proof.step_photos()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.evidence_put(crate::record::ALARM_PHOTOS, &id.to_string(), &photos)?;
     }
     Ok(Outcome::Applied)
 }

@@ -1,12 +1,14 @@
 //! The live map (`GET /v1/map`): the county's township outlines and every enterprise in the caller's reach
-//! that has a position, with what is open there (alarms, tasks, overdue tasks, today's inspections) and the
-//! one state the map colours it by. The console draws it as SVG: no tiles, nothing from the internet.
+//! that has a position, with what is open there (alarms, tasks, overdue tasks, today's inspections), the
+//! one state the map colours it by and the record a click opens. The console draws it with Leaflet; the
+//! outlines and an optional tile source come from configuration (`MapConfig`), nothing from the internet.
 
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::error::ApiError;
 use crate::records;
 use axum::extract::State;
+use axum::http::HeaderValue;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -19,7 +21,8 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, SubmittedInspection};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/v1/map", get(map))
@@ -28,8 +31,81 @@ pub fn routes() -> Router<App> {
 /// The demo county's township outlines (GeoJSON, made up and simplified: see the file's `note`).
 pub const OUTLINES: &str = include_str!("townships.geojson");
 
-static PARSED: LazyLock<serde_json::Value> =
-    LazyLock::new(|| serde_json::from_str(OUTLINES).expect("the built-in outlines are GeoJSON (tested)"));
+static PARSED: LazyLock<Arc<serde_json::Value>> =
+    LazyLock::new(|| Arc::new(serde_json::from_str(OUTLINES).expect("the built-in outlines are GeoJSON (tested)")));
+
+/// Tiles under the outlines: an XYZ URL template (`{z}`, `{x}`, `{y}`) on the county's own network.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tiles {
+    pub url: String,
+    pub attribution: String,
+}
+
+/// What the map is drawn on (`serve --map-outlines FILE --map-tiles URL`): the township outlines, the demo's
+/// built-in ones unless a GeoJSON file is given, and tiles when a source is given; the page's security
+/// policy then allows images from the tile server's origin.
+#[derive(Clone)]
+pub struct MapConfig {
+    pub outlines: Arc<serde_json::Value>,
+    pub tiles: Option<Tiles>,
+    pub csp: HeaderValue,
+}
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        MapConfig { outlines: PARSED.clone(), tiles: None, csp: crate::console::csp(None) }
+    }
+}
+
+impl MapConfig {
+    pub fn load(outlines: Option<&Path>, tiles: Option<Tiles>) -> Result<Self, String> {
+        let outlines = match outlines {
+            None => PARSED.clone(),
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| format!("map outlines {}: {e}", path.display()))?;
+                let value = serde_json::from_str(&text).map_err(|e| format!("map outlines {}: {e}", path.display()))?;
+                check_outlines(&value).map_err(|e| format!("map outlines {}: {e}", path.display()))?;
+                Arc::new(value)
+            }
+        };
+        let origin = tiles.as_ref().map(|t| tile_origin(&t.url)).transpose()?.flatten();
+        Ok(MapConfig { outlines, tiles, csp: crate::console::csp(origin.as_deref()) })
+    }
+}
+
+/// A FeatureCollection whose features are named polygons (`properties.name`; `code` is optional).
+fn check_outlines(v: &serde_json::Value) -> Result<(), String> {
+    if v["type"] != "FeatureCollection" {
+        return Err("not a GeoJSON FeatureCollection".into());
+    }
+    let features = v["features"].as_array().ok_or("no features")?;
+    for (i, f) in features.iter().enumerate() {
+        let kind = f["geometry"]["type"].as_str().unwrap_or_default();
+        if !matches!(kind, "Polygon" | "MultiPolygon") || !f["geometry"]["coordinates"].is_array() {
+            return Err(format!("feature {i} is not a Polygon or MultiPolygon"));
+        }
+        if !f["properties"]["name"].is_string() {
+            return Err(format!("feature {i} has no properties.name"));
+        }
+    }
+    Ok(())
+}
+
+/// The origin tiles come from (None for the platform's own), after checking the template.
+fn tile_origin(url: &str) -> Result<Option<String>, String> {
+    if !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+        return Err(format!("map tiles {url:?}: the URL template needs {{z}}, {{x}} and {{y}}"));
+    }
+    if url.starts_with('/') && !url.starts_with("//") {
+        return Ok(None);
+    }
+    let uri: axum::http::Uri = url.replace(['{', '}'], "").parse().map_err(|e| format!("map tiles {url:?}: {e}"))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme @ ("http" | "https")), Some(authority)) => Ok(Some(format!("{scheme}://{authority}"))),
+        _ => Err(format!("map tiles {url:?}: an http(s) URL or a path on this server")),
+    }
+}
 
 /// The middle (mean of the outline's corners, as longitude, latitude) of the township with this code.
 pub fn centre(code: &str) -> Option<(f64, f64)> {
@@ -64,16 +140,45 @@ impl MapState {
     }
 }
 
-/// What is open at one enterprise.
+/// What is open at one enterprise, and the record each kind of marker opens (the latest of its kind).
 #[derive(Clone, Copy, Default)]
 struct Open {
     alarms: u32,
     tasks: u32,
     overdue_tasks: u32,
     inspected_today: bool,
+    alarm: Option<(DateTime<Utc>, uuid::Uuid)>,
+    task: Option<(DateTime<Utc>, uuid::Uuid)>,
+    overdue_task: Option<(DateTime<Utc>, uuid::Uuid)>,
+    inspection: Option<(DateTime<Utc>, uuid::Uuid)>,
+}
+
+/// Keeps the later of two (time, id) pairs.
+fn latest(slot: &mut Option<(DateTime<Utc>, uuid::Uuid)>, at: DateTime<Utc>, id: uuid::Uuid) {
+    if slot.is_none_or(|(t, _)| at > t) {
+        *slot = Some((at, id));
+    }
+}
+
+/// The record a marker's click opens.
+#[derive(Serialize)]
+struct Opens {
+    kind: &'static str,
+    id: uuid::Uuid,
 }
 
 impl Open {
+    fn opens(&self) -> Option<Opens> {
+        let (kind, slot) = match self.state() {
+            MapState::Alarm => ("alarm", self.alarm),
+            MapState::OverdueTask => ("task", self.overdue_task),
+            MapState::OpenTask => ("task", self.task),
+            MapState::InspectedToday => ("inspection", self.inspection),
+            MapState::Clear => return None,
+        };
+        slot.map(|(_, id)| Opens { kind, id })
+    }
+
     fn state(&self) -> MapState {
         if self.alarms > 0 {
             MapState::Alarm
@@ -102,11 +207,14 @@ struct Marker {
     open_tasks: u32,
     overdue_tasks: u32,
     inspected_today: bool,
+    /// The record a click opens: the latest open alarm, (overdue) task or today's inspection, as the state says.
+    opens: Option<Opens>,
 }
 
 #[derive(Serialize)]
-struct Map {
-    outlines: serde_json::Value,
+struct Map<'a> {
+    outlines: &'a serde_json::Value,
+    tiles: Option<Tiles>,
     enterprises: Vec<Marker>,
     /// Enterprises in reach without a position (not drawn).
     unplaced: usize,
@@ -118,9 +226,9 @@ fn today(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     at.with_timezone(&china).date_naive() == now.with_timezone(&china).date_naive()
 }
 
-async fn map(State(app): State<App>, caller: Caller) -> Result<Json<Map>, ApiError> {
+async fn map(State(app): State<App>, caller: Caller) -> Result<axum::response::Response, ApiError> {
     allow(&caller, Action::ReadRisk)?;
-    let outlines = PARSED.clone();
+    let (outlines, tiles) = (app.map.outlines.clone(), app.map.tiles.clone());
     let now = Utc::now();
     let (enterprises, open, towns) = app
         .db
@@ -129,20 +237,28 @@ async fn map(State(app): State<App>, caller: Caller) -> Result<Json<Map>, ApiErr
             let mut open: HashMap<EnterpriseId, Open> = HashMap::new();
             for a in records::load_all::<Alarm>(tx, Entity::Alarm)? {
                 if a.state != AlarmState::Closed {
-                    open.entry(a.enterprise).or_default().alarms += 1;
+                    let o = open.entry(a.enterprise).or_default();
+                    o.alarms += 1;
+                    latest(&mut o.alarm, a.raised_at, a.id.0);
                 }
             }
             for t in records::load_all::<RectificationTask>(tx, Entity::Task)? {
                 if !t.state.is_final() {
                     let o = open.entry(t.enterprise).or_default();
                     o.tasks += 1;
-                    o.overdue_tasks += u32::from(t.is_overdue(now));
+                    latest(&mut o.task, t.issued_at, t.id.0);
+                    if t.is_overdue(now) {
+                        o.overdue_tasks += 1;
+                        latest(&mut o.overdue_task, t.issued_at, t.id.0);
+                    }
                 }
             }
             for s in records::load_all::<SubmittedInspection>(tx, Entity::Inspection)? {
                 let i = &s.inspection;
-                if i.started_at.or(i.ended_at).is_some_and(|at| today(at, now)) {
-                    open.entry(i.enterprise).or_default().inspected_today = true;
+                if let Some(at) = i.started_at.or(i.ended_at).filter(|at| today(*at, now)) {
+                    let o = open.entry(i.enterprise).or_default();
+                    o.inspected_today = true;
+                    latest(&mut o.inspection, at, i.id.0);
                 }
             }
             let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
@@ -172,12 +288,14 @@ async fn map(State(app): State<App>, caller: Caller) -> Result<Json<Map>, ApiErr
                 open_tasks: o.tasks,
                 overdue_tasks: o.overdue_tasks,
                 inspected_today: o.inspected_today,
+                opens: o.opens(),
             })
         })
         .collect();
     // The most pressing drawn last, on top.
     markers.sort_by_key(|m| std::cmp::Reverse(m.state));
-    Ok(Json(Map { outlines, enterprises: markers, unplaced }))
+    use axum::response::IntoResponse;
+    Ok(Json(Map { outlines: &outlines, tiles, enterprises: markers, unplaced }).into_response())
 }
 
 #[cfg(test)]
@@ -196,12 +314,43 @@ mod tests {
 
     #[test]
     fn the_most_pressing_state_wins() {
-        let open =
-            |alarms, tasks, overdue_tasks, inspected_today| Open { alarms, tasks, overdue_tasks, inspected_today };
+        let open = |alarms, tasks, overdue_tasks, inspected_today| Open {
+            alarms,
+            tasks,
+            overdue_tasks,
+            inspected_today,
+            ..Open::default()
+        };
         assert_eq!(open(1, 2, 1, true).state(), MapState::Alarm);
         assert_eq!(open(0, 2, 1, true).state(), MapState::OverdueTask);
         assert_eq!(open(0, 2, 0, true).state(), MapState::OpenTask);
         assert_eq!(open(0, 0, 0, true).state(), MapState::InspectedToday);
         assert_eq!(Open::default().state(), MapState::Clear);
+    }
+
+    #[test]
+    fn a_tile_source_adds_its_origin_to_the_policy_and_bad_ones_are_refused() {
+        assert_eq!(
+            tile_origin("https://tiles.county.example:8443/{z}/{x}/{y}.png").unwrap().as_deref(),
+            Some("https://tiles.county.example:8443")
+        );
+        assert_eq!(tile_origin("/tiles/{z}/{x}/{y}.png").unwrap(), None);
+        assert!(tile_origin("https://tiles.example/{z}/{x}.png").is_err());
+        assert!(tile_origin("ftp://tiles.example/{z}/{x}/{y}.png").is_err());
+        let config = MapConfig::load(
+            None,
+            Some(Tiles { url: "http://10.0.0.5/{z}/{x}/{y}.png".into(), attribution: String::new() }),
+        );
+        assert!(config.unwrap().csp.to_str().unwrap().contains("img-src 'self' data: blob: http://10.0.0.5;"));
+    }
+
+    #[test]
+    fn outlines_from_a_file_must_be_named_polygons() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("towns.geojson");
+        std::fs::write(&path, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"A"},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#).unwrap();
+        assert!(MapConfig::load(Some(&path), None).unwrap_err().contains("feature 0 is not a Polygon"));
+        std::fs::write(&path, OUTLINES).unwrap();
+        assert_eq!(MapConfig::load(Some(&path), None).unwrap().outlines["features"].as_array().unwrap().len(), 16);
     }
 }

@@ -1,6 +1,9 @@
 //! The command centre's figures (`GET /v1/dashboard`): alarms by township and day, by level; alarms past
-//! their response limit; tasks by state and overdue; inspections per squadron; repeat offenders. Counted in
-//! the database over the list index (`db::listing`), scoped to the caller like its lists.
+//! their response limit; response times against the limit (`response`); tasks by state, and the overdue
+//! ones listed; inspections per squadron; repeat offenders. Counted in the database over the list index
+//! (`db::listing`), scoped to the caller like its lists.
+
+mod response;
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
@@ -14,9 +17,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/v1/dashboard", get(dashboard))
@@ -26,6 +31,8 @@ pub fn routes() -> Router<App> {
 const DEFAULT_DAYS: i64 = 14;
 /// Repeat offenders shown.
 const OFFENDERS: usize = 10;
+/// Overdue tasks listed (the longest overdue first); `overdue_tasks` counts them all.
+const OVERDUE_LISTED: u32 = 20;
 
 #[derive(Deserialize)]
 struct Range {
@@ -63,6 +70,12 @@ struct Dashboard {
     /// Tasks by state now, and those past their deadline while the enterprise owes an answer.
     tasks_by_state: BTreeMap<String, u64>,
     overdue_tasks: u64,
+    /// The longest overdue tasks (at most 20), as the task list shows them.
+    overdue_task_list: Vec<crate::command::TaskRow>,
+    /// Alarms raised in the range: minutes from raised to dispatched, arrived and closed, against the
+    /// response limit, per level and per township.
+    response_by_level: Vec<response::Group>,
+    response_by_township: Vec<response::Group>,
     /// Inspections started in the range, per squadron covering the inspected enterprise's township.
     inspections_by_squadron: Vec<Named>,
     /// Enterprises with two or more alarms in the range, most first.
@@ -101,7 +114,7 @@ fn figures(
     now: DateTime<Utc>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Dashboard, crate::db::StoreError> {
+) -> Result<Dashboard, ApiError> {
     let visibility = reach.filter();
     let names = Names::load(tx)?;
     let range = |entity| ListQuery {
@@ -134,6 +147,32 @@ fn figures(
     let owed = ["issued", "acknowledged", "rejected"].map(String::from).to_vec();
     let overdue = ListQuery { states: owed, to: Some(now), ..all("task") };
     let overdue_tasks = tx.list_counts(&overdue, &visibility, &[Group::Grade])?.iter().map(|(_, n)| n).sum();
+    let mut overdue_task_list = Vec::new();
+    for id in tx.list_page(&ListQuery { limit: 10_000, ..overdue }, &visibility)?.ids {
+        if let Some(t) = records::load::<RectificationTask>(tx, Entity::Task, &id)?.filter(|t| t.is_overdue(now)) {
+            overdue_task_list.push(crate::command::task_row(tx, reach, now, t)?);
+        }
+    }
+    overdue_task_list.sort_by_key(|t| t.task.deadline);
+    overdue_task_list.truncate(OVERDUE_LISTED as usize);
+
+    // Response times of the alarms raised in the range, from their audit lines.
+    let mut timed = Vec::new();
+    let mut township_of = HashMap::new();
+    for id in tx.list_page(&ListQuery { limit: 100_000, ..range("alarm") }, &visibility)?.ids {
+        let Some(alarm) = records::load::<Alarm>(tx, Entity::Alarm, &id)? else { continue };
+        if let std::collections::hash_map::Entry::Vacant(slot) = township_of.entry(alarm.enterprise) {
+            slot.insert(records::enterprise(tx, alarm.enterprise)?.map(|e| e.township));
+        }
+        timed.push(response::Timed::read(tx, alarm)?);
+    }
+    let response_by_level =
+        response::groups(&timed, now, |t| (format!("{:?}", t.alarm.level).to_lowercase(), t.alarm.level.label()));
+    let response_by_township = response::groups(&timed, now, |t| {
+        let town = township_of.get(&t.alarm.enterprise).copied().flatten();
+        let name = town.and_then(|id| names.townships.get(&id).cloned()).unwrap_or_default();
+        (town.map(|id| id.to_string()).unwrap_or_default(), Text::new(name.clone(), name))
+    });
 
     // Open alarms are few: their response limit is the domain's rule, so they are read and asked.
     let open = ListQuery {
@@ -183,6 +222,9 @@ fn figures(
         alarms_past_limit,
         tasks_by_state,
         overdue_tasks,
+        overdue_task_list,
+        response_by_level,
+        response_by_township,
         inspections_by_squadron,
         repeat_offenders,
     })
