@@ -131,7 +131,9 @@ export function dashboardView(deps) {
       let missing = null;
       try { echarts = await loadEcharts(); } catch (e) { missing = e; }
       const chart = (/** @type {string} */ name, /** @type {Bar[]} */ bars, height = 240) =>
-        echarts ? barChart(echarts, name, bars, height) : libraryMissing(missing);
+        !echarts ? libraryMissing(missing)
+        : bars.length ? barChart(echarts, name, bars, height)
+        : el("p", { class: "muted empty-chart", "data-chart-empty": name }, "暂无数据 ", el("span", { class: "en" }, "nothing yet"));
       const arrival = byTown.filter((g) => g.arrived.count).map((g) => ({ label: g.label.zh,
         value: Math.round(((g.arrived.p90_minutes ?? 0) / 60) * 10) / 10, tone: g.past_limit ? "#b91c1c" : BRAND }));
       // The charts drawn last time go before their boxes do.

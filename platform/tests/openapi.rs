@@ -11,7 +11,7 @@ type Routes = BTreeSet<(String, String)>;
 const MERGED: &[(&str, &str)] = &[
     ("lists", include_str!("../src/lists.rs")),
     ("live", include_str!("../src/live.rs")),
-    ("dashboard", include_str!("../src/dashboard.rs")),
+    ("dashboard", include_str!("../src/dashboard/mod.rs")),
     ("record", include_str!("../src/record.rs")),
     ("supervision", include_str!("../src/supervision/mod.rs")),
     ("map", include_str!("../src/map/mod.rs")),

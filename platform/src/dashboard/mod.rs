@@ -102,7 +102,7 @@ async fn dashboard(
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            Ok(figures(tx, &reach, now, from, to)?)
+            figures(tx, &reach, now, from, to)
         })
         .await?;
     Ok(Json(figures))

@@ -349,7 +349,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("towns.geojson");
         std::fs::write(&path, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"A"},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#).unwrap();
-        assert!(MapConfig::load(Some(&path), None).unwrap_err().contains("feature 0 is not a Polygon"));
+        let refused = MapConfig::load(Some(&path), None).err().expect("refused");
+        assert!(refused.contains("feature 0 is not a Polygon"), "{refused}");
         std::fs::write(&path, OUTLINES).unwrap();
         assert_eq!(MapConfig::load(Some(&path), None).unwrap().outlines["features"].as_array().unwrap().len(), 16);
     }

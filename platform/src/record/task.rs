@@ -56,10 +56,9 @@ pub async fn record(
             // before it, issued when none).
             let at_deadline = trail
                 .iter()
-                .filter(|e| {
+                .rfind(|e| {
                     e.row.at <= task.deadline && !e.row.to_state.is_empty() && e.row.action != "evidence.countersign"
                 })
-                .next_back()
                 .map(|e| e.row.to_state.as_str())
                 .unwrap_or("Issued");
             let overdue_at = (task.deadline <= now && owing(at_deadline)).then_some(task.deadline);
