@@ -54,6 +54,7 @@ target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.par
 (cd tests/console && npm ci --no-audit --no-fund --silent \
   && npx --no-install tsc -p ../../platform/console \
   && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
+  && node map-config.test.mjs "$target_dir/debug/fieldcheck-platform" \
   && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
 step "S3-compatible object store (moto's server) for the photo blobs"
