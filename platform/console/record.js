@@ -104,7 +104,8 @@ export async function showRecord(kind, id) {
 /** @param {Entry[] | null} audit */
 const auditPart = (audit) => part("审计记录 audit trail", audit
   ? el("ol", { class: "audit" }, audit.map((a) => el("li", {}, el("div", { class: "when" }, when(a.at), " · ", a.user_name),
-    el("strong", {}, a.to_label ? both(a.to_label) : a.action), a.note ? el("div", { class: "note" }, a.note) : null)))
+    el("strong", {}, a.to_label ? both(a.to_label) : a.action), " ", el("span", { class: "en" }, `(${a.action})`),
+    a.note ? el("div", { class: "note" }, a.note) : null)))
   : el("p", { class: "muted" }, "无权查看 not permitted"));
 
 /** Object URLs of the photos shown, let go when the drawer shows another record. @type {string[]} */

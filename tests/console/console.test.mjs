@@ -171,15 +171,20 @@ try {
     expect(await page.locator("#map path[data-township]").count() === map.outlines.features.length &&
       map.outlines.features.length === 16 && map.tiles === null, `${map.outlines.features.length} outlines`);
     expect(map.enterprises.length === 150 && map.unplaced === 0, `${map.enterprises.length} placed, ${map.unplaced} not`);
+    // Markers that open a record are SVG elements; the clear ones share one canvas, counted in the legend.
     const drawn = await page.locator("#map path.marker[data-id]").evaluateAll((cs) =>
       Object.fromEntries(cs.map((c) => [c.getAttribute("data-id"), [c.getAttribute("data-state"), c.getAttribute("fill")]])));
     const fills = new Map();
-    for (const e of map.enterprises) {
+    for (const e of map.enterprises.filter((x) => x.state !== "clear")) {
       const [state, fill] = drawn[e.id] ?? [];
       expect(state === e.state, `${e.name}: drawn ${state}, the API says ${e.state}`);
       expect((fills.get(state) ?? fill) === fill, `two colours for ${state}`);
       fills.set(state, fill);
     }
+    expect(Object.keys(drawn).length === map.enterprises.filter((x) => x.state !== "clear").length, "a clear marker is SVG");
+    const clear = map.enterprises.filter((x) => x.state === "clear").length;
+    expect((await page.textContent("#map-legend [data-state=clear]")).trim().endsWith(` ${clear}`) &&
+      await page.locator("#map canvas").count() === 1, `${clear} clear enterprises`);
     const open = await api.get("/v1/alarms?open=true");
     const alarmed = new Set(open.map((a) => a.enterprise));
     expect(map.enterprises.filter((e) => e.state === "alarm").length === alarmed.size, `${alarmed.size} enterprises alarmed`);
