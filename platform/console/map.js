@@ -43,9 +43,12 @@ export function mapView(deps) {
       if (!map) {
         const canvas = el("div", { id: "map-canvas", class: "map" });
         box.replaceChildren(el("div", { class: "legend", id: "map-legend" }), canvas);
-        // SVG for the outlines and the markers that open a record (each an element that can be clicked and
-        // found by tests); the many clear enterprises on one canvas, which draws thousands quickly.
+        // Bottom to top: tiles, the outlines (SVG, a pane of their own), the many clear enterprises on one
+        // canvas (which draws thousands quickly), and the markers that open a record (SVG in the marker pane:
+        // each an element that can be clicked and found by tests; clicks elsewhere pass through).
         map = L.map(canvas, { preferCanvas: false, zoomSnap: 0.25, attributionControl: Boolean(data.tiles) });
+        const outlinePane = map.createPane("outlines");
+        outlinePane.style.zIndex = "350";
         clearRenderer = L.canvas({ padding: 0.3 });
         if (data.tiles) L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 }).addTo(map);
         layers = L.layerGroup().addTo(map);
@@ -53,6 +56,7 @@ export function mapView(deps) {
       const group = /** @type {import("leaflet").LayerGroup} */ (layers);
       group.clearLayers();
       const outlines = L.geoJSON(data.outlines, {
+        pane: "outlines",
         style: () => ({ color: "#475569", weight: 1.5, fillColor: data.tiles ? "#ffffff" : "#e2e8f0", fillOpacity: data.tiles ? 0.15 : 0.6 }),
         onEachFeature: (f, layer) => {
           const name = String(f.properties?.name ?? "");
@@ -67,7 +71,8 @@ export function mapView(deps) {
           e.overdue_tasks && `逾期 ${e.overdue_tasks}`, e.inspected_today && "今日已检查"].filter(Boolean).join(" · ");
         const marker = L.circleMarker([e.lat, e.lon], {
           radius: e.state === "clear" ? 4 : 7, color: "#ffffff", weight: 1.5, fillColor: colour[e.state] ?? "#6b7280", fillOpacity: 0.95,
-          className: `marker state-${e.state}`, renderer: e.state === "clear" ? clearRenderer : undefined,
+          className: `marker state-${e.state}`,
+          ...(e.state === "clear" ? { renderer: clearRenderer } : { pane: "markerPane" }),
         // Built as elements: names are data, never HTML.
         }).bindTooltip(el("div", {}, `${e.name}（${e.township}）`, el("br"), `${e.state_label.zh} ${e.state_label.en}`,
           open ? el("br") : null, open || null));
