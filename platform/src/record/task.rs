@@ -33,11 +33,6 @@ pub struct TaskRecord {
     audit: Option<Vec<console::TimelineEntry>>,
 }
 
-/// The stored state names the enterprise still owes an answer in (`RectificationTask::time_left`).
-fn owing(stored: &str) -> bool {
-    [TaskState::Issued, TaskState::Acknowledged, TaskState::Rejected].iter().any(|s| format!("{s:?}") == stored)
-}
-
 pub async fn record(
     State(app): State<App>,
     caller: Caller,
@@ -61,7 +56,11 @@ pub async fn record(
                 })
                 .map(|e| e.row.to_state.as_str())
                 .unwrap_or("Issued");
-            let overdue_at = (task.deadline <= now && owing(at_deadline)).then_some(task.deadline);
+            // Whether it owed an answer then is the domain's rule (`time_left`), asked of the task as it was.
+            let then =
+                TaskState::ALL.into_iter().find(|s| format!("{s:?}") == at_deadline).unwrap_or(TaskState::Issued);
+            let owed = RectificationTask { state: then, ..task.clone() }.time_left(task.deadline).is_some();
+            let overdue_at = (task.deadline <= now && owed).then_some(task.deadline);
             let mut steps = super::steps(&trail, overdue_at, Text::new("整改逾期", "past the deadline"));
             // Each step's photos come with its timeline event (same time, same action).
             let events: Vec<TaskEvent> =
