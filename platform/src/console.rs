@@ -100,8 +100,8 @@ pub async fn lib(
         .iter()
         .find(|(name, _, _)| *name == file)
         .ok_or_else(|| ApiError::not_found(format!("no console library {file}")))?;
-    let full = app.console_libs.join(path);
-    match tokio::fs::read(&full).await {
+    // The folder is logged at start when the libraries are missing; the answer does not name server paths.
+    match tokio::fs::read(app.console_libs.join(path)).await {
         Ok(body) => {
             Ok(([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "max-age=3600")], body).into_response())
         }
@@ -109,9 +109,8 @@ pub async fn lib(
             StatusCode::SERVICE_UNAVAILABLE,
             "console_libs_missing",
             format!(
-                "the console's map and chart libraries are not installed (no {}): run `npm ci --prefix platform/console` \
-                 or start the platform with --console-libs pointing at that node_modules folder",
-                full.display()
+                "the console's map and chart libraries are not installed (no {file}): run `npm ci --prefix \
+                 platform/console` or start the platform with --console-libs pointing at that node_modules folder"
             ),
         )),
     }
