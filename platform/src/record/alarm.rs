@@ -16,6 +16,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::Utc;
 use fieldcheck_domain::capability::{self, Action};
+use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::AlarmId;
 use fieldcheck_domain::inspection::Origin;
 use fieldcheck_domain::text::Text;
@@ -66,6 +67,15 @@ pub async fn record(
                 .unwrap_or_default();
             if let Some(closed) = steps.iter_mut().find(|s| s.step == "closed") {
                 closed.photos = photos;
+            }
+            // The grade is stored by its Rust name; the step shows its label.
+            for graded in steps.iter_mut().filter(|s| s.step == "graded") {
+                let level = [Severity::Minor, Severity::General, Severity::Serious]
+                    .into_iter()
+                    .find(|l| format!("{l:?}") == graded.note);
+                if let Some(label) = level.map(Severity::label) {
+                    graded.note = format!("{} {}", label.zh, label.en);
+                }
             }
             // Inspections made for this alarm are at its enterprise: read those through the list index.
             let query = ListQuery {
