@@ -93,7 +93,7 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.upsert(entity, &id, &data, &keys)?;
-    crate::lists::index(tx, record, &keys)
+    crate::tables::index(tx, record, &keys)
 }
 
 /// Rebuilds a wire record from its stored JSON.

@@ -1,10 +1,9 @@
 //! Patrol grids (网格包干) and their coverage: per enterprise in a grid, when it was last visited (its
 //! last submitted inspection) and whether a visit is overdue.
 
-use super::risk::visits;
 use crate::access::Caller;
 use crate::app::{App, allow};
-use crate::db::AuditRow;
+use crate::db::{AuditRow, tables};
 use crate::error::{ApiError, JsonBody};
 use crate::records;
 use axum::Json;
@@ -15,7 +14,7 @@ use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::{EnterpriseId, GridId, UserId};
 use fieldcheck_domain::organisation::{Role, User};
 use fieldcheck_domain::supervision::grid::{self, Coverage, DEFAULT_INTERVAL_DAYS, Grid};
-use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
+use fieldcheck_protocol::{Entity, Record};
 use serde::{Deserialize, Serialize};
 
 /// A grid to create, or to replace when `id` names an existing one.
@@ -56,8 +55,8 @@ pub async fn create(
                 entity: "grid".into(),
                 id: grid.id.to_string(),
                 action: if before.is_some() { "replace" } else { "create" }.into(),
-                from_state: String::new(),
-                to_state: String::new(),
+                from_state: None,
+                to_state: None,
                 user: caller.user.id.to_string(),
                 device: caller.device.map(|d| d.to_string()),
                 at: Utc::now(),
@@ -124,7 +123,11 @@ pub async fn coverage(
             let grid = records::load::<Grid>(tx, Entity::Grid, &id.to_string())?
                 .filter(|g| sees(&caller, g))
                 .ok_or_else(|| ApiError::not_found("grid not found"))?;
-            let (_, last) = visits(records::load_all::<SubmittedInspection>(tx, Entity::Inspection)?);
+            let members: Vec<String> = grid.enterprises.iter().map(|e| e.to_string()).collect();
+            let last = tables::last_visits(tx, &members)?
+                .into_iter()
+                .filter_map(|(e, at)| Some((e.parse::<EnterpriseId>().ok()?, at)))
+                .collect();
             let rows = grid::coverage(&grid, &last, interval_days, Utc::now())?;
             let mut enterprises = Vec::with_capacity(rows.len());
             for coverage in rows {
