@@ -3,7 +3,10 @@
 //! inspection, then the request time of `GET /v1/risk`, `POST /v1/draws` and a 1,000-enterprise grid's
 //! coverage against a live platform process (SQLite, or PostgreSQL with `FIELDCHECK_TEST_POSTGRES`).
 //! Prints the figures (median of a few runs); asserts only what the answers hold, never a time.
-//! `FIELDCHECK_SCALE_ENTERPRISES` changes the size.
+//! `FIELDCHECK_SCALE_ENTERPRISES` changes the size. Before timing, every enterprise's index counted in SQL is
+//! checked against the domain's formula over the loaded records.
+
+mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_core::domain::alarm::{Alarm, AlarmKind, AlarmState, Averaging};
@@ -128,6 +131,15 @@ fn risk_draws_and_coverage_at_five_thousand_enterprises() {
     let started = Instant::now();
     seed(&storage, enterprises, by.clone(), partner);
     let seeding = started.elapsed().as_secs_f64();
+    {
+        let data = storage.dir.path().to_path_buf();
+        let db = fieldcheck_platform::open_db(&data, storage.database.as_deref()).expect("open");
+        let both = common::risk_both_ways(&db);
+        assert_eq!(both.len(), enterprises);
+        for (e, (from_sql, from_records)) in both {
+            assert_eq!(from_sql, from_records, "enterprise {e}: the SQL counts give the formula's index");
+        }
+    }
 
     let platform = Platform::start_node(&storage, storage.dir.path(), false, &[], &[]);
     let commander = Device::login(&platform, "commander");

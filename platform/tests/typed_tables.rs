@@ -5,12 +5,12 @@
 //! counted in SQL give the same index as the domain's formula over the loaded records, and the audit holds
 //! typed states.
 
+mod common;
+
 use chrono::Utc;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::ids::EnterpriseId;
 use fieldcheck_core::domain::organisation::{Enterprise, Scope};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
-use fieldcheck_core::domain::supervision::risk::{RiskFacts, RiskIndex};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome};
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_e2e::{Device, Platform, Storage, World, fixtures};
@@ -60,36 +60,6 @@ fn derived(db: &Db) -> AllRows {
         Ok(want)
     }))
     .expect("derive")
-}
-
-/// Every enterprise's index from the SQL counts, and from the domain's formula over the loaded records.
-type Indices = HashMap<EnterpriseId, (RiskIndex, RiskIndex)>;
-
-fn indices(db: &Db) -> Indices {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    rt.block_on(db.read(|tx| {
-        let now = Utc::now();
-        let tallies = tables::risk_tallies(tx, now, None)?;
-        let alarms: Vec<Alarm> = records::load_all(tx, Entity::Alarm)?;
-        let tasks: Vec<RectificationTask> = records::load_all(tx, Entity::Task)?;
-        let subs: Vec<SubmittedInspection> = records::load_all(tx, Entity::Inspection)?;
-        let mut out = HashMap::new();
-        for e in records::load_all::<Enterprise>(tx, Entity::Enterprise)? {
-            let visits: Vec<_> = subs
-                .iter()
-                .filter(|s| s.inspection.enterprise == e.id)
-                .filter_map(|s| Some((s.inspection.ended_at.or(s.inspection.started_at)?, s)))
-                .collect();
-            let findings = visits.iter().flat_map(|(at, s)| s.findings.iter().map(|f| (*at, f.severity)));
-            let last = visits.iter().map(|(at, _)| *at).max();
-            let from_records = RiskIndex::of(&RiskFacts::gather(&e, &alarms, findings, &tasks, last, now));
-            let tally = tallies.get(&e.id.to_string()).cloned().unwrap_or_default();
-            let from_sql = RiskIndex::of(&RiskFacts::of_tally(&e, &tally, now));
-            out.insert(e.id, (from_sql, from_records));
-        }
-        Ok(out)
-    }))
-    .expect("indices")
 }
 
 #[test]
@@ -149,6 +119,19 @@ fn typed_tables_agree_with_the_records_after_syncs_with_a_conflict_and_a_rejecte
 
     let db = open(&storage);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    // Older alarms of the firm (the intake takes none this old): copies of the new one in each of the
+    // formula's age buckets and one past them, written as the platform writes records.
+    let id = alarm.clone();
+    rt.block_on(db.write(move |tx| {
+        let base: Alarm = records::load(tx, Entity::Alarm, &id)?.expect("the raised alarm");
+        for days in [45, 200, 300, 400] {
+            let raised_at = Utc::now() - chrono::Duration::days(days) - chrono::Duration::hours(1);
+            let old = Alarm { id: fieldcheck_domain::ids::AlarmId::new(), raised_at, ..base.clone() };
+            records::save(tx, &Record::Alarm(old))?;
+        }
+        Ok(())
+    }))
+    .expect("older alarms");
     let rows = rt.block_on(db.read(|tx| Ok(tables::all_rows(tx)?))).expect("rows");
     let want = derived(&db);
     assert_eq!(rows, want, "every typed row is its record's");
@@ -158,7 +141,7 @@ fn typed_tables_agree_with_the_records_after_syncs_with_a_conflict_and_a_rejecte
     assert_eq!(a.level, Severity::Serious);
     assert_eq!(rows.inspections.iter().filter(|i| i.findings == [0, 1, 0]).count(), 4, "the four submitted here");
 
-    for (e, (from_sql, from_records)) in indices(&db) {
+    for (e, (from_sql, from_records)) in common::risk_both_ways(&db) {
         assert_eq!(from_sql, from_records, "enterprise {e}: the SQL counts give the formula's index");
     }
     let (_, risk) = commander.get_json(&format!("/v1/enterprises/{own}/risk"));

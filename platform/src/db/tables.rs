@@ -196,20 +196,38 @@ pub fn risk_tallies(
         args
     };
 
-    // Alarms by level and age bucket: bucket i is raised after cut-off i (and not after i − 1).
+    // Alarms by level and age, one row per enterprise: column (level l, cut-off i) counts the alarms of
+    // level l raised after cut-off i, so bucket i is column i minus column i − 1.
     let cutoffs: Vec<String> = RiskTally::alarm_cutoffs(now).iter().map(time).collect();
     let n = cutoffs.len();
-    let buckets: String = (0..n).map(|i| format!(" WHEN raised_at > ${} THEN {i}", i + 1)).collect();
+    let levels = Severity::NAMED;
+    let mut columns = Vec::new();
+    for l in 0..levels.len() {
+        for i in 0..n {
+            let (level, cutoff) = (n + l + 1, i + 1);
+            columns.push(format!(
+                "CAST(SUM(CASE WHEN level = ${level} AND raised_at > ${cutoff} THEN 1 ELSE 0 END) AS BIGINT)"
+            ));
+        }
+    }
     let sql = format!(
-        "SELECT enterprise, level, CAST(CASE{buckets} END AS BIGINT) AS bucket, COUNT(*) FROM alarms
-         WHERE raised_at > ${n}{} GROUP BY enterprise, level, bucket",
-        only(n + 1)
+        "SELECT enterprise, {} FROM alarms WHERE raised_at > ${n}{} GROUP BY enterprise",
+        columns.join(", "),
+        only(n + levels.len() + 1)
     );
-    for (t, i) in tx.tables_query(&sql, &with(cutoffs), 2)? {
-        let mut t = t.into_iter();
-        let (e, level) = (t.next().flatten().unwrap_or_default(), parse::<Severity>(t.next().flatten())?);
-        let (bucket, many) = (i.first().copied().unwrap_or(0), i.get(1).copied().unwrap_or(0));
-        out.entry(e).or_default().add_alarms(level, bucket.max(0) as usize, count(many));
+    let mut args = cutoffs;
+    args.extend(levels.iter().map(|l| l.as_str().to_string()));
+    for (t, counts) in tx.tables_query(&sql, &with(args), 1)? {
+        let tally = out.entry(t.into_iter().next().flatten().unwrap_or_default()).or_default();
+        for (l, level) in levels.iter().enumerate() {
+            let cumulative = &counts[l * n..(l + 1) * n];
+            for (bucket, pair) in cumulative.iter().enumerate() {
+                let newer = if bucket == 0 { 0 } else { cumulative[bucket - 1] };
+                if *pair > newer {
+                    tally.add_alarms(*level, bucket, count(pair - newer));
+                }
+            }
+        }
     }
 
     // Tasks the enterprise owes past their deadline, and tasks sent back.

@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS alarms (
     level TEXT NOT NULL CHECK (level IN ('minor', 'general', 'serious')),
     state TEXT NOT NULL CHECK (state IN ('raised', 'dispatched', 'on_site', 'closed')),
     raised_at TEXT NOT NULL, respond_by TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS alarms_by_enterprise ON alarms (enterprise, raised_at);
+-- Covering the risk counts: per enterprise, by time and level.
+CREATE INDEX IF NOT EXISTS alarms_by_enterprise ON alarms (enterprise, raised_at, level);
 CREATE INDEX IF NOT EXISTS alarms_by_raised ON alarms (raised_at);
 CREATE INDEX IF NOT EXISTS alarms_by_state ON alarms (state, respond_by);
 CREATE INDEX IF NOT EXISTS alarms_by_township ON alarms (township, raised_at);
@@ -17,7 +18,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     severity TEXT NOT NULL CHECK (severity IN ('minor', 'general', 'serious')),
     state TEXT NOT NULL CHECK (state IN ('issued', 'acknowledged', 'proof_submitted', 'accepted', 'rejected')),
     issued_at TEXT NOT NULL, deadline TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS tasks_by_enterprise ON tasks (enterprise, state);
+CREATE INDEX IF NOT EXISTS tasks_by_enterprise ON tasks (enterprise, state, deadline);
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, deadline);
 CREATE INDEX IF NOT EXISTS tasks_by_township ON tasks (township, state);
 CREATE TABLE IF NOT EXISTS inspections (
