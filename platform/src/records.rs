@@ -139,3 +139,13 @@ pub fn keys(tx: &mut dyn Tx, record: &Record) -> Result<Keys, StoreError> {
 pub fn townships(tx: &mut dyn Tx) -> Result<Vec<Township>, StoreError> {
     load_all(tx, Entity::Township)
 }
+
+/// Reads the records of `entity` among `ids` in a few statements (absent ones are left out), by id.
+pub fn load_many<T: DeserializeOwned>(
+    tx: &mut dyn Tx,
+    entity: Entity,
+    ids: &[String],
+) -> Result<Vec<(String, T)>, StoreError> {
+    let stored = crate::db::tables::stored(tx, crate::db::entity_name(entity), ids)?;
+    stored.into_iter().map(|(id, json)| Ok((id, decode(&json)?))).collect()
+}

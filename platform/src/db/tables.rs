@@ -359,3 +359,26 @@ pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<AllRows, StoreError> 
     }
     Ok(AllRows { alarms, tasks, inspections })
 }
+
+/// The stored JSON of the records of kind `entity` (its stored name) among `ids`, by id; absent ones are
+/// left out. One statement per few hundred ids instead of one per record.
+pub fn stored(
+    tx: &mut (impl Tables + ?Sized),
+    entity: &str,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let places: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, data FROM records WHERE entity = $1 AND id IN ({})", places.join(", "));
+        let mut args = vec![entity.to_string()];
+        args.extend(chunk.iter().cloned());
+        for (t, _) in tx.tables_query(&sql, &args, 2)? {
+            let mut t = t.into_iter();
+            if let (Some(Some(id)), Some(Some(data))) = (t.next(), t.next()) {
+                out.push((id, data));
+            }
+        }
+    }
+    Ok(out)
+}

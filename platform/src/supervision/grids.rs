@@ -12,10 +12,11 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::{EnterpriseId, GridId, UserId};
-use fieldcheck_domain::organisation::{Role, User};
+use fieldcheck_domain::organisation::{Enterprise, Role, User};
 use fieldcheck_domain::supervision::grid::{self, Coverage, DEFAULT_INTERVAL_DAYS, Grid};
 use fieldcheck_protocol::{Entity, Record};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A grid to create, or to replace when `id` names an existing one.
 #[derive(Deserialize)]
@@ -129,11 +130,18 @@ pub async fn coverage(
                 .filter_map(|(e, at)| Some((e.parse::<EnterpriseId>().ok()?, at)))
                 .collect();
             let rows = grid::coverage(&grid, &last, interval_days, Utc::now())?;
-            let mut enterprises = Vec::with_capacity(rows.len());
-            for coverage in rows {
-                let name = records::enterprise(tx, coverage.enterprise)?.map(|e| e.name).unwrap_or_default();
-                enterprises.push(CoverageRow { coverage, name });
-            }
+            let mut names: HashMap<String, String> =
+                records::load_many::<Enterprise>(tx, Entity::Enterprise, &members)?
+                    .into_iter()
+                    .map(|(id, e)| (id, e.name))
+                    .collect();
+            let enterprises: Vec<CoverageRow> = rows
+                .into_iter()
+                .map(|coverage| {
+                    let name = names.remove(&coverage.enterprise.to_string()).unwrap_or_default();
+                    CoverageRow { coverage, name }
+                })
+                .collect();
             let overdue = enterprises.iter().filter(|r| r.coverage.overdue).count();
             let visited = enterprises.iter().filter(|r| r.coverage.last_visit.is_some()).count();
             Ok(GridCoverage { grid, interval_days, visited, overdue, enterprises })
