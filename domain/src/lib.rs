@@ -2,6 +2,7 @@
 
 pub mod alarm;
 pub mod answer;
+pub mod audit;
 pub mod bounded;
 pub mod capability;
 pub mod checklists;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod inspection;
 pub mod limits;
 pub mod linkage;
+pub mod names;
 pub mod notice;
 pub mod organisation;
 pub mod rectification;

@@ -48,6 +48,8 @@ pub const TASK_TRANSITIONS: &[Transition<TaskState, TaskAction>] = &[
 impl TaskState {
     /// Every state, in lifecycle order.
     pub const ALL: [TaskState; 5] = [Issued, Acknowledged, ProofSubmitted, Accepted, Rejected];
+    /// The states in which the enterprise owes an answer: a task in one of them past its deadline is overdue.
+    pub const OWED: [TaskState; 3] = [Issued, Acknowledged, Rejected];
 
     /// The state after `action` by `role`, or why it is not allowed.
     pub fn after(self, action: TaskAction, role: Role) -> Result<TaskState, DomainError> {
@@ -102,7 +104,7 @@ impl RectificationTask {
 
     /// Time left before the deadline while the enterprise owes an answer; negative once overdue.
     pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
-        matches!(self.state, Issued | Acknowledged | Rejected).then(|| self.deadline - now)
+        TaskState::OWED.contains(&self.state).then(|| self.deadline - now)
     }
 }
 

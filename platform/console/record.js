@@ -13,7 +13,7 @@ import { api, session } from "./api.js";
 /** @typedef {{ code: string, text: Text, legal_basis: string[], answer: Answer | null }} Item */
 /** @typedef {{ id: string, version: number, title: Text | null, items: Item[] }} Checklist */
 /** @typedef {{ id: string, description: string, legal_basis: string[], severity_label: Text, deadline_days?: number | null }} Finding */
-/** @typedef {{ at: string, user_name: string, action: string, to_state: string, to_label?: Text | null, note: string }} Entry */
+/** @typedef {{ at: string, user_name: string, action: string, to_state: string | null, to_label?: Text | null, note: string }} Entry */
 /** @typedef {{ inspection: { id: string, summary: string, started_at: string | null, ended_at: string | null,
  *     inspectors: { name: string, certificate_no: string }[] },
  *   enterprise_name: string, township_name: string, checklists: Checklist[], findings: Finding[],

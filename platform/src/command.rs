@@ -29,8 +29,8 @@ pub fn raise(tx: &mut dyn Tx, limits: &ResponseLimits, req: &RaiseAlarm, now: Da
         entity: "alarm".into(),
         id: alarm.id.to_string(),
         action: "raise".into(),
-        from_state: String::new(),
-        to_state: format!("{:?}", alarm.state),
+        from_state: None,
+        to_state: Some(alarm.state.into()),
         user: "monitoring".into(),
         device: None,
         at: now,
@@ -51,12 +51,12 @@ pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Re
         entity: "alarm".into(),
         id: alarm.id.to_string(),
         action: "grade".into(),
-        from_state: format!("{:?}", alarm.state),
-        to_state: format!("{:?}", graded.alarm.state),
+        from_state: Some(alarm.state.into()),
+        to_state: Some(graded.alarm.state.into()),
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,
-        note: format!("{level:?}"),
+        note: level.as_str().into(),
     })?;
     if let Some(notice) = graded.notice {
         records::save(tx, &Record::Notice(notice))?;

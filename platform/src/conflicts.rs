@@ -140,12 +140,15 @@ pub fn resolve(tx: &mut dyn Tx, actor: &Actor, number: u64, req: &Resolve) -> Re
         entity: "enterprise".into(),
         id: conflict.id.clone(),
         action: format!("conflict.{}", req.resolution.as_str()),
-        from_state: current,
-        to_state: to,
+        from_state: None,
+        to_state: None,
         user: user.clone(),
         device: actor.device.clone(),
         at: actor.now,
-        note: format!("conflict #{number}, field {}: value kept from {}'s edit", conflict.field, conflict.user),
+        note: format!(
+            "{current} → {to} · conflict #{number}, field {}: value kept from {}'s edit",
+            conflict.field, conflict.user
+        ),
     })?;
     if !tx.resolve_conflict(number, req.resolution.as_str(), &user, actor.now)? {
         return Err(refuse(RejectCode::InvalidTransition, "this conflict is already resolved"));

@@ -8,9 +8,8 @@ use crate::records;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use fieldcheck_domain::alarm::AlarmState;
+use fieldcheck_domain::audit::RecordState;
 use fieldcheck_domain::organisation::User;
-use fieldcheck_domain::rectification::TaskState;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::Serialize;
@@ -148,19 +147,10 @@ pub fn timeline(tx: &mut dyn Tx, entity: &str, id: &str) -> Result<Vec<TimelineE
         .into_iter()
         .map(|row| TimelineEntry {
             user_name: name_of(&users, &row.user),
-            to_label: state_label(entity, &row.to_state),
+            to_label: row.to_state.map(RecordState::label),
             row,
         })
         .collect())
-}
-
-/// The audit log stores a state by its Rust name; the label comes from the core.
-fn state_label(entity: &str, stored: &str) -> Option<Text> {
-    match entity {
-        "alarm" => AlarmState::ALL.into_iter().find(|s| format!("{s:?}") == stored).map(AlarmState::label),
-        "task" => TaskState::ALL.into_iter().find(|s| format!("{s:?}") == stored).map(TaskState::label),
-        _ => None,
-    }
 }
 
 /// A signed-in device with whose it is.

@@ -297,8 +297,8 @@ fn seed_in(
             entity: "task".into(),
             id: task.id.to_string(),
             action: "issue".into(),
-            from_state: String::new(),
-            to_state: format!("{:?}", TaskState::Issued),
+            from_state: None,
+            to_state: Some(TaskState::Issued.into()),
             user: officers[0].id.to_string(),
             device: None,
             at: issued_at,
@@ -306,9 +306,9 @@ fn seed_in(
         };
         tx.audit(&line)?;
         if task.state == TaskState::Acknowledged {
-            line.action = format!("{:?}", TaskAction::Acknowledge);
-            line.from_state = line.to_state.clone();
-            line.to_state = format!("{:?}", task.state);
+            line.action = TaskAction::Acknowledge.as_str().into();
+            line.from_state = line.to_state;
+            line.to_state = Some(task.state.into());
             line.user = e.name.clone();
             line.at = issued_at + Duration::days(1);
             line.note = "已签收，正在整改 / acknowledged, working on it".into();

@@ -27,6 +27,7 @@ pub mod relocation;
 pub mod secret;
 pub mod supervision;
 pub mod sync;
+pub mod tables;
 pub mod throttle;
 
 use db::{Db, StoreError};

@@ -153,33 +153,22 @@ where
 /// Whether this process has seen the index built (so later requests skip the check).
 static BUILT: AtomicBool = AtomicBool::new(false);
 
-/// Fills the list index from the stored records once, after the migration that added it.
-pub(crate) async fn ensure_built(app: &App) -> Result<(), ApiError> {
+/// Fills the list index and the typed tables from the stored records once, after a migration that added
+/// or changed them.
+pub async fn ensure_built(app: &App) -> Result<(), ApiError> {
     if BUILT.load(Ordering::Relaxed) {
         return Ok(());
     }
     app.db
         .write(|tx| {
             if !tx.listing_built()? {
-                rebuild(tx)?;
+                crate::tables::rebuild(tx)?;
             }
             Ok(())
         })
         .await?;
     BUILT.store(true, Ordering::Relaxed);
     Ok(())
-}
-
-/// Writes every listed record's index row.
-pub fn rebuild(tx: &mut dyn Tx) -> Result<(), StoreError> {
-    for entity in [Entity::Alarm, Entity::Task, Entity::Inspection, Entity::Enterprise, Entity::User] {
-        for data in tx.list(entity)? {
-            let record = records::record(entity, &data)?;
-            let keys = records::keys(tx, &record)?;
-            index(tx, &record, &keys)?;
-        }
-    }
-    tx.set_listing_built()
 }
 
 fn name<T: Serialize>(v: &T) -> String {
@@ -190,7 +179,7 @@ fn time(t: &DateTime<Utc>) -> String {
     crate::db::listing::time(t)
 }
 
-/// Keeps a saved record's index row (`records::save` calls this for every record).
+/// Keeps a saved record's list index row (through `crate::tables::index`, for every record saved).
 pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreError> {
     let (entity, id) = records::identity(record);
     let base = |state: String, sort: String, search: String| ListingRow {

@@ -63,10 +63,10 @@ fn step_of(action: &str) -> Option<(&'static str, Text)> {
         "arrive" => ("arrived", Text::new("到达现场", "arrived on site")),
         "close" => ("closed", Text::new("反馈闭环", "closed with feedback")),
         "issue" => ("issued", Text::new("下发整改", "issued")),
-        "Acknowledge" => ("acknowledged", Text::new("企业签收", "acknowledged")),
-        "SubmitProof" => ("proof_submitted", Text::new("提交整改材料", "proof submitted")),
-        "Accept" => ("accepted", Text::new("验收通过", "accepted")),
-        "Reject" => ("rejected", Text::new("退回重改", "rejected")),
+        "acknowledge" => ("acknowledged", Text::new("企业签收", "acknowledged")),
+        "submit_proof" => ("proof_submitted", Text::new("提交整改材料", "proof submitted")),
+        "accept" => ("accepted", Text::new("验收通过", "accepted")),
+        "reject" => ("rejected", Text::new("退回重改", "rejected")),
         "evidence.countersign" => {
             ("countersigned", Text::new("照片证据链已验证并副署", "photos verified, countersigned"))
         }
@@ -81,8 +81,14 @@ pub fn steps(audit: &[TimelineEntry], overdue_at: Option<DateTime<Utc>>, overdue
         .iter()
         .filter_map(|e| {
             let (step, label) = step_of(&e.row.action)?;
-            let note = if step == "countersigned" { e.row.to_state.clone() } else { e.row.note.clone() };
-            Some(Step { step, label, at: e.row.at, by: e.user_name.clone(), note, photos: Vec::new() })
+            Some(Step {
+                step,
+                label,
+                at: e.row.at,
+                by: e.user_name.clone(),
+                note: e.row.note.clone(),
+                photos: Vec::new(),
+            })
         })
         .collect();
     if let Some(at) = overdue_at {

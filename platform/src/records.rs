@@ -93,7 +93,7 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
     }
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.upsert(entity, &id, &data, &keys)?;
-    crate::lists::index(tx, record, &keys)
+    crate::tables::index(tx, record, &keys)
 }
 
 /// Rebuilds a wire record from its stored JSON.
@@ -138,4 +138,14 @@ pub fn keys(tx: &mut dyn Tx, record: &Record) -> Result<Keys, StoreError> {
 /// All townships, for the demo and the console.
 pub fn townships(tx: &mut dyn Tx) -> Result<Vec<Township>, StoreError> {
     load_all(tx, Entity::Township)
+}
+
+/// Reads the records of `entity` among `ids` in a few statements (absent ones are left out), by id.
+pub fn load_many<T: DeserializeOwned>(
+    tx: &mut dyn Tx,
+    entity: Entity,
+    ids: &[String],
+) -> Result<Vec<(String, T)>, StoreError> {
+    let stored = crate::db::tables::stored(tx, crate::db::entity_name(entity), ids)?;
+    stored.into_iter().map(|(id, json)| Ok((id, decode(&json)?))).collect()
 }

@@ -99,12 +99,12 @@ pub fn move_enterprise(
         entity: "enterprise".into(),
         id: id.to_string(),
         action: "enterprise.move".into(),
-        from_state: from.to_string(),
-        to_state: to.to_string(),
+        from_state: None,
+        to_state: None,
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,
-        note: format!("{} → {to_name}", name_of(from).unwrap_or_default()),
+        note: format!("{from} → {to} · {} → {to_name}", name_of(from).unwrap_or_default()),
     })?;
     Ok(enterprise)
 }

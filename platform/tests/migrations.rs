@@ -303,3 +303,73 @@ fn postgres_processes_starting_at_once_apply_each_migration_once() {
     }
     assert_eq!(db.schema().versions.len(), LATEST as usize);
 }
+
+/// Audit lines as version 6 wrote them: states in the Rust spelling, task actions too, and text in the
+/// state columns that was not a state.
+const V6_AUDIT: &str = "
+INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note) VALUES
+    ('task', 't1', 'issue', '', 'Issued', 'u1', NULL, '2026-01-01T00:00:00Z', 'fix it'),
+    ('task', 't1', 'SubmitProof', 'Acknowledged', 'ProofSubmitted', 'u2', 'd2', '2026-01-02T00:00:00Z', ''),
+    ('alarm', 'a1', 'arrive', 'Dispatched', 'OnSite', 'u3', 'd3', '2026-01-03T00:00:00Z', 'at 1,2'),
+    ('enterprise', 'e1', 'enterprise.move', 'town-a', 'town-b', 'u4', NULL, '2026-01-04T00:00:00Z', 'A → B'),
+    ('draw', 'w1', 'draw', '', 'drawn', 'u4', NULL, '2026-01-05T00:00:00Z', '3 enterprises'),
+    ('inspection', 'i1', 'evidence.countersign', '', '2 photo(s), head ab', 'u4', NULL, '2026-01-06T00:00:00Z', 'key k');";
+
+/// (action, from_state, to_state, note) of every line, in order, as version 7 holds them.
+const V7_AUDIT: &[(&str, Option<&str>, Option<&str>, &str)] = &[
+    ("issue", None, Some("issued"), "fix it"),
+    ("submit_proof", Some("acknowledged"), Some("proof_submitted"), ""),
+    ("arrive", Some("dispatched"), Some("on_site"), "at 1,2"),
+    ("enterprise.move", None, None, "town-a → town-b · A → B"),
+    ("draw", None, None, "drawn · 3 enterprises"),
+    ("evidence.countersign", None, None, "2 photo(s), head ab · key k"),
+];
+
+type AuditLine = (String, Option<String>, Option<String>, String);
+
+fn expected_audit() -> Vec<AuditLine> {
+    V7_AUDIT
+        .iter()
+        .map(|(a, f, t, n)| (a.to_string(), f.map(String::from), t.map(String::from), n.to_string()))
+        .collect()
+}
+
+const AUDIT_LINES: &str = "SELECT action, from_state, to_state, note FROM audit ORDER BY n";
+
+#[test]
+fn sqlite_audit_states_of_version_6_become_typed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(SqliteDb::open_at_version(dir.path(), 6).expect("v6"));
+    Connection::open(sqlite_file(dir.path())).expect("open").execute_batch(V6_AUDIT).expect("v6 audit");
+    drop(SqliteDb::open(dir.path()).expect("upgrade"));
+    let conn = Connection::open(sqlite_file(dir.path())).expect("open");
+    let mut stmt = conn.prepare(AUDIT_LINES).expect("prepare");
+    let lines: Vec<AuditLine> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(lines, expected_audit());
+    let bad = "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, at, note)
+               VALUES ('task', 't1', 'accept', 'proof_submitted', 'Accepted', 'u', '2026-01-07T00:00:00Z', '')";
+    assert!(conn.execute(bad, []).is_err(), "the CHECK refuses a state that is not the record kind's");
+}
+
+#[test]
+fn postgres_audit_states_of_version_6_become_typed() {
+    let Some(db) = PgDatabase::new() else { return };
+    drop(PgDb::connect_at_version(&db.url(), 6).expect("v6"));
+    db.client().batch_execute(V6_AUDIT).expect("v6 audit");
+    drop(PgDb::connect(&db.url()).expect("upgrade"));
+    let mut client = db.client();
+    let lines: Vec<AuditLine> = client
+        .query(AUDIT_LINES, &[])
+        .expect("query")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(lines, expected_audit());
+    let bad = "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, at, note)
+               VALUES ('task', 't1', 'accept', 'proof_submitted', 'Accepted', 'u', '2026-01-07T00:00:00Z', '')";
+    assert!(client.batch_execute(bad).is_err(), "the CHECK refuses a state that is not the record kind's");
+}

@@ -75,8 +75,11 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     let (status, audit) = commander.get_json(&format!("/v1/audit/task/{task}"));
     assert_eq!(status, 200);
     let last = audit.as_array().and_then(|a| a.last()).expect("audit rows").clone();
-    assert_eq!(last["from_state"], "Issued");
-    assert_eq!(last["to_state"], "Acknowledged");
+    // States and actions by the domain's stable names, never the Rust spelling.
+    assert_eq!(
+        (&last["action"], &last["from_state"], &last["to_state"]),
+        (&serde_json::json!("acknowledge"), &serde_json::json!("issued"), &serde_json::json!("acknowledged"))
+    );
     assert_eq!(last["device"], ent.id.to_string());
     assert_eq!(last["user"], ent.user.id.to_string());
 }

@@ -11,7 +11,7 @@ use crate::finding::Severity;
 use crate::organisation::Enterprise;
 use crate::rectification::{RectificationTask, TaskState};
 use crate::text::Text;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One term of the formula.
@@ -125,7 +125,8 @@ impl RiskFacts {
     }
 
     /// Gathers the facts about `enterprise` as of `now` from its alarms, the findings of its
-    /// inspections (with when each inspection was submitted), its tasks and its last inspection.
+    /// inspections (with when each inspection was submitted), its tasks and its last inspection: counts
+    /// them into a [`RiskTally`] as a store's query would, then reads the tally.
     pub fn gather<'a>(
         enterprise: &Enterprise,
         alarms: impl IntoIterator<Item = &'a Alarm>,
@@ -134,39 +135,94 @@ impl RiskFacts {
         last_inspection: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> RiskFacts {
+        let mut tally = RiskTally { last_inspection, ..RiskTally::default() };
         let days = |at: DateTime<Utc>| (now - at).num_days().max(0);
-        let alarm_points = alarms
-            .into_iter()
-            .filter(|a| a.enterprise == enterprise.id)
-            .map(|a| points(ALARM_POINTS, a.level) * recency(days(a.raised_at)))
-            .sum();
-        let finding_points = findings
-            .into_iter()
-            .filter(|(at, _)| days(*at) <= FINDINGS_WINDOW_DAYS)
-            .map(|(_, s)| points(FINDING_POINTS, s))
-            .sum();
-        let (mut overdue_tasks, mut rejected_tasks) = (0, 0);
-        for t in tasks.into_iter().filter(|t| t.enterprise == enterprise.id) {
-            overdue_tasks += u32::from(t.is_overdue(now));
-            rejected_tasks += u32::from(t.state == TaskState::Rejected);
+        for a in alarms.into_iter().filter(|a| a.enterprise == enterprise.id) {
+            if let Some(bucket) = RECENCY.iter().position(|(up_to, _)| days(a.raised_at) <= *up_to) {
+                tally.add_alarms(a.level, bucket, 1);
+            }
         }
+        for (_, s) in findings.into_iter().filter(|(at, _)| days(*at) <= FINDINGS_WINDOW_DAYS) {
+            tally.add_findings(s, 1);
+        }
+        for t in tasks.into_iter().filter(|t| t.enterprise == enterprise.id) {
+            tally.overdue_tasks += u32::from(t.is_overdue(now));
+            tally.rejected_tasks += u32::from(t.state == TaskState::Rejected);
+        }
+        RiskFacts::of_tally(enterprise, &tally, now)
+    }
+
+    /// The facts about `enterprise` from what a store counted ([`RiskTally`]), as of `now`: each
+    /// alarm counts its level's [`ALARM_POINTS`] times its age bucket's [`RECENCY`] factor; each recent
+    /// finding its severity's [`FINDING_POINTS`]; tasks and the last visit as counted; the class from
+    /// the enterprise's flags.
+    pub fn of_tally(enterprise: &Enterprise, tally: &RiskTally, now: DateTime<Utc>) -> RiskFacts {
+        let alarm_points = tally
+            .alarms
+            .iter()
+            .filter_map(|&(level, bucket, n)| Some(points(ALARM_POINTS, level) * RECENCY.get(bucket)?.1 * f64::from(n)))
+            .sum();
+        let finding_points = tally.findings.iter().map(|&(s, n)| points(FINDING_POINTS, s) * f64::from(n)).sum();
         RiskFacts {
             alarm_points,
             finding_points,
-            overdue_tasks,
-            rejected_tasks,
-            days_since_inspection: last_inspection.map(|at| days(at) as f64),
+            overdue_tasks: tally.overdue_tasks,
+            rejected_tasks: tally.rejected_tasks,
+            days_since_inspection: tally.last_inspection.map(|at| (now - at).num_days().max(0) as f64),
             class_points: EnterpriseClass::of(enterprise.flags).iter().map(|c| c.risk_points()).sum(),
+        }
+    }
+}
+
+/// What the formula reads about one enterprise, counted by a store (in SQL, without loading records):
+/// alarms by level and age bucket, recent findings by severity, overdue and rejected tasks, the last
+/// visit. The buckets' bounds come from the formula ([`RiskTally::alarm_cutoffs`],
+/// [`RiskTally::findings_since`]); the points and weights stay here.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RiskTally {
+    /// (level, age bucket, how many): bucket `i` holds alarms at most `RECENCY[i].0` days old and older
+    /// than the bucket before; older alarms count nothing and need not be counted.
+    pub alarms: Vec<(Severity, usize, u32)>,
+    /// (severity, how many) of findings of inspections within [`FINDINGS_WINDOW_DAYS`].
+    pub findings: Vec<(Severity, u32)>,
+    /// Tasks in an owed state ([`TaskState::OWED`]) past their deadline.
+    pub overdue_tasks: u32,
+    /// Tasks in [`TaskState::Rejected`].
+    pub rejected_tasks: u32,
+    /// When its last inspection was submitted (or started, without an end).
+    pub last_inspection: Option<DateTime<Utc>>,
+}
+
+impl RiskTally {
+    /// The bounds of the alarm age buckets as of `now`, newest first: an alarm raised after `cutoffs[i]`
+    /// (and not after `cutoffs[i - 1]`) is in bucket `i`. Whole days, as the formula counts age:
+    /// at most `d` days old is raised after `now − (d + 1) days`.
+    pub fn alarm_cutoffs(now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        RECENCY.iter().map(|(up_to, _)| now - Duration::days(up_to + 1)).collect()
+    }
+
+    /// Findings of inspections submitted after this count.
+    pub fn findings_since(now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(FINDINGS_WINDOW_DAYS + 1)
+    }
+
+    pub fn add_alarms(&mut self, level: Severity, bucket: usize, n: u32) {
+        match self.alarms.iter_mut().find(|(l, b, _)| (*l, *b) == (level, bucket)) {
+            Some(row) => row.2 += n,
+            None => self.alarms.push((level, bucket, n)),
+        }
+    }
+
+    pub fn add_findings(&mut self, severity: Severity, n: u32) {
+        match self.findings.iter_mut().find(|(s, _)| *s == severity) {
+            Some(row) => row.1 += n,
+            None => self.findings.push((severity, n)),
         }
     }
 }
 
 fn points(table: &[(Severity, f64)], s: Severity) -> f64 {
     table.iter().find(|(k, _)| *k == s).map_or(0.0, |(_, p)| *p)
-}
-
-fn recency(age_days: i64) -> f64 {
-    RECENCY.iter().find(|(up_to, _)| age_days <= *up_to).map_or(0.0, |(_, f)| *f)
 }
 
 /// One term of an enterprise's index, explained.
@@ -292,6 +348,19 @@ mod tests {
             prop_assert!((0.0..=100.0).contains(&i.risk));
             prop_assert!((i.risk + i.green - 100.0).abs() < 1e-9);
             prop_assert!((1..=101).contains(&i.draw_weight()));
+        }
+
+        /// A store that buckets by the cut-off times puts every alarm where the formula's day count does.
+        #[test]
+        fn cutoffs_bucket_as_the_day_count(age_s in -86_400i64..500 * 86_400) {
+            let now = DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").unwrap().with_timezone(&Utc);
+            let raised = now - Duration::seconds(age_s);
+            let days = (now - raised).num_days().max(0);
+            let by_days = RECENCY.iter().position(|(up_to, _)| days <= *up_to);
+            let by_cutoff = RiskTally::alarm_cutoffs(now).iter().position(|c| raised > *c);
+            prop_assert_eq!(by_days, by_cutoff);
+            let recent = raised > RiskTally::findings_since(now);
+            prop_assert_eq!(recent, days <= FINDINGS_WINDOW_DAYS);
         }
 
         #[test]

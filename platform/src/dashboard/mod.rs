@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::rectification::TaskState;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ fn figures(
     let alarms_by_level = by(tx.list_counts(&range("alarm"), &visibility, &[Group::Grade])?);
     let all = |entity| ListQuery { entity, ..ListQuery::default() };
     let tasks_by_state = by(tx.list_counts(&all("task"), &visibility, &[Group::State])?);
-    let owed = ["issued", "acknowledged", "rejected"].map(String::from).to_vec();
+    let owed = TaskState::OWED.iter().map(|s| s.as_str().to_string()).collect();
     let overdue = ListQuery { states: owed, to: Some(now), ..all("task") };
     let overdue_tasks = tx.list_counts(&overdue, &visibility, &[Group::Grade])?.iter().map(|(_, n)| n).sum();
     let mut overdue_task_list = Vec::new();

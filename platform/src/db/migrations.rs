@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 4, name: "evidence_binding", sql: include_str!("migrations/sqlite/004_evidence_binding.sql") },
     Migration { version: 5, name: "listing", sql: include_str!("migrations/sqlite/005_listing.sql") },
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/sqlite/006_blob_uploads.sql") },
+    Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/sqlite/007_typed_tables.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -48,6 +49,7 @@ pub const POSTGRES: &[Migration] = &[
     },
     Migration { version: 5, name: "listing", sql: include_str!("migrations/postgres/005_listing.sql") },
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/postgres/006_blob_uploads.sql") },
+    Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/postgres/007_typed_tables.sql") },
 ];
 
 /// The schema version this build writes.

@@ -15,9 +15,11 @@ pub mod migrations;
 pub mod postgres;
 pub mod postgres_tls;
 pub mod sqlite;
+pub mod tables;
 
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
 use std::sync::Arc;
 use thiserror::Error;
@@ -179,14 +181,16 @@ pub struct DeviceRow {
     pub clock_skew_ms: Option<i64>,
 }
 
-/// One status change, for the audit log.
+/// One line of the audit log: an action on a record, with the record's lifecycle state before and after
+/// when the action changes it (alarms, tasks, inspections; stored by the states' stable names under a
+/// CHECK), and what else it did in the note.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AuditRow {
     pub entity: String,
     pub id: String,
     pub action: String,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: Option<RecordState>,
+    pub to_state: Option<RecordState>,
     pub user: String,
     pub device: Option<String>,
     pub at: DateTime<Utc>,
@@ -245,8 +249,8 @@ pub struct BlobUploadRow {
 }
 
 /// One transaction. Every method is a single statement or two in the back end's own SQL; the list
-/// index's methods are [`listing::Listing`]'s.
-pub trait Tx: listing::Listing {
+/// index's methods are [`listing::Listing`]'s, the typed tables' [`tables::Tables`]'.
+pub trait Tx: listing::Listing + tables::Tables {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
     /// Stores a record and appends it to the change log. (The entry's cursor is known only at commit:
@@ -463,6 +467,11 @@ pub fn entity_from_name(s: &str) -> Result<Entity, StoreError> {
         "monitoring_points" => Entity::MonitoringPoints,
         other => return Err(StoreError::Corrupt(format!("unknown entity {other}"))),
     })
+}
+
+/// An audit line's stored state, read back as the record kind's typed state.
+pub(crate) fn record_state(entity: &str, stored: Option<String>) -> Result<Option<RecordState>, StoreError> {
+    stored.map(|s| RecordState::parse(entity, &s).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
 }
 
 pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {

@@ -17,16 +17,18 @@
 //! (townships, squadrons, checklists) is read without a lock.
 
 mod listing;
+mod tables;
 
 use super::migrations;
 use super::postgres_tls;
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    StoreError, Tx, entity_from_name, entity_name, parse_time,
+    StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Transaction};
+use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
 use std::time::Duration;
 use tokio::runtime::Handle;
@@ -607,7 +609,17 @@ impl Tx for PgTx<'_> {
         self.execute(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&a.entity, &a.id, &a.action, &a.from_state, &a.to_state, &a.user, &a.device, &time(&a.at), &a.note],
+            &[
+                &a.entity,
+                &a.id,
+                &a.action,
+                &a.from_state.map(RecordState::as_str),
+                &a.to_state.map(RecordState::as_str),
+                &a.user,
+                &a.device,
+                &time(&a.at),
+                &a.note,
+            ],
         )?;
         Ok(())
     }
@@ -624,8 +636,8 @@ impl Tx for PgTx<'_> {
                     entity: entity.to_string(),
                     id: id.to_string(),
                     action: r.try_get(0)?,
-                    from_state: r.try_get(1)?,
-                    to_state: r.try_get(2)?,
+                    from_state: record_state(entity, r.try_get(1)?)?,
+                    to_state: record_state(entity, r.try_get(2)?)?,
                     user: r.try_get(3)?,
                     device: r.try_get(4)?,
                     at: parse_time(&r.try_get::<_, String>(5)?)?,

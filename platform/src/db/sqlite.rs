@@ -2,14 +2,16 @@
 //! in commit order) and a few readers. All of its SQL is here.
 
 mod listing;
+mod tables;
 
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    StoreError, Tx, entity_from_name, entity_name, parse_time,
+    StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -506,7 +508,17 @@ impl Tx for SqliteTx<'_> {
         self.exec(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![a.entity, a.id, a.action, a.from_state, a.to_state, a.user, a.device, time(&a.at), a.note],
+            params![
+                a.entity,
+                a.id,
+                a.action,
+                a.from_state.map(RecordState::as_str),
+                a.to_state.map(RecordState::as_str),
+                a.user,
+                a.device,
+                time(&a.at),
+                a.note
+            ],
         )?;
         Ok(())
     }
@@ -519,8 +531,8 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt.query_map(params![entity, id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, String>(5)?,
@@ -535,8 +547,8 @@ impl Tx for SqliteTx<'_> {
                 entity: entity.to_string(),
                 id: id.to_string(),
                 action,
-                from_state,
-                to_state,
+                from_state: record_state(entity, from_state)?,
+                to_state: record_state(entity, to_state)?,
                 user,
                 device,
                 at,

@@ -29,7 +29,7 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
                     at: a.at,
                     actor: format!("user {} device {}", a.user, a.device.unwrap_or_default()),
                     action: a.action,
-                    detail: format!("{} {}", a.to_state, a.note).trim().to_string(),
+                    detail: format!("{} {}", a.to_state.map_or("", |s| s.as_str()), a.note).trim().to_string(),
                 })
                 .collect();
             Ok((sub, receipt, audit))

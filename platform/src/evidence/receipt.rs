@@ -171,12 +171,17 @@ pub fn record_case(
         entity: kind.into(),
         id,
         action: "evidence.countersign".into(),
-        from_state: String::new(),
-        to_state: format!("{} photo(s), head {}", evidence.seal.head.count, evidence.seal.head.head),
+        from_state: None,
+        to_state: None,
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,
-        note: format!("platform key {}", receipt.key.fingerprint()),
+        note: format!(
+            "{} photo(s), head {} · platform key {}",
+            evidence.seal.head.count,
+            evidence.seal.head.head,
+            receipt.key.fingerprint()
+        ),
     })?;
     Ok(())
 }

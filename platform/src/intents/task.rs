@@ -46,9 +46,9 @@ pub fn transition(
     tx.audit(&AuditRow {
         entity: "task".into(),
         id: id.to_string(),
-        action: format!("{action:?}"),
-        from_state: format!("{from:?}"),
-        to_state: format!("{:?}", task.state),
+        action: action.as_str().into(),
+        from_state: Some(from.into()),
+        to_state: Some(task.state.into()),
         user: actor.reach.user.id.to_string(),
         device: actor.device.clone(),
         at: actor.now,

@@ -13,6 +13,7 @@ use crate::records;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::Utc;
+use fieldcheck_domain::audit::RecordState;
 use fieldcheck_domain::capability::{self, Action};
 use fieldcheck_domain::ids::TaskId;
 use fieldcheck_domain::inspection::Origin;
@@ -49,16 +50,15 @@ pub async fn record(
             let trail = console::timeline(tx, "task", &id.to_string())?;
             // Overdue when the deadline came while the enterprise owed an answer (the last state reached
             // before it, issued when none).
-            let at_deadline = trail
+            let then = trail
                 .iter()
-                .rfind(|e| {
-                    e.row.at <= task.deadline && !e.row.to_state.is_empty() && e.row.action != "evidence.countersign"
+                .filter(|e| e.row.at <= task.deadline)
+                .filter_map(|e| match e.row.to_state {
+                    Some(RecordState::Task(state)) => Some(state),
+                    _ => None,
                 })
-                .map(|e| e.row.to_state.as_str())
-                .unwrap_or("Issued");
-            // Whether it owed an answer then is the domain's rule (`time_left`), asked of the task as it was.
-            let then =
-                TaskState::ALL.into_iter().find(|s| format!("{s:?}") == at_deadline).unwrap_or(TaskState::Issued);
+                .next_back()
+                .unwrap_or(TaskState::Issued);
             let owed = RectificationTask { state: then, ..task.clone() }.time_left(task.deadline).is_some();
             let overdue_at = (task.deadline <= now && owed).then_some(task.deadline);
             let mut steps = super::steps(&trail, overdue_at, Text::new("整改逾期", "past the deadline"));

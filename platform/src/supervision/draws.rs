@@ -91,16 +91,15 @@ fn input(tx: &mut dyn Tx, req: &DrawRequest, seed: String) -> Result<DrawInput, 
         }
         squadrons.retain(|s| wanted.contains(&s.id));
     }
-    let county = County::load(tx)?;
+    let county = County::load(tx, Utc::now(), None)?;
     let users: Vec<User> = records::load_all(tx, Entity::User)?;
-    let now = Utc::now();
     let mut out = Vec::with_capacity(squadrons.len());
     for s in squadrons {
         let mut candidates: Vec<Candidate> = county
             .enterprises
             .iter()
             .filter(|e| s.townships.contains(&e.township))
-            .map(|e| Candidate { enterprise: e.id, weight: county.index(e, now).draw_weight() })
+            .map(|e| Candidate { enterprise: e.id, weight: county.index(e).draw_weight() })
             .collect();
         candidates.sort_by_key(|c| c.enterprise);
         let mut officers: Vec<PoolOfficer> = users
@@ -156,8 +155,8 @@ pub async fn create(
                 entity: "draw".into(),
                 id: record.id.to_string(),
                 action: "draw".into(),
-                from_state: String::new(),
-                to_state: "drawn".into(),
+                from_state: None,
+                to_state: None,
                 user: caller.user.id.to_string(),
                 device: caller.device.map(|d| d.to_string()),
                 at: now,

@@ -1,10 +1,9 @@
 //! Patrol grids (网格包干) and their coverage: per enterprise in a grid, when it was last visited (its
 //! last submitted inspection) and whether a visit is overdue.
 
-use super::risk::visits;
 use crate::access::Caller;
 use crate::app::{App, allow};
-use crate::db::AuditRow;
+use crate::db::{AuditRow, tables};
 use crate::error::{ApiError, JsonBody};
 use crate::records;
 use axum::Json;
@@ -13,10 +12,11 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::{EnterpriseId, GridId, UserId};
-use fieldcheck_domain::organisation::{Role, User};
+use fieldcheck_domain::organisation::{Enterprise, Role, User};
 use fieldcheck_domain::supervision::grid::{self, Coverage, DEFAULT_INTERVAL_DAYS, Grid};
-use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
+use fieldcheck_protocol::{Entity, Record};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A grid to create, or to replace when `id` names an existing one.
 #[derive(Deserialize)]
@@ -56,8 +56,8 @@ pub async fn create(
                 entity: "grid".into(),
                 id: grid.id.to_string(),
                 action: if before.is_some() { "replace" } else { "create" }.into(),
-                from_state: String::new(),
-                to_state: String::new(),
+                from_state: None,
+                to_state: None,
                 user: caller.user.id.to_string(),
                 device: caller.device.map(|d| d.to_string()),
                 at: Utc::now(),
@@ -124,13 +124,24 @@ pub async fn coverage(
             let grid = records::load::<Grid>(tx, Entity::Grid, &id.to_string())?
                 .filter(|g| sees(&caller, g))
                 .ok_or_else(|| ApiError::not_found("grid not found"))?;
-            let (_, last) = visits(records::load_all::<SubmittedInspection>(tx, Entity::Inspection)?);
+            let members: Vec<String> = grid.enterprises.iter().map(|e| e.to_string()).collect();
+            let last = tables::last_visits(tx, &members)?
+                .into_iter()
+                .filter_map(|(e, at)| Some((e.parse::<EnterpriseId>().ok()?, at)))
+                .collect();
             let rows = grid::coverage(&grid, &last, interval_days, Utc::now())?;
-            let mut enterprises = Vec::with_capacity(rows.len());
-            for coverage in rows {
-                let name = records::enterprise(tx, coverage.enterprise)?.map(|e| e.name).unwrap_or_default();
-                enterprises.push(CoverageRow { coverage, name });
-            }
+            let mut names: HashMap<String, String> =
+                records::load_many::<Enterprise>(tx, Entity::Enterprise, &members)?
+                    .into_iter()
+                    .map(|(id, e)| (id, e.name))
+                    .collect();
+            let enterprises: Vec<CoverageRow> = rows
+                .into_iter()
+                .map(|coverage| {
+                    let name = names.remove(&coverage.enterprise.to_string()).unwrap_or_default();
+                    CoverageRow { coverage, name }
+                })
+                .collect();
             let overdue = enterprises.iter().filter(|r| r.coverage.overdue).count();
             let visited = enterprises.iter().filter(|r| r.coverage.last_visit.is_some()).count();
             Ok(GridCoverage { grid, interval_days, visited, overdue, enterprises })

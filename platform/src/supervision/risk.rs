@@ -2,77 +2,57 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
-use crate::db::{StoreError, Tx};
+use crate::db::{StoreError, Tx, tables};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::capability::Action;
-use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::{EnterpriseId, TownshipId};
 use fieldcheck_domain::organisation::Enterprise;
-use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::supervision::class::EnterpriseClass;
-use fieldcheck_domain::supervision::risk::{RiskFacts, RiskIndex, TERMS, TermRule};
+use fieldcheck_domain::supervision::risk::{RiskFacts, RiskIndex, RiskTally, TERMS, TermRule};
 use fieldcheck_domain::text::Text;
-use fieldcheck_protocol::{Entity, SubmittedInspection};
+use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// What the indices read, loaded once for a whole listing.
+/// What the indices read: the enterprises, and per enterprise what the formula counts, each counted
+/// in SQL over the typed tables (`db::tables::risk_tallies`), never by loading alarms, tasks or
+/// inspections.
 pub struct County {
     pub enterprises: Vec<Enterprise>,
-    alarms: HashMap<EnterpriseId, Vec<Alarm>>,
-    tasks: HashMap<EnterpriseId, Vec<RectificationTask>>,
-    findings: HashMap<EnterpriseId, Vec<(DateTime<Utc>, Severity)>>,
-    /// When each enterprise's last inspection ended (was submitted).
-    pub last_visit: HashMap<EnterpriseId, DateTime<Utc>>,
+    tallies: HashMap<String, RiskTally>,
+    now: DateTime<Utc>,
 }
 
 impl County {
-    pub fn load(tx: &mut dyn Tx) -> Result<County, StoreError> {
-        let mut alarms: HashMap<_, Vec<_>> = HashMap::new();
-        for a in records::load_all::<Alarm>(tx, Entity::Alarm)? {
-            alarms.entry(a.enterprise).or_default().push(a);
-        }
-        let mut tasks: HashMap<_, Vec<_>> = HashMap::new();
-        for t in records::load_all::<RectificationTask>(tx, Entity::Task)? {
-            tasks.entry(t.enterprise).or_default().push(t);
-        }
-        let (findings, last_visit) = visits(records::load_all::<SubmittedInspection>(tx, Entity::Inspection)?);
-        Ok(County { enterprises: records::load_all(tx, Entity::Enterprise)?, alarms, tasks, findings, last_visit })
+    /// The county as of `now`; with `only`, just that enterprise's counts.
+    pub fn load(tx: &mut dyn Tx, now: DateTime<Utc>, only: Option<EnterpriseId>) -> Result<County, StoreError> {
+        let only = only.map(|e| e.to_string());
+        let tallies = tables::risk_tallies(tx, now, only.as_deref())?;
+        let enterprises = match &only {
+            Some(id) => records::load(tx, Entity::Enterprise, id)?.into_iter().collect(),
+            None => records::load_all(tx, Entity::Enterprise)?,
+        };
+        Ok(County { enterprises, tallies, now })
     }
 
-    /// The index of `e` as of `now`.
-    pub fn index(&self, e: &Enterprise, now: DateTime<Utc>) -> RiskIndex {
-        let facts = RiskFacts::gather(
-            e,
-            self.alarms.get(&e.id).into_iter().flatten(),
-            self.findings.get(&e.id).into_iter().flatten().copied(),
-            self.tasks.get(&e.id).into_iter().flatten(),
-            self.last_visit.get(&e.id).copied(),
-            now,
-        );
-        RiskIndex::of(&facts)
+    fn tally(&self, e: &Enterprise) -> Option<&RiskTally> {
+        self.tallies.get(&e.id.to_string())
     }
-}
 
-type Visits = (HashMap<EnterpriseId, Vec<(DateTime<Utc>, Severity)>>, HashMap<EnterpriseId, DateTime<Utc>>);
-
-/// Each enterprise's findings (with when their inspection ended) and its last inspection.
-pub fn visits(inspections: Vec<SubmittedInspection>) -> Visits {
-    let (mut findings, mut last): Visits = Default::default();
-    for sub in inspections {
-        let i = &sub.inspection;
-        let Some(at) = i.ended_at.or(i.started_at) else { continue };
-        let e = i.enterprise;
-        findings.entry(e).or_default().extend(sub.findings.iter().map(|f| (at, f.severity)));
-        let seen = last.entry(e).or_insert(at);
-        *seen = (*seen).max(at);
+    /// The index of `e`, by the domain's formula over what was counted.
+    pub fn index(&self, e: &Enterprise) -> RiskIndex {
+        let none = RiskTally::default();
+        RiskIndex::of(&RiskFacts::of_tally(e, self.tally(e).unwrap_or(&none), self.now))
     }
-    (findings, last)
+
+    /// When `e`'s last inspection was submitted.
+    pub fn last_visit(&self, e: &Enterprise) -> Option<DateTime<Utc>> {
+        self.tally(e).and_then(|t| t.last_inspection)
+    }
 }
 
 /// A class with its label.
@@ -110,16 +90,20 @@ pub struct RiskQuery {
     township: Option<TownshipId>,
 }
 
-fn rows(tx: &mut dyn Tx, reach: &Reach, keep: impl Fn(&Enterprise) -> bool) -> Result<Vec<RiskRow>, ApiError> {
-    let county = County::load(tx)?;
+fn rows(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    only: Option<EnterpriseId>,
+    keep: impl Fn(&Enterprise) -> bool,
+) -> Result<Vec<RiskRow>, ApiError> {
+    let county = County::load(tx, Utc::now(), only)?;
     let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
-    let now = Utc::now();
     let mut out: Vec<RiskRow> = county
         .enterprises
         .iter()
         .filter(|e| reach.covers_enterprise(e) && keep(e))
         .map(|e| {
-            let index = county.index(e, now);
+            let index = county.index(e);
             RiskRow {
                 enterprise: e.id,
                 name: e.name.clone(),
@@ -127,7 +111,7 @@ fn rows(tx: &mut dyn Tx, reach: &Reach, keep: impl Fn(&Enterprise) -> bool) -> R
                 township: e.township,
                 township_name: towns.get(&e.township).cloned().unwrap_or_default(),
                 classes: classes(e),
-                last_visit: county.last_visit.get(&e.id).copied(),
+                last_visit: county.last_visit(e),
                 draw_weight: index.draw_weight(),
                 index,
             }
@@ -148,7 +132,7 @@ pub async fn list(
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            rows(tx, &reach, |e| q.township.is_none_or(|t| e.township == t))
+            rows(tx, &reach, None, |e| q.township.is_none_or(|t| e.township == t))
         })
         .await?;
     Ok(Json(rows))
@@ -165,7 +149,7 @@ pub async fn one(
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            rows(tx, &reach, |e| e.id == id)
+            rows(tx, &reach, Some(id), |e| e.id == id)
         })
         .await?;
     rows.pop().map(Json).ok_or_else(|| ApiError::not_found("enterprise not found"))

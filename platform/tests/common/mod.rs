@@ -2,7 +2,16 @@
 //! uniquely named database on it for one test.
 #![allow(dead_code)]
 
-use fieldcheck_platform::db::Db;
+use chrono::Utc;
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::ids::EnterpriseId;
+use fieldcheck_domain::organisation::Enterprise;
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::supervision::risk::{RiskFacts, RiskIndex};
+use fieldcheck_platform::db::{Db, tables};
+use fieldcheck_platform::records;
+use fieldcheck_protocol::{Entity, SubmittedInspection};
+use std::collections::HashMap;
 
 /// The PostgreSQL server named by `FIELDCHECK_TEST_POSTGRES` (`postgres://user:password@host:port`, no
 /// database). Without one the PostgreSQL half of a test is skipped, said on stderr; under `CI=true` a
@@ -70,4 +79,35 @@ fn run(url: &str, sql: &str) -> Result<(), postgres::Error> {
     std::thread::spawn(move || postgres::Client::connect(&url, postgres::NoTls)?.batch_execute(&sql))
         .join()
         .expect("test SQL thread")
+}
+
+/// Every enterprise's risk index computed two ways, as of one moment: from what the typed tables count in
+/// SQL (`tables::risk_tallies`), and by the domain's formula over the loaded records (`RiskFacts::gather`).
+pub type Indices = HashMap<EnterpriseId, (RiskIndex, RiskIndex)>;
+
+pub fn risk_both_ways(db: &Db) -> Indices {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(db.read(|tx| {
+        let now = Utc::now();
+        let tallies = tables::risk_tallies(tx, now, None)?;
+        let alarms: Vec<Alarm> = records::load_all(tx, Entity::Alarm)?;
+        let tasks: Vec<RectificationTask> = records::load_all(tx, Entity::Task)?;
+        let subs: Vec<SubmittedInspection> = records::load_all(tx, Entity::Inspection)?;
+        let mut out = HashMap::new();
+        for e in records::load_all::<Enterprise>(tx, Entity::Enterprise)? {
+            let visits: Vec<_> = subs
+                .iter()
+                .filter(|s| s.inspection.enterprise == e.id)
+                .filter_map(|s| Some((s.inspection.ended_at.or(s.inspection.started_at)?, s)))
+                .collect();
+            let findings = visits.iter().flat_map(|(at, s)| s.findings.iter().map(|f| (*at, f.severity)));
+            let last = visits.iter().map(|(at, _)| *at).max();
+            let from_records = RiskIndex::of(&RiskFacts::gather(&e, &alarms, findings, &tasks, last, now));
+            let tally = tallies.get(&e.id.to_string()).cloned().unwrap_or_default();
+            let from_sql = RiskIndex::of(&RiskFacts::of_tally(&e, &tally, now));
+            out.insert(e.id, (from_sql, from_records));
+        }
+        Ok(out)
+    }))
+    .expect("indices")
 }

@@ -1,0 +1,34 @@
+//! PostgreSQL's typed tables (`db::tables`): binds and runs that module's statements.
+
+use super::PgTx;
+use crate::db::StoreError;
+use crate::db::tables::{Cells, Tables, Value};
+use tokio_postgres::types::ToSql;
+
+impl Tables for PgTx<'_> {
+    fn tables_execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
+        let args: Vec<Box<dyn ToSql + Sync>> = args
+            .iter()
+            .map(|a| -> Box<dyn ToSql + Sync> {
+                match a {
+                    Value::Text(t) => Box::new(t.clone()),
+                    Value::Int(i) => Box::new(*i),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+        self.execute(sql, &refs)?;
+        Ok(())
+    }
+
+    fn tables_query(&mut self, sql: &str, args: &[String], texts: usize) -> Result<Vec<Cells>, StoreError> {
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        let mut out = Vec::new();
+        for r in self.query(sql, &refs)? {
+            let t = (0..texts).map(|i| r.try_get::<_, Option<String>>(i)).collect::<Result<Vec<_>, _>>()?;
+            let i = (texts..r.len()).map(|i| r.try_get::<_, i64>(i)).collect::<Result<Vec<_>, _>>()?;
+            out.push((t, i));
+        }
+        Ok(out)
+    }
+}

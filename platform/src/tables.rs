@@ -1,0 +1,78 @@
+//! Each record's rows in the tables that index it, derived in one place: the typed row of an alarm, a
+//! task or an inspection (`db::tables`, what supervision and the dashboard count) and the list index row
+//! (`crate::lists`, which also carries the change-log keys that scope a list as a pull is scoped).
+//! `records::save` calls [`index`] in the record's own transaction; [`rebuild`] fills both from the
+//! records after a migration that adds or changes them.
+
+use crate::db::tables::{self, AlarmRow, InspectionRow, TaskRow};
+use crate::db::{Keys, StoreError, Tx};
+use crate::records;
+use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
+
+pub fn alarm_row(a: &Alarm, keys: &Keys) -> AlarmRow {
+    AlarmRow {
+        id: a.id.to_string(),
+        enterprise: a.enterprise.to_string(),
+        township: keys.township.clone(),
+        squadron: a.squadron.map(|s| s.to_string()),
+        level: a.level,
+        state: a.state,
+        raised_at: a.raised_at,
+        respond_by: a.respond_by,
+    }
+}
+
+pub fn task_row(t: &RectificationTask) -> TaskRow {
+    TaskRow {
+        id: t.id.to_string(),
+        enterprise: t.enterprise.to_string(),
+        township: t.township.to_string(),
+        inspection: t.inspection.to_string(),
+        severity: t.severity,
+        state: t.state,
+        issued_at: t.issued_at,
+        deadline: t.deadline,
+    }
+}
+
+pub fn inspection_row(s: &SubmittedInspection, keys: &Keys) -> InspectionRow {
+    let i = &s.inspection;
+    let found = |severity| s.findings.iter().filter(|f| f.severity == severity).count() as u32;
+    InspectionRow {
+        id: i.id.to_string(),
+        enterprise: i.enterprise.to_string(),
+        township: keys.township.clone(),
+        kind: i.kind,
+        state: i.state,
+        started_at: i.started_at,
+        ended_at: i.ended_at,
+        visited_at: i.ended_at.or(i.started_at),
+        findings: [Severity::Minor, Severity::General, Severity::Serious].map(found),
+    }
+}
+
+/// Keeps a saved record's rows: its typed row (alarms, tasks, inspections) and its list index row.
+pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreError> {
+    match record {
+        Record::Alarm(a) => tables::put_alarm(tx, &alarm_row(a, keys))?,
+        Record::Task(t) => tables::put_task(tx, &task_row(t))?,
+        Record::Inspection(s) => tables::put_inspection(tx, &inspection_row(s, keys))?,
+        _ => {}
+    }
+    crate::lists::index(tx, record, keys)
+}
+
+/// Writes every indexed record's rows from the stored records.
+pub fn rebuild(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    for entity in [Entity::Alarm, Entity::Task, Entity::Inspection, Entity::Enterprise, Entity::User] {
+        for data in tx.list(entity)? {
+            let record = records::record(entity, &data)?;
+            let keys = records::keys(tx, &record)?;
+            index(tx, &record, &keys)?;
+        }
+    }
+    tx.set_listing_built()
+}
