@@ -28,6 +28,7 @@ pub mod secret;
 pub mod supervision;
 pub mod sync;
 pub mod throttle;
+pub mod wipe;
 
 use db::{Db, StoreError};
 use std::path::Path;
