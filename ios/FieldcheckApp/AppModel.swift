@@ -36,16 +36,18 @@ final class AppModel: ObservableObject {
 
     /// Restores the session from secure storage (the core does) and follows the core's changes.
     func start() {
-        Task {
-            await perform { [client, core] in
+        listeners.append(Task { [weak self, client, core] in
+            await self?.perform {
                 // The system's PingFang draws Chinese watermarks; without a font the core draws ASCII only.
                 if let font = systemChineseFontPath() { try client.setWatermarkFont(path: font, face: 0) }
                 return try core.start()
             }
-            if let changes = try? client.changes() {
-                for await _ in changes { await show() }
+            guard let changes = try? client.changes() else { return }
+            for await _ in changes {
+                guard let self else { return }
+                await self.show()
             }
-        }
+        })
     }
 
     /// Sends one event; the core's view after it is shown.
