@@ -155,6 +155,7 @@ impl Store {
             tx.commit()?;
             conn.execute_batch("VACUUM")?;
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            conn.pragma_update(None, "secure_delete", false)?;
             Ok(())
         };
         run(&mut conn).map_err(|e| e.classify(&self.path))?;
