@@ -9,6 +9,13 @@ step() { printf '\n== %s\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
+step "libcrypto for SQLCipher"
+# The device database is SQLCipher; on Linux it links the system's libcrypto (docs/architecture.md,
+# "Encrypted at rest"), needed from the first build on. The at-rest tests open files with Python's sqlite3.
+if ! dpkg -s libssl-dev >/dev/null 2>&1 || ! command -v python3 >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq libssl-dev python3 >/dev/null
+fi
+
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -311,7 +311,7 @@ fn page(first: u64, records: Vec<Record>) -> PullResponse {
         .enumerate()
         .map(|(i, r)| Change { cursor: first + i as u64, op: ChangeOp::Upsert { record: Box::new(r) } })
         .collect();
-    PullResponse { changes, cursor: first + n, has_more: true, reset: false }
+    PullResponse { changes, cursor: first + n, has_more: true, reset: false, wipe: false }
 }
 
 fn search(dir: &Path) {

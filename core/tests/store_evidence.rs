@@ -196,6 +196,7 @@ fn a_pulled_request_marks_only_that_photos_original_with_the_same_hash() {
         cursor: 200,
         has_more: false,
         reset: false,
+        wipe: false,
     };
     let applied = s.apply_pull(&page(vec![request(&records[0], records[1].original)])).unwrap();
     assert_eq!(applied.applied, 1);

@@ -81,8 +81,13 @@ fn pull_pages_upsert_and_delete_and_keep_their_cursor() {
     let applied = s.apply_pull(&page(30, vec![Record::Template(bad), Record::Task(t.clone())])).unwrap();
     assert_eq!((applied.applied, applied.skipped.len()), (1, 1));
 
-    let tombstones =
-        PullResponse { changes: vec![tombstone(40, Entity::Task, t.id.0)], cursor: 41, has_more: false, reset: false };
+    let tombstones = PullResponse {
+        changes: vec![tombstone(40, Entity::Task, t.id.0)],
+        cursor: 41,
+        has_more: false,
+        reset: false,
+        wipe: false,
+    };
     s.apply_pull(&tombstones).unwrap();
     assert_eq!(s.task(t.id).unwrap(), None);
     assert_eq!(s.cursor().unwrap(), 41);
@@ -108,7 +113,7 @@ fn reset_clears_replicas_but_keeps_the_outbox_local_drafts_and_unsent_changes() 
     s.edit_enterprise(edited, EnterpriseField::Address, "浙江省永康市西城街道工业区5号").unwrap();
     assert_eq!(s.outbox_len().unwrap(), 2);
 
-    let reset = PullResponse { changes: vec![], cursor: 0, has_more: true, reset: true };
+    let reset = PullResponse { changes: vec![], cursor: 0, has_more: true, reset: true, wipe: false };
     s.apply_pull(&reset).unwrap();
     assert_eq!(s.cursor().unwrap(), 0);
     assert_eq!(s.outbox_len().unwrap(), 2);
@@ -275,7 +280,7 @@ fn submitted_inspections_from_the_platform_are_replicas_but_our_own_are_kept() {
     assert_eq!(s.cursor().unwrap(), 303, "the page still counts as pulled");
     assert_eq!(s.inspection(draft.id).unwrap().unwrap(), draft);
 
-    s.apply_pull(&PullResponse { changes: vec![], cursor: 0, has_more: true, reset: true }).unwrap();
+    s.apply_pull(&PullResponse { changes: vec![], cursor: 0, has_more: true, reset: true, wipe: false }).unwrap();
     assert!(s.inspection(theirs.inspection.id).unwrap().is_none(), "replicas go");
     let kept = s.inspection_view(ours.inspection.id, f.clock.now()).unwrap().unwrap();
     assert_eq!(kept.photos.len(), 26, "our own record and its photos stay");

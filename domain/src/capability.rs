@@ -39,6 +39,8 @@ pub enum Action {
     ManageUsers,
     /// List and revoke devices.
     ManageDevices,
+    /// Order a lost or stolen phone wiped: it sends what it can on its next contact, then erases itself.
+    WipeDevice,
     /// See and resolve conflicting edits.
     ResolveConflicts,
     /// Read any record's audit trail.
@@ -75,6 +77,7 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::ExportRecords, &[Township, Commander]),
     (Action::ManageUsers, &[Commander]),
     (Action::ManageDevices, &[Commander]),
+    (Action::WipeDevice, &[Commander]),
     (Action::ResolveConflicts, &[Commander]),
     (Action::ReadAudit, &[Officer, Township, Commander]),
     (Action::DeleteNotice, &[Commander]),
@@ -116,7 +119,7 @@ impl Action {
             Action::Alarm(_) | Action::RaiseAlarm | Action::GradeAlarm => "alarm",
             Action::EditEnterprise | Action::MoveEnterprise => "enterprise",
             Action::ManageUsers => "user",
-            Action::ManageDevices => "device",
+            Action::ManageDevices | Action::WipeDevice => "device",
             Action::ResolveConflicts => "conflict",
             Action::ReadAudit => "audit trail",
             Action::DeleteNotice => "notice",

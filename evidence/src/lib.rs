@@ -23,6 +23,7 @@ pub mod pixels;
 pub mod problem;
 pub mod rendition;
 pub mod seal;
+pub mod sealed;
 pub mod signing;
 pub mod upload;
 pub mod watermark;
@@ -42,6 +43,7 @@ pub use metadata::{
 };
 pub use problem::Problem;
 pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, seal_signed, signatures_digest, verify_sealed};
+pub use sealed::FileKey;
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
 pub use upload::BlobStatus;
 pub use watermark::{Watermark, WatermarkGaps};

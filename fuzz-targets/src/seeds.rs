@@ -249,7 +249,7 @@ fn pull_page() -> PullResponse {
         Change { cursor: 42, op: ChangeOp::Upsert { record: Box::new(Record::Inspection(Box::new(submission()))) } },
         Change { cursor: 43, op: ChangeOp::Delete { entity: Entity::Task, id: id(20) } },
     ];
-    PullResponse { changes, cursor: 43, has_more: true, reset: false }
+    PullResponse { changes, cursor: 43, has_more: true, reset: false, wipe: false }
 }
 
 /// Every bundled checklist's rule with values that meet it, plus a few built by hand.

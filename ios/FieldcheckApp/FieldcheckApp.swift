@@ -31,13 +31,16 @@ final class Opener: ObservableObject {
             let folder = try FileManager.default
                 .url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
                 .appendingPathComponent("fieldcheck", isDirectory: true)
-            let client = try FieldcheckClient.open(dataDir: folder.path)
+            // The keys the database and photo files are encrypted with live in the Keychain.
+            let keychain = KeychainStore()
+            let client = try FieldcheckClient.openEncrypted(dataDir: folder.path, secureStore: keychain)
+            PhotoFiles.client = client
             let connection = ConnectionWatch()
             let core = AppCore(
                 client: client,
                 location: CoreLocationProvider(),
                 camera: CameraCapture(),
-                secureStore: KeychainStore(),
+                secureStore: keychain,
                 background: BackgroundSync(),
                 connectivity: connection
             )

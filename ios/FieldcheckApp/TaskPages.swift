@@ -20,7 +20,7 @@ struct Thumbnail: View {
     let path: String
 
     var body: some View {
-        if let image = UIImage(contentsOfFile: path) {
+        if let bytes = PhotoFiles.bytes(path), let image = UIImage(data: bytes) {
             Image(uiImage: image).resizable().scaledToFill().frame(width: 56, height: 56).clipped()
         }
     }

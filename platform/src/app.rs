@@ -132,6 +132,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::dashboard::routes())
         .merge(crate::map::routes())
         .merge(crate::record::routes())
+        .merge(crate::wipe::routes())
         .layer(crate::ops::timeout(timeouts.request))
         .merge(uploads)
         .layer(axum::middleware::from_fn(crate::ops::metrics::track))

@@ -29,6 +29,7 @@ pub mod supervision;
 pub mod sync;
 pub mod tables;
 pub mod throttle;
+pub mod wipe;
 
 use db::{Db, StoreError};
 use std::path::Path;

@@ -142,9 +142,12 @@ pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<
     let limit = limit.clamp(1, MAX_PAGE);
     app.db
         .read(move |tx| {
+            if let Some(page) = crate::wipe::pull_page(tx, &caller, cursor)? {
+                return Ok(page);
+            }
             let floor = tx.tombstone_floor()?;
             if cursor > 0 && cursor < floor {
-                let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true };
+                let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true, wipe: false };
                 return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());
             }
             let end = tx.last_cursor()?;

@@ -15,6 +15,7 @@ const MERGED: &[(&str, &str)] = &[
     ("record", include_str!("../src/record.rs")),
     ("supervision", include_str!("../src/supervision/mod.rs")),
     ("map", include_str!("../src/map/mod.rs")),
+    ("wipe", include_str!("../src/wipe.rs")),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `router()` and in the `routes()` of

@@ -164,6 +164,25 @@ pub struct PullResponse {
     /// (after pushing what is pending).
     #[serde(default)]
     pub reset: bool,
+    /// The command centre ordered this device wiped: the page carries no changes (a lost phone is sent
+    /// nothing more); the device sends what it can, erases itself and reports with [`WipeReport`].
+    /// Absent unless ordered, so older apps read the page as they always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wipe: bool,
+}
+
+/// POST /v1/sync/wiped: what a device ordered wiped sent before erasing itself, and what it could not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WipeReport {
+    pub sent: WipeCounts,
+    pub lost: WipeCounts,
+}
+
+/// Changes (outbox entries) and photo files (renditions, originals).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WipeCounts {
+    pub changes: u64,
+    pub photos: u64,
 }
 
 /// One entry of the change log the caller may see.

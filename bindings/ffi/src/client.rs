@@ -1,6 +1,7 @@
 //! The entry point the app holds for its whole life: one per data folder.
 
 use crate::alarms::AlarmsClient;
+use crate::app::capabilities::{Secure, SecureStore};
 use crate::changes::{Change, ChangeListener, Hub, Subscription};
 use crate::diagnostics::Live;
 use crate::enterprises::EnterprisesClient;
@@ -11,18 +12,14 @@ use crate::sync::{SyncSession, SyncStatus};
 use crate::tasks::TasksClient;
 use crate::templates::TemplatesClient;
 use crate::views::{TodayView, UserView};
+use fieldcheck_core::app::at_rest::{self, DATABASE_FILE, PHOTO_FOLDER};
 use fieldcheck_core::evidence::upload::Network;
-use fieldcheck_core::evidence::{BlobStore, Ingestor, Limits};
+use fieldcheck_core::evidence::{BlobStore, Digest, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use uuid::Uuid;
-
-/// The database file inside the data folder.
-const DATABASE: &str = "fieldcheck.db";
-
-/// Where ingested photos (originals, renditions, thumbnails) are kept, inside the data folder.
-const EVIDENCE: &str = "evidence";
 
 /// What every sub-client shares: the store, the photo ingestor and where changes are announced.
 pub(crate) struct Shared {
@@ -31,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) changes: Hub<Change>,
     pub(crate) sync: SyncSession,
     pub(crate) sync_status: Hub<SyncStatus>,
+    /// A sync carried out a wipe order; the app core deletes the keys and signs out on its next call.
+    pub(crate) wiped: AtomicBool,
 }
 
 /// Fieldcheck on this device: opens the data folder and hands out one sub-client per area.
@@ -43,26 +42,73 @@ pub struct FieldcheckClient {
 
 #[uniffi::export]
 impl FieldcheckClient {
-    /// Opens (creating and migrating if needed) the app's data folder, e.g. `context.filesDir`.
+    /// Opens (creating and migrating if needed) the app's data folder, e.g. `context.filesDir`, kept in
+    /// clear (tools and tests; the apps use `open_encrypted`).
     #[uniffi::constructor]
     pub fn open(data_dir: String) -> Result<Arc<Self>> {
-        if data_dir.trim().is_empty() {
-            return Err(FieldcheckError::InvalidInput("the data folder path is empty / 数据目录为空".into()));
+        let data_dir = folder(data_dir)?;
+        let store = Store::open(data_dir.join(DATABASE_FILE))?;
+        let ingestor = Ingestor::new(BlobStore::open(data_dir.join(PHOTO_FOLDER))?, Limits::default());
+        Self::with(data_dir, store, ingestor)
+    }
+
+    /// Opens the app's data folder with the database (SQLCipher) and every photo file (XChaCha20-Poly1305)
+    /// encrypted at rest, under keys kept by `secure_store` (Keystore / Keychain): made on the first
+    /// launch; data an earlier version kept in clear is encrypted in place.
+    #[uniffi::constructor]
+    pub fn open_encrypted(data_dir: String, secure_store: Arc<dyn SecureStore>) -> Result<Arc<Self>> {
+        let data_dir = folder(data_dir)?;
+        let (store, ingestor) = at_rest::open_device(&data_dir, &Secure(secure_store))?;
+        Self::with(data_dir, store, ingestor)
+    }
+
+    /// The bytes of a photo file this client keeps (a view's `thumbnail_path`), opened if sealed: the
+    /// apps decode these, since the file itself is encrypted.
+    pub fn photo_bytes(&self, path: String) -> Result<Vec<u8>> {
+        let blobs = self.shared.ingestor.blobs();
+        let path = PathBuf::from(path);
+        let digest = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<Digest>().ok());
+        match digest {
+            Some(digest) if blobs.path(&digest) == path => Ok(blobs.read_verified(&digest)?),
+            _ => Err(FieldcheckError::InvalidInput(format!(
+                "not a photo of this app / 非本应用照片: {}",
+                path.display()
+            ))),
         }
-        let data_dir = PathBuf::from(data_dir);
-        std::fs::create_dir_all(&data_dir)?;
-        let store = Store::open(data_dir.join(DATABASE))?;
-        let ingestor = Ingestor::new(BlobStore::open(data_dir.join(EVIDENCE))?, Limits::default());
+    }
+}
+
+fn folder(data_dir: String) -> Result<PathBuf> {
+    if data_dir.trim().is_empty() {
+        return Err(FieldcheckError::InvalidInput("the data folder path is empty / 数据目录为空".into()));
+    }
+    let data_dir = PathBuf::from(data_dir);
+    std::fs::create_dir_all(&data_dir)?;
+    Ok(data_dir)
+}
+
+impl FieldcheckClient {
+    fn with(data_dir: PathBuf, store: Store, ingestor: Ingestor) -> Result<Arc<Self>> {
         let sync = SyncSession::new();
         // The user's upload choice from an earlier launch; the network is unknown until the app says.
         sync.set_upload_policy(store.originals_policy()?, Network::Metered);
         Ok(Arc::new(Self {
             data_dir,
-            shared: Arc::new(Shared { store, ingestor, changes: Hub::new(), sync, sync_status: Hub::new() }),
+            shared: Arc::new(Shared {
+                store,
+                ingestor,
+                changes: Hub::new(),
+                sync,
+                sync_status: Hub::new(),
+                wiped: AtomicBool::new(false),
+            }),
             _live: Live::new(),
         }))
     }
+}
 
+#[uniffi::export]
+impl FieldcheckClient {
     /// The folder this client keeps its data in.
     pub fn data_dir(&self) -> String {
         self.data_dir.display().to_string()

@@ -45,6 +45,9 @@ pub struct SyncProgress {
     pub photos_waiting: u64,
     /// Photos taken on other devices and cited on task steps, fetched to show here.
     pub photos_fetched: u64,
+    /// The command centre ordered this phone wiped and this sync did it: what could be sent was sent,
+    /// the database and photos are erased (`AppCore` then deletes the keys and signs out).
+    pub wiped: bool,
 }
 
 impl From<&Progress> for SyncProgress {
@@ -62,6 +65,7 @@ impl From<&Progress> for SyncProgress {
             photos_uploaded: n(p.blobs_confirmed),
             photos_waiting: n(p.blobs_waiting),
             photos_fetched: n(p.photos_fetched),
+            wiped: p.wiped.is_some(),
         }
     }
 }
@@ -147,6 +151,11 @@ impl SyncSession {
 
     fn set_client(&self, client: SyncClient) {
         *self.client.lock().unwrap_or_else(PoisonError::into_inner) = Some(client);
+    }
+
+    /// Forgets the client and its token (a wipe).
+    fn clear_client(&self) {
+        *self.client.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     fn status(&self) -> SyncStatus {
@@ -257,6 +266,10 @@ impl FieldcheckClient {
         shared.changes.changed(ChangeKind::Everything, None);
         match outcome {
             Ok(progress) => {
+                if progress.wiped.is_some() {
+                    shared.sync.clear_client();
+                    shared.wiped.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
                 let progress = SyncProgress::from(&progress);
                 report(&shared, |s| {
                     s.state = SyncState::Succeeded;

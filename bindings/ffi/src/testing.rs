@@ -143,7 +143,7 @@ pub fn seed_demo_county(client: Arc<FieldcheckClient>, user: DemoUser) -> Result
         .collect::<Vec<_>>();
     let cursor = changes.len() as u64 + 1;
     let store = &client.shared().store;
-    store.apply_pull(&PullResponse { changes, cursor, has_more: false, reset: false })?;
+    store.apply_pull(&PullResponse { changes, cursor, has_more: false, reset: false, wipe: false })?;
     store.sign_in(match user {
         DemoUser::Officer => &zhang,
         DemoUser::Enterprise => &enterprise_user,

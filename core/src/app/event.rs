@@ -48,6 +48,9 @@ pub enum Event {
         token: String,
     },
     SignedOut,
+    /// A sync carried out the command centre's wipe order (the store and photos are erased): the keys
+    /// go, and the phone is signed out. Sent by the FFI crate after such a sync, never by the app.
+    Wiped,
     /// A tab, a row or a card was tapped.
     Open(Route),
     Back,

@@ -5,6 +5,7 @@
 //! Store work happens here too; the screen data of the current route is read by the FFI crate.
 
 pub mod answer_text;
+pub mod at_rest;
 pub mod capabilities;
 pub mod doubles;
 pub mod event;
@@ -37,6 +38,10 @@ use std::sync::Arc;
 pub const PLATFORM_URL_KEY: &str = "platform_url";
 pub const TOKEN_KEY: &str = "token";
 pub const DEVICE_KEY: &str = "device_key";
+
+/// What the sign-in screen says after a remote wipe.
+pub const WIPED_MESSAGE: &str =
+    "指挥中心已远程擦除本机数据，请重新登录 / The command centre wiped this phone; sign in again";
 
 /// Minutes between background syncs while signed in.
 pub const PERIODIC_SYNC_MINUTES: u32 = 15;
@@ -240,6 +245,7 @@ impl App {
                 self.caps.background.cancel_all();
                 self.nav.open(Route::SignIn);
             }
+            Event::Wiped => self.wiped(store, ingestor)?,
             Event::Open(route) => self.open(route),
             Event::Back => {
                 self.nav.back();
@@ -389,6 +395,37 @@ impl App {
         } else {
             self.nav.open(Route::SignIn);
         }
+        Ok(())
+    }
+
+    /// After a wipe: every key in secure storage is deleted (token, platform address, device signing key,
+    /// the keys the erased data was encrypted with) and new ones are made for whatever comes next, as on
+    /// a new installation; the phone shows the sign-in screen with the reason, and its typed drafts are gone.
+    fn wiped(&mut self, store: &Store, ingestor: &Ingestor) -> Result<(), AppError> {
+        let storage = &self.caps.secure_storage;
+        for key in [TOKEN_KEY, PLATFORM_URL_KEY, DEVICE_KEY] {
+            storage.delete(key);
+        }
+        at_rest::AtRestKeys::forget(storage.as_ref());
+        if store.is_encrypted() || ingestor.blobs().is_sealed() {
+            let keys = at_rest::AtRestKeys::load_or_create(storage.as_ref())?;
+            if store.is_encrypted() {
+                store.rekey(&keys.database)?;
+            }
+            if ingestor.blobs().is_sealed() {
+                ingestor.blobs().rekey(keys.photos);
+            }
+        }
+        let signer = SoftwareSigner::generate()?;
+        storage.save(DEVICE_KEY, &signer.secret());
+        store.set_signer(Arc::new(signer));
+        self.caps.background.cancel_all();
+        self.drafts.clear();
+        self.problems.clear();
+        self.signing.clear();
+        self.nav = Navigation::default();
+        self.nav.open(Route::SignIn);
+        self.message = Some(WIPED_MESSAGE.into());
         Ok(())
     }
 

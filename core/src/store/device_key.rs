@@ -33,6 +33,16 @@ impl Store {
         Ok(signer)
     }
 
+    /// Drops the signer in use and deletes the software key beside the database, if any (a wipe).
+    pub(crate) fn forget_signer(&self) -> Result<(), StoreError> {
+        *self.signer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        let path = key_path(self.path());
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(key_error(&path, e)),
+            _ => Ok(()),
+        }
+    }
+
     /// The public key the platform verifies this device's seals with (sent at sign-in).
     pub fn device_public_key(&self) -> Result<PublicKey, StoreError> {
         Ok(self.signer()?.public_key())

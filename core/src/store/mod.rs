@@ -4,12 +4,15 @@
 //! One writer connection behind a mutex and a separate reader connection; in WAL mode reads never wait
 //! for a write. Every typed write runs in one `BEGIN IMMEDIATE` transaction together with its outbox
 //! entry, so a change and the intent that reports it are saved together or not at all.
+//!
+//! On the phone the file is encrypted with SQLCipher ([`Store::open_encrypted`], `encryption.rs`).
 
 mod alarms;
 mod capture;
 mod case_evidence;
 mod codec;
 mod device_key;
+mod encryption;
 mod enterprises;
 pub mod error;
 mod evidence_records;
@@ -32,6 +35,7 @@ mod watermark_settings;
 
 pub use capture::{Capture, CaptureError};
 pub use case_evidence::CasePhoto;
+pub use encryption::{DatabaseKey, in_clear};
 pub use enterprises::PlaceNames;
 pub use error::StoreError;
 pub use evidence_records::PendingBlob;
@@ -62,6 +66,8 @@ pub struct Store {
     templates: templates::TemplateCache,
     /// Seals evidence chains; loaded on first use (see device_key.rs).
     signer: Mutex<Option<Arc<dyn crate::evidence::Signer>>>,
+    /// Whether the file is encrypted (SQLCipher); its key can then be changed (`encryption.rs`).
+    encrypted: bool,
 }
 
 impl Store {
@@ -70,14 +76,29 @@ impl Store {
         Self::open_with_clock(path, Arc::new(Utc::now))
     }
 
-    /// Like [`Store::open`], with the clock the store reads `now` from.
-    pub fn open_with_clock(path: impl AsRef<Path>, clock: Clock) -> Result<Self, StoreError> {
-        let path = path.as_ref().to_path_buf();
-        Self::open_inner(&path, clock).map_err(|e| e.classify(&path))
+    /// Opens the database at `path` encrypted with `key` (SQLCipher); a database an earlier version
+    /// kept in clear is encrypted in place first. Without the key the file reads as noise.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &DatabaseKey) -> Result<Self, StoreError> {
+        Self::open_keyed(path, Arc::new(Utc::now), Some(key))
     }
 
-    fn open_inner(path: &Path, clock: Clock) -> Result<Self, StoreError> {
-        let mut writer = Connection::open(path)?;
+    /// Like [`Store::open`], with the clock the store reads `now` from.
+    pub fn open_with_clock(path: impl AsRef<Path>, clock: Clock) -> Result<Self, StoreError> {
+        Self::open_keyed(path, clock, None)
+    }
+
+    /// Opens with a clock, encrypted if a key is given.
+    pub fn open_keyed(path: impl AsRef<Path>, clock: Clock, key: Option<&DatabaseKey>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        Self::open_inner(&path, clock, key).map_err(|e| e.classify(&path))
+    }
+
+    fn open_inner(path: &Path, clock: Clock, key: Option<&DatabaseKey>) -> Result<Self, StoreError> {
+        let connect = || encryption::connect(path, key);
+        if let Some(key) = key {
+            encryption::encrypt_if_clear(path, key)?;
+        }
+        let mut writer = connect()?;
         // Look before touching anything: a newer or damaged file must stay exactly as it is.
         let found = schema::version(&writer)?;
         if found > schema::LATEST_VERSION {
@@ -90,7 +111,7 @@ impl Store {
         writer.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
         schema::configure_writer(&writer)?;
         schema::upgrade(&mut writer, schema::LATEST_VERSION)?;
-        let reader = Connection::open(path)?;
+        let reader = connect()?;
         schema::configure_reader(&reader)?;
         let store = Store {
             path: path.to_path_buf(),
@@ -99,12 +120,47 @@ impl Store {
             clock,
             templates: Default::default(),
             signer: Mutex::new(None),
+            encrypted: key.is_some(),
         };
         store.write(|tx| {
             session::ensure_device(tx)?;
             templates::install_bundled(tx)
         })?;
         Ok(store)
+    }
+
+    /// Erases every record (a remote wipe): the rows of every table are deleted with SQLite's
+    /// `secure_delete` (freed pages overwritten), the file is vacuumed and the log truncated. The store
+    /// stays open, as a new installation: a fresh device id, the bundled checklists, no one signed in.
+    pub fn erase(&self) -> Result<(), StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = |conn: &mut Connection| -> Result<(), StoreError> {
+            conn.pragma_update(None, "secure_delete", true)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Every table but the full-text index and its shadow tables (triggers empty those).
+            let tables: Vec<String> = tx
+                .prepare(
+                    "SELECT name FROM sqlite_master t WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+                       AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%'
+                                         AND (t.name = v.name OR t.name LIKE v.name || '\\_%' ESCAPE '\\'))",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            for table in tables {
+                tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+            }
+            session::ensure_device(&tx)?;
+            templates::install_bundled(&tx)?;
+            tx.commit()?;
+            conn.execute_batch("VACUUM")?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            conn.pragma_update(None, "secure_delete", false)?;
+            Ok(())
+        };
+        run(&mut conn).map_err(|e| e.classify(&self.path))?;
+        drop(conn);
+        self.forget_signer()
     }
 
     /// The database file.

@@ -10,7 +10,6 @@ use crate::evidence::upload::{
 use crate::evidence::{BlobRef, BlobStore};
 use crate::protocol::BlobStatus;
 use crate::store::{PendingBlob, Store, StoreError};
-use std::io::{Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What the app decides about uploads; change it as the network changes with
@@ -73,8 +72,19 @@ impl SyncClient {
     /// Uploads what the policy allows now. One blob's refusal does not stop the others; the first
     /// error is returned after the pass.
     pub async fn upload_blobs(&self, store: &Store, progress: &mut Progress) -> Result<UploadReport, SyncError> {
+        self.upload_pass(store, progress, None).await
+    }
+
+    /// [`SyncClient::upload_blobs`], with `originals` in place of the app's original policy (a wipe).
+    pub(super) async fn upload_pass(
+        &self,
+        store: &Store,
+        progress: &mut Progress,
+        originals: Option<OriginalPolicy>,
+    ) -> Result<UploadReport, SyncError> {
         let Some(uploads) = &self.uploads else { return Ok(UploadReport::default()) };
-        let policy = *uploads.policy.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut policy = *uploads.policy.lock().unwrap_or_else(PoisonError::into_inner);
+        policy.originals = originals.unwrap_or(policy.originals);
         let mut report = UploadReport::default();
         let mut first_error = None;
         // Renditions confirmed in this pass unlock their originals: two rounds.
@@ -177,12 +187,12 @@ fn blob_error(sha: &str, e: impl std::fmt::Display) -> SyncError {
     SyncError::Store(StoreError::decode(format!("photo blob {sha}"), e))
 }
 
-/// Reads one chunk of a local blob.
+/// Reads one chunk of a local blob (opening it when the folder is sealed).
 fn read_range(blobs: &BlobStore, blob: &BlobRef, offset: u64, len: u64) -> Result<Vec<u8>, SyncError> {
     let sha = blob.sha256.to_hex();
-    let mut file = std::fs::File::open(blobs.path(&blob.sha256)).map_err(|e| blob_error(&sha, e))?;
-    file.seek(SeekFrom::Start(offset)).map_err(|e| blob_error(&sha, e))?;
-    let mut bytes = vec![0; usize::try_from(len).map_err(|e| blob_error(&sha, e))?];
-    file.read_exact(&mut bytes).map_err(|e| blob_error(&sha, e))?;
+    let bytes = blobs.read_range(&blob.sha256, offset, len).map_err(|e| blob_error(&sha, e))?;
+    if bytes.len() as u64 != len {
+        return Err(blob_error(&sha, format!("{} bytes at {offset} where {len} were expected", bytes.len())));
+    }
     Ok(bytes)
 }

@@ -16,7 +16,8 @@ pub use error::SyncError;
 
 use crate::domain::ids::DeviceId;
 use crate::domain::organisation::User;
-use crate::protocol::{Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
+use crate::evidence::upload::{BlobRole, OriginalPolicy};
+use crate::protocol::{Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, WipeCounts, WipeReport};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -64,6 +65,11 @@ pub struct Progress {
     pub blobs_waiting: usize,
     /// Photos other devices cited on task steps, fetched in this cycle.
     pub photos_fetched: usize,
+    /// The command centre ordered this device wiped (seen on the pull).
+    pub wipe_ordered: bool,
+    /// This cycle wiped the device: what it sent first and what was lost. The database and photo folder
+    /// are erased; the app deletes its keys and shows the sign-in screen.
+    pub wiped: Option<WipeReport>,
 }
 
 /// What `POST /v1/login` answers.
@@ -139,6 +145,9 @@ impl SyncClient {
             return Err(e);
         }
         self.pull_all(store, &mut progress, on_progress).await?;
+        if progress.wipe_ordered {
+            return self.wipe(store, progress, on_progress).await;
+        }
         pushed?;
         let uploaded = self.upload_blobs(store, &mut progress).await?;
         progress.blobs_confirmed = uploaded.confirmed;
@@ -216,6 +225,11 @@ impl SyncClient {
                     0,
                 )
                 .await?;
+            if page.wipe {
+                progress.wipe_ordered = true;
+                on_progress(progress);
+                return Ok(());
+            }
             store.apply_pull(&page)?;
             progress.pulled += page.changes.len();
             on_progress(progress);
@@ -223,6 +237,43 @@ impl SyncClient {
                 return Ok(());
             }
         }
+    }
+
+    /// The command centre ordered this device wiped: push what is left and upload every photo file the
+    /// network allows (originals whatever the upload policy: they would be lost otherwise), report what
+    /// was sent and what was lost, then erase the database and the photo folder. The report goes before
+    /// the erase, which happens even when the report could not be sent (the order stands).
+    async fn wipe(
+        &self,
+        store: &Store,
+        mut progress: Progress,
+        on_progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Progress, SyncError> {
+        let _ = self.push_all(store, &mut progress, on_progress).await;
+        if let Ok(uploaded) = self.upload_pass(store, &mut progress, Some(OriginalPolicy::Immediately)).await {
+            progress.blobs_confirmed = uploaded.confirmed;
+        }
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let photos_left = store.pending_blobs()?.iter().filter(|p| p.role != BlobRole::Thumbnail).count();
+        let report = WipeReport {
+            sent: WipeCounts {
+                changes: count(progress.applied + progress.rejected + progress.conflicts),
+                photos: count(progress.blobs_confirmed),
+            },
+            lost: WipeCounts { changes: count(store.outbox_len()?), photos: count(photos_left) },
+        };
+        // A report that could not be sent is the platform's to miss (its audit keeps the order without
+        // it): this phone erases itself all the same.
+        let _: Result<serde_json::Value, _> =
+            self.send(&mut progress, |http, base| http.post(format!("{base}/v1/sync/wiped")).json(&report), 0).await;
+        store.erase()?;
+        if let Some(uploads) = &self.uploads {
+            uploads.blobs.erase_all().map_err(|e| SyncError::Store(crate::store::StoreError::decode("photos", e)))?;
+        }
+        progress.pending = 0;
+        progress.wiped = Some(report);
+        on_progress(&progress);
+        Ok(progress)
     }
 
     /// Sends a request (rebuilt for each attempt), retrying transient failures with backoff.

@@ -135,7 +135,7 @@ pub fn page(first_cursor: u64, records: Vec<Record>) -> PullResponse {
             op: ChangeOp::Upsert { record: Box::new(record) },
         })
         .collect();
-    PullResponse { changes, cursor: first_cursor + n, has_more: false, reset: false }
+    PullResponse { changes, cursor: first_cursor + n, has_more: false, reset: false, wipe: false }
 }
 
 /// A store on a fresh file with the county pulled and the officer signed in.

@@ -85,7 +85,7 @@ pub trait ConnectivityMonitor: Send + Sync {
 
 struct Location(Arc<dyn LocationProvider>);
 struct Camera(Arc<dyn CameraDevice>);
-struct Secure(Arc<dyn SecureStore>);
+pub(crate) struct Secure(pub(crate) Arc<dyn SecureStore>);
 struct Background(Arc<dyn BackgroundScheduler>);
 struct Connectivity(Arc<dyn ConnectivityMonitor>);
 

@@ -3,7 +3,7 @@
 //! message, the sync status. Navigation, typed answers, photos and when to sync are the core's; this
 //! module converts and reads the current screen's data through the sub-clients.
 
-mod capabilities;
+pub(crate) mod capabilities;
 mod event;
 mod signing;
 mod view;
@@ -57,6 +57,9 @@ impl AppCore {
 
     /// Handles one event and returns what to show.
     pub fn handle(&self, event: AppEvent) -> AppViewModel {
+        if let Some(vm) = self.after_wipe() {
+            return vm;
+        }
         if let AppEvent::NetworkChanged { network } = &event {
             // The upload policy follows the connection (a failure only leaves the old network in place).
             let originals = self.client.shared().store.originals_policy();
@@ -67,8 +70,11 @@ impl AppCore {
         self.send(event.into())
     }
 
-    /// What to show now (e.g. after the background sync changed data).
+    /// What to show now (e.g. after the background sync changed data, or wiped the phone).
     pub fn view(&self) -> AppViewModel {
+        if let Some(vm) = self.after_wipe() {
+            return vm;
+        }
         view::build(&self.client, &self.lock().view(&self.client.shared().store))
     }
 
@@ -87,6 +93,12 @@ impl AppCore {
 }
 
 impl AppCore {
+    /// Once after a sync carried out a wipe order (whoever called the sync): keys deleted, signed out.
+    fn after_wipe(&self) -> Option<AppViewModel> {
+        let wiped = self.client.shared().wiped.swap(false, std::sync::atomic::Ordering::SeqCst);
+        wiped.then(|| self.send(Event::Wiped))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, App> {
         self.app.lock().unwrap_or_else(PoisonError::into_inner)
     }

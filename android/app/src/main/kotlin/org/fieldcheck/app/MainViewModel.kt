@@ -22,17 +22,22 @@ object FieldcheckApplication {
 
     /** Opens the data folder and the core once, with the phone's capabilities. */
     suspend fun open(context: Context): Pair<FieldcheckClient, AppCore> = synchronized(this) { opened } ?: run {
-        val client = Fieldcheck.open(File(context.filesDir, "fieldcheck"))
+        // The keys the database and photo files are encrypted with live in the Keystore-backed store.
+        val secure = KeystoreSecureStore(context)
+        val client = Fieldcheck.openEncrypted(File(context.filesDir, "fieldcheck"), secure)
         val core = AppCore(
             client,
             FusedLocation(context),
             CameraXDevice(context),
-            KeystoreSecureStore(context),
+            secure,
             WorkManagerScheduler(context),
             ConnectivityWatch(context),
         )
         synchronized(this) { opened ?: (client to core).also { opened = it } }
     }
+
+    /** A photo file's bytes, opened by the core (the files are encrypted at rest); null before opening. */
+    fun photoBytes(path: String): ByteArray? = opened?.first?.let { runCatching { it.photoBytes(path) }.getOrNull() }
 }
 
 /** Keeps the [AppModel] across configuration changes; the screen state itself lives in the core. */

@@ -41,11 +41,11 @@ fun rememberLibraryPick(onPicked: (path: String, takenAt: Instant) -> Unit): () 
     return { picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly)) }
 }
 
-/** A photo's thumbnail (a small JPEG the core made), decoded off the UI thread. */
+/** A photo's thumbnail (a small JPEG the core made, opened by it: the file is encrypted), decoded off the UI thread. */
 @Composable
 fun Thumbnail(path: String) {
     var bitmap by remember(path) { mutableStateOf<ImageBitmap?>(null) }
-    LaunchedEffect(path) { bitmap = withContext(Dispatchers.IO) { BitmapFactory.decodeFile(path)?.asImageBitmap() } }
+    LaunchedEffect(path) { bitmap = withContext(Dispatchers.IO) { FieldcheckApplication.photoBytes(path)?.let { BitmapFactory.decodeByteArray(it, 0, it.size) }?.asImageBitmap() } }
     val shown = bitmap ?: return
     Image(shown, contentDescription = null, modifier = Modifier.size(64.dp), contentScale = ContentScale.Crop)
 }

@@ -1,0 +1,140 @@
+//! Remote wipe of a lost or stolen phone. The command centre orders it (`POST /v1/devices/{id}/wipe`);
+//! the phone learns it on its next pull, whose page then carries `wipe: true` and no changes (nothing
+//! more goes to that phone); it pushes and uploads what it still holds where it can, erases its
+//! database, photos and keys, and reports (`POST /v1/sync/wiped`) what it sent and what was lost. Both
+//! steps are in the device's audit trail (`/v1/audit/device/{id}`); the report revokes the device.
+//!
+//! The order is kept in the evidence bookkeeping (`kind = device_wipe`, key = device id) as JSON.
+
+use crate::access::Caller;
+use crate::app::{App, allow};
+use crate::db::{AuditRow, StoreError, Tx};
+use crate::error::{ApiError, JsonBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use fieldcheck_domain::capability::Action;
+use fieldcheck_domain::ids::DeviceId;
+use fieldcheck_protocol::WipeReport;
+use serde::{Deserialize, Serialize};
+
+const KIND: &str = "device_wipe";
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/v1/devices/{id}/wipe", post(order)).route("/v1/sync/wiped", post(reported))
+}
+
+/// A wipe order and, once the phone answered, its report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WipeOrder {
+    pub device: String,
+    pub ordered_by: String,
+    pub ordered_at: DateTime<Utc>,
+    /// The phone's report; `None` until it has wiped itself.
+    pub report: Option<WipeReport>,
+    pub wiped_at: Option<DateTime<Utc>>,
+}
+
+/// The order for `device`, if one was given.
+pub fn order_of(tx: &mut dyn Tx, device: &str) -> Result<Option<WipeOrder>, StoreError> {
+    tx.evidence_get(KIND, device)?
+        .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("wipe order: {e}"))))
+        .transpose()
+}
+
+/// The pull page of a device ordered wiped (no changes, the cursor where it stands), or `None` for any
+/// other caller. Asked inside the pull's own read transaction.
+pub fn pull_page(tx: &mut dyn Tx, caller: &Caller, cursor: u64) -> Result<Option<String>, StoreError> {
+    let Some(device) = caller.device else { return Ok(None) };
+    if order_of(tx, &device.to_string())?.is_none() {
+        return Ok(None);
+    }
+    let page =
+        fieldcheck_protocol::PullResponse { changes: Vec::new(), cursor, has_more: false, reset: false, wipe: true };
+    serde_json::to_string(&page).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn audit(
+    tx: &mut dyn Tx,
+    device: &str,
+    user: &str,
+    action: &str,
+    states: (&str, &str),
+    note: String,
+) -> Result<(), StoreError> {
+    let (from_state, to_state) = states;
+    tx.audit(&AuditRow {
+        entity: "device".into(),
+        id: device.into(),
+        action: action.into(),
+        from_state: from_state.into(),
+        to_state: to_state.into(),
+        user: user.into(),
+        device: Some(device.into()),
+        at: Utc::now(),
+        note,
+    })
+}
+
+/// The command centre orders a device wiped (again: the same order is answered).
+async fn order(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<DeviceId>,
+) -> Result<(StatusCode, Json<WipeOrder>), ApiError> {
+    allow(&caller, Action::WipeDevice)?;
+    app.db
+        .write(move |tx| {
+            let device = id.to_string();
+            tx.device(&device)?.ok_or_else(|| ApiError::not_found("device not found"))?;
+            if let Some(existing) = order_of(tx, &device)? {
+                return Ok((StatusCode::OK, Json(existing)));
+            }
+            let by = caller.user.id.to_string();
+            let order = WipeOrder {
+                device: device.clone(),
+                ordered_by: by.clone(),
+                ordered_at: Utc::now(),
+                report: None,
+                wiped_at: None,
+            };
+            let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.evidence_put(KIND, &device, &json)?;
+            audit(tx, &device, &by, "wipe_ordered", ("active", "wipe_ordered"), String::new())?;
+            Ok((StatusCode::ACCEPTED, Json(order)))
+        })
+        .await
+}
+
+/// The phone reports its wipe: recorded in the audit (sent and lost), and the device is revoked.
+async fn reported(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(report): JsonBody<WipeReport>,
+) -> Result<Json<WipeOrder>, ApiError> {
+    let device = caller.device.ok_or_else(|| ApiError::forbidden("only a device reports its wipe"))?.to_string();
+    app.db
+        .write(move |tx| {
+            let mut order =
+                order_of(tx, &device)?.ok_or_else(|| ApiError::conflict("this device was not ordered wiped"))?;
+            if order.report.is_some() {
+                return Ok(Json(order));
+            }
+            let (sent, lost) = (report.sent, report.lost);
+            let note = format!(
+                "sent {} changes and {} photo files; lost {} changes and {} photo files",
+                sent.changes, sent.photos, lost.changes, lost.photos
+            );
+            let now = Utc::now();
+            audit(tx, &device, &caller.user.id.to_string(), "wiped", ("wipe_ordered", "wiped"), note)?;
+            order.report = Some(report);
+            order.wiped_at = Some(now);
+            let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.evidence_put(KIND, &device, &json)?;
+            tx.revoke_device(&device, now)?;
+            Ok(Json(order))
+        })
+        .await
+}

@@ -1,0 +1,120 @@
+//! Remote wipe against a live platform: the command centre orders an encrypted phone wiped (an officer
+//! or an enterprise may not); on its next sync the phone pushes what it still holds, uploads the photos
+//! its network allows, reports, erases its database and photo folder, and the app core deletes the keys
+//! and signs out. The device's audit trail says what was sent and what was lost; its token is revoked.
+
+mod phone;
+
+use fieldcheck_core::app::at_rest::{DATABASE_KEY, PHOTO_FOLDER, PHOTO_KEY, open_device};
+use fieldcheck_core::app::capabilities::SecureStorage;
+use fieldcheck_core::app::doubles::Doubles;
+use fieldcheck_core::app::{App, DEVICE_KEY, Event, Route, TOKEN_KEY, WIPED_MESSAGE};
+use fieldcheck_core::evidence::upload::{BlobRole, Network};
+use fieldcheck_core::sync::{SyncClient, SyncError, SyncOptions, UploadPolicy};
+use fieldcheck_e2e::{Device, PASSWORD};
+use phone::{Phone, Scene, policy, runtime};
+use std::path::Path;
+
+fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_wiped_phone_sends_what_it_can_erases_everything_and_the_audit_says_what_was_lost() {
+    let Scene { storage: _storage, platform, commander, world: _, by, partner, enterprise, home } = Scene::start();
+    let rt = runtime();
+
+    // An encrypted phone running the app core, keys in (test) secure storage.
+    let doubles = Doubles::new(home.path());
+    let storage = doubles.secure_storage.clone();
+    let (store, ingestor) = open_device(home.path(), storage.as_ref()).expect("open encrypted");
+    let client = SyncClient::new(&platform.url, SyncOptions::default())
+        .expect("client")
+        .with_uploads(ingestor.blobs().clone(), policy());
+    let mut phone = Phone { store, ingestor, client, dir: home.path().to_path_buf() };
+    let mut app = App::new(doubles.capabilities());
+    app.handle(&phone.store, &phone.ingestor, Event::Started);
+    rt.block_on(phone.client.login(&phone.store, "officer1", PASSWORD)).expect("login");
+    let token = phone.client.token().expect("token").to_string();
+    app.handle(&phone.store, &phone.ingestor, Event::SignedIn { platform_url: platform.url.clone(), token });
+    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("first sync");
+    let device = phone.store.device_id().expect("device").to_string();
+    let database_key = storage.load(DATABASE_KEY).expect("database key");
+    let device_key = storage.load(DEVICE_KEY).expect("device signing key");
+
+    // One inspection sent whole; a second submitted while uploads cannot go (the network is down for
+    // them), so its photo files are what a wipe will lose.
+    let sent_id = phone.inspect_with_photos(&enterprise, &[&by, &partner], 1);
+    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("sync");
+    phone.client.set_upload_policy(UploadPolicy { network: Network::Offline, ..policy() });
+    let kept_id = phone.inspect_with_photos(&enterprise, &[&by, &partner], 50);
+    let photos_left =
+        phone.store.pending_blobs().expect("pending").iter().filter(|p| p.role != BlobRole::Thumbnail).count();
+    assert!(photos_left >= 2, "the second inspection's renditions and originals wait");
+    assert!(files_under(&home.path().join(PHOTO_FOLDER)) > 0);
+
+    // Who may order it: the command centre only.
+    let wipe = format!("/v1/devices/{device}/wipe");
+    for login in ["officer1", "enterprise1"] {
+        let (status, body) = Device::login(&platform, login).post_json(&wipe, serde_json::json!({}));
+        assert_eq!(status, 403, "{login} may not order a wipe: {body}");
+    }
+    let (status, body) =
+        commander.post_json(&format!("/v1/devices/{}/wipe", uuid::Uuid::now_v7()), serde_json::json!({}));
+    assert_eq!(status, 404, "no such device: {body}");
+    let (status, order) = commander.post_json(&wipe, serde_json::json!({}));
+    assert_eq!(status, 202, "{order}");
+    let (status, again) = commander.post_json(&wipe, serde_json::json!({}));
+    assert_eq!((status, &again["ordered_at"]), (200, &order["ordered_at"]), "ordering again answers the order");
+
+    // The next contact: the phone sends what it can, reports, erases.
+    let progress = rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("the wiping sync");
+    let report = progress.wiped.expect("wiped");
+    assert_eq!(report.sent.changes, 1, "the second inspection went first: {report:?}");
+    assert_eq!(report.lost.changes, 0);
+    assert_eq!(report.lost.photos, photos_left as u64, "{report:?}");
+    let vm = app.handle(&phone.store, &phone.ingestor, Event::Wiped);
+    assert_eq!(vm.route, Route::SignIn);
+    assert_eq!(vm.message.as_deref(), Some(WIPED_MESSAGE));
+
+    // Nothing left: no record, no photo, no token; new keys (at rest, signing) for what comes next.
+    assert!(phone.store.session().expect("session").is_none());
+    for table in ["inspections", "evidence_records", "outbox", "enterprises", "users", "tasks", "alarms"] {
+        let n: i64 = phone
+            .store
+            .read(|c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(n, 0, "{table} is empty");
+    }
+    assert_eq!(files_under(&home.path().join(PHOTO_FOLDER)), 0, "no photo file");
+    assert!(storage.load(TOKEN_KEY).is_none(), "the token is deleted");
+    assert_ne!(storage.load(DEVICE_KEY).expect("a new signing key"), device_key);
+    assert_ne!(storage.load(DATABASE_KEY).expect("a new database key"), database_key);
+    assert!(storage.load(PHOTO_KEY).is_some());
+    drop(phone.store);
+    let (reopened, _) = open_device(home.path(), storage.as_ref()).expect("reopens under the new key");
+    assert!(reopened.session().expect("session").is_none());
+    phone.store = reopened;
+
+    // The platform: the sent inspection and the one sent during the wipe are there; the audit says
+    // what was sent and lost; the device's token no longer works.
+    for id in [sent_id, kept_id] {
+        let (status, _) = commander.get_json(&format!("/v1/inspections/{id}/photos"));
+        assert_eq!(status, 200, "inspection {id} reached the platform");
+    }
+    let (status, trail) = commander.get_json(&format!("/v1/audit/device/{device}"));
+    assert_eq!(status, 200, "{trail}");
+    let actions: Vec<&str> =
+        trail.as_array().expect("rows").iter().map(|r| r["action"].as_str().unwrap_or("")).collect();
+    assert_eq!(actions, ["wipe_ordered", "wiped"], "{trail}");
+    let note = trail[1]["note"].as_str().expect("note");
+    let expected = format!("lost 0 changes and {photos_left} photo files");
+    assert!(note.contains("sent 1 changes") && note.contains(&expected), "{note}");
+    let (status, order) = commander.post_json(&wipe, serde_json::json!({}));
+    assert_eq!(status, 200);
+    assert_eq!(order["report"]["lost"]["photos"], photos_left as u64);
+    let after = rt.block_on(phone.client.sync(&phone.store, &mut |_| {}));
+    assert!(matches!(after, Err(SyncError::Unauthorized(_))), "the wiped device's token is revoked: {after:?}");
+}
