@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use fieldcheck_documents::{DocumentFont, Kind, OrderInput, Payload, Problems, RecordInput};
-use fieldcheck_domain::finding::Finding;
 use fieldcheck_domain::ids::{InspectionId, TaskId};
 use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::RectificationTask;
@@ -107,7 +106,6 @@ pub struct OrderParts {
     pub task: RectificationTask,
     pub enterprise: Enterprise,
     pub township: String,
-    pub finding: Finding,
     pub root: Option<Digest>,
 }
 
@@ -117,14 +115,13 @@ impl OrderParts {
             task: &self.task,
             enterprise: &self.enterprise,
             township: &self.township,
-            finding: &self.finding,
             bundle_root: self.root,
             signatures: &[],
         }
     }
 }
 
-/// The SHA-256 of the text `submitted` reads back to its signers (`fieldcheck_documents::read_back_sha256`).
+/// The SHA-256 of the text `submitted` reads back to its signers (`fieldcheck_documents::record_read_back`).
 pub fn read_back_sha256(
     tx: &mut dyn Tx,
     submitted: &SubmittedInspection,
@@ -140,7 +137,7 @@ pub fn read_back_sha256(
         signatures: &submitted.signatures,
         pictures: &NO_PICTURES,
     };
-    Ok(fieldcheck_documents::read_back_sha256(&fieldcheck_documents::record_facts(&input)))
+    Ok(fieldcheck_documents::record_read_back(&input).sha256)
 }
 
 fn township_name(tx: &mut dyn Tx, enterprise: &Enterprise) -> Result<String, StoreError> {
@@ -173,13 +170,17 @@ pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderPart
         .findings
         .iter()
         .find(|f| f.id == task.finding)
-        .cloned()
         .ok_or_else(|| ApiError::not_found("the task's finding is not in its inspection"))?;
+    let mut task = task;
+    // A task issued before tasks carried the legal basis prints its finding's.
+    if task.legal_basis.is_empty() {
+        task.legal_basis = finding.legal_basis.clone();
+    }
     let root = inspection.evidence.as_ref().map(|ev| ev.chain.head().head);
     let enterprise = records::enterprise(tx, task.enterprise)?
         .ok_or_else(|| ApiError::not_found("the task's enterprise is not on the platform"))?;
     let township = township_name(tx, &enterprise)?;
-    Ok(OrderParts { task, enterprise, township, finding, root })
+    Ok(OrderParts { task, enterprise, township, root })
 }
 
 fn pdf_response(pdf: Vec<u8>, name: String) -> impl IntoResponse {

@@ -210,14 +210,9 @@ impl Store {
         self.read(|conn| {
             let (submitted, enterprise, templates) = self.prepare(conn, id, at, signer.as_ref())?;
             let township = township_name(conn, &enterprise)?;
-            let facts =
-                fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
-            Ok(ReadBack {
-                text: fieldcheck_documents::read_back_text(&facts),
-                sha256: fieldcheck_documents::read_back_sha256(&facts),
-                at,
-                inspection: submitted.inspection,
-            })
+            let read_back =
+                fieldcheck_documents::record_read_back(&record_input(&submitted, &enterprise, &township, &templates));
+            Ok(ReadBack { text: read_back.text, sha256: read_back.sha256, at, inspection: submitted.inspection })
         })
     }
 
@@ -235,9 +230,8 @@ impl Store {
             let (mut submitted, enterprise, templates) = self.prepare(tx, id, at, signer.as_ref())?;
             if !signatures.is_empty() {
                 let township = township_name(tx, &enterprise)?;
-                let facts =
-                    fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
-                let read_back = fieldcheck_documents::read_back_sha256(&facts);
+                let input = record_input(&submitted, &enterprise, &township, &templates);
+                let read_back = fieldcheck_documents::record_read_back(&input).sha256;
                 submitted.signatures = decide::signatures(&submitted.inspection, signatures, &read_back)?;
                 // The seal covers the signatures with the photo chain.
                 if let Some(ev) = submitted.evidence.as_mut() {
