@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_documents::{
-    DocumentFont, Kind, OrderInput, Payload, RecordInput, inspection_record, record_facts, rectification_order,
+    DocumentFont, Kind, OrderInput, Payload, RecordInput, inspection_record, rectification_order,
     verify_against_bundle, verify_against_facts,
 };
 use fieldcheck_domain::answer::{Answer, AnswerValue, Verdict, assess};

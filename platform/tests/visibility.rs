@@ -189,6 +189,7 @@ fn generate(seed: u64) -> World {
             evidence: Vec::new(),
             at,
             photos: Vec::new(),
+            signature: None,
         }));
     }
     let maybe_squadron = |r: &mut Rng| {

@@ -246,6 +246,7 @@ impl Store {
                 }
             }
             save(tx, &submitted.inspection, false, at)?;
+            super::documents::keep_submitted(tx, &submitted)?;
             let mutation = outbox::append(tx, at, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
@@ -338,7 +339,7 @@ fn record_input<'a>(
     }
 }
 
-fn township_name(
+pub(crate) fn township_name(
     conn: &Connection,
     enterprise: &crate::domain::organisation::Enterprise,
 ) -> Result<String, StoreError> {
@@ -461,5 +462,6 @@ pub(crate) fn upsert_submitted(
     for finding in &s.findings {
         findings::insert_finding(tx, finding, false)?;
     }
+    super::documents::keep_submitted(tx, s)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod capture;
 mod case_evidence;
 mod codec;
 mod device_key;
+mod documents;
 mod enterprises;
 pub mod error;
 mod evidence_records;
@@ -32,6 +33,7 @@ mod watermark_settings;
 
 pub use capture::{Capture, CaptureError};
 pub use case_evidence::CasePhoto;
+pub use documents::{OrderParts, RecordParts};
 pub use enterprises::PlaceNames;
 pub use error::StoreError;
 pub use evidence_records::PendingBlob;

@@ -15,6 +15,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_watermark.sql"),
     include_str!("migrations/007_assignments.sql"),
     include_str!("migrations/008_originals_postponed.sql"),
+    // 009 is the encrypted store's (merged before this one).
+    include_str!("migrations/010_submitted_records.sql"),
 ];
 
 /// The schema version this build writes.
