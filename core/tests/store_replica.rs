@@ -28,6 +28,7 @@ fn task(f: &Fixture, enterprise: usize, state: TaskState, deadline_in: Duration)
         deadline: f.clock.now() + deadline_in,
         state,
         case_review: false,
+        legal_basis: Vec::new(),
     }
 }
 

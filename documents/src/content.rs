@@ -1,10 +1,10 @@
 //! What the two documents say, and where it goes on the page.
 
 use super::layout::{CONTENT_W, Flow, MARGIN_X, Op, PAGE_H, PAGE_W, render, text_width};
-use super::{DocumentError, DocumentFont, Fact, Kind, Rendered, payload, read_back_sha256};
+use super::{DocumentError, DocumentFont, Fact, Kind, Rendered, payload, read_back};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use fieldcheck_domain::answer::{AnswerValue, Measure, Verdict, assess};
-use fieldcheck_domain::finding::{Finding, Severity};
+use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::inspection::{InspectionKind, Inspector};
 use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::RectificationTask;
@@ -32,11 +32,12 @@ pub struct RecordInput<'a> {
 
 /// What the rectification order is made from.
 pub struct OrderInput<'a> {
+    /// The task: its requirement states the violation as found (the finding's description), its
+    /// legal basis the provisions (the platform fills them from the finding for older tasks). The
+    /// enterprise's phone has the task but not the inspection, and reads the same order back.
     pub task: &'a RectificationTask,
     pub enterprise: &'a Enterprise,
     pub township: &'a str,
-    /// The finding the task rectifies (violation and legal basis).
-    pub finding: &'a Finding,
     /// The root hash of the inspection's evidence bundle, if it has photos.
     pub bundle_root: Option<Digest>,
     /// The enterprise's acknowledgement of receipt, if given.
@@ -298,9 +299,8 @@ fn findings_text(input: &RecordInput<'_>) -> String {
 pub fn order_facts(input: &OrderInput<'_>) -> Vec<Fact> {
     let t = input.task;
     let e = input.enterprise;
-    let f = input.finding;
     let year = china(&t.issued_at).year();
-    let basis = if f.legal_basis.is_empty() { "—".to_string() } else { f.legal_basis.join("；") };
+    let basis = if t.legal_basis.is_empty() { "—".to_string() } else { t.legal_basis.join("；") };
     vec![
         fact("document_no", "文书编号", "Order No.", format!("环责改〔{year}〕{} 号", short_id(&t.id))),
         fact("entity_name", "当事人", "Party", e.name.clone()),
@@ -315,7 +315,7 @@ pub fn order_facts(input: &OrderInput<'_>) -> Vec<Fact> {
                 "我局于{}对你单位进行现场检查（笔录编号 {}），发现：{}",
                 day(&t.issued_at),
                 short_id(&t.inspection),
-                f.description.trim()
+                t.requirement.trim()
             ),
         ),
         fact("legal_basis", "违反的规定", "Provisions violated", basis),
@@ -553,7 +553,7 @@ pub(crate) fn record(input: &RecordInput<'_>, font: &DocumentFont) -> Result<Ren
     let root = input.submitted.evidence.as_ref().map(|ev| ev.chain.head().head);
     let payload = payload(Kind::Record, i.id.to_string(), root, &facts);
     let payload_text = payload.to_string();
-    let read_back = read_back_sha256(&facts);
+    let read_back = read_back(&facts).sha256;
 
     let mut flow = Flow::new();
     let qr = qr_ops(&payload_text, PAGE_W - MARGIN_X - 72.0, 28.0, 72.0)?;
@@ -619,7 +619,7 @@ pub(crate) fn order(input: &OrderInput<'_>, font: &DocumentFont) -> Result<Rende
     let facts = order_facts(input);
     let payload = payload(Kind::Order, t.id.to_string(), input.bundle_root, &facts);
     let payload_text = payload.to_string();
-    let read_back = read_back_sha256(&facts);
+    let read_back = read_back(&facts).sha256;
 
     let mut flow = Flow::new();
     let qr = qr_ops(&payload_text, PAGE_W - MARGIN_X - 72.0, 28.0, 72.0)?;

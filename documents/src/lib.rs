@@ -16,6 +16,7 @@ mod layout;
 mod scan;
 
 pub use content::{OrderInput, RecordInput, order_facts, record_facts};
+use fieldcheck_domain::signature::ReadBack;
 use fieldcheck_evidence::Digest;
 use krilla::text::Font;
 pub use scan::payload_from_image;
@@ -83,19 +84,20 @@ pub struct Fact {
     pub value: String,
 }
 
-/// Facts that state the signatures themselves, so they are not part of the text read back.
-const SIGNING_KEYS: &[&str] =
-    &["respondent_opinion", "refusal_note", "witness", "inspector_signatures", "acknowledgement"];
-
-/// The text of the facts as read back to a signer (everything but the signatures); signatures carry
-/// its SHA-256, and the document shows whether the text a signer saw is the text printed.
-pub fn read_back_text(facts: &[Fact]) -> String {
-    facts.iter().filter(|f| !SIGNING_KEYS.contains(&f.key)).map(|f| format!("{}：{}\n", f.zh, f.value)).collect()
+/// The text a document reads back to its signers and its hash: the domain's rule
+/// ([`ReadBack::of`]) over the facts it prints, so the phone and the platform cannot disagree.
+pub fn read_back(facts: &[Fact]) -> ReadBack {
+    ReadBack::of(facts.iter().map(|f| (f.key, f.zh, f.value.as_str())))
 }
 
-/// SHA-256 (hex) of [`read_back_text`].
-pub fn read_back_sha256(facts: &[Fact]) -> String {
-    hex::encode(Sha256::digest(read_back_text(facts).as_bytes()))
+/// What the inspection record reads back to its signers.
+pub fn record_read_back(input: &RecordInput<'_>) -> ReadBack {
+    read_back(&record_facts(input))
+}
+
+/// What the rectification order reads back to the enterprise before it signs for it.
+pub fn order_read_back(input: &OrderInput<'_>) -> ReadBack {
+    read_back(&order_facts(input))
 }
 
 fn facts_sha256(facts: &[Fact]) -> String {

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_documents::{
-    DocumentFont, Kind, OrderInput, Payload, RecordInput, inspection_record, read_back_sha256, record_facts,
-    rectification_order, verify_against_bundle, verify_against_facts,
+    DocumentFont, Kind, OrderInput, Payload, RecordInput, inspection_record, rectification_order,
+    verify_against_bundle, verify_against_facts,
 };
 use fieldcheck_domain::answer::{Answer, AnswerValue, Verdict, assess};
 use fieldcheck_domain::credit_code::CreditCode;
@@ -172,6 +172,7 @@ fn fixture(photos: u32) -> Fixture {
         deadline: started + Duration::days(30),
         state: TaskState::Issued,
         case_review: false,
+        legal_basis: failed[0].legal_basis.clone(),
     };
     let mut chain = EvidenceChain::new(Case::Inspection(inspection_id));
     let device = id(40, DeviceId);
@@ -321,7 +322,7 @@ fn the_inspection_record_prints_every_field_and_reads_back() {
         signatures: &[],
         pictures: &f.pictures,
     };
-    let shown = read_back_sha256(&record_facts(&base));
+    let shown = fieldcheck_documents::record_read_back(&base).sha256;
     let end = f.submitted.inspection.ended_at.unwrap();
     let signatures = vec![
         Signature {
@@ -411,11 +412,10 @@ fn the_rectification_order_prints_every_field() {
         task: &f.task,
         enterprise: &f.enterprise,
         township: "经济开发区",
-        finding: &f.submitted.findings[0],
         bundle_root: Some(root),
         signatures: &[],
     };
-    let shown = read_back_sha256(&fieldcheck_documents::order_facts(&base));
+    let shown = fieldcheck_documents::order_read_back(&base).sha256;
     let ack = [scribble(SignerRole::Respondent, "李明", &shown, f.task.issued_at, 0.7)];
     let input = OrderInput { signatures: &ack, ..base };
     let doc = rectification_order(&input, &font).unwrap();

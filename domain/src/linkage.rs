@@ -45,6 +45,7 @@ pub fn linked_records(
                 deadline: super::deadline::after_days(now, days),
                 state: TaskState::Issued,
                 case_review: linkage.case_review,
+                legal_basis: finding.legal_basis.clone(),
             });
         }
         if linkage.notify_enterprise || linkage.notify_township {

@@ -94,6 +94,10 @@ pub struct RectificationTask {
     pub state: TaskState,
     /// Serious findings also go to case review (立案审查).
     pub case_review: bool,
+    /// The provisions the finding cites, as the order prints them (absent on tasks issued before the
+    /// enterprise signed its order on the phone: the platform then takes them from the finding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_basis: Vec<String>,
 }
 
 impl RectificationTask {

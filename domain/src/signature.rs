@@ -10,6 +10,7 @@ use super::bounded;
 use super::limits;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 /// Who signs a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -193,6 +194,33 @@ pub fn check_set(
     Ok(out)
 }
 
+/// Keys of the printed facts that state the signatures themselves: they are not read back (a signer
+/// cannot sign over their own signature).
+pub const SIGNING_KEYS: &[&str] =
+    &["respondent_opinion", "refusal_note", "witness", "inspector_signatures", "acknowledgement"];
+
+/// The text read back to a signer and its SHA-256 (lowercase hex), the hash a [`Signature`] carries.
+/// The one rule for it: every printed fact but the [`SIGNING_KEYS`], in order, as `label：value` lines.
+/// The documents list the facts (what a page prints); the phone and the platform both hash them here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadBack {
+    pub text: String,
+    pub sha256: String,
+}
+
+impl ReadBack {
+    /// From the printed facts as `(key, label, value)`.
+    pub fn of<'a>(facts: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> ReadBack {
+        let text: String = facts
+            .into_iter()
+            .filter(|(key, _, _)| !SIGNING_KEYS.contains(key))
+            .map(|(_, label, value)| format!("{label}：{value}\n"))
+            .collect();
+        let sha256 = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        ReadBack { text, sha256 }
+    }
+}
+
 fn bounded_box(width: f32, height: f32) -> Result<(), DomainError> {
     let ok = |v: f32| v.is_finite() && v > 0.0 && v <= limits::SIGNATURE_EXTENT;
     if !ok(width) || !ok(height) {
@@ -280,6 +308,16 @@ mod tests {
         assert!(matches!(check_set(all, &signers, &"cd".repeat(32)), Err(DomainError::Invalid { .. })));
         let no_recorder = Signers { recorder: None, ..signers };
         assert!(check_set(vec![as_(SignerRole::Recorder, "王芳")], &no_recorder, &read_back).is_err());
+    }
+
+    #[test]
+    fn the_read_back_leaves_out_the_signatures() {
+        let facts =
+            [("entity_name", "当事人", "某厂"), ("acknowledgement", "签收", "王五 已签名"), ("deadline", "期限", "x")];
+        let r = ReadBack::of(facts);
+        assert_eq!(r.text, "当事人：某厂\n期限：x\n");
+        assert_eq!(r.sha256, ReadBack::of(facts.into_iter().filter(|f| f.0 != "acknowledgement")).sha256);
+        assert_eq!(r.sha256.len(), 64);
     }
 
     #[test]

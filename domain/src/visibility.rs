@@ -315,6 +315,7 @@ mod tests {
             deadline: at,
             state: TaskState::Issued,
             case_review: false,
+            legal_basis: Vec::new(),
         }
     }
 

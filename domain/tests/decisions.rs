@@ -200,6 +200,7 @@ fn task_steps_bound_their_note_and_photos() {
         deadline: now() + Duration::days(30),
         state: TaskState::Issued,
         case_review: false,
+        legal_basis: Vec::new(),
     };
     let firm = user(Role::Enterprise);
     let long = "x".repeat(limits::TEXT_CHARS + 1);

@@ -181,6 +181,7 @@ impl Stored {
             deadline: t0,
             state: TaskState::Issued,
             case_review: false,
+            legal_basis: Vec::new(),
         };
         let alarm = Alarm {
             id: AlarmId(uuid::Uuid::nil()),

@@ -220,6 +220,7 @@ fn mutations() -> Vec<Mutation> {
             note: "已整改，标识已张贴 / sign put up".into(),
             evidence: vec![EvidenceId(id(100))],
             proof: Some(proof(Case::Task(task))),
+            signature: None,
         },
         Intent::AlarmArrive { alarm, location: GeoFix::new(28.91, 120.04, 12.0).ok() },
         Intent::AlarmClose {

@@ -269,6 +269,7 @@ fn many_devices(platform: &Platform, n: usize) {
                                     note: String::new(),
                                     evidence: vec![],
                                     proof: None,
+                                    signature: None,
                                 })
                                 .collect::<Vec<_>>(),
                         };

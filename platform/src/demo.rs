@@ -290,6 +290,7 @@ fn seed_in(
             deadline: issued_at + Duration::days(i64::from(days)),
             state: if i == 3 { TaskState::Acknowledged } else { TaskState::Issued },
             case_review: severity.linkage().case_review,
+            legal_basis: Vec::new(),
         };
         records::save(tx, &Record::Task(task.clone()))?;
         // The audit trail an inspection's submission and the enterprise's answer would have left.

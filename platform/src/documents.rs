@@ -14,14 +14,14 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use fieldcheck_documents::{DocumentFont, Kind, OrderInput, Payload, Problems, RecordInput};
-use fieldcheck_domain::finding::Finding;
 use fieldcheck_domain::ids::{InspectionId, TaskId};
 use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::signature::Signature;
 use fieldcheck_domain::template::ChecklistTemplate;
 use fieldcheck_evidence::Digest;
 use fieldcheck_evidence::OriginalSource;
-use fieldcheck_protocol::{Entity, SubmittedInspection};
+use fieldcheck_protocol::{Entity, SealedSignature, SubmittedInspection};
 use std::collections::BTreeMap;
 
 /// The environment variable naming the document font when `--document-font` is not given.
@@ -107,8 +107,10 @@ pub struct OrderParts {
     pub task: RectificationTask,
     pub enterprise: Enterprise,
     pub township: String,
-    pub finding: Finding,
     pub root: Option<Digest>,
+    /// The enterprise's signed acknowledgement, as sealed by its device.
+    pub acknowledgement: Option<SealedSignature>,
+    signatures: Vec<Signature>,
 }
 
 impl OrderParts {
@@ -117,14 +119,41 @@ impl OrderParts {
             task: &self.task,
             enterprise: &self.enterprise,
             township: &self.township,
-            finding: &self.finding,
             bundle_root: self.root,
-            signatures: &[],
+            signatures: &self.signatures,
         }
     }
 }
 
-/// The SHA-256 of the text `submitted` reads back to its signers (`fieldcheck_documents::read_back_sha256`).
+const ACKNOWLEDGEMENT: &str = "acknowledgement";
+
+/// Keeps a task's sealed acknowledgement for its order (by task id).
+pub fn keep_acknowledgement(tx: &mut dyn Tx, task: TaskId, sealed: &SealedSignature) -> Result<(), StoreError> {
+    let json = serde_json::to_string(sealed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.evidence_put(ACKNOWLEDGEMENT, &task.to_string(), &json)
+}
+
+fn acknowledgement(tx: &mut dyn Tx, task: TaskId) -> Result<Option<SealedSignature>, StoreError> {
+    tx.evidence_get(ACKNOWLEDGEMENT, &task.to_string())?
+        .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+/// What is wrong with a kept acknowledgement: its seal must cover exactly its signature, hold, and be
+/// made with the key its device registered.
+pub fn acknowledgement_problems(tx: &mut dyn Tx, sealed: &SealedSignature) -> Result<Problems, StoreError> {
+    let mut problems = Vec::new();
+    if !sealed.holds() {
+        problems.push("the acknowledgement's signature is not the one its device sealed (a stroke changed?)".into());
+    }
+    let registered = crate::evidence::keys::device_key(tx, &sealed.seal.device.to_string())?;
+    if registered.as_ref() != Some(&sealed.seal.key) {
+        problems.push("the acknowledgement was not sealed with its device's registered key".into());
+    }
+    Ok(problems)
+}
+
+/// The SHA-256 of the text `submitted` reads back to its signers (`fieldcheck_documents::record_read_back`).
 pub fn read_back_sha256(
     tx: &mut dyn Tx,
     submitted: &SubmittedInspection,
@@ -140,7 +169,7 @@ pub fn read_back_sha256(
         signatures: &submitted.signatures,
         pictures: &NO_PICTURES,
     };
-    Ok(fieldcheck_documents::read_back_sha256(&fieldcheck_documents::record_facts(&input)))
+    Ok(fieldcheck_documents::record_read_back(&input).sha256)
 }
 
 fn township_name(tx: &mut dyn Tx, enterprise: &Enterprise) -> Result<String, StoreError> {
@@ -173,13 +202,19 @@ pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderPart
         .findings
         .iter()
         .find(|f| f.id == task.finding)
-        .cloned()
         .ok_or_else(|| ApiError::not_found("the task's finding is not in its inspection"))?;
+    let mut task = task;
+    // A task issued before tasks carried the legal basis prints its finding's.
+    if task.legal_basis.is_empty() {
+        task.legal_basis = finding.legal_basis.clone();
+    }
     let root = inspection.evidence.as_ref().map(|ev| ev.chain.head().head);
     let enterprise = records::enterprise(tx, task.enterprise)?
         .ok_or_else(|| ApiError::not_found("the task's enterprise is not on the platform"))?;
     let township = township_name(tx, &enterprise)?;
-    Ok(OrderParts { task, enterprise, township, finding, root })
+    let acknowledgement = acknowledgement(tx, task.id)?;
+    let signatures = acknowledgement.iter().map(|a| a.signature.clone()).collect();
+    Ok(OrderParts { task, enterprise, township, root, acknowledgement, signatures })
 }
 
 fn pdf_response(pdf: Vec<u8>, name: String) -> impl IntoResponse {
@@ -273,7 +308,17 @@ pub fn verify_in_db(tx: &mut dyn Tx, payload: &Payload) -> Result<Problems, ApiE
                 Some(task) => {
                     let parts = order_parts(tx, task)?;
                     let facts = fieldcheck_documents::order_facts(&parts.input());
-                    fieldcheck_documents::verify_against_facts(payload, Kind::Order, &payload.id, &facts, parts.root)
+                    let mut problems = fieldcheck_documents::verify_against_facts(
+                        payload,
+                        Kind::Order,
+                        &payload.id,
+                        &facts,
+                        parts.root,
+                    );
+                    if let Some(sealed) = &parts.acknowledgement {
+                        problems.extend(acknowledgement_problems(tx, sealed)?);
+                    }
+                    problems
                 }
             }
         }

@@ -56,21 +56,14 @@ pub fn pull_page(tx: &mut dyn Tx, caller: &Caller, cursor: u64) -> Result<Option
     serde_json::to_string(&page).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn audit(
-    tx: &mut dyn Tx,
-    device: &str,
-    user: &str,
-    action: &str,
-    states: (&str, &str),
-    note: String,
-) -> Result<(), StoreError> {
-    let (from_state, to_state) = states;
+fn audit(tx: &mut dyn Tx, device: &str, user: &str, action: &str, note: String) -> Result<(), StoreError> {
+    // A device has no lifecycle states of its own in the audit: the action names the step.
     tx.audit(&AuditRow {
         entity: "device".into(),
         id: device.into(),
         action: action.into(),
-        from_state: from_state.into(),
-        to_state: to_state.into(),
+        from_state: None,
+        to_state: None,
         user: user.into(),
         device: Some(device.into()),
         at: Utc::now(),
@@ -102,7 +95,7 @@ async fn order(
             };
             let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.evidence_put(KIND, &device, &json)?;
-            audit(tx, &device, &by, "wipe_ordered", ("active", "wipe_ordered"), String::new())?;
+            audit(tx, &device, &by, "wipe_ordered", String::new())?;
             Ok((StatusCode::ACCEPTED, Json(order)))
         })
         .await
@@ -128,7 +121,7 @@ async fn reported(
                 sent.changes, sent.photos, lost.changes, lost.photos
             );
             let now = Utc::now();
-            audit(tx, &device, &caller.user.id.to_string(), "wiped", ("wipe_ordered", "wiped"), note)?;
+            audit(tx, &device, &caller.user.id.to_string(), "wiped", note)?;
             order.report = Some(report);
             order.wiped_at = Some(now);
             let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -23,7 +23,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 fn step(task: fieldcheck_core::domain::ids::TaskId, action: TaskAction) -> Intent {
-    Intent::TaskTransition { task, action, note: "步骤".into(), evidence: vec![], proof: None }
+    Intent::TaskTransition { task, action, note: "步骤".into(), evidence: vec![], proof: None, signature: None }
 }
 
 fn applied(device: &mut Device, intents: Vec<Intent>) {

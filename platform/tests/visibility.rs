@@ -172,6 +172,7 @@ fn generate(seed: u64) -> World {
             deadline: at + Duration::days(30),
             state: TaskState::Issued,
             case_review: false,
+            legal_basis: Vec::new(),
         };
         tasks.insert(t.id, t.clone());
         saves.push(Record::Task(t));
@@ -188,6 +189,7 @@ fn generate(seed: u64) -> World {
             evidence: Vec::new(),
             at,
             photos: Vec::new(),
+            signature: None,
         }));
     }
     let maybe_squadron = |r: &mut Rng| {

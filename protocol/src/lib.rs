@@ -48,6 +48,11 @@ pub enum Intent {
         evidence: Vec<EvidenceId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proof: Option<Box<SubmittedEvidence>>,
+        /// The enterprise's acknowledgement of its order as a signature (or a noted refusal) over the
+        /// order's read-back; `proof` then carries the device seal covering it (its chain may be empty).
+        /// Absent from older phones, whose acknowledgement stays unsigned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<fieldcheck_domain::signature::Signature>,
     },
     /// An officer arrived at a dispatched alarm's site.
     #[serde(rename = "alarm.arrive")]
@@ -284,6 +289,27 @@ pub struct TaskEvent {
     /// The cited photos that came with a sealed chain, so the other side can fetch and show them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<StepPhoto>,
+    /// The signature given on the step (the enterprise's acknowledgement of its order) with the device
+    /// seal over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Box<SealedSignature>>,
+}
+
+/// A signature and the device seal whose `signatures` digest covers it
+/// (`fieldcheck_evidence::signatures_digest` of it alone).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SealedSignature {
+    pub signature: fieldcheck_domain::signature::Signature,
+    pub seal: fieldcheck_evidence::DeviceSeal,
+}
+
+impl SealedSignature {
+    /// Whether the seal covers exactly this signature and its own signature holds (the key is checked
+    /// against the device's registered key by whoever knows it).
+    pub fn holds(&self) -> bool {
+        fieldcheck_evidence::signatures_digest(std::slice::from_ref(&self.signature)) == self.seal.signatures
+            && self.seal.verify_signature().is_ok()
+    }
 }
 
 /// A photo a task step cites: its original's hash (what the chain commits to) and the rendition to fetch.

@@ -202,6 +202,7 @@ impl Run<'_> {
                     note: note.clone(),
                     evidence: photos.clone(),
                     proof: None,
+                    signature: None,
                 };
                 let result = store.transition_task(task.id, *action, note, photos.clone()).map(drop);
                 (*who, predicted(result), Some(raw))

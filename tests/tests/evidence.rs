@@ -520,6 +520,7 @@ fn a_tasks_proof_photos_are_verified_countersigned_and_uploaded_only_for_those_w
                 note: String::new(),
                 evidence,
                 proof: Some(Box::new(forged)),
+                signature: None,
             };
             let m = Mutation { id: MutationId::new(), seq: 1000 + n as u64, made_at: Utc::now(), intent };
             let url = platform.url.clone();

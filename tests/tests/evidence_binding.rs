@@ -137,6 +137,7 @@ fn an_enterprise_naming_an_inspection_photo_in_its_own_proof_is_refused_and_cann
         note: "已整改".into(),
         evidence: vec![photo.meta.evidence],
         proof: Some(Box::new(forged)),
+        signature: None,
     };
     let m = Mutation { id: MutationId::new(), seq: 1000, made_at: Utc::now(), intent };
     assert_refused_as_foreign(push_raw(&url, &firm_token, device, m));

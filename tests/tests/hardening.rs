@@ -89,6 +89,7 @@ fn a_poisoned_mutation_is_rejected_alone_and_the_queue_moves_on() {
         note: note.into(),
         evidence: vec![],
         proof: None,
+        signature: None,
     };
     let next = ent.push_intents(vec![ack("nul \u{0} inside"), ack("收到")]);
     assert!(matches!(next.results[0].outcome, Outcome::Applied | Outcome::Rejected { .. }));
@@ -104,6 +105,7 @@ fn a_poisoned_mutation_is_rejected_alone_and_the_queue_moves_on() {
         note: "已整改".into(),
         evidence: vec![],
         proof: None,
+        signature: None,
     }]);
     assert_eq!(after_push.results[0].outcome, Outcome::Applied, "the device's sequence continues");
 

@@ -38,8 +38,16 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
             note: "收到".into(),
             evidence: vec![],
             proof: None,
+            signature: None,
         },
-        Intent::TaskTransition { task, action: TaskAction::Accept, note: String::new(), evidence: vec![], proof: None },
+        Intent::TaskTransition {
+            task,
+            action: TaskAction::Accept,
+            note: String::new(),
+            evidence: vec![],
+            proof: None,
+            signature: None,
+        },
     ];
     let batch = ent.mutations(intents);
     let req = ent.request(batch);
@@ -59,6 +67,7 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
         note: String::new(),
         evidence: vec![],
         proof: None,
+        signature: None,
     }]);
     let mut reused = ent.request(m);
     reused.mutations[0].seq = 1;

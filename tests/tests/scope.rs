@@ -80,6 +80,7 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             note: String::new(),
             evidence: vec![],
             proof: None,
+            signature: None,
         },
         Intent::TaskTransition {
             task: fieldcheck_core::domain::ids::TaskId::new(),
@@ -87,6 +88,7 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             note: String::new(),
             evidence: vec![],
             proof: None,
+            signature: None,
         },
         Intent::EnterpriseEdit {
             enterprise: other.id,
@@ -109,6 +111,7 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             note: "收到".into(),
             evidence: vec![],
             proof: None,
+            signature: None,
         },
         Intent::TaskTransition {
             task: own_task.expect("task"),
@@ -116,6 +119,7 @@ fn an_enterprise_sees_and_touches_only_its_own_records() {
             note: String::new(),
             evidence: vec![EvidenceId::new()],
             proof: None,
+            signature: None,
         },
     ]);
     assert_eq!(resp.results[0].outcome, Outcome::Applied);

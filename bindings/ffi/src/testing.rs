@@ -129,6 +129,7 @@ pub fn seed_demo_county(client: Arc<FieldcheckClient>, user: DemoUser) -> Result
         deadline: raised_at + Duration::days(30),
         state: TaskState::Issued,
         case_review: false,
+        legal_basis: Vec::new(),
     };
 
     let mut records: Vec<Record> = towns.iter().cloned().map(Record::Township).collect();

@@ -1,7 +1,8 @@
 //! `AppCore` through the FFI types on a real SQLite file, with capabilities implemented here the way
 //! an app implements them (callback interfaces): a restart resumes from secure storage, an alarm is
 //! answered with a fix and a photo from the in-app camera, an inspection records the alarm that
-//! prompted it, typed answers are refused per field, a library photo shows as imported.
+//! prompted it, typed answers are refused per field, a library photo shows as imported; an order is
+//! printed on the phone and handed to the share sheet.
 
 use chrono::Utc;
 use fieldcheck_core::domain::alarm::AlarmState;
@@ -152,4 +153,45 @@ fn an_alarm_answered_and_an_inspection_begun_through_the_app_core() {
         torch: false,
     });
     assert!(vm.banners.iter().any(|b| b.kind == BannerKind::LocationRefused), "{:?}", vm.banners);
+}
+
+/// The app's share sheet as a test double: it keeps what it was handed.
+#[derive(Default)]
+struct ShareSheet(Mutex<Vec<(String, String)>>);
+impl DocumentSharer for ShareSheet {
+    fn share(&self, path: String, mime_type: String, _title: String) {
+        self.0.lock().unwrap().push((path, mime_type));
+    }
+}
+
+#[test]
+fn an_order_is_printed_on_the_phone_and_handed_to_the_share_sheet() {
+    const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+    if !std::path::Path::new(FONT).exists() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{FONT} is missing (scripts/test.sh installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let client = FieldcheckClient::open(dir.path().join("d").display().to_string()).unwrap();
+    let county = seed_demo_county(client.clone(), DemoUser::Officer).unwrap();
+    let core = AppCore::new(
+        client,
+        Arc::new(Gps(Mutex::new(LocationReading::NoFix))),
+        Arc::new(Lens(dir.path().join("camera"), AtomicUsize::new(0))),
+        Arc::new(Keychain::default()),
+        Arc::new(Work::default()),
+        Arc::new(Net),
+    );
+    let sheet = Arc::new(ShareSheet::default());
+    core.set_document_sharer(sheet.clone());
+    let vm = core.handle(AppEvent::OpenDocument { document: DocumentKind::Order { task: county.task } });
+    assert!(vm.message.is_some(), "no font yet: refused with a message");
+    let printed = dir.path().join("documents");
+    core.set_document_printing(FONT.into(), 0, printed.display().to_string()).unwrap();
+    let vm = core.handle(AppEvent::OpenDocument { document: DocumentKind::Order { task: county.task } });
+    let document = vm.document.expect("the printed order");
+    assert!(std::fs::read(&document.path).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(document.kind, DocumentKind::Order { task: county.task });
+    core.handle(AppEvent::ShareDocument);
+    assert_eq!(sheet.0.lock().unwrap().as_slice(), &[(document.path, "application/pdf".to_string())]);
 }

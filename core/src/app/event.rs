@@ -1,6 +1,7 @@
 //! What the app tells the core: the person's taps and typing, and what the phone noticed.
 
 use super::capabilities::LocationReading;
+use super::documents::DocumentRef;
 use super::route::Route;
 use crate::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
 use crate::domain::inspection::{InspectionKind, Origin};
@@ -123,6 +124,27 @@ pub enum Event {
     },
     /// Submits the record (as read back, with its signatures, if it was read back).
     Submit(InspectionId),
+    /// The enterprise's phone shows its order as read back before it signs for it.
+    ReadOrderBack(TaskId),
+    /// The person receiving the order signed for it with a finger: the task's acknowledgement.
+    AcknowledgedOrder {
+        task: TaskId,
+        signer: String,
+        width: f32,
+        height: f32,
+        strokes: Vec<Stroke>,
+    },
+    /// The person receiving the order refused to sign; noted with the reason and a witness.
+    RefusedToAcknowledge {
+        task: TaskId,
+        signer: String,
+        reason: String,
+        witness: Witness,
+    },
+    /// Prints a record or an order on the phone (offline) into a file the view model names.
+    OpenDocument(DocumentRef),
+    /// Hands the document last opened to the share sheet.
+    ShareDocument,
     /// A step on a task; this device's unsent photos of the task go with it.
     TaskStep {
         task: TaskId,
@@ -154,6 +176,9 @@ impl Event {
                 | Self::LocationFixed(_)
                 | Self::NetworkChanged(_)
                 | Self::DismissMessage
+                | Self::ReadOrderBack(_)
+                | Self::OpenDocument(_)
+                | Self::ShareDocument
         )
     }
 }

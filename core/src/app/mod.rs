@@ -7,6 +7,7 @@
 pub mod answer_text;
 pub mod at_rest;
 pub mod capabilities;
+pub mod documents;
 pub mod doubles;
 pub mod event;
 pub mod route;
@@ -15,13 +16,14 @@ pub mod signing;
 pub use capabilities::{
     BackgroundWork, Camera, Capabilities, Connectivity, Location, LocationReading, SecureStorage, Shot,
 };
+pub use documents::{DocumentRef, OpenedDocument, Printing, Share};
 pub use event::{Choice, Event, PhotoTarget};
 pub use route::{Navigation, Route};
-pub use signing::{SignerSlot, Signing};
+pub use signing::{OrderSigning, SignerSlot, Signing};
 
 use crate::domain::answer::AnswerValue;
 use crate::domain::geo::GeoFix;
-use crate::domain::ids::{EvidenceId, InspectionId};
+use crate::domain::ids::{EvidenceId, InspectionId, TaskId};
 use crate::domain::signature::{Mark, Signature, SignerRole};
 use crate::domain::template::ItemRef;
 use crate::domain::text::Text;
@@ -129,6 +131,10 @@ pub struct ViewModel {
     pub location: Option<LocationReading>,
     /// The open inspection's read-back text and who still has to sign, once read back.
     pub signing: Option<Signing>,
+    /// The open task's order as read back to the enterprise, until it signs or refuses.
+    pub order_signing: Option<OrderSigning>,
+    /// The document last printed (`Event::OpenDocument`), to preview and share.
+    pub document: Option<OpenedDocument>,
 }
 
 /// The app's state, and the capabilities it runs with.
@@ -144,6 +150,11 @@ pub struct App {
     message: Option<String>,
     /// Read-backs in progress, by inspection.
     signing: BTreeMap<InspectionId, Signing>,
+    /// Orders read back to the enterprise and not yet signed, by task.
+    order_signing: BTreeMap<TaskId, OrderSigning>,
+    printing: Option<Printing>,
+    share: Option<Arc<dyn Share>>,
+    document: Option<OpenedDocument>,
 }
 
 impl App {
@@ -159,7 +170,21 @@ impl App {
             problems: BTreeMap::new(),
             message: None,
             signing: BTreeMap::new(),
+            order_signing: BTreeMap::new(),
+            printing: None,
+            share: None,
+            document: None,
         }
+    }
+
+    /// The font and folder documents are printed with (without them `OpenDocument` is refused).
+    pub fn set_printing(&mut self, printing: Printing) {
+        self.printing = Some(printing);
+    }
+
+    /// The share sheet documents go to.
+    pub fn set_share(&mut self, share: Arc<dyn Share>) {
+        self.share = Some(share);
     }
 
     /// The session kept by an earlier launch, if this device's database still has its user.
@@ -226,6 +251,11 @@ impl App {
             network: self.network,
             location: self.location.clone(),
             signing: open.and_then(|id| self.signing.get(&id)).cloned(),
+            order_signing: match self.nav.current() {
+                Route::Task(id) => self.order_signing.get(&id).cloned(),
+                _ => None,
+            },
+            document: self.document.clone(),
         }
     }
 
@@ -349,6 +379,26 @@ impl App {
                 Err(StoreError::Domain(crate::domain::error::DomainError::NotSubmittable { .. })) => {}
                 Err(e) => return Err(e.into()),
             },
+            Event::ReadOrderBack(task) => {
+                let read_back = store.order_read_back(task)?;
+                self.order_signing.insert(task, OrderSigning { task, read_back });
+            }
+            Event::AcknowledgedOrder { task, signer, width, height, strokes } => {
+                self.acknowledge(store, task, signer, Mark::Drawn { width, height, strokes })?;
+            }
+            Event::RefusedToAcknowledge { task, signer, reason, witness } => {
+                self.acknowledge(store, task, signer, Mark::Refused { reason, witness })?;
+            }
+            Event::OpenDocument(of) => {
+                let printing = self.printing.as_ref().ok_or(AppError::Invalid("no document font / 未设置文书字体"))?;
+                self.document = Some(documents::print_to_file(store, ingestor.blobs(), of, printing)?);
+            }
+            Event::ShareDocument => {
+                let document =
+                    self.document.as_ref().ok_or(AppError::Invalid("open a document first / 请先打开文书"))?;
+                let share = self.share.as_ref().ok_or(AppError::Invalid("sharing is not available / 无法分享"))?;
+                share.share(&document.path, "application/pdf", document.of.title());
+            }
             Event::TaskStep { task, action, note } => {
                 let unsent = travelling(store, Case::Task(task))?;
                 store.transition_task(task, action, &note, unsent)?;
@@ -446,6 +496,25 @@ impl App {
         Ok(())
     }
 
+    /// The enterprise signs (or refuses) for its order as read back; the step goes with this device's
+    /// unsent photos of the task.
+    fn acknowledge(&mut self, store: &Store, task: TaskId, signer: String, mark: Mark) -> Result<(), AppError> {
+        let signing =
+            self.order_signing.get(&task).ok_or(AppError::Invalid("read the order back first / 请先宣读通知书"))?;
+        let signature = Signature {
+            role: SignerRole::Respondent,
+            signer,
+            shown_text_sha256: signing.read_back.sha256.clone(),
+            at: store.now(),
+            mark,
+        };
+        let unsent = travelling(store, Case::Task(task))?;
+        store.acknowledge_signed(task, "", unsent, signature)?;
+        self.order_signing.remove(&task);
+        self.caps.background.sync_soon();
+        Ok(())
+    }
+
     fn open(&mut self, route: Route) {
         self.nav.open(route);
         self.caps.location.watch(route.on_site());
@@ -536,4 +605,6 @@ pub enum AppError {
     Invalid(&'static str),
     #[error("the device key in secure storage is unusable: {0}")]
     Key(#[from] crate::evidence::SignatureError),
+    #[error(transparent)]
+    Print(#[from] documents::PrintError),
 }

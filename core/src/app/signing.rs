@@ -3,8 +3,9 @@
 //! a refusal is noted with its witness), and `Event::Submit` submits the record as read back with the
 //! signatures (`Store::submit_signed`). Kept in the core, so a rotation does not lose the strokes.
 
+use crate::domain::ids::TaskId;
 use crate::domain::inspection::Inspection;
-use crate::domain::signature::{Signature, SignerRole};
+use crate::domain::signature::{ReadBack as OrderReadBack, Signature, SignerRole};
 use crate::store::ReadBack;
 
 /// One person who signs the record, and whether they have.
@@ -45,4 +46,13 @@ impl Signing {
         self.signatures.retain(|s| !(s.role == signature.role && s.signer.trim() == signature.signer.trim()));
         self.signatures.push(signature);
     }
+}
+
+/// An order read back to the enterprise on its phone (`Event::ReadOrderBack`): the person signs for it
+/// (`Event::AcknowledgedOrder`) or refuses (`Event::RefusedToAcknowledge`), and the signature is the
+/// acknowledgement of the task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderSigning {
+    pub task: TaskId,
+    pub read_back: OrderReadBack,
 }

@@ -106,6 +106,18 @@ pub(crate) fn proof(
     if cited.is_empty() {
         return Ok(None);
     }
+    sealed(tx, case, cited, signer, now, &[]).map(Some)
+}
+
+/// The cited photos' chain (perhaps empty) sealed by the device, the seal covering `signatures` too.
+pub(crate) fn sealed(
+    tx: &Transaction<'_>,
+    case: Case,
+    cited: &[EvidenceId],
+    signer: Option<&dyn Signer>,
+    now: DateTime<Utc>,
+    signatures: &[crate::domain::signature::Signature],
+) -> Result<Box<SubmittedEvidence>, StoreError> {
     let wanted: BTreeSet<EvidenceId> = cited.iter().copied().collect();
     let records: Vec<EvidenceRecord> =
         case_photos(tx, case)?.into_iter().map(|p| p.record).filter(|r| wanted.contains(&r.meta.evidence)).collect();
@@ -119,9 +131,9 @@ pub(crate) fn proof(
         chain.append(record).map_err(|e| StoreError::decode("evidence chain", e))?;
         renditions.push(RenditionRef { evidence: record.meta.evidence, blob: record.rendition });
     }
-    let seal = crate::evidence::seal(&chain, session::device_id(tx)?, signer, now)
+    let seal = crate::evidence::seal_signed(&chain, signatures, session::device_id(tx)?, signer, now)
         .map_err(|e| StoreError::decode("evidence seal", e))?;
-    Ok(Some(Box::new(SubmittedEvidence { chain, seal, renditions })))
+    Ok(Box::new(SubmittedEvidence { chain, seal, renditions }))
 }
 
 /// Notes that the outbox entry `seq` sends these photos (the latest citing entry wins).

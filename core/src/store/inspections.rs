@@ -210,14 +210,9 @@ impl Store {
         self.read(|conn| {
             let (submitted, enterprise, templates) = self.prepare(conn, id, at, signer.as_ref())?;
             let township = township_name(conn, &enterprise)?;
-            let facts =
-                fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
-            Ok(ReadBack {
-                text: fieldcheck_documents::read_back_text(&facts),
-                sha256: fieldcheck_documents::read_back_sha256(&facts),
-                at,
-                inspection: submitted.inspection,
-            })
+            let read_back =
+                fieldcheck_documents::record_read_back(&record_input(&submitted, &enterprise, &township, &templates));
+            Ok(ReadBack { text: read_back.text, sha256: read_back.sha256, at, inspection: submitted.inspection })
         })
     }
 
@@ -235,9 +230,8 @@ impl Store {
             let (mut submitted, enterprise, templates) = self.prepare(tx, id, at, signer.as_ref())?;
             if !signatures.is_empty() {
                 let township = township_name(tx, &enterprise)?;
-                let facts =
-                    fieldcheck_documents::record_facts(&record_input(&submitted, &enterprise, &township, &templates));
-                let read_back = fieldcheck_documents::read_back_sha256(&facts);
+                let input = record_input(&submitted, &enterprise, &township, &templates);
+                let read_back = fieldcheck_documents::record_read_back(&input).sha256;
                 submitted.signatures = decide::signatures(&submitted.inspection, signatures, &read_back)?;
                 // The seal covers the signatures with the photo chain.
                 if let Some(ev) = submitted.evidence.as_mut() {
@@ -252,6 +246,7 @@ impl Store {
                 }
             }
             save(tx, &submitted.inspection, false, at)?;
+            super::documents::keep_submitted(tx, &submitted)?;
             let mutation = outbox::append(tx, at, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
@@ -344,7 +339,7 @@ fn record_input<'a>(
     }
 }
 
-fn township_name(
+pub(crate) fn township_name(
     conn: &Connection,
     enterprise: &crate::domain::organisation::Enterprise,
 ) -> Result<String, StoreError> {
@@ -467,5 +462,6 @@ pub(crate) fn upsert_submitted(
     for finding in &s.findings {
         findings::insert_finding(tx, finding, false)?;
     }
+    super::documents::keep_submitted(tx, s)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ mod capture;
 mod case_evidence;
 mod codec;
 mod device_key;
+mod documents;
 mod encryption;
 mod enterprises;
 pub mod error;
@@ -35,6 +36,7 @@ mod watermark_settings;
 
 pub use capture::{Capture, CaptureError};
 pub use case_evidence::CasePhoto;
+pub use documents::{OrderParts, RecordParts};
 pub use encryption::{DatabaseKey, in_clear};
 pub use enterprises::PlaceNames;
 pub use error::StoreError;

@@ -5,12 +5,13 @@
 use super::codec::{from_json, millis, tag, to_json};
 use super::error::StoreError;
 use super::optimistic::{self, Source};
-use super::{Store, case_evidence, outbox, session};
+use super::{Store, case_evidence, enterprises, outbox, session};
 use crate::domain::decide::task as decide;
 use crate::domain::ids::{EnterpriseId, EvidenceId, TaskId};
 use crate::domain::rectification::{RectificationTask, TaskAction, TaskState};
+use crate::domain::signature::{ReadBack, Signature};
 use crate::evidence::Case;
-use crate::protocol::{Intent, TaskEvent};
+use crate::protocol::{Intent, SealedSignature, TaskEvent};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -78,16 +79,71 @@ impl Store {
         note: &str,
         evidence: Vec<EvidenceId>,
     ) -> Result<RectificationTask, StoreError> {
+        self.step(id, action, note, evidence, None)
+    }
+
+    /// The order of a task as it is read back to the enterprise before it signs for it (the text the
+    /// platform's order prints, without the signature).
+    pub fn order_read_back(&self, id: TaskId) -> Result<ReadBack, StoreError> {
+        self.read(|conn| order_read_back(conn, id))
+    }
+
+    /// The enterprise acknowledges its order with a signature (or a refusal noted with its witness) over
+    /// [`Store::order_read_back`]: decided as the platform decides it (`decide::task::acknowledgement`),
+    /// sealed by the device with the cited photos (an empty chain when none), kept with the step.
+    pub fn acknowledge_signed(
+        &self,
+        id: TaskId,
+        note: &str,
+        evidence: Vec<EvidenceId>,
+        signature: Signature,
+    ) -> Result<RectificationTask, StoreError> {
+        self.step(id, TaskAction::Acknowledge, note, evidence, Some(signature))
+    }
+
+    fn step(
+        &self,
+        id: TaskId,
+        action: TaskAction,
+        note: &str,
+        evidence: Vec<EvidenceId>,
+        signature: Option<Signature>,
+    ) -> Result<RectificationTask, StoreError> {
         let now = self.now();
-        let signer = if evidence.is_empty() { None } else { Some(self.signer()?) };
+        let signer = if evidence.is_empty() && signature.is_none() { None } else { Some(self.signer()?) };
         self.write(|tx| {
             let actor = session::actor(tx)?;
-            let task = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
-            let decide::Step { task, note, evidence, .. } = decide::transition(&actor, &task, action, note, &evidence)?;
-            let proof = case_evidence::proof(tx, Case::Task(id), &evidence, signer.as_deref(), now)?;
+            let before = find(tx, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+            let decide::Step { task, note, evidence, .. } =
+                decide::transition(&actor, &before, action, note, &evidence)?;
+            let (proof, signature) = match signature {
+                None => (case_evidence::proof(tx, Case::Task(id), &evidence, signer.as_deref(), now)?, None),
+                Some(s) => {
+                    let enterprise = enterprises::find(tx, before.enterprise)?
+                        .ok_or(StoreError::NotFound { entity: "enterprise", id: before.enterprise.to_string() })?;
+                    let read_back = order_read_back(tx, id)?.sha256;
+                    let s = decide::acknowledgement(&actor, &before, action, &enterprise, s, &read_back)?;
+                    let sealed = case_evidence::sealed(
+                        tx,
+                        Case::Task(id),
+                        &evidence,
+                        signer.as_deref(),
+                        now,
+                        std::slice::from_ref(&s),
+                    )?;
+                    let seal = sealed.seal.clone();
+                    (Some(sealed), Some(Box::new(SealedSignature { signature: s, seal })))
+                }
+            };
             let photos = proof.as_ref().map(|p| p.step_photos()).unwrap_or_default();
-            let intent =
-                Intent::TaskTransition { task: id, action, note: note.clone(), evidence: evidence.clone(), proof };
+            let intent = Intent::TaskTransition {
+                task: id,
+                action,
+                note: note.clone(),
+                evidence: evidence.clone(),
+                proof,
+                signature: signature.as_ref().map(|s| s.signature.clone()),
+            };
             let mutation = outbox::append(tx, now, intent)?;
             let seq = outbox::seq_param(&mutation);
             case_evidence::cite(tx, &evidence, seq)?;
@@ -102,11 +158,28 @@ impl Store {
                 evidence,
                 at: now,
                 photos,
+                signature,
             };
             upsert_event(tx, &event, Some(seq))?;
             Ok(task)
         })
     }
+}
+
+/// The order's read-back from what this device holds: the task, its enterprise and township name.
+fn order_read_back(conn: &Connection, id: TaskId) -> Result<ReadBack, StoreError> {
+    let task = find(conn, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+    let enterprise = enterprises::find(conn, task.enterprise)?
+        .ok_or(StoreError::NotFound { entity: "enterprise", id: task.enterprise.to_string() })?;
+    let township = super::inspections::township_name(conn, &enterprise)?;
+    let input = fieldcheck_documents::OrderInput {
+        task: &task,
+        enterprise: &enterprise,
+        township: &township,
+        bundle_root: None,
+        signatures: &[],
+    };
+    Ok(fieldcheck_documents::order_read_back(&input))
 }
 
 pub(crate) fn find(conn: &Connection, id: TaskId) -> Result<Option<RectificationTask>, StoreError> {

@@ -260,6 +260,7 @@ pub fn task(f: &Fixture, state: TaskState, deadline_days: i64) -> RectificationT
         deadline: f.clock.now() + Duration::days(deadline_days),
         state,
         case_review: false,
+        legal_basis: Vec::new(),
     }
 }
 

@@ -148,7 +148,10 @@ pub fn adopt_ids(
     for mut task in derived.tasks {
         let claimed = by_finding.get(&task.finding).ok_or_else(|| mismatch("tasks"))?;
         task.id = claimed.id;
-        if task != **claimed {
+        // A phone from before tasks carried the legal basis sends none; the derived one is kept.
+        let as_claimed = RectificationTask { legal_basis: task.legal_basis.clone(), ..(**claimed).clone() };
+        let same_basis = claimed.legal_basis.is_empty() || claimed.legal_basis == task.legal_basis;
+        if !same_basis || task != as_claimed {
             return Err(mismatch("tasks"));
         }
         out.tasks.push(task);

@@ -63,9 +63,18 @@ pub fn domain(e: DomainError) -> Failure {
 pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent) -> Result<Outcome, Failure> {
     match intent {
         Intent::InspectionSubmit(sub) => inspection::submit(tx, actor, sub),
-        Intent::TaskTransition { task, action, note, evidence, proof } => {
-            task::transition(tx, actor, *task, *action, note, evidence, proof.as_deref())
-        }
+        Intent::TaskTransition { task, action, note, evidence, proof, signature } => task::transition(
+            tx,
+            actor,
+            task::Requested {
+                task: *task,
+                action: *action,
+                note,
+                evidence,
+                proof: proof.as_deref(),
+                signature: signature.as_ref(),
+            },
+        ),
         Intent::AlarmArrive { alarm, location } => alarm::arrive(tx, actor, *alarm, location.as_ref()),
         Intent::AlarmClose { alarm, feedback, evidence, proof } => {
             alarm::close(tx, actor, *alarm, feedback, evidence, proof.as_deref())

@@ -1,6 +1,7 @@
 //! The events and routes as the apps send them, converted to the core's.
 
 use super::capabilities::LocationReading;
+use super::documents::DocumentKind;
 use super::signing::{self, PadStroke, Signer};
 use crate::custom_types::Timestamp;
 use fieldcheck_core::app::{Choice, Event, PhotoTarget, Route};
@@ -168,6 +169,32 @@ pub enum AppEvent {
     Submit {
         id: Uuid,
     },
+    /// The enterprise's phone shows its order as read back before it signs for it.
+    ReadOrderBack {
+        task: Uuid,
+    },
+    /// The person receiving the order signed for it on the pad: the task's acknowledgement.
+    AcknowledgedOrder {
+        task: Uuid,
+        signer: String,
+        width: f32,
+        height: f32,
+        strokes: Vec<PadStroke>,
+    },
+    /// The person receiving the order refused to sign; noted with the reason and a witness.
+    RefusedToAcknowledge {
+        task: Uuid,
+        signer: String,
+        reason: String,
+        witness_name: String,
+        witness_position: String,
+    },
+    /// Prints a record or an order on the phone, offline; the view model names the file.
+    OpenDocument {
+        document: DocumentKind,
+    },
+    /// Hands the document last opened to the share sheet.
+    ShareDocument,
     TaskStep {
         task: Uuid,
         action: TaskAction,
@@ -271,6 +298,24 @@ impl From<AppEvent> for Event {
                 }
             }
             AppEvent::Submit { id } => Self::Submit(InspectionId(id)),
+            AppEvent::ReadOrderBack { task } => Self::ReadOrderBack(TaskId(task)),
+            AppEvent::AcknowledgedOrder { task, signer, width, height, strokes } => Self::AcknowledgedOrder {
+                task: TaskId(task),
+                signer,
+                width,
+                height,
+                strokes: signing::strokes(strokes),
+            },
+            AppEvent::RefusedToAcknowledge { task, signer, reason, witness_name, witness_position } => {
+                Self::RefusedToAcknowledge {
+                    task: TaskId(task),
+                    signer,
+                    reason,
+                    witness: signing::witness(witness_name, witness_position),
+                }
+            }
+            AppEvent::OpenDocument { document } => Self::OpenDocument(document.into()),
+            AppEvent::ShareDocument => Self::ShareDocument,
             AppEvent::TaskStep { task, action, note } => Self::TaskStep { task: TaskId(task), action, note },
             AppEvent::ArriveAtAlarm { id } => Self::ArriveAtAlarm(AlarmId(id)),
             AppEvent::CloseAlarm { id, feedback } => Self::CloseAlarm { alarm: AlarmId(id), feedback },

@@ -4,6 +4,7 @@
 //! module converts and reads the current screen's data through the sub-clients.
 
 pub(crate) mod capabilities;
+mod documents;
 mod event;
 mod signing;
 mod view;
@@ -11,6 +12,7 @@ mod view;
 pub use capabilities::{
     BackgroundScheduler, CameraDevice, ConnectivityMonitor, LocationProvider, LocationReading, SecureStore, Shot,
 };
+pub use documents::{DocumentKind, DocumentSharer, DocumentView, OrderSigningView};
 pub use event::{AnswerChoice, AppEvent, AppRoute, InspectionOrigin, PhotoFor};
 pub use signing::{PadPoint, PadStroke, Signer, SignerSlotView, SigningView};
 pub use view::{AppViewModel, BannerKind, BannerView, DraftView, ScreenData};
@@ -82,6 +84,23 @@ impl AppCore {
     pub async fn sign_in(&self, platform_url: String, login: String, password: String) -> Result<AppViewModel> {
         let signed_in = self.client.sign_in(platform_url.clone(), login, password).await?;
         Ok(self.send(Event::SignedIn { platform_url, token: signed_in.token }))
+    }
+
+    /// The font records and orders are printed with (the system CJK font, e.g.
+    /// `/system/fonts/NotoSansCJK-Regular.ttc`, `face` its index in a collection) and the folder the
+    /// files go to (the app's cache, exposed to the share sheet by its file provider).
+    pub fn set_document_printing(&self, font_path: String, face: u32, dir: String) -> Result<()> {
+        let bytes = std::fs::read(&font_path)
+            .map_err(|e| crate::error::FieldcheckError::InvalidInput(format!("document font {font_path}: {e}")))?;
+        let font = fieldcheck_core::documents::DocumentFont::with_index(bytes, face)
+            .map_err(|e| crate::error::FieldcheckError::InvalidInput(e.to_string()))?;
+        self.lock().set_printing(fieldcheck_core::app::Printing { font: Arc::new(font), dir: dir.into() });
+        Ok(())
+    }
+
+    /// The share sheet `AppEvent.ShareDocument` hands the document to.
+    pub fn set_document_sharer(&self, sharer: Arc<dyn DocumentSharer>) {
+        self.lock().set_share(Arc::new(documents::Sharer(sharer)));
     }
 
     /// Syncs now (the background worker's call, and the sync button's through `SyncRequested`); a

@@ -2,6 +2,7 @@
 //! read through the sub-clients (the same screen records the rest of the API returns).
 
 use super::capabilities::LocationReading;
+use super::documents::{DocumentView, OrderSigningView};
 use super::event::AppRoute;
 use super::signing::SigningView;
 use crate::alarms::AlarmsClient;
@@ -104,6 +105,10 @@ pub struct AppViewModel {
     pub location: Option<LocationReading>,
     /// The open inspection's read-back and who still has to sign, once read back.
     pub signing: Option<SigningView>,
+    /// The open task's order as read back to the enterprise, until it signs or refuses.
+    pub order_signing: Option<OrderSigningView>,
+    /// The document last printed, to preview and share.
+    pub document: Option<DocumentView>,
 }
 
 pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
@@ -137,6 +142,8 @@ pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
         network: vm.network,
         location: vm.location.clone().map(Into::into),
         signing: vm.signing.as_ref().map(Into::into),
+        order_signing: vm.order_signing.as_ref().map(Into::into),
+        document: vm.document.as_ref().map(Into::into),
     }
 }
 
