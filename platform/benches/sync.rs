@@ -4,37 +4,75 @@
 //! 1. 10,000 mutations (submitted inspections: inspection + task + notice each) pushed by one officer's
 //!    device and pulled into a colleague's device store (core `Store` + `SyncClient`); baseline: the
 //!    same rows inserted with plain rusqlite.
-//! 2. N simulated devices (default 1,000) syncing at once: each pushes a small batch and pulls.
+//! 2. N simulated devices (default 1,000) syncing at once: each pushes a small batch and pulls. Their
+//!    sign-ins come first and are timed apart (argon2 is slow on purpose); the latencies are the syncs'.
+//!    With `--nodes K` (PostgreSQL), the same run is made against one platform process and then against
+//!    K processes on one database, the devices spread over them, and the throughputs are compared.
 //!
-//! `cargo bench -p fieldcheck-platform --bench sync [-- MUTATIONS DEVICES]`
+//! `cargo bench -p fieldcheck-platform --bench sync [-- MUTATIONS DEVICES [--nodes K]]`
 
 use fieldcheck_core::domain::ids::{DeviceId, MutationId};
-use fieldcheck_core::protocol::{
-    EnterpriseField, Intent, Mutation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
-};
+use fieldcheck_core::protocol::{EnterpriseField, Intent, Mutation, PROTOCOL_VERSION, PushRequest, PushResponse};
 use fieldcheck_core::sync::{SyncClient, SyncOptions};
 use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World, fixtures};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    // `cargo bench` passes `--bench` to the program: only numbers and `--nodes K` are read.
+    let mut raw: Vec<String> = std::env::args().skip(1).collect();
+    let nodes = match raw.iter().position(|a| a == "--nodes") {
+        Some(i) => {
+            let k = raw.get(i + 1).and_then(|k| k.parse().ok()).expect("--nodes takes a number");
+            raw.drain(i..=i + 1);
+            k
+        }
+        None => 1usize,
+    };
+    let args: Vec<usize> = raw.iter().filter_map(|a| a.parse().ok()).collect();
     let mutations = args.first().copied().unwrap_or(10_000);
     let devices = args.get(1).copied().unwrap_or(1_000);
     let backend =
         if std::env::var("FIELDCHECK_TEST_POSTGRES").is_ok_and(|s| !s.is_empty()) { "postgres" } else { "sqlite" };
     println!("platform back end: {backend}");
-    {
+    if mutations > 0 {
         let storage = Storage::new();
         let platform = Platform::start(&storage);
         push_then_pull(&platform, mutations);
     }
-    // A fresh demo county, so each device's first sync is a realistic one.
-    if devices > 0 {
-        let storage = Storage::new();
-        // A thousand phones share the demo's dozen accounts: the per-login attempt limit is raised.
-        let platform = Platform::start_with(&storage, &["--login-rate-login", "100000/1"]);
-        many_devices(&platform, devices);
+    if devices == 0 {
+        return;
     }
+    assert!(nodes == 1 || backend == "postgres", "--nodes needs PostgreSQL (FIELDCHECK_TEST_POSTGRES)");
+    // A fresh demo county for each run, so each device's first sync is a realistic one.
+    let one = many_devices_on(1, devices);
+    if nodes > 1 {
+        let several = many_devices_on(nodes, devices);
+        println!(
+            "\n{nodes} nodes serve {:.0} req/s, one node {:.0} req/s: {:.2}x",
+            several.per_second,
+            one.per_second,
+            several.per_second / one.per_second
+        );
+    }
+}
+
+/// Starts `nodes` platform processes on one fresh database (the first seeds the demo county) and runs
+/// the simulated devices against them.
+fn many_devices_on(nodes: usize, devices: usize) -> Served {
+    let storage = Storage::new();
+    // Every node signs with the same platform key (configuration, not a file of one node).
+    let key: String = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let env = [("FIELDCHECK_PLATFORM_KEY", key.as_str())];
+    // A thousand phones share the demo's dozen accounts: the per-login attempt limit is raised.
+    let options = ["--login-rate-login", "100000/1"];
+    let folders: Vec<_> = (1..nodes).map(|_| tempfile::tempdir().expect("node folder")).collect();
+    let mut platforms = vec![Platform::start_node(&storage, storage.dir.path(), true, &env, &options)];
+    for folder in &folders {
+        platforms.push(Platform::start_node(&storage, folder.path(), false, &env, &options));
+    }
+    let urls: Vec<String> = platforms.iter().map(|p| p.url.clone()).collect();
+    println!("\n== {nodes} platform process(es)");
+    many_devices(&platforms[0], &urls, devices)
 }
 
 fn push_then_pull(platform: &Platform, n: usize) {
@@ -167,8 +205,20 @@ mod erased {
     }
 }
 
+/// What a simulated phone reads of a pull page: the records are skipped (checked to be JSON, not built),
+/// so that the simulator, which shares the machine's cores with the platform, measures the platform.
+#[derive(serde::Deserialize)]
+struct PageHead {
+    #[allow(dead_code)]
+    changes: Vec<serde::de::IgnoredAny>,
+    cursor: u64,
+    has_more: bool,
+}
+
 /// One simulated phone.
 struct Phone {
+    /// The platform process this phone talks to.
+    url: String,
     token: String,
     device: DeviceId,
     seq: u64,
@@ -183,12 +233,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn many_devices(platform: &Platform, n: usize) {
+/// What one run of the simulated devices achieved.
+struct Served {
+    per_second: f64,
+}
+
+/// `n` simulated devices, device `i` talking to `urls[i % urls.len()]` (every URL serves one database).
+fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
     let commander = Device::login(platform, "commander");
     let world = World::load(&commander);
     let logins: Vec<String> = world.users.iter().map(|u| u.login.clone()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let url = platform.url.clone();
+    let urls = urls.to_vec();
     rt.block_on(async move {
         let http = reqwest::Client::builder().pool_max_idle_per_host(n).build().expect("client");
         // Sign in every device (argon2 per login, so this phase is not the one measured).
@@ -196,7 +252,7 @@ fn many_devices(platform: &Platform, n: usize) {
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
         let mut tasks = Vec::new();
         for i in 0..n {
-            let (url, login, sem) = (url.clone(), logins[i % logins.len()].clone(), sem.clone());
+            let (url, login, sem) = (urls[i % urls.len()].clone(), logins[i % logins.len()].clone(), sem.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = sem.acquire().await.ok()?;
                 let device = DeviceId::new();
@@ -215,17 +271,18 @@ fn many_devices(platform: &Platform, n: usize) {
                     .ok()?;
                 let user: fieldcheck_core::domain::organisation::User =
                     serde_json::from_value(body["user"].clone()).ok()?;
-                Some((body["token"].as_str()?.to_string(), device, user))
+                Some((body["token"].as_str()?.to_string(), device, user, url))
             }));
         }
         let mut phones = Vec::new();
         for t in tasks {
-            if let Ok(Some((token, device, user))) = t.await {
+            if let Ok(Some((token, device, user, url))) = t.await {
                 let enterprise = match user.scope {
                     fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => Some(enterprise),
                     _ => None,
                 };
                 phones.push(Phone {
+                    url,
                     token,
                     device,
                     seq: 1,
@@ -245,7 +302,7 @@ fn many_devices(platform: &Platform, n: usize) {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for mut phone in phones {
-            let (http, url) = (http.clone(), url.clone());
+            let (http, url) = (http.clone(), phone.url.clone());
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
@@ -311,7 +368,7 @@ fn many_devices(platform: &Platform, n: usize) {
                             .send()
                             .await
                         {
-                            Ok(r) if r.status().is_success() => r.json::<PullResponse>().await.ok(),
+                            Ok(r) if r.status().is_success() => r.json::<PageHead>().await.ok(),
                             _ => None,
                         };
                         latencies.push(t.elapsed());
@@ -349,5 +406,6 @@ fn many_devices(platform: &Platform, n: usize) {
             percentile(&all, 0.99).as_secs_f64() * 1e3,
             all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
         );
-    });
+        Served { per_second: all.len() as f64 / took.as_secs_f64() }
+    })
 }

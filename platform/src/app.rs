@@ -266,11 +266,10 @@ fn default_limit() -> u32 {
 
 async fn pull(
     State(app): State<App>,
-    caller: Caller,
+    token: crate::auth::Bearer,
     Query(q): Query<PullQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    sync::check_protocol(q.protocol)?;
-    let body = sync::pull(&app, caller, q.cursor, q.limit).await?;
+    let body = sync::pull(&app, token, q.protocol, q.cursor, q.limit).await?;
     crate::ops::metrics::pulled();
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

@@ -4,6 +4,7 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
+use crate::auth::Bearer;
 use crate::db::{ChangeRow, StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
@@ -59,24 +60,21 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
     }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
-    let user = caller.user.clone();
-    let reach = app.db.read(move |tx| Ok(Reach::of(tx, &user)?)).await?;
-    if req.mutations.is_empty() {
-        app.db.write(move |tx| Ok(tx.record_clock_skew(&device, received_at, skew_ms)?)).await?;
-        return Ok(PushResponse { received_at, results: Vec::new() });
-    }
-    // The device's contact and clock skew go with the first mutation: no commit of their own (on
-    // PostgreSQL each commit waits for a disk flush).
-    let numbered: Vec<(usize, Mutation)> = req.mutations.into_iter().enumerate().collect();
+    // One transaction, committed once (on PostgreSQL each commit waits for a disk flush): the caller's
+    // reach, the device's contact and clock skew, and each mutation in turn, which sees what the one
+    // before left. On a failure none is kept and the device sends them again.
     let results = app
         .db
-        .write_each(numbered, move |tx, (i, mutation)| {
-            if i == 0 {
-                tx.record_clock_skew(&device, received_at, skew_ms)?;
+        .write(move |tx| {
+            let reach = Reach::of(tx, &caller.user)?;
+            tx.record_clock_skew(&device, received_at, skew_ms)?;
+            let mut results = Vec::with_capacity(req.mutations.len());
+            for mutation in req.mutations {
+                let seq = mutation.seq;
+                let outcome = apply_once(tx, &reach, &device, mutation)?;
+                results.push(MutationResult { seq, outcome });
             }
-            let seq = mutation.seq;
-            let outcome = apply_once(tx, &reach, &device, mutation)?;
-            Ok(MutationResult { seq, outcome })
+            Ok(results)
         })
         .await?;
     Ok(PushResponse { received_at, results })
@@ -138,10 +136,14 @@ pub fn guarded(
     Ok(outcome)
 }
 
-pub async fn pull(app: &App, caller: Caller, cursor: u64, limit: u32) -> Result<String, ApiError> {
+/// A pull page for the bearer of `token`, whose caller is resolved in the page's own snapshot (one
+/// transaction per pull, not two).
+pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u32) -> Result<String, ApiError> {
     let limit = limit.clamp(1, MAX_PAGE);
     app.db
         .read(move |tx| {
+            let caller = crate::auth::caller_for_token(tx, &token.0, Utc::now())?;
+            check_protocol(protocol)?;
             if let Some(page) = crate::wipe::pull_page(tx, &caller, cursor)? {
                 return Ok(page);
             }

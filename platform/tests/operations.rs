@@ -91,6 +91,10 @@ fn ready_answers_and_metrics_are_for_loopback_or_the_token() {
         "fieldcheck_http_request_duration_seconds_bucket",
         "route=\"/v1/ready\"",
         "fieldcheck_logins_total{outcome=\"ok\"} 1",
+        // The database connections' use: the ones serving nobody, transactions waiting, and the waits.
+        "fieldcheck_db_connections{state=\"idle\"}",
+        "fieldcheck_db_waiting 0",
+        "fieldcheck_db_wait_seconds_bucket",
     ] {
         assert!(text.contains(needle), "{needle} in:\n{text}");
     }

@@ -27,29 +27,33 @@ async fn one_poisoned_step_is_undone_alone(db: Db) {
         (5, Step::Write),
     ];
     let outcomes = db
-        .write_each(steps, |tx, (seq, step)| {
-            guarded(tx, seq, |tx| {
-                let id = uuid::Uuid::now_v7().to_string();
-                tx.upsert(Entity::Notice, &format!("step-{seq}"), &format!("{{\"seq\":{seq}}}"), &Keys::public())?;
-                match step {
-                    Step::Write => {}
-                    Step::WriteThenPanic => panic!("a decision that panics after writing (test)"),
-                    Step::WriteThenUnstorable => {
-                        // A NUL character: PostgreSQL refuses it in a text for good; SQLite stores it, so
-                        // the refusal is simulated there with the same error code.
-                        let nul = tx.upsert(Entity::Notice, &id, "{\"text\":\"a\u{0}b\"}", &Keys::public());
-                        if nul.is_ok() {
-                            return Err(Failure::Store(fieldcheck_platform::error::ApiError::new(
-                                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                                fieldcheck_platform::error::UNSTORABLE,
-                                "simulated",
-                            )));
+        .write(move |tx| {
+            let mut outcomes = Vec::new();
+            for (seq, step) in steps {
+                outcomes.push(guarded(tx, seq, |tx| {
+                    let id = uuid::Uuid::now_v7().to_string();
+                    tx.upsert(Entity::Notice, &format!("step-{seq}"), &format!("{{\"seq\":{seq}}}"), &Keys::public())?;
+                    match step {
+                        Step::Write => {}
+                        Step::WriteThenPanic => panic!("a decision that panics after writing (test)"),
+                        Step::WriteThenUnstorable => {
+                            // A NUL character: PostgreSQL refuses it in a text for good; SQLite stores it, so
+                            // the refusal is simulated there with the same error code.
+                            let nul = tx.upsert(Entity::Notice, &id, "{\"text\":\"a\u{0}b\"}", &Keys::public());
+                            if nul.is_ok() {
+                                return Err(Failure::Store(fieldcheck_platform::error::ApiError::new(
+                                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                                    fieldcheck_platform::error::UNSTORABLE,
+                                    "simulated",
+                                )));
+                            }
+                            nul?;
                         }
-                        nul?;
                     }
-                }
-                Ok(Outcome::Applied)
-            })
+                    Ok(Outcome::Applied)
+                })?);
+            }
+            Ok(outcomes)
         })
         .await
         .expect("the push is not failed by a poisoned mutation");

@@ -350,6 +350,20 @@ pub trait Tx: listing::Listing + tables::Tables {
     fn release_savepoint(&mut self) -> Result<(), StoreError>;
 }
 
+/// The connections' use at one moment (`/metrics`). SQLite: the one writer connection and the pooled
+/// readers; PostgreSQL: the deadpool pool.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolUse {
+    /// Connections open.
+    pub open: usize,
+    /// Of those, not serving a request.
+    pub idle: usize,
+    /// Requests waiting for a connection (SQLite: for the writer).
+    pub waiting: usize,
+    /// The most connections the pool opens (SQLite: readers are opened as needed, so none).
+    pub max: Option<usize>,
+}
+
 /// The database, whichever back end.
 #[derive(Clone)]
 pub enum Db {
@@ -366,32 +380,16 @@ impl Db {
     {
         match self {
             Db::Sqlite(s) => {
-                let s = s.clone();
-                blocking(move || s.write(f)).await
+                let (s, turn) = (s.clone(), s.turn(true).await?);
+                blocking(move || {
+                    let _turn = turn;
+                    s.write(f)
+                })
+                .await
             }
             Db::Postgres(p) => {
                 let conn = p.conn().await?;
                 blocking(move || postgres::write(conn, f)).await
-            }
-        }
-    }
-
-    /// Runs `f` once per item, all in one write transaction committed once (one hop to the blocking pool
-    /// and one commit instead of one per item). Stops at the first error; then nothing is kept.
-    pub async fn write_each<T, R, F>(&self, items: Vec<T>, f: F) -> Result<Vec<R>, ApiError>
-    where
-        T: Send + 'static,
-        R: Send + 'static,
-        F: Fn(&mut dyn Tx, T) -> Result<R, ApiError> + Send + 'static,
-    {
-        match self {
-            Db::Sqlite(s) => {
-                let s = s.clone();
-                blocking(move || s.write_each(items, f)).await
-            }
-            Db::Postgres(p) => {
-                let conn = p.conn().await?;
-                blocking(move || postgres::write_each(conn, items, f)).await
             }
         }
     }
@@ -404,13 +402,25 @@ impl Db {
     {
         match self {
             Db::Sqlite(s) => {
-                let s = s.clone();
-                blocking(move || s.read(f)).await
+                let (s, turn) = (s.clone(), s.turn(false).await?);
+                blocking(move || {
+                    let _turn = turn;
+                    s.read(f)
+                })
+                .await
             }
             Db::Postgres(p) => {
                 let conn = p.conn().await?;
                 blocking(move || postgres::read(conn, f)).await
             }
+        }
+    }
+
+    /// How the connections are used now, for `/metrics`.
+    pub fn pool_use(&self) -> PoolUse {
+        match self {
+            Db::Sqlite(s) => s.pool_use(),
+            Db::Postgres(p) => p.pool_use(),
         }
     }
 

@@ -125,17 +125,20 @@ impl PgDb {
 
     /// A connection of the pool; waits at most the configured time for one.
     pub(super) async fn conn(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(|e| match e {
+        let started = std::time::Instant::now();
+        let conn = self.pool.get().await.map_err(|e| match e {
             PoolError::Backend(e) => StoreError::Postgres(e),
             PoolError::Timeout(_) => StoreError::PoolTimeout,
             other => StoreError::Pool(other.to_string()),
-        })
+        });
+        crate::ops::metrics::db_wait(started.elapsed(), conn.is_ok());
+        conn
     }
 
-    /// Connections open and idle, for the operations' metrics.
-    pub fn pool_status(&self) -> (usize, usize) {
+    /// The pool's use, for the operations' metrics.
+    pub(super) fn pool_use(&self) -> super::PoolUse {
         let s = self.pool.status();
-        (s.size, s.available)
+        super::PoolUse { open: s.size, idle: s.available, waiting: s.waiting, max: Some(s.max_size) }
     }
 }
 
@@ -145,23 +148,6 @@ pub(super) fn write<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R
     let r = f(&mut tx)?;
     tx.commit()?;
     Ok(r)
-}
-
-/// On PostgreSQL every commit waits for a disk flush, so a push's mutations are applied one after
-/// another in one transaction, committed once before the answer: each still sees the state the one
-/// before left, and on any failure none of them is kept (the device re-sends the batch).
-pub(super) fn write_each<T, R>(
-    mut conn: Object,
-    items: Vec<T>,
-    f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
-) -> Result<Vec<R>, ApiError> {
-    let mut tx = PgTx::new(block_on(conn.transaction()).map_err(StoreError::from)?, true);
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        out.push(f(&mut tx, item)?);
-    }
-    tx.commit()?;
-    Ok(out)
 }
 
 pub(super) fn read<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
@@ -241,13 +227,26 @@ struct PgTx<'c> {
     pending_at_savepoint: Option<usize>,
     /// Whether records read are locked until the transaction ends (a write transaction).
     for_write: bool,
+    /// A released savepoint whose RELEASE is not sent yet ([`Tx::release_savepoint`]).
+    release_due: bool,
+    /// Records read by this transaction (and locked, in a write transaction), by (entity, id): a decision
+    /// and the saves after it read the same enterprise several times, each a round trip. Dropped when
+    /// a savepoint is rolled back to (which undoes the writes and releases the locks taken since).
+    read: std::collections::HashMap<(&'static str, String), String>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 impl<'c> PgTx<'c> {
     fn new(tx: Transaction<'c>, for_write: bool) -> Self {
-        PgTx { tx, pending: Vec::new(), pending_at_savepoint: None, for_write }
+        PgTx {
+            tx,
+            pending: Vec::new(),
+            pending_at_savepoint: None,
+            for_write,
+            release_due: false,
+            read: std::collections::HashMap::new(),
+        }
     }
 
     fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, tokio_postgres::Error> {
@@ -283,36 +282,63 @@ impl<'c> PgTx<'c> {
         let pending = std::mem::take(&mut self.pending);
         if !pending.is_empty() {
             self.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
-            for c in &pending {
-                self.insert_change(c)?;
-            }
+            self.insert_changes(&pending)?;
         }
         block_on(self.tx.commit())?;
         Ok(())
     }
 
-    /// Writes one change-log entry (the caller holds the change-log lock).
-    fn insert_change(&mut self, c: &Change) -> Result<(), StoreError> {
-        // One round trip (the lock is held meanwhile). Compaction: only the newest entry of a record
-        // matters to a device that has not seen it yet; departures stay (a device of the scope the record
-        // left still needs its tombstone), but only the newest departure from one township matters. The
-        // DELETE does not see the row this statement inserts.
+    /// Writes the transaction's change-log entries in one statement, so the change-log lock (which the
+    /// caller holds) is held for one round trip whatever the number of entries.
+    ///
+    /// Compaction: only the newest entry of a record matters to a device that has not seen it yet;
+    /// departures stay (a device of the scope the record left still needs its tombstone), but only the
+    /// newest departure from one township matters. So of the entries made here only the last of each
+    /// such kind is written (in the order they were made: `ORDER BY n` hands the cursors out so), and the
+    /// entries they supersede that are already in the log are deleted (the DELETE does not see the rows the
+    /// statement inserts).
+    fn insert_changes(&mut self, pending: &[Change]) -> Result<(), StoreError> {
+        let key =
+            |c: &Change| (c.name, c.id.clone(), c.departed, if c.departed { c.keys.township.clone() } else { None });
+        let mut last = std::collections::HashMap::with_capacity(pending.len());
+        for (i, c) in pending.iter().enumerate() {
+            last.insert(key(c), i);
+        }
+        let kept: Vec<&Change> =
+            pending.iter().enumerate().filter(|(i, c)| last.get(&key(c)) == Some(i)).map(|(_, c)| c).collect();
+        let column = |f: fn(&Change) -> Option<&str>| kept.iter().map(|c| f(c)).collect::<Vec<_>>();
+        let names = column(|c| Some(c.name));
+        let ids = column(|c| Some(c.id.as_str()));
+        let audiences = column(|c| Some(c.keys.audience.as_str()));
+        let enterprises = column(|c| c.keys.enterprise.as_deref());
+        let townships = column(|c| c.keys.township.as_deref());
+        let squadrons = column(|c| c.keys.squadron.as_deref());
+        let assignees = column(|c| c.keys.assignee.as_deref());
+        let tombstones: Vec<bool> = kept.iter().map(|c| c.tombstone).collect();
+        let departed: Vec<bool> = kept.iter().map(|c| c.departed).collect();
         self.execute(
-            "WITH compacted AS (
-               DELETE FROM changes WHERE entity = $1 AND id = $2
-                 AND CASE WHEN $4 THEN departed AND township IS NOT DISTINCT FROM $7 ELSE NOT departed END)
+            "WITH made AS (
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[], $9::text[])
+                 WITH ORDINALITY AS m(entity, id, tombstone, departed, audience, enterprise, township, squadron,
+                                      assignee, n)),
+             compacted AS (
+               DELETE FROM changes c USING made m WHERE c.entity = m.entity AND c.id = m.id
+                 AND CASE WHEN m.departed THEN c.departed AND c.township IS NOT DISTINCT FROM m.township
+                          ELSE NOT c.departed END)
              INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             SELECT entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, $10
+             FROM made ORDER BY n",
             &[
-                &c.name,
-                &c.id,
-                &c.tombstone,
-                &c.departed,
-                &c.keys.audience.as_str(),
-                &c.keys.enterprise,
-                &c.keys.township,
-                &c.keys.squadron,
-                &c.keys.assignee,
+                &names,
+                &ids,
+                &tombstones,
+                &departed,
+                &audiences,
+                &enterprises,
+                &townships,
+                &squadrons,
+                &assignees,
                 &time(&Utc::now()),
             ],
         )?;
@@ -384,6 +410,10 @@ fn device(r: &Row) -> Result<DeviceRow, StoreError> {
 
 impl Tx for PgTx<'_> {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
+        let key = (entity_name(entity), id.to_string());
+        if let Some(data) = self.read.get(&key) {
+            return Ok(Some(data.clone()));
+        }
         // Reference data (townships, squadrons, checklists) is written only by the set-up: locking it
         // would make every inspection wait for every other.
         let reference = matches!(entity, Entity::Township | Entity::Squadron | Entity::Template);
@@ -393,7 +423,12 @@ impl Tx for PgTx<'_> {
             "SELECT data FROM records WHERE entity = $1 AND id = $2"
         };
         let row = self.query_opt(sql, &[&entity_name(entity), &id])?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        let data: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+        // Only what exists is kept: a row another writer may still insert is read again.
+        if let Some(data) = &data {
+            self.read.insert(key, data.clone());
+        }
+        Ok(data)
     }
 
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError> {
@@ -407,11 +442,15 @@ impl Tx for PgTx<'_> {
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
             &[&entity_name(entity), &id, &data],
         )?;
+        if let Some(read) = self.read.get_mut(&(entity_name(entity), id.to_string())) {
+            data.clone_into(read);
+        }
         self.append(entity, id, false, false, keys);
         Ok(())
     }
 
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
+        self.read.remove(&(entity_name(entity), id.to_string()));
         self.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
         self.append(entity, id, true, false, keys);
         Ok(())
@@ -468,8 +507,13 @@ impl Tx for PgTx<'_> {
     fn last_cursor(&mut self) -> Result<u64, StoreError> {
         // Read from the snapshot, never from the sequence: a sequence value may belong to a writer
         // that has not committed yet.
-        let max: Option<i64> = self.query_one("SELECT MAX(cursor) FROM changes", &[])?.try_get(0)?;
-        Ok((max.unwrap_or(0) as u64).max(self.tombstone_floor()?))
+        let row = self.query_one(
+            "SELECT (SELECT MAX(cursor) FROM changes), (SELECT value FROM meta WHERE key = 'tombstone_floor')",
+            &[],
+        )?;
+        let (max, floor): (Option<i64>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+        let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok((max.unwrap_or(0) as u64).max(floor))
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
@@ -819,13 +863,19 @@ impl Tx for PgTx<'_> {
     }
 
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.batch("SAVEPOINT mutation")?;
+        // The last savepoint's release goes with this one, in one round trip.
+        if std::mem::take(&mut self.release_due) {
+            self.batch("RELEASE SAVEPOINT mutation; SAVEPOINT mutation")?;
+        } else {
+            self.batch("SAVEPOINT mutation")?;
+        }
         self.pending_at_savepoint = Some(self.pending.len());
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
         self.batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?;
+        self.read.clear();
         // The change-log entries made since are undone with the rows they describe.
         if let Some(n) = self.pending_at_savepoint.take() {
             self.pending.truncate(n);
@@ -834,7 +884,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.batch("RELEASE SAVEPOINT mutation")?;
+        // Sent with the next savepoint, or made by COMMIT: what runs meanwhile is kept with what the
+        // savepoint holds, which is kept.
+        self.release_due = true;
         self.pending_at_savepoint = None;
         Ok(())
     }

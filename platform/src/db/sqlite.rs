@@ -16,14 +16,25 @@ use fieldcheck_protocol::Entity;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The SQLite database of one platform process.
 pub struct SqliteDb {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Turns at the one writer and at the readers, handed out in arrival order before a blocking thread
+    /// is taken ([`SqliteDb::turn`]).
+    write_turn: Arc<Semaphore>,
+    read_turns: Arc<Semaphore>,
+    /// Transactions waiting for a turn (for `/metrics`).
+    waiting: AtomicUsize,
 }
+
+/// Read transactions at once, each on a kept connection.
+const READERS: usize = 8;
 
 fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
@@ -101,9 +112,44 @@ impl SqliteDb {
         }
         configure(&writer)?;
         migrate(&mut writer, version)?;
-        Ok(SqliteDb { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(SqliteDb {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            write_turn: Arc::new(Semaphore::new(1)),
+            read_turns: Arc::new(Semaphore::new(READERS)),
+            waiting: AtomicUsize::new(0),
+        })
     }
 
+    /// A turn at the writer (`write`) or at a reader, waited for in arrival order before the transaction
+    /// takes a blocking thread: under a crowd of requests they queue here fairly (the writer's mutex is
+    /// not fair, and a thread per waiting request would crowd the blocking pool), and the readers'
+    /// connections, with their prepared statements, are reused instead of opened for each request.
+    pub(super) async fn turn(&self, write: bool) -> Result<OwnedSemaphorePermit, StoreError> {
+        let gate = if write { &self.write_turn } else { &self.read_turns };
+        let started = std::time::Instant::now();
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let turn = gate.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        crate::ops::metrics::db_wait(started.elapsed(), turn.is_ok());
+        turn.map_err(|e| StoreError::Pool(e.to_string()))
+    }
+
+    /// The writer and the readers' use, for the operations' metrics.
+    pub(super) fn pool_use(&self) -> super::PoolUse {
+        let idle_readers = self.readers.lock().unwrap_or_else(|p| p.into_inner()).len();
+        let busy_readers = READERS - self.read_turns.available_permits();
+        let writer_idle = self.write_turn.available_permits();
+        super::PoolUse {
+            open: 1 + idle_readers.max(busy_readers),
+            idle: writer_idle + idle_readers.saturating_sub(busy_readers),
+            waiting: self.waiting.load(Ordering::Relaxed),
+            max: None,
+        }
+    }
+
+    /// Runs `f` in one write transaction; the caller holds the writer's turn.
     pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
         // A poisoned lock only means another request panicked; the connection itself is fine.
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -113,17 +159,7 @@ impl SqliteDb {
         Ok(result)
     }
 
-    /// A push's mutations in one transaction, committed once (each is decided in its own savepoint,
-    /// `sync::guarded`): each sees what the one before left; on a failure none is kept and the device
-    /// sends them again.
-    pub(super) fn write_each<T, R>(
-        &self,
-        items: Vec<T>,
-        f: impl Fn(&mut dyn Tx, T) -> Result<R, ApiError>,
-    ) -> Result<Vec<R>, ApiError> {
-        self.write(|tx| items.into_iter().map(|item| f(&mut *tx, item)).collect())
-    }
-
+    /// Runs `f` in one read transaction; the caller holds a reader's turn.
     pub(super) fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match pooled {
@@ -137,7 +173,7 @@ impl SqliteDb {
             r
         };
         let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < 8 {
+        if readers.len() < READERS {
             readers.push(conn);
         }
         result

@@ -80,6 +80,25 @@ pub fn hashes_waiting(delta: f64) {
     metrics::gauge!("fieldcheck_password_hashes_in_flight").increment(delta);
 }
 
+/// How long a transaction waited for its connection (PostgreSQL: the pool; SQLite: the one writer).
+pub fn db_wait(waited: std::time::Duration, got: bool) {
+    metrics::histogram!("fieldcheck_db_wait_seconds").record(waited.as_secs_f64());
+    if !got {
+        metrics::counter!("fieldcheck_db_wait_timeouts_total").increment(1);
+    }
+}
+
+/// The database connections' use at the moment of a scrape.
+fn pool_use(app: &App) {
+    let u = app.db.pool_use();
+    metrics::gauge!("fieldcheck_db_connections", "state" => "idle").set(u.idle as f64);
+    metrics::gauge!("fieldcheck_db_connections", "state" => "busy").set(u.open.saturating_sub(u.idle) as f64);
+    metrics::gauge!("fieldcheck_db_waiting").set(u.waiting as f64);
+    if let Some(max) = u.max {
+        metrics::gauge!("fieldcheck_db_connections_max").set(max as f64);
+    }
+}
+
 /// `GET /metrics`: from a loopback client (after trusted-proxy resolution), or with
 /// `Authorization: Bearer <--metrics-token>`.
 pub async fn serve(State(app): State<App>, client: ClientAddr, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -99,5 +118,6 @@ pub async fn serve(State(app): State<App>, client: ClientAddr, headers: HeaderMa
     let handle = HANDLE.get().ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_metrics", "this process records no metrics")
     })?;
+    pool_use(&app);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response())
 }
