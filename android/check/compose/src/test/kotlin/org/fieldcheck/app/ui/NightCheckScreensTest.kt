@@ -39,6 +39,8 @@ import org.fieldcheck.ffi.ScreenData
 import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskState
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.Timeout
+import java.util.concurrent.TimeUnit
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
 import kotlin.coroutines.EmptyCoroutineContext
@@ -64,6 +66,7 @@ class NightCheckScreensTest {
     private val template = "emergency_preparedness"
 
     @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // a stuck frame loop fails instead of hanging the suite
     fun `a night check through the screens`() {
         val bin = System.getProperty("fieldcheck.platform.bin")?.takeIf { it.isNotBlank() }
             ?: error("set -Dfieldcheck.platform.bin to the fieldcheck-platform binary (compose-check.sh does)")
