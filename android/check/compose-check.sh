@@ -4,7 +4,9 @@
 #   1. the plain-Kotlin model with the SDK (pom.xml), warnings as errors, and its JUnit tests driving the
 #      real core (libfieldcheck_ffi from FIELDCHECK_NATIVE_LIB_DIR, default target/debug);
 #   2. the Compose screens against Compose Multiplatform desktop (compose/pom.xml), with R made here from
-#      the default string resources and stand-ins for the few Android-only calls (compose/stubs/).
+#      the default string resources and desktop stand-ins for the few Android-only calls (compose/stubs/),
+#      then the night check driven through those screens by Compose UI tests under Xvfb, against the real
+#      core and a live platform (FIELDCHECK_PLATFORM_BIN), writing build/screenshots/*-{day,night}.png.
 set -euo pipefail
 check="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$check/../.." && pwd)"
@@ -17,6 +19,10 @@ mkdir -p "$out"
   echo "    object string {"
   sed -n 's/.*<string name="\([a-z_0-9]*\)".*/\1/p' "$root/android/app/src/main/res/values/strings.xml" |
     awk '{ printf "        const val %s = %d\n", $1, NR }'
+  echo "        /** The resource names, by id (the desktop stringResource reads them from strings.xml). */"
+  echo "        val names = arrayOf("
+  sed -n 's/.*<string name="\([a-z_0-9]*\)".*/            "\1",/p' "$root/android/app/src/main/res/values/strings.xml"
+  echo "        )"
   echo "    }"
   echo "}"
 } >"$out/R.kt"
@@ -25,5 +31,20 @@ diff <(sed -n 's/.*<string name="\([a-z_0-9]*\)".*/\1/p' "$root/android/app/src/
   <(sed -n 's/.*<string name="\([a-z_0-9]*\)".*/\1/p' "$root/android/app/src/main/res/values-en/strings.xml" | sort)
 lib_dir="${FIELDCHECK_NATIVE_LIB_DIR:-$root/target/debug}"
 (cd "$check" && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir")
-(cd "$check/compose" && mvn -q -B -Dstyle.color=never compile)
-echo "android app: model tested, model and Compose screens compile against the generated SDK"
+platform_bin="${FIELDCHECK_PLATFORM_BIN:-$lib_dir/fieldcheck-platform}"
+# The screens render through Skia and AWT: under a virtual X server unless a display is already there.
+display=()
+if [ -z "${DISPLAY:-}" ]; then
+  if command -v xvfb-run >/dev/null; then
+    display=(xvfb-run -a -s "-screen 0 1280x1024x24")
+  elif [ "${CI:-}" = true ]; then
+    echo "xvfb-run is missing (Debian package xvfb): the Compose screens cannot run" >&2
+    exit 1
+  else
+    echo "warning: no DISPLAY and no xvfb-run; rendering headless" >&2
+  fi
+fi
+rm -rf "$root/build/screenshots"
+(cd "$check/compose" && "${display[@]}" mvn -q -B -Dstyle.color=never test \
+  -Dnative.library.dir="$lib_dir" -Dplatform.bin="$platform_bin")
+echo "android app: model tested; the Compose screens ran the night check (screenshots in build/screenshots)"

@@ -55,6 +55,9 @@ struct InspectionPage: View {
                         }
                     }
                 }
+                if screen.inspection.state == .inProgress && screen.canSubmit {
+                    Button(L("read_back_and_sign")) { model.send(.readBack(id: id)) }
+                }
                 if screen.inspection.state != .submitted {
                     Button(L("submit")) { model.send(.submit(id: id)) }
                     .disabled(!screen.canSubmit)

@@ -35,7 +35,12 @@ struct RootView: View {
         case .search(let results, let templates): SearchPage(model: model, query: vm.searchQuery, results: results, templates: templates)
         case .tasks(let tasks): TaskListPage(model: model, tasks: tasks)
         case .settings(let originals, let watermark): SettingsPage(model: model, originals: originals, watermark: watermark, banners: vm.banners)
-        case .inspection(let screen): BackBar(back: back) { InspectionPage(model: model, screen: screen, drafts: vm.drafts) }
+        case .inspection(let screen):
+            if let signing = vm.signing {
+                BackBar(back: back) { SigningPage(model: model, inspection: screen.inspection.id, signing: signing) }
+            } else {
+                BackBar(back: back) { InspectionPage(model: model, screen: screen, drafts: vm.drafts) }
+            }
         case .task(let screen): BackBar(back: back) { TaskPage(model: model, screen: screen) }
         case .alarm(let alarm): BackBar(back: back) { List { AlarmCard(model: model, alarm: alarm) } }
         case .unavailable: EmptyView()

@@ -145,6 +145,13 @@ fn an_alarm_answered_and_an_inspection_begun_through_the_app_core() {
     assert_eq!(photos.len(), 1);
     assert!(photos[0].imported);
 
+    // The picked answer is marked as chosen on its item.
+    let (template_id, item_code) = item("HW-01");
+    let vm = core.handle(AppEvent::AnswerChosen { inspection: id, template_id, item_code, choice: AnswerChoice::No });
+    let ScreenData::Inspection { screen } = vm.screen else { panic!("{:?}", vm.screen) };
+    let hw01 = screen.checklists.iter().flat_map(|c| &c.items).find(|i| i.code == "HW-01").unwrap();
+    assert_eq!(hw01.chosen, Some(AnswerChoice::No), "{hw01:?}");
+
     // No fix: the banner says so.
     *gps.0.lock().unwrap() = LocationReading::PermissionRefused;
     let (template_id, item_code) = item("HW-02");

@@ -72,6 +72,20 @@ pub enum AnswerChoice {
     Option { code: String },
 }
 
+impl AnswerChoice {
+    /// The pick an answer shows as chosen (none for a typed answer).
+    pub fn of(value: &fieldcheck_core::domain::answer::AnswerValue) -> Option<Self> {
+        use fieldcheck_core::domain::answer::AnswerValue;
+        match value {
+            AnswerValue::Yes => Some(Self::Yes),
+            AnswerValue::No => Some(Self::No),
+            AnswerValue::NotApplicable => Some(Self::NotApplicable),
+            AnswerValue::Choice(code) => Some(Self::Option { code: code.clone() }),
+            _ => None,
+        }
+    }
+}
+
 /// What a photo is evidence of.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PhotoFor {

@@ -145,6 +145,9 @@ impl From<&Finding> for FindingView {
 pub struct ItemProgress {
     pub code: String,
     pub verdict: Option<Verdict>,
+    /// The answer picked, so the screen marks it as chosen (none for typed answers).
+    #[uniffi(default)]
+    pub chosen: Option<crate::app::AnswerChoice>,
     pub note: Option<String>,
     /// Photos of this item, including any known only by reference (e.g. of a pulled inspection).
     pub photo_count: u32,
@@ -200,6 +203,7 @@ impl InspectionScreen {
                         ItemProgress {
                             code: item.code.clone(),
                             verdict: answer.map(|a| a.verdict),
+                            chosen: answer.and_then(|a| crate::app::AnswerChoice::of(&a.answer.value)),
                             note: answer.and_then(|a| a.answer.note.clone()),
                             photo_count: count(v.photos.iter().filter(|p| p.item.as_ref() == Some(&here)).count()),
                             photos: photos(v.item_evidence.get(&here)),

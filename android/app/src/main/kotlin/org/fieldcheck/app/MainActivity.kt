@@ -14,7 +14,7 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.app.ui.FieldcheckTheme
-import org.fieldcheck.app.ui.AppScreen
+import org.fieldcheck.app.ui.FieldcheckApp
 
 /** The only activity: hosts the Compose screens. */
 class MainActivity : ComponentActivity() {
@@ -23,15 +23,14 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContent {
-            FieldcheckTheme {
-                Surface(Modifier.fillMaxSize()) {
-                    val model by viewModel.model.collectAsStateWithLifecycle()
-                    val openError by viewModel.openError.collectAsStateWithLifecycle()
-                    val ready = model
-                    when {
-                        ready != null -> AppScreen(ready)
-                        openError != null ->
-                            Text(stringResource(R.string.open_failed, openError ?: ""), Modifier.padding(24.dp))
+            val model by viewModel.model.collectAsStateWithLifecycle()
+            val openError by viewModel.openError.collectAsStateWithLifecycle()
+            val ready = model
+            when {
+                ready != null -> FieldcheckApp(ready)
+                openError != null -> FieldcheckTheme {
+                    Surface(Modifier.fillMaxSize()) {
+                        Text(stringResource(R.string.open_failed, openError ?: ""), Modifier.padding(24.dp))
                     }
                 }
             }

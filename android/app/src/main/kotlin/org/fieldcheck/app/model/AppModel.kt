@@ -17,6 +17,7 @@ import org.fieldcheck.ffi.AppViewModel
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.OriginalPolicy
+import org.fieldcheck.ffi.TemplateSummary
 import org.fieldcheck.sdk.changes
 import java.io.File
 import java.util.TimeZone
@@ -39,6 +40,9 @@ class AppModel(
     private val _busy = MutableStateFlow(false)
     /** A call is under way (sign-in, photo, sync). */
     val busy: StateFlow<Boolean> = _busy.asStateFlow()
+
+    /** Day or night: following the phone unless the person chose one in the settings. */
+    val theme = MutableStateFlow(ThemeChoice.SYSTEM)
 
     /** Restores the session from secure storage (the core does) and follows the core's changes. */
     fun start() {
@@ -83,6 +87,9 @@ class AppModel(
         scope.launch { perform { client.setWatermark(minutes); core.view() } }
     }
 
+    /** The checklists a new inspection can use (read from the device, quick). */
+    fun templates(): List<TemplateSummary> = client.templates().use { it.list() }
+
     /** Removes a refused change from the list once read. */
     fun dismissAttention(seq: ULong) {
         scope.launch { perform { client.dismissAttention(seq); core.view() } }
@@ -108,6 +115,9 @@ class AppModel(
         }
     }
 }
+
+/** The screens' colours: as the phone's dark mode, or always day, or always night. */
+enum class ThemeChoice { SYSTEM, DAY, NIGHT }
 
 /** Where Android keeps its Chinese fonts, with the face to use (the first one present is used). */
 private val SYSTEM_CJK_FONTS = listOf(

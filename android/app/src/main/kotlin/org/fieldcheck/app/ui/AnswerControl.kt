@@ -6,12 +6,31 @@ import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Check
+import androidx.compose.material.icons.filled.DateRange
+import androidx.compose.material3.DatePicker
+import androidx.compose.material3.DatePickerDialog
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.FilterChipDefaults
+import androidx.compose.material3.Icon
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.rememberDatePickerState
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import java.time.Instant
+import java.time.ZoneOffset
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
@@ -34,41 +53,36 @@ class ItemInput(
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun AnswerControl(type: AnswerType, drafts: List<DraftView>, savedNote: String?, input: ItemInput) {
+fun AnswerControl(type: AnswerType, chosen: AnswerChoice?, drafts: List<DraftView>, savedNote: String?, input: ItemInput) {
     val draft = { field: String -> drafts.firstOrNull { it.field == field } }
+    val pick = @Composable { choice: AnswerChoice, label: String -> Pick(choice == chosen, label) { input.choose(choice) } }
     Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
         when (type) {
             AnswerType.YesNo, AnswerType.YesNoNotApplicable -> FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                OutlinedButton(onClick = { input.choose(AnswerChoice.Yes) }) { Text(stringResource(R.string.yes)) }
-                OutlinedButton(onClick = { input.choose(AnswerChoice.No) }) { Text(stringResource(R.string.no)) }
-                if (type == AnswerType.YesNoNotApplicable) {
-                    OutlinedButton(onClick = { input.choose(AnswerChoice.NotApplicable) }) {
-                        Text(stringResource(R.string.not_applicable))
-                    }
-                }
+                pick(AnswerChoice.Yes, stringResource(R.string.yes))
+                pick(AnswerChoice.No, stringResource(R.string.no))
+                if (type == AnswerType.YesNoNotApplicable) pick(AnswerChoice.NotApplicable, stringResource(R.string.not_applicable))
             }
             is AnswerType.Choice -> FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                type.options.forEach { option ->
-                    OutlinedButton(onClick = { input.choose(AnswerChoice.Option(option.code)) }) { Text(option.label.shown()) }
-                }
+                type.options.forEach { option -> pick(AnswerChoice.Option(option.code), option.label.shown()) }
             }
             is AnswerType.Number -> {
-                Field(draft(VALUE), stringResource(R.string.number_hint, type.unit), KeyboardType.Decimal) { input.type(VALUE, it) }
+                Field(draft(VALUE), VALUE, stringResource(R.string.number_hint, type.unit), KeyboardType.Decimal) { input.type(VALUE, it) }
                 SaveButton(input)
             }
             AnswerType.Text -> {
-                Field(draft(VALUE), stringResource(R.string.answer_text), KeyboardType.Text) { input.type(VALUE, it) }
+                Field(draft(VALUE), VALUE, stringResource(R.string.answer_text), KeyboardType.Text) { input.type(VALUE, it) }
                 SaveButton(input)
             }
-            AnswerType.Date -> {
-                Field(draft(VALUE), stringResource(R.string.date_hint), KeyboardType.Number) { input.type(VALUE, it) }
-                SaveButton(input)
-            }
+            // A date is picked, never typed; the core reads the picked day as it reads typed text.
+            AnswerType.Date -> DateField(draft(VALUE), VALUE, stringResource(R.string.pick_date)) { input.type(VALUE, it); input.save() }
             is AnswerType.Measures -> {
                 type.fields.forEach { field ->
-                    val hint = if (field.isDate) stringResource(R.string.date_hint) else field.unit ?: ""
-                    val keyboard = if (field.isDate) KeyboardType.Number else KeyboardType.Decimal
-                    Field(draft(field.key), "${field.label.shown()} $hint", keyboard) { input.type(field.key, it) }
+                    if (field.isDate) {
+                        DateField(draft(field.key), field.key, field.label.shown()) { input.type(field.key, it) }
+                    } else {
+                        Field(draft(field.key), field.key, "${field.label.shown()} ${field.unit ?: ""}", KeyboardType.Decimal) { input.type(field.key, it) }
+                    }
                 }
                 SaveButton(input)
             }
@@ -84,17 +98,59 @@ fun AnswerControl(type: AnswerType, drafts: List<DraftView>, savedNote: String?,
 
 /** A typed field showing the core's draft and, under it, why the core could not read it. */
 @Composable
-private fun Field(draft: DraftView?, label: String, keyboard: KeyboardType, typed: (String) -> Unit) {
+private fun Field(draft: DraftView?, key: String, label: String, keyboard: KeyboardType, typed: (String) -> Unit) {
     OutlinedTextField(
         draft?.text ?: "",
         typed,
-        Modifier.fillMaxWidth(),
+        Modifier.fillMaxWidth().testTag("field-$key"),
         label = { Text(label) },
         singleLine = true,
         isError = draft?.problem != null,
         keyboardOptions = KeyboardOptions(keyboardType = keyboard),
     )
     draft?.problem?.let { Text(it.shown(), color = MaterialTheme.colorScheme.error) }
+}
+
+/** A picked answer: filled with a check mark when it is the chosen one (and "selected" to accessibility). */
+@Composable
+private fun Pick(selected: Boolean, label: String, onClick: () -> Unit) {
+    val colors = MaterialTheme.colorScheme
+    FilterChip(
+        selected = selected,
+        onClick = onClick,
+        label = { Text(label, style = MaterialTheme.typography.titleMedium) },
+        leadingIcon = if (selected) ({ Icon(Icons.Filled.Check, contentDescription = null) }) else null,
+        colors = FilterChipDefaults.filterChipColors(
+            selectedContainerColor = colors.primary,
+            selectedLabelColor = colors.onPrimary,
+            selectedLeadingIconColor = colors.onPrimary,
+        ),
+        modifier = Modifier.heightIn(min = 48.dp),
+    )
+}
+
+/** A date field: the day shown (the core's draft) and a button opening the date picker. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+private fun DateField(draft: DraftView?, key: String, label: String, picked: (String) -> Unit) {
+    var open by rememberSaveable(key) { mutableStateOf(false) }
+    OutlinedButton(onClick = { open = true }, Modifier.fillMaxWidth().testTag("date-$key")) {
+        Icon(Icons.Filled.DateRange, contentDescription = null)
+        Text("  $label  ${draft?.text ?: ""}")
+    }
+    draft?.problem?.let { Text(it.shown(), color = MaterialTheme.colorScheme.error) }
+    if (!open) return
+    val state = rememberDatePickerState(initialSelectedDateMillis = System.currentTimeMillis())
+    DatePickerDialog(
+        onDismissRequest = { open = false },
+        confirmButton = {
+            TextButton(onClick = {
+                open = false
+                state.selectedDateMillis?.let { picked(Instant.ofEpochMilli(it).atZone(ZoneOffset.UTC).toLocalDate().toString()) }
+            }) { Text(stringResource(R.string.ok)) }
+        },
+        dismissButton = { TextButton(onClick = { open = false }) { Text(stringResource(R.string.cancel)) } },
+    ) { DatePicker(state) }
 }
 
 @Composable

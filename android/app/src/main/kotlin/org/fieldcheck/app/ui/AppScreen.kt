@@ -1,21 +1,30 @@
 package org.fieldcheck.app.ui
 
 import androidx.activity.compose.BackHandler
+import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Home
+import androidx.compose.material.icons.automirrored.filled.List
+import androidx.compose.material.icons.filled.Search
+import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.Icon
 import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.NavigationBar
 import androidx.compose.material3.NavigationBarItem
+import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.vector.ImageVector
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -23,7 +32,17 @@ import org.fieldcheck.app.R
 import org.fieldcheck.app.model.AppModel
 import org.fieldcheck.ffi.AppEvent
 import org.fieldcheck.ffi.AppRoute
+import org.fieldcheck.ffi.BannerKind
 import org.fieldcheck.ffi.ScreenData
+
+/** The app in its theme (the phone's dark mode, or the person's choice). */
+@Composable
+fun FieldcheckApp(model: AppModel) {
+    val theme by model.theme.collectAsStateWithLifecycle()
+    FieldcheckTheme(theme) {
+        Surface(Modifier.fillMaxSize()) { AppScreen(model) }
+    }
+}
 
 /** The core's view model on screen: banners, sync bar, the current route's screen, and the tabs. */
 @Composable
@@ -36,29 +55,41 @@ fun AppScreen(model: AppModel) {
     Column(Modifier.fillMaxSize().safeDrawingPadding()) {
         if (busy) LinearProgressIndicator(Modifier.fillMaxWidth())
         vm.banners.forEach { banner ->
-            Text(banner.text.shown(), Modifier.padding(horizontal = 12.dp), color = MaterialTheme.colorScheme.tertiary)
+            // Offline is a bar across the screen; the other banners are notes.
+            val offline = banner.kind == BannerKind.OFFLINE
+            val colors = MaterialTheme.colorScheme
+            Text(
+                banner.text.shown(),
+                Modifier.fillMaxWidth()
+                    .background(if (offline) colors.errorContainer else colors.surface)
+                    .padding(horizontal = 12.dp, vertical = 6.dp),
+                color = if (offline) colors.onErrorContainer else colors.tertiary,
+            )
         }
         if (vm.route != AppRoute.SignIn) SyncBar(model, vm)
         Column(Modifier.weight(1f)) {
+            val signing = vm.signing
             when (val screen = vm.screen) {
                 ScreenData.SignIn -> SignInScreen(model)
                 is ScreenData.Today -> TodayScreen(send, screen.today)
                 is ScreenData.Search -> SearchScreen(send, vm.searchQuery, screen.results, screen.templates)
                 is ScreenData.Tasks -> TasksScreen(send, screen.tasks)
                 is ScreenData.Settings -> SettingsScreen(model, screen.originals, screen.watermark, vm.banners)
-                is ScreenData.Inspection -> InspectionPage(send, screen.screen, vm.drafts)
+                is ScreenData.Inspection ->
+                    if (signing != null) SigningScreen(send, screen.screen.inspection.id, signing)
+                    else InspectionPage(send, screen.screen, vm.drafts)
                 is ScreenData.Task -> TaskPage(send, screen.screen)
-                is ScreenData.Alarm -> AlarmCard(send, screen.alarm)
+                is ScreenData.Alarm -> Column(Modifier.padding(horizontal = 12.dp)) { AlarmCard(send, screen.alarm, model::templates) }
                 ScreenData.Unavailable -> {}
             }
         }
         BackHandler(enabled = vm.canGoBack) { send(AppEvent.Back) }
         if (vm.route != AppRoute.SignIn) {
             NavigationBar {
-                Tab(vm.tab == AppRoute.Today, R.string.tab_today) { send(AppEvent.Open(AppRoute.Today)) }
-                Tab(vm.tab == AppRoute.Search, R.string.tab_search) { send(AppEvent.Open(AppRoute.Search)) }
-                Tab(vm.tab == AppRoute.Tasks, R.string.tab_tasks) { send(AppEvent.Open(AppRoute.Tasks)) }
-                Tab(vm.tab == AppRoute.Settings, R.string.tab_settings) { send(AppEvent.Open(AppRoute.Settings)) }
+                Tab(vm.tab == AppRoute.Today, R.string.tab_today, Icons.Filled.Home) { send(AppEvent.Open(AppRoute.Today)) }
+                Tab(vm.tab == AppRoute.Search, R.string.tab_search, Icons.Filled.Search) { send(AppEvent.Open(AppRoute.Search)) }
+                Tab(vm.tab == AppRoute.Tasks, R.string.tab_tasks, Icons.AutoMirrored.Filled.List) { send(AppEvent.Open(AppRoute.Tasks)) }
+                Tab(vm.tab == AppRoute.Settings, R.string.tab_settings, Icons.Filled.Settings) { send(AppEvent.Open(AppRoute.Settings)) }
             }
         }
     }
@@ -73,11 +104,11 @@ fun AppScreen(model: AppModel) {
 }
 
 @Composable
-private fun androidx.compose.foundation.layout.RowScope.Tab(selected: Boolean, label: Int, onClick: () -> Unit) {
+private fun androidx.compose.foundation.layout.RowScope.Tab(selected: Boolean, label: Int, icon: ImageVector, onClick: () -> Unit) {
     NavigationBarItem(
         selected = selected,
         onClick = onClick,
-        icon = {},
+        icon = { Icon(icon, contentDescription = null) },
         label = { Text(stringResource(label)) },
     )
 }

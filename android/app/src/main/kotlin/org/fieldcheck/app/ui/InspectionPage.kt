@@ -21,6 +21,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
@@ -92,7 +93,7 @@ fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: L
             }
         }
         if (screen.findings.isNotEmpty()) {
-            item { Text(stringResource(R.string.findings), style = MaterialTheme.typography.titleMedium) }
+            item { Text(stringResource(R.string.findings), Modifier.padding(top = 12.dp), style = MaterialTheme.typography.titleMedium) }
             items(screen.findings, key = { it.id }) { finding ->
                 Column(Modifier.padding(vertical = 2.dp)) {
                     Text("${finding.itemCode ?: ""} ${finding.description}")
@@ -105,6 +106,13 @@ fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: L
         if (general.isNotEmpty()) {
             item { Text(stringResource(R.string.problems), style = MaterialTheme.typography.titleMedium) }
             items(general) { problem -> Text(problem.message.shown(), color = MaterialTheme.colorScheme.error) }
+        }
+        if (open && screen.canSubmit) {
+            item {
+                Button(onClick = { send(AppEvent.ReadBack(id)) }, Modifier.fillMaxWidth().padding(top = 16.dp)) {
+                    Text(stringResource(R.string.read_back_and_sign))
+                }
+            }
         }
         if (screen.inspection.state != InspectionState.SUBMITTED) {
             item {
@@ -129,7 +137,7 @@ private fun ItemCard(
     photo: () -> Unit,
     library: () -> Unit,
 ) {
-    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp).testTag("item-${item.code}")) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             Text("${item.code}  ${item.text.shown()}")
             if (item.legalBasis.isNotEmpty()) {
@@ -138,7 +146,7 @@ private fun ItemCard(
                 Text(basis + unverified, style = MaterialTheme.typography.bodySmall)
             }
             item.guidance?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
-            if (open) AnswerControl(item.answer, drafts, progress?.note, input)
+            if (open) AnswerControl(item.answer, progress?.chosen, drafts, progress?.note, input)
             Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(12.dp)) {
                 progress?.verdict?.let { Text(it.label(), color = MaterialTheme.colorScheme.primary) }
                 Text(stringResource(R.string.photo_count, (progress?.photoCount ?: 0u).toInt()))

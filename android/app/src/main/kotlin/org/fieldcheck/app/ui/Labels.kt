@@ -94,6 +94,26 @@ fun OriginalPolicy.label(): String = stringResource(
     },
 )
 
+/** The name of a theme choice, in the settings. */
+@Composable
+fun org.fieldcheck.app.model.ThemeChoice.label(): String = stringResource(
+    when (this) {
+        org.fieldcheck.app.model.ThemeChoice.SYSTEM -> R.string.theme_system
+        org.fieldcheck.app.model.ThemeChoice.DAY -> R.string.theme_day
+        org.fieldcheck.app.model.ThemeChoice.NIGHT -> R.string.theme_night
+    },
+)
+
+/** The name of who signs a record. */
+@Composable
+fun org.fieldcheck.ffi.Signer.label(): String = stringResource(
+    when (this) {
+        org.fieldcheck.ffi.Signer.INSPECTOR -> R.string.signer_inspector
+        org.fieldcheck.ffi.Signer.RECORDER -> R.string.signer_recorder
+        org.fieldcheck.ffi.Signer.RESPONDENT -> R.string.signer_respondent
+    },
+)
+
 /** "Enterprise · township" for a row, when the core knows the names. */
 fun place(enterprise: String?, township: String?): String? =
     listOfNotNull(enterprise, township).joinToString(" · ").ifEmpty { null }

@@ -26,6 +26,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
@@ -65,7 +66,7 @@ fun SearchScreen(send: (AppEvent) -> Unit, query: String, results: List<Enterpri
     }
     chosen?.let { enterprise ->
         NewInspectionDialog(
-            enterprise,
+            enterprise.name,
             templates,
             dismiss = { chosen = null },
             create = { kind, checklists ->
@@ -76,19 +77,20 @@ fun SearchScreen(send: (AppEvent) -> Unit, query: String, results: List<Enterpri
     }
 }
 
-/** Kind and checklists of a new inspection. */
+/** Kind and checklists of a new inspection at `enterprise` (a name). */
 @Composable
-private fun NewInspectionDialog(
-    enterprise: EnterpriseView,
+fun NewInspectionDialog(
+    enterprise: String,
     templates: List<TemplateSummary>,
     dismiss: () -> Unit,
+    initialKind: InspectionKind = InspectionKind.ROUTINE,
     create: (InspectionKind, List<String>) -> Unit,
 ) {
-    var kind by remember { mutableStateOf(InspectionKind.ROUTINE) }
+    var kind by remember { mutableStateOf(initialKind) }
     var checklists by remember { mutableStateOf(listOf<String>()) }
     AlertDialog(
         onDismissRequest = dismiss,
-        title = { Text("${stringResource(R.string.new_inspection)} · ${enterprise.name}") },
+        title = { Text("${stringResource(R.string.new_inspection)} · $enterprise") },
         text = {
             Column(Modifier.verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                 Text(stringResource(R.string.kind), style = MaterialTheme.typography.titleSmall)
@@ -102,6 +104,7 @@ private fun NewInspectionDialog(
                 templates.forEach { template ->
                     Row(verticalAlignment = Alignment.CenterVertically) {
                         Checkbox(
+                            modifier = Modifier.testTag("checklist-${template.id}"),
                             checked = template.id in checklists,
                             onCheckedChange = { on -> checklists = if (on) checklists + template.id else checklists - template.id },
                         )

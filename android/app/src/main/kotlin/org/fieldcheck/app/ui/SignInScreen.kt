@@ -14,6 +14,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.input.PasswordVisualTransformation
@@ -32,7 +33,7 @@ fun SignInScreen(model: AppModel) {
         OutlinedTextField(
             url,
             { url = it },
-            Modifier.fillMaxWidth(),
+            Modifier.fillMaxWidth().testTag("platform-url"),
             label = { Text(stringResource(R.string.platform_url)) },
             singleLine = true,
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Uri),
@@ -40,14 +41,14 @@ fun SignInScreen(model: AppModel) {
         OutlinedTextField(
             login,
             { login = it },
-            Modifier.fillMaxWidth(),
+            Modifier.fillMaxWidth().testTag("login"),
             label = { Text(stringResource(R.string.login)) },
             singleLine = true,
         )
         OutlinedTextField(
             password,
             { password = it },
-            Modifier.fillMaxWidth(),
+            Modifier.fillMaxWidth().testTag("password"),
             label = { Text(stringResource(R.string.password)) },
             singleLine = true,
             visualTransformation = PasswordVisualTransformation(),

@@ -21,6 +21,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
@@ -109,7 +110,7 @@ fun TaskPage(send: (AppEvent) -> Unit, screen: TaskScreen) {
                 OutlinedTextField(
                     note,
                     { note = it },
-                    Modifier.fillMaxWidth(),
+                    Modifier.fillMaxWidth().testTag("task-note"),
                     label = { Text(stringResource(R.string.action_note)) },
                 )
                 // Offered when the core lets this user submit proof now.

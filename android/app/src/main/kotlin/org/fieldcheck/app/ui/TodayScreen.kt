@@ -12,6 +12,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
@@ -21,6 +22,7 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
@@ -29,6 +31,8 @@ import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
 import org.fieldcheck.app.rememberLibraryPick
 import org.fieldcheck.app.model.AppModel
+import org.fieldcheck.app.model.ThemeChoice
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.ffi.AlarmAction
 import org.fieldcheck.ffi.AlarmView
 import org.fieldcheck.ffi.AppEvent
@@ -38,6 +42,9 @@ import org.fieldcheck.ffi.BannerView
 import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.TodayView
+import org.fieldcheck.ffi.TemplateSummary
+import org.fieldcheck.ffi.InspectionKind
+import org.fieldcheck.ffi.InspectionOrigin
 
 /** Today's work as the core orders it: alarms, re-inspections due, unfinished inspections. */
 @Composable
@@ -45,7 +52,7 @@ fun TodayScreen(send: (AppEvent) -> Unit, work: TodayView) {
     LazyColumn(Modifier.fillMaxWidth().padding(horizontal = 12.dp)) {
         heading(R.string.alarms, work.alarms.isEmpty())
         items(work.alarms, key = { it.id }) { alarm ->
-            Box(Modifier.clickable { send(AppEvent.Open(AppRoute.Alarm(alarm.id))) }) { AlarmCard(send, alarm) }
+            Box(Modifier.clickable { send(AppEvent.Open(AppRoute.Alarm(alarm.id))) }) { AlarmCard(send, alarm, null) }
         }
         heading(R.string.reinspections, work.reinspections.isEmpty())
         items(work.reinspections, key = { it.id }) { task ->
@@ -71,7 +78,14 @@ fun TodayScreen(send: (AppEvent) -> Unit, work: TodayView) {
 /** Settings: when photo originals upload, watermarks, and the command centre's requests for originals. */
 @Composable
 fun SettingsScreen(model: AppModel, current: OriginalPolicy, watermark: Boolean, banners: List<BannerView>) {
+    val theme by model.theme.collectAsStateWithLifecycle()
     Column(Modifier.padding(12.dp)) {
+        Text(stringResource(R.string.theme), style = MaterialTheme.typography.titleMedium)
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            ThemeChoice.entries.forEach { choice ->
+                FilterChip(selected = choice == theme, onClick = { model.theme.value = choice }, label = { Text(choice.label()) })
+            }
+        }
         Text(stringResource(R.string.originals_upload), style = MaterialTheme.typography.titleMedium)
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             OriginalPolicy.entries.forEach { policy ->
@@ -102,8 +116,9 @@ fun SettingsScreen(model: AppModel, current: OriginalPolicy, watermark: Boolean,
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun AlarmCard(send: (AppEvent) -> Unit, alarm: AlarmView) {
+fun AlarmCard(send: (AppEvent) -> Unit, alarm: AlarmView, templates: (() -> List<TemplateSummary>)?) {
     var feedback by rememberSaveable(alarm.id) { mutableStateOf("") }
+    var inspecting by rememberSaveable(alarm.id) { mutableStateOf(false) }
     val importPhoto = rememberLibraryPick { path, takenAt -> send(AppEvent.PhotoImported(PhotoFor.Alarm(alarm.id), path, takenAt)) }
     Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
@@ -142,7 +157,22 @@ fun AlarmCard(send: (AppEvent) -> Unit, alarm: AlarmView) {
                         Text(stringResource(R.string.close_alarm))
                     }
                 }
+                // An inspection prompted by this alarm (its origin is recorded).
+                if (templates != null) {
+                    Button(onClick = { inspecting = true }) { Text(stringResource(R.string.inspect_for_alarm)) }
+                }
             }
+        }
+    }
+    if (inspecting && templates != null) {
+        NewInspectionDialog(
+            alarm.enterpriseName ?: "",
+            remember { templates() },
+            dismiss = { inspecting = false },
+            initialKind = InspectionKind.ALARM_RESPONSE,
+        ) { kind, checklists ->
+            inspecting = false
+            send(AppEvent.CreateInspection(alarm.enterprise, kind, checklists, InspectionOrigin.Alarm(alarm.id)))
         }
     }
 }
