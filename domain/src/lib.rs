@@ -16,6 +16,8 @@ pub mod inspection;
 pub mod limits;
 pub mod linkage;
 pub mod notice;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod organisation;
 pub mod rectification;
 pub mod rule;

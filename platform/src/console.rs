@@ -29,6 +29,16 @@ pub async fn security_headers(mut res: Response) -> Response {
     res
 }
 
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "console",
+    summary = "The command-centre console (HTML page; sign-in, alarms, tasks, conflicts, devices, inspections with their photos' originals, enterprises and their township)",
+    security(()),
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn page() -> Html<&'static str> {
     Html(include_str!("../console/index.html"))
 }
@@ -48,6 +58,20 @@ const MODULES: &[(&str, &str)] = &[
     ("map.js", include_str!("../console/map.js")),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/console/{file}",
+    tag = "console",
+    summary = "The console's JavaScript modules (console.js, the entry; dom.js, api.js, live.js, alarms.js, users.js, dashboard.js, enterprises.js, record.js), built into the binary",
+    security(()),
+    params(
+        ("file" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "an ES module", body = String, content_type = "text/javascript"),
+        (status = 404, description = "no such file", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
     let (_, body) = MODULES
         .iter()
@@ -56,6 +80,16 @@ pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> R
     Ok(([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], *body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/console.css",
+    tag = "console",
+    summary = "The console's style sheet",
+    security(()),
+    responses(
+        (status = 200, description = "CSS", body = String, content_type = "text/css"),
+    )
+)]
 pub async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../console/console.css"))
 }
@@ -74,7 +108,7 @@ fn name_of(users: &HashMap<String, User>, id: &str) -> String {
 }
 
 /// One line of an alarm's or a task's timeline.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     #[serde(flatten)]
     pub row: AuditRow,
@@ -108,7 +142,7 @@ fn state_label(entity: &str, stored: &str) -> Option<Text> {
 }
 
 /// A signed-in device with whose it is.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
     #[serde(flatten)]
     pub device: DeviceRow,

@@ -8,9 +8,8 @@ use crate::command::Names;
 use crate::console::{self, TimelineEntry};
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::answer::Answer;
 use fieldcheck_domain::capability::{self, Action};
@@ -21,12 +20,13 @@ use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, SubmittedInspection};
 use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/inspections/{id}/record", get(record))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(record))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Item {
     code: String,
     text: Text,
@@ -34,7 +34,7 @@ struct Item {
     answer: Option<Answer>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Checklist {
     id: String,
     version: u32,
@@ -42,7 +42,7 @@ struct Checklist {
     items: Vec<Item>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct FindingRow {
     #[serde(flatten)]
     finding: Finding,
@@ -51,7 +51,7 @@ struct FindingRow {
 
 /// The evidence chain as the platform received it: `verified` when the platform checked the chain and the
 /// device's seal on receipt and countersigned it (its receipt is stored, `crate::evidence::receipt`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Evidence {
     photos: usize,
     verified: bool,
@@ -61,7 +61,7 @@ struct Evidence {
     sealed_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Record {
     inspection: Inspection,
     enterprise_name: String,
@@ -74,6 +74,19 @@ struct Record {
     audit: Option<Vec<TimelineEntry>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/inspections/{id}/record",
+    tag = "command centre",
+    summary = "An inspection's whole record: checklists with each item's text, legal basis and answer; findings with legal basis; tasks issued; the evidence chain's seal; the audit trail (with read_audit)",
+    description = "Scoped like the inspection: one out of the caller's reach is answered 404. `evidence.verified` is true when the platform verified the chain and the device's seal on receipt and countersigned it (its receipt is stored); `countersigned_at` says when.",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the record", body = Record),
+    )
+)]
 async fn record(
     State(app): State<App>,
     caller: Caller,

@@ -166,7 +166,7 @@ pub struct AccountRow {
 }
 
 /// A device that signed in.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub user: String,
@@ -180,7 +180,7 @@ pub struct DeviceRow {
 }
 
 /// One status change, for the audit log.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub entity: String,
     pub id: String,
@@ -194,7 +194,7 @@ pub struct AuditRow {
 }
 
 /// A free-text edit that lost a conflict, kept for the command centre until it resolves it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ConflictRow {
     /// Assigned by the store (ignored when a conflict is recorded).
     pub number: u64,

@@ -6,9 +6,8 @@ use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::capability::Action;
@@ -20,9 +19,10 @@ use fieldcheck_protocol::{Entity, SubmittedInspection};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/map", get(map))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(map))
 }
 
 /// The demo county's township outlines (GeoJSON, made up and simplified: see the file's `note`).
@@ -42,7 +42,7 @@ pub fn centre(code: &str) -> Option<(f64, f64)> {
 }
 
 /// What the map colours an enterprise by, most pressing first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MapState {
     Alarm,
@@ -89,7 +89,7 @@ impl Open {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Marker {
     id: EnterpriseId,
     name: String,
@@ -104,7 +104,7 @@ struct Marker {
     inspected_today: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Map {
     outlines: serde_json::Value,
     enterprises: Vec<Marker>,
@@ -118,6 +118,16 @@ fn today(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     at.with_timezone(&china).date_naive() == now.with_timezone(&china).date_naive()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/map",
+    tag = "command centre",
+    summary = "The live map: the county's township outlines (GeoJSON) and every enterprise in reach that has a position, with its open alarms, open and overdue tasks, whether it was inspected today (China Standard Time), and the state the map colours it by (officer, township office, command centre)",
+    description = "state, most pressing first: alarm (an alarm not closed), overdue_task, open_task (a task not accepted), inspected_today, clear. The demo's outlines are made up and simplified.",
+    responses(
+        (status = 200, description = "the map", body = Map),
+    )
+)]
 async fn map(State(app): State<App>, caller: Caller) -> Result<Json<Map>, ApiError> {
     allow(&caller, Action::ReadRisk)?;
     let outlines = PARSED.clone();
