@@ -62,6 +62,7 @@ struct Evidence {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = InspectionRecord)] // `Record` is the protocol's record
 struct Record {
     inspection: Inspection,
     enterprise_name: String,
