@@ -100,13 +100,40 @@ fuzz() {
     local token
     token=$(token "$who")
     config "$token" >"$data/schemathesis-$who.toml"
-    "$venv/bin/st" --no-color --config-file "$data/schemathesis-$who.toml" run "$url/openapi.json" \
+    # Lines are cut: an error's report can quote a whole source file.
+    # From the scratch folder: schemathesis keeps a cache in the folder it runs in.
+    (cd "$data" && "$venv/bin/st" --no-color --config-file "$data/schemathesis-$who.toml" run "$url/openapi.json" \
         --checks not_a_server_error,content_type_conformance,response_schema_conformance \
         --header "Authorization: Bearer $token" \
         --phases examples,coverage,fuzzing --max-examples "$examples" --seed 20261203 \
         --exclude-path /v1/events --exclude-path /v1/login \
         --exclude-path '/v1/devices/{id}/revoke' --exclude-path /v1/sync/push \
-        --workers 2 --request-timeout 30 --report junit --report-dir "$root/build/schemathesis-$who"
+        --workers 2 --request-timeout 30 --report junit --report-junit-path "$data/$who.xml") 2>&1 | cut -c1-400 || true
+    kill -0 "$pid" 2>/dev/null || { echo "the platform died during the run:" >&2; tail -n 50 "$data/err.log" >&2; exit 1; }
+    verdict "$data/$who.xml"
+}
+
+# Every failed check fails the step, and so does every error but one: CPython 3.11 (before 3.11.9) raises
+# "AST constructor recursion depth mismatch" when Hypothesis describes a strategy deep in a big schema, a
+# fault of the interpreter, not of the API, and then that operation is reported and left unchecked.
+verdict() {
+    python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot()
+bad = 0
+for case in suite.iter("testcase"):
+    for kind in ("failure", "error"):
+        for problem in case.iter(kind):
+            text = (problem.get("message") or "") + (problem.text or "")
+            if kind == "error" and "AST constructor recursion depth mismatch" in text:
+                print(f"not checked (a CPython 3.11 fault in the fuzzer): {case.get('name')}")
+            else:
+                bad += 1
+                print(f"{kind}: {case.get('name')}: {text[:500]}")
+tests = sum(1 for _ in suite.iter("testcase"))
+print(f"{tests - bad} passed, {bad} failed")
+sys.exit(1 if bad or tests < 40 else 0)
+PY
 }
 
 fuzz commander

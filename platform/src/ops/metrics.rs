@@ -85,7 +85,7 @@ pub fn hashes_waiting(delta: f64) {
     path = "/metrics",
     summary = "Prometheus metrics (text exposition format)",
     description = "Readable from a loopback client (after trusted-proxy resolution) or with `Authorization: Bearer` and the `--metrics-token`; others get 403. The metrics are listed in docs/operations.md.",
-    security(()),
+    security((), ("metrics_token" = [])),
     responses(
         (status = 200, description = "metrics", body = String, content_type = "text/plain"),
     )
