@@ -64,6 +64,9 @@ target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.par
   && node map-config.test.mjs "$target_dir/debug/fieldcheck-platform" \
   && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
+step "API fuzzing: schemathesis against a live demo platform, from the OpenAPI document it generates"
+scripts/schemathesis.sh "$target_dir/debug/fieldcheck-platform"
+
 step "S3-compatible object store (moto's server) for the photo blobs"
 FIELDCHECK_TEST_S3=$(scripts/s3.sh)
 export FIELDCHECK_TEST_S3

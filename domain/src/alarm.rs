@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the monitoring platform saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmKind {
     /// 小时/日均值超标
@@ -40,6 +41,7 @@ impl AlarmKind {
 
 /// Averaging window of the value that triggered the alarm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Averaging {
     Hourly,
@@ -56,6 +58,7 @@ impl Averaging {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmState {
     /// 报警
@@ -69,6 +72,7 @@ pub enum AlarmState {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmAction {
     /// Send officers of the covering squadron.
@@ -113,6 +117,7 @@ impl AlarmState {
 
 /// How long a response may take, by enterprise class (configurable per county).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseLimits {
     pub key_unit_hours: u32,
     pub other_hours: u32,
@@ -134,6 +139,7 @@ impl ResponseLimits {
 
 /// An alarm about one pollutant at one monitoring point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alarm {
     pub id: AlarmId,
     pub enterprise: EnterpriseId,

@@ -13,6 +13,7 @@ pub const MAX_TEXT_CHARS: usize = super::limits::TEXT_CHARS;
 
 /// The value given for an item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     Yes,
@@ -27,6 +28,7 @@ pub enum AnswerValue {
 
 /// One named measure: a number or a date.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Measure {
     Number(f64),
@@ -35,6 +37,7 @@ pub enum Measure {
 
 /// An answer recorded on site.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub item: ItemRef,
     pub value: AnswerValue,
@@ -47,6 +50,7 @@ pub struct Answer {
 
 /// What an answer says about compliance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Compliant,

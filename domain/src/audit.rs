@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// A lifecycle state of an alarm, a rectification task or an inspection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum RecordState {
     Alarm(AlarmState),

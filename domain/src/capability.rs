@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Something a caller may ask the platform or the phone to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Submit an inspection record (`inspection.submit`).

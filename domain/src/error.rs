@@ -56,6 +56,7 @@ pub enum DomainError {
 
 /// Why an intent is refused, as the protocol names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     Forbidden,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How serious a problem is; decides who is told and what follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 轻微: notice to the enterprise and its township office.
@@ -66,6 +67,7 @@ impl Severity {
 
 /// A problem recorded during an inspection, usually proposed by a failed checklist item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub id: FindingId,
     pub inspection: InspectionId,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A GPS fix: WGS-84 degrees plus the horizontal accuracy the receiver claims.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoFix {
     pub lat: f64,
     pub lon: f64,

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Why the inspection takes place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionKind {
     /// 日常检查
@@ -31,6 +32,7 @@ pub enum InspectionKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionState {
     Draft,
@@ -40,6 +42,7 @@ pub enum InspectionState {
 
 /// An officer on the inspection team, with the enforcement certificate that makes the record lawful.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspector {
     pub user: UserId,
     pub name: String,
@@ -49,6 +52,7 @@ pub struct Inspector {
 
 /// The person at the enterprise who answered (被检查人).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Respondent {
     pub name: String,
     pub position: String,
@@ -57,6 +61,7 @@ pub struct Respondent {
 
 /// What led to the inspection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Origin {
     Alarm(AlarmId),
@@ -65,6 +70,7 @@ pub enum Origin {
 
 /// The inspection record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
     pub id: InspectionId,
     pub enterprise: EnterpriseId,
@@ -89,6 +95,7 @@ pub struct Inspection {
 
 /// Something that stops an inspection from being submitted, tied to its item when there is one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemRef>,
@@ -97,6 +104,7 @@ pub struct Problem {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     NotStarted,

@@ -18,6 +18,8 @@ pub mod limits;
 pub mod linkage;
 pub mod names;
 pub mod notice;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod organisation;
 pub mod rectification;
 pub mod rule;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a notice is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum NoticeSubject {
     Finding(FindingId),
@@ -14,6 +15,7 @@ pub enum NoticeSubject {
 
 /// A notice to an enterprise, copied to its township office.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub id: NoticeId,
     pub enterprise: EnterpriseId,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A township or sub-district (镇/街道) with its eco office.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Township {
     pub id: TownshipId,
     /// Administrative division code, e.g. `330784001`.
@@ -16,6 +17,7 @@ pub struct Township {
 
 /// An enforcement squadron (执法中队) and the townships it covers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Squadron {
     pub id: SquadronId,
     pub name: String,
@@ -24,6 +26,7 @@ pub struct Squadron {
 
 /// What a user does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 执法人员: runs inspections, issues and accepts rectification.
@@ -38,6 +41,7 @@ pub enum Role {
 
 /// What part of the county a user may see and act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scope {
     /// The whole county (command centre).
@@ -52,6 +56,7 @@ pub enum Scope {
 
 /// A person who signs in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
     pub login: String,
@@ -65,6 +70,7 @@ pub struct User {
 
 /// Regulatory flags that change how an enterprise is treated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseFlags {
     /// 重点排污单位: shorter alarm response limits.
     pub key_discharger: bool,
@@ -83,6 +89,7 @@ impl EnterpriseFlags {
 
 /// Who to reach at an enterprise.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub name: String,
     pub phone: String,
@@ -90,6 +97,7 @@ pub struct Contact {
 
 /// A regulated enterprise.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enterprise {
     pub id: EnterpriseId,
     pub name: String,

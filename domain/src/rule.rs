@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A pass rule. `AtLeast`/`AtMost`/`Between` apply to a single-number item's value; `Compare` covers
 /// everything else (rules over several numbers or dates).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     AtLeast(f64),
@@ -17,6 +18,7 @@ pub enum Rule {
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Cmp {
     Ge,
@@ -46,6 +48,19 @@ pub enum Expr {
     /// and including the second.
     WorkingDaysBetween(Box<Expr>, Box<Expr>),
 }
+
+// A recursive tree the generated document states as one JSON value (utoipa cannot derive it).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Expr {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some("An expression: `\"value\"`, `{\"field\": name}`, `{\"add\": [a, b]}`, …"))
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Expr {}
 
 /// What an expression can look up while it is evaluated.
 pub trait Values {

@@ -14,6 +14,7 @@ use sha2::{Digest as _, Sha256};
 
 /// Who signs a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     /// An inspecting officer (检查人).
@@ -38,6 +39,7 @@ impl SignerRole {
 /// One sampled point of a stroke: position in the drawing box (0..=`SIGNATURE_EXTENT`, y downwards)
 /// and milliseconds since the signature began.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrokePoint {
     pub x: f32,
     pub y: f32,
@@ -46,12 +48,14 @@ pub struct StrokePoint {
 
 /// One finger-down-to-finger-up stroke.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stroke {
     pub points: Vec<StrokePoint>,
 }
 
 /// A person who saw the refusal to sign.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Witness {
     pub name: String,
     /// Position or unit of the witness (e.g. 村委会主任).
@@ -61,6 +65,7 @@ pub struct Witness {
 
 /// What the signer did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Mark {
     /// Signed by hand: the strokes as drawn, in a box of `width` × `height` units.
@@ -71,6 +76,7 @@ pub enum Mark {
 
 /// A signature (or a noted refusal) over the text the signer was shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub role: SignerRole,
     pub signer: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One version of a checklist (e.g. hazardous-waste storage v1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistTemplate {
     /// Stable key, e.g. `hazardous_waste_storage`.
     pub id: String,
@@ -19,6 +20,7 @@ pub struct ChecklistTemplate {
 
 /// Names a template version.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateRef {
     pub id: String,
     pub version: u32,
@@ -26,6 +28,7 @@ pub struct TemplateRef {
 
 /// One inspection point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateItem {
     /// Unique across all templates, e.g. `HW-08`.
     pub code: String,
@@ -58,6 +61,7 @@ fn general() -> Severity {
 
 /// What kind of answer an item takes, and the rule that decides compliance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AnswerSpec {
     /// 是/否: yes is compliant.
@@ -89,6 +93,7 @@ pub enum AnswerSpec {
 
 /// One named input of a `Measures` item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeasureField {
     pub key: String,
     pub label: Text,
@@ -97,6 +102,7 @@ pub struct MeasureField {
 
 /// A measure is a number with a unit, or a date.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MeasureKind {
     Number { unit: String },
@@ -105,6 +111,7 @@ pub enum MeasureKind {
 
 /// One option of a `Choice` item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChoiceOption {
     pub code: String,
     pub label: Text,
@@ -113,6 +120,7 @@ pub struct ChoiceOption {
 
 /// When a photo must be attached to an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoRule {
     Always,
@@ -122,6 +130,7 @@ pub enum PhotoRule {
 
 /// Names one item of one template.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemRef {
     pub template: String,
     pub code: String,

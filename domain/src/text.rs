@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A label shown to people, in zh-CN and English.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     pub zh: String,
     pub en: String,

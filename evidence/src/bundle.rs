@@ -36,6 +36,7 @@ pub(crate) const EXPORT_TAG: &[u8] = b"fieldcheck.evidence.bundle-export.v1\n";
 
 /// One line of the inspection's audit trail, as the caller (the platform) recorded it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
     pub at: DateTime<Utc>,
@@ -47,6 +48,7 @@ pub struct AuditEvent {
 
 /// The exporter's signature over the whole manifest (minus this field).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExportSeal {
     pub exported_at: DateTime<Utc>,
@@ -56,6 +58,7 @@ pub struct ExportSeal {
 
 /// The bundle's `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub format: String,

@@ -22,6 +22,7 @@ pub struct VerifyOptions {
 
 /// What a verified bundle shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub head: ChainHead,
     pub photos: usize,

@@ -22,6 +22,7 @@ const ENTRY_TAG: &[u8] = b"fieldcheck.evidence.entry.v1";
 
 /// The committed hash of one field of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FieldHash {
     pub name: String,
@@ -30,6 +31,7 @@ pub struct FieldHash {
 
 /// One photo's place in the chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChainEntry {
     /// Position, from 0.
@@ -47,6 +49,7 @@ pub struct ChainEntry {
 
 /// What the device signs and the submitted inspection carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChainHead {
     pub case: Case,
@@ -58,6 +61,7 @@ pub struct ChainHead {
 
 /// A case's evidence entries in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceChain {
     pub case: Case,

@@ -79,6 +79,9 @@ impl FromStr for Digest {
     }
 }
 
+#[cfg(feature = "openapi")]
+fieldcheck_domain::string_schema!(Digest, "a SHA-256 digest, 64 lowercase hex digits");
+
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_hex())

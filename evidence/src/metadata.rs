@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of bytes a blob holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MediaType {
     Jpeg,
@@ -40,6 +41,7 @@ impl MediaType {
 
 /// A stored blob: its content address, exact length and kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlobRef {
     pub sha256: Digest,
     pub len: u64,
@@ -48,6 +50,7 @@ pub struct BlobRef {
 
 /// The record whose evidence chain a photo joins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Case {
     /// An on-site inspection.
@@ -78,6 +81,7 @@ impl std::fmt::Display for Case {
 
 /// What a photo proves within its case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
     /// The answer to a checklist item of the inspection.
@@ -90,6 +94,7 @@ pub enum Subject {
 
 /// Facts the device knows when a photo is taken, recorded with it and committed to by the chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CaptureMeta {
     pub evidence: EvidenceId,
@@ -111,6 +116,7 @@ pub struct CaptureMeta {
 
 /// How a photo reached the app.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoSource {
     /// Taken with the app's own camera at the time recorded.
@@ -122,6 +128,7 @@ pub enum PhotoSource {
 
 /// Why a photo carries no fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FixMissing {
     /// Location was allowed but no fix came.
@@ -132,6 +139,7 @@ pub enum FixMissing {
 
 /// Where a photo came from, and why it has no fix if it has none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
     #[serde(default)]
@@ -165,6 +173,7 @@ impl CaptureMeta {
 
 /// One ingested photo: the original exactly as taken plus its derived files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceRecord {
     pub meta: CaptureMeta,
     /// The bytes as the camera produced them, never altered.

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// One verification failure, located as precisely as the evidence allows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EvidenceProblem))]
 pub struct Problem {
     /// Position in the chain (0-based), if the problem concerns one entry.
     pub entry: Option<u32>,

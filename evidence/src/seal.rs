@@ -13,6 +13,7 @@ const RECEIPT_TAG: &[u8] = b"fieldcheck.evidence.platform-receipt.v1\n";
 
 /// A chain head signed by the device that made it; carried by the submitted inspection.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSeal {
     pub head: ChainHead,
@@ -29,6 +30,7 @@ pub struct DeviceSeal {
 
 /// The platform's countersignature: it verified the chain and seal and received them at `received_at`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlatformReceipt {
     /// Server clock at receipt.
@@ -38,6 +40,7 @@ pub struct PlatformReceipt {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct SealStatement<'a> {
     head: &'a ChainHead,
     device: &'a DeviceId,
@@ -48,6 +51,7 @@ struct SealStatement<'a> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReceiptStatement<'a> {
     seal: &'a DeviceSeal,
     received_at: &'a DateTime<Utc>,

@@ -41,6 +41,9 @@ macro_rules! hex_bytes {
             }
         }
 
+        #[cfg(feature = "openapi")]
+        fieldcheck_domain::string_schema!($name, "hex");
+
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&hex::encode(&self.0))

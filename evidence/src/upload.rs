@@ -13,6 +13,7 @@ pub const DEFAULT_CHUNK: u64 = 512 * 1024;
 
 /// When originals are uploaded (the app sets it; renditions always go as soon as possible).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OriginalPolicy {
     /// Right after the rendition.
@@ -25,6 +26,7 @@ pub enum OriginalPolicy {
 
 /// The device's current connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Network {
     Offline,
@@ -36,6 +38,7 @@ pub enum Network {
 
 /// Which of a photo's files a blob is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BlobRole {
     Original,
@@ -57,6 +60,7 @@ pub struct PhotoUploadState {
 
 /// What to do with a blob now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "decision", content = "reason", rename_all = "snake_case")]
 pub enum UploadDecision {
     Send,
@@ -67,6 +71,7 @@ pub enum UploadDecision {
 
 /// Why a blob waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WaitReason {
     Offline,
@@ -170,6 +175,7 @@ pub fn may_free(blob: &BlobRef, role: BlobRole, server: Option<&BlobStatus>) -> 
 
 /// What the server holds of one blob.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlobStatus {
     pub sha256: crate::Digest,
     /// Length the blob will have.

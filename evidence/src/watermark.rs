@@ -47,6 +47,7 @@ impl Watermark {
 
 /// What the watermark could not show as asked. Empty when every character was drawn.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WatermarkGaps {
     /// Characters no font had a glyph for, each once, in order of appearance; drawn as '?'.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -16,7 +16,6 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use fieldcheck_domain::alarm::{AlarmAction, ResponseLimits};
@@ -29,6 +28,7 @@ use fieldcheck_domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_protocol::{Entity, PROTOCOL_VERSION, Record, RejectCode};
 use serde::Deserialize;
 use std::sync::Arc;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest request body accepted (a push of a big inspection fits many times over).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -84,48 +84,49 @@ impl App {
     }
 }
 
-pub fn router(app: App) -> Router {
-    let timeouts = app.timeouts;
+/// Every route with its documentation (`crate::openapi`): `routes!(handler)` takes the path and method from the
+/// handler's `#[utoipa::path]`, so a route cannot be served undocumented or documented unserved.
+pub fn api(timeouts: crate::ops::Timeouts) -> OpenApiRouter<App> {
     // Photo chunks stream in over slow networks: a longer timeout of their own.
-    let uploads = Router::new()
-        .route("/v1/blobs/{sha256}", get(crate::evidence::blobs::get).put(crate::evidence::blobs::put))
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(crate::evidence::blobs::get, crate::evidence::blobs::put))
         .layer(crate::ops::timeout(timeouts.upload));
-    let routes = Router::new()
-        .route("/", get(console::page))
-        .route("/console.css", get(console::style))
-        .route("/console/{file}", get(console::module))
-        .route("/console/lib/{file}", get(console::lib))
-        .route("/openapi.json", get(openapi))
-        .route("/v1/health", get(health))
-        .route("/v1/ready", get(crate::ops::ready))
-        .route("/metrics", get(crate::ops::metrics::serve))
-        .route("/v1/capabilities", get(capabilities))
-        .route("/v1/login", post(login))
-        .route("/v1/devices", get(devices))
-        .route("/v1/devices/{id}/revoke", post(revoke))
-        .route("/v1/sync/push", post(push))
-        .route("/v1/sync/pull", get(pull))
-        .route("/v1/inspections/{id}/photos", get(crate::evidence::originals::list))
-        .route("/v1/inspections/{id}/record.pdf", get(crate::documents::record_pdf))
-        .route("/v1/inspections/{id}/originals/request", post(crate::evidence::originals::request))
-        .route("/v1/blobs/{sha256}/content", get(crate::evidence::blobs::content))
-        .route("/v1/alarms", post(raise).get(list_alarms))
-        .route("/v1/alarms/{id}/grade", post(grade))
-        .route("/v1/alarms/{id}/dispatch", post(dispatch))
-        .route("/v1/alarms/{id}/close", post(close))
-        .route("/v1/alarms/{id}/timeline", get(alarm_timeline))
-        .route("/v1/tasks", get(list_tasks))
-        .route("/v1/tasks/overdue", get(overdue))
-        .route("/v1/tasks/{id}/timeline", get(task_timeline))
-        .route("/v1/tasks/{id}/order.pdf", get(crate::documents::order_pdf))
-        .route("/v1/conflicts", get(conflicts))
-        .route("/v1/conflicts/{number}/resolve", post(resolve_conflict))
-        .route("/v1/audit/{entity}/{id}", get(audit))
-        .route("/v1/enterprises/{id}/move", post(move_enterprise))
-        .route("/v1/users", post(create_user))
-        .route("/v1/notices/{id}", axum::routing::delete(delete_notice))
-        .route("/v1/admin/prune-tombstones", post(prune))
-        .route("/v1/exports/records.zip", get(crate::exports::records_zip))
+    OpenApiRouter::with_openapi(crate::openapi::frame())
+        .routes(routes!(console::page))
+        .routes(routes!(console::style))
+        .routes(routes!(console::module))
+        .routes(routes!(console::lib))
+        .routes(routes!(openapi))
+        .routes(routes!(health))
+        .routes(routes!(crate::ops::ready))
+        .routes(routes!(crate::ops::metrics::serve))
+        .routes(routes!(capabilities))
+        .routes(routes!(login))
+        .routes(routes!(devices))
+        .routes(routes!(revoke))
+        .routes(routes!(push))
+        .routes(routes!(pull))
+        .routes(routes!(crate::evidence::originals::list))
+        .routes(routes!(crate::documents::record_pdf))
+        .routes(routes!(crate::evidence::originals::request))
+        .routes(routes!(crate::evidence::blobs::content))
+        .routes(routes!(raise, list_alarms))
+        .routes(routes!(grade))
+        .routes(routes!(dispatch))
+        .routes(routes!(close))
+        .routes(routes!(alarm_timeline))
+        .routes(routes!(list_tasks))
+        .routes(routes!(overdue))
+        .routes(routes!(task_timeline))
+        .routes(routes!(crate::documents::order_pdf))
+        .routes(routes!(conflicts))
+        .routes(routes!(resolve_conflict))
+        .routes(routes!(audit))
+        .routes(routes!(move_enterprise))
+        .routes(routes!(create_user))
+        .routes(routes!(delete_notice))
+        .routes(routes!(prune))
+        .routes(routes!(crate::exports::records_zip))
         .merge(crate::supervision::routes())
         .merge(crate::live::routes())
         .merge(crate::lists::routes())
@@ -135,6 +136,11 @@ pub fn router(app: App) -> Router {
         .merge(crate::wipe::routes())
         .layer(crate::ops::timeout(timeouts.request))
         .merge(uploads)
+}
+
+pub fn router(app: App) -> Router {
+    let (routes, _) = api(app.timeouts).split_for_parts();
+    let routes = routes
         .layer(axum::middleware::from_fn(crate::ops::metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Every error in `{error, message}` JSON, panics included; a request id and a log line for each; every
@@ -179,6 +185,16 @@ struct Capability {
     name: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/capabilities",
+    tag = "auth",
+    summary = "The actions the caller's role may take (reach aside), so the console and the apps can draw their buttons",
+    description = "Who may do what is one table (`fieldcheck_domain::capability`), asked by every route; a role it does not allow is answered 403 `forbidden`. An action on a record also needs the record in the caller's reach (`fieldcheck_domain::visibility`); a record out of reach is answered 404, like one that does not exist. The matrix (officer / township / enterprise / commander): submit_inspection O; raise_alarm, grade, dispatch, move_enterprise, manage_users, manage_devices, resolve_conflicts, delete_notice, prune_tombstones C; edit_enterprise O T E C; request_originals O C; export_evidence O T C; read_audit O T C; task acknowledge and submit_proof E, accept and reject O C (see the task's transition table); alarm arrive O, close O T C. This endpoint answers the caller's own row.",
+    responses(
+        (status = 200, description = "the caller's role and allowed actions", body = serde_json::Value),
+    )
+)]
 /// The caller's role and every action the capability table allows it (reach aside: a row's `actions`
 /// say what may be done to that row now).
 async fn capabilities(caller: Caller) -> Json<serde_json::Value> {
@@ -209,14 +225,46 @@ where
         .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    summary = "This document",
+    security(()),
+    responses(
+        (status = 200, description = "OpenAPI 3.1", body = serde_json::Value),
+    )
+)]
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], crate::openapi::document())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    summary = "Liveness, protocol version and back end",
+    security(()),
+    responses(
+        (status = 200, description = "healthy", body = serde_json::Value),
+    )
+)]
 async fn health(State(app): State<App>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION, "backend": app.db.backend_name() }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/login",
+    tag = "auth",
+    summary = "Sign in a device; returns a revocable device token",
+    security(()),
+    request_body = crate::auth::LoginRequest,
+    responses(
+        (status = 200, description = "signed in", body = crate::auth::LoginResponse),
+        (status = 429, description = "too many login attempts (`locked`) from this client address, for this login from this address, or for this login from everywhere; checked before the password, answered alike for every login; wait `Retry-After` seconds", body = crate::openapi::ErrorBody, headers(("Retry-After" = u64))),
+        (status = 401, description = "wrong login or password: the same status and body for a login that exists and one that does not", body = crate::openapi::ErrorBody),
+        (status = 503, description = "`busy`: no password-hashing slot came free in time; retry after `Retry-After` seconds", body = crate::openapi::ErrorBody, headers(("Retry-After" = u64))),
+    )
+)]
 async fn login(
     State(app): State<App>,
     client: ClientAddr,
@@ -225,6 +273,18 @@ async fn login(
     Ok(Json(auth::login(&app, req, client).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/devices/{id}/revoke",
+    tag = "auth",
+    summary = "Revoke a device's token (own device, or command centre)",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 204, description = "revoked"),
+    )
+)]
 async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>) -> Result<StatusCode, ApiError> {
     app.db
         .write(move |tx| {
@@ -239,12 +299,32 @@ async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<DeviceId>
         .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/devices",
+    tag = "auth",
+    summary = "Devices with last contact and measured clock skew (command centre)",
+    responses(
+        (status = 200, description = "devices", body = Vec<crate::console::DeviceView>),
+    )
+)]
 /// Devices with their last contact and measured clock skew (command centre).
 async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     allow(&caller, Action::ManageDevices)?;
     Ok(Json(app.db.read(|tx| Ok(console::devices(tx)?)).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sync/push",
+    tag = "sync",
+    summary = "Push numbered mutations; each applied exactly once per (device, seq)",
+    description = "Each mutation is answered `applied`, `rejected {code, reason}` or `conflict {current}`. A mutation the platform cannot apply for a lasting reason is `rejected` (code `invalid`) alone, and the ones before and after it are applied: a refusal by the rules, a value the database refuses for good, or an internal failure while checking it (logged). Only a transient failure (503 `busy`, 500 `storage`) fails the push; send it again. The body must be a JSON object.",
+    request_body = fieldcheck_protocol::PushRequest,
+    responses(
+        (status = 200, description = "one result per mutation", body = fieldcheck_protocol::PushResponse),
+    )
+)]
 async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
     let response = sync::push(&app, caller, &body).await?;
     crate::ops::metrics::pushed(&response);
@@ -264,6 +344,21 @@ fn default_limit() -> u32 {
     500
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/sync/pull",
+    tag = "sync",
+    summary = "Read the caller's change log in commit order",
+    description = "`cursor` is where the device's last page ended. A cursor beyond the change log's end (one this platform never gave, e.g. from another platform or a database restored from an older backup) is refused with 400 `cursor_ahead`; a cursor below the tombstone floor is answered `reset`.",
+    params(
+        ("cursor" = Option<u64>, Query, description = "the cursor of the device's last page; at most the log's end (else 400 `cursor_ahead`)"),
+        ("limit" = Option<u64>, Query),
+        ("protocol" = u64, Query),
+    ),
+    responses(
+        (status = 200, description = "a page", body = fieldcheck_protocol::PullResponse),
+    )
+)]
 async fn pull(
     State(app): State<App>,
     token: crate::auth::Bearer,
@@ -274,6 +369,17 @@ async fn pull(
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/alarms",
+    tag = "command centre",
+    summary = "Raise an online-monitoring alarm (X-Api-Key of the monitoring side, or a commander token)",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = crate::supervision::intake::Intake,
+    responses(
+        (status = 201, description = "raised", body = fieldcheck_domain::alarm::Alarm),
+    )
+)]
 async fn raise(
     State(app): State<App>,
     raiser: Raiser,
@@ -300,6 +406,18 @@ struct AlarmQuery {
     open: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/alarms",
+    tag = "command centre",
+    summary = "Alarms in the caller's scope, newest first, with overdue flags, time left, exceedance multiple, labels and allowed actions",
+    params(
+        ("open" = Option<bool>, Query, description = "leave out closed alarms"),
+    ),
+    responses(
+        (status = 200, description = "alarms", body = Vec<crate::command::AlarmRow>),
+    )
+)]
 async fn list_alarms(
     State(app): State<App>,
     caller: Caller,
@@ -315,6 +433,18 @@ async fn list_alarms(
     Ok(Json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/alarms/{id}/timeline",
+    tag = "command centre",
+    summary = "An alarm's audit trail, oldest first, with names and state labels",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "timeline", body = Vec<crate::console::TimelineEntry>),
+    )
+)]
 async fn alarm_timeline(
     State(app): State<App>,
     caller: Caller,
@@ -331,11 +461,24 @@ async fn alarm_timeline(
     Ok(Json(rows))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct GradeBody {
     level: Severity,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/alarms/{id}/grade",
+    tag = "command centre",
+    summary = "Grade a raised alarm: notices to enterprise and township; serious dispatches at once",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    request_body = GradeBody,
+    responses(
+        (status = 200, description = "graded", body = fieldcheck_domain::alarm::Alarm),
+    )
+)]
 async fn grade(
     State(app): State<App>,
     caller: Caller,
@@ -346,12 +489,25 @@ async fn grade(
     Ok(Json(act(&app, caller, move |tx, actor| command::grade(tx, actor, id, body.level)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DispatchBody {
     #[serde(default)]
     assignee: Option<UserId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/alarms/{id}/dispatch",
+    tag = "command centre",
+    summary = "Dispatch to the squadron covering the enterprise's township",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    request_body = DispatchBody,
+    responses(
+        (status = 200, description = "dispatched", body = fieldcheck_domain::alarm::Alarm),
+    )
+)]
 async fn dispatch(
     State(app): State<App>,
     caller: Caller,
@@ -362,12 +518,25 @@ async fn dispatch(
     Ok(Json(act(&app, caller, move |tx, actor| crate::intents::alarm::dispatch(tx, actor, id, body.assignee)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CloseBody {
     #[serde(default)]
     feedback: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/alarms/{id}/close",
+    tag = "command centre",
+    summary = "Close an alarm with feedback",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    request_body = CloseBody,
+    responses(
+        (status = 204, description = "closed"),
+    )
+)]
 async fn close(
     State(app): State<App>,
     caller: Caller,
@@ -384,6 +553,18 @@ struct TaskQuery {
     state: Option<TaskState>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tasks",
+    tag = "command centre",
+    summary = "Rectification tasks in the caller's scope: overdue first, then by deadline",
+    params(
+        ("state" = Option<String>, Query, description = "only tasks in this state"),
+    ),
+    responses(
+        (status = 200, description = "tasks", body = Vec<crate::command::TaskRow>),
+    )
+)]
 /// Tasks in the caller's reach, optionally in one state: overdue first, then by deadline.
 async fn list_tasks(
     State(app): State<App>,
@@ -400,6 +581,18 @@ async fn list_tasks(
     Ok(Json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tasks/{id}/timeline",
+    tag = "command centre",
+    summary = "A task's audit trail (issue and every transition), oldest first",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "timeline", body = Vec<crate::console::TimelineEntry>),
+    )
+)]
 async fn task_timeline(
     State(app): State<App>,
     caller: Caller,
@@ -419,6 +612,15 @@ async fn task_timeline(
     Ok(Json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tasks/overdue",
+    tag = "command centre",
+    summary = "Overdue rectification tasks in the caller's scope",
+    responses(
+        (status = 200, description = "tasks", body = Vec<crate::command::TaskRow>),
+    )
+)]
 async fn overdue(State(app): State<App>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
     let rows = app
         .db
@@ -437,6 +639,18 @@ struct ConflictQuery {
     open: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/conflicts",
+    tag = "command centre",
+    summary = "Free-text edits that lost a conflict, with both values and the record's value now, newest first (command centre)",
+    params(
+        ("open" = Option<bool>, Query, description = "only the unresolved ones"),
+    ),
+    responses(
+        (status = 200, description = "conflicts", body = Vec<crate::conflicts::ConflictView>),
+    )
+)]
 async fn conflicts(
     State(app): State<App>,
     caller: Caller,
@@ -446,6 +660,19 @@ async fn conflicts(
     Ok(Json(app.db.read(move |tx| Ok(conflicts::list(tx, q.open)?)).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/conflicts/{number}/resolve",
+    tag = "command centre",
+    summary = "Resolve a kept losing value once: `taken` writes it to the record (a new change that syncs to devices), `dismissed` keeps the record's value; audited (command centre)",
+    params(
+        ("number" = u64, Path),
+    ),
+    request_body = conflicts::Resolve,
+    responses(
+        (status = 200, description = "resolved", body = crate::db::ConflictRow),
+    )
+)]
 /// The command centre takes a kept losing value (a new change that syncs) or dismisses it.
 async fn resolve_conflict(
     State(app): State<App>,
@@ -457,6 +684,19 @@ async fn resolve_conflict(
     Ok(Json(act(&app, caller, move |tx, actor| conflicts::resolve(tx, actor, number, &req)).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/audit/{entity}/{id}",
+    tag = "command centre",
+    summary = "Audit trail of a task, alarm, inspection or enterprise (read_audit: officers, townships and the command centre; a record out of the caller's reach is answered 404)",
+    params(
+        ("entity" = String, Path),
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "rows", body = Vec<crate::db::AuditRow>),
+    )
+)]
 async fn audit(
     State(app): State<App>,
     caller: Caller,
@@ -488,11 +728,24 @@ async fn audit(
     Ok(Json(rows))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct MoveBody {
     township: TownshipId,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/enterprises/{id}/move",
+    tag = "command centre",
+    summary = "Move an enterprise to another township (command centre): devices of the old township get tombstones for it and its records, devices of the new one get them, on their next pull; audited",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "the enterprise as stored now", body = serde_json::Value),
+    )
+)]
 /// The command centre moves an enterprise to another township; devices' scopes follow on their next pull.
 async fn move_enterprise(
     State(app): State<App>,
@@ -504,13 +757,25 @@ async fn move_enterprise(
     Ok(Json(act(&app, caller, move |tx, actor| relocation::move_enterprise(tx, actor, id, body.township)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewUser {
     login: String,
     password: String,
     user: User,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/users",
+    tag = "admin",
+    summary = "Create an account (command centre)",
+    description = "Creates a user and its login. Never changes an existing user: a login that exists is 409 `conflict`, a user id that exists (whatever its login) is 409 `user_exists`.",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "created"),
+        (status = 409, description = "the login or the user id exists; nothing was changed", body = crate::openapi::ErrorBody),
+    )
+)]
 async fn create_user(
     State(app): State<App>,
     caller: Caller,
@@ -536,6 +801,18 @@ async fn create_user(
         .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/notices/{id}",
+    tag = "admin",
+    summary = "Delete a notice (leaves a tombstone)",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 204, description = "deleted"),
+    )
+)]
 async fn delete_notice(
     State(app): State<App>,
     caller: Caller,
@@ -557,11 +834,22 @@ async fn delete_notice(
 /// The oldest `older_than_seconds` a prune accepts: a hundred years.
 pub const MAX_PRUNE_AGE_SECONDS: i64 = fieldcheck_domain::limits::PRUNE_SECONDS_MAX as i64;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PruneBody {
     older_than_seconds: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/prune-tombstones",
+    tag = "admin",
+    summary = "Drop tombstones older than the window; older cursors must reset",
+    request_body = PruneBody,
+    responses(
+        (status = 200, description = "new floor", body = serde_json::Value),
+        (status = 400, description = "`older_than_seconds` out of range", body = crate::openapi::ErrorBody),
+    )
+)]
 async fn prune(
     State(app): State<App>,
     caller: Caller,

@@ -223,7 +223,7 @@ impl FromRequestParts<App> for ClientAddr {
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub login: String,
     pub password: String,
@@ -233,7 +233,7 @@ pub struct LoginRequest {
     pub device_key: Option<fieldcheck_evidence::PublicKey>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub token: String,
     pub user: User,

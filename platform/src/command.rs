@@ -68,7 +68,7 @@ pub fn grade(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, level: Severity) -> Re
 }
 
 /// A grade the command centre may give, with what it sets in motion (three-level linkage).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GradeOption {
     pub level: Severity,
     pub label: Text,
@@ -90,7 +90,7 @@ fn grade_option(level: Severity) -> GradeOption {
 }
 
 /// An alarm as the console lists it: the record plus what the console shows but must not compute.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlarmRow {
     #[serde(flatten)]
     pub alarm: Alarm,
@@ -182,7 +182,7 @@ pub fn alarm_row(
 }
 
 /// A task as the console lists it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TaskRow {
     #[serde(flatten)]
     pub task: RectificationTask,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// How the command centre settled a conflict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     /// The kept value became the record's value.
@@ -46,7 +46,7 @@ impl Resolution {
 
 /// A resolve request: the resolution, and optionally the record's value the command centre saw (when
 /// it has changed since, the request is refused so nobody overwrites a value they have not seen).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Resolve {
     pub resolution: Resolution,
     #[serde(default)]
@@ -54,7 +54,7 @@ pub struct Resolve {
 }
 
 /// A kept losing value with the names a person reads and what may be done with it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConflictView {
     #[serde(flatten)]
     pub conflict: ConflictRow,

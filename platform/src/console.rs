@@ -39,6 +39,16 @@ pub async fn security_headers(State(app): State<App>, mut res: Response) -> Resp
     res
 }
 
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "console",
+    summary = "The command-centre console (HTML page; sign-in, alarms, tasks, conflicts, devices, inspections with their photos' originals, enterprises and their township)",
+    security(()),
+    responses(
+        (status = 200, description = "the page", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn page() -> Html<&'static str> {
     Html(include_str!("../console/index.html"))
 }
@@ -60,6 +70,20 @@ const MODULES: &[(&str, &str)] = &[
     ("exports.js", include_str!("../console/exports.js")),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/console/{file}",
+    tag = "console",
+    summary = "The console's JavaScript modules (console.js, the entry; dom.js, api.js, live.js, alarms.js, users.js, dashboard.js, enterprises.js, record.js), built into the binary",
+    security(()),
+    params(
+        ("file" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "an ES module", body = String, content_type = "text/javascript"),
+        (status = 404, description = "no such file", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> Result<impl IntoResponse, ApiError> {
     let (_, body) = MODULES
         .iter()
@@ -68,6 +92,16 @@ pub async fn module(axum::extract::Path(file): axum::extract::Path<String>) -> R
     Ok(([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], *body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/console.css",
+    tag = "console",
+    summary = "The console's style sheet",
+    security(()),
+    responses(
+        (status = 200, description = "CSS", body = String, content_type = "text/css"),
+    )
+)]
 pub async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../console/console.css"))
 }
@@ -91,6 +125,21 @@ pub fn libs_present(dir: &Path) -> bool {
     LIBS.iter().all(|(_, file, _)| dir.join(file).is_file())
 }
 
+#[utoipa::path(
+    get,
+    path = "/console/lib/{file}",
+    tag = "console",
+    summary = "The console's map and chart libraries (leaflet.js, leaflet.css, echarts.js): Leaflet and ECharts as npm installs them from platform/console/package-lock.json, read from that node_modules folder (serve --console-libs, FIELDCHECK_CONSOLE_LIBS)",
+    security(()),
+    params(
+        ("file" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the library", body = String, content_type = "text/javascript"),
+        (status = 404, description = "no such library", body = crate::openapi::ErrorBody),
+        (status = 503, description = "the libraries are not installed (`console_libs_missing`: run `npm ci --prefix platform/console`)", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn lib(
     State(app): State<App>,
     axum::extract::Path(file): axum::extract::Path<String>,
@@ -129,7 +178,7 @@ fn name_of(users: &HashMap<String, User>, id: &str) -> String {
 }
 
 /// One line of an alarm's or a task's timeline.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     #[serde(flatten)]
     pub row: AuditRow,
@@ -154,7 +203,7 @@ pub fn timeline(tx: &mut dyn Tx, entity: &str, id: &str) -> Result<Vec<TimelineE
 }
 
 /// A signed-in device with whose it is.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
     #[serde(flatten)]
     pub device: DeviceRow,

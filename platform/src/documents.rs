@@ -246,6 +246,19 @@ async fn render<P: Send + 'static>(
         .map_err(|e| failed(&e))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/inspections/{id}/record.pdf",
+    tag = "command centre",
+    summary = "The inspection record (现场检查（勘察）笔录) as a PDF; for whoever may see the inspection's photos (never an enterprise)",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the PDF (A4, Chinese, CJK font subset embedded); the same record gives the same bytes", body = String, content_type = "application/pdf"),
+        (status = 503, description = "no document font is configured (`no_document_font`: start the platform with --document-font PATH or FIELDCHECK_DOCUMENT_FONT)", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /v1/inspections/{id}/record.pdf`: who may see the inspection's photos may print its record.
 pub async fn record_pdf(
     State(app): State<App>,
@@ -264,6 +277,19 @@ pub async fn record_pdf(
     Ok(pdf_response(pdf, format!("inspection-record-{id}.pdf")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tasks/{id}/order.pdf",
+    tag = "command centre",
+    summary = "The rectification order (责令改正通知书) as a PDF; for whoever may see the task's timeline. 404 when the issuing inspection is not on the platform",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the PDF (A4, Chinese, CJK font subset embedded); the same record gives the same bytes", body = String, content_type = "application/pdf"),
+        (status = 503, description = "no document font is configured (`no_document_font`: start the platform with --document-font PATH or FIELDCHECK_DOCUMENT_FONT)", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /v1/tasks/{id}/order.pdf`: who may see the task's timeline may print its order.
 pub async fn order_pdf(
     State(app): State<App>,

@@ -100,6 +100,20 @@ fn select(
     Ok(items)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/exports/records.zip",
+    tag = "command centre",
+    summary = "A month's paperwork as one zip, streamed: for each inspection begun that month (China time) in the township, its record PDF, its tasks' order PDFs and its evidence bundle (tar), with manifest.json (every file and its SHA-256) last. Command centre (any township, or without one the county); a township office (its own township). At most `export_records` inspections (limits)",
+    params(
+        ("month" = String, Query, description = "YYYY-MM", pattern = "^[0-9]{4}-[0-9]{2}$"),
+        ("township" = Option<uuid::Uuid>, Query, description = "the township; a township office may name only its own"),
+    ),
+    responses(
+        (status = 200, description = "the zip: `<inspection>/record.pdf`, `<inspection>/order-<task>.pdf`, `<inspection>/bundle.tar`, `manifest.json`", body = String, content_type = "application/zip"),
+        (status = 503, description = "no document font is configured (`no_document_font`)", body = crate::openapi::ErrorBody),
+    )
+)]
 /// The route's handler (one `.route` line in `app.rs`, where the OpenAPI test reads the router's table).
 pub async fn records_zip(
     State(app): State<App>,

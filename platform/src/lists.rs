@@ -11,9 +11,8 @@ use crate::db::{DeviceRow, Keys, StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::Failure;
 use crate::records;
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::capability::{self, Action};
@@ -24,16 +23,17 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v1/lists/alarms", get(alarms))
-        .route("/v1/lists/tasks", get(tasks))
-        .route("/v1/lists/inspections", get(inspections))
-        .route("/v1/lists/enterprises", get(enterprises))
-        .route("/v1/lists/users", get(users))
-        .route("/v1/lists/devices", get(devices))
-        .route("/v1/areas", get(areas))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(alarms))
+        .routes(routes!(tasks))
+        .routes(routes!(inspections))
+        .routes(routes!(enterprises))
+        .routes(routes!(users))
+        .routes(routes!(devices))
+        .routes(routes!(areas))
 }
 
 /// The filters and page of a list request (each list reads the ones that apply to it).
@@ -57,7 +57,7 @@ pub struct ListParams {
 }
 
 /// One page: `rows` from `offset`, of `total` matching rows.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub total: u64,
     pub offset: u64,
@@ -260,6 +260,28 @@ fn allowed(reach: &Reach, candidates: &[Action]) -> Vec<String> {
     candidates.iter().filter(|a| capability::may(reach.role, **a)).map(|a| a.name()).collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/alarms",
+    tag = "command centre",
+    summary = "Alarms in the caller's scope, newest first, filtered and paged in the database",
+    description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
+    params(
+        ("township" = Option<String>, Query, description = "township id"),
+        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
+        ("enterprise" = Option<String>, Query, description = "enterprise id"),
+        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
+        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
+        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
+        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
+        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "alarms", body = Page<crate::command::AlarmRow>),
+    )
+)]
 async fn alarms(
     State(app): State<App>,
     caller: Caller,
@@ -273,6 +295,28 @@ async fn alarms(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/tasks",
+    tag = "command centre",
+    summary = "Rectification tasks in the caller's scope, by deadline, filtered and paged in the database",
+    description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
+    params(
+        ("township" = Option<String>, Query, description = "township id"),
+        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
+        ("enterprise" = Option<String>, Query, description = "enterprise id"),
+        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
+        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
+        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
+        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
+        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "tasks", body = Page<crate::command::TaskRow>),
+    )
+)]
 async fn tasks(
     State(app): State<App>,
     caller: Caller,
@@ -286,7 +330,7 @@ async fn tasks(
 }
 
 /// An inspection as the console lists it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InspectionRow {
     pub id: String,
     pub enterprise: String,
@@ -304,6 +348,28 @@ pub struct InspectionRow {
     pub actions: Vec<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/inspections",
+    tag = "command centre",
+    summary = "Submitted inspections in the caller's scope, newest first (date range on when they started)",
+    description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
+    params(
+        ("township" = Option<String>, Query, description = "township id"),
+        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
+        ("enterprise" = Option<String>, Query, description = "enterprise id"),
+        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
+        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
+        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
+        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
+        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "inspections", body = Page<InspectionRow>),
+    )
+)]
 async fn inspections(
     State(app): State<App>,
     caller: Caller,
@@ -334,7 +400,7 @@ async fn inspections(
 }
 
 /// An enterprise with its township's name.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EnterpriseRow {
     #[serde(flatten)]
     pub enterprise: Enterprise,
@@ -343,6 +409,28 @@ pub struct EnterpriseRow {
     pub actions: Vec<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/enterprises",
+    tag = "command centre",
+    summary = "Enterprises in the caller's scope, by name",
+    description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
+    params(
+        ("township" = Option<String>, Query, description = "township id"),
+        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
+        ("enterprise" = Option<String>, Query, description = "enterprise id"),
+        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
+        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
+        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
+        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
+        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "enterprises", body = Page<EnterpriseRow>),
+    )
+)]
 async fn enterprises(
     State(app): State<App>,
     caller: Caller,
@@ -361,7 +449,7 @@ async fn enterprises(
 }
 
 /// A user with the role's label.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     #[serde(flatten)]
     pub user: User,
@@ -369,6 +457,28 @@ pub struct UserRow {
     pub actions: Vec<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/users",
+    tag = "command centre",
+    summary = "Users in the caller's scope, by name",
+    description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
+    params(
+        ("township" = Option<String>, Query, description = "township id"),
+        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
+        ("enterprise" = Option<String>, Query, description = "enterprise id"),
+        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
+        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
+        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
+        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
+        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "users", body = Page<UserRow>),
+    )
+)]
 async fn users(
     State(app): State<App>,
     caller: Caller,
@@ -387,7 +497,7 @@ async fn users(
 }
 
 /// A signed-in device with whose it is.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceListRow {
     #[serde(flatten)]
     pub device: DeviceRow,
@@ -398,6 +508,19 @@ pub struct DeviceListRow {
     pub state_label: Text,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/lists/devices",
+    tag = "command centre",
+    summary = "Devices, the most recently seen first, paged (command centre: manage_devices)",
+    params(
+        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "devices, each with `actions` (`revoke` while signed in)", body = Page<DeviceListRow>),
+    )
+)]
 async fn devices(
     State(app): State<App>,
     caller: Caller,
@@ -433,12 +556,21 @@ async fn devices(
 }
 
 /// The county's townships and squadrons (public records: every caller gets them all).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Areas {
     pub townships: Vec<fieldcheck_domain::organisation::Township>,
     pub squadrons: Vec<fieldcheck_domain::organisation::Squadron>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/areas",
+    tag = "command centre",
+    summary = "The county's townships and squadrons (public records), for the console's filters and forms",
+    responses(
+        (status = 200, description = "townships (id, code, name) and squadrons (id, name, townships)", body = Areas),
+    )
+)]
 async fn areas(State(app): State<App>, _caller: Caller) -> Result<Json<Areas>, ApiError> {
     let areas =
         app.db.read(|tx| Ok(Areas { townships: records::townships(tx)?, squadrons: records::squadrons(tx)? })).await?;

@@ -16,10 +16,9 @@ use crate::app::App;
 use crate::db::Tx;
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::organisation::User;
 use fieldcheck_protocol::Entity;
@@ -28,6 +27,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// How long an events ticket may be used to open (or reopen) a stream.
 pub const TICKET_SECONDS: i64 = 60;
@@ -36,8 +36,8 @@ const POLL: Duration = Duration::from_millis(250);
 /// Entries read per query while a subscriber catches up.
 const BATCH: u32 = 500;
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/events", get(events)).route("/v1/events/ticket", post(ticket))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(events)).routes(routes!(ticket))
 }
 
 /// This process's view of the change log's end, started with the first subscriber.
@@ -71,7 +71,7 @@ async fn watch_log(app: App, send: watch::Sender<u64>) {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Ticket {
     ticket: String,
     expires_at: DateTime<Utc>,
@@ -81,6 +81,16 @@ fn mac(device: &str, expires: i64, token_hash: &str) -> String {
     hex::encode(Sha256::digest(format!("fieldcheck-events\n{device}\n{expires}\n{token_hash}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/events/ticket",
+    tag = "command centre",
+    summary = "A short-lived ticket for opening the live event stream (an EventSource cannot send a bearer token)",
+    description = "The ticket is `device.expiry.mac`, valid for 60 seconds, bound to the calling device's token: it stops working when the device is signed out. It needs no storage, so any platform process on the same database accepts it.",
+    responses(
+        (status = 200, description = "the ticket", body = Ticket),
+    )
+)]
 /// A short-lived ticket for opening `GET /v1/events` as the calling device.
 async fn ticket(State(app): State<App>, caller: Caller) -> Result<Json<Ticket>, ApiError> {
     let device = caller.device.ok_or_else(|| ApiError::unauthorized("events need a device token"))?.to_string();
@@ -128,6 +138,17 @@ struct Change {
     op: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "command centre",
+    summary = "Live updates: server-sent events of the change log, scoped to the caller",
+    description = "`text/event-stream`; one `change` event per change-log entry the caller may see from the moment it connects: `{cursor, entity, id, op}` with `op` `upsert` or `delete` (the event id is the cursor). Events come from the change log, so changes made by any platform process on the same database arrive (polled every 250 ms). Open it with a ticket from `POST /v1/events/ticket`; once the ticket expired, a reconnect needs a new one.",
+    security(("events_ticket" = [])),
+    responses(
+        (status = 200, description = "the event stream", body = String, content_type = "text/event-stream"),
+    )
+)]
 /// The stream: a `change` event per change-log entry the caller may see, from the moment it connects.
 async fn events(
     State(app): State<App>,

@@ -14,9 +14,8 @@ use crate::console::{self, TimelineEntry};
 use crate::db::{StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::answer::Answer;
 use fieldcheck_domain::capability::{self, Action};
@@ -27,12 +26,10 @@ use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, StepPhoto, SubmittedInspection};
 use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v1/inspections/{id}/record", get(record))
-        .route("/v1/alarms/{id}/record", get(alarm::record))
-        .route("/v1/tasks/{id}/record", get(task::record))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(record)).routes(routes!(alarm::record)).routes(routes!(task::record))
 }
 
 /// Where an alarm's closing photos are kept (evidence table kind, keyed by the alarm's id): the photos
@@ -40,7 +37,7 @@ pub fn routes() -> Router<App> {
 pub const ALARM_PHOTOS: &str = "alarm_photos";
 
 /// One step in the life of an alarm or a task, for its timeline.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Step {
     /// `raised`, `graded`, `dispatched`, `arrived`, `closed`, `issued`, `acknowledged`, `proof_submitted`,
     /// `accepted`, `rejected`, `countersigned` (its photos verified), or `overdue` (the limit passed first).
@@ -106,7 +103,7 @@ pub fn steps(audit: &[TimelineEntry], overdue_at: Option<DateTime<Utc>>, overdue
 }
 
 /// A linked record: what it is, its id, a line saying what it is, and its document when it has one.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Link {
     pub kind: &'static str,
     pub id: String,
@@ -141,7 +138,7 @@ pub fn inspection_links(tx: &mut dyn Tx, s: &SubmittedInspection) -> Result<Vec<
     Ok(out)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Item {
     code: String,
     text: Text,
@@ -149,7 +146,7 @@ struct Item {
     answer: Option<Answer>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Checklist {
     id: String,
     version: u32,
@@ -157,7 +154,7 @@ struct Checklist {
     items: Vec<Item>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct FindingRow {
     #[serde(flatten)]
     finding: Finding,
@@ -166,7 +163,7 @@ struct FindingRow {
 
 /// The evidence chain as the platform received it: `verified` when the platform checked the chain and the
 /// device's seal on receipt and countersigned it (its receipt is stored, `crate::evidence::receipt`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Evidence {
     photos: usize,
     verified: bool,
@@ -176,7 +173,8 @@ struct Evidence {
     sealed_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = InspectionRecord)] // `Record` is the protocol's record
 struct Record {
     inspection: Inspection,
     enterprise_name: String,
@@ -189,6 +187,19 @@ struct Record {
     audit: Option<Vec<TimelineEntry>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/inspections/{id}/record",
+    tag = "command centre",
+    summary = "An inspection's whole record: checklists with each item's text, legal basis and answer; findings with legal basis; tasks issued; the evidence chain's seal; the audit trail (with read_audit)",
+    description = "Scoped like the inspection: one out of the caller's reach is answered 404. `evidence.verified` is true when the platform verified the chain and the device's seal on receipt and countersigned it (its receipt is stored); `countersigned_at` says when.",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the record", body = Record),
+    )
+)]
 async fn record(
     State(app): State<App>,
     caller: Caller,

@@ -10,24 +10,24 @@ use crate::access::Caller;
 use crate::app::{App, allow};
 use crate::db::{AuditRow, StoreError, Tx};
 use crate::error::{ApiError, JsonBody};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::DeviceId;
 use fieldcheck_protocol::WipeReport;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 const KIND: &str = "device_wipe";
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/devices/{id}/wipe", post(order)).route("/v1/sync/wiped", post(reported))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(order)).routes(routes!(reported))
 }
 
 /// A wipe order and, once the phone answered, its report.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WipeOrder {
     pub device: String,
     pub ordered_by: String,
@@ -72,6 +72,20 @@ fn audit(tx: &mut dyn Tx, device: &str, user: &str, action: &str, note: String) 
 }
 
 /// The command centre orders a device wiped (again: the same order is answered).
+#[utoipa::path(
+    post,
+    path = "/v1/devices/{id}/wipe",
+    tag = "auth",
+    summary = "Order a device wiped (command centre: wipe_device); audited",
+    description = "The phone learns it on its next pull (the page carries `wipe: true` and no changes), pushes and uploads what it still holds where it can, erases its database, photos and keys, and reports with `POST /v1/sync/wiped`. Ordering again answers the existing order (200).",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 202, description = "the wipe order", body = WipeOrder),
+        (status = 200, description = "the wipe order", body = WipeOrder),
+    )
+)]
 async fn order(
     State(app): State<App>,
     caller: Caller,
@@ -102,6 +116,16 @@ async fn order(
 }
 
 /// The phone reports its wipe: recorded in the audit (sent and lost), and the device is revoked.
+#[utoipa::path(
+    post,
+    path = "/v1/sync/wiped",
+    tag = "sync",
+    summary = "A device ordered wiped reports what it sent and what was lost; audited, and the device is revoked",
+    request_body = WipeReport,
+    responses(
+        (status = 200, description = "the wipe order", body = WipeOrder),
+    )
+)]
 async fn reported(
     State(app): State<App>,
     caller: Caller,

@@ -22,6 +22,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// One numbered change a device asks the server to make.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     pub id: MutationId,
     /// Per-device sequence number, from 1, without gaps; the server applies each exactly once.
@@ -33,6 +34,7 @@ pub struct Mutation {
 
 /// What the user meant to do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "body")]
 pub enum Intent {
     /// A finished inspection with everything it produced.
@@ -76,6 +78,7 @@ pub use fieldcheck_domain::decide::enterprise::EnterpriseField;
 
 /// An inspection as submitted, with what the device derived from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmittedInspection {
     pub inspection: Inspection,
     pub answers: Vec<Answer>,
@@ -97,6 +100,7 @@ pub struct SubmittedInspection {
 /// Photo evidence as submitted: every entry's metadata and hashes (no pixels; blobs follow separately)
 /// and the device's seal over the chain head.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmittedEvidence {
     pub chain: fieldcheck_evidence::EvidenceChain,
     pub seal: fieldcheck_evidence::DeviceSeal,
@@ -108,6 +112,7 @@ pub struct SubmittedEvidence {
 
 /// The upload rendition of one evidence entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenditionRef {
     pub evidence: EvidenceId,
     pub blob: fieldcheck_evidence::BlobRef,
@@ -115,6 +120,7 @@ pub struct RenditionRef {
 
 /// POST /v1/sync/push
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub protocol: u32,
     pub device: DeviceId,
@@ -124,6 +130,7 @@ pub struct PushRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Server clock when the request arrived.
     pub received_at: DateTime<Utc>,
@@ -132,6 +139,7 @@ pub struct PushResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationResult {
     pub seq: u64,
     pub outcome: Outcome,
@@ -140,6 +148,7 @@ pub struct MutationResult {
 /// What became of a mutation. Applied and rejected are final; a device drops the entry from its
 /// queue only on one of these answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Applied,
@@ -160,6 +169,7 @@ pub use fieldcheck_domain::error::RejectCode;
 
 /// GET /v1/sync/pull?cursor=N&limit=M
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Where the next page starts; the device stores it in the same transaction as the page.
@@ -178,6 +188,7 @@ pub struct PullResponse {
 
 /// POST /v1/sync/wiped: what a device ordered wiped sent before erasing itself, and what it could not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WipeReport {
     pub sent: WipeCounts,
     pub lost: WipeCounts,
@@ -185,6 +196,7 @@ pub struct WipeReport {
 
 /// Changes (outbox entries) and photo files (renditions, originals).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WipeCounts {
     pub changes: u64,
     pub photos: u64,
@@ -192,6 +204,7 @@ pub struct WipeCounts {
 
 /// One entry of the change log the caller may see.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub cursor: u64,
     #[serde(flatten)]
@@ -199,6 +212,7 @@ pub struct Change {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ChangeOp {
     Upsert {
@@ -213,6 +227,7 @@ pub enum ChangeOp {
 
 /// Kinds of record that replicate to devices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     Township,
@@ -238,6 +253,7 @@ pub enum Entity {
 
 /// A replicated record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
 pub enum Record {
     Township(Township),
@@ -261,6 +277,7 @@ pub enum Record {
 /// asked). Pulled only by the officer who took the photo; the device that holds it uploads it on its
 /// next sync. One per photo (its id is the evidence id); asking again re-sends it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OriginalRequest {
     pub evidence: EvidenceId,
     pub inspection: InspectionId,
@@ -276,6 +293,7 @@ pub struct OriginalRequest {
 
 /// One line of a task's audit trail / timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskEvent {
     pub id: uuid::Uuid,
     pub task: TaskId,
@@ -298,6 +316,7 @@ pub struct TaskEvent {
 /// A signature and the device seal whose `signatures` digest covers it
 /// (`fieldcheck_evidence::signatures_digest` of it alone).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedSignature {
     pub signature: fieldcheck_domain::signature::Signature,
     pub seal: fieldcheck_evidence::DeviceSeal,
@@ -314,6 +333,7 @@ impl SealedSignature {
 
 /// A photo a task step cites: its original's hash (what the chain commits to) and the rendition to fetch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepPhoto {
     pub evidence: EvidenceId,
     pub original: fieldcheck_evidence::Digest,

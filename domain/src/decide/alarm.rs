@@ -19,6 +19,7 @@ const BACKDATE_DAYS: i64 = 366;
 
 /// What the monitoring platform reports.
 #[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RaiseAlarm {
     pub enterprise: crate::ids::EnterpriseId,
     pub kind: AlarmKind,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Free-text enterprise fields a device may edit (merged per field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnterpriseField {
     Address,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A draw as recorded: who drew when, everything it read, and what it gave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Draw {
     pub id: DrawId,
     pub drawn_by: UserId,
@@ -21,6 +22,7 @@ pub struct Draw {
 
 /// One officer's inspection from a draw.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub id: AssignmentId,
     pub draw: DrawId,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A supervision class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnterpriseClass {
     /// 重点排污单位

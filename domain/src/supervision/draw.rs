@@ -30,6 +30,7 @@ pub const TEAM: usize = MIN_INSPECTORS;
 
 /// An enterprise that may be drawn, and its weight (1 + its risk index, rounded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Candidate {
     pub enterprise: EnterpriseId,
     pub weight: u32,
@@ -37,6 +38,7 @@ pub struct Candidate {
 
 /// A certified officer (has a 执法证号) who may be drawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PoolOfficer {
     pub user: UserId,
     pub certificate_no: String,
@@ -44,6 +46,7 @@ pub struct PoolOfficer {
 
 /// One squadron's part of a draw.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SquadronInput {
     pub squadron: SquadronId,
     /// Enterprises to draw from (N at most), in a fixed order (the platform sorts them by id).
@@ -56,6 +59,7 @@ pub struct SquadronInput {
 
 /// Everything a draw reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DrawInput {
     pub algorithm: String,
     /// 32 bytes as 64 hex digits.
@@ -65,6 +69,7 @@ pub struct DrawInput {
 
 /// One drawn inspection: the enterprise, its weight and the team drawn for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pick {
     pub enterprise: EnterpriseId,
     pub weight: u32,
@@ -73,6 +78,7 @@ pub struct Pick {
 
 /// One squadron's result, picks in draw order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SquadronResult {
     pub squadron: SquadronId,
     pub picks: Vec<Pick>,

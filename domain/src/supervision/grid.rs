@@ -18,6 +18,7 @@ pub const DEFAULT_INTERVAL_DAYS: u32 = 30;
 
 /// A patrol area.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grid {
     pub id: GridId,
     pub name: String,
@@ -43,6 +44,7 @@ impl Grid {
 
 /// One enterprise of a grid: when it was last visited and whether a visit is overdue.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     pub enterprise: EnterpriseId,
     /// When its last inspection was submitted; `None`: never.

@@ -17,6 +17,7 @@ pub const SHOWN_PLACES: u32 = 2;
 
 /// The limit one pollutant has at a point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PollutantLimit {
     /// As the monitoring side names it, e.g. `总磷` or `TP`.
     pub pollutant: String,
@@ -28,6 +29,7 @@ pub struct PollutantLimit {
 
 /// An enterprise's monitoring point (排放口).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitoringPoint {
     /// The monitoring side's code, unique within the enterprise, e.g. `DW001`.
     pub code: String,
@@ -37,6 +39,7 @@ pub struct MonitoringPoint {
 
 /// An enterprise's points, as stored and replaced together.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitoringPoints {
     pub enterprise: EnterpriseId,
     pub points: Vec<MonitoringPoint>,

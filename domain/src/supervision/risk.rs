@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// One term of the formula.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Term {
     /// Alarms, by grade, discounted by age ([`ALARM_POINTS`], [`RECENCY`]).
@@ -34,6 +35,7 @@ pub enum Term {
 
 /// A term's row in the formula.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TermRule {
     pub term: Term,
     pub zh: &'static str,
@@ -101,6 +103,7 @@ pub const NEVER_INSPECTED_DAYS: f64 = 400.0;
 
 /// The raw facts the formula reads, per term.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskFacts {
     pub alarm_points: f64,
     pub finding_points: f64,
@@ -227,6 +230,7 @@ fn points(table: &[(Severity, f64)], s: Severity) -> f64 {
 
 /// One term of an enterprise's index, explained.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explained {
     pub term: Term,
     pub label: Text,
@@ -240,6 +244,7 @@ pub struct Explained {
 
 /// An enterprise's index: risk and green (= 100 − risk), each 0–100, with every term explained.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskIndex {
     pub risk: f64,
     pub green: f64,

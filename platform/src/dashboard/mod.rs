@@ -12,9 +12,8 @@ use crate::db::Tx;
 use crate::db::listing::{Group, ListQuery};
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::rectification::RectificationTask;
@@ -23,9 +22,10 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/dashboard", get(dashboard))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(dashboard))
 }
 
 /// Days the figures cover when no range is given.
@@ -43,7 +43,7 @@ struct Range {
     to: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TownshipDay {
     township: String,
     township_name: String,
@@ -51,14 +51,14 @@ struct TownshipDay {
     count: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Named {
     id: String,
     name: String,
     count: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Dashboard {
     from: NaiveDate,
     to: NaiveDate,
@@ -87,6 +87,20 @@ fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/dashboard",
+    tag = "command centre",
+    summary = "The command centre's figures, counted in the database and scoped to the caller",
+    description = "Alarms raised in the range by township and day and by level; open alarms and those past their response limit; tasks by state and overdue; inspections started in the range per squadron (covering the enterprise's township); enterprises with two or more alarms in the range.",
+    params(
+        ("from" = Option<chrono::NaiveDate>, Query, description = "first day, inclusive (default: 13 days before `to`)"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "last day, inclusive (default: today, UTC); at most a year after `from`"),
+    ),
+    responses(
+        (status = 200, description = "the figures", body = Dashboard),
+    )
+)]
 async fn dashboard(
     State(app): State<App>,
     caller: Caller,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Minutes from raised to one stage, over the alarms that reached it.
-#[derive(Debug, Default, PartialEq, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Stat {
     pub count: usize,
     pub median_minutes: Option<f64>,
@@ -37,7 +37,7 @@ impl Stat {
 }
 
 /// One group's figures (a level, or a township).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub key: String,
     pub label: Text,

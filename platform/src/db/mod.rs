@@ -168,7 +168,7 @@ pub struct AccountRow {
 }
 
 /// A device that signed in.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub user: String,
@@ -184,7 +184,7 @@ pub struct DeviceRow {
 /// One line of the audit log: an action on a record, with the record's lifecycle state before and after
 /// when the action changes it (alarms, tasks, inspections; stored by the states' stable names under a
 /// CHECK), and what else it did in the note.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub entity: String,
     pub id: String,
@@ -198,7 +198,7 @@ pub struct AuditRow {
 }
 
 /// A free-text edit that lost a conflict, kept for the command centre until it resolves it.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ConflictRow {
     /// Assigned by the store (ignored when a conflict is recorded).
     pub number: u64,

@@ -230,6 +230,20 @@ pub struct LenQuery {
     len: Option<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{sha256}",
+    tag = "evidence",
+    summary = "How much of a photo blob the platform holds (content-addressed, resumable upload)",
+    description = "Answered only for a blob that a record the caller may see cites (an original in a verified evidence chain, or a listed rendition) through a citation sealed by the blob's uploader, of the blob's home case (the first that cited it), or, for the caller's own device, its own citation; else 404. `received` is the exact number of bytes held, contiguous from 0: the device continues from there. Waits for a chunk of the same blob still streaming in.",
+    params(
+        ("sha256" = String, Path, description = "the blob's SHA-256, 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$"),
+        ("len" = Option<u64>, Query, description = "the length the device expects; 422 if the record names another"),
+    ),
+    responses(
+        (status = 200, description = "what is held", body = BlobStatus),
+    )
+)]
 /// How much of a blob the platform holds (after any chunk still streaming in for it). A blob whose
 /// bytes are all in but that was not confirmed (its process died while joining them) is joined now.
 pub async fn get(
@@ -253,6 +267,18 @@ pub async fn get(
     Ok(Json(current))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{sha256}/content",
+    tag = "evidence",
+    summary = "The bytes of a confirmed photo blob a record the caller may see cites, through a citation sealed by the device that uploaded it or of the blob's home case (e.g. a task step's proof rendition, fetched by the officer's device to show it)",
+    params(
+        ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$"),
+    ),
+    responses(
+        (status = 200, description = "the blob's bytes", body = String, content_type = "application/octet-stream"),
+    )
+)]
 /// The bytes of a confirmed blob a record the caller may see references (e.g. the officer's device
 /// fetching an enterprise's proof rendition to show it).
 pub async fn content(
@@ -313,6 +339,22 @@ async fn receive(mut body: Body, declared: u64, lease: &Lease) -> Result<Vec<u8>
     }
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/blobs/{sha256}",
+    tag = "evidence",
+    summary = "Append one chunk of a photo blob",
+    description = "Body: the raw bytes `first..=last` of the blob, with `Content-Range: bytes first-last/length` (at most 8 MiB). Appended only where the held bytes end; a chunk starting elsewhere (re-sent, or early) writes nothing and is answered with the status. Bytes that arrive before a connection is cut are kept (appended and fsynced), so `received` may end mid-chunk. Once all bytes are in, length and SHA-256 are checked and the blob is `confirmed`; a mismatch discards the bytes (422 `hash_mismatch`). Uploads of different blobs run in parallel; chunks of one blob are serialised. An unfinished upload belongs to the device and user whose chunk arrived first: another caller gets 409 `upload_in_progress` and appends nothing (a device whose own sealed record cites the blob takes over an upload started by one whose record does not, discarding what that one sent). Once confirmed, a blob is answered with its status to every caller who may see it (deduplicated).",
+    params(
+        ("sha256" = String, Path, description = "the blob's SHA-256, 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$"),
+        ("Content-Range" = String, Header),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "what is held after this chunk", body = BlobStatus),
+        (status = 409, description = "another device is uploading this blob (`upload_in_progress`); nothing was appended", body = crate::openapi::ErrorBody),
+    )
+)]
 /// Appends one chunk where the held prefix ends, keeping the bytes that arrived even if the
 /// connection is cut mid-chunk; confirms the blob once it is whole and checked.
 pub async fn put(

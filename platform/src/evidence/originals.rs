@@ -24,7 +24,7 @@ use fieldcheck_protocol::{Entity, OriginalRequest, Record, SubmittedInspection};
 use serde::{Deserialize, Serialize};
 
 /// Where the platform stands with one photo's original.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OriginalState {
     /// Received whole, length and SHA-256 checked.
@@ -36,7 +36,7 @@ pub enum OriginalState {
 }
 
 /// One photo of an inspection, as the command centre sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhotoStatus {
     pub evidence: EvidenceId,
     /// Position in the inspection's evidence chain.
@@ -59,7 +59,7 @@ pub struct PhotoStatus {
 /// `POST /v1/inspections/{id}/originals/request` body: the photos wanted; an empty list (or an object
 /// without `evidence`) for all. The body itself is required, so a request without one is refused rather
 /// than taken as "all photos".
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequestBody {
     #[serde(default)]
     pub evidence: Vec<EvidenceId>,
@@ -126,6 +126,19 @@ fn photos(tx: &mut dyn Tx, sub: &SubmittedInspection) -> Result<Vec<PhotoStatus>
     Ok(out)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/inspections/{id}/photos",
+    tag = "evidence",
+    summary = "Each photo of an inspection and whether its original is held, requested or missing",
+    description = "For enforcement users whose reach covers the inspection (never an enterprise: 404).",
+    params(
+        ("id" = uuid::Uuid, Path, description = "inspection id"),
+    ),
+    responses(
+        (status = 200, description = "photos in chain order", body = Vec<PhotoStatus>),
+    )
+)]
 /// `GET /v1/inspections/{id}/photos`: each photo and whether its original is held, requested or missing.
 pub async fn list(
     State(app): State<App>,
@@ -142,6 +155,20 @@ pub async fn list(
     Ok(Json(rows))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/inspections/{id}/originals/request",
+    tag = "evidence",
+    summary = "Ask the capturing devices for photo originals (command centre)",
+    description = "For originals the platform does not hold yet: each request is audited (`evidence.request_original`) and becomes an `original_request` record that only the officer who took the photo pulls; the device holding it uploads the original on its next sync. Asking again re-sends the request. The JSON body is required (without one the request is refused with 400, never taken as \"all photos\"); an empty or absent `evidence` list asks for every photo of the inspection; a photo not in the inspection is 404.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "inspection id"),
+    ),
+    request_body = RequestBody,
+    responses(
+        (status = 200, description = "every photo's state after the request", body = Vec<PhotoStatus>),
+    )
+)]
 /// `POST /v1/inspections/{id}/originals/request` (command centre): asks the capturing devices for the
 /// originals of the named photos (all when none are named) that the platform does not hold yet. Asking
 /// again re-sends the request. Answers with every photo's state.

@@ -7,10 +7,9 @@ use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::error::ApiError;
 use crate::records;
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderValue;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::capability::Action;
@@ -23,9 +22,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/v1/map", get(map))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(map))
 }
 
 /// The demo county's township outlines (GeoJSON, made up and simplified: see the file's `note`).
@@ -35,7 +35,7 @@ static PARSED: LazyLock<Arc<serde_json::Value>> =
     LazyLock::new(|| Arc::new(serde_json::from_str(OUTLINES).expect("the built-in outlines are GeoJSON (tested)")));
 
 /// Tiles under the outlines: an XYZ URL template (`{z}`, `{x}`, `{y}`) on the county's own network.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Tiles {
     pub url: String,
     pub attribution: String,
@@ -118,7 +118,7 @@ pub fn centre(code: &str) -> Option<(f64, f64)> {
 }
 
 /// What the map colours an enterprise by, most pressing first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MapState {
     Alarm,
@@ -161,7 +161,7 @@ fn latest(slot: &mut Option<(DateTime<Utc>, uuid::Uuid)>, at: DateTime<Utc>, id:
 }
 
 /// The record a marker's click opens.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Opens {
     kind: &'static str,
     id: uuid::Uuid,
@@ -194,7 +194,7 @@ impl Open {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Marker {
     id: EnterpriseId,
     name: String,
@@ -211,7 +211,7 @@ struct Marker {
     opens: Option<Opens>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Map<'a> {
     outlines: &'a serde_json::Value,
     tiles: Option<Tiles>,
@@ -226,6 +226,16 @@ fn today(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     at.with_timezone(&china).date_naive() == now.with_timezone(&china).date_naive()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/map",
+    tag = "command centre",
+    summary = "The live map: the county's township outlines (GeoJSON) and every enterprise in reach that has a position, with its open alarms, open and overdue tasks, whether it was inspected today (China Standard Time), and the state the map colours it by (officer, township office, command centre)",
+    description = "state, most pressing first: alarm (an alarm not closed), overdue_task, open_task (a task not accepted), inspected_today, clear. The demo's outlines are made up and simplified.",
+    responses(
+        (status = 200, description = "the map", body = Map),
+    )
+)]
 async fn map(State(app): State<App>, caller: Caller) -> Result<axum::response::Response, ApiError> {
     allow(&caller, Action::ReadRisk)?;
     let (outlines, tiles) = (app.map.outlines.clone(), app.map.tiles.clone());

@@ -99,6 +99,16 @@ fn pool_use(app: &App) {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "Prometheus metrics (text exposition format)",
+    description = "Readable from a loopback client (after trusted-proxy resolution) or with `Authorization: Bearer` and the `--metrics-token`; others get 403. The metrics are listed in docs/operations.md.",
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "metrics", body = String, content_type = "text/plain"),
+    )
+)]
 /// `GET /metrics`: from a loopback client (after trusted-proxy resolution), or with
 /// `Authorization: Bearer <--metrics-token>`.
 pub async fn serve(State(app): State<App>, client: ClientAddr, headers: HeaderMap) -> Result<Response, ApiError> {

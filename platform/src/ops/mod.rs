@@ -107,6 +107,17 @@ pub async fn shutdown_signal() {
 /// How long the readiness probe waits for the database.
 const READY_WAIT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(
+    get,
+    path = "/v1/ready",
+    summary = "Readiness: the database answers and the blob store is there (for load balancers and orchestrators)",
+    description = "503 `not_ready` while the database or the blob store cannot be reached, or while the process drains after SIGTERM. `/v1/health` answers as long as the process runs.",
+    security(()),
+    responses(
+        (status = 200, description = "ready", body = serde_json::Value),
+        (status = 503, description = "not ready (`not_ready`)", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /v1/ready`: the database answers and the blob store is there; 503 otherwise (and while draining).
 pub async fn ready(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
     let not_ready = |what: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", what);

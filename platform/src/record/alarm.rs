@@ -23,7 +23,7 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, StepPhoto, SubmittedInspection};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlarmRecord {
     alarm: AlarmRow,
     /// Hours the enterprise's class gives for the on-site response (`respond_by` − `raised_at`).
@@ -38,6 +38,19 @@ pub struct AlarmRecord {
     audit: Option<Vec<console::TimelineEntry>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/alarms/{id}/record",
+    tag = "command centre",
+    summary = "An alarm's whole record: the alarm as listed, its steps (raised, graded, dispatched, arrived, closed, photos countersigned, and overdue when the response limit passed before an officer arrived), the closing feedback's photos, the audit trail (with read_audit), and the inspections made for it with their tasks and PDFs",
+    description = "Scoped like the alarm: one out of the caller's reach is answered 404. `limit_hours` is the response limit the enterprise's class gave; `within_limit` is true when an officer arrived (or the alarm was closed) by `respond_by`, false when that came later or the limit passed with neither, null while still within it.",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the record", body = AlarmRecord),
+    )
+)]
 pub async fn record(
     State(app): State<App>,
     caller: Caller,

@@ -22,7 +22,7 @@ use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::{Entity, SubmittedInspection, TaskEvent};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TaskRecord {
     task: TaskRow,
     township_name: String,
@@ -34,6 +34,19 @@ pub struct TaskRecord {
     audit: Option<Vec<console::TimelineEntry>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tasks/{id}/record",
+    tag = "command centre",
+    summary = "A rectification task's whole record: the task as listed, its steps (issued, acknowledged, proof submitted, accepted or rejected, photos countersigned, and overdue when the deadline passed while the enterprise owed an answer) with each step's photos, the audit trail (with read_audit), the order PDF, and links to the inspection that issued it and the alarm it answered",
+    description = "Scoped like the task: one out of the caller's reach is answered 404.",
+    params(
+        ("id" = uuid::Uuid, Path),
+    ),
+    responses(
+        (status = 200, description = "the record", body = TaskRecord),
+    )
+)]
 pub async fn record(
     State(app): State<App>,
     caller: Caller,

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 /// What the commander asks for.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DrawRequest {
     /// N: enterprises to draw per squadron.
@@ -46,7 +46,7 @@ fn default_due_days() -> u32 {
 }
 
 /// A draw with the names a person reads it by.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DrawView {
     #[serde(flatten)]
     pub draw: Draw,
@@ -55,7 +55,7 @@ pub struct DrawView {
 }
 
 /// The outcome of re-running a recorded draw.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub draw: DrawId,
     /// Whether the re-run gave exactly the recorded result.
@@ -116,6 +116,16 @@ fn input(tx: &mut dyn Tx, req: &DrawRequest, seed: String) -> Result<DrawInput, 
     Ok(DrawInput { algorithm: ALGORITHM.into(), seed, squadrons: out })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/draws",
+    tag = "supervision",
+    summary = "Run a double-random draw (双随机, command centre): N enterprises per squadron weighted by risk, a team of two certified officers for each; stores the draw with every input (audited) and sends each drawn officer an assignment (entity `assignment`, pulled by that officer's phone onto its today list)",
+    request_body = DrawRequest,
+    responses(
+        (status = 201, description = "the draw as recorded", body = DrawView),
+    )
+)]
 /// `POST /v1/draws`: draws, stores the draw and its assignments (audited), answers the draw.
 pub async fn create(
     State(app): State<App>,
@@ -197,6 +207,15 @@ fn load(tx: &mut dyn Tx, id: DrawId) -> Result<Draw, ApiError> {
     records::load::<Draw>(tx, Entity::Draw, &id.to_string())?.ok_or_else(|| ApiError::not_found("draw not found"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/draws",
+    tag = "supervision",
+    summary = "Every recorded draw, newest first (officer, township office, command centre: draws are public, 公开)",
+    responses(
+        (status = 200, description = "the draws", body = Vec<Draw>),
+    )
+)]
 /// `GET /v1/draws`: every recorded draw, newest first.
 pub async fn list(State(app): State<App>, caller: Caller) -> Result<Json<Vec<Draw>>, ApiError> {
     allow(&caller, Action::ReadDraws)?;
@@ -205,12 +224,36 @@ pub async fn list(State(app): State<App>, caller: Caller) -> Result<Json<Vec<Dra
     Ok(Json(draws))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/draws/{id}",
+    tag = "supervision",
+    summary = "One recorded draw: its inputs (seed, algorithm, every candidate with its weight, every officer pool, N), its result, and the names it mentions",
+    params(
+        ("id" = uuid::Uuid, Path, description = "draw"),
+    ),
+    responses(
+        (status = 200, description = "the draw", body = DrawView),
+    )
+)]
 /// `GET /v1/draws/{id}`: one draw with its inputs, result and names.
 pub async fn one(State(app): State<App>, caller: Caller, Path(id): Path<DrawId>) -> Result<Json<DrawView>, ApiError> {
     allow(&caller, Action::ReadDraws)?;
     Ok(Json(app.db.read(move |tx| load(tx, id).and_then(|d| view(tx, d))).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/draws/{id}/verify",
+    tag = "supervision",
+    summary = "Re-run a recorded draw from its record and compare with the recorded result (公开): `matches` is true when they are identical",
+    params(
+        ("id" = uuid::Uuid, Path, description = "draw"),
+    ),
+    responses(
+        (status = 200, description = "the verification", body = Verification),
+    )
+)]
 /// `POST /v1/draws/{id}/verify`: re-runs the draw from its record and compares (公开).
 pub async fn verify(
     State(app): State<App>,

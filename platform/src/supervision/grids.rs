@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A grid to create, or to replace when `id` names an existing one.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GridRequest {
     #[serde(default)]
@@ -30,6 +30,16 @@ pub struct GridRequest {
     pub enterprises: Vec<EnterpriseId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/grids",
+    tag = "supervision",
+    summary = "Create a patrol grid (网格包干), or replace the one `id` names (command centre), audited: a named set of enterprises an officer or township office patrols",
+    request_body = GridRequest,
+    responses(
+        (status = 201, description = "the grid", body = Grid),
+    )
+)]
 /// `POST /v1/grids` (command centre): creates or replaces a grid, audited.
 pub async fn create(
     State(app): State<App>,
@@ -74,6 +84,15 @@ fn sees(caller: &Caller, g: &Grid) -> bool {
     caller.user.role == Role::Commander || g.owner == caller.user.id
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/grids",
+    tag = "supervision",
+    summary = "Patrol grids: all for the command centre, the caller's own for an officer or township office",
+    responses(
+        (status = 200, description = "the grids", body = Vec<Grid>),
+    )
+)]
 /// `GET /v1/grids`.
 pub async fn list(State(app): State<App>, caller: Caller) -> Result<Json<Vec<Grid>>, ApiError> {
     allow(&caller, Action::ReadCoverage)?;
@@ -91,7 +110,7 @@ pub struct CoverageQuery {
 }
 
 /// One member's row.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CoverageRow {
     #[serde(flatten)]
     pub coverage: Coverage,
@@ -99,7 +118,7 @@ pub struct CoverageRow {
 }
 
 /// A grid's coverage.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GridCoverage {
     pub grid: Grid,
     pub interval_days: u32,
@@ -109,6 +128,19 @@ pub struct GridCoverage {
     pub enterprises: Vec<CoverageRow>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/grids/{id}/coverage",
+    tag = "supervision",
+    summary = "A grid's coverage: each enterprise with its last visit (last submitted inspection) and whether a visit is overdue, overdue first",
+    params(
+        ("id" = uuid::Uuid, Path, description = "grid"),
+        ("interval_days" = Option<u64>, Query, description = "a member not visited for longer is overdue"),
+    ),
+    responses(
+        (status = 200, description = "the coverage", body = GridCoverage),
+    )
+)]
 /// `GET /v1/grids/{id}/coverage?interval_days=30`.
 pub async fn coverage(
     State(app): State<App>,

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 /// An alarm report: `credit_code` (or the platform's `enterprise` id), the point's code, the pollutant
 /// and the measured value; `limit`, `unit` and `averaging` default to the point's registered limit.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 pub struct Intake {
     #[serde(default)]
     pub enterprise: Option<EnterpriseId>,
@@ -141,6 +141,18 @@ pub fn save_points(tx: &mut dyn Tx, points: MonitoringPoints, by: &str, at: Date
     Ok(())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/enterprises/{id}/monitoring-points",
+    tag = "supervision",
+    summary = "The enterprise's monitoring points (排放口) with each pollutant's limit",
+    params(
+        ("id" = uuid::Uuid, Path, description = "enterprise"),
+    ),
+    responses(
+        (status = 200, description = "the points", body = Vec<fieldcheck_domain::supervision::monitoring::MonitoringPoint>),
+    )
+)]
 /// `GET /v1/enterprises/{id}/monitoring-points`: the enterprise's points and limits (enforcement in reach).
 pub async fn points(
     State(app): State<App>,
@@ -161,12 +173,25 @@ pub async fn points(
 }
 
 /// The points an enterprise has, replacing what it had.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PointsBody {
     pub points: Vec<MonitoringPoint>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/enterprises/{id}/monitoring-points",
+    tag = "supervision",
+    summary = "Replace the enterprise's monitoring points (command centre), audited; the alarm intake finds points and limits here",
+    params(
+        ("id" = uuid::Uuid, Path, description = "enterprise"),
+    ),
+    request_body = PointsBody,
+    responses(
+        (status = 200, description = "the points as stored", body = Vec<fieldcheck_domain::supervision::monitoring::MonitoringPoint>),
+    )
+)]
 /// `PUT /v1/enterprises/{id}/monitoring-points` (command centre): replaces the enterprise's points.
 pub async fn set_points(
     State(app): State<App>,

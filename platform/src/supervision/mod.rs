@@ -9,19 +9,18 @@ pub mod intake;
 pub mod risk;
 
 use crate::app::App;
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The supervision routes, merged into the platform's router.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v1/risk", get(risk::list))
-        .route("/v1/risk/formula", get(risk::formula))
-        .route("/v1/enterprises/{id}/risk", get(risk::one))
-        .route("/v1/draws", post(draws::create).get(draws::list))
-        .route("/v1/draws/{id}", get(draws::one))
-        .route("/v1/draws/{id}/verify", post(draws::verify))
-        .route("/v1/grids", post(grids::create).get(grids::list))
-        .route("/v1/grids/{id}/coverage", get(grids::coverage))
-        .route("/v1/enterprises/{id}/monitoring-points", get(intake::points).put(intake::set_points))
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(risk::list))
+        .routes(routes!(risk::formula))
+        .routes(routes!(risk::one))
+        .routes(routes!(draws::create, draws::list))
+        .routes(routes!(draws::one))
+        .routes(routes!(draws::verify))
+        .routes(routes!(grids::create, grids::list))
+        .routes(routes!(grids::coverage))
+        .routes(routes!(intake::points, intake::set_points))
 }

@@ -56,7 +56,7 @@ impl County {
 }
 
 /// A class with its label.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClassRow {
     pub class: EnterpriseClass,
     pub label: Text,
@@ -67,7 +67,7 @@ pub fn classes(e: &Enterprise) -> Vec<ClassRow> {
 }
 
 /// One enterprise's index, as listed.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RiskRow {
     pub enterprise: EnterpriseId,
     pub name: String,
@@ -121,6 +121,19 @@ fn rows(
     Ok(out)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/risk",
+    tag = "supervision",
+    summary = "Risk and green index of every enterprise in the caller's reach, riskiest first, each explained term by term (officer, township office, command centre)",
+    description = "risk = Σ min(raw × weight, cap) over the formula's terms (GET /v1/risk/formula); the caps sum to 100; green = 100 − risk. Figures are rounded to 0.01.",
+    params(
+        ("township" = Option<uuid::Uuid>, Query, description = "only this township's enterprises"),
+    ),
+    responses(
+        (status = 200, description = "the enterprises' indices", body = Vec<RiskRow>),
+    )
+)]
 /// `GET /v1/risk`: every enterprise in reach, riskiest first.
 pub async fn list(
     State(app): State<App>,
@@ -138,6 +151,18 @@ pub async fn list(
     Ok(Json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/enterprises/{id}/risk",
+    tag = "supervision",
+    summary = "One enterprise's risk and green index, explained term by term",
+    params(
+        ("id" = uuid::Uuid, Path, description = "enterprise"),
+    ),
+    responses(
+        (status = 200, description = "the index", body = RiskRow),
+    )
+)]
 /// `GET /v1/enterprises/{id}/risk`: one enterprise's index, explained.
 pub async fn one(
     State(app): State<App>,
@@ -155,6 +180,15 @@ pub async fn one(
     rows.pop().map(Json).ok_or_else(|| ApiError::not_found("enterprise not found"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/risk/formula",
+    tag = "supervision",
+    summary = "The risk formula as data: every term with its weight and cap",
+    responses(
+        (status = 200, description = "the terms", body = Vec<TermRule>),
+    )
+)]
 /// `GET /v1/risk/formula`: the formula as data (every term, its weight and cap).
 pub async fn formula(caller: Caller) -> Result<Json<&'static [TermRule]>, ApiError> {
     allow(&caller, Action::ReadRisk)?;
