@@ -36,23 +36,30 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(areas))
 }
 
-/// The filters and page of a list request (each list reads the ones that apply to it).
-#[derive(Deserialize, Default)]
+/// The filters and page of a list request (each list reads the ones that apply to it); its doc comments are
+/// the API document's parameter descriptions.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Township id.
     pub township: Option<String>,
+    /// Squadron id (alarms: dispatched to it; users: its officers; others: in its townships).
     pub squadron: Option<String>,
+    /// Enterprise id.
     pub enterprise: Option<String>,
     /// One state, or several separated by commas (`raised,graded`).
     pub state: Option<String>,
-    /// An alarm's level, a task's severity, a user's role.
+    /// An alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`.
     pub grade: Option<String>,
     /// From this time or day (`2026-12-03` or RFC 3339), inclusive.
     pub from: Option<String>,
     /// Before this time, or up to and including this day.
     pub to: Option<String>,
-    /// Text the row's names and codes contain (case-insensitive).
+    /// Text the row's names, codes, points or summary contain (case-insensitive).
     pub q: Option<String>,
+    /// Rows per page (limit `list_page_rows`).
     pub limit: Option<u32>,
+    /// Rows to skip.
     pub offset: Option<u64>,
 }
 
@@ -266,18 +273,7 @@ fn allowed(reach: &Reach, candidates: &[Action]) -> Vec<String> {
     tag = "command centre",
     summary = "Alarms in the caller's scope, newest first, filtered and paged in the database",
     description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
-    params(
-        ("township" = Option<String>, Query, description = "township id"),
-        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
-        ("enterprise" = Option<String>, Query, description = "enterprise id"),
-        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
-        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
-        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
-        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
-        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
-        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
-        ("offset" = Option<u64>, Query, description = "rows to skip"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "alarms", body = Page<crate::command::AlarmRow>),
     )
@@ -301,18 +297,7 @@ async fn alarms(
     tag = "command centre",
     summary = "Rectification tasks in the caller's scope, by deadline, filtered and paged in the database",
     description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
-    params(
-        ("township" = Option<String>, Query, description = "township id"),
-        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
-        ("enterprise" = Option<String>, Query, description = "enterprise id"),
-        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
-        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
-        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
-        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
-        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
-        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
-        ("offset" = Option<u64>, Query, description = "rows to skip"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "tasks", body = Page<crate::command::TaskRow>),
     )
@@ -354,18 +339,7 @@ pub struct InspectionRow {
     tag = "command centre",
     summary = "Submitted inspections in the caller's scope, newest first (date range on when they started)",
     description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
-    params(
-        ("township" = Option<String>, Query, description = "township id"),
-        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
-        ("enterprise" = Option<String>, Query, description = "enterprise id"),
-        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
-        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
-        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
-        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
-        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
-        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
-        ("offset" = Option<u64>, Query, description = "rows to skip"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "inspections", body = Page<InspectionRow>),
     )
@@ -415,18 +389,7 @@ pub struct EnterpriseRow {
     tag = "command centre",
     summary = "Enterprises in the caller's scope, by name",
     description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
-    params(
-        ("township" = Option<String>, Query, description = "township id"),
-        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
-        ("enterprise" = Option<String>, Query, description = "enterprise id"),
-        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
-        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
-        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
-        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
-        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
-        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
-        ("offset" = Option<u64>, Query, description = "rows to skip"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "enterprises", body = Page<EnterpriseRow>),
     )
@@ -463,18 +426,7 @@ pub struct UserRow {
     tag = "command centre",
     summary = "Users in the caller's scope, by name",
     description = "Scoped to what the caller may see exactly as its pull is (`fieldcheck_domain::visibility`); each row carries its `actions`. A bad date or limit is answered 400.",
-    params(
-        ("township" = Option<String>, Query, description = "township id"),
-        ("squadron" = Option<String>, Query, description = "squadron id (alarms: dispatched to it; users: its officers; others: in its townships)"),
-        ("enterprise" = Option<String>, Query, description = "enterprise id"),
-        ("state" = Option<String>, Query, description = "a state, or several separated by commas"),
-        ("grade" = Option<String>, Query, description = "an alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`"),
-        ("from" = Option<String>, Query, description = "from this day (2026-12-03) or RFC 3339 time, inclusive"),
-        ("to" = Option<String>, Query, description = "up to and including this day, or before this RFC 3339 time"),
-        ("q" = Option<String>, Query, description = "text the row's names, codes, points or summary contain (case-insensitive)"),
-        ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
-        ("offset" = Option<u64>, Query, description = "rows to skip"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "users", body = Page<UserRow>),
     )
