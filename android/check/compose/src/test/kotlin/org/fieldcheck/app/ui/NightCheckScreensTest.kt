@@ -33,6 +33,7 @@ import org.fieldcheck.ffi.AppRoute
 import org.fieldcheck.ffi.InspectorInput
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.Network
+import org.fieldcheck.ffi.SyncState
 import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.Respondent
 import org.fieldcheck.ffi.ScreenData
@@ -161,7 +162,8 @@ class NightCheckScreensTest {
         officer.network = Network.UNMETERED
         model.send(AppEvent.NetworkChanged(Network.UNMETERED))
         button("同步").performClick()
-        awaitView(model, "synced") { it.sync.pendingChanges == 0uL && it.banners.isEmpty() }
+        // The outbox empties when the push is answered, before the pull ends: wait for the sync itself.
+        awaitView(model, "synced") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.banners.isEmpty() }
         screenshot(model, "14-synced", "已同步", "待上传 0")
 
         // The enterprise's phone (a second core): acknowledges, photographs its proof, sends it.
