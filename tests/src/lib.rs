@@ -10,6 +10,19 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub const PASSWORD: &str = "fieldcheck-demo";
+/// The CJK font the document tests print with (`scripts/test.sh` installs it).
+pub const DOCUMENT_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+/// Whether [`DOCUMENT_FONT`] is installed. Under CI its absence fails the test; elsewhere the test is
+/// skipped, loudly.
+pub fn document_font_installed() -> bool {
+    if std::path::Path::new(DOCUMENT_FONT).exists() {
+        return true;
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{DOCUMENT_FONT} is missing (scripts/test.sh installs it)");
+    eprintln!("skipping: {DOCUMENT_FONT} is not installed");
+    false
+}
 
 /// The platform binary next to the test executable (cargo builds it with the workspace's tests).
 pub fn platform_binary() -> PathBuf {

@@ -13,7 +13,7 @@ use phone::{Phone, Scene, platform_cmd, runtime};
 use std::path::Path;
 use std::process::Command;
 
-const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+const FONT: &str = fieldcheck_e2e::DOCUMENT_FONT;
 
 fn get_pdf(device: &Device, path: &str) -> (u16, Vec<u8>, String) {
     let resp = device.http.get(format!("{}{path}", device.url)).bearer_auth(&device.token).send().expect("get");
@@ -42,9 +42,7 @@ fn verify_document(storage: &Storage, pdf: &Path, bundle: Option<&Path>) -> (boo
 
 #[test]
 fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bundle() {
-    if !Path::new(FONT).exists() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{FONT} is missing (scripts/test.sh installs it)");
-        eprintln!("skipping: {FONT} is not installed");
+    if !fieldcheck_e2e::document_font_installed() {
         return;
     }
     // Without a font: a clear 503.

@@ -182,7 +182,7 @@ fn figures(
         timed.push(response::Timed::read(tx, alarm)?);
     }
     let response_by_level =
-        response::groups(&timed, now, |t| (format!("{:?}", t.alarm.level).to_lowercase(), t.alarm.level.label()));
+        response::groups(&timed, now, |t| (t.alarm.level.as_str().to_string(), t.alarm.level.label()));
     let response_by_township = response::groups(&timed, now, |t| {
         let town = township_of.get(&t.alarm.enterprise).copied().flatten();
         let name = town.and_then(|id| names.townships.get(&id).cloned()).unwrap_or_default();
