@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says how long the run has taken so far, so the slow steps are plain in CI's log.
+step() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 
 step "format"
 cargo fmt --all -- --check
@@ -106,3 +107,5 @@ if ! command -v xvfb-run >/dev/null; then
   apt-get update -qq && apt-get install -y -qq xvfb >/dev/null
 fi
 FIELDCHECK_NATIVE_LIB_DIR="$lib_dir" FIELDCHECK_PLATFORM_BIN="$platform_bin" android/check/compose-check.sh
+
+printf "\n== all passed in %ds\n" "$SECONDS"
