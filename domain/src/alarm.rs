@@ -104,6 +104,16 @@ impl AlarmState {
         apply("alarm", ALARM_TRANSITIONS, self, action, role)
     }
 
+    /// Whether a response is awaited (raised or dispatched): the response limit runs.
+    pub fn awaits_response(self) -> bool {
+        matches!(self, Raised | Dispatched)
+    }
+
+    /// Whether the response limit has passed at `now` for an alarm in this state due by `respond_by`.
+    pub fn past_limit(self, respond_by: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.awaits_response() && respond_by < now
+    }
+
     pub fn label(self) -> super::text::Text {
         use super::text::Text;
         match self {
@@ -232,11 +242,11 @@ impl Alarm {
     }
 
     pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
-        matches!(self.state, Raised | Dispatched).then(|| self.respond_by - now)
+        self.state.awaits_response().then(|| self.respond_by - now)
     }
 
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.time_left(now).is_some_and(|left| left < Duration::zero())
+        self.state.past_limit(self.respond_by, now)
     }
 }
 

@@ -67,6 +67,12 @@ impl TaskState {
         self == Accepted
     }
 
+    /// Whether a task in this state with this deadline is overdue at `now` (the enterprise owes an answer
+    /// past the deadline).
+    pub fn overdue(self, deadline: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        TaskState::OWED.contains(&self) && deadline < now
+    }
+
     pub fn label(self) -> super::text::Text {
         use super::text::Text;
         match self {
@@ -106,7 +112,7 @@ pub struct RectificationTask {
 impl RectificationTask {
     /// Overdue: the deadline has passed and the enterprise has not (or no longer) answered with proof.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.time_left(now).is_some_and(|left| left < Duration::zero())
+        self.state.overdue(self.deadline, now)
     }
 
     /// Time left before the deadline while the enterprise owes an answer; negative once overdue.

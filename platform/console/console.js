@@ -289,7 +289,7 @@ const alarms = alarmsView({ act, timeline, record: openRecord, townships: () => 
 const dashboard = dashboardView({ open: openRecord });
 const paperwork = exportsView({ townships: () => records("township"), isCommander });
 const enterprises = enterprisesView({ act, townships: () => records("township") });
-const supervision = supervisionView({ canDraw: isCommander });
+const supervision = supervisionView({ canDraw: isCommander, townships: () => records("township") });
 const countyMap = mapView({ open: openRecord });
 const users = usersView({ act, squadrons: () => records("squadron"), townships: () => records("township") });
 

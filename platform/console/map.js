@@ -1,21 +1,27 @@
-// The live map (`GET /v1/map`) drawn with Leaflet: the township outlines the platform is configured with, its
-// tile layer when it has one (nothing comes from the internet), and the enterprises as markers coloured by
-// the state the server gives them. A click on a marker opens the record it names (the open alarm, the
-// (overdue) task or today's inspection) in the record drawer.
+// The live map (`GET /v1/map`) drawn with Leaflet, one layer per kind, each toggled in the layer control:
+// the township outlines the platform is configured with (its tile layer under them when it has one; nothing
+// comes from the internet), the enterprises coloured by the most pressing state there, and each open alarm,
+// open task, overdue task and inspection of today as a marker of its own, coloured by its state, set around
+// its enterprise (several at one place are spread on a small ring so each can be clicked). A click opens
+// that record (the enterprise's page for an enterprise) in the record drawer. Only the shown layers are
+// fetched; showing another fetches it.
 
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { loadLeaflet, libraryMissing } from "./libs.js";
 
 /** @typedef {import("./dom.js").Text} Text */
-/** @typedef {{ id: string, name: string, township: string, lat: number, lon: number, state: string, state_label: Text,
- *   open_alarms: number, open_tasks: number, overdue_tasks: number, inspected_today: boolean,
- *   opens: { kind: string, id: string } | null }} Marker */
-/** @typedef {{ outlines: import("geojson").FeatureCollection, tiles: { url: string, attribution: string } | null,
- *   enterprises: Marker[], unplaced: number }} MapData */
+/** @typedef {{ id: string, name: string, town: number, lat: number, lon: number, state: string }} EnterpriseMarker */
+/** @typedef {{ id: string, enterprise: string, name: string, lat: number, lon: number, state: string, state_label: Text,
+ *   grade: string, grade_label: Text | null, at: string, overdue: boolean }} RecordMarker */
+/** @typedef {{ layer: Layer, label: Text, count: number, sent: boolean }} LayerCount */
+/** @typedef {"outlines" | "enterprises" | "alarms" | "tasks" | "overdue_tasks" | "inspections"} Layer */
+/** @typedef {{ outlines: import("geojson").FeatureCollection | null, tiles: { url: string, attribution: string } | null,
+ *   layers: LayerCount[], townships: string[], enterprises: EnterpriseMarker[], alarms: RecordMarker[], tasks: RecordMarker[],
+ *   overdue_tasks: RecordMarker[], inspections: RecordMarker[], unplaced: number }} MapData */
 /** @typedef {{ open: (kind: string, id: string) => void }} Deps */
 
-/** The states, most pressing first, with their colours (the legend's order). */
+/** The enterprises' states, most pressing first, with their colours (the legend's order). */
 export const STATES = [
   { state: "alarm", colour: "#dc2626", zh: "报警未闭环", en: "open alarm" },
   { state: "overdue_task", colour: "#ea580c", zh: "整改逾期", en: "overdue task" },
@@ -24,78 +30,175 @@ export const STATES = [
   { state: "clear", colour: "#16a34a", zh: "正常", en: "clear" },
 ];
 
+/** The layers in the control's order; the record layers with the kind of record a click opens. */
+export const LAYERS = /** @type {const} */ ([
+  { layer: "outlines", zh: "乡镇边界", en: "townships" },
+  { layer: "enterprises", zh: "企业", en: "enterprises" },
+  { layer: "alarms", zh: "未闭环报警", en: "open alarms", kind: "alarm" },
+  { layer: "overdue_tasks", zh: "逾期任务", en: "overdue tasks", kind: "task" },
+  { layer: "tasks", zh: "整改中任务", en: "open tasks", kind: "task" },
+  { layer: "inspections", zh: "今日检查", en: "today's inspections", kind: "inspection" },
+]);
+
+/** Pixels between a record marker and its enterprise's point. */
+const RING = 11;
+
 /** @param {Deps} deps */
 export function mapView(deps) {
   /** @type {import("leaflet").Map | null} */
   let map = null;
-  /** @type {import("leaflet").LayerGroup | null} */
-  let layers = null;
+  /** @type {Partial<Record<Layer, import("leaflet").LayerGroup>>} */
+  let groups = {};
   let fitted = false;
   /** @type {import("leaflet").Canvas | undefined} */
   let clearRenderer;
+  /** The layers shown (all at first), kept across reloads. */
+  const shown = new Set(LAYERS.map((l) => l.layer));
+  /** The layers the last answer carried. @type {Set<string>} */
+  let sent = new Set();
+
+  /** A layer's name in the control: its swatch, label and count (constants and a number: Leaflet reads it as HTML).
+   * @param {typeof LAYERS[number]} l */
+  const title = (l) => `<span class="layer-name" data-layer="${l.layer}"><i class="swatch swatch-${l.layer}"></i> ${l.zh} ` +
+    `<span class="en">${l.en}</span> <b class="n"></b></span>`;
+
+  /** @param {typeof import("leaflet")} L @param {MapData} data */
+  function build(L, data) {
+    const canvas = el("div", { id: "map-canvas", class: "map" });
+    $("map").replaceChildren(el("div", { class: "legend", id: "map-legend" }), canvas);
+    // Bottom to top: tiles, the outlines (SVG, a pane of their own), the many clear enterprises on one canvas
+    // (which draws thousands quickly), the enterprises with something open (SVG), and the records (DOM markers:
+    // each an element that can be clicked and found by tests).
+    const m = L.map(canvas, { preferCanvas: false, zoomSnap: 0.25, attributionControl: Boolean(data.tiles) });
+    m.createPane("outlines").style.zIndex = "350";
+    clearRenderer = L.canvas({ padding: 0.3 });
+    if (data.tiles) L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 }).addTo(m);
+    const control = L.control.layers(undefined, undefined, { collapsed: false, sortLayers: false }).addTo(m);
+    control.getContainer()?.setAttribute("id", "map-layers");
+    groups = {};
+    for (const l of LAYERS) {
+      const g = L.layerGroup();
+      groups[l.layer] = g;
+      control.addOverlay(g, title(l));
+      if (shown.has(l.layer)) g.addTo(m);
+    }
+    const layerOf = (/** @type {unknown} */ g) => LAYERS.find((l) => groups[l.layer] === g)?.layer;
+    m.on("overlayadd", (e) => {
+      const l = layerOf(e.layer);
+      if (!l) return;
+      shown.add(l);
+      if (!sent.has(l)) load();
+    });
+    m.on("overlayremove", (e) => { const l = layerOf(e.layer); if (l) shown.delete(l); });
+    return m;
+  }
+
+  /** @param {typeof import("leaflet")} L @param {MapData} data */
+  function drawEnterprises(L, data) {
+    const colour = Object.fromEntries(STATES.map((s) => [s.state, s.colour]));
+    const label = Object.fromEntries(STATES.map((s) => [s.state, `${s.zh} ${s.en}`]));
+    const group = /** @type {import("leaflet").LayerGroup} */ (groups.enterprises);
+    for (const e of data.enterprises) {
+      const clear = e.state === "clear";
+      const marker = L.circleMarker([e.lat, e.lon], {
+        radius: clear ? 4 : 6, color: "#ffffff", weight: 1.5, fillColor: colour[e.state] ?? "#6b7280", fillOpacity: 0.95,
+        className: `marker state-${e.state}`,
+        ...(clear ? { renderer: clearRenderer } : { pane: "overlayPane" }),
+      // Built as elements: names are data, never HTML.
+      }).bindTooltip(el("div", {}, `${e.name}（${data.townships[e.town] ?? ""}）`, el("br"), label[e.state] ?? e.state));
+      marker.on("add", () => {
+        const path = marker.getElement();
+        path?.setAttribute("data-id", e.id);
+        path?.setAttribute("data-state", e.state);
+      });
+      marker.on("click", () => deps.open("enterprise", e.id));
+      marker.addTo(group);
+    }
+  }
+
+  /** The record layers, each record set on a ring around its enterprise's point.
+   * @param {typeof import("leaflet")} L @param {MapData} data */
+  function drawRecords(L, data) {
+    const records = LAYERS.filter((l) => "kind" in l && sent.has(l.layer))
+      .flatMap((l) => data[/** @type {"alarms"} */ (l.layer)].map((r) => ({ l, r })));
+    /** @type {Map<string, number>} */
+    const at = new Map();
+    for (const { r } of records) at.set(r.enterprise, (at.get(r.enterprise) ?? 0) + 1);
+    /** @type {Map<string, number>} */
+    const placed = new Map();
+    for (const { l, r } of records) {
+      const n = at.get(r.enterprise) ?? 1;
+      const k = placed.get(r.enterprise) ?? 0;
+      placed.set(r.enterprise, k + 1);
+      const angle = -Math.PI / 2 + (2 * Math.PI * k) / n;
+      const radius = RING + Math.max(0, n - 4) * 2;
+      const [dx, dy] = [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+      const kind = /** @type {string} */ ("kind" in l ? l.kind : "");
+      const icon = L.divIcon({
+        className: `rec rec-${l.layer} s-${r.state}${r.overdue ? " overdue" : ""}`,
+        iconSize: [14, 14], iconAnchor: [7 - dx, 7 - dy], html: "",
+      });
+      const marker = L.marker([r.lat, r.lon], { icon, keyboard: false, riseOnHover: true })
+        .bindTooltip(el("div", {}, `${l.zh} ${l.en}`, el("br"), r.name, el("br"),
+          `${r.state_label.zh} ${r.state_label.en}`, r.grade_label ? ` · ${r.grade_label.zh}` : "",
+          r.overdue ? " · 已超时 overdue" : ""), { offset: [dx, dy] });
+      marker.on("add", () => {
+        const node = marker.getElement();
+        node?.setAttribute("data-layer", l.layer);
+        node?.setAttribute("data-kind", kind);
+        node?.setAttribute("data-id", r.id);
+        node?.setAttribute("data-state", r.state);
+        node?.setAttribute("data-enterprise", r.enterprise);
+      });
+      marker.on("click", () => deps.open(kind, r.id));
+      marker.addTo(/** @type {import("leaflet").LayerGroup} */ (groups[l.layer]));
+    }
+  }
 
   async function load() {
     const box = $("map");
     try {
       const L = await loadLeaflet().catch((e) => { throw Object.assign(e, { missing: true }); });
       /** @type {MapData} */
-      const data = await api("/v1/map");
-      if (!map) {
-        const canvas = el("div", { id: "map-canvas", class: "map" });
-        box.replaceChildren(el("div", { class: "legend", id: "map-legend" }), canvas);
-        // Bottom to top: tiles, the outlines (SVG, a pane of their own), the many clear enterprises on one
-        // canvas (which draws thousands quickly), and the markers that open a record (SVG in the marker pane:
-        // each an element that can be clicked and found by tests; clicks elsewhere pass through).
-        map = L.map(canvas, { preferCanvas: false, zoomSnap: 0.25, attributionControl: Boolean(data.tiles) });
-        const outlinePane = map.createPane("outlines");
-        outlinePane.style.zIndex = "350";
-        clearRenderer = L.canvas({ padding: 0.3 });
-        if (data.tiles) L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 }).addTo(map);
-        layers = L.layerGroup().addTo(map);
+      const data = await api(`/v1/map?layers=${[...shown].join(",")}`);
+      if (!map) map = build(L, data);
+      sent = new Set(data.layers.filter((l) => l.sent).map((l) => l.layer));
+      for (const l of data.layers) {
+        if (l.sent) groups[l.layer]?.clearLayers();
+        const n = map.getContainer().parentElement?.querySelector(`#map-layers [data-layer=${l.layer}] .n`);
+        if (n) n.textContent = String(l.count);
       }
-      const group = /** @type {import("leaflet").LayerGroup} */ (layers);
-      group.clearLayers();
-      const outlines = L.geoJSON(data.outlines, {
-        pane: "outlines",
-        style: () => ({ color: "#475569", weight: 1.5, fillColor: data.tiles ? "#ffffff" : "#e2e8f0", fillOpacity: data.tiles ? 0.15 : 0.6 }),
-        onEachFeature: (f, layer) => {
-          const name = String(f.properties?.name ?? "");
-          layer.bindTooltip(name, { permanent: true, direction: "center", className: "township-label" });
-          const path = /** @type {import("leaflet").Path} */ (layer);
-          path.on("add", () => path.getElement()?.setAttribute("data-township", String(f.properties?.code ?? name)));
-        },
-      }).addTo(group);
-      const colour = Object.fromEntries(STATES.map((s) => [s.state, s.colour]));
-      for (const e of data.enterprises) {
-        const open = [e.open_alarms && `报警 ${e.open_alarms}`, e.open_tasks && `整改 ${e.open_tasks}`,
-          e.overdue_tasks && `逾期 ${e.overdue_tasks}`, e.inspected_today && "今日已检查"].filter(Boolean).join(" · ");
-        const marker = L.circleMarker([e.lat, e.lon], {
-          radius: e.state === "clear" ? 4 : 7, color: "#ffffff", weight: 1.5, fillColor: colour[e.state] ?? "#6b7280", fillOpacity: 0.95,
-          className: `marker state-${e.state}`,
-          ...(e.state === "clear" ? { renderer: clearRenderer } : { pane: "markerPane" }),
-        // Built as elements: names are data, never HTML.
-        }).bindTooltip(el("div", {}, `${e.name}（${e.township}）`, el("br"), `${e.state_label.zh} ${e.state_label.en}`,
-          open ? el("br") : null, open || null));
-        marker.on("add", () => {
-          const path = marker.getElement();
-          path?.setAttribute("data-id", e.id);
-          path?.setAttribute("data-state", e.state);
-          if (e.opens) path?.setAttribute("data-opens", `${e.opens.kind}:${e.opens.id}`);
-        });
-        const opens = e.opens;
-        if (opens) marker.on("click", () => deps.open(opens.kind, opens.id));
-        marker.addTo(group);
+      if (data.outlines) {
+        const outlines = L.geoJSON(data.outlines, {
+          pane: "outlines",
+          style: () => ({ color: "#475569", weight: 1.5, fillColor: data.tiles ? "#ffffff" : "#e2e8f0", fillOpacity: data.tiles ? 0.15 : 0.6 }),
+          onEachFeature: (f, layer) => {
+            const name = String(f.properties?.name ?? "");
+            layer.bindTooltip(name, { permanent: true, direction: "center", className: "township-label" });
+            const path = /** @type {import("leaflet").Path} */ (layer);
+            path.on("add", () => path.getElement()?.setAttribute("data-township", String(f.properties?.code ?? name)));
+          },
+        }).addTo(/** @type {import("leaflet").LayerGroup} */ (groups.outlines));
+        if (!fitted) {
+          map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
+          fitted = true;
+        }
       }
-      if (!fitted) {
-        map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
+      if (sent.has("enterprises")) drawEnterprises(L, data);
+      drawRecords(L, data);
+      if (!fitted && data.enterprises.length) {
+        map.fitBounds(L.latLngBounds(data.enterprises.map((e) => [e.lat, e.lon])), { padding: [12, 12] });
         fitted = true;
       }
       map.invalidateSize();
-      const counts = STATES.map((s) => ({ ...s, n: data.enterprises.filter((e) => e.state === s.state).length }));
-      $("map-legend").replaceChildren(...counts.map((s) => el("span", { "data-state": s.state },
-        el("i", { class: `dot state-${s.state}` }), ` ${s.zh} `, el("span", { class: "en" }, s.en), ` ${s.n}`)),
-        ...(data.unplaced ? [el("span", { class: "muted" }, `未定位 ${data.unplaced}`, el("span", { class: "en" }, "no position"))] : []),
-        el("span", { class: "muted" }, "点击标记查看记录 ", el("span", { class: "en" }, "click a marker for its record")));
+      if (sent.has("enterprises")) {
+        const counts = STATES.map((s) => ({ ...s, n: data.enterprises.filter((e) => e.state === s.state).length }));
+        $("map-legend").replaceChildren(el("span", { class: "muted" }, "企业 ", el("span", { class: "en" }, "enterprises")),
+          ...counts.map((s) => el("span", { "data-state": s.state },
+            el("i", { class: `dot state-${s.state}` }), ` ${s.zh} `, el("span", { class: "en" }, s.en), ` ${s.n}`)),
+          ...(data.unplaced ? [el("span", { class: "muted" }, `未定位 ${data.unplaced}`, el("span", { class: "en" }, "no position"))] : []),
+          el("span", { class: "muted" }, "点击标记查看记录 ", el("span", { class: "en" }, "click a marker for its record")));
+      }
     } catch (e) {
       map?.remove();
       map = null;

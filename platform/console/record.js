@@ -51,6 +51,7 @@ const KINDS = {
   inspection: { zh: "检查记录", en: "inspection" },
   alarm: { zh: "报警记录", en: "alarm" },
   task: { zh: "整改任务", en: "rectification task" },
+  enterprise: { zh: "企业", en: "enterprise" },
 };
 
 /** Opens the drawer with the record of `kind` (`inspection`, `alarm`, `task`) `id`.
@@ -65,6 +66,7 @@ export async function showRecord(kind, id) {
   for (const url of shown.splice(0)) URL.revokeObjectURL(url);
   if (kind === "alarm") return showAlarm(id);
   if (kind === "task") return showTask(id);
+  if (kind === "enterprise") return showEnterprise(id);
   try {
     /** @type {InspectionRecord} */
     const r = await api(`/v1/inspections/${id}/record`);
@@ -208,6 +210,38 @@ async function showTask(id) {
       part("照片证据链 photo evidence", chain(r.steps)),
       part("关联记录 linked records", links(r.links)),
       auditPart(r.audit));
+  } catch (err) {
+    $("record-error").textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** @typedef {{ term: string, label: Text, unit: string, raw: number, weight: number, cap: number, contribution: number }} RiskTerm */
+/** @typedef {{ enterprise: string, name: string, credit_code: string, township_name: string, classes: { label: Text }[],
+ *   last_visit: string | null, risk: number, green: number, terms: RiskTerm[] }} EnterpriseRisk */
+/** @typedef {{ id: string, state: string, state_label: Text, pollutant?: string, requirement?: string, raised_at?: string, deadline?: string }} OpenRow */
+
+/** An enterprise: who it is, its risk index term by term, and its open alarms and tasks (each opening here).
+ * @param {string} id */
+async function showEnterprise(id) {
+  try {
+    /** @type {[EnterpriseRisk, { rows: OpenRow[] }, { rows: OpenRow[] }]} */
+    const [r, alarms, tasks] = await Promise.all([api(`/v1/enterprises/${id}/risk`),
+      api(`/v1/lists/alarms?enterprise=${id}&state=raised,dispatched,on_site`), api(`/v1/lists/tasks?enterprise=${id}`)]);
+    $("record-title").replaceChildren("企业 ", el("span", { class: "en" }, "enterprise"), " · ", r.name);
+    const open = [
+      ...alarms.rows.map((a) => ({ kind: "alarm", id: a.id, title: `${a.pollutant ?? ""} ${when(a.raised_at ?? null)}`, state_label: a.state_label, pdf: null })),
+      ...tasks.rows.filter((t) => t.state !== "accepted").map((t) => ({ kind: "task", id: t.id, title: t.requirement ?? "",
+        state_label: t.state_label, pdf: `/v1/tasks/${t.id}/order.pdf` })),
+    ];
+    $("record-body").append(
+      el("div", { class: "facts" },
+        el("p", {}, `${r.township_name} · 统一社会信用代码 ${r.credit_code}`),
+        el("p", {}, ...(r.classes.length ? r.classes.map((c) => el("span", { class: "pill" }, both(c.label))) : ["—"])),
+        el("p", { class: "big" }, `风险指数 risk ${r.risk.toFixed(2)} · 绿色指数 green ${r.green.toFixed(2)}`,
+          el("span", { class: "sub" }, `上次检查 last inspected ${when(r.last_visit)}`))),
+      part("风险逐项 risk terms", el("table", { class: "terms" }, el("tbody", {}, ...r.terms.map((t) => el("tr", { "data-term": t.term },
+        el("td", {}, ...both(t.label)), el("td", { class: "num" }, `${t.raw} ${t.unit}`), el("td", { class: "num" }, t.contribution.toFixed(2))))))),
+      part("未办结记录 open records", links(open)));
   } catch (err) {
     $("record-error").textContent = err instanceof Error ? err.message : String(err);
   }

@@ -6,9 +6,12 @@ import { $, el, both, when, empty } from "./dom.js";
 import { api } from "./api.js";
 
 /** @typedef {import("./dom.js").Text} Text */
-/** @typedef {{ term: string, label: Text, unit: string, raw: number, weight: number, cap: number, contribution: number }} Term */
-/** @typedef {{ enterprise: string, name: string, township_name: string, classes: { class: string, label: Text }[],
- *   last_visit: string | null, draw_weight: number, risk: number, green: number, terms: Term[] }} RiskRow */
+/** @typedef {{ term: string, zh: string, en: string, unit: string, weight: number, cap: number }} TermRule */
+/** @typedef {{ enterprise: string, name: string, township_name: string, classes: string[],
+ *   last_visit: string | null, draw_weight: number, risk: number, green: number, terms: { raw: number, contribution: number }[] }} RiskRow */
+/** @typedef {{ total: number, offset: number, limit: number, formula: TermRule[], classes: { class: string, label: Text }[],
+ *   rows: RiskRow[] }} RiskPage */
+/** @typedef {{ id: string, name: string, code: string }} Township */
 /** @typedef {{ squadron: string, picks: { enterprise: string, weight: number, officers: string[] }[] }[]} DrawResult */
 /** @typedef {{ id: string, drawn_at: string, due_by: string, input: { seed: string, squadrons: { count: number }[] },
  *   result: DrawResult, names?: Record<string, string> }} Draw */
@@ -19,8 +22,29 @@ import { api } from "./api.js";
 const fixed = (/** @type {number} */ n) => n.toFixed(2);
 const message = (/** @type {unknown} */ e) => (e instanceof Error ? e.message : String(e));
 
-/** @param {{ canDraw: () => boolean }} deps */
+/** Rows per page of the risk list. */
+export const RISK_PAGE = 50;
+
+/** @param {{ canDraw: () => boolean, townships: () => Township[] }} deps */
 export function supervisionView(deps) {
+  // The risk list: filtered by township and class and paged by the server (`/v1/risk`).
+  let offset = 0;
+  let latest = 0;
+  const township = /** @type {HTMLSelectElement} */ (el("select", { name: "township", "aria-label": "乡镇 township" },
+    el("option", { value: "" }, "全部乡镇 all townships")));
+  const klass = /** @type {HTMLSelectElement} */ (el("select", { name: "class", "aria-label": "监管类别 class" },
+    el("option", { value: "" }, "全部类别 all classes")));
+  $("risk-filters").replaceChildren(township, klass);
+  const reset = () => { offset = 0; loadRisk(); };
+  township.addEventListener("change", reset);
+  klass.addEventListener("change", reset);
+  const prev = el("button", { class: "light", "data-page": "prev" }, "上一页", el("span", { class: "en" }, "prev"));
+  const next = el("button", { class: "light", "data-page": "next" }, "下一页", el("span", { class: "en" }, "next"));
+  const where = el("span", { class: "muted", id: "risk-range" });
+  prev.addEventListener("click", () => { offset = Math.max(0, offset - RISK_PAGE); loadRisk(); });
+  next.addEventListener("click", () => { offset += RISK_PAGE; loadRisk(); });
+  $("risk-pager").replaceChildren(prev, where, next);
+
   const form = /** @type {HTMLFormElement} */ ($("draw-form"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -70,11 +94,23 @@ export function supervisionView(deps) {
 
   async function loadRisk() {
     const body = $("risk");
+    if (township.options.length === 1)
+      for (const t of [...deps.townships()].sort((a, b) => a.code.localeCompare(b.code))) township.append(el("option", { value: t.id }, t.name));
     try {
-      /** @type {RiskRow[]} */
-      const rows = await api("/v1/risk");
-      body.replaceChildren(...rows.map(riskRow));
-      if (!rows.length) empty(body);
+      const mine = ++latest;
+      const query = new URLSearchParams({ limit: String(RISK_PAGE), offset: String(offset) });
+      if (township.value) query.set("township", township.value);
+      if (klass.value) query.set("class", klass.value);
+      /** @type {RiskPage} */
+      const page = await api(`/v1/risk?${query}`);
+      if (mine !== latest) return;
+      if (klass.options.length === 1) for (const c of page.classes) klass.append(el("option", { value: c.class }, `${c.label.zh} ${c.label.en}`));
+      const label = Object.fromEntries(page.classes.map((c) => [c.class, c.label]));
+      body.replaceChildren(...page.rows.map((r) => riskRow(r, page.formula, label)));
+      if (!page.rows.length) empty(body);
+      where.textContent = page.total ? `${page.offset + 1}–${page.offset + page.rows.length} / ${page.total}` : "0 / 0";
+      /** @type {HTMLButtonElement} */ (prev).disabled = page.offset === 0;
+      /** @type {HTMLButtonElement} */ (next).disabled = page.offset + page.rows.length >= page.total;
     } catch (e) { empty(body, message(e)); }
   }
 
@@ -133,14 +169,14 @@ export function supervisionView(deps) {
   return { load };
 }
 
-/** One enterprise's index; a click opens (or closes) its terms underneath.
- * @param {RiskRow} r */
-function riskRow(r) {
+/** One enterprise's index; a click opens (or closes) its terms underneath, labelled from the page's formula.
+ * @param {RiskRow} r @param {TermRule[]} formula @param {Record<string, Text>} classLabel */
+function riskRow(r, formula, classLabel) {
   const row = el("tr", { "data-id": r.enterprise, class: "clickable", title: "逐项说明 explain" },
     el("td", {}, r.name, el("span", { class: "sub" }, r.township_name)),
     el("td", { class: "num risk" }, fixed(r.risk)),
     el("td", { class: "num green" }, fixed(r.green)),
-    el("td", {}, r.classes.length ? r.classes.map((c) => el("span", { class: "pill" }, c.label.zh)) : "—"),
+    el("td", {}, r.classes.length ? r.classes.map((c) => el("span", { class: "pill" }, classLabel[c]?.zh ?? c)) : "—"),
     el("td", {}, when(r.last_visit)),
     el("td", { class: "num" }, r.draw_weight));
   row.addEventListener("click", () => {
@@ -149,11 +185,11 @@ function riskRow(r) {
     row.after(el("tr", { class: "terms" }, el("td", { colspan: 6 }, el("table", {},
       el("thead", {}, el("tr", {}, ...[["项", "term"], ["原始值", "raw"], ["权重", "weight"], ["上限", "cap"], ["得分", "contribution"]]
         .map(([zh, en]) => el("th", {}, zh, el("br"), el("span", { class: "en" }, en))))),
-      el("tbody", {}, ...r.terms.map((t) => el("tr", { "data-term": t.term },
-        el("td", {}, ...both(t.label)),
-        el("td", { class: "num" }, `${t.raw} ${t.unit}`),
-        el("td", { class: "num" }, t.weight),
-        el("td", { class: "num" }, t.cap),
+      el("tbody", {}, ...r.terms.map((t, i) => el("tr", { "data-term": formula[i]?.term ?? "" },
+        el("td", {}, ...both({ zh: formula[i]?.zh ?? "", en: formula[i]?.en ?? "" })),
+        el("td", { class: "num" }, `${t.raw} ${formula[i]?.unit ?? ""}`),
+        el("td", { class: "num" }, formula[i]?.weight ?? ""),
+        el("td", { class: "num" }, formula[i]?.cap ?? ""),
         el("td", { class: "num" }, fixed(t.contribution)))),
         el("tr", { class: "total" }, el("td", { colspan: 4 }, "风险指数 = Σ min(原始值 × 权重, 上限)  risk = Σ min(raw × weight, cap)"),
           el("td", { class: "num" }, fixed(r.risk))))))));

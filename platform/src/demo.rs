@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::auth::hash_password;
 use crate::command;
 use crate::db::{AuditRow, StoreError, Tx};
+use crate::demo_inspection::Visit;
 use crate::error::ApiError;
 use crate::intents::Actor;
 use crate::records;
@@ -248,6 +249,15 @@ fn seed_in(
         report(&enterprises[1], AlarmKind::Exceedance, "氨氮", 6.4, 1),
         report(&enterprises[31], AlarmKind::DataMissing, "pH", 0.0, 60),
     ];
+    // Yesterday's COD exceedance at a 舟山镇 company, handled end to end by the southern squadron: graded,
+    // dispatched, an officer on site within the limit and closed with feedback (the response times' figures).
+    handled(
+        tx,
+        limits,
+        &commander,
+        &officers[6],
+        report(&enterprises[HANDLED], AlarmKind::Exceedance, "化学需氧量", 61.0, 30),
+    )?;
     for (i, req) in raised.into_iter().enumerate() {
         let req = crate::supervision::intake::resolve(tx, req)?;
         let a = command::raise(tx, limits, &req, now).map_err(ApiError::from)?;
@@ -316,8 +326,29 @@ fn seed_in(
             tx.audit(&line)?;
         }
     }
-    // officer1's first enterprise, inspected yesterday with photos whose originals stayed on the phone.
-    crate::demo_inspection::seed(tx, &enterprises[0], &officers[0], now)?;
+    // officer1's first enterprise, inspected yesterday with photos whose originals stayed on the phone; and
+    // a 江南街道 enterprise inspected by officer2 today (China Standard Time), for the map's today layer.
+    crate::demo_inspection::seed(
+        tx,
+        Visit {
+            enterprise: &enterprises[0],
+            officer: &officers[0],
+            taken: now - Duration::days(1),
+            summary: "现场检查危险废物贮存库及废水处理设施，拍照取证 / hazardous-waste store and treatment plant, photographed",
+            photos: 3,
+        },
+    )?;
+    let (today, _) = crate::map::today(now);
+    crate::demo_inspection::seed(
+        tx,
+        Visit {
+            enterprise: &enterprises[TODAY],
+            officer: &officers[1],
+            taken: (now - Duration::minutes(40)).max(today + Duration::minutes(10)),
+            summary: "日常巡查：废气处理设施运行正常 / routine patrol: air treatment running",
+            photos: 1,
+        },
+    )?;
 
     // Patrol grids: the 东城街道 office patrols every enterprise of its sub-district; officer1 a block of
     // the city squadron's enterprises.
@@ -334,6 +365,42 @@ fn seed_in(
 
 /// The enterprise of the bureau's story: the second in 东城街道 (the first is enterprise1's).
 const STORY: usize = TOWNSHIPS.len();
+/// The enterprise inspected today (in 江南街道, the city squadron's).
+const TODAY: usize = 2;
+/// The enterprise whose alarm was handled and closed yesterday (in 舟山镇, the southern squadron's).
+const HANDLED: usize = TOWNSHIPS.len() + 5;
+
+/// Raises `report` when it says, then grades it general 10 minutes later, dispatches it after 25, `officer`
+/// arrives after 2 hours and closes it with feedback after 4 (each audited at its own time).
+fn handled(
+    tx: &mut dyn Tx,
+    limits: &fieldcheck_domain::alarm::ResponseLimits,
+    commander: &User,
+    officer: &User,
+    report: Intake,
+) -> Result<(), ApiError> {
+    let raised_at = report.raised_at.unwrap_or_else(Utc::now);
+    let req = crate::supervision::intake::resolve(tx, report)?;
+    let a = command::raise(tx, limits, &req, raised_at).map_err(ApiError::from)?;
+    let at = |tx: &mut dyn Tx, user: &User, minutes| -> Result<Actor, ApiError> {
+        Ok(Actor {
+            reach: crate::access::Reach::of(tx, user)?,
+            device: None,
+            now: raised_at + Duration::minutes(minutes),
+        })
+    };
+    let actor = at(tx, commander, 10)?;
+    command::grade(tx, &actor, a.id, Severity::General).map_err(ApiError::from)?;
+    let actor = at(tx, commander, 25)?;
+    crate::intents::alarm::dispatch(tx, &actor, a.id, None).map_err(ApiError::from)?;
+    let actor = at(tx, officer, 120)?;
+    crate::intents::alarm::arrive(tx, &actor, a.id, None).map_err(ApiError::from)?;
+    let feedback = "现场核查：在线监测仪表漂移，已校准，排口水样复测达标 / on site: the analyser drifted, recalibrated, \
+                    the outlet's sample retested within the limit";
+    let actor = at(tx, officer, 240)?;
+    crate::intents::alarm::close(tx, &actor, a.id, feedback, &[], None).map_err(ApiError::from)?;
+    Ok(())
+}
 
 /// Every demo enterprise's main wastewater outlet, registered with the limits it is monitored against
 /// (GB 18918-2002 class 1A for total phosphorus, COD and ammonia; pH's upper bound).

@@ -19,23 +19,30 @@ use fieldcheck_evidence::{
 };
 use fieldcheck_protocol::{Record, RenditionRef, SubmittedEvidence, SubmittedInspection};
 
-/// Photos in the demo inspection.
-const PHOTOS: u64 = 3;
-
 /// The bytes standing in for photo `n`'s `tag` ("original" or "rendition") of the demo inspection `id`.
 pub fn stand_in(id: InspectionId, n: u64, tag: &str) -> Vec<u8> {
     format!("fieldcheck demo photo {id} {n} {tag}").into_bytes()
 }
 
-/// Saves a routine inspection of `enterprise` by `officer`, submitted a day before `now`, with photos.
-pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// One demo inspection: whose, when its photos were taken, what it found and how many photos.
+pub struct Visit<'a> {
+    pub enterprise: &'a Enterprise,
+    pub officer: &'a User,
+    /// Started 10 minutes before, ended 25 minutes after, received 35 minutes after.
+    pub taken: DateTime<Utc>,
+    pub summary: &'a str,
+    pub photos: u64,
+}
+
+/// Saves a routine inspection as `visit` says, submitted with photos and countersigned on receipt.
+pub fn seed(tx: &mut dyn Tx, visit: Visit) -> Result<(), StoreError> {
+    let Visit { enterprise, officer, taken, summary, photos } = visit;
     let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("demo inspection: {e}"));
     let id = InspectionId::new();
     let device = DeviceId::new();
-    let taken = now - Duration::days(1);
     let mut chain = EvidenceChain::new(Case::Inspection(id));
     let mut renditions = Vec::new();
-    for n in 0..PHOTOS {
+    for n in 0..photos {
         let evidence = EvidenceId::new();
         // Stand-ins for the photo's bytes, which a test can rebuild and upload (see `stand_in`).
         let blob = |tag: &str| {
@@ -58,7 +65,7 @@ pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateT
     }
     let signer = SoftwareSigner::generate().map_err(|e| corrupt(&e))?;
     let seal = seal(&chain, device, &signer, taken + Duration::minutes(30)).map_err(|e| corrupt(&e))?;
-    let received = taken + Duration::hours(1);
+    let received = taken + Duration::minutes(35);
     let receipt =
         countersign(&chain, &seal, &signer.public_key(), &state()?.signer, received).map_err(|e| corrupt(&e))?;
     let inspection = Inspection {
@@ -76,9 +83,7 @@ pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateT
         started_at: Some(taken - Duration::minutes(10)),
         ended_at: Some(taken + Duration::minutes(25)),
         location: None,
-        summary:
-            "现场检查危险废物贮存库及废水处理设施，拍照取证 / hazardous-waste store and treatment plant, photographed"
-                .into(),
+        summary: summary.into(),
         state: InspectionState::Submitted,
         origin: None,
         corrects: None,

@@ -57,6 +57,9 @@ pub struct ListParams {
     pub to: Option<String>,
     /// Text the row's names, codes, points or summary contain (case-insensitive).
     pub q: Option<String>,
+    /// An enterprise class (the risk list): `key_discharger`, `key_hazardous_waste_unit`,
+    /// `hazardous_waste_producer`, `ordinary`.
+    pub class: Option<String>,
     /// Rows per page (limit `list_page_rows`).
     pub limit: Option<u32>,
     /// Rows to skip.
@@ -86,7 +89,7 @@ fn time_param(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>
 const DEFAULT_PAGE_ROWS: u32 = 50;
 
 /// A page's `limit`, within the domain's `LIST_PAGE_ROWS`.
-fn page_rows(asked: Option<u32>) -> Result<u32, ApiError> {
+pub fn page_rows(asked: Option<u32>) -> Result<u32, ApiError> {
     let limit = asked.unwrap_or(DEFAULT_PAGE_ROWS);
     if !(1..=LIST_PAGE_ROWS).contains(&limit) {
         return Err(ApiError::bad_request(format!("limit must be from 1 to {LIST_PAGE_ROWS}")));

@@ -163,47 +163,108 @@ try {
     await page.locator("#record[data-kind=task] li[data-step=overdue]").waitFor({ timeout: 10000 });
     await page.click("#record-close");
   });
-  await check("map: Leaflet draws the configured outlines and every placed enterprise, coloured by the state the server gives it", async () => {
+  await check("map: one Leaflet layer per kind (outlines, enterprises, open alarms, overdue and open tasks, today's inspections), each record its own marker coloured by its state", async () => {
     await page.click("[data-tab=map]");
-    await page.locator("#map path.marker[data-id]").first().waitFor({ timeout: 10000 });
+    await page.locator("#map .rec[data-layer=inspections]").first().waitFor({ timeout: 10000 });
     const map = await api.get("/v1/map");
     expect(await page.locator("#map .leaflet-container").count() === 1, "not a Leaflet map");
     expect(await page.locator("#map path[data-township]").count() === map.outlines.features.length &&
       map.outlines.features.length === 16 && map.tiles === null, `${map.outlines.features.length} outlines`);
     expect(map.enterprises.length === 150 && map.unplaced === 0, `${map.enterprises.length} placed, ${map.unplaced} not`);
-    // Markers that open a record are SVG elements; the clear ones share one canvas, counted in the legend.
-    const drawn = await page.locator("#map path.marker[data-id]").evaluateAll((cs) =>
-      Object.fromEntries(cs.map((c) => [c.getAttribute("data-id"), [c.getAttribute("data-state"), c.getAttribute("fill")]])));
-    const fills = new Map();
-    for (const e of map.enterprises.filter((x) => x.state !== "clear")) {
-      const [state, fill] = drawn[e.id] ?? [];
-      expect(state === e.state, `${e.name}: drawn ${state}, the API says ${e.state}`);
-      expect((fills.get(state) ?? fill) === fill, `two colours for ${state}`);
-      fills.set(state, fill);
+    // The layer control names every layer with its count, each one checked (shown).
+    const control = await page.locator("#map-layers label").evaluateAll((ls) => ls.map((l) =>
+      [l.querySelector("[data-layer]")?.getAttribute("data-layer"), l.querySelector("input")?.checked, l.querySelector(".n")?.textContent]));
+    expect(control.map((c) => c[0]).join() === "outlines,enterprises,alarms,overdue_tasks,tasks,inspections" &&
+      control.every((c) => c[1] === true), JSON.stringify(control));
+    for (const l of map.layers) expect(control.find((c) => c[0] === l.layer)?.[2] === String(l.count), `${l.layer}: ${JSON.stringify(control)}`);
+    // Every open alarm, open task, overdue task and inspection of today is a marker of its own.
+    const open = await api.get("/v1/alarms?open=true");
+    expect(map.alarms.length === open.length && open.every((a) => map.alarms.some((m) => m.id === a.id)), `${map.alarms.length} alarm markers`);
+    const tasks = (await api.get("/v1/tasks")).filter((t) => t.task.state !== "accepted");
+    expect(map.tasks.length + map.overdue_tasks.length === tasks.length && map.overdue_tasks.length >= 2 &&
+      map.overdue_tasks.every((t) => t.overdue) && map.tasks.every((t) => !t.overdue), `${map.tasks.length} + ${map.overdue_tasks.length} tasks`);
+    expect(map.inspections.length === 1 && map.inspections[0].state === "submitted", JSON.stringify(map.inspections));
+    for (const layer of ["alarms", "tasks", "overdue_tasks", "inspections"]) {
+      const drawn = await page.locator(`#map .rec[data-layer=${layer}]`).evaluateAll((ms) => ms.map((m) =>
+        [m.getAttribute("data-id"), m.getAttribute("data-state"), getComputedStyle(m).backgroundColor]));
+      expect(drawn.length === map[layer].length && map[layer].every((r) => drawn.some((d) => d[0] === r.id && d[1] === r.state)),
+        `${layer}: ${drawn.length} drawn of ${map[layer].length}`);
+      // Coloured by state: one colour per state, different states different colours.
+      const byState = new Map();
+      for (const [, state, colour] of drawn) {
+        expect((byState.get(state) ?? colour) === colour, `${layer}: two colours for ${state}`);
+        byState.set(state, colour);
+      }
+      expect(new Set(byState.values()).size === byState.size, `${layer}: ${JSON.stringify([...byState])}`);
     }
-    expect(Object.keys(drawn).length === map.enterprises.filter((x) => x.state !== "clear").length, "a clear marker is SVG");
+    // Records at one enterprise are spread out, not stacked: no two markers share a screen position.
+    const spots = await page.locator("#map .rec").evaluateAll((ms) => ms.map((m) => { const r = m.getBoundingClientRect(); return `${Math.round(r.x)},${Math.round(r.y)}`; }));
+    expect(new Set(spots).size === spots.length, `${spots.length} record markers on ${new Set(spots).size} spots`);
+    // Enterprises keep their most pressing state: SVG when something is open, the clear ones on one canvas.
+    const states = await page.locator("#map path.marker[data-id]").evaluateAll((cs) => Object.fromEntries(cs.map((c) => [c.getAttribute("data-id"), c.getAttribute("data-state")])));
+    expect(map.enterprises.filter((e) => e.state !== "clear").every((e) => states[e.id] === e.state), "an enterprise's state");
     const clear = map.enterprises.filter((x) => x.state === "clear").length;
     expect((await page.textContent("#map-legend [data-state=clear]")).trim().endsWith(` ${clear}`) &&
       await page.locator("#map canvas").count() === 1, `${clear} clear enterprises`);
-    const open = await api.get("/v1/alarms?open=true");
-    const alarmed = new Set(open.map((a) => a.enterprise));
-    expect(map.enterprises.filter((e) => e.state === "alarm").length === alarmed.size, `${alarmed.size} enterprises alarmed`);
-    expect(fills.size >= 3 && new Set(fills.values()).size === fills.size, JSON.stringify([...fills]));
-    expect(map.enterprises.every((e) => (e.state === "clear") === (e.opens === null)), "a marker with a state opens nothing");
+    expect(map.enterprises.filter((e) => e.state === "alarm").length === new Set(open.map((a) => a.enterprise)).size, "enterprises alarmed");
     await page.screenshot({ path: join(kept, "map.png"), fullPage: true });
   });
 
-  await check("map: a click on an alarm's marker opens that alarm's record, an overdue task's marker that task's", async () => {
+  await check("map: each layer is toggled on its own, and one shown again is fetched again", async () => {
+    const toggle = (layer) => page.locator(`#map-layers label:has([data-layer=${layer}]) input`).click();
+    const asked = [];
+    const listen = (r) => { if (r.url().includes("/v1/map")) asked.push(new URL(r.url()).searchParams.get("layers")); };
+    page.on("request", listen);
+    for (const layer of ["enterprises", "tasks", "alarms", "overdue_tasks"]) await toggle(layer);
+    expect(await page.locator("#map .rec[data-layer=alarms], #map .rec[data-layer=tasks], #map path.marker").count() === 0, "hidden layers still drawn");
+    expect(await page.locator("#map .rec[data-layer=inspections]").count() === 1, "today's inspections hidden");
+    await page.screenshot({ path: join(kept, "map-layer-inspections.png") });
+    await toggle("inspections");
+    await toggle("alarms");
+    await page.locator("#map .rec[data-layer=alarms]").first().waitFor({ timeout: 10000 });
+    await page.waitForFunction(() => !document.querySelector("#map .rec[data-layer=inspections]"));
+    await page.screenshot({ path: join(kept, "map-layer-alarms.png") });
+    await toggle("alarms");
+    await toggle("overdue_tasks");
+    await toggle("tasks");
+    await page.locator("#map .rec[data-layer=tasks]").first().waitFor({ timeout: 10000 });
+    await page.screenshot({ path: join(kept, "map-layer-tasks.png") });
+    await toggle("overdue_tasks");
+    await toggle("tasks");
+    await toggle("enterprises");
+    await page.locator("#map path.marker[data-id]").first().waitFor({ timeout: 10000 });
+    await page.screenshot({ path: join(kept, "map-layer-enterprises.png") });
+    page.off("request", listen);
+    // Hidden layers were not asked for; showing one fetched the map with it.
+    expect(asked.some((l) => l?.split(",").includes("alarms") && !l.split(",").includes("enterprises")),
+      `showing a layer fetched every layer: ${JSON.stringify(asked)}`);
+    for (const layer of ["alarms", "overdue_tasks", "tasks", "inspections"]) await toggle(layer);
+    await page.locator("#map .rec[data-layer=inspections]").first().waitFor({ timeout: 10000 });
+  });
+
+  await check("map: a click on a marker opens that record: an inspected-today marker the inspection, an alarm's the alarm, an overdue task's the task, an enterprise's its page", async () => {
     const map = await api.get("/v1/map");
-    for (const state of ["alarm", "overdue_task"]) {
-      const marker = map.enterprises.find((e) => e.state === state);
-      await page.locator(`#map path.marker[data-id="${marker.id}"]`).click();
-      await page.locator(`#record[data-kind="${marker.opens.kind}"][data-id="${marker.opens.id}"] li[data-step]`).first()
-        .waitFor({ timeout: 10000 });
-      expect((await page.textContent("#record-title")).includes(marker.name), `${state}: ${await page.textContent("#record-title")}`);
-      await page.screenshot({ path: join(kept, `map-opens-${state}.png`) });
+    const cases = [["inspections", "inspection", map.inspections[0]], ["alarms", "alarm", map.alarms[0]],
+      ["overdue_tasks", "task", map.overdue_tasks[0]]];
+    for (const [layer, kind, r] of cases) {
+      await page.locator(`#map .rec[data-layer=${layer}][data-id="${r.id}"]`).click();
+      await page.locator(`#record[data-kind="${kind}"][data-id="${r.id}"]`).waitFor({ timeout: 10000 });
+      await page.locator("#record-body .record-part").first().waitFor({ timeout: 10000 });
+      expect((await page.textContent("#record-title")).includes(r.name), `${layer}: ${await page.textContent("#record-title")}`);
+      if (kind === "inspection") {
+        const record = await api.get(`/v1/inspections/${r.id}/record`);
+        expect((await page.textContent("#record-body .summary")) === record.inspection.summary, "not the inspection's record");
+        expect(record.evidence?.verified === true, "the inspection's chain is not verified");
+      }
+      await page.screenshot({ path: join(kept, `map-opens-${layer}.png`) });
       await page.click("#record-close");
     }
+    const alarmed = map.enterprises.find((e) => e.state === "alarm");
+    await page.locator(`#map path.marker[data-id="${alarmed.id}"]`).click({ force: true });
+    await page.locator(`#record[data-kind=enterprise][data-id="${alarmed.id}"] [data-link=alarm]`).first().waitFor({ timeout: 10000 });
+    expect((await page.textContent("#record-title")).includes(alarmed.name), await page.textContent("#record-title"));
+    await page.screenshot({ path: join(kept, "map-opens-enterprise.png") });
+    await page.click("#record-close");
   });
   await page.click("[data-tab=alarms]");
 
@@ -577,12 +638,15 @@ try {
     await page.waitForFunction(() => document.querySelector("#alarm-range")?.textContent?.startsWith("1–20"), null, { timeout: 10000 });
   });
 
-  await check("supervision: the risk table, riskiest first as the API ranks them; a row opens its terms", async () => {
+  await check("supervision: the risk table, riskiest first as the API ranks them, paged and filtered by the server; a row opens its terms", async () => {
     await page.click("[data-tab=supervision]");
     await page.locator("#risk tr[data-id]").first().waitFor({ timeout: 10000 });
-    const ranked = await api.get("/v1/risk");
+    const ranked = await api.get("/v1/risk?limit=50");
+    expect(ranked.total === 150 && ranked.rows.length === 50 && ranked.formula.length > 1 &&
+      ranked.rows.every((r) => r.terms.length === ranked.formula.length && !("label" in r.terms[0])), "one page, labels once");
     const ids = await page.locator("#risk tr[data-id]").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-id")));
-    expect(ids.join() === ranked.map((r) => r.enterprise).join(), "the page's order is not the API's");
+    expect(ids.join() === ranked.rows.map((r) => r.enterprise).join(), "the page's order is not the API's");
+    expect((await page.textContent("#risk-range")) === "1–50 / 150", await page.textContent("#risk-range"));
     const risks = (await page.locator("#risk td.risk").allInnerTexts()).map(Number);
     expect(risks.length > 1 && risks.every((r, i) => i === 0 || risks[i - 1] >= r), risks.join());
     const greens = (await page.locator("#risk td.green").allInnerTexts()).map(Number);
@@ -592,8 +656,31 @@ try {
     const terms = page.locator("#risk tr.terms tr[data-term]");
     await terms.first().waitFor({ timeout: 10000 });
     expect(await terms.count() === formula.length, `${await terms.count()} terms shown, the formula has ${formula.length}`);
-    const sum = ranked[0].terms.reduce((n, t) => n + t.contribution, 0);
-    expect(Math.abs(sum - ranked[0].risk) < 0.011, `terms sum to ${sum}, risk ${ranked[0].risk}`);
+    expect((await terms.first().textContent()).includes(formula[0].zh), await terms.first().textContent());
+    const sum = ranked.rows[0].terms.reduce((n, t) => n + t.contribution, 0);
+    expect(Math.abs(sum - ranked.rows[0].risk) < 0.011, `terms sum to ${sum}, risk ${ranked.rows[0].risk}`);
+    // The next pages continue where the first ended, with no enterprise twice.
+    await page.click("#risk-pager [data-page=next]");
+    await page.waitForFunction(() => document.querySelector("#risk-range")?.textContent === "51–100 / 150", null, { timeout: 10000 });
+    const second = await api.get("/v1/risk?limit=50&offset=50");
+    const shown = await page.locator("#risk tr[data-id]").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-id")));
+    expect(shown.join() === second.rows.map((r) => r.enterprise).join() && !shown.some((id) => ids.includes(id)), "page two");
+    expect(second.rows[0].risk <= ranked.rows.at(-1).risk, "page two is not after page one");
+    // Filters: a class and a township, asked of the server.
+    await page.selectOption("#risk-filters select[name=class]", "key_hazardous_waste_unit");
+    await page.waitForFunction(() => document.querySelector("#risk-range")?.textContent?.startsWith("1–"), null, { timeout: 10000 });
+    const keyUnits = await api.get("/v1/risk?class=key_hazardous_waste_unit&limit=200");
+    expect(keyUnits.total > 0 && keyUnits.total < 150 && keyUnits.rows.every((r) => r.classes.includes("key_hazardous_waste_unit")), `${keyUnits.total}`);
+    await page.waitForFunction((n) => document.querySelector("#risk-range")?.textContent?.endsWith(`/ ${n}`), keyUnits.total, { timeout: 10000 });
+    const town = (await api.get("/v1/areas")).townships.find((t) => t.name === "东城街道");
+    await page.selectOption("#risk-filters select[name=township]", town.id);
+    const both = await api.get(`/v1/risk?class=key_hazardous_waste_unit&township=${town.id}`);
+    await page.waitForFunction((n) => document.querySelector("#risk-range")?.textContent?.endsWith(`/ ${n}`), both.total, { timeout: 10000 });
+    expect(both.rows.every((r) => r.township === town.id), "another township");
+    await page.screenshot({ path: join(kept, "supervision-filtered.png"), fullPage: true });
+    await page.selectOption("#risk-filters select[name=class]", "");
+    await page.selectOption("#risk-filters select[name=township]", "");
+    await page.waitForFunction(() => document.querySelector("#risk-range")?.textContent === "1–50 / 150", null, { timeout: 10000 });
   });
 
   await check("supervision: a draw from the page (recorded seed), re-run from its record gives the same list", async () => {

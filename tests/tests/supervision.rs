@@ -194,12 +194,30 @@ fn risk_is_explained_and_grids_show_coverage() {
     let commander = Device::login(&platform, "commander");
     let world = World::load(&commander);
 
-    let (status, rows) = commander.get_json("/v1/risk");
-    assert_eq!(status, 200, "{rows}");
-    let rows = rows.as_array().expect("rows");
+    // Paged: every enterprise once over the pages, the formula's labels once per page.
+    let (status, formula) = commander.get_json("/v1/risk/formula");
+    assert_eq!((status, formula.as_array().map(Vec::len)), (200, Some(6)));
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    loop {
+        let (status, page) = commander.get_json(&format!("/v1/risk?limit=40&offset={offset}"));
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"].as_u64(), Some(world.enterprises.len() as u64));
+        assert_eq!(page["formula"], formula, "the formula once per page");
+        let got = page["rows"].as_array().expect("rows").clone();
+        assert!(got.iter().all(|r| r["terms"].as_array().is_some_and(|t| t.len() == 6 && t[0].get("label").is_none())));
+        offset += got.len();
+        let done = got.len() < 40;
+        rows.extend(got);
+        if done {
+            break;
+        }
+    }
     assert_eq!(rows.len(), world.enterprises.len());
+    let ids: BTreeSet<String> = rows.iter().map(|r| r["enterprise"].to_string()).collect();
+    assert_eq!(ids.len(), rows.len(), "no enterprise on two pages");
     let mut distinct = BTreeSet::new();
-    for r in rows {
+    for r in &rows {
         let (risk, green) = (r["risk"].as_f64().expect("risk"), r["green"].as_f64().expect("green"));
         assert!((0.0..=100.0).contains(&risk) && (risk + green - 100.0).abs() < 1e-9, "{r}");
         let sum: f64 =
@@ -209,14 +227,27 @@ fn risk_is_explained_and_grids_show_coverage() {
     }
     assert!(distinct.len() >= 3, "risk indices differ: {distinct:?}");
     let risks: Vec<f64> = rows.iter().map(|r| r["risk"].as_f64().unwrap_or_default()).collect();
-    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "riskiest first");
-    let (status, formula) = commander.get_json("/v1/risk/formula");
-    assert_eq!((status, formula.as_array().map(Vec::len)), (200, Some(6)));
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "riskiest first, across pages");
+    // Filters: a class, a township; a bad class or limit is a 400.
+    let (_, plating) = commander.get_json("/v1/risk?class=key_hazardous_waste_unit&limit=200");
+    let plating = plating["rows"].as_array().expect("rows").clone();
+    assert!(!plating.is_empty() && plating.len() < rows.len());
+    assert!(
+        plating.iter().all(|r| r["classes"].as_array().is_some_and(|c| c.contains(&"key_hazardous_waste_unit".into())))
+    );
+    let town = &rows[0]["township"];
+    let (_, one) = commander.get_json(&format!("/v1/risk?township={}&limit=200", town.as_str().expect("id")));
+    assert!(one["rows"].as_array().is_some_and(|r| !r.is_empty() && r.iter().all(|x| &x["township"] == town)));
+    assert_eq!(commander.get_json("/v1/risk?class=nuclear").0, 400);
+    assert_eq!(commander.get_json("/v1/risk?limit=0").0, 400);
+    assert_eq!(commander.get_json("/v1/risk?township=nowhere").0, 400);
     let ent = Device::login(&platform, "enterprise1");
     assert_eq!(ent.get_json("/v1/risk").0, 403);
     let township = Device::login(&platform, "dongcheng");
-    let (_, own) = township.get_json("/v1/risk");
-    assert!(own.as_array().is_some_and(|r| !r.is_empty() && r.iter().all(|x| x["township_name"] == "东城街道")));
+    let (_, own) = township.get_json("/v1/risk?limit=200");
+    assert!(
+        own["rows"].as_array().is_some_and(|r| !r.is_empty() && r.iter().all(|x| x["township_name"] == "东城街道"))
+    );
 
     // The demo's grids: the 东城街道 office's covers its sub-district; enterprise1 (inspected yesterday)
     // is visited, the others are overdue.

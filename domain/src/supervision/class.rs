@@ -22,6 +22,14 @@ pub enum EnterpriseClass {
 }
 
 impl EnterpriseClass {
+    /// Every class, most demanding first.
+    pub const ALL: [EnterpriseClass; 4] = [
+        EnterpriseClass::KeyDischarger,
+        EnterpriseClass::KeyHazardousWasteUnit,
+        EnterpriseClass::HazardousWasteProducer,
+        EnterpriseClass::Ordinary,
+    ];
+
     /// The classes an enterprise with `flags` belongs to, most demanding first; `Ordinary` alone when
     /// no flag is set.
     pub fn of(flags: EnterpriseFlags) -> Vec<EnterpriseClass> {

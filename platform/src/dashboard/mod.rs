@@ -1,9 +1,10 @@
 //! The command centre's figures (`GET /v1/dashboard`): alarms by township and day, by level; alarms past
 //! their response limit; response times against the limit (`response`); tasks by state, and the overdue
-//! ones listed; inspections per squadron; repeat offenders. Counted in the database over the list index
-//! (`db::listing`), scoped to the caller like its lists.
+//! ones listed; inspections per squadron; repeat offenders. Counted in the database, over the list index
+//! (`db::listing`) and the typed tables with the audit (`sql`), scoped to the caller like its lists.
 
-mod response;
+pub mod response;
+pub mod sql;
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
@@ -15,13 +16,11 @@ use crate::records;
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::rectification::RectificationTask;
-use fieldcheck_domain::rectification::TaskState;
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<App> {
@@ -59,7 +58,7 @@ struct Named {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct Dashboard {
+pub struct Dashboard {
     from: NaiveDate,
     to: NaiveDate,
     alarms_by_township_day: Vec<TownshipDay>,
@@ -123,7 +122,8 @@ async fn dashboard(
     Ok(Json(figures))
 }
 
-fn figures(
+/// The figures for `reach` over the days `from..=to`, as of `now`.
+pub fn figures(
     tx: &mut dyn Tx,
     reach: &Reach,
     now: DateTime<Utc>,
@@ -159,51 +159,24 @@ fn figures(
     let alarms_by_level = by(tx.list_counts(&range("alarm"), &visibility, &[Group::Grade])?);
     let all = |entity| ListQuery { entity, ..ListQuery::default() };
     let tasks_by_state = by(tx.list_counts(&all("task"), &visibility, &[Group::State])?);
-    let owed = TaskState::OWED.iter().map(|s| s.as_str().to_string()).collect();
-    let overdue = ListQuery { states: owed, to: Some(now), ..all("task") };
-    let overdue_tasks = tx.list_counts(&overdue, &visibility, &[Group::Grade])?.iter().map(|(_, n)| n).sum();
+    let (overdue_tasks, overdue_ids) = sql::overdue_tasks(tx, &visibility, now, OVERDUE_LISTED)?;
     let mut overdue_task_list = Vec::new();
-    for id in tx.list_page(&ListQuery { limit: 10_000, ..overdue }, &visibility)?.ids {
-        if let Some(t) = records::load::<RectificationTask>(tx, Entity::Task, &id)?.filter(|t| t.is_overdue(now)) {
+    for id in overdue_ids {
+        if let Some(t) = records::load::<RectificationTask>(tx, Entity::Task, &id)? {
             overdue_task_list.push(crate::command::task_row(tx, reach, now, t)?);
         }
     }
-    overdue_task_list.sort_by_key(|t| t.task.deadline);
-    overdue_task_list.truncate(OVERDUE_LISTED as usize);
 
-    // Response times of the alarms raised in the range, from their audit lines.
-    let mut timed = Vec::new();
-    let mut township_of = HashMap::new();
-    for id in tx.list_page(&ListQuery { limit: 100_000, ..range("alarm") }, &visibility)?.ids {
-        let Some(alarm) = records::load::<Alarm>(tx, Entity::Alarm, &id)? else { continue };
-        if let std::collections::hash_map::Entry::Vacant(slot) = township_of.entry(alarm.enterprise) {
-            slot.insert(records::enterprise(tx, alarm.enterprise)?.map(|e| e.township));
-        }
-        timed.push(response::Timed::read(tx, alarm)?);
-    }
-    let response_by_level =
-        response::groups(&timed, now, |t| (t.alarm.level.as_str().to_string(), t.alarm.level.label()));
+    // Response times of the alarms raised in the range, each alarm's first dispatch, arrival and closure
+    // read from the audit in the same statement.
+    let timed = sql::response_times(tx, &visibility, day_start(from), day_start(to + Duration::days(1)))?;
+    let response_by_level = response::groups(&timed, now, |t| (t.level.as_str().to_string(), t.level.label()));
     let response_by_township = response::groups(&timed, now, |t| {
-        let town = township_of.get(&t.alarm.enterprise).copied().flatten();
+        let town = t.township.as_deref().and_then(|id| id.parse().ok());
         let name = town.and_then(|id| names.townships.get(&id).cloned()).unwrap_or_default();
-        (town.map(|id| id.to_string()).unwrap_or_default(), Text::new(name.clone(), name))
+        (t.township.clone().unwrap_or_default(), Text::new(name.clone(), name))
     });
-
-    // Open alarms are few: their response limit is the domain's rule, so they are read and asked.
-    let open = ListQuery {
-        states: ["raised", "dispatched", "on_site"].map(String::from).to_vec(),
-        limit: 10_000,
-        ..all("alarm")
-    };
-    let open_ids = tx.list_page(&open, &visibility)?.ids;
-    let mut alarms_past_limit = 0;
-    for id in &open_ids {
-        if records::load::<Alarm>(tx, Entity::Alarm, id)?
-            .is_some_and(|a| a.state != AlarmState::Closed && a.is_overdue(now))
-        {
-            alarms_past_limit += 1;
-        }
-    }
+    let (open_alarms, alarms_past_limit) = sql::open_alarms(tx, &visibility, now)?;
 
     let by_township = by(tx.list_counts(&range("inspection"), &visibility, &[Group::Township])?);
     let inspections_by_squadron = records::squadrons(tx)?
@@ -233,7 +206,7 @@ fn figures(
         to,
         alarms_by_township_day,
         alarms_by_level,
-        open_alarms: open_ids.len() as u64,
+        open_alarms,
         alarms_past_limit,
         tasks_by_state,
         overdue_tasks,

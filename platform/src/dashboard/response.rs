@@ -1,11 +1,11 @@
 //! Response time against the limit: for the alarms raised in the dashboard's range, how long it took from
 //! raised to dispatched, to an officer's arrival and to closure (median, 90th percentile, worst), per level
 //! and per township, and how many were answered on site within the limit their enterprise's class gives
-//! (`ResponseLimits`, kept on each alarm as `respond_by`). The times come from the audit trail.
+//! (`ResponseLimits`, kept on each alarm as `respond_by`). The times come from the audit trail, read in SQL
+//! (`super::sql::response_times`).
 
-use crate::db::{StoreError, Tx};
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::alarm::Alarm;
+use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::text::Text;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -52,21 +52,20 @@ pub struct Group {
     pub past_limit: usize,
 }
 
-/// One alarm's times, read from its audit lines.
+/// One alarm's times: when it was raised and is due, and the first dispatch, arrival and closure in its audit.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Timed {
-    pub alarm: Alarm,
+    pub level: Severity,
+    /// Its enterprise's township (id).
+    pub township: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub respond_by: DateTime<Utc>,
     pub dispatched: Option<DateTime<Utc>>,
     pub arrived: Option<DateTime<Utc>>,
     pub closed: Option<DateTime<Utc>>,
 }
 
 impl Timed {
-    pub fn read(tx: &mut dyn Tx, alarm: Alarm) -> Result<Timed, StoreError> {
-        let audit = tx.audits("alarm", &alarm.id.to_string())?;
-        let first = |action: &str| audit.iter().filter(|r| r.action == action).map(|r| r.at).min();
-        Ok(Timed { dispatched: first("dispatch"), arrived: first("arrive"), closed: first("close"), alarm })
-    }
-
     /// When the alarm was answered on site: an officer arrived, or it was closed (a minor one is closed
     /// from the desk).
     fn answered(&self) -> Option<DateTime<Utc>> {
@@ -88,22 +87,22 @@ pub fn groups(alarms: &[Timed], now: DateTime<Utc>, key: impl Fn(&Timed) -> (Str
     by.into_iter()
         .map(|(key, (label, ts))| {
             let stat = |f: &dyn Fn(&Timed) -> Option<DateTime<Utc>>| {
-                Stat::of(ts.iter().filter_map(|t| minutes(t.alarm.raised_at, f(t))).collect())
+                Stat::of(ts.iter().filter_map(|t| minutes(t.raised_at, f(t))).collect())
             };
             let mut limit_hours: Vec<f64> = Vec::new();
             for t in &ts {
-                let h = (t.alarm.respond_by - t.alarm.raised_at).num_minutes() as f64 / 60.0;
+                let h = (t.respond_by - t.raised_at).num_minutes() as f64 / 60.0;
                 if !limit_hours.contains(&h) {
                     limit_hours.push(h);
                 }
             }
             limit_hours.sort_by(f64::total_cmp);
-            let within = ts.iter().filter(|t| t.answered().is_some_and(|at| at <= t.alarm.respond_by)).count();
+            let within = ts.iter().filter(|t| t.answered().is_some_and(|at| at <= t.respond_by)).count();
             let past = ts
                 .iter()
                 .filter(|t| match t.answered() {
-                    Some(at) => at > t.alarm.respond_by,
-                    None => t.alarm.respond_by < now,
+                    Some(at) => at > t.respond_by,
+                    None => t.respond_by < now,
                 })
                 .count();
             Group {

@@ -74,6 +74,38 @@ pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Who may see what, as a condition on the list index's key columns (`audience`, `k_*`), binding its values
+/// after `args`: the same rule as the change log's (`Tx::changes`); `None` for the whole county. Queries of
+/// the typed tables join `listing` on the record and add this, so they are scoped exactly as a list is.
+pub fn visible(visibility: &Filter, args: &mut Vec<Arg>, p: fn(usize) -> String) -> Option<String> {
+    let bind = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        p(args.len())
+    };
+    let list = |args: &mut Vec<Arg>, ids: &[String]| -> String {
+        if ids.is_empty() {
+            return "NULL".into();
+        }
+        ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
+    };
+    Some(match visibility {
+        Filter::All => return None,
+        Filter::Enterprise { enterprise } => format!(
+            "(audience = 'public' OR (audience = 'shared' AND k_enterprise = {}))",
+            bind(args, Arg::Text(enterprise.clone()))
+        ),
+        Filter::Townships { townships } => {
+            format!("(audience = 'public' OR k_township IN ({}))", list(args, townships))
+        }
+        Filter::Officer { townships, squadron, user } => {
+            let towns = list(args, townships);
+            let s = bind(args, Arg::Text(squadron.clone()));
+            let u = bind(args, Arg::Text(user.clone()));
+            format!("(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})")
+        }
+    })
+}
+
 /// Builds the count and page statements; `p(n)` writes the n-th placeholder (1-based).
 pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Built {
     let mut args: Vec<Arg> = Vec::new();
@@ -88,24 +120,8 @@ pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Buil
         }
         ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
     };
-    // Who may see what: the same rule as the change log's (`Tx::changes`).
-    match visibility {
-        Filter::All => {}
-        Filter::Enterprise { enterprise } => wheres.push(format!(
-            "(audience = 'public' OR (audience = 'shared' AND k_enterprise = {}))",
-            bind(&mut args, Arg::Text(enterprise.clone()))
-        )),
-        Filter::Townships { townships } => {
-            wheres.push(format!("(audience = 'public' OR k_township IN ({}))", list(&mut args, townships)))
-        }
-        Filter::Officer { townships, squadron, user } => {
-            let towns = list(&mut args, townships);
-            let s = bind(&mut args, Arg::Text(squadron.clone()));
-            let u = bind(&mut args, Arg::Text(user.clone()));
-            wheres.push(format!(
-                "(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})"
-            ))
-        }
+    if let Some(visible) = visible(visibility, &mut args, p) {
+        wheres.push(visible);
     }
     for (column, value) in
         [("township", &q.township), ("squadron", &q.squadron), ("enterprise", &q.enterprise), ("grade", &q.grade)]

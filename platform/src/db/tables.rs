@@ -80,7 +80,7 @@ pub trait Tables {
 }
 
 /// Nanoseconds, always nine digits: a stored time reads back exactly and sorts in time order.
-fn time(t: &DateTime<Utc>) -> String {
+pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 

@@ -1,28 +1,33 @@
-//! The live map (`GET /v1/map`): the county's township outlines and every enterprise in the caller's reach
-//! that has a position, with what is open there (alarms, tasks, overdue tasks, today's inspections), the
-//! one state the map colours it by and the record a click opens. The console draws it with Leaflet; the
-//! outlines and an optional tile source come from configuration (`MapConfig`), nothing from the internet.
+//! The live map (`GET /v1/map`) in layers: the county's township outlines; every enterprise in the caller's
+//! reach that has a position, coloured by the most pressing state there; and each open alarm, open task,
+//! overdue task and inspection of today as a marker of its own at its enterprise (read in SQL from the typed
+//! tables, `sql`). The console draws each layer with Leaflet and toggles it; the outlines and an optional
+//! tile source come from configuration (`MapConfig`), nothing from the internet.
 
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use chrono::{DateTime, FixedOffset, Utc};
-use fieldcheck_domain::alarm::{Alarm, AlarmState};
+use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::capability::Action;
+use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::EnterpriseId;
 use fieldcheck_domain::organisation::Enterprise;
-use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_domain::rectification::TaskState;
 use fieldcheck_domain::text::Text;
-use fieldcheck_protocol::{Entity, SubmittedInspection};
-use serde::Serialize;
+use fieldcheck_protocol::Entity;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub mod county;
+mod sql;
 
 pub fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new().routes(routes!(map))
@@ -140,45 +145,16 @@ impl MapState {
     }
 }
 
-/// What is open at one enterprise, and the record each kind of marker opens (the latest of its kind).
+/// What is open at one enterprise.
 #[derive(Clone, Copy, Default)]
 struct Open {
     alarms: u32,
     tasks: u32,
     overdue_tasks: u32,
     inspected_today: bool,
-    alarm: Option<(DateTime<Utc>, uuid::Uuid)>,
-    task: Option<(DateTime<Utc>, uuid::Uuid)>,
-    overdue_task: Option<(DateTime<Utc>, uuid::Uuid)>,
-    inspection: Option<(DateTime<Utc>, uuid::Uuid)>,
-}
-
-/// Keeps the later of two (time, id) pairs.
-fn latest(slot: &mut Option<(DateTime<Utc>, uuid::Uuid)>, at: DateTime<Utc>, id: uuid::Uuid) {
-    if slot.is_none_or(|(t, _)| at > t) {
-        *slot = Some((at, id));
-    }
-}
-
-/// The record a marker's click opens.
-#[derive(Serialize, utoipa::ToSchema)]
-struct Opens {
-    kind: &'static str,
-    id: uuid::Uuid,
 }
 
 impl Open {
-    fn opens(&self) -> Option<Opens> {
-        let (kind, slot) = match self.state() {
-            MapState::Alarm => ("alarm", self.alarm),
-            MapState::OverdueTask => ("task", self.overdue_task),
-            MapState::OpenTask => ("task", self.task),
-            MapState::InspectedToday => ("inspection", self.inspection),
-            MapState::Clear => return None,
-        };
-        slot.map(|(_, id)| Opens { kind, id })
-    }
-
     fn state(&self) -> MapState {
         if self.alarms > 0 {
             MapState::Alarm
@@ -194,118 +170,274 @@ impl Open {
     }
 }
 
+/// The map's layers, each drawn and toggled on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Outlines,
+    Enterprises,
+    Alarms,
+    Tasks,
+    OverdueTasks,
+    Inspections,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 6] =
+        [Layer::Outlines, Layer::Enterprises, Layer::Alarms, Layer::Tasks, Layer::OverdueTasks, Layer::Inspections];
+
+    fn name(self) -> &'static str {
+        match self {
+            Layer::Outlines => "outlines",
+            Layer::Enterprises => "enterprises",
+            Layer::Alarms => "alarms",
+            Layer::Tasks => "tasks",
+            Layer::OverdueTasks => "overdue_tasks",
+            Layer::Inspections => "inspections",
+        }
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Layer::Outlines => Text::new("乡镇边界", "township outlines"),
+            Layer::Enterprises => Text::new("企业", "enterprises"),
+            Layer::Alarms => Text::new("未闭环报警", "open alarms"),
+            Layer::Tasks => Text::new("整改中任务", "open tasks"),
+            Layer::OverdueTasks => Text::new("逾期任务", "overdue tasks"),
+            Layer::Inspections => Text::new("今日检查", "today's inspections"),
+        }
+    }
+
+    /// The layers a request names (`outlines,alarms`), every one when it names none; an unknown name is a 400.
+    fn parse(asked: Option<&str>) -> Result<Vec<Layer>, ApiError> {
+        let names: Vec<&str> = asked.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        if names.is_empty() {
+            return Ok(Layer::ALL.to_vec());
+        }
+        names
+            .into_iter()
+            .map(|n| {
+                Layer::ALL.into_iter().find(|l| l.name() == n).ok_or_else(|| {
+                    let known: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+                    ApiError::bad_request(format!("unknown map layer {n:?}: one of {}", known.join(", ")))
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MapParams {
+    /// The layers to send, separated by commas (`outlines`, `enterprises`, `alarms`, `tasks`, `overdue_tasks`,
+    /// `inspections`); all when absent. Every layer is counted either way.
+    layers: Option<String>,
+}
+
+/// A layer's label and how many markers it has.
 #[derive(Serialize, utoipa::ToSchema)]
-struct Marker {
+struct LayerCount {
+    layer: Layer,
+    label: Text,
+    count: usize,
+    /// Whether its markers are in this answer.
+    sent: bool,
+}
+
+/// An enterprise's marker, kept short (a county has thousands): `town` indexes `townships`, positions are
+/// rounded to about a metre.
+#[derive(Serialize, utoipa::ToSchema)]
+struct EnterpriseMarker {
     id: EnterpriseId,
     name: String,
-    township: String,
+    town: usize,
     lat: f64,
     lon: f64,
     state: MapState,
+}
+
+/// A record placed at its enterprise: an open alarm, an open or overdue task, an inspection of today.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RecordMarker {
+    id: String,
+    enterprise: String,
+    /// The enterprise's name.
+    name: String,
+    lat: f64,
+    lon: f64,
+    /// Its state's stable name and label.
+    state: String,
     state_label: Text,
-    open_alarms: u32,
-    open_tasks: u32,
-    overdue_tasks: u32,
-    inspected_today: bool,
-    /// The record a click opens: the latest open alarm, (overdue) task or today's inspection, as the state says.
-    opens: Option<Opens>,
+    /// An alarm's level, a task's severity (stable names, with the label), an inspection's kind.
+    grade: String,
+    grade_label: Option<Text>,
+    /// Raised (alarm), deadline (task), started (inspection).
+    at: DateTime<Utc>,
+    /// An alarm past its response limit, a task past its deadline.
+    overdue: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct Map<'a> {
-    outlines: &'a serde_json::Value,
+    /// The township outlines (GeoJSON), when the `outlines` layer is asked for.
+    outlines: Option<&'a serde_json::Value>,
     tiles: Option<Tiles>,
-    enterprises: Vec<Marker>,
+    layers: Vec<LayerCount>,
+    /// Township names, which `enterprises[].town` indexes.
+    townships: Vec<String>,
+    enterprises: Vec<EnterpriseMarker>,
+    alarms: Vec<RecordMarker>,
+    tasks: Vec<RecordMarker>,
+    overdue_tasks: Vec<RecordMarker>,
+    inspections: Vec<RecordMarker>,
     /// Enterprises in reach without a position (not drawn).
     unplaced: usize,
 }
 
-/// Whether `at` falls on today's date in the county (China Standard Time).
-fn today(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+/// Today in the county (China Standard Time) as a UTC range.
+pub fn today(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&china).date_naive() == now.with_timezone(&china).date_naive()
+    let day = now.with_timezone(&china).date_naive();
+    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_local_timezone(china).single().map(|t| t.to_utc());
+    let start = start.unwrap_or(now);
+    (start, start + chrono::Duration::days(1))
+}
+
+fn rounded(x: f64) -> f64 {
+    (x * 1e5).round() / 1e5
 }
 
 #[utoipa::path(
     get,
     path = "/v1/map",
     tag = "command centre",
-    summary = "The live map: the county's township outlines (GeoJSON) and every enterprise in reach that has a position, with its open alarms, open and overdue tasks, whether it was inspected today (China Standard Time), and the state the map colours it by (officer, township office, command centre)",
-    description = "state, most pressing first: alarm (an alarm not closed), overdue_task, open_task (a task not accepted), inspected_today, clear. The demo's outlines are made up and simplified.",
+    summary = "The live map in layers: the county's township outlines (GeoJSON), every enterprise in reach with a position coloured by its most pressing state, and each open alarm, open task, overdue task and inspection of today (China Standard Time) at its enterprise (officer, township office, command centre)",
+    description = "An enterprise's state, most pressing first: alarm (an alarm not closed), overdue_task, open_task (a task not accepted), inspected_today, clear. Records are scoped to the caller as its lists are. `layers` picks what is sent; every layer is counted. The demo's outlines are made up and simplified.",
+    params(MapParams),
     responses(
         (status = 200, description = "the map", body = Map),
     )
 )]
-async fn map(State(app): State<App>, caller: Caller) -> Result<axum::response::Response, ApiError> {
+async fn map(
+    State(app): State<App>,
+    caller: Caller,
+    Query(p): Query<MapParams>,
+) -> Result<axum::response::Response, ApiError> {
     allow(&caller, Action::ReadRisk)?;
+    let layers = Layer::parse(p.layers.as_deref())?;
+    crate::lists::ensure_built(&app).await?;
     let (outlines, tiles) = (app.map.outlines.clone(), app.map.tiles.clone());
     let now = Utc::now();
-    let (enterprises, open, towns) = app
+    let (enterprises, alarms, tasks, inspections, towns) = app
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            let mut open: HashMap<EnterpriseId, Open> = HashMap::new();
-            for a in records::load_all::<Alarm>(tx, Entity::Alarm)? {
-                if a.state != AlarmState::Closed {
-                    let o = open.entry(a.enterprise).or_default();
-                    o.alarms += 1;
-                    latest(&mut o.alarm, a.raised_at, a.id.0);
-                }
-            }
-            for t in records::load_all::<RectificationTask>(tx, Entity::Task)? {
-                if !t.state.is_final() {
-                    let o = open.entry(t.enterprise).or_default();
-                    o.tasks += 1;
-                    latest(&mut o.task, t.issued_at, t.id.0);
-                    if t.is_overdue(now) {
-                        o.overdue_tasks += 1;
-                        latest(&mut o.overdue_task, t.issued_at, t.id.0);
-                    }
-                }
-            }
-            for s in records::load_all::<SubmittedInspection>(tx, Entity::Inspection)? {
-                let i = &s.inspection;
-                if let Some(at) = i.started_at.or(i.ended_at).filter(|at| today(*at, now)) {
-                    let o = open.entry(i.enterprise).or_default();
-                    o.inspected_today = true;
-                    latest(&mut o.inspection, at, i.id.0);
-                }
-            }
-            let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
+            let visibility = reach.filter();
+            let alarms = sql::open_alarms(tx, &visibility, now)?;
+            let tasks = sql::open_tasks(tx, &visibility, now)?;
+            let (from, to) = today(now);
+            let inspections = sql::inspections_between(tx, &visibility, from, to)?;
+            let towns: Vec<(fieldcheck_domain::ids::TownshipId, String)> =
+                records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
             let mine: Vec<Enterprise> = records::load_all::<Enterprise>(tx, Entity::Enterprise)?
                 .into_iter()
                 .filter(|e| reach.covers_enterprise(e))
                 .collect();
-            Ok::<_, ApiError>((mine, open, towns))
+            Ok::<_, ApiError>((mine, alarms, tasks, inspections, towns))
         })
         .await?;
+    let mut open: HashMap<&str, Open> = HashMap::new();
+    for a in &alarms {
+        open.entry(&a.enterprise).or_default().alarms += 1;
+    }
+    for t in &tasks {
+        let o = open.entry(&t.enterprise).or_default();
+        o.tasks += 1;
+        o.overdue_tasks += u32::from(t.overdue);
+    }
+    for i in &inspections {
+        open.entry(&i.enterprise).or_default().inspected_today = true;
+    }
+    let town_index: HashMap<_, usize> = towns.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let unplaced = enterprises.iter().filter(|e| e.location.is_none()).count();
-    let mut markers: Vec<Marker> = enterprises
-        .into_iter()
-        .filter_map(|e| {
+    let ids: Vec<String> = enterprises.iter().map(|e| e.id.to_string()).collect();
+    let placed: HashMap<&str, &Enterprise> =
+        ids.iter().zip(&enterprises).filter(|(_, e)| e.location.is_some()).map(|(id, e)| (id.as_str(), e)).collect();
+    let mut markers: Vec<EnterpriseMarker> = placed
+        .iter()
+        .filter_map(|(id, e)| {
             let at = e.location?;
-            let o = open.get(&e.id).copied().unwrap_or_default();
-            let state = o.state();
-            Some(Marker {
+            Some(EnterpriseMarker {
                 id: e.id,
-                name: e.name,
-                township: towns.get(&e.township).cloned().unwrap_or_default(),
-                lat: at.lat,
-                lon: at.lon,
-                state,
-                state_label: state.label(),
-                open_alarms: o.alarms,
-                open_tasks: o.tasks,
-                overdue_tasks: o.overdue_tasks,
-                inspected_today: o.inspected_today,
-                opens: o.opens(),
+                name: e.name.clone(),
+                town: town_index.get(&e.township).copied().unwrap_or(usize::MAX),
+                lat: rounded(at.lat),
+                lon: rounded(at.lon),
+                state: open.get(id).copied().unwrap_or_default().state(),
             })
         })
         .collect();
-    // The most pressing drawn last, on top.
-    markers.sort_by_key(|m| std::cmp::Reverse(m.state));
+    // The most pressing drawn last, on top; then by name, so the answer is stable.
+    markers.sort_by(|a, b| b.state.cmp(&a.state).then_with(|| a.name.cmp(&b.name)));
+    let place = |rows: Vec<sql::Placed>, label: &dyn Fn(&sql::Placed) -> (Text, Option<Text>)| -> Vec<RecordMarker> {
+        rows.into_iter()
+            .filter_map(|r| {
+                let e = placed.get(r.enterprise.as_str())?;
+                let at = e.location?;
+                let (state_label, grade_label) = label(&r);
+                Some(RecordMarker {
+                    name: e.name.clone(),
+                    lat: rounded(at.lat),
+                    lon: rounded(at.lon),
+                    state_label,
+                    grade_label,
+                    id: r.id,
+                    enterprise: r.enterprise,
+                    state: r.state,
+                    grade: r.grade,
+                    at: r.at,
+                    overdue: r.overdue,
+                })
+            })
+            .collect()
+    };
+    let level = |r: &sql::Placed| r.grade.parse::<Severity>().ok().map(Severity::label);
+    let unknown = |r: &sql::Placed| Text::new(r.state.clone(), r.state.clone());
+    let alarms = place(alarms, &|r| {
+        (r.state.parse::<AlarmState>().map(AlarmState::label).unwrap_or_else(|_| unknown(r)), level(r))
+    });
+    let task_label =
+        |r: &sql::Placed| (r.state.parse::<TaskState>().map(TaskState::label).unwrap_or_else(|_| unknown(r)), level(r));
+    let (overdue, tasks): (Vec<_>, Vec<_>) = tasks.into_iter().partition(|t| t.overdue);
+    let (tasks, overdue_tasks) = (place(tasks, &task_label), place(overdue, &task_label));
+    let inspections = place(inspections, &|_| (MapState::InspectedToday.label(), None));
+    let counts = [
+        (Layer::Outlines, outlines["features"].as_array().map_or(0, Vec::len)),
+        (Layer::Enterprises, markers.len()),
+        (Layer::Alarms, alarms.len()),
+        (Layer::Tasks, tasks.len()),
+        (Layer::OverdueTasks, overdue_tasks.len()),
+        (Layer::Inspections, inspections.len()),
+    ];
+    let sent = |l: Layer| layers.contains(&l);
+    let keep = |l: Layer, v: Vec<RecordMarker>| if sent(l) { v } else { Vec::new() };
+    let map = Map {
+        outlines: sent(Layer::Outlines).then_some(&*outlines),
+        tiles,
+        layers: counts
+            .into_iter()
+            .map(|(layer, count)| LayerCount { layer, label: layer.label(), count, sent: sent(layer) })
+            .collect(),
+        townships: towns.into_iter().map(|(_, n)| n).collect(),
+        enterprises: if sent(Layer::Enterprises) { markers } else { Vec::new() },
+        alarms: keep(Layer::Alarms, alarms),
+        tasks: keep(Layer::Tasks, tasks),
+        overdue_tasks: keep(Layer::OverdueTasks, overdue_tasks),
+        inspections: keep(Layer::Inspections, inspections),
+        unplaced,
+    };
     use axum::response::IntoResponse;
-    Ok(Json(Map { outlines: &outlines, tiles, enterprises: markers, unplaced }).into_response())
+    Ok(Json(map).into_response())
 }
 
 #[cfg(test)]
@@ -324,18 +456,27 @@ mod tests {
 
     #[test]
     fn the_most_pressing_state_wins() {
-        let open = |alarms, tasks, overdue_tasks, inspected_today| Open {
-            alarms,
-            tasks,
-            overdue_tasks,
-            inspected_today,
-            ..Open::default()
-        };
+        let open =
+            |alarms, tasks, overdue_tasks, inspected_today| Open { alarms, tasks, overdue_tasks, inspected_today };
         assert_eq!(open(1, 2, 1, true).state(), MapState::Alarm);
         assert_eq!(open(0, 2, 1, true).state(), MapState::OverdueTask);
         assert_eq!(open(0, 2, 0, true).state(), MapState::OpenTask);
         assert_eq!(open(0, 0, 0, true).state(), MapState::InspectedToday);
         assert_eq!(Open::default().state(), MapState::Clear);
+    }
+
+    #[test]
+    fn today_is_the_county_day_in_utc() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert_eq!(today(at("2026-12-04T17:30:00Z")), (at("2026-12-04T16:00:00Z"), at("2026-12-05T16:00:00Z")));
+        assert_eq!(today(at("2026-12-04T15:59:59Z")), (at("2026-12-03T16:00:00Z"), at("2026-12-04T16:00:00Z")));
+    }
+
+    #[test]
+    fn layers_are_named_or_refused() {
+        assert_eq!(Layer::parse(None).unwrap(), Layer::ALL.to_vec());
+        assert_eq!(Layer::parse(Some("alarms, outlines")).unwrap(), vec![Layer::Alarms, Layer::Outlines]);
+        assert!(Layer::parse(Some("alarms,roads")).unwrap_err().message.contains("roads"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::db::{StoreError, Tx, tables};
 use crate::error::ApiError;
+use crate::lists::{ListParams, page_rows};
 use crate::records;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -15,7 +16,7 @@ use fieldcheck_domain::supervision::class::EnterpriseClass;
 use fieldcheck_domain::supervision::risk::{RiskFacts, RiskIndex, RiskTally, TERMS, TermRule};
 use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::Entity;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// What the indices read: the enterprises, and per enterprise what the formula counts, each counted
@@ -83,13 +84,6 @@ pub struct RiskRow {
     pub index: RiskIndex,
 }
 
-#[derive(Deserialize)]
-pub struct RiskQuery {
-    /// Only this township's enterprises.
-    #[serde(default)]
-    township: Option<TownshipId>,
-}
-
 fn rows(
     tx: &mut dyn Tx,
     reach: &Reach,
@@ -117,38 +111,154 @@ fn rows(
             }
         })
         .collect();
-    out.sort_by(|a, b| b.index.risk.total_cmp(&a.index.risk).then_with(|| a.name.cmp(&b.name)));
+    // Riskiest first; ties by name, then id, so pages never overlap.
+    out.sort_by(|a, b| {
+        b.index
+            .risk
+            .total_cmp(&a.index.risk)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.enterprise.to_string().cmp(&b.enterprise.to_string()))
+    });
     Ok(out)
+}
+
+/// One term's figures in a listed row, in the formula's order (its labels, weight and cap are sent once, in
+/// the page's `formula`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TermValue {
+    pub raw: f64,
+    /// `min(raw × weight, cap)`, to 0.01.
+    pub contribution: f64,
+}
+
+/// One enterprise's index as the paged list gives it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RiskListRow {
+    pub enterprise: EnterpriseId,
+    pub name: String,
+    pub credit_code: String,
+    pub township: TownshipId,
+    pub township_name: String,
+    /// Its classes (their labels are in the page's `classes`).
+    pub classes: Vec<EnterpriseClass>,
+    pub last_visit: Option<DateTime<Utc>>,
+    pub draw_weight: u32,
+    pub risk: f64,
+    pub green: f64,
+    /// Each of the formula's terms, in its order.
+    pub terms: Vec<TermValue>,
+}
+
+/// A page of the risk list, riskiest first, with the formula and the class labels once.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RiskPage {
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u32,
+    /// The formula's terms (label, unit, weight, cap), in the order of every row's `terms`.
+    pub formula: &'static [TermRule],
+    /// Every class with its label.
+    pub classes: Vec<ClassRow>,
+    pub rows: Vec<RiskListRow>,
+}
+
+/// What a risk list request filters by (from the lists' shared parameters).
+struct Filters {
+    townships: Option<Vec<TownshipId>>,
+    class: Option<EnterpriseClass>,
+    text: Option<String>,
+}
+
+fn class_name(c: EnterpriseClass) -> String {
+    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+impl Filters {
+    fn of(tx: &mut dyn Tx, p: &ListParams) -> Result<Filters, ApiError> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let mut townships = given(&p.township)
+            .map(|t| t.parse::<TownshipId>().map(|t| vec![t]))
+            .transpose()
+            .map_err(|_| ApiError::bad_request("township must be a township id"))?;
+        if let Some(squadron) = given(&p.squadron) {
+            let area = records::squadrons(tx)?.into_iter().find(|s| s.id.to_string() == squadron);
+            let area = area.map(|s| s.townships).unwrap_or_default();
+            townships = Some(match townships {
+                Some(one) => one.into_iter().filter(|t| area.contains(t)).collect(),
+                None => area,
+            });
+        }
+        let class = given(&p.class)
+            .map(|c| {
+                EnterpriseClass::ALL.into_iter().find(|k| class_name(*k) == c).ok_or_else(|| {
+                    let known: Vec<String> = EnterpriseClass::ALL.into_iter().map(class_name).collect();
+                    ApiError::bad_request(format!("class must be one of {}", known.join(", ")))
+                })
+            })
+            .transpose()?;
+        let text = given(&p.q).map(|t| t.to_lowercase());
+        Ok(Filters { townships, class, text })
+    }
+
+    fn keep(&self, e: &Enterprise) -> bool {
+        self.townships.as_ref().is_none_or(|t| t.contains(&e.township))
+            && self.class.is_none_or(|c| EnterpriseClass::of(e.flags).contains(&c))
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|t| e.name.to_lowercase().contains(t) || e.credit_code.as_str().to_lowercase().contains(t))
+    }
 }
 
 #[utoipa::path(
     get,
     path = "/v1/risk",
     tag = "supervision",
-    summary = "Risk and green index of every enterprise in the caller's reach, riskiest first, each explained term by term (officer, township office, command centre)",
-    description = "risk = Σ min(raw × weight, cap) over the formula's terms (GET /v1/risk/formula); the caps sum to 100; green = 100 − risk. Figures are rounded to 0.01.",
-    params(
-        ("township" = Option<uuid::Uuid>, Query, description = "only this township's enterprises"),
-    ),
+    summary = "Risk and green index of the enterprises in the caller's reach, riskiest first, paged, each with its terms' figures (officer, township office, command centre)",
+    description = "risk = Σ min(raw × weight, cap) over the formula's terms (sent once per page in `formula`; GET /v1/risk/formula); the caps sum to 100; green = 100 − risk. Figures are rounded to 0.01. Filters: township, squadron (its townships), class (`key_discharger`, `key_hazardous_waste_unit`, `hazardous_waste_producer`, `ordinary`), q (name or credit code); limit and offset page. A bad filter or limit is answered 400.",
+    params(ListParams),
     responses(
-        (status = 200, description = "the enterprises' indices", body = Vec<RiskRow>),
+        (status = 200, description = "a page of the enterprises' indices", body = RiskPage),
     )
 )]
-/// `GET /v1/risk`: every enterprise in reach, riskiest first.
+/// `GET /v1/risk`: the enterprises in reach, riskiest first, one page.
 pub async fn list(
     State(app): State<App>,
     caller: Caller,
-    Query(q): Query<RiskQuery>,
-) -> Result<Json<Vec<RiskRow>>, ApiError> {
+    Query(p): Query<ListParams>,
+) -> Result<Json<RiskPage>, ApiError> {
     allow(&caller, Action::ReadRisk)?;
-    let rows = app
+    let limit = page_rows(p.limit)?;
+    let offset = p.offset.unwrap_or(0);
+    let (total, rows) = app
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            rows(tx, &reach, None, |e| q.township.is_none_or(|t| e.township == t))
+            let filters = Filters::of(tx, &p)?;
+            let all = rows(tx, &reach, None, |e| filters.keep(e))?;
+            let total = all.len() as u64;
+            let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+            Ok::<_, ApiError>((total, all.into_iter().skip(skip).take(limit as usize).collect::<Vec<_>>()))
         })
         .await?;
-    Ok(Json(rows))
+    let rows = rows
+        .into_iter()
+        .map(|r| RiskListRow {
+            enterprise: r.enterprise,
+            name: r.name,
+            credit_code: r.credit_code,
+            township: r.township,
+            township_name: r.township_name,
+            classes: r.classes.into_iter().map(|c| c.class).collect(),
+            last_visit: r.last_visit,
+            draw_weight: r.draw_weight,
+            risk: r.index.risk,
+            green: r.index.green,
+            terms: r.index.terms.into_iter().map(|t| TermValue { raw: t.raw, contribution: t.contribution }).collect(),
+        })
+        .collect();
+    let classes = EnterpriseClass::ALL.into_iter().map(|class| ClassRow { class, label: class.label() }).collect();
+    Ok(Json(RiskPage { total, offset, limit, formula: TERMS, classes, rows }))
 }
 
 #[utoipa::path(

@@ -111,3 +111,80 @@ pub fn risk_both_ways(db: &Db) -> Indices {
     }))
     .expect("indices")
 }
+
+/// The dashboard's per-alarm and per-task figures for `user` as of one moment, two ways: as the platform
+/// answers them (`dashboard::figures`, SQL over the typed tables and the audit), and computed here the way it
+/// used to be, from every loaded alarm and task and each alarm's audit trail. Each is the JSON of
+/// `[response_by_level, response_by_township, overdue_tasks, overdue ids, open_alarms, alarms_past_limit]`.
+pub fn dashboard_both_ways(
+    db: &Db,
+    user: &fieldcheck_domain::organisation::User,
+) -> (serde_json::Value, serde_json::Value) {
+    use fieldcheck_domain::alarm::AlarmState;
+    use fieldcheck_domain::text::Text;
+    use fieldcheck_platform::dashboard::{figures, response};
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let user = user.clone();
+    rt.block_on(db.read(move |tx| {
+        let now = Utc::now();
+        let to = now.date_naive();
+        let from = to - chrono::Duration::days(60);
+        let reach = fieldcheck_platform::access::Reach::of(tx, &user)?;
+        let asked = serde_json::to_value(figures(tx, &reach, now, from, to)?).expect("json");
+        let answered = serde_json::json!([
+            asked["response_by_level"],
+            asked["response_by_township"],
+            asked["overdue_tasks"],
+            asked["overdue_task_list"].as_array().expect("list").iter().map(|t| t["id"].clone()).collect::<Vec<_>>(),
+            asked["open_alarms"],
+            asked["alarms_past_limit"],
+        ]);
+
+        let towns: HashMap<_, _> = records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
+        let (start, end) = (
+            from.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+            (to + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        );
+        let mut timed = Vec::new();
+        let (mut open, mut past) = (0u64, 0u64);
+        for a in records::load_all::<Alarm>(tx, Entity::Alarm)? {
+            let township = records::enterprise(tx, a.enterprise)?.map(|e| e.township);
+            if !township.is_some_and(|t| reach.covers_alarm(&a, t)) {
+                continue;
+            }
+            if a.state != AlarmState::Closed {
+                open += 1;
+                past += u64::from(a.is_overdue(now));
+            }
+            if a.raised_at < start || a.raised_at >= end {
+                continue;
+            }
+            let audit = tx.audits("alarm", &a.id.to_string())?;
+            let first = |action: &str| audit.iter().filter(|r| r.action == action).map(|r| r.at).min();
+            timed.push(response::Timed {
+                level: a.level,
+                township: township.map(|t| t.to_string()),
+                raised_at: a.raised_at,
+                respond_by: a.respond_by,
+                dispatched: first("dispatch"),
+                arrived: first("arrive"),
+                closed: first("close"),
+            });
+        }
+        let by_level = response::groups(&timed, now, |t| (t.level.as_str().to_string(), t.level.label()));
+        let by_township = response::groups(&timed, now, |t| {
+            let name = t.township.as_deref().and_then(|id| id.parse().ok()).and_then(|id| towns.get(&id).cloned());
+            let name = name.unwrap_or_default();
+            (t.township.clone().unwrap_or_default(), Text::new(name.clone(), name))
+        });
+        let mut overdue: Vec<RectificationTask> = records::load_all::<RectificationTask>(tx, Entity::Task)?
+            .into_iter()
+            .filter(|t| reach.covers_task(t) && t.is_overdue(now))
+            .collect();
+        overdue.sort_by(|a, b| a.deadline.cmp(&b.deadline).then_with(|| a.id.to_string().cmp(&b.id.to_string())));
+        let listed: Vec<String> = overdue.iter().take(20).map(|t| t.id.to_string()).collect();
+        let computed = serde_json::json!([by_level, by_township, overdue.len(), listed, open, past]);
+        Ok::<_, fieldcheck_platform::error::ApiError>((answered, computed))
+    }))
+    .expect("figures both ways")
+}

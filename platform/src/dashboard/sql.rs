@@ -1,0 +1,92 @@
+//! The dashboard's per-alarm and per-task figures in SQL over the typed tables and the audit, scoped to
+//! the caller as its lists are (`db::scoped`): each alarm's first dispatch, arrival and closure come from
+//! its audit lines in the same statement, so no alarm, task or audit trail is loaded record by record.
+
+use super::response::Timed;
+use crate::db::scoped::Args;
+use crate::db::{Filter, StoreError, Tx, parse_time};
+use chrono::{DateTime, Utc};
+use fieldcheck_domain::alarm::{AlarmAction, AlarmState};
+use fieldcheck_domain::rectification::TaskState;
+
+/// The alarms raised in `from..to` with the times of their first dispatch, arrival and closure.
+pub fn response_times(
+    tx: &mut dyn Tx,
+    visibility: &Filter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Timed>, StoreError> {
+    let mut args = Args::default();
+    let scope = args.scope("alarm", "a", visibility);
+    let (from, to) = (args.time(&from), args.time(&to));
+    let entity = args.bind("alarm");
+    let mut first = |action: AlarmAction| {
+        let action = args.bind(action.as_str());
+        format!("(SELECT MIN(u.at) FROM audit u WHERE u.entity = {entity} AND u.id = a.id AND u.action = {action})")
+    };
+    let (dispatched, arrived, closed) =
+        (first(AlarmAction::Dispatch), first(AlarmAction::Arrive), first(AlarmAction::Close));
+    let sql = format!(
+        "SELECT a.level, a.township, a.raised_at, a.respond_by, {dispatched}, {arrived}, {closed}
+         FROM alarms a {scope} WHERE a.raised_at >= {from} AND a.raised_at < {to}"
+    );
+    let mut out = Vec::new();
+    for (t, _) in args.query(tx, &sql, 7)? {
+        let mut t = t.into_iter();
+        let mut next = || t.next().flatten();
+        let level = next().unwrap_or_default();
+        out.push(Timed {
+            level: level
+                .parse()
+                .map_err(|e: fieldcheck_domain::names::UnknownName| StoreError::Corrupt(e.to_string()))?,
+            township: next(),
+            raised_at: parse_time(&next().unwrap_or_default())?,
+            respond_by: parse_time(&next().unwrap_or_default())?,
+            dispatched: next().as_deref().map(parse_time).transpose()?,
+            arrived: next().as_deref().map(parse_time).transpose()?,
+            closed: next().as_deref().map(parse_time).transpose()?,
+        });
+    }
+    Ok(out)
+}
+
+/// How many alarms are open, and how many of them are past their response limit at `now`.
+pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+    let mut args = Args::default();
+    let scope = args.scope("alarm", "a", visibility);
+    let closed = args.bind(AlarmState::Closed.as_str());
+    let awaiting: Vec<&str> = AlarmState::ALL.iter().filter(|s| s.awaits_response()).map(|s| s.as_str()).collect();
+    let awaiting = args.list(&awaiting);
+    let now = args.time(&now);
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT),
+             CAST(COALESCE(SUM(CASE WHEN a.state IN ({awaiting}) AND a.respond_by < {now} THEN 1 ELSE 0 END), 0) AS BIGINT)
+         FROM alarms a {scope} WHERE a.state <> {closed}"
+    );
+    let row = args.query(tx, &sql, 0)?.into_iter().next().map(|(_, i)| i).unwrap_or_default();
+    let n = |k: usize| u64::try_from(row.get(k).copied().unwrap_or(0)).unwrap_or(0);
+    Ok((n(0), n(1)))
+}
+
+/// How many tasks are overdue at `now` (owed past their deadline), and the ids of the `listed` longest
+/// overdue (earliest deadline first).
+pub fn overdue_tasks(
+    tx: &mut dyn Tx,
+    visibility: &Filter,
+    now: DateTime<Utc>,
+    listed: u32,
+) -> Result<(u64, Vec<String>), StoreError> {
+    let mut args = Args::default();
+    let scope = args.scope("task", "t", visibility);
+    let owed: Vec<&str> = TaskState::OWED.iter().map(|s| s.as_str()).collect();
+    let owed = args.list(&owed);
+    let now = args.time(&now);
+    let filter = format!("FROM tasks t {scope} WHERE t.state IN ({owed}) AND t.deadline < {now}");
+    let ids = args.clone().query(tx, &format!("SELECT t.id {filter} ORDER BY t.deadline, t.id LIMIT {listed}"), 1)?;
+    let count = args.query(tx, &format!("SELECT CAST(COUNT(*) AS BIGINT) {filter}"), 0)?;
+    let total = count.into_iter().next().and_then(|(_, i)| i.first().copied()).unwrap_or(0);
+    Ok((
+        u64::try_from(total).unwrap_or(0),
+        ids.into_iter().filter_map(|(t, _)| t.into_iter().next().flatten()).collect(),
+    ))
+}

@@ -1,0 +1,64 @@
+//! Queries of the typed tables (`db::tables`) scoped to a caller exactly as a list is: the typed row is
+//! joined with its list index row (`db::listing`), whose change-log keys carry the visibility rule
+//! (`listing::visible`). The map and the dashboard build their statements with these; each back end runs
+//! them through `Tables::tables_query` (`$n` placeholders).
+
+use super::Filter;
+use super::listing::{Arg, visible};
+use super::tables::Tables;
+use super::{StoreError, tables::Cells};
+use chrono::{DateTime, Utc};
+
+fn placeholder(n: usize) -> String {
+    format!("${n}")
+}
+
+/// A statement's text arguments, bound in order.
+#[derive(Clone, Default)]
+pub struct Args(Vec<Arg>);
+
+impl Args {
+    /// Binds `value` and answers its placeholder.
+    pub fn bind(&mut self, value: impl Into<String>) -> String {
+        self.0.push(Arg::Text(value.into()));
+        placeholder(self.0.len())
+    }
+
+    /// Binds a time as the typed tables store it.
+    pub fn time(&mut self, t: &DateTime<Utc>) -> String {
+        self.bind(super::tables::time(t))
+    }
+
+    /// Binds each of `values` and answers the list of placeholders (`NULL` for none, which matches nothing).
+    pub fn list<S: AsRef<str>>(&mut self, values: &[S]) -> String {
+        if values.is_empty() {
+            return "NULL".into();
+        }
+        values.iter().map(|v| self.bind(v.as_ref())).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `JOIN listing …` for the typed table aliased `alias` holding records of `entity` (stored name), with
+    /// the visibility condition bound here.
+    pub fn scope(&mut self, entity: &str, alias: &str, visibility: &Filter) -> String {
+        let kind = self.bind(entity);
+        let mut join = format!("JOIN listing ON listing.entity = {kind} AND listing.id = {alias}.id");
+        if let Some(rule) = visible(visibility, &mut self.0, placeholder) {
+            join.push_str(" AND ");
+            join.push_str(&rule);
+        }
+        join
+    }
+
+    /// Runs `sql` with these arguments; each row's first `texts` columns as text, the rest as integers.
+    pub fn query(self, tx: &mut (impl Tables + ?Sized), sql: &str, texts: usize) -> Result<Vec<Cells>, StoreError> {
+        let args: Vec<String> = self
+            .0
+            .into_iter()
+            .map(|a| match a {
+                Arg::Text(s) => s,
+                Arg::Int(i) => i.to_string(),
+            })
+            .collect();
+        tx.tables_query(sql, &args, texts)
+    }
+}
