@@ -176,7 +176,7 @@ pub(crate) fn allow(caller: &Caller, action: Action) -> Result<(), ApiError> {
 }
 
 /// One action the caller may take, for drawing its button.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Capability {
     /// The action as the table names it (`manage_users`, `{"task": "accept"}`, …).
     action: Action,
@@ -192,19 +192,26 @@ struct Capability {
     summary = "The actions the caller's role may take (reach aside), so the console and the apps can draw their buttons",
     description = "Who may do what is one table (`fieldcheck_domain::capability`), asked by every route; a role it does not allow is answered 403 `forbidden`. An action on a record also needs the record in the caller's reach (`fieldcheck_domain::visibility`); a record out of reach is answered 404, like one that does not exist. The matrix (officer / township / enterprise / commander): submit_inspection O; raise_alarm, grade, dispatch, move_enterprise, manage_users, manage_devices, resolve_conflicts, delete_notice, prune_tombstones C; edit_enterprise O T E C; request_originals O C; export_evidence O T C; read_audit O T C; task acknowledge and submit_proof E, accept and reject O C (see the task's transition table); alarm arrive O, close O T C. This endpoint answers the caller's own row.",
     responses(
-        (status = 200, description = "the caller's role and allowed actions", body = serde_json::Value),
+        (status = 200, description = "the caller's role and allowed actions", body = Capabilities),
     )
 )]
 /// The caller's role and every action the capability table allows it (reach aside: a row's `actions`
 /// say what may be done to that row now).
-async fn capabilities(caller: Caller) -> Json<serde_json::Value> {
+async fn capabilities(caller: Caller) -> Json<Capabilities> {
     let role = caller.user.role;
     let allowed: Vec<Capability> = Action::all()
         .into_iter()
         .filter(|a| capability::may(role, *a))
         .map(|action| Capability { action, entity: action.entity(), name: action.name() })
         .collect();
-    Json(serde_json::json!({ "role": role, "actions": allowed }))
+    Json(Capabilities { role, actions: allowed })
+}
+
+/// The caller's role and what it may do.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Capabilities {
+    role: fieldcheck_domain::organisation::Role,
+    actions: Vec<Capability>,
 }
 
 /// Runs a command-centre action as `caller` in one write transaction.
@@ -244,11 +251,21 @@ async fn openapi() -> impl IntoResponse {
     summary = "Liveness, protocol version and back end",
     security(()),
     responses(
-        (status = 200, description = "healthy", body = serde_json::Value),
+        (status = 200, description = "healthy", body = Health),
     )
 )]
-async fn health(State(app): State<App>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION, "backend": app.db.backend_name() }))
+async fn health(State(app): State<App>) -> Json<Health> {
+    Json(Health { ok: true, protocol: PROTOCOL_VERSION, backend: app.db.backend() })
+}
+
+/// The process answers: its sync protocol version and database back end.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    /// Always `true` (a process that cannot answer sends nothing).
+    ok: bool,
+    /// The sync protocol version (`fieldcheck_protocol::PROTOCOL_VERSION`).
+    protocol: u32,
+    backend: crate::db::Backend,
 }
 
 #[utoipa::path(
@@ -743,7 +760,7 @@ struct MoveBody {
     ),
     request_body = MoveBody,
     responses(
-        (status = 200, description = "the enterprise as stored now", body = serde_json::Value),
+        (status = 200, description = "the enterprise as stored now", body = fieldcheck_domain::organisation::Enterprise),
     )
 )]
 /// The command centre moves an enterprise to another township; devices' scopes follow on their next pull.
@@ -846,7 +863,7 @@ struct PruneBody {
     summary = "Drop tombstones older than the window; older cursors must reset",
     request_body = PruneBody,
     responses(
-        (status = 200, description = "new floor", body = serde_json::Value),
+        (status = 200, description = "new floor", body = Pruned),
         (status = 400, description = "`older_than_seconds` out of range", body = crate::openapi::ErrorBody),
     )
 )]
@@ -867,5 +884,12 @@ async fn prune(
             ))
         })?;
     let floor = app.db.write(move |tx| Ok(tx.prune_tombstones(before)?)).await?;
-    Ok(Json(serde_json::json!({ "tombstone_floor": floor })))
+    Ok(Json(Pruned { tombstone_floor: floor }))
+}
+
+/// What a prune left.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Pruned {
+    /// Cursors at or below this may have lost tombstones: a device there must reset.
+    tombstone_floor: u64,
 }

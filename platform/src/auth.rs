@@ -113,7 +113,7 @@ impl HashPermit {
     async fn run<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
         // The permit moves into the blocking task: if the request is dropped meanwhile, the hash still
         // holds its permit (and its memory) until it finishes.
-        tokio::task::spawn_blocking(move || {
+        crate::ops::spawn_blocking(move || {
             let _held = self;
             f()
         })

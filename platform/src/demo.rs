@@ -78,7 +78,7 @@ const NAMES: [&str; 15] = [
 
 /// Seeds the demo county unless it is there; returns what to print (where to connect, logins).
 pub async fn seed(app: &App) -> Result<String, ApiError> {
-    let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD))
+    let hash = crate::ops::spawn_blocking(|| hash_password(PASSWORD))
         .await
         .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
     let limits = app.limits;

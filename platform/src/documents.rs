@@ -239,7 +239,7 @@ async fn render<P: Send + 'static>(
             format!("the document could not be made: {e}"),
         )
     };
-    tokio::task::spawn_blocking(move || make(&parts, &font))
+    crate::ops::spawn_blocking(move || make(&parts, &font))
         .await
         .map_err(|e| failed(&e))?
         .map(|r| r.pdf)

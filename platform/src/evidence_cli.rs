@@ -50,7 +50,7 @@ async fn export_bundle(
     out: PathBuf,
 ) -> Result<String, String> {
     let folder = data.clone();
-    let db = tokio::task::spawn_blocking(move || open_db(&folder, database.as_deref()))
+    let db = fieldcheck_platform::ops::spawn_blocking(move || open_db(&folder, database.as_deref()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -117,7 +117,7 @@ async fn check_document(
             &fieldcheck_evidence::VerifyOptions::default(),
         ),
         None => {
-            let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+            let db = fieldcheck_platform::ops::spawn_blocking(move || open_db(&data, database.as_deref()))
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;

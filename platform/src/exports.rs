@@ -130,11 +130,11 @@ pub async fn records_zip(
     let (reader, writer) = tokio::io::duplex(256 * 1024);
     let handle = tokio::runtime::Handle::current();
     let (db, month) = (app.db.clone(), q.month.clone());
-    tokio::task::spawn_blocking(move || {
+    crate::ops::spawn_blocking(move || {
         let out = tokio_util::io::SyncIoBridge::new_with_handle(writer, handle.clone());
         // A failure here ends the stream early: the client gets a truncated zip, which unzip refuses.
         if let Err(e) = write_zip(out, &items, &font, &db, &handle, &month, township) {
-            eprintln!("records.zip for {month}: {e}");
+            tracing::error!("records.zip for {month}: {e}");
         }
     });
     Response::builder()

@@ -49,7 +49,7 @@ impl Live {
         self.0
             .get_or_init(|| {
                 let (send, recv) = watch::channel(0);
-                tokio::spawn(watch_log(app.clone(), send));
+                crate::ops::spawn_detached(watch_log(app.clone(), send));
                 recv
             })
             .clone()

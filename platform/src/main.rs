@@ -201,9 +201,7 @@ async fn main() -> ExitCode {
                 println!("{}", ops::backup::POSTGRES_ADVICE);
                 ExitCode::from(2)
             }
-            None => match tokio::task::spawn_blocking(move || ops::backup::sqlite(&store.data, &out).map(|p| (p, out)))
-                .await
-            {
+            None => match ops::spawn_blocking(move || ops::backup::sqlite(&store.data, &out).map(|p| (p, out))).await {
                 Ok(Ok((pages, out))) => {
                     println!("backed up the database to {} ({pages} pages, checked)", out.display());
                     ExitCode::SUCCESS
@@ -231,7 +229,7 @@ async fn main() -> ExitCode {
 async fn run(o: Serve) -> Result<(), String> {
     ops::metrics::install()?;
     let (data, database) = (o.store.data.clone(), o.store.database.clone());
-    let db = tokio::task::spawn_blocking(move || open_db(&data, database.as_deref()))
+    let db = ops::spawn_blocking(move || open_db(&data, database.as_deref()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -287,7 +285,7 @@ async fn run(o: Serve) -> Result<(), String> {
     tracing::info!(%addr, backend = app.db.backend_name(), "listening");
     // Tombstones older than the window are dropped hourly; devices behind it are told to reset.
     let pruning = app.db.clone();
-    tokio::spawn(async move {
+    ops::spawn_detached(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         loop {
             hourly.tick().await;
@@ -299,7 +297,7 @@ async fn run(o: Serve) -> Result<(), String> {
     });
     // Throttle entries back at full budget are forgotten, so invented logins cannot grow memory for good.
     let throttle = app.login_throttle.clone();
-    tokio::spawn(async move {
+    ops::spawn_detached(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;

@@ -186,6 +186,8 @@ impl Default for Storage {
 pub struct Platform {
     child: Child,
     pub url: String,
+    /// Its stderr lines so far, when started with [`Platform::start_logging`] (else they go to the test's).
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Platform {
@@ -222,7 +224,39 @@ impl Platform {
         storage.configure(&mut cmd);
         // Warnings and errors only, unless the test run asks for more (a line per request otherwise).
         cmd.env("FIELDCHECK_LOG", std::env::var("FIELDCHECK_LOG").unwrap_or_else(|_| "warn".into()));
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn platform");
+        Platform::spawn(cmd, storage, false)
+    }
+
+    /// Starts the platform with the demo county on `storage`, logging JSON lines at `filter` (as
+    /// `FIELDCHECK_LOG` reads it) into [`Platform::logs`].
+    pub fn start_logging(storage: &Storage, filter: &str) -> Platform {
+        let mut cmd = Command::new(platform_binary());
+        cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
+        if let Some(db) = &storage.database {
+            cmd.args(["--database", db]);
+        }
+        storage.configure(&mut cmd);
+        cmd.env("FIELDCHECK_LOG", filter).env("FIELDCHECK_LOG_FORMAT", "json");
+        Platform::spawn(cmd, storage, true)
+    }
+
+    /// The log lines the process has written so far (see [`Platform::start_logging`]).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn spawn(mut cmd: Command, storage: &Storage, capture: bool) -> Platform {
+        let stderr = if capture { Stdio::piped() } else { Stdio::inherit() };
+        let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().expect("spawn platform");
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let logs = logs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    logs.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
@@ -230,7 +264,7 @@ impl Platform {
         let url = url.to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let platform = Platform { child, url };
+        let platform = Platform { child, url, logs };
         let health: serde_json::Value =
             reqwest::blocking::get(format!("{}/v1/health", platform.url)).and_then(|r| r.json()).expect("health");
         let expected = if storage.database.is_some() { "postgres" } else { "sqlite" };

@@ -384,13 +384,13 @@ impl Db {
                 let (s, turn) = (s.clone(), s.turn(true).await?);
                 blocking(move || {
                     let _turn = turn;
-                    s.write(f)
+                    traced("write", || s.write(f))
                 })
                 .await
             }
             Db::Postgres(p) => {
                 let conn = p.conn().await?;
-                blocking(move || postgres::write(conn, f)).await
+                blocking(move || traced("write", || postgres::write(conn, f))).await
             }
         }
     }
@@ -406,13 +406,13 @@ impl Db {
                 let (s, turn) = (s.clone(), s.turn(false).await?);
                 blocking(move || {
                     let _turn = turn;
-                    s.read(f)
+                    traced("read", || s.read(f))
                 })
                 .await
             }
             Db::Postgres(p) => {
                 let conn = p.conn().await?;
-                blocking(move || postgres::read(conn, f)).await
+                blocking(move || traced("read", || postgres::read(conn, f))).await
             }
         }
     }
@@ -425,17 +425,42 @@ impl Db {
         }
     }
 
-    pub fn backend_name(&self) -> &'static str {
+    pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         }
     }
 }
 
-/// Runs a transaction's closure on tokio's blocking pool.
+/// Which database the platform runs on (`/v1/health`, `/v1/ready`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one transaction and logs (at debug level, target `fieldcheck_platform::db`) how long it took and
+/// whether it succeeded: on the blocking thread, under the request's span like every line its closure logs.
+fn traced<R>(kind: &'static str, run: impl FnOnce() -> Result<R, ApiError>) -> Result<R, ApiError> {
+    let started = std::time::Instant::now();
+    let result = run();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::debug!(kind, ms, ok = result.is_ok(), "transaction");
+    result
+}
+
+/// Runs a transaction's closure on tokio's blocking pool, in the caller's span.
 async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    crate::ops::spawn_blocking(f).await.map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
 }
 
 /// Entity names as stored.

@@ -106,7 +106,7 @@ impl PgDb {
         // the runtime that serves requests.
         block_on(async {
             let (mut client, connection) = config.connect(tls.clone()).await?;
-            let running = tokio::spawn(connection);
+            let running = crate::ops::spawn_detached(connection);
             let migrated = migrate(&mut client, version).await;
             drop(client);
             let _ = running.await;

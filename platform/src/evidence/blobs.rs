@@ -103,7 +103,7 @@ async fn try_lease(db: &Db, sha: &str, token: &str) -> Result<bool, ApiError> {
 impl Drop for Lease {
     fn drop(&mut self) {
         let (db, sha, token) = (self.db.clone(), std::mem::take(&mut self.sha), std::mem::take(&mut self.token));
-        tokio::spawn(async move {
+        crate::ops::spawn(async move {
             // If this fails the lease simply expires.
             let _ = db.write(move |tx| Ok(tx.release_blob_upload(&sha, &token)?)).await;
         });

@@ -72,6 +72,33 @@ pub fn observe(router: Router) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
+/// tokio's `spawn_blocking` with the caller's span (the request's id) carried onto the blocking thread, so
+/// the lines logged there (inside a database transaction, a hash, a document) name their request. Every
+/// blocking task of the platform starts here (`platform/tests/logs.rs` checks the source).
+pub fn spawn_blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> tokio::task::JoinHandle<R> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
+/// `tokio::spawn` in the caller's span: work a request leaves behind still logs under its id.
+pub fn spawn<F>(task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(tracing::Instrument::in_current_span(task))
+}
+
+/// `tokio::spawn` outside any request's span, for work that outlives the request that happened to start it
+/// (a pooled connection's driver, a process-wide watcher): its lines must not name that request.
+pub fn spawn_detached<F>(task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(tracing::Instrument::instrument(task, tracing::Span::none()))
+}
+
 static DRAINING: AtomicBool = AtomicBool::new(false);
 
 /// Marks the process as draining: `/v1/ready` answers 503 from now on.
@@ -114,12 +141,12 @@ const READY_WAIT: Duration = Duration::from_secs(2);
     description = "503 `not_ready` while the database or the blob store cannot be reached, or while the process drains after SIGTERM. `/v1/health` answers as long as the process runs.",
     security(()),
     responses(
-        (status = 200, description = "ready", body = serde_json::Value),
+        (status = 200, description = "ready", body = Ready),
         (status = 503, description = "not ready (`not_ready`)", body = crate::openapi::ErrorBody),
     )
 )]
 /// `GET /v1/ready`: the database answers and the blob store is there; 503 otherwise (and while draining).
-pub async fn ready(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn ready(State(app): State<App>) -> Result<Json<Ready>, ApiError> {
     let not_ready = |what: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", what);
     if DRAINING.load(Ordering::SeqCst) {
         return Err(not_ready("the platform is shutting down".into()));
@@ -139,5 +166,13 @@ pub async fn ready(State(app): State<App>) -> Result<Json<serde_json::Value>, Ap
             Err(_) => return Err(not_ready(format!("blob store: no answer within {} s", READY_WAIT.as_secs()))),
         }
     }
-    Ok(Json(serde_json::json!({ "ready": true, "backend": app.db.backend_name() })))
+    Ok(Json(Ready { ready: true, backend: app.db.backend() }))
+}
+
+/// The answer of a ready process (one that is not ready answers 503 `not_ready`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// Always `true`.
+    pub ready: bool,
+    pub backend: crate::db::Backend,
 }
