@@ -49,6 +49,7 @@ fn build() -> Built {
         receipt: Some(&receipt),
         audit: &audit,
         signatures: &[],
+        orders: &[],
         exporter: Some(&platform_key),
         exported_at: t0(),
     };
@@ -233,6 +234,7 @@ fn a_bundle_is_not_built_without_every_original() {
         receipt: None,
         audit: &[],
         signatures: &[],
+        orders: &[],
         exporter: None,
         exported_at: t0(),
     };

@@ -43,14 +43,14 @@ fn inconsistent_server_answers_are_errors() {
 }
 
 #[test]
-fn renditions_go_first_and_originals_follow_the_policy() {
+fn renditions_and_thumbnails_go_first_and_originals_follow_the_policy() {
     let synced = PhotoUploadState { record_synced: true, ..Default::default() };
     let after_rendition = PhotoUploadState { rendition_confirmed: true, ..synced };
     let requested = PhotoUploadState { original_requested: true, ..after_rendition };
     use BlobRole::*;
     use Network::*;
     use OriginalPolicy::*;
-    use UploadDecision::{Never, Send, Wait};
+    use UploadDecision::{Send, Wait};
     let cases = [
         (Rendition, Immediately, Metered, PhotoUploadState::default(), Wait(WaitReason::RecordNotSynced)),
         (Rendition, OnRequest, Offline, synced, Wait(WaitReason::Offline)),
@@ -71,7 +71,9 @@ fn renditions_go_first_and_originals_follow_the_policy() {
             PhotoUploadState { rendition_confirmed: false, ..requested },
             Wait(WaitReason::RenditionFirst),
         ),
-        (Thumbnail, Immediately, Unmetered, requested, Never),
+        // An inspection's thumbnail goes up with its rendition (the printed record's photo index).
+        (Thumbnail, OnRequest, Metered, synced, Send),
+        (Thumbnail, Immediately, Unmetered, PhotoUploadState::default(), Wait(WaitReason::RecordNotSynced)),
     ];
     for (role, policy, network, state, expected) in cases {
         assert_eq!(decide(role, policy, network, state), expected, "{role:?} {policy:?} {network:?} {state:?}");

@@ -62,14 +62,19 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
     assert_eq!(records.iter().map(|r| r.meta.evidence).collect::<Vec<_>>(), taken);
 
     let pending = s.pending_blobs().unwrap();
-    assert_eq!(pending.len(), 2 * taken.len(), "rendition and original of each photo");
+    assert_eq!(pending.len(), 3 * taken.len(), "rendition, thumbnail and original of each photo");
     assert!(pending[..taken.len()].iter().all(|p| p.role == BlobRole::Rendition), "renditions first");
+    let thumbnails = &pending[taken.len()..2 * taken.len()];
+    assert!(thumbnails.iter().all(|p| p.role == BlobRole::Thumbnail), "then thumbnails (the record's photo index)");
     assert!(pending.iter().all(|p| !p.record_synced), "not submitted yet");
 
     let submitted = s.submit_inspection(draft).unwrap();
     let evidence = submitted.evidence.clone().expect("sealed evidence");
     assert_eq!(evidence.chain.entries.iter().map(|e| e.meta.evidence).collect::<Vec<_>>(), taken);
     assert_eq!(evidence.renditions.len(), taken.len());
+    for (listed, record) in evidence.renditions.iter().zip(&records) {
+        assert_eq!(listed.thumbnail, Some(record.thumbnail), "each thumbnail is listed for upload");
+    }
     let key = s.device_public_key().unwrap();
     verify_sealed(&evidence.chain, &evidence.seal, Some(&key)).unwrap();
     let Intent::InspectionSubmit(body) = &s.pending_mutations(1).unwrap()[0].intent else { panic!("intent") };

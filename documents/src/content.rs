@@ -25,16 +25,16 @@ pub struct RecordInput<'a> {
     pub templates: &'a [ChecklistTemplate],
     /// Signatures and refusals given on the read-back (none: blank boxes to sign on paper).
     pub signatures: &'a [Signature],
-    /// A picture of each photo (JPEG, PNG or WebP: the phone's thumbnail or the platform's rendition) by
-    /// its original's SHA-256, shrunk into the photo index; a photo without one gets an empty cell.
+    /// A picture of each photo (JPEG, PNG or WebP; the blobs [`crate::index_picture_blobs`] names) by its
+    /// original's SHA-256, shrunk into the photo index; a photo without one gets an empty cell.
     pub pictures: &'a BTreeMap<Digest, Vec<u8>>,
 }
 
 /// What the rectification order is made from.
 pub struct OrderInput<'a> {
     /// The task: its requirement states the violation as found (the finding's description), its
-    /// legal basis the provisions (the platform fills them from the finding for older tasks). The
-    /// enterprise's phone has the task but not the inspection, and reads the same order back.
+    /// `cited_legal_basis` the provisions (the domain's rule, from the task alone). The enterprise's
+    /// phone has the task but not the inspection, and reads the same order back.
     pub task: &'a RectificationTask,
     pub enterprise: &'a Enterprise,
     pub township: &'a str,
@@ -300,7 +300,8 @@ pub fn order_facts(input: &OrderInput<'_>) -> Vec<Fact> {
     let t = input.task;
     let e = input.enterprise;
     let year = china(&t.issued_at).year();
-    let basis = if t.legal_basis.is_empty() { "—".to_string() } else { t.legal_basis.join("；") };
+    let cited = t.cited_legal_basis();
+    let basis = if cited.is_empty() { "—".to_string() } else { cited.join("；") };
     vec![
         fact("document_no", "文书编号", "Order No.", format!("环责改〔{year}〕{} 号", short_id(&t.id))),
         fact("entity_name", "当事人", "Party", e.name.clone()),

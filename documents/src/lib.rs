@@ -17,7 +17,7 @@ mod scan;
 
 pub use content::{OrderInput, RecordInput, order_facts, record_facts};
 use fieldcheck_domain::signature::ReadBack;
-use fieldcheck_evidence::Digest;
+use fieldcheck_evidence::{Digest, PrintedFact};
 use krilla::text::Font;
 pub use scan::payload_from_image;
 use sha2::{Digest as _, Sha256};
@@ -95,20 +95,51 @@ pub fn record_read_back(input: &RecordInput<'_>) -> ReadBack {
     read_back(&record_facts(input))
 }
 
+/// The picture the photo index shows for each photo, by its original's SHA-256: its thumbnail, which the
+/// phone always keeps (the `free_confirmed` upload policy frees renditions and originals, never
+/// thumbnails) and uploads with the record; a record from before thumbnails were uploaded lists none,
+/// and then its rendition. The phone and the platform both read these blobs, so they print the same
+/// bytes.
+pub fn index_picture_blobs(
+    evidence: &fieldcheck_protocol::SubmittedEvidence,
+) -> Vec<(Digest, fieldcheck_evidence::BlobRef)> {
+    evidence
+        .chain
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let listed = evidence.renditions.iter().find(|r| r.evidence == e.meta.evidence)?;
+            Some((e.original.sha256, listed.thumbnail.unwrap_or(listed.blob)))
+        })
+        .collect()
+}
+
 /// What the rectification order reads back to the enterprise before it signs for it.
 pub fn order_read_back(input: &OrderInput<'_>) -> ReadBack {
     read_back(&order_facts(input))
 }
 
 fn facts_sha256(facts: &[Fact]) -> String {
+    sha256_of_pairs(facts.iter().map(|f| (f.key, f.value.as_str())))
+}
+
+fn sha256_of_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut h = Sha256::new();
-    for f in facts {
-        h.update(f.key.as_bytes());
+    for (key, value) in pairs {
+        h.update(key.as_bytes());
         h.update([0]);
-        h.update(f.value.as_bytes());
+        h.update(value.as_bytes());
         h.update([0]);
     }
     hex::encode(h.finalize())
+}
+
+/// The facts as an evidence bundle keeps them (`OrderSheet::facts`).
+pub fn printed_facts(facts: &[Fact]) -> Vec<PrintedFact> {
+    facts
+        .iter()
+        .map(|f| PrintedFact { key: f.key.to_string(), label: f.zh.to_string(), value: f.value.clone() })
+        .collect()
 }
 
 /// What the QR code and the PDF's metadata carry.
@@ -200,6 +231,29 @@ fn payload(kind: Kind, id: String, root: Option<Digest>, facts: &[Fact]) -> Payl
     Payload { kind, id, root, facts: facts_sha256(facts) }
 }
 
+/// The order `payload` names, as the bundle holds it: present, and printing the same facts.
+fn order_in_bundle(payload: &Payload, bundle: &std::path::Path) -> Problems {
+    let manifest = match fieldcheck_evidence::bundle_files::read_bundle(bundle) {
+        Ok(contents) => contents.manifest,
+        Err(e) => return vec![format!("the bundle cannot be read: {e}")],
+    };
+    let Some(sheet) = manifest.orders.iter().find(|o| o.task.to_string() == payload.id) else {
+        return vec![format!(
+            "the bundle holds no rectification order {} (exported before the order was issued, or another \
+             inspection's bundle): export it again",
+            payload.id
+        )];
+    };
+    if sha256_of_pairs(sheet.facts.iter().map(|f| (f.key.as_str(), f.value.as_str()))) != payload.facts {
+        let signed = |s: &fieldcheck_evidence::OrderSheet| s.acknowledgement.is_some();
+        return vec![format!(
+            "the document's text is not the order the bundle holds{}",
+            if signed(sheet) { "" } else { " (the bundle was exported before the enterprise signed: export it again)" }
+        )];
+    }
+    Vec::new()
+}
+
 /// What checking a printed document found: empty when it matches.
 pub type Problems = Vec<String>;
 
@@ -240,8 +294,10 @@ pub fn verify_against_facts(payload: &Payload, kind: Kind, id: &str, facts: &[Fa
 }
 
 /// Checks a document's payload against an evidence bundle (folder or tar): the bundle must verify (every
-/// photo, the chain, the seals), be the bundle of the document's record, and end in the root hash the
-/// document carries.
+/// photo, the chain, the seals, each order's acknowledgement), end in the root hash the document
+/// carries, and be the bundle of the document's record; for an order, the bundle must hold that order
+/// (`OrderSheet`) with exactly the facts the document prints, so its acknowledgement, sealed by the
+/// enterprise's phone over the order's read-back, is the one on the paper.
 pub fn verify_against_bundle(
     payload: &Payload,
     bundle: &std::path::Path,
@@ -265,6 +321,8 @@ pub fn verify_against_bundle(
                         report.head.case, payload.id
                     ));
                 }
+            } else {
+                problems.extend(order_in_bundle(payload, bundle));
             }
         }
         Err(e) => problems.push(format!("the bundle does not verify: {e}")),

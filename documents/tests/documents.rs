@@ -17,8 +17,8 @@ use fieldcheck_domain::rectification::{RectificationTask, TaskState};
 use fieldcheck_domain::signature::{Mark, Signature, SignerRole, Stroke, StrokePoint, Witness};
 use fieldcheck_domain::template::{ChecklistTemplate, ItemRef};
 use fieldcheck_evidence::{
-    BlobRef, BundleInput, CaptureMeta, Case, Digest, EvidenceChain, MediaType, OriginalSource, SoftwareSigner, Subject,
-    VerifyOptions, build_bundle, pack_tar, seal,
+    BlobRef, BundleInput, CaptureMeta, Case, Digest, EvidenceChain, MediaType, OrderSheet, OriginalSource,
+    SealedSignature, SoftwareSigner, Subject, VerifyOptions, build_bundle, pack_tar, seal, seal_signed,
 };
 use fieldcheck_protocol::{SubmittedEvidence, SubmittedInspection};
 use std::collections::BTreeMap;
@@ -461,6 +461,7 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
         receipt: None,
         audit: &[],
         signatures: &[],
+        orders: &[],
         exporter: None,
         exported_at: at("2026-03-06T00:00:00Z"),
     };
@@ -523,4 +524,87 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
     build_bundle(&other_dir, &BundleInput { chain: &ev2.chain, seal: &ev2.seal, ..bundle_input }, &other).unwrap();
     let problems = verify_against_bundle(&payload, &other_dir, &options);
     assert!(!problems.is_empty());
+}
+
+#[test]
+fn a_printed_order_checks_against_the_bundle_that_holds_its_acknowledgement() {
+    let Some(font) = font() else { return };
+    let f = fixture(2);
+    let ev = f.submitted.evidence.as_ref().unwrap();
+    let base = OrderInput {
+        task: &f.task,
+        enterprise: &f.enterprise,
+        township: "经济开发区",
+        bundle_root: Some(ev.chain.head().head),
+        signatures: &[],
+    };
+    // The enterprise's phone seals its signature over the order's read-back (an empty step chain).
+    let shown = fieldcheck_documents::order_read_back(&OrderInput { bundle_root: None, ..base }).sha256;
+    let ack = scribble(SignerRole::Respondent, "陈国强", &shown, f.task.issued_at, 0.4);
+    let phone = SoftwareSigner::from_secret(&[9; 32]).unwrap();
+    let step = EvidenceChain::new(Case::Task(f.task.id));
+    let sealed = SealedSignature {
+        seal: seal_signed(&step, std::slice::from_ref(&ack), id(41, DeviceId), &phone, f.task.issued_at).unwrap(),
+        signature: ack.clone(),
+    };
+    assert!(sealed.holds());
+    let signed = OrderInput { signatures: std::slice::from_ref(&ack), ..base };
+    let doc = rectification_order(&signed, &font).unwrap();
+    let sheet = |input: &OrderInput<'_>, acknowledgement: Option<SealedSignature>| OrderSheet {
+        task: f.task.id,
+        facts: fieldcheck_documents::printed_facts(&fieldcheck_documents::order_facts(input)),
+        acknowledgement,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let exporter = SoftwareSigner::from_secret(&[3; 32]).unwrap();
+    let bundle = |name: &str, orders: &[OrderSheet]| {
+        let folder = dir.path().join(name);
+        let input = BundleInput {
+            chain: &ev.chain,
+            seal: &ev.seal,
+            receipt: None,
+            audit: &[],
+            signatures: &[],
+            orders,
+            exporter: Some(&exporter),
+            exported_at: at("2026-03-06T00:00:00Z"),
+        };
+        build_bundle(&folder, &input, &f).unwrap();
+        let tar = dir.path().join(format!("{name}.tar"));
+        pack_tar(&folder, &tar).unwrap();
+        tar
+    };
+    let options = VerifyOptions { allow_missing_receipt: true, ..VerifyOptions::default() };
+    let payload = fieldcheck_documents::read_payload(&doc.pdf).unwrap();
+
+    // The case's bundle with the signed order: the paper matches it.
+    let good = bundle("good", &[sheet(&signed, Some(sealed.clone()))]);
+    let problems = verify_against_bundle(&payload, &good, &options);
+    assert!(problems.is_empty(), "{problems:?}");
+
+    // One changed byte of the acknowledgement's strokes in the bundle: its seal no longer covers it.
+    let mut bytes = std::fs::read(&good).unwrap();
+    let orders = bytes.windows(10).position(|w| w == b"\"orders\": ").unwrap();
+    let x = orders + bytes[orders..].windows(6).position(|w| w == b"\"x\": 2").unwrap();
+    bytes[x + 5] = b'3';
+    let changed = dir.path().join("changed.tar");
+    std::fs::write(&changed, &bytes).unwrap();
+    let problems = verify_against_bundle(&payload, &changed, &options);
+    assert!(problems.iter().any(|p| p.contains("does not verify")), "{problems:?}");
+
+    // A signature whose seal does not cover it, or over other text, fails the bundle; so does a bundle
+    // exported before the enterprise signed (its order prints no receipt), and one without the order.
+    let mut forged = sealed.clone();
+    forged.signature.signer = "孙八".into();
+    let problems = verify_against_bundle(&payload, &bundle("forged", &[sheet(&signed, Some(forged))]), &options);
+    assert!(problems.iter().any(|p| p.contains("not the one its device sealed")), "{problems:?}");
+    let mut other_text = sheet(&signed, Some(sealed.clone()));
+    other_text.facts[1].value.push('X');
+    let problems = verify_against_bundle(&payload, &bundle("other-text", &[other_text]), &options);
+    assert!(problems.iter().any(|p| p.contains("other text")), "{problems:?}");
+    let problems = verify_against_bundle(&payload, &bundle("before", &[sheet(&base, None)]), &options);
+    assert!(problems.iter().any(|p| p.contains("exported before the enterprise signed")), "{problems:?}");
+    let problems = verify_against_bundle(&payload, &bundle("none", &[]), &options);
+    assert!(problems.iter().any(|p| p.contains("holds no rectification order")), "{problems:?}");
 }

@@ -18,6 +18,12 @@ pub fn bundled() -> Vec<ChecklistTemplate> {
         .collect()
 }
 
+/// The bundled checklists, parsed once (for rules that look an item up by its text).
+pub fn shipped() -> &'static [ChecklistTemplate] {
+    static SHIPPED: std::sync::OnceLock<Vec<ChecklistTemplate>> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(bundled)
+}
+
 /// Parses and checks a template (bundled, or published by the platform).
 pub fn parse(json: &str) -> Result<ChecklistTemplate, DomainError> {
     let template: ChecklistTemplate = serde_json::from_str(json)

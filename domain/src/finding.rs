@@ -81,6 +81,11 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The description a failed item proposes for its finding (and so the requirement of its task).
+    pub fn proposed_description(item: &TemplateItem) -> String {
+        format!("{}：不符合 / non-compliant: {}", item.text.zh, item.text.en)
+    }
+
     /// The finding a failed item proposes; the officer may edit it before submitting.
     pub fn proposed(inspection: InspectionId, template_id: &str, item: &TemplateItem) -> Self {
         let severity = item.failure_severity;
@@ -89,7 +94,7 @@ impl Finding {
             inspection,
             item: Some(ItemRef { template: template_id.to_string(), code: item.code.clone() }),
             severity,
-            description: format!("{}：不符合 / non-compliant: {}", item.text.zh, item.text.en),
+            description: Self::proposed_description(item),
             legal_basis: item.legal_basis.clone(),
             deadline_days: severity.linkage().default_deadline_days,
         }

@@ -104,12 +104,32 @@ pub struct RectificationTask {
     /// Serious findings also go to case review (立案审查).
     pub case_review: bool,
     /// The provisions the finding cites, as the order prints them (absent on tasks issued before the
-    /// enterprise signed its order on the phone: the platform then takes them from the finding).
+    /// enterprise signed its order on the phone: see [`RectificationTask::cited_legal_basis`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub legal_basis: Vec<String>,
 }
 
 impl RectificationTask {
+    /// The provisions the task's order cites (违反的规定): its own; for a task issued before tasks carried
+    /// them, the legal basis of the shipped checklist item its finding was proposed from (the task's
+    /// requirement is that finding's description, [`Finding::proposed_description`]); else none. It reads
+    /// the task alone, because the enterprise's phone never sees the finding: the phone and the platform
+    /// print and read back the same order from the same task.
+    ///
+    /// [`Finding::proposed_description`]: crate::finding::Finding::proposed_description
+    pub fn cited_legal_basis(&self) -> Vec<String> {
+        if !self.legal_basis.is_empty() {
+            return self.legal_basis.clone();
+        }
+        let requirement = self.requirement.trim();
+        crate::checklists::shipped()
+            .iter()
+            .flat_map(|t| &t.items)
+            .find(|item| crate::finding::Finding::proposed_description(item) == requirement)
+            .map(|item| item.legal_basis.clone())
+            .unwrap_or_default()
+    }
+
     /// Overdue: the deadline has passed and the enterprise has not (or no longer) answered with proof.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.state.overdue(self.deadline, now)
@@ -132,6 +152,39 @@ mod tests {
 
     fn any_role() -> impl Strategy<Value = Role> {
         prop_oneof![Just(Officer), Just(Township), Just(Enterprise), Just(Commander)]
+    }
+
+    fn task(requirement: String, legal_basis: Vec<String>) -> RectificationTask {
+        let now = Utc::now();
+        RectificationTask {
+            id: TaskId::new(),
+            enterprise: EnterpriseId::new(),
+            township: TownshipId::new(),
+            inspection: InspectionId::new(),
+            finding: FindingId::new(),
+            severity: Severity::General,
+            requirement,
+            issued_by: UserId::new(),
+            issued_at: now,
+            deadline: now + Duration::days(30),
+            state: Issued,
+            case_review: false,
+            legal_basis,
+        }
+    }
+
+    #[test]
+    fn a_task_cites_its_own_basis_else_its_checklist_items() {
+        let item = &crate::checklists::shipped()[0].items[0];
+        assert!(!item.legal_basis.is_empty());
+        let proposed = crate::finding::Finding::proposed_description(item);
+        // Issued before tasks carried the basis: the item the finding was proposed from gives it.
+        assert_eq!(task(proposed.clone(), vec![]).cited_legal_basis(), item.legal_basis);
+        assert_eq!(task(format!("  {proposed}\n"), vec![]).cited_legal_basis(), item.legal_basis);
+        // Its own basis wins; a finding written by hand and no basis of its own cites none.
+        let own = vec!["《某条例》第一条".to_string()];
+        assert_eq!(task(proposed, own.clone()).cited_legal_basis(), own);
+        assert!(task("地面破损".into(), vec![]).cited_legal_basis().is_empty());
     }
 
     #[test]

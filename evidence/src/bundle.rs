@@ -4,7 +4,9 @@
 //!
 //! ```text
 //! <bundle>/manifest.json          format, chain (entries with metadata and hashes), device seal,
-//!                                 platform receipt, audit trail, and an optional exporter signature
+//!                                 platform receipt, audit trail, the record's signatures, its
+//!                                 rectification orders as printed with the enterprise's sealed
+//!                                 acknowledgement, and an optional exporter signature
 //! <bundle>/originals/<sha256>.<ext>   each original photo, byte for byte
 //! <bundle>/README.txt             how to verify
 //! ```
@@ -56,6 +58,39 @@ pub struct ExportSeal {
     pub signature: Signature,
 }
 
+/// One fact a document prints: its key, its Chinese label and the value exactly as printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PrintedFact {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+}
+
+/// A rectification order (责令改正通知书) the inspection issued, as it was printed when the bundle was
+/// exported: every fact it prints and the enterprise's acknowledgement (its signature over the order's
+/// read-back, with the seal its phone made). A printed order is checked against it offline
+/// (`verify-document ORDER.pdf --bundle`): the same facts, and a receipt that holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderSheet {
+    pub task: fieldcheck_domain::ids::TaskId,
+    pub facts: Vec<PrintedFact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<super::seal::SealedSignature>,
+}
+
+impl OrderSheet {
+    /// The order's read-back (the domain's rule over its facts): what the enterprise signed.
+    pub fn read_back(&self) -> fieldcheck_domain::signature::ReadBack {
+        fieldcheck_domain::signature::ReadBack::of(
+            self.facts.iter().map(|f| (f.key.as_str(), f.label.as_str(), f.value.as_str())),
+        )
+    }
+}
+
 /// The bundle's `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -72,6 +107,9 @@ pub struct Manifest {
     /// The record's signatures, which the seal covers (`seal.signatures`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<fieldcheck_domain::signature::Signature>,
+    /// The inspection's rectification orders with their acknowledgements (absent from older bundles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderSheet>,
     pub export: Option<ExportSeal>,
 }
 
@@ -132,6 +170,8 @@ pub struct BundleInput<'a> {
     pub audit: &'a [AuditEvent],
     /// The record's signatures (the seal covers them).
     pub signatures: &'a [fieldcheck_domain::signature::Signature],
+    /// The inspection's rectification orders as printed, with their acknowledgements.
+    pub orders: &'a [OrderSheet],
     /// Signs the manifest (the platform's key), if given.
     pub exporter: Option<&'a dyn Signer>,
     pub exported_at: DateTime<Utc>,
@@ -177,6 +217,7 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, source: &dyn OriginalSo
         audit: input.audit.to_vec(),
         audit_sha256: audit_digest(input.audit),
         signatures: input.signatures.to_vec(),
+        orders: input.orders.to_vec(),
         export: None,
     };
     if let Some(signer) = input.exporter {
@@ -196,6 +237,7 @@ pub fn build_bundle(dir: &Path, input: &BundleInput<'_>, source: &dyn OriginalSo
 const README: &str = "Fieldcheck evidence bundle\n\n\
 manifest.json holds the case's evidence chain (one entry per photo: hashes and metadata), the\n\
 device's signature over the chain head, the platform's countersignature with its receipt time, and the\n\
-audit trail. originals/ holds each photo exactly as taken, named by its SHA-256.\n\n\
+audit trail, the record's signatures, and each rectification order as printed with the enterprise's\n\
+acknowledgement sealed by its phone. originals/ holds each photo exactly as taken, named by its SHA-256.\n\n\
 Verify offline with:  fieldcheck-platform verify-bundle <this folder, or a tar file of it>\n\
 Any removed, reordered or altered photo or field makes verification fail and names the entry and field.\n";

@@ -78,6 +78,7 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
         problems.push(Problem { field: Some("signatures".into()), ..Problem::general(reason) });
     }
     check_originals(&contents, &mut problems);
+    check_orders(&manifest.orders, options, &mut problems);
 
     let seal = &manifest.seal;
     if let Err(e) = seal.verify_signature() {
@@ -139,6 +140,29 @@ pub fn verify_bundle_with(path: &Path, options: &VerifyOptions) -> Result<Report
         audit_events: manifest.audit.len(),
         exporter_key: manifest.export.as_ref().map(|e| e.key.fingerprint()),
     })
+}
+
+/// Each order's acknowledgement: its seal covers exactly it and holds, its key is trusted (when keys
+/// are given), and it was signed over the order's read-back as the bundle holds it.
+fn check_orders(orders: &[super::bundle::OrderSheet], options: &VerifyOptions, problems: &mut Vec<Problem>) {
+    let mut seen = BTreeSet::new();
+    for order in orders {
+        let at =
+            |reason: String| Problem { field: Some(format!("orders[{}]", order.task)), ..Problem::general(reason) };
+        if !seen.insert(order.task) {
+            problems.push(at("the order appears twice".into()));
+        }
+        let Some(ack) = &order.acknowledgement else { continue };
+        if !ack.holds() {
+            problems.push(at("the acknowledgement is not the one its device sealed (a stroke changed?)".into()));
+        }
+        if !options.trusted_device_keys.is_empty() && !options.trusted_device_keys.contains(&ack.seal.key) {
+            problems.push(at(format!("device key {} is not a trusted device key", ack.seal.key.fingerprint())));
+        }
+        if ack.signature.shown_text_sha256 != order.read_back().sha256 {
+            problems.push(at("the acknowledgement was signed over other text than the order's".into()));
+        }
+    }
 }
 
 /// Each entry's photo is present with its committed length and hash; no file is unaccounted for.

@@ -30,7 +30,9 @@ pub mod watermark;
 pub mod watermark_font;
 
 pub use blobs::BlobStore;
-pub use bundle::{AuditEvent, BundleError, BundleInput, Manifest, OriginalSource, build_bundle};
+pub use bundle::{
+    AuditEvent, BundleError, BundleInput, Manifest, OrderSheet, OriginalSource, PrintedFact, build_bundle,
+};
 pub use bundle_files::pack_tar;
 pub use bundle_verify::{Report, VerifyOptions, verify_bundle, verify_bundle_with};
 pub use chain::{ChainEntry, ChainError, ChainHead, EvidenceChain};
@@ -42,7 +44,9 @@ pub use metadata::{
     BlobRef, CaptureMeta, Case, EvidenceRecord, FixMissing, MediaType, PhotoSource, Provenance, Subject,
 };
 pub use problem::Problem;
-pub use seal::{DeviceSeal, PlatformReceipt, countersign, seal, seal_signed, signatures_digest, verify_sealed};
+pub use seal::{
+    DeviceSeal, PlatformReceipt, SealedSignature, countersign, seal, seal_signed, signatures_digest, verify_sealed,
+};
 pub use sealed::FileKey;
 pub use signing::{PublicKey, Signature, SignatureError, Signer, SoftwareSigner};
 pub use upload::BlobStatus;

@@ -114,6 +114,24 @@ pub fn signatures_digest(signatures: &[HandSignature]) -> Option<Digest> {
     (!signatures.is_empty()).then(|| Digest::of(&serde_json::to_vec(signatures).unwrap_or_default()))
 }
 
+/// A signature and the device seal whose `signatures` digest covers it ([`signatures_digest`] of it
+/// alone): the enterprise's acknowledgement of its order, as its phone sealed it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealedSignature {
+    pub signature: HandSignature,
+    pub seal: DeviceSeal,
+}
+
+impl SealedSignature {
+    /// Whether the seal covers exactly this signature and its own signature holds (the key is checked
+    /// against the device's registered key by whoever knows it).
+    pub fn holds(&self) -> bool {
+        signatures_digest(std::slice::from_ref(&self.signature)) == self.seal.signatures
+            && self.seal.verify_signature().is_ok()
+    }
+}
+
 /// As [`seal`], the seal covering the record's signatures (strokes and read-back hash) too.
 pub fn seal_signed(
     chain: &EvidenceChain,

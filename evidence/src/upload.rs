@@ -43,7 +43,8 @@ pub enum Network {
 pub enum BlobRole {
     Original,
     Rendition,
-    /// Kept on the device for lists; never uploaded (the platform makes its own).
+    /// Kept on the device for lists (never freed); an inspection's go up like its renditions, because
+    /// the printed record's photo index is made from them on the phone and on the platform alike.
     Thumbnail,
 }
 
@@ -65,8 +66,6 @@ pub struct PhotoUploadState {
 pub enum UploadDecision {
     Send,
     Wait(WaitReason),
-    /// This blob is never uploaded.
-    Never,
 }
 
 /// Why a blob waits.
@@ -85,17 +84,14 @@ pub enum WaitReason {
 
 /// Decides whether to send a blob now.
 pub fn decide(role: BlobRole, policy: OriginalPolicy, network: Network, state: PhotoUploadState) -> UploadDecision {
-    use UploadDecision::{Never, Send, Wait};
-    if role == BlobRole::Thumbnail {
-        return Never;
-    }
+    use UploadDecision::{Send, Wait};
     if network == Network::Offline {
         return Wait(WaitReason::Offline);
     }
     if !state.record_synced {
         return Wait(WaitReason::RecordNotSynced);
     }
-    if role == BlobRole::Rendition {
+    if role != BlobRole::Original {
         return Send;
     }
     if !state.rendition_confirmed {
@@ -162,7 +158,7 @@ pub fn chunk_plan(blob: &BlobRef, server: &BlobStatus, chunk_size: u64) -> Resul
 
 /// Whether the device may delete its copy of `blob`: only once the server has confirmed exactly this
 /// blob (same hash and length, fully received and checked). An unconfirmed original is never freed;
-/// thumbnails are never uploaded, so never freed by this rule.
+/// thumbnails are never freed (lists and the printed record's photo index show them).
 pub fn may_free(blob: &BlobRef, role: BlobRole, server: Option<&BlobStatus>) -> bool {
     if role == BlobRole::Thumbnail {
         return false;

@@ -387,6 +387,7 @@ fn bundles(scratch: &Path) -> Vec<(&'static str, Vec<u8>)> {
         receipt: Some(&receipt),
         audit: &audit,
         signatures: &[],
+        orders: &[],
         exporter: Some(&platform),
         exported_at: t0(),
     };

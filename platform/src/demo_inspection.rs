@@ -61,7 +61,7 @@ pub fn seed(tx: &mut dyn Tx, visit: Visit) -> Result<(), StoreError> {
             provenance: Default::default(),
         };
         chain.append_parts(blob("original"), meta).map_err(|e| corrupt(&e))?;
-        renditions.push(RenditionRef { evidence, blob: blob("rendition") });
+        renditions.push(RenditionRef { evidence, blob: blob("rendition"), thumbnail: None });
     }
     let signer = SoftwareSigner::generate().map_err(|e| corrupt(&e))?;
     let seal = seal(&chain, device, &signer, taken + Duration::minutes(30)).map_err(|e| corrupt(&e))?;

@@ -74,12 +74,14 @@ impl RecordParts {
         }
     }
 
-    /// The renditions the platform holds, by original (each checked against its hash). Blocking: called
-    /// on the blocking pool, it waits there for the blob store.
+    /// The photo index's pictures the platform holds (`index_picture_blobs`: the uploaded thumbnails), by
+    /// original (each checked against its hash). Blocking: called on the blocking pool, it waits there
+    /// for the blob store.
     pub fn read_pictures(&self) -> BTreeMap<Digest, Vec<u8>> {
         let mut pictures = BTreeMap::new();
         let Some(ev) = &self.submitted.evidence else { return pictures };
-        let photos: Vec<_> = ev.step_photos().into_iter().map(|p| (p.original, p.rendition.sha256)).collect();
+        let photos: Vec<_> =
+            fieldcheck_documents::index_picture_blobs(ev).into_iter().map(|(o, b)| (o, b.sha256)).collect();
         let Ok(handle) = tokio::runtime::Handle::try_current() else { return pictures };
         let Ok(held) = handle.block_on(FetchedOriginals::fetch(photos.iter().map(|(_, r)| *r))) else {
             return pictures;
@@ -190,7 +192,8 @@ pub fn record_parts(tx: &mut dyn Tx, submitted: SubmittedInspection) -> Result<R
     Ok(RecordParts { submitted, enterprise, township, templates })
 }
 
-/// The parts of a task's order: the finding and the bundle root come from the inspection that issued it.
+/// The parts of a task's order: the bundle root comes from the inspection that issued it (which must
+/// hold the task's finding); the provisions from the task (`RectificationTask::cited_legal_basis`).
 pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderParts, ApiError> {
     let inspection: SubmittedInspection = records::load(tx, Entity::Inspection, &task.inspection.to_string())?
         .ok_or_else(|| {
@@ -198,15 +201,8 @@ pub fn order_parts(tx: &mut dyn Tx, task: RectificationTask) -> Result<OrderPart
                 "the inspection that issued this task is not on the platform, so its finding is unknown",
             )
         })?;
-    let finding = inspection
-        .findings
-        .iter()
-        .find(|f| f.id == task.finding)
-        .ok_or_else(|| ApiError::not_found("the task's finding is not in its inspection"))?;
-    let mut task = task;
-    // A task issued before tasks carried the legal basis prints its finding's.
-    if task.legal_basis.is_empty() {
-        task.legal_basis = finding.legal_basis.clone();
+    if !inspection.findings.iter().any(|f| f.id == task.finding) {
+        return Err(ApiError::not_found("the task's finding is not in its inspection"));
     }
     let root = inspection.evidence.as_ref().map(|ev| ev.chain.head().head);
     let enterprise = records::enterprise(tx, task.enterprise)?

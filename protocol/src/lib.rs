@@ -104,8 +104,8 @@ pub struct SubmittedInspection {
 pub struct SubmittedEvidence {
     pub chain: fieldcheck_evidence::EvidenceChain,
     pub seal: fieldcheck_evidence::DeviceSeal,
-    /// Each photo's upload rendition (not evidence, so not in the chain): the blobs the platform
-    /// accepts for this record besides the originals.
+    /// Each photo's upload rendition and thumbnail (not evidence, so not in the chain): the blobs the
+    /// platform accepts for this record besides the originals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renditions: Vec<RenditionRef>,
 }
@@ -116,6 +116,10 @@ pub struct SubmittedEvidence {
 pub struct RenditionRef {
     pub evidence: EvidenceId,
     pub blob: fieldcheck_evidence::BlobRef,
+    /// The photo's thumbnail (an inspection's, uploaded too: the printed record's photo index is made
+    /// from it, on the phone and on the platform; absent from older records and from task proofs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<fieldcheck_evidence::BlobRef>,
 }
 
 /// POST /v1/sync/push
@@ -313,23 +317,8 @@ pub struct TaskEvent {
     pub signature: Option<Box<SealedSignature>>,
 }
 
-/// A signature and the device seal whose `signatures` digest covers it
-/// (`fieldcheck_evidence::signatures_digest` of it alone).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SealedSignature {
-    pub signature: fieldcheck_domain::signature::Signature,
-    pub seal: fieldcheck_evidence::DeviceSeal,
-}
-
-impl SealedSignature {
-    /// Whether the seal covers exactly this signature and its own signature holds (the key is checked
-    /// against the device's registered key by whoever knows it).
-    pub fn holds(&self) -> bool {
-        fieldcheck_evidence::signatures_digest(std::slice::from_ref(&self.signature)) == self.seal.signatures
-            && self.seal.verify_signature().is_ok()
-    }
-}
+/// A signature and the device seal that covers it (moved to `fieldcheck-evidence`, whose bundles carry it).
+pub use fieldcheck_evidence::SealedSignature;
 
 /// A photo a task step cites: its original's hash (what the chain commits to) and the rendition to fetch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

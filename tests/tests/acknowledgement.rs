@@ -5,9 +5,17 @@
 //!   it with the same function (`decide::task::acknowledgement`) and draws it in `order.pdf` (签收, the
 //!   signer, more ink than before); a stranger's signature is refused with the same code on both ends,
 //!   and a stroke changed against the seal is refused; `verify-document` passes the signed order;
-//! - the officer's app core prints the record (20 photos, thumbnails from its renditions) and the signed
-//!   order from its own store (`Event::OpenDocument`) into files byte-identical to the platform's, and
-//!   hands them to the share capability; the time to print the record on the phone is printed.
+//! - a task stored on the enterprise's phone before tasks carried the legal basis (old-shaped) reads
+//!   back with the basis of the checklist item its finding came from (`cited_legal_basis`), and its
+//!   signature is accepted;
+//! - `verify-document` fails the signed order once its stored acknowledgement changed after printing;
+//!   the exported bundle holds each order with its sealed acknowledgement, `verify-document --bundle`
+//!   passes the signed orders and the record against it and fails once one byte of it changed;
+//! - the officer's phone uploads under the `free_confirmed` policy (its renditions and originals freed,
+//!   its thumbnails kept and uploaded), and its app core prints the record (20 photos, the index from
+//!   the thumbnails) and the signed order from its own store (`Event::OpenDocument`) into files
+//!   byte-identical to the platform's, and hands them to the share capability; the time to print the
+//!   record on the phone is printed.
 //!
 //! Under `CI=true` a missing font or poppler fails the test.
 
@@ -17,12 +25,12 @@ use chrono::Utc;
 use fieldcheck_core::app::doubles::Doubles;
 use fieldcheck_core::app::{App, DocumentRef, Event, Printing, Route};
 use fieldcheck_core::domain::finding::{Finding, Severity};
-use fieldcheck_core::domain::ids::FindingId;
+use fieldcheck_core::domain::ids::{FindingId, TaskId};
 use fieldcheck_core::domain::organisation::{Role, Scope, User};
 use fieldcheck_core::domain::rectification::TaskAction;
 use fieldcheck_core::domain::signature::{Mark, Signature, SignerRole, Stroke, StrokePoint};
 use fieldcheck_core::evidence::Subject;
-use fieldcheck_core::protocol::{Intent, Outcome, Record, RejectCode, TaskEvent};
+use fieldcheck_core::protocol::{Intent, Outcome, PullResponse, Record, RejectCode, TaskEvent};
 use fieldcheck_core::store::{Capture, StoreError};
 use fieldcheck_e2e::{Device, Platform, Storage, World, platform_binary};
 use phone::{Phone, photo_file, runtime};
@@ -72,6 +80,67 @@ fn ink(pdf: &Path) -> usize {
         .map(|e| image::open(e.expect("page").path()).expect("png").to_luma8())
         .map(|img| img.pixels().filter(|p| p.0[0] < 200).count())
         .sum()
+}
+
+/// `verify-document PDF [--bundle B]` against the platform's data: (matches, report).
+fn verify_document(storage: &Storage, pdf: &Path, bundle: Option<&Path>) -> (bool, String) {
+    let mut cmd = Command::new(platform_binary());
+    cmd.arg("verify-document").arg(pdf).arg("--data").arg(storage.dir.path());
+    cmd.args(storage.database.iter().flat_map(|db| ["--database", db.as_str()]));
+    if let Some(bundle) = bundle {
+        cmd.arg("--bundle").arg(bundle);
+    }
+    let out = cmd.output().expect("verify-document");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The acknowledgement the platform keeps for `task` (JSON), read or replaced in its database behind its
+/// back: PostgreSQL through the client, SQLite through Python's sqlite3 (as the at-rest tests do).
+fn kept_acknowledgement(storage: &Storage, task: TaskId, replace: Option<&str>) -> String {
+    let key = task.to_string();
+    if let Some(url) = &storage.database {
+        let mut db = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+        if let Some(value) = replace {
+            db.execute(
+                "UPDATE evidence_kv SET value = $1 WHERE kind = 'acknowledgement' AND key = $2",
+                &[&value, &key],
+            )
+            .expect("update");
+        }
+        let row = db
+            .query_one("SELECT value FROM evidence_kv WHERE kind = 'acknowledgement' AND key = $1", &[&key])
+            .expect("the kept acknowledgement");
+        return row.get(0);
+    }
+    let script = "import sqlite3, sys\n\
+        db = sqlite3.connect(sys.argv[1], timeout=30)\n\
+        if len(sys.argv) > 3:\n    \
+            db.execute(\"UPDATE evidence_kv SET value = ? WHERE kind = 'acknowledgement' AND key = ?\", (sys.argv[3], sys.argv[2]))\n    \
+            db.commit()\n\
+        print(db.execute(\"SELECT value FROM evidence_kv WHERE kind = 'acknowledgement' AND key = ?\", (sys.argv[2],)).fetchone()[0])\n";
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(script).arg(storage.dir.path().join("platform.sqlite3")).arg(&key);
+    cmd.args(replace);
+    let out = cmd.output().expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+}
+
+/// Stores `task` on the phone as a pull would, without its legal basis: as a phone holds a task it
+/// pulled before tasks carried one.
+fn make_old_shaped(store: &fieldcheck_core::store::Store, task: TaskId) {
+    let mut old = store.task(task).expect("read").expect("the task on the phone");
+    old.legal_basis.clear();
+    let cursor = store.cursor().expect("cursor");
+    let page: PullResponse = serde_json::from_value(serde_json::json!({
+        "changes": [{ "cursor": cursor, "op": "upsert", "record": Record::Task(old) }],
+        "cursor": cursor,
+        "has_more": false,
+    }))
+    .expect("page");
+    let applied = store.apply_pull(&page).expect("apply");
+    assert_eq!(applied.applied, 1, "{:?}", applied.skipped);
+    assert!(store.task(task).expect("read").expect("task").legal_basis.is_empty(), "old-shaped on the phone");
 }
 
 /// The share sheet as a test double: it keeps what it was handed.
@@ -136,9 +205,10 @@ fn the_enterprise_signs_its_order_and_the_officers_phone_prints_the_platforms_by
     // The officer: an inspection with 20 photos and a finding that asks for a rectification task.
     let officer_dir = home.path().join("officer");
     std::fs::create_dir_all(&officer_dir).expect("dir");
-    // The app's default upload policy keeps the renditions the record's photo index is made from.
-    let keep = fieldcheck_core::sync::UploadPolicy { free_confirmed: false, ..phone::policy() };
-    let officer_phone = rt.block_on(Phone::sign_in_with(&officer_dir, &platform.url, &officers[0].login, keep));
+    // The phone frees what the platform confirmed (renditions, originals) and keeps its thumbnails, from
+    // which the record's photo index is made on both sides.
+    let frees = fieldcheck_core::sync::UploadPolicy { free_confirmed: true, ..phone::policy() };
+    let officer_phone = rt.block_on(Phone::sign_in_with(&officer_dir, &platform.url, &officers[0].login, frees));
     let id = officer_phone.draft_with_photos(&site, &[&officers[0], &officers[1]], 1);
     let s = &officer_phone.store;
     let have = s.evidence_records(id).expect("photos").len();
@@ -162,10 +232,31 @@ fn the_enterprise_signs_its_order_and_the_officers_phone_prints_the_platforms_by
         deadline_days: Some(30),
     })
     .expect("finding");
+    // A second finding as a failed checklist item proposes it: its task's requirement names the item.
+    let item = fieldcheck_core::checklists::bundled()
+        .into_iter()
+        .flat_map(|t| t.items)
+        .find(|i| !i.legal_basis.is_empty())
+        .expect("an item with a legal basis");
+    let proposed = Finding {
+        item: None,
+        severity: Severity::General,
+        deadline_days: Some(30),
+        ..Finding::proposed(id, phone::TEMPLATE, &item)
+    };
+    s.add_finding(&proposed).expect("finding");
     let submitted = s.submit_inspection(id).expect("submit");
-    let task = submitted.tasks.first().expect("a rectification task").id;
+    let task = submitted.tasks.iter().find(|t| t.finding != proposed.id).expect("a rectification task").id;
+    let old_task = submitted.tasks.iter().find(|t| t.finding == proposed.id).expect("the item's task").id;
     let mut officer = AppPhone::new(officer_phone, &officer_dir, &platform.url);
     assert_eq!(officer.sync(&rt).rejected, 0);
+    let records = officer.phone.store.evidence_records(id).expect("records");
+    let blobs = officer.phone.ingestor.blobs();
+    for r in &records {
+        assert!(!blobs.contains(&r.rendition.sha256, r.rendition.len), "free_confirmed freed the rendition");
+        assert!(blobs.contains(&r.thumbnail.sha256, r.thumbnail.len), "the thumbnail stays");
+        assert!(storage.blob(&r.thumbnail.sha256.to_hex()).is_some(), "the thumbnail went up");
+    }
     let unsigned_order = out.path().join("order-unsigned.pdf");
     std::fs::write(&unsigned_order, get(&commander, &format!("/v1/tasks/{task}/order.pdf"))).expect("write");
 
@@ -271,15 +362,68 @@ fn the_enterprise_signs_its_order_and_the_officers_phone_prints_the_platforms_by
     let (signed_ink, unsigned_ink) = (ink(&signed_order), ink(&unsigned_order));
     eprintln!("order ink at 50 dpi: signed {signed_ink}, unsigned {unsigned_ink}");
     assert!(signed_ink > unsigned_ink + 1000, "the strokes are drawn: {signed_ink} vs {unsigned_ink}");
-    let verified = Command::new(platform_binary())
-        .arg("verify-document")
-        .arg(&signed_order)
-        .arg("--data")
-        .arg(storage.dir.path())
-        .args(storage.database.iter().flat_map(|db| ["--database", db.as_str()]))
-        .output()
-        .expect("verify-document");
-    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+    let (matches, report) = verify_document(&storage, &signed_order, None);
+    assert!(matches, "{report}");
+
+    // The acknowledgement the platform keeps, changed after printing (one stroke point): the printed
+    // order no longer matches the sealed record; put back, it does again.
+    let kept = kept_acknowledgement(&storage, task, None);
+    let mut changed: serde_json::Value = serde_json::from_str(&kept).expect("json");
+    let x = &mut changed["signature"]["mark"]["strokes"][0]["points"][2]["x"];
+    *x = serde_json::json!(x.as_f64().expect("x") + 3.0);
+    kept_acknowledgement(&storage, task, Some(&changed.to_string()));
+    let (matches, report) = verify_document(&storage, &signed_order, None);
+    assert!(!matches && report.contains("acknowledgement"), "a changed acknowledgement must fail: {report}");
+    kept_acknowledgement(&storage, task, Some(&kept));
+    assert!(verify_document(&storage, &signed_order, None).0);
+
+    // The task the enterprise's phone holds from before tasks carried the legal basis: read back with
+    // its checklist item's basis (the domain's rule), signed, and accepted by the platform.
+    make_old_shaped(&firm.phone.store, old_task);
+    firm.send(Event::Open(Route::Task(old_task)));
+    let vm = firm.send(Event::ReadOrderBack(old_task));
+    let read_back = vm.order_signing.expect("the old task's order as read back").read_back;
+    assert!(read_back.text.contains(&item.legal_basis[0]), "{}", read_back.text);
+    let vm = firm.send(Event::AcknowledgedOrder {
+        task: old_task,
+        signer: signer.clone(),
+        width: 300.0,
+        height: 100.0,
+        strokes: zigzag(),
+    });
+    assert_eq!(vm.message, None);
+    let progress = firm.sync(&rt);
+    assert_eq!((progress.applied, progress.rejected), (1, 0), "the platform accepts it: {progress:?}");
+    let old_order = out.path().join("order-old-task.pdf");
+    std::fs::write(&old_order, get(&commander, &format!("/v1/tasks/{old_task}/order.pdf"))).expect("write");
+    let printed = text(&old_order);
+    assert!(printed.contains("宣读文本一致") && !printed.contains("宣读文本不一致"), "{printed}");
+    assert!(verify_document(&storage, &old_order, None).0);
+
+    // The case's bundle holds both orders with their acknowledgements: the printed orders and the
+    // record check against it offline; one changed byte of an acknowledgement in it fails them.
+    let record_pdf = out.path().join("record.pdf");
+    std::fs::write(&record_pdf, get(&commander, &format!("/v1/inspections/{id}/record.pdf"))).expect("write");
+    let bundle = out.path().join("bundle.tar");
+    let (ok, said) = phone::platform_cmd(
+        &storage,
+        &["export-bundle", "--inspection", &id.to_string(), "--out", bundle.to_str().expect("path")],
+    );
+    assert!(ok, "{said}");
+    for pdf in [&signed_order, &old_order, &record_pdf] {
+        let (matches, report) = verify_document(&storage, pdf, Some(&bundle));
+        assert!(matches, "{}: {report}", pdf.display());
+    }
+    let (matches, report) = verify_document(&storage, &unsigned_order, Some(&bundle));
+    assert!(!matches && report.contains("not the order the bundle holds"), "{report}");
+    let mut tar = std::fs::read(&bundle).expect("bundle");
+    let orders = tar.windows(10).position(|w| w == b"\"orders\": ").expect("the bundle's orders");
+    let stroke = orders + tar[orders..].windows(6).position(|w| w == b"\"x\": 1").expect("a stroke point");
+    tar[stroke + 5] = b'2';
+    let changed_bundle = out.path().join("changed.tar");
+    std::fs::write(&changed_bundle, &tar).expect("write");
+    let (matches, report) = verify_document(&storage, &signed_order, Some(&changed_bundle));
+    assert!(!matches && report.contains("does not verify"), "one changed byte must fail: {report}");
 
     // The officer's phone, synced, prints the record and the signed order offline: the platform's bytes.
     assert_eq!(officer.sync(&rt).rejected, 0);

@@ -1,6 +1,6 @@
 //! The officer's phone previews and shares the record and the orders offline: `Event::OpenDocument`
 //! prints one from the phone's own store (byte-identical to the platform's for the same synced record:
-//! the same `fieldcheck-documents` over the same inputs, the photo index from the same renditions)
+//! the same `fieldcheck-documents` over the same inputs, the photo index from the same thumbnails)
 //! into the documents folder, the view model names the file, and `Event::ShareDocument` hands it to the
 //! share capability (Android's share sheet, iOS's UIActivityViewController).
 
@@ -76,8 +76,7 @@ pub fn print(store: &Store, blobs: &BlobStore, of: DocumentRef, font: &DocumentF
     Ok(match of {
         DocumentRef::Record(id) => {
             let p = store.record_parts(id)?;
-            let thumbnails = store.evidence_records(id)?.into_iter().map(|r| (r.original.sha256, r.thumbnail.sha256));
-            let pictures = pictures(&p.submitted, blobs, thumbnails.collect());
+            let pictures = pictures(&p.submitted, blobs);
             fieldcheck_documents::inspection_record(
                 &RecordInput {
                     submitted: &p.submitted,
@@ -120,21 +119,12 @@ pub fn print_to_file(
     Ok(OpenedDocument { of, path, pages: rendered.pages as u32, bytes: rendered.pdf.len() as u64 })
 }
 
-/// Each photo's picture by its original's hash: its rendition, as the platform reads it from its blob
-/// store (so the bytes are the platform's); where the phone freed the rendition after upload (the
-/// `free_confirmed` upload policy), its thumbnail, so the index still shows the photo.
-fn pictures(
-    s: &crate::protocol::SubmittedInspection,
-    blobs: &BlobStore,
-    thumbnails: BTreeMap<Digest, Digest>,
-) -> BTreeMap<Digest, Vec<u8>> {
+/// Each photo's picture by its original's hash: the blob the platform reads too
+/// (`index_picture_blobs`: the thumbnail, which the phone never frees), so the bytes are the platform's.
+fn pictures(s: &crate::protocol::SubmittedInspection, blobs: &BlobStore) -> BTreeMap<Digest, Vec<u8>> {
     let Some(ev) = &s.evidence else { return BTreeMap::new() };
-    let read = |d: &Digest| blobs.read_verified(d).ok();
-    ev.step_photos()
+    fieldcheck_documents::index_picture_blobs(ev)
         .into_iter()
-        .filter_map(|p| {
-            let picture = read(&p.rendition.sha256).or_else(|| thumbnails.get(&p.original).and_then(read))?;
-            Some((p.original, picture))
-        })
+        .filter_map(|(original, blob)| Some((original, blobs.read_verified(&blob.sha256).ok()?)))
         .collect()
 }

@@ -129,7 +129,7 @@ pub(crate) fn sealed(
     let mut renditions = Vec::new();
     for record in &records {
         chain.append(record).map_err(|e| StoreError::decode("evidence chain", e))?;
-        renditions.push(RenditionRef { evidence: record.meta.evidence, blob: record.rendition });
+        renditions.push(RenditionRef { evidence: record.meta.evidence, blob: record.rendition, thumbnail: None });
     }
     let seal = crate::evidence::seal_signed(&chain, signatures, session::device_id(tx)?, signer, now)
         .map_err(|e| StoreError::decode("evidence seal", e))?;

@@ -53,15 +53,11 @@ impl Store {
     /// The task `id` and what its order needs (as the platform's `order_parts`).
     pub fn order_parts(&self, id: TaskId) -> Result<OrderParts, StoreError> {
         self.read(|conn| {
-            let mut task = tasks::find(conn, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+            let task = tasks::find(conn, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
             let enterprise = enterprises::find(conn, task.enterprise)?
                 .ok_or(StoreError::NotFound { entity: "enterprise", id: task.enterprise.to_string() })?;
             let township = township_name(conn, &enterprise)?;
             let issuing = submitted(conn, task.inspection)?;
-            if task.legal_basis.is_empty() {
-                let finding = issuing.iter().flat_map(|s| &s.findings).find(|f| f.id == task.finding);
-                task.legal_basis = finding.map(|f| f.legal_basis.clone()).unwrap_or_default();
-            }
             let root = issuing.and_then(|s| s.evidence.map(|ev| ev.chain.head().head));
             Ok(OrderParts {
                 signatures: acknowledgement(conn, id)?.into_iter().collect(),

@@ -33,8 +33,8 @@ pub struct PendingBlob {
 
 impl Store {
     /// Records an ingested photo against its case: for an inspection the item/finding link and the full
-    /// record; for a task or alarm the record (`case_evidence`). Queues its rendition and original for
-    /// upload. One transaction.
+    /// record; for a task or alarm the record (`case_evidence`). Queues its rendition, original and (an
+    /// inspection's, for the printed record's photo index) thumbnail for upload. One transaction.
     pub fn record_evidence(&self, record: &EvidenceRecord) -> Result<(), StoreError> {
         let Case::Inspection(id) = record.meta.case else {
             return self.write(|tx| case_evidence::record(tx, record));
@@ -60,6 +60,7 @@ impl Store {
             tx.prepare_cached("INSERT INTO evidence_records (id, inspection, body) VALUES (?1, ?2, ?3)")?
                 .execute(params![record.meta.evidence.to_string(), id.to_string(), to_json(record)?])?;
             queue(tx, record, id, BlobRole::Rendition, &record.rendition)?;
+            queue(tx, record, id, BlobRole::Thumbnail, &record.thumbnail)?;
             queue(tx, record, id, BlobRole::Original, &record.original)
         })
     }
@@ -69,7 +70,7 @@ impl Store {
         self.read(|conn| records(conn, id))
     }
 
-    /// Blobs not yet confirmed by the platform, renditions first, oldest photo first (inspection photos
+    /// Blobs not yet confirmed by the platform, renditions first, then thumbnails, oldest photo first (inspection photos
     /// before task and alarm photos).
     pub fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StoreError> {
         self.read(|conn| {
@@ -86,7 +87,7 @@ impl Store {
                           EXISTS (SELECT 1 FROM case_blob_uploads r WHERE r.evidence = b.evidence
                                   AND r.role = 'rendition' AND r.confirmed = 1)
                    FROM case_blob_uploads b JOIN case_evidence c ON c.id = b.evidence WHERE b.confirmed = 0)
-                 ORDER BY role = 'original', source, seq",
+                 ORDER BY role = 'original', role = 'thumbnail', source, seq",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
@@ -220,9 +221,18 @@ pub(crate) fn chain(conn: &Connection, id: InspectionId) -> Result<(EvidenceChai
     let mut renditions = Vec::new();
     for record in records(conn, id)? {
         chain.append(&record).map_err(|e| StoreError::decode("evidence chain", e))?;
-        renditions.push(RenditionRef { evidence: record.meta.evidence, blob: record.rendition });
+        // Listed only when queued for upload (a photo taken before thumbnails went up has none queued).
+        let thumbnail = thumbnail_queued(conn, &record)?.then_some(record.thumbnail);
+        renditions.push(RenditionRef { evidence: record.meta.evidence, blob: record.rendition, thumbnail });
     }
     Ok((chain, renditions))
+}
+
+fn thumbnail_queued(conn: &Connection, record: &EvidenceRecord) -> Result<bool, StoreError> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM blob_uploads WHERE sha256 = ?1 AND role = 'thumbnail' AND evidence = ?2")?
+        .exists([record.thumbnail.sha256.to_hex(), record.meta.evidence.to_string()])?;
+    Ok(found)
 }
 
 /// Whether the platform accepted the inspection: submitted here, and its intent no longer (or never,

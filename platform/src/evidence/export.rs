@@ -1,6 +1,8 @@
 //! An inspection's evidence bundle: originals from the blob store, the chain, the device seal, the
-//! platform's receipt, the audit trail, signed by the platform key as exporter. Verified offline with
-//! `fieldcheck-platform verify-bundle`.
+//! platform's receipt, the audit trail, the record's signatures and its rectification orders as printed
+//! with the enterprise's sealed acknowledgement (so a clerk checks a printed order against the case's
+//! one bundle), signed by the platform key as exporter. Verified offline with
+//! `fieldcheck-platform verify-bundle`; a printed document with `verify-document FILE --bundle`.
 
 use super::blobs::FetchedOriginals;
 use super::keys::state;
@@ -10,14 +12,15 @@ use crate::error::ApiError;
 use crate::records;
 use axum::http::StatusCode;
 use chrono::Utc;
-use fieldcheck_evidence::{AuditEvent, BundleInput, build_bundle, pack_tar};
+use fieldcheck_domain::rectification::RectificationTask;
+use fieldcheck_evidence::{AuditEvent, BundleInput, OrderSheet, build_bundle, pack_tar};
 use fieldcheck_protocol::{Entity, SubmittedInspection};
 use std::path::Path;
 
 /// Writes the bundle of `inspection` to `out`: a folder, or a tar file when `out` ends in `.tar`.
 pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize, ApiError> {
     let id = inspection.to_string();
-    let (sub, receipt, audit) = db
+    let (sub, receipt, audit, orders) = db
         .read(move |tx| {
             let sub: SubmittedInspection = records::load(tx, Entity::Inspection, &id)?
                 .ok_or_else(|| ApiError::not_found(format!("inspection {id} is not on the platform")))?;
@@ -32,7 +35,8 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
                     detail: format!("{} {}", a.to_state.map_or("", |s| s.as_str()), a.note).trim().to_string(),
                 })
                 .collect();
-            Ok((sub, receipt, audit))
+            let orders = order_sheets(tx, &sub)?;
+            Ok((sub, receipt, audit, orders))
         })
         .await?;
     let evidence = sub.evidence.as_ref().ok_or_else(|| {
@@ -50,6 +54,7 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
         receipt: receipt.as_ref(),
         audit: &audit,
         signatures: &sub.signatures,
+        orders: &orders,
         exporter: Some(&state.signer),
         exported_at: Utc::now(),
     };
@@ -64,4 +69,22 @@ pub async fn export(db: &Db, inspection: uuid::Uuid, out: &Path) -> Result<usize
         build_bundle(out, &input, &originals).map_err(fail)?;
     }
     Ok(evidence.chain.entries.len())
+}
+
+/// The inspection's rectification orders as the platform prints them now, each with the enterprise's
+/// sealed acknowledgement if it signed.
+fn order_sheets(tx: &mut dyn crate::db::Tx, sub: &SubmittedInspection) -> Result<Vec<OrderSheet>, ApiError> {
+    let tasks: Vec<RectificationTask> = records::load_all(tx, Entity::Task)?;
+    let mut sheets = Vec::new();
+    for task in tasks.into_iter().filter(|t| t.inspection == sub.inspection.id) {
+        let parts = crate::documents::order_parts(tx, task)?;
+        let facts = fieldcheck_documents::order_facts(&parts.input());
+        sheets.push(OrderSheet {
+            task: parts.task.id,
+            facts: fieldcheck_documents::printed_facts(&facts),
+            acknowledgement: parts.acknowledgement.clone(),
+        });
+    }
+    sheets.sort_by_key(|s| s.task);
+    Ok(sheets)
 }

@@ -119,10 +119,13 @@ fn check_binding(tx: &mut dyn Tx, case: Case, evidence: &SubmittedEvidence) -> R
     Ok(())
 }
 
-/// The blobs a proof cites, each with its photo: every original, then every listed rendition.
+/// The blobs a proof cites, each with its photo: every original, then every listed rendition and
+/// thumbnail.
 fn cited_blobs(evidence: &SubmittedEvidence) -> impl Iterator<Item = (EvidenceId, BlobRef)> + '_ {
     let originals = evidence.chain.entries.iter().map(|e| (e.meta.evidence, e.original));
-    originals.chain(evidence.renditions.iter().map(|r| (r.evidence, r.blob)))
+    let derived =
+        evidence.renditions.iter().flat_map(|r| std::iter::once(r.blob).chain(r.thumbnail).map(|b| (r.evidence, b)));
+    originals.chain(derived)
 }
 
 /// Keeps the receipt, notes the blobs the record now cites, and writes the audit line.
