@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod postgres_tls;
 pub mod sqlite;
 pub mod tables;
+pub mod throttle;
 
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
