@@ -257,17 +257,29 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
             limits::PASSWORD_MAX_CHARS
         )));
     }
-    if let Some(ip) = client.0
-        && let Err(wait) = app.login_throttle.attempt(&req.login, ip)
-    {
+    let throttled = |wait| {
         crate::ops::metrics::login("throttled");
-        return Err(too_many(wait));
+        too_many(wait)
+    };
+    // This process's own per-address limit first: a flood from one address never reaches the database.
+    if let Some(ip) = client.0 {
+        app.login_throttle.fast_path(ip).map_err(throttled)?;
     }
-    // The permit first: the lookup too is bounded by it, so a storm cannot open a reader per attempt.
+    // The permit next: the throttle's write and the lookup too are bounded by it, so a storm cannot open
+    // a connection per attempt.
     let permit = app.hashing.permit().await.inspect_err(|_| crate::ops::metrics::login("busy"))?;
     let now = Utc::now();
-    let login = req.login.clone();
-    let account = app.db.read(move |tx| Ok(tx.account(&login)?)).await?;
+    let (login, throttle) = (req.login.clone(), app.login_throttle.clone());
+    // The shared limits are charged and the account read in one transaction.
+    let account = app
+        .db
+        .write(move |tx| {
+            if let Some(ip) = client.0 {
+                throttle.attempt(tx, &login, ip, now)?.map_err(throttled)?;
+            }
+            Ok(tx.account(&login)?)
+        })
+        .await?;
     // Unknown logins are checked against a fixed hash so their answer takes as long as a wrong password.
     let stored = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| app.dummy_hash.clone());
     let ok = permit.verify(req.password.clone(), stored).await?;
@@ -288,6 +300,7 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
     };
     let expires_at = device.expires_at;
     let device_key = req.device_key.clone();
+    let (req_login, throttle) = (req.login.clone(), app.login_throttle.clone());
     let user = app
         .db
         .write(move |tx| {
@@ -304,6 +317,9 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
             tx.put_device(&device)?;
             if let Some(key) = &device_key {
                 crate::evidence::keys::register_device_key(tx, &device.id, key)?;
+            }
+            if let Some(ip) = client.0 {
+                throttle.succeeded(tx, &req_login, ip)?;
             }
             Ok(user)
         })

@@ -295,13 +295,18 @@ async fn run(o: Serve) -> Result<(), String> {
             }
         }
     });
-    // Throttle entries back at full budget are forgotten, so invented logins cannot grow memory for good.
-    let throttle = app.login_throttle.clone();
+    // Throttle entries back at full budget are forgotten, so invented logins cannot grow memory or the
+    // database's throttle table for good.
+    let (throttle, cells) = (app.login_throttle.clone(), app.db.clone());
     ops::spawn_detached(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
             throttle.forget_idle();
+            let now = chrono::Utc::now();
+            if let Err(e) = cells.write(move |tx| Ok(fieldcheck_platform::db::throttle::forget_full(tx, now)?)).await {
+                tracing::error!("forgetting full login throttle cells failed: {}", e.message);
+            }
         }
     });
     // SIGTERM / Ctrl-C: stop accepting, let requests in flight finish (at most `drain_secs`), exit 0.

@@ -1,14 +1,19 @@
-//! Login throttling (governor's keyed GCRA limiters), checked and counted atomically BEFORE the
-//! password is hashed, so parallel attempts cannot slip past a check that a slow hash has not yet
-//! updated. Three limits, each answered the same `429 locked` whatever the login (known or not):
+//! Login throttling, checked and counted atomically BEFORE the password is hashed, so parallel attempts
+//! cannot slip past a check that a slow hash has not yet updated. Three limits, each answered the same
+//! `429 locked` whatever the login (known or not):
 //! - per client address (IPv6 by /64): a sprayer trying one password on many logins;
 //! - per (login, address), strict: guessing one login's password from one place;
 //! - per login, much looser: a guesser spread over many addresses. It is loose so that failures from
 //!   one address (stopped by the strict limit first) never lock the owner out from another one.
 //!
-//! Every attempt counts, right or wrong (the outcome is unknown until after the hash). Kept in memory
-//! per process (a restart forgives; several nodes each keep their own).
+//! The counts live in the database (`db::throttle`, one GCRA cell per key, updated by one atomic upsert),
+//! so every platform process on one database shares them. Each attempt is charged before the hash (its
+//! outcome is unknown until after it); a successful sign-in gives back what it was charged to its login,
+//! so in the end only failures count against a login. In front of the database, each process keeps the
+//! per-address limit in memory too (governor): a flood from one address is refused without a write.
 
+use crate::db::{StoreError, Tx, throttle};
+use chrono::{DateTime, Utc};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::IpAddr;
@@ -33,6 +38,12 @@ impl Rate {
             return Err(bad());
         }
         Ok(Rate { burst, every: Duration::from_secs_f64(secs) })
+    }
+
+    /// The rate as the database's GCRA cell reads it.
+    fn cell(self) -> throttle::Cell {
+        let every = i64::try_from(self.every.as_millis()).unwrap_or(i64::MAX).max(1);
+        throttle::Cell { every_ms: every, burst: i64::from(self.burst.max(1)) }
     }
 
     fn quota(self) -> Quota {
@@ -69,9 +80,9 @@ impl Default for LoginRates {
 
 /// Login attempts by address, by (login, address) and by login.
 pub struct LoginThrottle {
+    rates: LoginRates,
+    /// This process's own per-address limit, asked before the database (the fast path).
     per_address: DefaultKeyedRateLimiter<IpAddr>,
-    per_login_address: DefaultKeyedRateLimiter<(Box<str>, IpAddr)>,
-    per_login: DefaultKeyedRateLimiter<Box<str>>,
     clock: DefaultClock,
 }
 
@@ -95,83 +106,66 @@ pub fn key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The database keys of one attempt: its address, its login at that address, its login.
+fn keys(login: &str, ip: IpAddr) -> [String; 3] {
+    let ip = key(ip);
+    [format!("a {ip}"), format!("la {ip} {login}"), format!("l {login}")]
+}
+
 impl LoginThrottle {
     pub fn new(rates: LoginRates) -> Self {
         LoginThrottle {
+            rates,
             per_address: DefaultKeyedRateLimiter::keyed(rates.per_address.quota()),
-            per_login_address: DefaultKeyedRateLimiter::keyed(rates.per_login_address.quota()),
-            per_login: DefaultKeyedRateLimiter::keyed(rates.per_login.quota()),
             clock: DefaultClock::default(),
         }
     }
 
-    /// Counts one attempt of `login` from `ip`, or `Err(wait)` when a limit is reached (then the
-    /// attempt is not hashed). Checked from the attacker's own budget outwards, so an attempt refused by
-    /// its address or its (login, address) limit never spends the login's shared budget.
-    pub fn attempt(&self, login: &str, ip: IpAddr) -> Result<(), Duration> {
-        let ip = key(ip);
-        let login: Box<str> = login.into();
+    /// This process's per-address limit alone: `Err(wait)` when one address floods this process (then
+    /// the database is not asked).
+    pub fn fast_path(&self, ip: IpAddr) -> Result<(), Duration> {
         let now = self.clock.now();
-        self.per_address.check_key(&ip).map_err(|e| e.wait_time_from(now))?;
-        self.per_login_address.check_key(&(login.clone(), ip)).map_err(|e| e.wait_time_from(now))?;
-        self.per_login.check_key(&login).map_err(|e| e.wait_time_from(now))
+        self.per_address.check_key(&key(ip)).map_err(|e| e.wait_time_from(now))
     }
 
-    /// Forgets keys whose limits are back to full (bounds memory against invented logins).
+    /// Charges one attempt of `login` from `ip` at `now` to the three shared limits, or `Err(wait)` when
+    /// one is reached (then the attempt is not hashed). Checked from the attacker's own budget outwards,
+    /// so an attempt refused by its address or its (login, address) limit never spends the login's
+    /// shared budget.
+    pub fn attempt(
+        &self,
+        tx: &mut dyn Tx,
+        login: &str,
+        ip: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let rates = [self.rates.per_address, self.rates.per_login_address, self.rates.per_login];
+        for (key, rate) in keys(login, ip).iter().zip(rates) {
+            if let Err(wait) = throttle::take(tx, key, rate.cell(), now)? {
+                return Ok(Err(wait));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Gives back what a successful sign-in of `login` from `ip` was charged to its login (alone and at
+    /// that address): the owner's own sign-ins never use up its budget.
+    pub fn succeeded(&self, tx: &mut dyn Tx, login: &str, ip: IpAddr) -> Result<(), StoreError> {
+        let [_, at_address, alone] = keys(login, ip);
+        throttle::give_back(tx, &at_address, self.rates.per_login_address.cell())?;
+        throttle::give_back(tx, &alone, self.rates.per_login.cell())
+    }
+
+    /// Forgets this process's addresses whose limit is back to full (bounds memory against many
+    /// addresses); the database's cells are forgotten by [`throttle::forget_full`].
     pub fn forget_idle(&self) {
         self.per_address.retain_recent();
-        self.per_login_address.retain_recent();
-        self.per_login.retain_recent();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rates() -> LoginRates {
-        let hour = Duration::from_secs(3600);
-        LoginRates {
-            per_address: Rate { burst: 10, every: hour },
-            per_login_address: Rate { burst: 3, every: hour },
-            per_login: Rate { burst: 6, every: hour },
-        }
-    }
-
-    #[test]
-    fn one_address_is_stopped_on_one_login_before_it_spends_the_logins_budget() {
-        let t = LoginThrottle::new(rates());
-        let attacker: IpAddr = "192.0.2.7".parse().expect("ip");
-        for _ in 0..3 {
-            assert!(t.attempt("owner", attacker).is_ok());
-        }
-        for _ in 0..5 {
-            assert!(t.attempt("owner", attacker).is_err(), "the strict (login, address) limit");
-        }
-        // The owner from elsewhere still has the login's budget (3 of 6 spent).
-        assert!(t.attempt("owner", "198.51.100.1".parse().expect("ip")).is_ok());
-    }
-
-    #[test]
-    fn a_sprayer_is_stopped_by_address_and_other_addresses_are_not() {
-        let t = LoginThrottle::new(rates());
-        let sprayer: IpAddr = "192.0.2.7".parse().expect("ip");
-        for i in 0..10 {
-            assert!(t.attempt(&format!("user{i}"), sprayer).is_ok());
-        }
-        let wait = t.attempt("user99", sprayer).expect_err("locked by address");
-        assert!(wait > Duration::from_secs(3000), "{wait:?}");
-        assert!(t.attempt("user99", "192.0.2.8".parse().expect("ip")).is_ok());
-    }
-
-    #[test]
-    fn many_addresses_on_one_login_meet_the_loose_login_limit() {
-        let t = LoginThrottle::new(rates());
-        for i in 1..=6u8 {
-            assert!(t.attempt("owner", IpAddr::from([192, 0, 2, i])).is_ok());
-        }
-        assert!(t.attempt("owner", IpAddr::from([192, 0, 2, 7])).is_err());
-    }
 
     #[test]
     fn ipv6_hosts_of_one_64_share_a_count() {

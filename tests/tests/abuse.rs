@@ -126,3 +126,45 @@ fn known_and_unknown_logins_are_answered_alike() {
     assert_eq!(known[0].0, 401);
     assert_eq!(known.last().map(|a| a.0), Some(429));
 }
+
+/// Two platform processes on one PostgreSQL share the login limits (they are kept in the database): an
+/// address alternating between them is stopped after the burst of both together, not of each; the owner
+/// from another address still signs in on either; and a known and an unknown login are answered alike.
+#[test]
+fn two_processes_on_one_database_share_the_login_limits() {
+    if std::env::var("FIELDCHECK_E2E_STORAGE").is_ok_and(|s| s == "sqlite") {
+        // scripts/test.sh's first pass keeps the platform processes on SQLite; its PostgreSQL pass runs this.
+        eprintln!("not in this pass: the platform processes are on SQLite");
+        return;
+    }
+    if !std::env::var("FIELDCHECK_TEST_POSTGRES").is_ok_and(|s| !s.is_empty()) {
+        assert!(std::env::var("CI").is_err(), "the two-process throttle test needs FIELDCHECK_TEST_POSTGRES");
+        eprintln!("SKIPPED: set FIELDCHECK_TEST_POSTGRES to run the two-process throttle test");
+        return;
+    }
+    let storage = Storage::new();
+    // Both nodes sign with one platform key (configuration, not a file of one node).
+    let env = [("FIELDCHECK_PLATFORM_KEY", "11".repeat(32))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let b_data = tempfile::tempdir().expect("node b's folder");
+    let a = Platform::start_node(&storage, storage.dir.path(), true, &env, &[]);
+    let b = Platform::start_node(&storage, b_data.path(), false, &env, &[]);
+    let nodes = [&a.url, &b.url];
+
+    // The default (login, address) limit is 10 at once: 5 on each node, then both refuse.
+    let answers = |ip: &str, login: &str| -> Vec<(u16, String, bool)> {
+        let http = client_from(ip.parse().expect("ip"));
+        (0..14).map(|i| attempt(&http, nodes[i % 2], login, "Winter2026!")).collect()
+    };
+    let known = answers("127.0.5.1", "commander");
+    let statuses: Vec<u16> = known.iter().map(|a| a.0).collect();
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[10..].iter().all(|s| *s == 429), "both nodes count one budget: {statuses:?}");
+    let unknown = answers("127.0.5.2", "no-such-commander");
+    assert_eq!(known, unknown, "same statuses, bodies and headers for a real and an invented login");
+    // The owner from another address is not locked out, on either node.
+    let owner = client_from("127.0.5.3".parse().expect("ip"));
+    for url in nodes {
+        assert_eq!(attempt(&owner, url, "commander", PASSWORD).0, 200);
+    }
+}

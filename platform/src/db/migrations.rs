@@ -27,6 +27,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 5, name: "listing", sql: include_str!("migrations/sqlite/005_listing.sql") },
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/sqlite/006_blob_uploads.sql") },
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/sqlite/007_typed_tables.sql") },
+    Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/sqlite/008_login_throttle.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -50,6 +51,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 5, name: "listing", sql: include_str!("migrations/postgres/005_listing.sql") },
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/postgres/006_blob_uploads.sql") },
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/postgres/007_typed_tables.sql") },
+    Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/postgres/008_login_throttle.sql") },
 ];
 
 /// The schema version this build writes.

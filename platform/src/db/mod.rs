@@ -17,6 +17,7 @@ pub mod postgres_tls;
 pub mod scoped;
 pub mod sqlite;
 pub mod tables;
+pub mod throttle;
 
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};

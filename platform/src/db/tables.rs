@@ -75,8 +75,13 @@ pub type Cells = (Vec<Option<String>>, Vec<i64>);
 pub trait Tables {
     /// Executes `sql` (this module's, `$n` placeholders) with `args`.
     fn tables_execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError>;
-    /// Runs `sql` with text `args`; each row's first `texts` columns are read as text, the rest as integers.
-    fn tables_query(&mut self, sql: &str, args: &[String], texts: usize) -> Result<Vec<Cells>, StoreError>;
+    /// Runs `sql` with `args`; each row's first `texts` columns are read as text, the rest as integers.
+    fn tables_query_values(&mut self, sql: &str, args: &[Value], texts: usize) -> Result<Vec<Cells>, StoreError>;
+    /// [`Tables::tables_query_values`] with text `args`.
+    fn tables_query(&mut self, sql: &str, args: &[String], texts: usize) -> Result<Vec<Cells>, StoreError> {
+        let args: Vec<Value> = args.iter().map(|a| Value::Text(Some(a.clone()))).collect();
+        self.tables_query_values(sql, &args, texts)
+    }
 }
 
 /// Nanoseconds, always nine digits: a stored time reads back exactly and sorts in time order.

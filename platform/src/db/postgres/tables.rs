@@ -7,22 +7,15 @@ use tokio_postgres::types::ToSql;
 
 impl Tables for PgTx<'_> {
     fn tables_execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
-        let args: Vec<Box<dyn ToSql + Sync>> = args
-            .iter()
-            .map(|a| -> Box<dyn ToSql + Sync> {
-                match a {
-                    Value::Text(t) => Box::new(t.clone()),
-                    Value::Int(i) => Box::new(*i),
-                }
-            })
-            .collect();
+        let args = bound(args);
         let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         self.execute(sql, &refs)?;
         Ok(())
     }
 
-    fn tables_query(&mut self, sql: &str, args: &[String], texts: usize) -> Result<Vec<Cells>, StoreError> {
-        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+    fn tables_query_values(&mut self, sql: &str, args: &[Value], texts: usize) -> Result<Vec<Cells>, StoreError> {
+        let args = bound(args);
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let mut out = Vec::new();
         for r in self.query(sql, &refs)? {
             let t = (0..texts).map(|i| r.try_get::<_, Option<String>>(i)).collect::<Result<Vec<_>, _>>()?;
@@ -31,4 +24,15 @@ impl Tables for PgTx<'_> {
         }
         Ok(out)
     }
+}
+
+fn bound(args: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
+    args.iter()
+        .map(|a| -> Box<dyn ToSql + Sync> {
+            match a {
+                Value::Text(t) => Box::new(t.clone()),
+                Value::Int(i) => Box::new(*i),
+            }
+        })
+        .collect()
 }
