@@ -101,7 +101,7 @@ platform_bin="$lib_dir/fieldcheck-platform"
 (cd bindings/kotlin && mvn -q -B -Dstyle.color=never test -Dnative.library.dir="$lib_dir" \
   -Dfieldcheck.platform.bin="$platform_bin")
 
-step "android app: model tests; the Compose screens and their screen test compile (the screen test runs with FIELDCHECK_SCREEN_TEST=1)"
+step "android app: model tests; the night check through the Compose screens under Xvfb (screenshots in build/screenshots)"
 # A virtual X server for the screens (compose-check.sh fails under CI=true without it).
 if ! command -v xvfb-run >/dev/null; then
   apt-get update -qq && apt-get install -y -qq xvfb >/dev/null

@@ -78,7 +78,12 @@ fun AppScreen(model: AppModel) {
                 is ScreenData.Inspection ->
                     if (signing != null) SigningScreen(send, screen.screen.inspection.id, signing)
                     else InspectionPage(send, screen.screen, vm.drafts)
-                is ScreenData.Task -> TaskPage(send, screen.screen)
+                is ScreenData.Task -> {
+                    // The enterprise's order read back by the core: it signs for it here.
+                    val order = vm.orderSigning?.takeIf { it.task == screen.screen.task.id }
+                    if (order != null) OrderSigningScreen(send, order, vm.user?.name.orEmpty())
+                    else TaskPage(send, screen.screen)
+                }
                 is ScreenData.Alarm -> Column(Modifier.padding(horizontal = 12.dp)) { AlarmCard(send, screen.alarm, model::templates) }
                 ScreenData.Unavailable -> {}
             }

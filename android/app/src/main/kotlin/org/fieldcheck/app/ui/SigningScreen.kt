@@ -32,6 +32,7 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
 import org.fieldcheck.ffi.AppEvent
+import org.fieldcheck.ffi.PadStroke
 import org.fieldcheck.ffi.SignerSlotView
 import org.fieldcheck.ffi.SigningView
 import java.util.UUID
@@ -63,12 +64,31 @@ fun SigningScreen(send: (AppEvent) -> Unit, inspection: UUID, signing: SigningVi
     }
 }
 
-/** One signer's turn: the pad, clear, sign, or note a refusal. */
+/** One signer's turn on the record. */
 @Composable
 private fun SignerPad(send: (AppEvent) -> Unit, inspection: UUID, slot: SignerSlotView) {
-    val strokes = rememberStrokes("${slot.role}/${slot.name}")
-    var refusing by rememberSaveable(slot.name) { mutableStateOf(false) }
-    Text(stringResource(R.string.sign_here, slot.role.label(), slot.name), style = MaterialTheme.typography.titleMedium)
+    PadTurn(
+        key = "${slot.role}/${slot.name}",
+        heading = stringResource(R.string.sign_here, slot.role.label(), slot.name),
+        sign = { width, strokes -> send(AppEvent.Signed(inspection, slot.role, slot.name, width, PAD_HEIGHT.value, strokes)) },
+        refuse = { reason, witness, position -> send(AppEvent.RefusedToSign(inspection, slot.role, slot.name, reason, witness, position)) },
+    )
+}
+
+/**
+ * One person's turn on the pad (a record's signer, or the enterprise signing for its order): draw,
+ * clear, confirm, or note a refusal with its reason and a witness.
+ */
+@Composable
+fun PadTurn(
+    key: String,
+    heading: String,
+    sign: (width: Float, strokes: List<PadStroke>) -> Unit,
+    refuse: (reason: String, witness: String, position: String) -> Unit,
+) {
+    val strokes = rememberStrokes(key)
+    var refusing by rememberSaveable(key) { mutableStateOf(false) }
+    Text(heading, style = MaterialTheme.typography.titleMedium)
     var width by rememberSaveable { mutableStateOf(0f) }
     SignaturePad(strokes) { width = it }
     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -76,7 +96,7 @@ private fun SignerPad(send: (AppEvent) -> Unit, inspection: UUID, slot: SignerSl
         OutlinedButton(onClick = { refusing = true }) { Text(stringResource(R.string.refuse_to_sign)) }
         Button(
             onClick = {
-                send(AppEvent.Signed(inspection, slot.role, slot.name, width, PAD_HEIGHT.value, strokes.toList()))
+                sign(width, strokes.toList())
                 strokes.clear()
             },
             enabled = strokes.isNotEmpty(),
@@ -84,7 +104,7 @@ private fun SignerPad(send: (AppEvent) -> Unit, inspection: UUID, slot: SignerSl
     }
     if (refusing) RefusalDialog(dismiss = { refusing = false }) { reason, witness, position ->
         refusing = false
-        send(AppEvent.RefusedToSign(inspection, slot.role, slot.name, reason, witness, position))
+        refuse(reason, witness, position)
     }
 }
 

@@ -124,7 +124,9 @@ fun TaskPage(send: (AppEvent) -> Unit, screen: TaskScreen) {
                 }
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     actions.forEach { action ->
-                        OutlinedButton(onClick = { send(AppEvent.TaskStep(id, action, note)) }) { Text(action.label()) }
+                        // Acknowledging an order is signing for it as read back (the order signing screen).
+                        val step = if (action == TaskAction.ACKNOWLEDGE) AppEvent.ReadOrderBack(id) else AppEvent.TaskStep(id, action, note)
+                        OutlinedButton(onClick = { send(step) }) { Text(action.label()) }
                     }
                 }
             }

@@ -21,14 +21,17 @@ class LivePlatform(bin: String, data: Path) : AutoCloseable {
     private val http = HttpClient.newHttpClient()
 
     init {
-        // The first line names the address; the rest is drained so the process never blocks on a full pipe.
-        val first = ArrayBlockingQueue<String>(1)
+        // One line names the address (log lines, such as a warning, may come before it); the output is
+        // drained to its end so the process never blocks on a full pipe.
+        val address = ArrayBlockingQueue<String>(1)
         Thread {
             val out = process.inputStream.bufferedReader()
-            out.readLine()?.let { first.put(it) }
-            runCatching { out.lineSequence().forEach { _ -> } } // ends when the process is stopped
+            runCatching {
+                out.lineSequence().forEach { if (it.startsWith("listening on ")) address.offer(it) }
+            } // ends when the process is stopped
+            address.offer("the platform stopped before listening (exit ${runCatching { process.waitFor() }.getOrNull()})")
         }.apply { isDaemon = true }.start()
-        val line = first.poll(120, TimeUnit.SECONDS)
+        val line = address.poll(120, TimeUnit.SECONDS)
         check(line != null && line.startsWith("listening on ")) { process.destroyForcibly(); "the platform did not start: $line" }
         url = line.removePrefix("listening on ").trim()
     }

@@ -23,6 +23,9 @@ import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.unit.Density
 import kotlinx.coroutines.runBlocking
 import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
 import androidx.lifecycle.Lifecycle
 import androidx.lifecycle.LifecycleOwner
 import androidx.lifecycle.LifecycleRegistry
@@ -34,10 +37,8 @@ import org.fieldcheck.ffi.InspectorInput
 import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.Network
 import org.fieldcheck.ffi.SyncState
-import org.fieldcheck.ffi.PhotoFor
 import org.fieldcheck.ffi.Respondent
 import org.fieldcheck.ffi.ScreenData
-import org.fieldcheck.ffi.TaskAction
 import org.fieldcheck.ffi.TaskState
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.Timeout
@@ -45,15 +46,15 @@ import java.util.concurrent.TimeUnit
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
 import kotlin.coroutines.EmptyCoroutineContext
-import kotlin.test.assertEquals
 
 /**
  * The whole night check through the app's real Compose screens (Compose for Desktop, Skia), over the
  * real app core and a live platform: sign in, the dispatched alarm, arrival, an inspection started
  * from it, every answer (picked, typed, dates from the picker), camera photos, a failed item (a
  * finding), the record read back and signed on the pad by each inspector and the recorder while the
- * respondent refuses before a witness, submit, sync; the enterprise (a second core) sends its proof;
- * the officer sees it and accepts. Every screen is screenshotted in both themes and checked.
+ * respondent refuses before a witness, submit, sync; on the enterprise's phone (a second core signed in
+ * as the enterprise) the order is read back and signed for on the pad, the proof photographed and sent;
+ * the officer sees it, accepts, and opens the settings. Every screen is screenshotted in both themes and checked.
  */
 @OptIn(ExperimentalTestApi::class)
 class NightCheckScreensTest {
@@ -81,10 +82,12 @@ class NightCheckScreensTest {
                     // A phone-sized screen: 412 × 860 dp at density 2.
                     SkikoComposeUiTest(824, 1720, EmptyCoroutineContext, Density(2f)).runTest {
                         officer.model.start()
+                        firm.model.start()
+                        inHand = officer.model
                         setContent {
                             // An activity's lifecycle, resumed, and its saved state (the desktop test scene has neither).
                             CompositionLocalProvider(LocalLifecycleOwner provides Resumed) {
-                                rotation.Content { FieldcheckApp(officer.model) }
+                                rotation.Content { inHand?.let { FieldcheckApp(it) } }
                             }
                         }
                         nightCheck(platform, officer, firm)
@@ -97,11 +100,13 @@ class NightCheckScreensTest {
     /** Recreates the screens with their saved state, as a rotation does. */
     private val rotation = Rotation()
 
-    /** The officer's model, which the screens render. */
-    private lateinit var model: AppModel
+    /** The phone in hand: the screens render its model (the officer's, then the enterprise's, then the officer's). */
+    private var inHand by mutableStateOf<AppModel?>(null)
+
+    /** The model of the phone in hand. */
+    private val model: AppModel get() = inHand!!
 
     private fun ComposeUiTest.nightCheck(platform: LivePlatform, officer: Phone, firm: Phone) {
-        model = officer.model
         awaitText("平台地址")
         onNodeWithTag("platform-url").performTextReplacement(platform.url)
         onNodeWithTag("login").performTextInput("officer1")
@@ -163,29 +168,35 @@ class NightCheckScreensTest {
         model.send(AppEvent.NetworkChanged(Network.UNMETERED))
         button("同步").performClick()
         // The outbox empties when the push is answered, before the pull ends: wait for the sync itself.
-        awaitView(model, "synced") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.banners.isEmpty() }
+        awaitView(model, "synced") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() && it.banners.isEmpty() }
         screenshot(model, "14-synced", "已同步", "待上传 0")
 
-        // The enterprise's phone (a second core): acknowledges, photographs its proof, sends it.
+        // The enterprise's phone (a second core, signed in as the enterprise): signs for its order, sends its proof.
         val task = enterpriseProof(firm, id)
 
         // The officer syncs, sees the proof and accepts.
-        button("同步").performClick()
+        inHand = officer.model
         tab("整改").performClick()
-        awaitView(model, "proof fetched") { vm -> (vm.screen as? ScreenData.Tasks)?.tasks?.any { it.id == task && it.thumbnailPath != null } == true }
-        screenshot(model, "15-tasks", "整改")
-        model.send(AppEvent.Open(AppRoute.Task(task)))
-        awaitText("整改照片")
-        screenshot(model, "16-task-proof", "整改照片", "验收通过", "已补充应急预案")
+        button("同步").performClick()
+        // One sync cycle pulls the proof step and then fetches the photos it cites.
+        awaitView(model, "proof pulled") { vm ->
+            vm.sync.state == SyncState.SUCCEEDED &&
+                (vm.screen as? ScreenData.Tasks)?.tasks?.any { it.id == task && it.state == TaskState.PROOF_SUBMITTED } == true
+        }
+        screenshot(model, "20-tasks", "整改", "待验收")
+        val row = (model.view.value!!.screen as ScreenData.Tasks).tasks.single { it.id == task }
+        button(row.requirement).performClick()
+        awaitView(model, "the proof photo on the officer's phone") { vm -> (vm.screen as? ScreenData.Task)?.screen?.photos?.isNotEmpty() == true }
+        screenshot(model, "21-task-proof", "整改照片", "验收通过", "已补充应急预案", "签收")
         onNodeWithTag("task-note").performTextInput("复查合格")
         button("验收通过").performClick()
         awaitView(model, "accepted") { (it.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.ACCEPTED }
         button("同步").performClick()
-        awaitView(model, "accept sent") { it.sync.pendingChanges == 0uL }
-        screenshot(model, "17-accepted", "验收通过")
+        awaitView(model, "accept sent") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() }
+        screenshot(model, "22-accepted", "验收通过", "复查合格")
         tab("设置").performClick()
         awaitText("跟随系统")
-        screenshot(model, "18-settings", "跟随系统", "日间", "夜间")
+        screenshot(model, "23-settings", "跟随系统", "日间", "夜间")
     }
 
     /** Answers every item through its control; EM-12 fails (a finding) and every photo item gets one. */
@@ -286,18 +297,44 @@ class NightCheckScreensTest {
     /** A tab of the navigation bar, by its exact label. */
     private fun ComposeUiTest.tab(label: String) = onNode(hasText(label) and hasClickAction())
 
-    /** The enterprise's side, through its own app core: acknowledge, proof photo, submit proof; returns the task. */
-    private fun enterpriseProof(firm: Phone, inspection: java.util.UUID): java.util.UUID = runBlocking {
-        firm.core.sync()
-        val tasks = (firm.core.handle(AppEvent.Open(AppRoute.Tasks)).screen as ScreenData.Tasks).tasks
-        val task = tasks.single { it.inspection == inspection }.id
-        firm.core.handle(AppEvent.Open(AppRoute.Task(task)))
-        firm.core.handle(AppEvent.TaskStep(task, TaskAction.ACKNOWLEDGE, "收到"))
-        firm.core.handle(AppEvent.TakePhoto(PhotoFor.Task(task), false))
-        val vm = firm.core.handle(AppEvent.TaskStep(task, TaskAction.SUBMIT_PROOF, "已补充应急预案"))
-        assertEquals(null, vm.message)
-        firm.core.sync()
-        assertEquals(0uL, firm.client.pendingChanges())
-        task
+    /**
+     * The enterprise's phone in hand: it syncs, opens the order's task, reads the order back and its
+     * account holder signs for it on the pad, photographs the proof and submits it, and syncs. Returns the task.
+     */
+    private fun ComposeUiTest.enterpriseProof(firm: Phone, inspection: java.util.UUID): java.util.UUID {
+        inHand = firm.model
+        tab("整改").performClick()
+        button("同步").performClick()
+        awaitView(model, "the order on the enterprise's phone") { vm ->
+            vm.sync.state == SyncState.SUCCEEDED && (vm.screen as? ScreenData.Tasks)?.tasks?.any { it.inspection == inspection } == true
+        }
+        val row = (model.view.value!!.screen as ScreenData.Tasks).tasks.single { it.inspection == inspection }
+        screenshot(model, "15-firm-tasks", "整改", row.requirement)
+        button(row.requirement).performClick()
+        awaitView(model, "the task") { (it.screen as? ScreenData.Task)?.screen?.task?.id == row.id }
+        screenshot(model, "16-firm-task", row.requirement, "签收")
+        tab("签收").performClick()
+        awaitView(model, "the order read back") { it.orderSigning?.task == row.id }
+        awaitText("签收人请在下方签名")
+        val account = firm.client.currentUser()!!.name
+        screenshot(model, "17-order-read-back", "责令改正通知书", "签收人", account, "确认签名", "拒绝签名")
+        onNodeWithTag("signature-pad").performTouchInput {
+            swipe(Offset(width * 0.1f, height * 0.6f), Offset(width * 0.4f, height * 0.3f), 300)
+            swipe(Offset(width * 0.35f, height * 0.7f), Offset(width * 0.85f, height * 0.4f), 250)
+        }
+        screenshot(model, "18-order-signature", "确认签名", "重写")
+        button("确认签名").performClick()
+        awaitView(model, "acknowledged by signature") { vm ->
+            vm.orderSigning == null && (vm.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.ACKNOWLEDGED
+        }
+        button("拍摄整改照片").performClick()
+        awaitView(model, "proof photo") { vm -> (vm.screen as? ScreenData.Task)?.screen?.photos?.size == 1 }
+        onNodeWithTag("task-note").performTextInput("已补充应急预案")
+        button("提交整改情况").performClick()
+        awaitView(model, "proof submitted") { (it.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.PROOF_SUBMITTED }
+        button("同步").performClick()
+        awaitView(model, "proof sent") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() }
+        screenshot(model, "19-firm-proof-sent", "整改照片", "已补充应急预案", "签收")
+        return row.id
     }
 }

@@ -48,7 +48,10 @@ class Phone(dir: Path) : AutoCloseable {
             val image = BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB)
             image.createGraphics().apply {
                 color = Color(20, 40 + n.get() * 25 % 200, 90); fillRect(0, 0, 640, 480)
-                color = Color.WHITE; font = Font(Font.SANS_SERIF, Font.BOLD, 64); drawString("shot ${n.get()}", 40, 260)
+                // Each phone's pictures differ from every other's, as a real camera's do (the platform
+                // refuses a photo whose bytes another device already cited for another case).
+                color = Color.WHITE; font = Font(Font.SANS_SERIF, Font.BOLD, 64); drawString("${dir.fileName} ${n.get()}", 40, 260)
+                font = Font(Font.SANS_SERIF, Font.PLAIN, 24); drawString(Instant.now().toString(), 40, 320)
                 dispose()
             }
             check(ImageIO.write(image, "jpg", shot.toFile())) { "no JPEG writer" }

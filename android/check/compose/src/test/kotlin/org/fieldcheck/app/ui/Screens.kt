@@ -19,17 +19,42 @@ import kotlin.test.assertTrue
 /** Where the screenshots go (`build/screenshots/` of the repository, set by the pom). */
 private val SHOTS = File(System.getProperty("fieldcheck.screenshots") ?: "build/screenshots").apply { mkdirs() }
 
-/** Waits (up to 30 s) until some node shows `text`, the model's background work having run. */
+/** How long any one wait of the screen test may take before it fails. */
+private const val WAIT_MS = 60_000L
+
+/**
+ * Waits until [condition] holds, letting the screens settle and the model's background work run between
+ * checks, and fails after [WAIT_MS] naming [what] and [state]. Every wait of the screen test goes through
+ * here: Compose Multiplatform 1.7's desktop `waitUntil` builds its timeout message and drops it without
+ * throwing, so a condition that never came true kept it drawing frames forever (the "frozen" test).
+ */
+@OptIn(ExperimentalTestApi::class)
+fun ComposeUiTest.waitFor(what: String, state: () -> String = { "" }, condition: () -> Boolean) {
+    val deadline = System.nanoTime() + WAIT_MS * 1_000_000
+    while (true) {
+        waitForIdle()
+        if (condition()) return
+        check(System.nanoTime() < deadline) { "waited ${WAIT_MS / 1000} s for $what; now ${state()}" }
+        Thread.sleep(20) // real time for the model's threads (the core, the platform)
+    }
+}
+
+/** Waits until some node shows `text`. */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.awaitText(text: String, substring: Boolean = true) {
-    waitUntil("\"$text\" on screen", 30_000) { onAllNodesWithText(text, substring).fetchSemanticsNodes().isNotEmpty() }
+    waitFor("\"$text\" on screen") { onAllNodesWithText(text, substring).fetchSemanticsNodes().isNotEmpty() }
 }
 
 /** Waits until `condition` holds for the model's current view. */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.awaitView(model: AppModel, what: String, condition: (org.fieldcheck.ffi.AppViewModel) -> Boolean) {
-    waitUntil(what, 30_000) { model.view.value?.let(condition) == true }
+    waitFor(what, { model.view.value.describe() }) { model.view.value?.let(condition) == true }
 }
+
+/** The parts of a view that explain a wait that did not end: route, message, sync, banners. */
+private fun org.fieldcheck.ffi.AppViewModel?.describe(): String = if (this == null) "no view" else
+    "route $route, message $message, sync ${sync.state} (pending ${sync.pendingChanges}, error ${sync.error}), " +
+        "banners ${banners.map { it.kind }}, refused ${attention.map { it.reason }}, screen ${screen::class.simpleName}"
 
 /**
  * Screenshots the top layer (the screen, or an open dialog) in the day and the night theme as
