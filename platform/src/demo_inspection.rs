@@ -76,6 +76,7 @@ pub fn seed(tx: &mut dyn Tx, enterprise: &Enterprise, officer: &User, now: DateT
         started_at: Some(taken - Duration::minutes(10)),
         ended_at: Some(taken + Duration::minutes(25)),
         location: None,
+        location_missing: None,
         summary:
             "现场检查危险废物贮存库及废水处理设施，拍照取证 / hazardous-waste store and treatment plant, photographed"
                 .into(),

@@ -10,7 +10,7 @@ use crate::records;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderValue;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::EnterpriseId;
@@ -222,8 +222,8 @@ struct Map<'a> {
 
 /// Whether `at` falls on today's date in the county (China Standard Time).
 fn today(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&china).date_naive() == now.with_timezone(&china).date_naive()
+    use fieldcheck_domain::legal_time::local;
+    local(&at).date_naive() == local(&now).date_naive()
 }
 
 #[utoipa::path(
