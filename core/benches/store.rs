@@ -124,7 +124,7 @@ fn record_inspection(dir: &Path) {
         store
             .set_team(draft.id, vec![inspector(&me), inspector(&colleague)], Some(inspector(&colleague)))
             .expect("team");
-        store.start_inspection(draft.id, Utc::now(), None).expect("start");
+        store.start_inspection(draft.id, Utc::now(), None, None).expect("start");
         for (n, (item, value)) in answers(&templates, day).into_iter().enumerate() {
             let one = Instant::now();
             store.answer(draft.id, item.clone(), value, None).expect("answer");

@@ -13,12 +13,15 @@ use fieldcheck_core::app::{
 use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::answer::AnswerValue;
 use fieldcheck_core::domain::geo::GeoFix;
-use fieldcheck_core::domain::inspection::{InspectionKind, Origin};
+use fieldcheck_core::domain::ids::UserId;
+use fieldcheck_core::domain::inspection::{InspectionKind, Origin, ProblemCode, Respondent};
+use fieldcheck_core::domain::organisation::{Role, User};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::domain::template::ItemRef;
 use fieldcheck_core::evidence::upload::Network;
 use fieldcheck_core::evidence::{BlobStore, Case, FixMissing, Ingestor, Limits, PhotoSource};
 use fieldcheck_core::protocol::{Intent, Record};
+use fieldcheck_core::store::Theme;
 use std::sync::atomic::Ordering;
 
 struct Phone {
@@ -105,6 +108,84 @@ fn a_new_installation_keeps_its_device_key_in_secure_storage() {
     let other = fieldcheck_core::store::Store::open(dir.path().join("other.db")).unwrap();
     App::new(doubles.capabilities()).handle(&other, &ingestor, Event::Started);
     assert_eq!(other.device_public_key().unwrap(), key);
+}
+
+#[test]
+fn the_chosen_theme_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    let ingestor = Ingestor::new(BlobStore::open(dir.path().join("blobs")).unwrap(), Limits::default());
+    let doubles = Doubles::new(dir.path());
+    {
+        let store = fieldcheck_core::store::Store::open(&path).unwrap();
+        let mut app = App::new(doubles.capabilities());
+        assert_eq!(app.handle(&store, &ingestor, Event::Started).theme, Theme::System, "the phone's own at first");
+        assert_eq!(app.handle(&store, &ingestor, Event::ThemeChosen(Theme::Night)).theme, Theme::Night);
+    }
+    // A new process on the same file.
+    let store = fieldcheck_core::store::Store::open(&path).unwrap();
+    let mut app = App::new(doubles.capabilities());
+    assert_eq!(app.handle(&store, &ingestor, Event::Started).theme, Theme::Night);
+    assert_eq!(app.handle(&store, &ingestor, Event::ThemeChosen(Theme::Day)).theme, Theme::Day);
+}
+
+#[test]
+fn the_team_and_respondent_are_picked_with_the_core_saying_what_is_missing() {
+    let mut phone = Phone::new().signed_in();
+    // An officer synced without a certificate number cannot be picked.
+    let trainee = User {
+        id: UserId::new(),
+        login: "trainee".into(),
+        name: "陈新".into(),
+        role: Role::Officer,
+        scope: phone.f.county.officer.scope.clone(),
+        certificate_no: None,
+    };
+    phone.f.store.apply_pull(&page(100, vec![Record::User(trainee.clone())])).unwrap();
+    let id = phone.hazardous_waste_draft(None);
+    let (me, colleague) = (phone.f.county.officer.id, phone.f.county.colleague.id);
+
+    let vm = phone.send(Event::Open(Route::Inspection(id)));
+    let team = vm.team.expect("the picker on an open inspection");
+    assert_eq!(team.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["张伟", "李娜", "陈新"]);
+    let codes: Vec<_> = team.problems.iter().map(|p| p.code).collect();
+    assert_eq!(codes, vec![ProblemCode::TooFewInspectors, ProblemCode::RecorderMissing]);
+    assert_eq!(team.problems[0].message.zh, "检查人员不少于两人");
+    assert_eq!(team.problems[0].message.en, "at least two inspectors are required");
+    // The legal representative first, then the contact.
+    let offered: Vec<_> = team.offered.iter().map(|r| (r.name.as_str(), r.phone.as_str())).collect();
+    assert_eq!(offered, vec![("王建国", ""), ("李明", "13900000000")]);
+
+    let vm = phone.send(Event::InspectorToggled { inspection: id, user: me });
+    assert_eq!(vm.team.unwrap().problems[0].code, ProblemCode::TooFewInspectors, "one is not enough");
+    let vm = phone.send(Event::InspectorToggled { inspection: id, user: trainee.id });
+    assert!(vm.message.as_deref().is_some_and(|m| m.contains("无执法证号")), "{:?}", vm.message);
+    phone.send(Event::DismissMessage);
+    phone.send(Event::InspectorToggled { inspection: id, user: colleague });
+    let vm = phone.send(Event::RecorderChosen { inspection: id, user: colleague });
+    let team = vm.team.unwrap();
+    assert_eq!(team.problems, vec![], "two certified inspectors and a recorder");
+    assert!(team.candidates.iter().filter(|c| c.inspector).count() == 2);
+    assert!(team.candidates.iter().any(|c| c.user == colleague && c.recorder));
+    // Taken off again: the core says so at once.
+    let vm = phone.send(Event::InspectorToggled { inspection: id, user: colleague });
+    assert_eq!(vm.team.unwrap().problems[0].code, ProblemCode::TooFewInspectors);
+    phone.send(Event::InspectorToggled { inspection: id, user: colleague });
+
+    // The respondent is named on site, once the inspection has started.
+    let vm = phone.send(Event::RespondentChosen { inspection: id, respondent: team.offered[0].clone() });
+    assert!(vm.message.is_some_and(|m| m.contains("record the respondent")));
+    phone.send(Event::DismissMessage);
+    phone.send(Event::StartInspection(id));
+    let blank = Respondent { name: "  ".into(), position: "".into(), phone: "".into() };
+    let vm = phone.send(Event::RespondentChosen { inspection: id, respondent: blank });
+    assert!(vm.message.is_some_and(|m| m.contains("respondent name") && m.contains("不能为空")));
+    phone.send(Event::DismissMessage);
+    let contact = team.offered[1].clone();
+    let vm = phone.send(Event::RespondentChosen { inspection: id, respondent: contact.clone() });
+    assert_eq!((vm.message, vm.team.unwrap().respondent), (None, Some(contact.clone())));
+    let saved = phone.f.store.inspection(id).unwrap().unwrap();
+    assert_eq!((saved.inspectors.len(), saved.respondent), (2, Some(contact)));
 }
 
 #[test]
@@ -199,6 +280,42 @@ fn photos_carry_their_fix_or_why_there_is_none_and_imports_stay_imports() {
     phone.send(Event::TakePhoto { target: PhotoTarget::Item { inspection: id, item: hw("HW-02") }, torch: false });
     let last = phone.f.store.evidence_records(id).unwrap().pop().unwrap();
     assert_eq!((last.meta.fix, last.meta.provenance.fix_missing), (None, Some(FixMissing::NoFix)));
+}
+
+#[test]
+fn arrival_and_start_record_a_refused_or_missing_fix_as_such() {
+    let mut phone = Phone::new().signed_in();
+    let dispatched = alarm(&phone.f, AlarmState::Dispatched);
+    phone.f.store.apply_pull(&page(100, vec![Record::Alarm(dispatched.clone())])).unwrap();
+    phone.doubles.set_location(LocationReading::PermissionRefused);
+    phone.send(Event::ArriveAtAlarm(dispatched.id));
+    let id = phone.hazardous_waste_draft(Some(Origin::Alarm(dispatched.id)));
+    phone.doubles.set_location(LocationReading::NoFix);
+    let vm = phone.send(Event::StartInspection(id));
+    assert_eq!(vm.message, None);
+
+    let started = phone.f.store.inspection(id).unwrap().unwrap();
+    assert_eq!((started.location, started.location_missing), (None, Some(FixMissing::NoFix)));
+    let arrivals: Vec<_> = phone
+        .f
+        .store
+        .pending_mutations(10)
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m.intent {
+            Intent::AlarmArrive { location, location_missing, .. } => Some((location, location_missing)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(arrivals, vec![(None, Some(FixMissing::PermissionRefused))]);
+
+    // A fresh fix is recorded with no reason beside it.
+    let again = phone.hazardous_waste_draft(None);
+    let fix = GeoFix::new(30.27, 120.15, 8.0).unwrap();
+    phone.doubles.set_location(LocationReading::Fix { fix, at: phone.f.clock.now() });
+    phone.send(Event::StartInspection(again));
+    let started = phone.f.store.inspection(again).unwrap().unwrap();
+    assert_eq!((started.location, started.location_missing), (Some(fix), None));
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn fill(store: &Store, ingestor: &Ingestor, dir: &Path) -> EvidenceRecord {
             origin: None,
         })
         .unwrap();
-    store.start_inspection(draft.id, store.now(), None).unwrap();
+    store.start_inspection(draft.id, store.now(), None, None).unwrap();
     let item = ItemRef { template: hw.id.clone(), code: hw.items[0].code.clone() };
     let capture =
         Capture { case: Case::Inspection(draft.id), subject: Subject::Item { item }, taken_at: store.now(), fix: None };

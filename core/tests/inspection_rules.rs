@@ -67,7 +67,7 @@ fn full_run() -> Run {
     );
     inspection.inspectors = vec![inspector("王强", "33070012345"), inspector("李娜", "33070012346")];
     inspection.recorder = Some(inspection.inspectors[1].clone());
-    inspection.start(at("2026-11-28T16:05:00Z"), None).unwrap();
+    inspection.start(at("2026-11-28T16:05:00Z"), None, None).unwrap();
     let mut answers = Vec::new();
     let mut photos = BTreeSet::new();
     for t in &templates {
@@ -112,7 +112,7 @@ fn a_fully_compliant_inspection_of_all_58_items_submits_and_freezes() {
     assert_eq!(inspection.state, InspectionState::Submitted);
     assert!(inspection.require_editable("answer").is_err(), "a submitted inspection is immutable");
     run = Run { templates, inspection, answers, photos, findings };
-    assert!(run.inspection.start(at("2026-11-28T18:00:00Z"), None).is_err());
+    assert!(run.inspection.start(at("2026-11-28T18:00:00Z"), None, None).is_err());
 }
 
 #[test]

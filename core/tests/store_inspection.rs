@@ -36,7 +36,7 @@ fn a_full_inspection_of_all_three_checklists_submits_with_its_tasks_notices_and_
         .unwrap();
     let (inspectors, recorder) = f.county.team();
     s.set_team(draft.id, inspectors, recorder).unwrap();
-    s.start_inspection(draft.id, f.clock.now(), Some(GeoFix::new(28.9, 120.03, 8.0).unwrap())).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), Some(GeoFix::new(28.9, 120.03, 8.0).unwrap()), None).unwrap();
 
     let templates = checklists::bundled();
     let day = f.clock.now().date_naive();
@@ -132,7 +132,7 @@ fn submitting_too_early_lists_every_problem_tied_to_its_item_and_changes_nothing
     let (mut inspectors, _) = f.county.team();
     inspectors.truncate(1);
     s.set_team(draft.id, inspectors, None).unwrap();
-    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), None, None).unwrap();
     // HW-01 needs a photo always; answer it without one.
     s.answer(draft.id, item(&hw.id, "HW-01"), AnswerValue::Yes, None).unwrap();
     // HW-22 fails (5 t > 3 t) and proposes a finding; remove it to see the problem.
@@ -174,7 +174,7 @@ fn answers_are_validated_and_findings_follow_them() {
     let hw22 = item("hazardous_waste_storage", "HW-22");
     let early = s.answer(draft.id, hw22.clone(), AnswerValue::Number(1.0), None).unwrap_err();
     assert!(matches!(early, StoreError::Domain(DomainError::WrongState { .. })), "answers wait for the start");
-    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), None, None).unwrap();
 
     let invalid = s.answer(draft.id, hw22.clone(), AnswerValue::Number(-1.0), None).unwrap_err();
     assert!(matches!(invalid, StoreError::Domain(DomainError::InvalidAnswer { .. })), "{invalid}");

@@ -30,7 +30,7 @@ fn each_intent_appends_one_numbered_entry_and_numbering_survives_reopening() {
     let accepted = f.store.transition_task(proof.id, TaskAction::Accept, "整改到位", vec![]).unwrap();
     assert_eq!(accepted.state, TaskState::Accepted, "written optimistically");
     assert_eq!(f.store.task_events(proof.id).unwrap().len(), 1, "with a local audit event");
-    let on_site = f.store.alarm_arrive(dispatched.id, None).unwrap();
+    let on_site = f.store.alarm_arrive(dispatched.id, None, None).unwrap();
     assert_eq!(on_site.state, AlarmState::OnSite);
     let e = &f.county.enterprises[0];
     f.store.edit_enterprise(e.id, EnterpriseField::ContactPhone, "13511112222").unwrap();
@@ -72,8 +72,8 @@ fn a_rejected_entry_needs_attention_and_no_longer_blocks_the_queue() {
     let a = alarm(&f, AlarmState::Dispatched);
     let b = alarm(&f, AlarmState::Dispatched);
     f.store.apply_pull(&page(100, vec![Record::Alarm(a.clone()), Record::Alarm(b.clone())])).unwrap();
-    f.store.alarm_arrive(a.id, None).unwrap();
-    f.store.alarm_arrive(b.id, None).unwrap();
+    f.store.alarm_arrive(a.id, None, None).unwrap();
+    f.store.alarm_arrive(b.id, None, None).unwrap();
     let response = PushResponse {
         received_at: f.clock.now(),
         results: vec![
@@ -109,7 +109,7 @@ fn role_rules_refuse_transitions_before_anything_is_written() {
     assert!(matches!(err, StoreError::Domain(DomainError::RoleMayNot { role: Role::Officer, .. })), "{err}");
     let raised = alarm(&f, AlarmState::Raised);
     f.store.apply_pull(&page(101, vec![Record::Alarm(raised.clone())])).unwrap();
-    assert!(f.store.alarm_arrive(raised.id, None).is_err(), "arrival needs a dispatch");
+    assert!(f.store.alarm_arrive(raised.id, None, None).is_err(), "arrival needs a dispatch");
     assert!(f.store.alarm_close(raised.id, "  ", vec![]).is_err(), "feedback may not be blank");
     assert_eq!(f.store.outbox_len().unwrap(), 0);
     assert_eq!(f.store.task(issued.id).unwrap().unwrap().state, TaskState::Issued);
@@ -185,7 +185,7 @@ fn an_applied_change_stays_until_the_pull_or_takes_the_version_pulled_meanwhile(
     let s = &f.store;
     let dispatched = alarm(&f, AlarmState::Dispatched);
     s.apply_pull(&page(100, vec![Record::Alarm(dispatched.clone())])).unwrap();
-    s.alarm_arrive(dispatched.id, None).unwrap();
+    s.alarm_arrive(dispatched.id, None, None).unwrap();
     s.record_push_results(&applied(&[1])).unwrap();
     assert_eq!(s.alarm(dispatched.id).unwrap().unwrap().state, AlarmState::OnSite, "kept until the pull");
     let mut on_site = dispatched.clone();

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use fieldcheck_domain::answer::{AnswerValue, Measure, Verdict, assess};
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::inspection::{InspectionKind, Inspector};
+use fieldcheck_domain::legal_time;
 use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::signature::{Mark, Signature, SignerRole};
@@ -44,9 +45,9 @@ pub struct OrderInput<'a> {
     pub signatures: &'a [Signature],
 }
 
+/// Documents print times in the bureau's legal zone (`legal_time`, the phone's screens use it too).
 fn china(t: &DateTime<Utc>) -> DateTime<FixedOffset> {
-    let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    t.with_timezone(&offset)
+    legal_time::local(t)
 }
 
 fn minute(t: &DateTime<Utc>) -> String {
@@ -156,7 +157,11 @@ pub fn record_facts(input: &RecordInput<'_>) -> Vec<Fact> {
             "gps",
             "GPS 坐标",
             "GPS (automatic)",
-            i.location.map(|g| format!("{:.6}, {:.6}（±{:.0} m）", g.lat, g.lon, g.accuracy_m)).unwrap_or_default(),
+            match (i.location, i.location_missing) {
+                (Some(g), _) => format!("{:.6}, {:.6}（±{:.0} m）", g.lat, g.lon, g.accuracy_m),
+                (None, Some(missing)) => missing.text().zh,
+                (None, None) => String::new(),
+            },
         ),
         fact("entity_name", "被检查单位名称", "Inspected entity", e.name.clone()),
         fact("uscc", "统一社会信用代码", "Unified social credit code", e.credit_code.to_string()),

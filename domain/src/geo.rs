@@ -1,7 +1,29 @@
 //! Location fixes as a phone reports them.
 
 use super::DomainError;
+use super::text::Text;
 use serde::{Deserialize, Serialize};
+
+/// Why a photo, an arrival or an inspection's start carries no fix: recorded as such, never a silent blank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FixMissing {
+    /// Location was allowed but no fix came.
+    NoFix,
+    /// The person refused location permission.
+    PermissionRefused,
+}
+
+impl FixMissing {
+    /// How a record says it, Chinese first.
+    pub fn text(self) -> Text {
+        match self {
+            Self::NoFix => Text::new("无定位", "no fix"),
+            Self::PermissionRefused => Text::new("拒绝定位", "location permission refused"),
+        }
+    }
+}
 
 /// A GPS fix: WGS-84 degrees plus the horizontal accuracy the receiver claims.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

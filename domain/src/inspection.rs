@@ -4,10 +4,12 @@
 use super::DomainError;
 use super::answer::{Answer, Verdict, assess};
 use super::finding::Finding;
-use super::geo::GeoFix;
+use super::geo::{FixMissing, GeoFix};
 use super::ids::{AlarmId, EnterpriseId, InspectionId, TaskId, UserId};
+use super::organisation::Enterprise;
 use super::template::{ChecklistTemplate, ItemRef, PhotoRule, TemplateRef};
 use super::text::Text;
+use super::{bounded, limits};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +61,39 @@ pub struct Respondent {
     pub phone: String,
 }
 
+impl Respondent {
+    /// A respondent as typed or picked: a name is required; each field is a bounded label.
+    pub fn new(name: &str, position: &str, phone: &str) -> Result<Self, DomainError> {
+        Ok(Self {
+            name: bounded::required_text("respondent name", name, limits::LABEL_CHARS)?,
+            position: bounded::text("respondent position", position, limits::LABEL_CHARS)?,
+            phone: bounded::text("respondent phone", phone, limits::LABEL_CHARS)?,
+        })
+    }
+
+    /// Who the enterprise's records offer as the respondent, in order: its legal representative
+    /// (负责人), then its contact (the same person once, with the contact's phone).
+    pub fn offered(enterprise: &Enterprise) -> Vec<Self> {
+        let mut out: Vec<Self> = Vec::new();
+        let legal = enterprise.legal_representative.trim();
+        let contact = &enterprise.contact;
+        if !legal.is_empty() {
+            let phone = if contact.name.trim() == legal { contact.phone.trim() } else { "" };
+            out.push(Self {
+                name: legal.into(), position: "法定代表人（负责人）".into(), phone: phone.into()
+            });
+        }
+        if !contact.name.trim().is_empty() && contact.name.trim() != legal {
+            out.push(Self {
+                name: contact.name.trim().into(),
+                position: "联系人".into(),
+                phone: contact.phone.trim().into(),
+            });
+        }
+        out
+    }
+}
+
 /// What led to the inspection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -82,6 +117,9 @@ pub struct Inspection {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub location: Option<GeoFix>,
+    /// Why the start carries no fix, when the phone had none (absent on records from older phones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_missing: Option<FixMissing>,
     /// 检查记录正文: the officer's narrative.
     pub summary: String,
     pub state: InspectionState,
@@ -143,6 +181,7 @@ impl Inspection {
             started_at: None,
             ended_at: None,
             location: None,
+            location_missing: None,
             summary: String::new(),
             state: InspectionState::Draft,
             origin: None,
@@ -162,13 +201,20 @@ impl Inspection {
         Ok(draft)
     }
 
-    /// Arrival on site: records the start time and the fix, and opens the record for answers.
-    pub fn start(&mut self, at: DateTime<Utc>, location: Option<GeoFix>) -> Result<(), DomainError> {
+    /// Arrival on site: records the start time and the fix (or why there is none: a fix wins over a
+    /// reason given with it), and opens the record for answers.
+    pub fn start(
+        &mut self,
+        at: DateTime<Utc>,
+        location: Option<GeoFix>,
+        missing: Option<FixMissing>,
+    ) -> Result<(), DomainError> {
         self.require_state(InspectionState::Draft, "start")?;
         if let Some(fix) = &location {
             fix.validate()?;
         }
         self.started_at = Some(at);
+        self.location_missing = if location.is_some() { None } else { missing };
         self.location = location;
         self.state = InspectionState::InProgress;
         Ok(())
@@ -206,6 +252,28 @@ impl Inspection {
         self.started_at.map_or(today, |t| t.date_naive())
     }
 
+    /// What is wrong with the team as named (the picker shows it as it changes; submission is refused
+    /// for it): at least two distinct inspectors, each and the recorder with a certificate number.
+    pub fn team_problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut general = |code, zh: &str, en: &str| out.push(Problem { item: None, code, message: Text::new(zh, en) });
+        let distinct: BTreeSet<_> = self.inspectors.iter().map(|i| i.user).collect();
+        if distinct.len() < MIN_INSPECTORS {
+            general(ProblemCode::TooFewInspectors, "检查人员不少于两人", "at least two inspectors are required");
+        }
+        if self.inspectors.iter().chain(&self.recorder).any(|i| i.certificate_no.trim().is_empty()) {
+            general(
+                ProblemCode::CertificateMissing,
+                "检查人、记录人须填写执法证号",
+                "every inspector and the recorder need a certificate number",
+            );
+        }
+        if self.recorder.is_none() {
+            general(ProblemCode::RecorderMissing, "未指定记录人", "no recorder named");
+        }
+        out
+    }
+
     /// Every problem that blocks submission, all at once, each tied to its item where it has one.
     /// `photos` lists the items that have at least one photo attached.
     pub fn problems(
@@ -227,20 +295,7 @@ impl Inspection {
         if self.checklists.is_empty() {
             general(ProblemCode::NoChecklist, "未选择检查表", "no checklist chosen");
         }
-        let distinct: BTreeSet<_> = self.inspectors.iter().map(|i| i.user).collect();
-        if distinct.len() < MIN_INSPECTORS {
-            general(ProblemCode::TooFewInspectors, "检查人员不少于两人", "at least two inspectors are required");
-        }
-        if self.inspectors.iter().chain(&self.recorder).any(|i| i.certificate_no.trim().is_empty()) {
-            general(
-                ProblemCode::CertificateMissing,
-                "检查人、记录人须填写执法证号",
-                "every inspector and the recorder need a certificate number",
-            );
-        }
-        if self.recorder.is_none() {
-            general(ProblemCode::RecorderMissing, "未指定记录人", "no recorder named");
-        }
+        out.extend(self.team_problems());
 
         let day = self.date(ended_at.date_naive());
         let answers: BTreeMap<&ItemRef, &Answer> = answers.iter().map(|a| (&a.item, a)).collect();

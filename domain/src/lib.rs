@@ -14,6 +14,7 @@ pub mod finding;
 pub mod geo;
 pub mod ids;
 pub mod inspection;
+pub mod legal_time;
 pub mod limits;
 pub mod linkage;
 pub mod names;

@@ -226,7 +226,7 @@ fn started(e: &Enterprise, by: &User, partner: &User, template: &ChecklistTempla
     let mut record = Inspection::draft(e.id, InspectionKind::NightSpotCheck, vec![template.reference()], by.id);
     record.inspectors = vec![who(by), who(partner)];
     record.recorder = Some(who(partner));
-    record.start(now() - Duration::hours(1), None).unwrap();
+    record.start(now() - Duration::hours(1), None, None).unwrap();
     record
 }
 

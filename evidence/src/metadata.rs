@@ -126,16 +126,8 @@ pub enum PhotoSource {
     Imported,
 }
 
-/// Why a photo carries no fix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum FixMissing {
-    /// Location was allowed but no fix came.
-    NoFix,
-    /// The person refused location permission.
-    PermissionRefused,
-}
+/// Why a photo carries no fix (the same reasons an arrival records).
+pub use fieldcheck_domain::geo::FixMissing;
 
 /// Where a photo came from, and why it has no fix if it has none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

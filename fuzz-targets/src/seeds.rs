@@ -222,7 +222,7 @@ fn mutations() -> Vec<Mutation> {
             proof: Some(proof(Case::Task(task))),
             signature: None,
         },
-        Intent::AlarmArrive { alarm, location: GeoFix::new(28.91, 120.04, 12.0).ok() },
+        Intent::AlarmArrive { alarm, location: GeoFix::new(28.91, 120.04, 12.0).ok(), location_missing: None },
         Intent::AlarmClose {
             alarm,
             feedback: "现场核查：设备故障已修复 / analyser repaired".into(),

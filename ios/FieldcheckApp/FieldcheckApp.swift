@@ -75,8 +75,8 @@ extension LocalizedText {
 }
 
 extension Date {
-    /// A time in the phone's zone, as lists show it.
+    /// A time as the core shows it: the bureau's zone (the records' own), named when the phone's differs.
     var shown: String {
-        formatted(date: .numeric, time: .shortened)
+        shownTime(at: self, deviceOffsetSeconds: Int32(TimeZone.current.secondsFromGMT(for: self)))
     }
 }

@@ -344,6 +344,17 @@ pub fn caller_for_token(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Res
     if device.expires_at < now {
         return Err(ApiError::unauthorized("the token expired; sign in again"));
     }
+    caller_of(tx, &device)
+}
+
+/// Whose token this is, revoked or expired alike: only for what a wiped phone may still say, its wipe
+/// report (`wipe::reported`, which requires a wipe order for the device).
+pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
+    let device = tx.device_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+    caller_of(tx, &device)
+}
+
+fn caller_of(tx: &mut dyn Tx, device: &DeviceRow) -> Result<Caller, ApiError> {
     let user: User = records::load(tx, Entity::User, &device.user)?
         .ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
     let id = device.id.parse().map_err(|_| StoreError::Corrupt(format!("device id {}", device.id)))?;

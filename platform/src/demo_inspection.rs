@@ -83,6 +83,7 @@ pub fn seed(tx: &mut dyn Tx, visit: Visit) -> Result<(), StoreError> {
         started_at: Some(taken - Duration::minutes(10)),
         ended_at: Some(taken + Duration::minutes(25)),
         location: None,
+        location_missing: None,
         summary: summary.into(),
         state: InspectionState::Submitted,
         origin: None,

@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldcheck_documents::DocumentFont;
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::TownshipId;
@@ -41,7 +41,7 @@ fn month_range(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> 
     let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     let first = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
     let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
-    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(bad)?;
+    let china = fieldcheck_domain::legal_time::offset();
     let at = |d: NaiveDate| {
         china.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single().map(|t| t.to_utc())
     };

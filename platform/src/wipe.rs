@@ -8,6 +8,7 @@
 
 use crate::access::Caller;
 use crate::app::{App, allow};
+use crate::auth::{self, Bearer};
 use crate::db::{AuditRow, StoreError, Tx};
 use crate::error::{ApiError, JsonBody};
 use axum::Json;
@@ -115,12 +116,17 @@ async fn order(
         .await
 }
 
-/// The phone reports its wipe: recorded in the audit (sent and lost), and the device is revoked.
+/// The phone reports its wipe: recorded in the audit (sent and lost), and the device is revoked. A
+/// phone that could not report before erasing itself keeps the report and its token and sends it on a
+/// later contact: taken then even if the device was revoked or its token expired meanwhile, since a
+/// wipe order for the device stands (any other call of that token stays refused). Once: a repeat is
+/// answered with the order as recorded.
 #[utoipa::path(
     post,
     path = "/v1/sync/wiped",
     tag = "sync",
     summary = "A device ordered wiped reports what it sent and what was lost; audited, and the device is revoked",
+    description = "Taken once per wipe order, even from a token revoked or expired since the order (a phone that could not report before erasing itself sends it on its next contact); a repeat answers the recorded order. A token without a wipe order for its device is refused as usual (401 when revoked or expired, 409 otherwise).",
     request_body = WipeReport,
     responses(
         (status = 200, description = "the wipe order", body = WipeOrder),
@@ -128,14 +134,19 @@ async fn order(
 )]
 async fn reported(
     State(app): State<App>,
-    caller: Caller,
+    Bearer(token): Bearer,
     JsonBody(report): JsonBody<WipeReport>,
 ) -> Result<Json<WipeOrder>, ApiError> {
-    let device = caller.device.ok_or_else(|| ApiError::forbidden("only a device reports its wipe"))?.to_string();
     app.db
         .write(move |tx| {
-            let mut order =
-                order_of(tx, &device)?.ok_or_else(|| ApiError::conflict("this device was not ordered wiped"))?;
+            let caller = auth::token_holder(tx, &token)?;
+            let device =
+                caller.device.ok_or_else(|| ApiError::forbidden("only a device reports its wipe"))?.to_string();
+            let Some(mut order) = order_of(tx, &device)? else {
+                // No order: the token must be good as for any other call.
+                auth::caller_for_token(tx, &token, Utc::now())?;
+                return Err(ApiError::conflict("this device was not ordered wiped"));
+            };
             if order.report.is_some() {
                 return Ok(Json(order));
             }

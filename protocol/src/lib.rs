@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::answer::Answer;
 use fieldcheck_domain::finding::Finding;
-use fieldcheck_domain::geo::GeoFix;
+use fieldcheck_domain::geo::{FixMissing, GeoFix};
 use fieldcheck_domain::ids::{AlarmId, DeviceId, EnterpriseId, EvidenceId, InspectionId, MutationId, TaskId, UserId};
 use fieldcheck_domain::inspection::Inspection;
 use fieldcheck_domain::notice::Notice;
@@ -58,7 +58,13 @@ pub enum Intent {
     },
     /// An officer arrived at a dispatched alarm's site.
     #[serde(rename = "alarm.arrive")]
-    AlarmArrive { alarm: AlarmId, location: Option<GeoFix> },
+    AlarmArrive {
+        alarm: AlarmId,
+        location: Option<GeoFix>,
+        /// Why there is no fix, when the phone had none (absent from older phones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location_missing: Option<FixMissing>,
+    },
     /// On-site feedback that closes an alarm, with its photos' sealed chain as for a task transition.
     #[serde(rename = "alarm.close")]
     AlarmClose {

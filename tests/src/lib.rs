@@ -472,7 +472,7 @@ pub mod fixtures {
         inspection.inspectors = vec![who(by), who(partner)];
         inspection.recorder = Some(who(partner));
         inspection.summary = "现场检查 / on-site check (internal narrative)".into();
-        inspection.start(started, None).expect("start");
+        inspection.start(started, None, None).expect("start");
         let failed = template
             .items
             .iter()

@@ -224,8 +224,8 @@ impl Run<'_> {
                         (*who, predicted(store.alarm_close(alarm.id, feedback, photos.clone()).map(drop)), Some(raw))
                     }
                     _ => {
-                        let raw = Intent::AlarmArrive { alarm: alarm.id, location: None };
-                        (*who, predicted(store.alarm_arrive(alarm.id, None).map(drop)), Some(raw))
+                        let raw = Intent::AlarmArrive { alarm: alarm.id, location: None, location_missing: None };
+                        (*who, predicted(store.alarm_arrive(alarm.id, None, None).map(drop)), Some(raw))
                     }
                 }
             }
@@ -251,7 +251,7 @@ impl Run<'_> {
         let attempt = || -> Result<(), StoreError> {
             let draft = store.create_inspection(&new)?;
             store.set_team(draft.id, sub.inspection.inspectors.clone(), sub.inspection.recorder.clone())?;
-            store.start_inspection(draft.id, Utc::now(), None)?;
+            store.start_inspection(draft.id, Utc::now(), None, None)?;
             if let BadRecord::SummaryTooLong = bad {
                 store.set_record(draft.id, None, &"字".repeat(limits::TEXT_CHARS + 1))?;
             }

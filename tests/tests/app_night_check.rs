@@ -1,6 +1,7 @@
 //! The night check through the phone's app core against a live platform: the command centre
 //! dispatches an alarm; the officer's phone (app core with the capability test doubles, a real store
-//! and sync client) arrives with a fix, starts an inspection from the alarm (origin recorded), answers
+//! and sync client) arrives with location refused and starts an inspection from the alarm with no fix
+//! yet (the platform keeps both reasons, not a blank; origin recorded), then with the fix answers
 //! by choosing and typing, takes photos through the test camera, fails an item (a finding), submits and
 //! syncs; the enterprise's phone photographs its proof and sends it with its step; the officer's sync
 //! fetches the proof, the task screen shows it and the officer accepts.
@@ -12,7 +13,7 @@ use fieldcheck_core::app::doubles::Doubles;
 use fieldcheck_core::app::{App, Choice, Event, LocationReading, PhotoTarget, Route, answer_text::VALUE};
 use fieldcheck_core::checklists;
 use fieldcheck_core::domain::answer::{AnswerValue, Measure};
-use fieldcheck_core::domain::geo::GeoFix;
+use fieldcheck_core::domain::geo::{FixMissing, GeoFix};
 use fieldcheck_core::domain::inspection::{InspectionKind, Inspector, Origin};
 use fieldcheck_core::domain::organisation::{Role, Scope, User};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
@@ -103,10 +104,11 @@ fn a_night_check_through_the_app_core() {
     let signed_in = rt.block_on(Phone::sign_in(&officer_dir, &platform.url, &officers[0].login));
     let mut officer = AppPhone::new(signed_in, &officer_dir, &platform.url);
 
-    // The alarm is on the phone; the officer opens it and arrives (with the fix).
+    // The alarm is on the phone; the officer opens it and arrives, location not yet allowed.
     let today = officer.phone.store.today(Utc::now()).expect("today");
     assert!(today.alarms.iter().any(|a| a.id == alarm.id), "the dispatched alarm reached the phone");
     officer.send(Event::Open(Route::Alarm(alarm.id)));
+    officer.doubles.set_location(LocationReading::PermissionRefused);
     officer.send(Event::ArriveAtAlarm(alarm.id));
 
     // An inspection prompted by the alarm, answered by choosing and typing, with camera photos.
@@ -129,7 +131,11 @@ fn a_night_check_through_the_app_core() {
         .store
         .set_team(id, vec![who(&officers[0]), who(&officers[1])], Some(who(&officers[1])))
         .expect("team");
+    // Allowed now, but no fix yet at the start (indoors); the fix comes before the photos.
+    officer.doubles.set_location(LocationReading::NoFix);
     officer.send(Event::StartInspection(id));
+    let fix = GeoFix::new(28.9, 120.03, 6.0).expect("fix");
+    officer.doubles.set_location(LocationReading::Fix { fix, at: Utc::now() });
     let template = checklists::bundled().into_iter().find(|t| t.id == TEMPLATE).expect("template");
     let day = Utc::now().date_naive();
     let failed = template
@@ -185,6 +191,11 @@ fn a_night_check_through_the_app_core() {
         })
         .expect("the inspection on the platform");
     assert_eq!(held.inspection.origin, Some(Origin::Alarm(alarm.id)));
+    assert_eq!((held.inspection.location, held.inspection.location_missing), (None, Some(FixMissing::NoFix)));
+    let (status, trail) = commander.get_json(&format!("/v1/audit/alarm/{}", alarm.id));
+    let arrival = trail.as_array().and_then(|rows| rows.iter().find(|r| r["action"] == "arrive")).cloned();
+    assert_eq!(status, 200, "{trail}");
+    assert!(arrival.is_some_and(|a| a["note"].as_str().is_some_and(|n| n.contains("拒绝定位"))), "{trail}");
     let task = held.tasks.first().expect("the finding's rectification task").id;
 
     // The enterprise's phone: acknowledge, a proof photo from its camera, submit proof with it.

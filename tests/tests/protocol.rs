@@ -383,11 +383,12 @@ fn alarm_linkage_minor_notifies_serious_dispatches_to_the_covering_squadron() {
         })
         .expect("officer elsewhere");
     let mut stranger = Device::login(&platform, &outside.login);
-    let r = stranger.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None }]);
+    let r =
+        stranger.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None, location_missing: None }]);
     assert!(matches!(r.results[0].outcome, Outcome::Rejected { .. }));
     let mut officer = Device::login(&platform, &inside.login);
     let r = officer.push_intents(vec![
-        Intent::AlarmArrive { alarm: alarm.id, location: None },
+        Intent::AlarmArrive { alarm: alarm.id, location: None, location_missing: None },
         Intent::AlarmClose { alarm: alarm.id, feedback: String::new(), evidence: vec![], proof: None },
         Intent::AlarmClose {
             alarm: alarm.id,

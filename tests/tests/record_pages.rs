@@ -55,7 +55,8 @@ fn an_alarm_answered_on_site_links_to_its_inspection_task_and_order_and_counts_a
 
     // The officer arrives and submits the inspection made for the alarm, with a finding and its task.
     let mut officer = Device::login(&platform, &by.login);
-    let arrived = officer.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None }]);
+    let arrived =
+        officer.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None, location_missing: None }]);
     assert!(matches!(arrived.results[0].outcome, Outcome::Applied), "{:?}", arrived.results[0].outcome);
     let mut sub = fixtures::inspection(&enterprise, by, partner);
     sub.inspection.origin = Some(Origin::Alarm(alarm.id));
@@ -139,7 +140,7 @@ fn an_alarm_closed_on_site_with_a_photo_shows_its_rendition_and_the_countersigne
     let home = tempfile::tempdir().expect("phone dir");
     let evidence = runtime().block_on(async {
         let phone = Phone::sign_in(home.path(), &platform.url, &officer.login).await;
-        phone.store.alarm_arrive(alarm.id, None).expect("arrive");
+        phone.store.alarm_arrive(alarm.id, None, None).expect("arrive");
         let capture =
             Capture { case: Case::Alarm(alarm.id), subject: Subject::Overall, taken_at: Utc::now(), fix: None };
         let photo =

@@ -161,8 +161,8 @@ fn an_officer_acts_only_in_its_squadrons_area_and_a_revoked_token_stops_working(
             base: outside.address.clone(),
             value: "forged".into(),
         },
-        Intent::AlarmArrive { alarm: alarm_elsewhere.id, location: None },
-        Intent::AlarmArrive { alarm: AlarmId::new(), location: None },
+        Intent::AlarmArrive { alarm: alarm_elsewhere.id, location: None, location_missing: None },
+        Intent::AlarmArrive { alarm: AlarmId::new(), location: None, location_missing: None },
     ]);
     for r in &resp.results {
         assert_eq!(rejected(&r.outcome), Some(RejectCode::NotFound), "{r:?}");

@@ -8,12 +8,18 @@ mod phone;
 use fieldcheck_core::app::at_rest::{DATABASE_KEY, PHOTO_FOLDER, PHOTO_KEY, open_device};
 use fieldcheck_core::app::capabilities::SecureStorage;
 use fieldcheck_core::app::doubles::Doubles;
+use fieldcheck_core::app::wipe_report::{PendingWipeReport, WIPE_REPORT_KEY, deliver};
 use fieldcheck_core::app::{App, DEVICE_KEY, Event, Route, TOKEN_KEY, WIPED_MESSAGE};
 use fieldcheck_core::evidence::upload::{BlobRole, Network};
-use fieldcheck_core::sync::{SyncClient, SyncError, SyncOptions, UploadPolicy};
+use fieldcheck_core::sync::{Backoff, SyncClient, SyncError, SyncOptions, UploadPolicy};
 use fieldcheck_e2e::{Device, PASSWORD};
 use phone::{Phone, Scene, policy, runtime};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 fn files_under(dir: &Path) -> usize {
     std::fs::read_dir(dir)
@@ -72,10 +78,11 @@ fn a_wiped_phone_sends_what_it_can_erases_everything_and_the_audit_says_what_was
     // The next contact: the phone sends what it can, reports, erases.
     let progress = rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("the wiping sync");
     let report = progress.wiped.expect("wiped");
+    assert!(progress.wipe_reported, "the platform took the report");
     assert_eq!(report.sent.changes, 1, "the second inspection went first: {report:?}");
     assert_eq!(report.lost.changes, 0);
     assert_eq!(report.lost.photos, photos_left as u64, "{report:?}");
-    let vm = app.handle(&phone.store, &phone.ingestor, Event::Wiped);
+    let vm = app.handle(&phone.store, &phone.ingestor, Event::Wiped { unsent_report: None });
     assert_eq!(vm.route, Route::SignIn);
     assert_eq!(vm.message.as_deref(), Some(WIPED_MESSAGE));
 
@@ -90,6 +97,7 @@ fn a_wiped_phone_sends_what_it_can_erases_everything_and_the_audit_says_what_was
     }
     assert_eq!(files_under(&home.path().join(PHOTO_FOLDER)), 0, "no photo file");
     assert!(storage.load(TOKEN_KEY).is_none(), "the token is deleted");
+    assert!(storage.load(WIPE_REPORT_KEY).is_none(), "a delivered report is not kept");
     assert_ne!(storage.load(DEVICE_KEY).expect("a new signing key"), device_key);
     assert_ne!(storage.load(DATABASE_KEY).expect("a new database key"), database_key);
     assert!(storage.load(PHOTO_KEY).is_some());
@@ -117,4 +125,125 @@ fn a_wiped_phone_sends_what_it_can_erases_everything_and_the_audit_says_what_was
     assert_eq!(order["report"]["lost"]["photos"], photos_left as u64);
     let after = rt.block_on(phone.client.sync(&phone.store, &mut |_| {}));
     assert!(matches!(after, Err(SyncError::Unauthorized(_))), "the wiped device's token is revoked: {after:?}");
+}
+
+/// A loopback proxy in front of the platform that, while `cutting`, drops every connection on which a
+/// wipe report begins (the phone sees a network failure); everything else goes through.
+struct ReportCutter {
+    url: String,
+    cutting: Arc<AtomicBool>,
+    cut: Arc<AtomicUsize>,
+}
+
+impl ReportCutter {
+    fn start(upstream: &str) -> ReportCutter {
+        let target = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (cutting, cut) = (Arc::new(AtomicBool::new(true)), Arc::new(AtomicUsize::new(0)));
+        let (on, count) = (cutting.clone(), cut.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                let (on, count) = (on.clone(), count.clone());
+                let (mut from_client, mut to_server) =
+                    (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let (mut from_server, mut to_client) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_server, &mut to_client);
+                    let _ = to_client.shutdown(Shutdown::Both);
+                });
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8 * 1024];
+                    while let Ok(n) = from_client.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        if on.load(Ordering::SeqCst) && buf[..n].starts_with(b"POST /v1/sync/wiped") {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            let _ = from_client.shutdown(Shutdown::Both);
+                            break;
+                        }
+                        if to_server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to_server.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        ReportCutter { url, cutting, cut }
+    }
+}
+
+#[test]
+fn a_report_the_platform_missed_is_kept_alone_and_taken_once_on_the_next_contact_even_after_revocation() {
+    let Scene { storage: _storage, platform, commander, home, .. } = Scene::start();
+    let rt = runtime();
+    let cutter = ReportCutter::start(&platform.url);
+    let doubles = Doubles::new(home.path());
+    let storage = doubles.secure_storage.clone();
+    let (store, ingestor) = open_device(home.path(), storage.as_ref()).expect("open encrypted");
+    let backoff = Backoff { attempts: 3, base: Duration::from_millis(10), max: Duration::from_millis(50) };
+    let client = SyncClient::new(&cutter.url, SyncOptions { backoff, ..SyncOptions::default() })
+        .expect("client")
+        .with_uploads(ingestor.blobs().clone(), policy());
+    let mut phone = Phone { store, ingestor, client, dir: home.path().to_path_buf() };
+    let mut app = App::new(doubles.capabilities());
+    app.handle(&phone.store, &phone.ingestor, Event::Started);
+    rt.block_on(phone.client.login(&phone.store, "officer1", PASSWORD)).expect("login");
+    let token = phone.client.token().expect("token").to_string();
+    app.handle(&phone.store, &phone.ingestor, Event::SignedIn { platform_url: cutter.url.clone(), token });
+    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("first sync");
+    let device = phone.store.device_id().expect("device").to_string();
+    let (status, order) = commander.post_json(&format!("/v1/devices/{device}/wipe"), serde_json::json!({}));
+    assert_eq!(status, 202, "{order}");
+
+    // The report cannot get through: retried (bounded), then the phone erases itself all the same.
+    let progress = rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("the wiping sync");
+    let report = progress.wiped.clone().expect("wiped");
+    assert!(!progress.wipe_reported);
+    assert_eq!(cutter.cut.load(Ordering::SeqCst), 3, "three attempts, then given up");
+    let vm = app.handle(&phone.store, &phone.ingestor, Event::Wiped { unsent_report: Some(report.clone()) });
+    assert_eq!(vm.route, Route::SignIn);
+    assert!(phone.store.session().expect("session").is_none(), "erased");
+    assert!(storage.load(TOKEN_KEY).is_none() && storage.load(DEVICE_KEY).is_some());
+    let kept = PendingWipeReport::load(storage.as_ref()).expect("the report is kept");
+    assert_eq!((&kept.report, kept.platform_url.as_str()), (&report, cutter.url.as_str()));
+    let trail = |commander: &Device| {
+        let (status, trail) = commander.get_json(&format!("/v1/audit/device/{device}"));
+        assert_eq!(status, 200, "{trail}");
+        trail
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["action"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(trail(&commander), ["wipe_ordered"], "the platform has no report yet");
+
+    // Meanwhile the command centre revokes the lost phone; the next contact still delivers the report.
+    let (status, body) = commander.post_json(&format!("/v1/devices/{device}/revoke"), serde_json::json!({}));
+    assert_eq!(status, 204, "{body}");
+    cutter.cutting.store(false, Ordering::SeqCst);
+    assert!(rt.block_on(deliver(storage.as_ref())).expect("delivered"), "sent on the next contact");
+    assert!(storage.load(WIPE_REPORT_KEY).is_none(), "forgotten once delivered");
+    assert!(!rt.block_on(deliver(storage.as_ref())).expect("nothing to send"));
+    let actions = trail(&commander);
+    assert_eq!(actions.iter().filter(|a| *a == "wiped").count(), 1, "{actions:?}");
+    let (_, order) = commander.post_json(&format!("/v1/devices/{device}/wipe"), serde_json::json!({}));
+    assert_eq!(order["report"]["sent"]["changes"], report.sent.changes, "{order}");
+
+    // Sent again (a phone that lost the answer): taken once, answered the same.
+    kept.save(storage.as_ref());
+    assert!(rt.block_on(deliver(storage.as_ref())).expect("answered again"));
+    assert_eq!(trail(&commander).iter().filter(|a| *a == "wiped").count(), 1, "still one report");
+    // The revoked token does nothing else.
+    let after = rt.block_on(
+        SyncClient::new(&platform.url, SyncOptions::default())
+            .expect("client")
+            .with_token(kept.token)
+            .sync(&phone.store, &mut |_| {}),
+    );
+    assert!(matches!(after, Err(SyncError::Unauthorized(_))), "{after:?}");
 }

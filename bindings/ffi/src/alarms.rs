@@ -47,7 +47,7 @@ impl AlarmsClient {
 
     /// The signed-in officer arrived at the alarm's site.
     pub fn arrive(&self, id: Uuid, location: Option<GeoFix>) -> Result<AlarmView> {
-        let alarm = self.shared.store.alarm_arrive(AlarmId(id), location)?;
+        let alarm = self.shared.store.alarm_arrive(AlarmId(id), location, None)?;
         self.shared.changes.changed(ChangeKind::Alarm, Some(id));
         self.view(&alarm)
     }

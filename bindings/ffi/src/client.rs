@@ -18,7 +18,6 @@ use fieldcheck_core::evidence::{BlobStore, Digest, Ingestor, Limits};
 use fieldcheck_core::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use uuid::Uuid;
 
 /// What every sub-client shares: the store, the photo ingestor and where changes are announced.
@@ -28,8 +27,9 @@ pub(crate) struct Shared {
     pub(crate) changes: Hub<Change>,
     pub(crate) sync: SyncSession,
     pub(crate) sync_status: Hub<SyncStatus>,
-    /// A sync carried out a wipe order; the app core deletes the keys and signs out on its next call.
-    pub(crate) wiped: AtomicBool,
+    /// A sync carried out a wipe order; the app core deletes the keys and signs out on its next call
+    /// (keeping the report when the platform did not receive it: the inner value).
+    pub(crate) wiped: std::sync::Mutex<Option<Option<fieldcheck_core::protocol::WipeReport>>>,
 }
 
 /// Fieldcheck on this device: opens the data folder and hands out one sub-client per area.
@@ -100,7 +100,7 @@ impl FieldcheckClient {
                 changes: Hub::new(),
                 sync,
                 sync_status: Hub::new(),
-                wiped: AtomicBool::new(false),
+                wiped: std::sync::Mutex::new(None),
             }),
             _live: Live::new(),
         }))

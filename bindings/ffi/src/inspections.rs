@@ -157,7 +157,7 @@ impl InspectionsClient {
     /// Arrival on site: records the time now and the location fix, and opens the record for answers.
     pub fn start(&self, id: Uuid, location: Option<GeoFix>) -> Result<InspectionSummary> {
         let store = &self.shared.store;
-        self.summary_after(id, |id| store.start_inspection(id, store.now(), location))
+        self.summary_after(id, |id| store.start_inspection(id, store.now(), location, None))
     }
 
     /// Records who answered for the enterprise and the officer's narrative (检查记录).

@@ -15,6 +15,7 @@ mod diagnostics;
 mod enterprises;
 mod error;
 mod inspections;
+mod legal_time;
 mod photos;
 mod rows;
 mod runtime;

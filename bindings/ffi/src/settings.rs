@@ -7,6 +7,7 @@ use crate::error::{FieldcheckError, Result};
 use chrono::FixedOffset;
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
 use fieldcheck_core::evidence::{PublicKey, Signature, SignatureError, Signer, WatermarkFont};
+use fieldcheck_core::store::Theme;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,6 +16,14 @@ pub enum OriginalPolicy {
     Immediately,
     WifiOnly,
     OnRequest,
+}
+
+/// Day, night or following the phone (the settings' switch; the core keeps it).
+#[uniffi::remote(Enum)]
+pub enum Theme {
+    System,
+    Day,
+    Night,
 }
 
 #[uniffi::remote(Enum)]

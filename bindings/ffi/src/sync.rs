@@ -266,9 +266,10 @@ impl FieldcheckClient {
         shared.changes.changed(ChangeKind::Everything, None);
         match outcome {
             Ok(progress) => {
-                if progress.wiped.is_some() {
+                if let Some(report) = &progress.wiped {
                     shared.sync.clear_client();
-                    shared.wiped.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let unsent = (!progress.wipe_reported).then(|| report.clone());
+                    *shared.wiped.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(unsent);
                 }
                 let progress = SyncProgress::from(&progress);
                 report(&shared, |s| {

@@ -3,12 +3,14 @@
 use super::capabilities::LocationReading;
 use super::documents::DocumentRef;
 use super::route::Route;
-use crate::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
-use crate::domain::inspection::{InspectionKind, Origin};
+use crate::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId, UserId};
+use crate::domain::inspection::{InspectionKind, Origin, Respondent};
 use crate::domain::rectification::TaskAction;
 use crate::domain::signature::{SignerRole, Stroke, Witness};
 use crate::domain::template::ItemRef;
 use crate::evidence::upload::Network;
+use crate::protocol::WipeReport;
+use crate::store::Theme;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
@@ -50,8 +52,11 @@ pub enum Event {
     },
     SignedOut,
     /// A sync carried out the command centre's wipe order (the store and photos are erased): the keys
-    /// go, and the phone is signed out. Sent by the FFI crate after such a sync, never by the app.
-    Wiped,
+    /// go, and the phone is signed out. Sent by the FFI crate after such a sync, never by the app; with
+    /// the report when the platform did not receive it (kept to send on the next contact).
+    Wiped {
+        unsent_report: Option<WipeReport>,
+    },
     /// A tab, a row or a card was tapped.
     Open(Route),
     Back,
@@ -62,6 +67,21 @@ pub enum Event {
         kind: InspectionKind,
         checklists: Vec<String>,
         origin: Option<Origin>,
+    },
+    /// The picker: puts a synced officer on the team, or takes them off (certified officers only).
+    InspectorToggled {
+        inspection: InspectionId,
+        user: UserId,
+    },
+    /// The picker: names the recorder (记录人), a certified officer.
+    RecorderChosen {
+        inspection: InspectionId,
+        user: UserId,
+    },
+    /// The picker: who answers for the enterprise, picked from those offered or typed.
+    RespondentChosen {
+        inspection: InspectionId,
+        respondent: Respondent,
     },
     /// Arrived on site: the inspection opens for answers (with a fix).
     StartInspection(InspectionId),
@@ -157,6 +177,8 @@ pub enum Event {
         alarm: AlarmId,
         feedback: String,
     },
+    /// Day, night or following the phone, from the settings (kept across restarts).
+    ThemeChosen(Theme),
     /// The person postpones (or resumes) the command centre's requests for originals.
     PostponeOriginals(bool),
     DismissMessage,
@@ -179,6 +201,7 @@ impl Event {
                 | Self::ReadOrderBack(_)
                 | Self::OpenDocument(_)
                 | Self::ShareDocument
+                | Self::ThemeChosen(_)
         )
     }
 }

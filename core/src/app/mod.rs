@@ -12,6 +12,8 @@ pub mod doubles;
 pub mod event;
 pub mod route;
 pub mod signing;
+pub mod team;
+pub mod wipe_report;
 
 pub use capabilities::{
     BackgroundWork, Camera, Capabilities, Connectivity, Location, LocationReading, SecureStorage, Shot,
@@ -20,6 +22,7 @@ pub use documents::{DocumentRef, OpenedDocument, Printing, Share};
 pub use event::{Choice, Event, PhotoTarget};
 pub use route::{Navigation, Route};
 pub use signing::{OrderSigning, SignerSlot, Signing};
+pub use team::{Candidate, TeamPicker};
 
 use crate::domain::answer::AnswerValue;
 use crate::domain::geo::GeoFix;
@@ -29,7 +32,8 @@ use crate::domain::template::ItemRef;
 use crate::domain::text::Text;
 use crate::evidence::upload::Network;
 use crate::evidence::{Case, FixMissing, Ingestor, PhotoSource, Provenance, SoftwareSigner, Subject};
-use crate::store::{Capture, NewInspection, Store, StoreError};
+use crate::protocol::WipeReport;
+use crate::store::{Capture, NewInspection, Store, StoreError, Theme};
 use answer_text::Typed;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -135,6 +139,10 @@ pub struct ViewModel {
     pub order_signing: Option<OrderSigning>,
     /// The document last printed (`Event::OpenDocument`), to preview and share.
     pub document: Option<OpenedDocument>,
+    /// Day, night or following the phone, as the person chose (kept by the store).
+    pub theme: Theme,
+    /// The open inspection's team and respondent, until it is submitted.
+    pub team: Option<TeamPicker>,
 }
 
 /// The app's state, and the capabilities it runs with.
@@ -185,6 +193,11 @@ impl App {
     /// The share sheet documents go to.
     pub fn set_share(&mut self, share: Arc<dyn Share>) {
         self.share = Some(share);
+    }
+
+    /// The secure storage the core keeps its secrets in (the FFI crate delivers a kept wipe report with it).
+    pub fn secure_storage(&self) -> Arc<dyn SecureStorage> {
+        self.caps.secure_storage.clone()
     }
 
     /// The session kept by an earlier launch, if this device's database still has its user.
@@ -256,6 +269,10 @@ impl App {
                 _ => None,
             },
             document: self.document.clone(),
+            // A read failure shows the phone's own theme; the next event tries again.
+            theme: store.theme().unwrap_or_default(),
+            // As the banners: a read failure hides the picker until the next event.
+            team: open.and_then(|id| TeamPicker::of(store, id).ok().flatten()),
         }
     }
 
@@ -275,7 +292,7 @@ impl App {
                 self.caps.background.cancel_all();
                 self.nav.open(Route::SignIn);
             }
-            Event::Wiped => self.wiped(store, ingestor)?,
+            Event::Wiped { unsent_report } => self.wiped(store, ingestor, unsent_report)?,
             Event::Open(route) => self.open(route),
             Event::Back => {
                 self.nav.back();
@@ -294,8 +311,8 @@ impl App {
                 self.caps.location.watch(true);
             }
             Event::StartInspection(id) => {
-                let fix = self.fix(store.now()).0;
-                store.start_inspection(id, store.now(), fix)?;
+                let (fix, missing) = self.fix(store.now());
+                store.start_inspection(id, store.now(), fix, missing)?;
             }
             Event::AnswerChosen { inspection, item, choice } => {
                 let value = match choice {
@@ -406,8 +423,8 @@ impl App {
             }
             Event::ArriveAtAlarm(alarm) => {
                 self.caps.location.watch(true);
-                let fix = self.fix(store.now()).0;
-                store.alarm_arrive(alarm, fix)?;
+                let (fix, missing) = self.fix(store.now());
+                store.alarm_arrive(alarm, fix, missing)?;
             }
             Event::CloseAlarm { alarm, feedback } => {
                 let unsent = travelling(store, Case::Alarm(alarm))?;
@@ -415,6 +432,12 @@ impl App {
                 self.caps.background.sync_soon();
             }
             Event::PostponeOriginals(postponed) => store.set_originals_postponed(postponed)?,
+            Event::ThemeChosen(theme) => store.set_theme(theme)?,
+            Event::InspectorToggled { inspection, user } => team::toggle_inspector(store, inspection, user)?,
+            Event::RecorderChosen { inspection, user } => team::choose_recorder(store, inspection, user)?,
+            Event::RespondentChosen { inspection, respondent } => {
+                team::choose_respondent(store, inspection, respondent)?
+            }
             Event::DismissMessage => self.message = None,
         }
         Ok(())
@@ -451,8 +474,13 @@ impl App {
     /// After a wipe: every key in secure storage is deleted (token, platform address, device signing key,
     /// the keys the erased data was encrypted with) and new ones are made for whatever comes next, as on
     /// a new installation; the phone shows the sign-in screen with the reason, and its typed drafts are gone.
-    fn wiped(&mut self, store: &Store, ingestor: &Ingestor) -> Result<(), AppError> {
+    fn wiped(&mut self, store: &Store, ingestor: &Ingestor, unsent: Option<WipeReport>) -> Result<(), AppError> {
         let storage = &self.caps.secure_storage;
+        // Kept before the token goes: only the counts, the address and the token to send them with.
+        let text = |key| storage.load(key).and_then(|v| String::from_utf8(v).ok());
+        if let (Some(report), Some(platform_url), Some(token)) = (unsent, text(PLATFORM_URL_KEY), text(TOKEN_KEY)) {
+            wipe_report::PendingWipeReport { platform_url, token, report }.save(storage.as_ref());
+        }
         for key in [TOKEN_KEY, PLATFORM_URL_KEY, DEVICE_KEY] {
             storage.delete(key);
         }

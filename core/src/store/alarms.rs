@@ -7,7 +7,7 @@ use super::optimistic::{self, Source};
 use super::{Store, case_evidence, outbox, session};
 use crate::domain::alarm::Alarm;
 use crate::domain::decide::alarm as decide;
-use crate::domain::geo::GeoFix;
+use crate::domain::geo::{FixMissing, GeoFix};
 use crate::domain::ids::{AlarmId, EvidenceId};
 use crate::evidence::Case;
 use crate::protocol::Intent;
@@ -20,13 +20,19 @@ impl Store {
     }
 
     /// The signed-in officer arrived at the alarm's site.
-    pub fn alarm_arrive(&self, id: AlarmId, location: Option<GeoFix>) -> Result<Alarm, StoreError> {
+    /// Arrival on site, with the fix or why there is none.
+    pub fn alarm_arrive(
+        &self,
+        id: AlarmId,
+        location: Option<GeoFix>,
+        location_missing: Option<FixMissing>,
+    ) -> Result<Alarm, StoreError> {
         let now = self.now();
         self.write(|tx| {
             let actor = session::actor(tx)?;
             let alarm = find(tx, id)?.ok_or(StoreError::NotFound { entity: "alarm", id: id.to_string() })?;
             let alarm = decide::arrive(&actor, &alarm, location.as_ref())?;
-            let mutation = outbox::append(tx, now, Intent::AlarmArrive { alarm: id, location })?;
+            let mutation = outbox::append(tx, now, Intent::AlarmArrive { alarm: id, location, location_missing })?;
             upsert(tx, &alarm, Source::Local(outbox::seq_param(&mutation)))?;
             Ok(alarm)
         })

@@ -11,7 +11,7 @@ use crate::domain::DomainError;
 use crate::domain::answer::{Answer, AnswerValue, MAX_TEXT_CHARS, Verdict, assess};
 use crate::domain::decide::inspection as decide;
 use crate::domain::finding::Finding;
-use crate::domain::geo::GeoFix;
+use crate::domain::geo::{FixMissing, GeoFix};
 use crate::domain::ids::{EnterpriseId, InspectionId};
 use crate::domain::inspection::{Inspection, InspectionKind, InspectionState, Inspector, Origin, Respondent};
 use crate::domain::signature::Signature;
@@ -103,14 +103,15 @@ impl Store {
         self.edit(id, |inspection| inspection.set_team(inspectors, recorder))
     }
 
-    /// Arrival on site: start time and location fix.
+    /// Arrival on site: start time and location fix, or why there is none.
     pub fn start_inspection(
         &self,
         id: InspectionId,
         at: DateTime<Utc>,
         location: Option<GeoFix>,
+        location_missing: Option<FixMissing>,
     ) -> Result<Inspection, StoreError> {
-        self.edit(id, |inspection| inspection.start(at, location))
+        self.edit(id, |inspection| inspection.start(at, location, location_missing))
     }
 
     /// Records who answered for the enterprise and the officer's narrative.

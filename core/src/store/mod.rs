@@ -29,6 +29,7 @@ pub mod schema;
 mod session;
 mod tasks;
 mod templates;
+mod theme_settings;
 mod today;
 mod upload_settings;
 mod users;
@@ -49,6 +50,7 @@ pub use photos::Photo;
 pub use replica::PullApplied;
 pub use session::Session;
 pub use tasks::{TaskFilter, TaskListItem};
+pub use theme_settings::Theme;
 pub use today::TodayWork;
 
 use chrono::{DateTime, Utc};

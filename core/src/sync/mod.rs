@@ -70,6 +70,9 @@ pub struct Progress {
     /// This cycle wiped the device: what it sent first and what was lost. The database and photo folder
     /// are erased; the app deletes its keys and shows the sign-in screen.
     pub wiped: Option<WipeReport>,
+    /// Whether the platform received that report (after the bounded retries of every request); one it
+    /// did not is kept by the app core (`app::wipe_report`) and sent on the next contact.
+    pub wipe_reported: bool,
 }
 
 /// What `POST /v1/login` answers.
@@ -262,10 +265,9 @@ impl SyncClient {
             },
             lost: WipeCounts { changes: count(store.outbox_len()?), photos: count(photos_left) },
         };
-        // A report that could not be sent is the platform's to miss (its audit keeps the order without
-        // it): this phone erases itself all the same.
-        let _: Result<serde_json::Value, _> =
-            self.send(&mut progress, |http, base| http.post(format!("{base}/v1/sync/wiped")).json(&report), 0).await;
+        // The order stands whether or not the report goes (retried with backoff like every request): this
+        // phone erases itself all the same, and the app core keeps an unsent report for the next contact.
+        progress.wipe_reported = self.report_wipe(&report, &mut progress).await.is_ok();
         store.erase()?;
         if let Some(uploads) = &self.uploads {
             uploads.blobs.erase_all().map_err(|e| SyncError::Store(crate::store::StoreError::decode("photos", e)))?;
@@ -274,6 +276,14 @@ impl SyncClient {
         progress.wiped = Some(report);
         on_progress(&progress);
         Ok(progress)
+    }
+
+    /// Reports a wipe to the platform (`POST /v1/sync/wiped`), with the usual retries. The platform takes
+    /// it once, even from a device revoked meanwhile; sending it again is answered the same.
+    pub async fn report_wipe(&self, report: &WipeReport, progress: &mut Progress) -> Result<(), SyncError> {
+        let _: serde_json::Value =
+            self.send(progress, |http, base| http.post(format!("{base}/v1/sync/wiped")).json(report), 0).await?;
+        Ok(())
     }
 
     /// Sends a request (rebuilt for each attempt), retrying transient failures with backoff.

@@ -215,7 +215,7 @@ pub fn start_hazardous_waste_inspection(
         .unwrap();
     let (inspectors, recorder) = f.county.team();
     s.set_team(draft.id, inspectors, recorder).unwrap();
-    s.start_inspection(draft.id, f.clock.now(), None).unwrap();
+    s.start_inspection(draft.id, f.clock.now(), None, None).unwrap();
     (hw, draft.id)
 }
 

@@ -7,7 +7,7 @@ use crate::evidence::receipt;
 use crate::records;
 use fieldcheck_domain::alarm::{Alarm, AlarmState};
 use fieldcheck_domain::decide::alarm as decide;
-use fieldcheck_domain::geo::GeoFix;
+use fieldcheck_domain::geo::{FixMissing, GeoFix};
 use fieldcheck_domain::ids::{AlarmId, EvidenceId, UserId};
 use fieldcheck_domain::organisation::User;
 use fieldcheck_evidence::Case;
@@ -46,10 +46,21 @@ fn write(
     Ok(())
 }
 
-pub fn arrive(tx: &mut dyn Tx, actor: &Actor, id: AlarmId, location: Option<&GeoFix>) -> Result<Outcome, Failure> {
+/// An arrival; the audit note says where, or why the phone had no fix (nothing from older phones).
+pub fn arrive(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: AlarmId,
+    location: Option<&GeoFix>,
+    missing: Option<FixMissing>,
+) -> Result<Outcome, Failure> {
     let alarm = load_in_reach(tx, actor, id)?;
     let arrived = decide::arrive(&actor.reach.user, &alarm, location).map_err(domain)?;
-    let note = location.map(|f| format!("at {:.6},{:.6} ±{:.0} m", f.lat, f.lon, f.accuracy_m)).unwrap_or_default();
+    let note = match (location, missing) {
+        (Some(f), _) => format!("at {:.6},{:.6} ±{:.0} m", f.lat, f.lon, f.accuracy_m),
+        (None, Some(missing)) => missing.text().both(),
+        (None, None) => String::new(),
+    };
     write(tx, actor, &arrived, "arrive", alarm.state, &note)?;
     Ok(Outcome::Applied)
 }

@@ -75,7 +75,9 @@ pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent) -> Result<Outcome,
                 signature: signature.as_ref(),
             },
         ),
-        Intent::AlarmArrive { alarm, location } => alarm::arrive(tx, actor, *alarm, location.as_ref()),
+        Intent::AlarmArrive { alarm, location, location_missing } => {
+            alarm::arrive(tx, actor, *alarm, location.as_ref(), *location_missing)
+        }
         Intent::AlarmClose { alarm, feedback, evidence, proof } => {
             alarm::close(tx, actor, *alarm, feedback, evidence, proof.as_deref())
         }

@@ -11,7 +11,7 @@ use crate::records;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderValue;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::finding::Severity;
@@ -294,11 +294,11 @@ struct Map<'a> {
     unplaced: usize,
 }
 
-/// Today in the county (China Standard Time) as a UTC range.
+/// Today in the county (the legal zone, `fieldcheck_domain::legal_time`) as a UTC range.
 pub fn today(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let day = now.with_timezone(&china).date_naive();
-    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_local_timezone(china).single().map(|t| t.to_utc());
+    use fieldcheck_domain::legal_time::{local, offset};
+    let day = local(&now).date_naive();
+    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_local_timezone(offset()).single().map(|t| t.to_utc());
     let start = start.unwrap_or(now);
     (start, start + chrono::Duration::days(1))
 }

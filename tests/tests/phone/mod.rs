@@ -132,7 +132,7 @@ impl Phone {
         };
         s.set_team(draft.id, team.iter().map(|u| who(u)).collect(), Some(who(team[1]))).expect("team");
         let fix = GeoFix::new(28.9, 120.03, 8.0).expect("fix");
-        s.start_inspection(draft.id, Utc::now(), Some(fix)).expect("start");
+        s.start_inspection(draft.id, Utc::now(), Some(fix), None).expect("start");
         let day = Utc::now().date_naive();
         for (n, item) in template.items.iter().enumerate() {
             let r = ItemRef { template: template.id.clone(), code: item.code.clone() };

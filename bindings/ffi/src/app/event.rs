@@ -5,11 +5,12 @@ use super::documents::DocumentKind;
 use super::signing::{self, PadStroke, Signer};
 use crate::custom_types::Timestamp;
 use fieldcheck_core::app::{Choice, Event, PhotoTarget, Route};
-use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId};
-use fieldcheck_core::domain::inspection::{InspectionKind, Origin};
+use fieldcheck_core::domain::ids::{AlarmId, EnterpriseId, FindingId, InspectionId, TaskId, UserId};
+use fieldcheck_core::domain::inspection::{InspectionKind, Origin, Respondent};
 use fieldcheck_core::domain::rectification::TaskAction;
 use fieldcheck_core::domain::template::ItemRef;
 use fieldcheck_core::evidence::upload::Network;
+use fieldcheck_core::store::Theme;
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -112,6 +113,19 @@ pub enum AppEvent {
         kind: InspectionKind,
         checklists: Vec<String>,
         origin: Option<InspectionOrigin>,
+    },
+    /// The picker: an officer on or off the team.
+    InspectorToggled {
+        inspection: Uuid,
+        user: Uuid,
+    },
+    RecorderChosen {
+        inspection: Uuid,
+        user: Uuid,
+    },
+    RespondentChosen {
+        inspection: Uuid,
+        respondent: Respondent,
     },
     StartInspection {
         id: Uuid,
@@ -224,6 +238,9 @@ pub enum AppEvent {
     PostponeOriginals {
         postponed: bool,
     },
+    ThemeChosen {
+        theme: Theme,
+    },
     DismissMessage,
 }
 
@@ -262,6 +279,15 @@ impl From<AppEvent> for Event {
                     InspectionOrigin::Task { id } => Origin::Task(TaskId(id)),
                 }),
             },
+            AppEvent::InspectorToggled { inspection, user } => {
+                Self::InspectorToggled { inspection: InspectionId(inspection), user: UserId(user) }
+            }
+            AppEvent::RecorderChosen { inspection, user } => {
+                Self::RecorderChosen { inspection: InspectionId(inspection), user: UserId(user) }
+            }
+            AppEvent::RespondentChosen { inspection, respondent } => {
+                Self::RespondentChosen { inspection: InspectionId(inspection), respondent }
+            }
             AppEvent::StartInspection { id } => Self::StartInspection(InspectionId(id)),
             AppEvent::AnswerChosen { inspection, template_id, item_code, choice } => Self::AnswerChosen {
                 inspection: InspectionId(inspection),
@@ -334,6 +360,7 @@ impl From<AppEvent> for Event {
             AppEvent::ArriveAtAlarm { id } => Self::ArriveAtAlarm(AlarmId(id)),
             AppEvent::CloseAlarm { id, feedback } => Self::CloseAlarm { alarm: AlarmId(id), feedback },
             AppEvent::PostponeOriginals { postponed } => Self::PostponeOriginals(postponed),
+            AppEvent::ThemeChosen { theme } => Self::ThemeChosen(theme),
             AppEvent::DismissMessage => Self::DismissMessage,
         }
     }

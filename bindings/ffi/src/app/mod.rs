@@ -7,6 +7,7 @@ pub(crate) mod capabilities;
 mod documents;
 mod event;
 mod signing;
+mod team;
 mod view;
 
 pub use capabilities::{
@@ -15,6 +16,7 @@ pub use capabilities::{
 pub use documents::{DocumentKind, DocumentSharer, DocumentView, OrderSigningView};
 pub use event::{AnswerChoice, AppEvent, AppRoute, InspectionOrigin, PhotoFor};
 pub use signing::{PadPoint, PadStroke, Signer, SignerSlotView, SigningView};
+pub use team::{CandidateView, TeamPickerView};
 pub use view::{AppViewModel, BannerKind, BannerView, DraftView, ScreenData};
 
 use crate::changes::ChangeKind;
@@ -82,6 +84,7 @@ impl AppCore {
 
     /// Signs in; the token goes to secure storage and a first sync is asked of the background work.
     pub async fn sign_in(&self, platform_url: String, login: String, password: String) -> Result<AppViewModel> {
+        self.deliver_wipe_report().await;
         let signed_in = self.client.sign_in(platform_url.clone(), login, password).await?;
         Ok(self.send(Event::SignedIn { platform_url, token: signed_in.token }))
     }
@@ -106,6 +109,7 @@ impl AppCore {
     /// Syncs now (the background worker's call, and the sync button's through `SyncRequested`); a
     /// failure is in the view model's sync status, with nothing lost.
     pub async fn sync(&self) -> AppViewModel {
+        self.deliver_wipe_report().await;
         let _ = self.client.sync().await;
         self.view()
     }
@@ -114,8 +118,14 @@ impl AppCore {
 impl AppCore {
     /// Once after a sync carried out a wipe order (whoever called the sync): keys deleted, signed out.
     fn after_wipe(&self) -> Option<AppViewModel> {
-        let wiped = self.client.shared().wiped.swap(false, std::sync::atomic::Ordering::SeqCst);
-        wiped.then(|| self.send(Event::Wiped))
+        let wiped = self.client.shared().wiped.lock().unwrap_or_else(PoisonError::into_inner).take();
+        wiped.map(|unsent_report| self.send(Event::Wiped { unsent_report }))
+    }
+
+    /// A wipe report the platform missed goes on the next contact (a failure keeps it for the one after).
+    async fn deliver_wipe_report(&self) {
+        let storage = self.lock().secure_storage();
+        let _ = fieldcheck_core::app::wipe_report::deliver(storage.as_ref()).await;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, App> {

@@ -5,6 +5,7 @@ use super::capabilities::LocationReading;
 use super::documents::{DocumentView, OrderSigningView};
 use super::event::AppRoute;
 use super::signing::SigningView;
+use super::team::TeamPickerView;
 use crate::alarms::AlarmsClient;
 use crate::attention::AttentionItem;
 use crate::client::FieldcheckClient;
@@ -20,6 +21,7 @@ use crate::views::{
 };
 use fieldcheck_core::app::{Banner, Route, ViewModel};
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
+use fieldcheck_core::store::Theme;
 
 /// Search results shown at most.
 const SEARCH_LIMIT: u32 = 50;
@@ -109,6 +111,10 @@ pub struct AppViewModel {
     pub order_signing: Option<OrderSigningView>,
     /// The document last printed, to preview and share.
     pub document: Option<DocumentView>,
+    /// Day, night or following the phone, as the person chose.
+    pub theme: Theme,
+    /// The open inspection's team and respondent picker, until it is submitted.
+    pub team: Option<TeamPickerView>,
 }
 
 pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
@@ -144,6 +150,8 @@ pub(super) fn build(client: &FieldcheckClient, vm: &ViewModel) -> AppViewModel {
         signing: vm.signing.as_ref().map(Into::into),
         order_signing: vm.order_signing.as_ref().map(Into::into),
         document: vm.document.as_ref().map(Into::into),
+        theme: vm.theme,
+        team: vm.team.as_ref().map(Into::into),
     }
 }
 

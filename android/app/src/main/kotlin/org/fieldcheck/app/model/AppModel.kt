@@ -18,6 +18,7 @@ import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.OriginalPolicy
 import org.fieldcheck.ffi.TemplateSummary
+import org.fieldcheck.ffi.Theme
 import org.fieldcheck.sdk.changes
 import java.io.File
 import java.util.TimeZone
@@ -41,8 +42,8 @@ class AppModel(
     /** A call is under way (sign-in, photo, sync). */
     val busy: StateFlow<Boolean> = _busy.asStateFlow()
 
-    /** Day or night: following the phone unless the person chose one in the settings. */
-    val theme = MutableStateFlow(ThemeChoice.SYSTEM)
+    /** The settings' day / night / follow-the-phone switch; the core keeps it (the view's `theme`). */
+    fun chooseTheme(theme: Theme) = send(AppEvent.ThemeChosen(theme))
 
     /** Restores the session from secure storage (the core does) and follows the core's changes. */
     fun start() {
@@ -115,9 +116,6 @@ class AppModel(
         }
     }
 }
-
-/** The screens' colours: as the phone's dark mode, or always day, or always night. */
-enum class ThemeChoice { SYSTEM, DAY, NIGHT }
 
 /** Where Android keeps its Chinese fonts, with the face to use (the first one present is used). */
 private val SYSTEM_CJK_FONTS = listOf(

@@ -34,12 +34,13 @@ import org.fieldcheck.ffi.AppEvent
 import org.fieldcheck.ffi.AppRoute
 import org.fieldcheck.ffi.BannerKind
 import org.fieldcheck.ffi.ScreenData
+import org.fieldcheck.ffi.Theme
 
 /** The app in its theme (the phone's dark mode, or the person's choice). */
 @Composable
 fun FieldcheckApp(model: AppModel) {
-    val theme by model.theme.collectAsStateWithLifecycle()
-    FieldcheckTheme(theme) {
+    val current by model.view.collectAsStateWithLifecycle()
+    FieldcheckTheme(current?.theme ?: Theme.SYSTEM) {
         Surface(Modifier.fillMaxSize()) { AppScreen(model) }
     }
 }

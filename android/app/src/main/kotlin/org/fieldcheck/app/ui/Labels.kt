@@ -96,11 +96,11 @@ fun OriginalPolicy.label(): String = stringResource(
 
 /** The name of a theme choice, in the settings. */
 @Composable
-fun org.fieldcheck.app.model.ThemeChoice.label(): String = stringResource(
+fun org.fieldcheck.ffi.Theme.label(): String = stringResource(
     when (this) {
-        org.fieldcheck.app.model.ThemeChoice.SYSTEM -> R.string.theme_system
-        org.fieldcheck.app.model.ThemeChoice.DAY -> R.string.theme_day
-        org.fieldcheck.app.model.ThemeChoice.NIGHT -> R.string.theme_night
+        org.fieldcheck.ffi.Theme.SYSTEM -> R.string.theme_system
+        org.fieldcheck.ffi.Theme.DAY -> R.string.theme_day
+        org.fieldcheck.ffi.Theme.NIGHT -> R.string.theme_night
     },
 )
 
@@ -118,7 +118,6 @@ fun org.fieldcheck.ffi.Signer.label(): String = stringResource(
 fun place(enterprise: String?, township: String?): String? =
     listOfNotNull(enterprise, township).joinToString(" · ").ifEmpty { null }
 
-private val TIME = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
-
-/** A time in the phone's zone, as lists show it. */
-fun java.time.Instant.shown(): String = TIME.format(atZone(java.time.ZoneId.systemDefault()))
+/** A time as the core shows it: the bureau's zone (the records' own), named when the phone's differs. */
+fun java.time.Instant.shown(): String =
+    org.fieldcheck.ffi.shownTime(this, java.util.TimeZone.getDefault().getOffset(toEpochMilli()) / 1000)

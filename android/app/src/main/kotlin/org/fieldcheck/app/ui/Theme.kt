@@ -9,7 +9,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.unit.dp
-import org.fieldcheck.app.model.ThemeChoice
+import org.fieldcheck.ffi.Theme
 
 /** Night: near-black with light text and a warm accent that stays readable with dark-adapted eyes. */
 private val NightColors = darkColorScheme(
@@ -64,11 +64,11 @@ private val DayColors = lightColorScheme(
 
 /** The app's theme, high contrast either way; every control keeps a 48 dp touch target. */
 @Composable
-fun FieldcheckTheme(choice: ThemeChoice = ThemeChoice.SYSTEM, content: @Composable () -> Unit) {
+fun FieldcheckTheme(choice: Theme = Theme.SYSTEM, content: @Composable () -> Unit) {
     val night = when (choice) {
-        ThemeChoice.SYSTEM -> isSystemInDarkTheme()
-        ThemeChoice.DAY -> false
-        ThemeChoice.NIGHT -> true
+        Theme.SYSTEM -> isSystemInDarkTheme()
+        Theme.DAY -> false
+        Theme.NIGHT -> true
     }
     MaterialTheme(colorScheme = if (night) NightColors else DayColors) {
         CompositionLocalProvider(LocalMinimumInteractiveComponentSize provides 48.dp, content = content)

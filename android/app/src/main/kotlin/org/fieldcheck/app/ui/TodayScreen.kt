@@ -31,7 +31,7 @@ import androidx.compose.ui.unit.dp
 import org.fieldcheck.app.R
 import org.fieldcheck.app.rememberLibraryPick
 import org.fieldcheck.app.model.AppModel
-import org.fieldcheck.app.model.ThemeChoice
+import org.fieldcheck.ffi.Theme
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.fieldcheck.ffi.AlarmAction
 import org.fieldcheck.ffi.AlarmView
@@ -78,12 +78,12 @@ fun TodayScreen(send: (AppEvent) -> Unit, work: TodayView) {
 /** Settings: when photo originals upload, watermarks, and the command centre's requests for originals. */
 @Composable
 fun SettingsScreen(model: AppModel, current: OriginalPolicy, watermark: Boolean, banners: List<BannerView>) {
-    val theme by model.theme.collectAsStateWithLifecycle()
+    val theme = model.view.collectAsStateWithLifecycle().value?.theme
     Column(Modifier.padding(12.dp)) {
         Text(stringResource(R.string.theme), style = MaterialTheme.typography.titleMedium)
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            ThemeChoice.entries.forEach { choice ->
-                FilterChip(selected = choice == theme, onClick = { model.theme.value = choice }, label = { Text(choice.label()) })
+            Theme.entries.forEach { choice ->
+                FilterChip(selected = choice == theme, onClick = { model.chooseTheme(choice) }, label = { Text(choice.label()) })
             }
         }
         Text(stringResource(R.string.originals_upload), style = MaterialTheme.typography.titleMedium)

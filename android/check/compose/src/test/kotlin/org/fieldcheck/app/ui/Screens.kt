@@ -11,7 +11,7 @@ import androidx.compose.ui.test.isRoot
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onLast
 import org.fieldcheck.app.model.AppModel
-import org.fieldcheck.app.model.ThemeChoice
+import org.fieldcheck.ffi.Theme
 import java.io.File
 import javax.imageio.ImageIO
 import kotlin.test.assertTrue
@@ -64,8 +64,9 @@ private fun org.fieldcheck.ffi.AppViewModel?.describe(): String = if (this == nu
  */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.screenshot(model: AppModel, name: String, vararg expected: String) {
-    for (theme in listOf(ThemeChoice.DAY, ThemeChoice.NIGHT)) {
-        model.theme.value = theme
+    for (theme in listOf(Theme.DAY, Theme.NIGHT)) {
+        model.chooseTheme(theme)
+        awaitView(model, "the $theme theme") { it.theme == theme }
         waitForIdle()
         expected.forEach { text ->
             assertTrue(onAllNodesWithText(text, substring = true).fetchSemanticsNodes().isNotEmpty(), "$name: \"$text\" is not on screen")
@@ -83,7 +84,8 @@ fun ComposeUiTest.screenshot(model: AppModel, name: String, vararg expected: Str
         assertTrue(ink > 0.02, "$name (${theme.name}): only ${"%.3f".format(ink)} of the pixels are not background ($file)")
         println("screenshot $file: ${"%.1f".format(ink * 100)} % ink")
     }
-    model.theme.value = ThemeChoice.SYSTEM
+    model.chooseTheme(Theme.SYSTEM)
+    awaitView(model, "the phone's theme") { it.theme == Theme.SYSTEM }
     waitForIdle()
 }
 
