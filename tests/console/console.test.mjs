@@ -511,9 +511,18 @@ try {
     expect(verified === String(record.evidence.verified), `${verified} / ${JSON.stringify(record.evidence)}`);
     const audit = await api.get(`/v1/audit/inspection/${id}`);
     expect((await page.locator("#record-body .audit li").count()) === audit.length, "audit trail differs");
-    // Without a document font (`--document-font`) the platform answers 503 with a reason, shown here.
-    await page.click("[data-action=record-pdf]");
-    await page.locator("#record-error").filter({ hasText: /./ }).waitFor({ timeout: 10000 }).catch(() => {});
+    // With the document font the record downloads as this inspection's PDF; without one
+    // (`--document-font`) the platform answers 503 with a reason, shown here.
+    if (haveFont) {
+      const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30000 }),
+        page.click("[data-action=record-pdf]")]);
+      const pdf = await readFile(await download.path());
+      expect(pdf.subarray(0, 5).toString() === "%PDF-" && pdf.includes(`FIELDCHECK-DOC/1;kind=record;id=${id}`),
+        `not the record's PDF: ${pdf.subarray(0, 16).toString()}`);
+    } else {
+      await page.click("[data-action=record-pdf]");
+      await page.locator("#record-error").filter({ hasText: /font/ }).waitFor({ timeout: 10000 });
+    }
     await page.screenshot({ path: join(kept, "inspection-record.png"), fullPage: false });
     await page.click("#record-close");
     await row.locator("[data-action=photos]").click();
@@ -538,8 +547,21 @@ try {
       const zip = await readFile(await download.path());
       expect(zip.subarray(0, 2).toString() === "PK" && download.suggestedFilename() === `records-${at}.zip`,
         `${download.suggestedFilename()}: ${zip.subarray(0, 4).toString("hex")}`);
+      // Stored entries: each name is in the zip as plain text; the month's inspection's record is in it.
+      const record = `${inspections.rows[0].id}/record.pdf`;
+      expect(zip.includes(record) && zip.includes("manifest.json"), `${record} or manifest.json missing`);
       await download.saveAs(join(kept, "records.zip"));
       await form.locator("#export-status").filter({ hasText: "已下载" }).waitFor({ timeout: 5000 });
+      // One township: the inspection's own holds its record; another township's zip does not.
+      const own = inspections.rows[0].township_name;
+      for (const [label, holds] of [[own, true], [towns.find((t) => !t.includes("全县") && t !== own), false]]) {
+        await form.locator("select[name=township]").selectOption({ label });
+        const [one] = await Promise.all([page.waitForEvent("download", { timeout: 30000 }),
+          form.locator("button[data-action=export]").click()]);
+        const bytes = await readFile(await one.path());
+        expect(bytes.subarray(0, 2).toString() === "PK" && bytes.includes(record) === holds, `${label}: ${holds}`);
+      }
+      await form.locator("select[name=township]").selectOption({ index: 0 });
       await page.screenshot({ path: join(kept, "export.png") });
     }
     // The next checks work in the photos drawer.
