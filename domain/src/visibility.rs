@@ -92,7 +92,12 @@ impl ScopeKeys {
     }
 
     pub fn enterprise(e: &Enterprise) -> Self {
-        Self::shared(e.id, Some(e.township))
+        Self::enterprise_in(e.id, e.township)
+    }
+
+    /// An enterprise known by its id and township alone.
+    pub fn enterprise_in(enterprise: EnterpriseId, township: TownshipId) -> Self {
+        Self::shared(enterprise, Some(township))
     }
 
     /// `township`: the inspected enterprise's township (`None` when the enterprise is unknown).

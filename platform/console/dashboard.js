@@ -49,7 +49,9 @@ function barChart(echarts, name, bars, height = 240) {
       textStyle: { fontFamily: "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif" },
       tooltip: { trigger: "axis", renderMode: "richText" },
       xAxis: { type: "category", data: bars.map((b) => b.label),
-        axisLabel: { interval: 0, rotate: bars.length > 8 ? 40 : 0, fontSize: 12, color: "#475569" } },
+        // Long names (a squadron's) break onto two lines instead of running into their neighbours.
+        axisLabel: { interval: 0, rotate: bars.length > 8 ? 40 : 0, fontSize: 12, color: "#475569",
+          ...(bars.length > 8 ? {} : { width: 72, overflow: "break" }) } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: "#64748b" }, splitLine: { lineStyle: { color: "#e2e8f0" } } },
       series: [{ type: "bar", barMaxWidth: 38, label: { show: true, position: "top", color: "#1d2733" },
         data: bars.map((b) => ({ value: b.value, itemStyle: { color: b.tone || BRAND, borderRadius: [3, 3, 0, 0] } })) }],

@@ -11,13 +11,13 @@ import { api } from "./api.js";
 import { loadLeaflet, libraryMissing } from "./libs.js";
 
 /** @typedef {import("./dom.js").Text} Text */
-/** @typedef {{ id: string, name: string, town: number, lat: number, lon: number, state: string }} EnterpriseMarker */
+/** @typedef {{ id: string[], name: string[], town: number[], lat: number[], lon: number[], state: string[] }} EnterpriseColumns */
 /** @typedef {{ id: string, enterprise: string, name: string, lat: number, lon: number, state: string, state_label: Text,
  *   grade: string, grade_label: Text | null, at: string, overdue: boolean }} RecordMarker */
 /** @typedef {{ layer: Layer, label: Text, count: number, sent: boolean }} LayerCount */
 /** @typedef {"outlines" | "enterprises" | "alarms" | "tasks" | "overdue_tasks" | "inspections"} Layer */
 /** @typedef {{ outlines: import("geojson").FeatureCollection | null, tiles: { url: string, attribution: string } | null,
- *   layers: LayerCount[], townships: string[], enterprises: EnterpriseMarker[], alarms: RecordMarker[], tasks: RecordMarker[],
+ *   layers: LayerCount[], townships: string[], enterprises: EnterpriseColumns, alarms: RecordMarker[], tasks: RecordMarker[],
  *   overdue_tasks: RecordMarker[], inspections: RecordMarker[], unplaced: number }} MapData */
 /** @typedef {{ open: (kind: string, id: string) => void }} Deps */
 
@@ -57,10 +57,12 @@ export function mapView(deps) {
   /** The layers the last answer carried. @type {Set<string>} */
   let sent = new Set();
 
+  /** @type {import("leaflet").Control.Layers | null} */
+  let control = null;
   /** A layer's name in the control: its swatch, label and count (constants and a number: Leaflet reads it as HTML).
-   * @param {typeof LAYERS[number]} l */
-  const title = (l) => `<span class="layer-name" data-layer="${l.layer}"><i class="swatch swatch-${l.layer}"></i> ${l.zh} ` +
-    `<span class="en">${l.en}</span> <b class="n"></b></span>`;
+   * @param {typeof LAYERS[number]} l @param {number | string} n */
+  const title = (l, n) => `<span class="layer-name" data-layer="${l.layer}"><i class="swatch swatch-${l.layer}"></i> ${l.zh} ` +
+    `<span class="en">${l.en}</span> <b class="n">${Number(n) || 0}</b></span>`;
 
   /** @param {typeof import("leaflet")} L @param {MapData} data */
   function build(L, data) {
@@ -73,13 +75,13 @@ export function mapView(deps) {
     m.createPane("outlines").style.zIndex = "350";
     clearRenderer = L.canvas({ padding: 0.3 });
     if (data.tiles) L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 }).addTo(m);
-    const control = L.control.layers(undefined, undefined, { collapsed: false, sortLayers: false }).addTo(m);
+    control = L.control.layers(undefined, undefined, { collapsed: false, sortLayers: false }).addTo(m);
     control.getContainer()?.setAttribute("id", "map-layers");
     groups = {};
     for (const l of LAYERS) {
       const g = L.layerGroup();
       groups[l.layer] = g;
-      control.addOverlay(g, title(l));
+      control.addOverlay(g, title(l, 0));
       if (shown.has(l.layer)) g.addTo(m);
     }
     const layerOf = (/** @type {unknown} */ g) => LAYERS.find((l) => groups[l.layer] === g)?.layer;
@@ -98,20 +100,23 @@ export function mapView(deps) {
     const colour = Object.fromEntries(STATES.map((s) => [s.state, s.colour]));
     const label = Object.fromEntries(STATES.map((s) => [s.state, `${s.zh} ${s.en}`]));
     const group = /** @type {import("leaflet").LayerGroup} */ (groups.enterprises);
-    for (const e of data.enterprises) {
-      const clear = e.state === "clear";
-      const marker = L.circleMarker([e.lat, e.lon], {
-        radius: clear ? 4 : 6, color: "#ffffff", weight: 1.5, fillColor: colour[e.state] ?? "#6b7280", fillOpacity: 0.95,
-        className: `marker state-${e.state}`,
+    const e = data.enterprises;
+    for (let i = 0; i < e.id.length; i++) {
+      const [id, state] = [e.id[i], e.state[i]];
+      const clear = state === "clear";
+      const marker = L.circleMarker([e.lat[i], e.lon[i]], {
+        radius: clear ? 4 : 6, color: "#ffffff", weight: 1.5, fillColor: colour[state] ?? "#6b7280", fillOpacity: 0.95,
+        className: `marker state-${state}`,
         ...(clear ? { renderer: clearRenderer } : { pane: "overlayPane" }),
-      // Built as elements: names are data, never HTML.
-      }).bindTooltip(el("div", {}, `${e.name}（${data.townships[e.town] ?? ""}）`, el("br"), label[e.state] ?? e.state));
-      marker.on("add", () => {
+      // Built when first shown (thousands of markers), as elements: names are data, never HTML.
+      }).bindTooltip(() => el("div", {}, `${e.name[i]}（${data.townships[e.town[i]] ?? ""}）`, el("br"), label[state] ?? state));
+      // The clear ones are drawn on the canvas: no element to mark.
+      if (!clear) marker.on("add", () => {
         const path = marker.getElement();
-        path?.setAttribute("data-id", e.id);
-        path?.setAttribute("data-state", e.state);
+        path?.setAttribute("data-id", id);
+        path?.setAttribute("data-state", state);
       });
-      marker.on("click", () => deps.open("enterprise", e.id));
+      marker.on("click", () => deps.open("enterprise", id));
       marker.addTo(group);
     }
   }
@@ -158,16 +163,18 @@ export function mapView(deps) {
   async function load() {
     const box = $("map");
     try {
-      const L = await loadLeaflet().catch((e) => { throw Object.assign(e, { missing: true }); });
-      /** @type {MapData} */
-      const data = await api(`/v1/map?layers=${[...shown].join(",")}`);
+      // The library and the data at once.
+      /** @type {[typeof import("leaflet"), MapData]} */
+      const [L, data] = await Promise.all([loadLeaflet().catch((e) => { throw Object.assign(e, { missing: true }); }),
+        api(`/v1/map?layers=${[...shown].join(",")}`)]);
       if (!map) map = build(L, data);
       sent = new Set(data.layers.filter((l) => l.sent).map((l) => l.layer));
-      for (const l of data.layers) {
-        if (l.sent) groups[l.layer]?.clearLayers();
-        const n = map.getContainer().parentElement?.querySelector(`#map-layers [data-layer=${l.layer}] .n`);
-        if (n) n.textContent = String(l.count);
-      }
+      for (const l of data.layers) if (l.sent) groups[l.layer]?.clearLayers();
+      // The control's names with their counts: every layer taken out and put back in order (Leaflet redraws
+      // the list from its names).
+      const count = Object.fromEntries(data.layers.map((l) => [l.layer, l.count]));
+      for (const l of LAYERS) control?.removeLayer(/** @type {import("leaflet").Layer} */ (groups[l.layer]));
+      for (const l of LAYERS) control?.addOverlay(/** @type {import("leaflet").Layer} */ (groups[l.layer]), title(l, count[l.layer]));
       if (data.outlines) {
         const outlines = L.geoJSON(data.outlines, {
           pane: "outlines",
@@ -186,13 +193,14 @@ export function mapView(deps) {
       }
       if (sent.has("enterprises")) drawEnterprises(L, data);
       drawRecords(L, data);
-      if (!fitted && data.enterprises.length) {
-        map.fitBounds(L.latLngBounds(data.enterprises.map((e) => [e.lat, e.lon])), { padding: [12, 12] });
+      if (!fitted && data.enterprises.id.length) {
+        const e = data.enterprises;
+        map.fitBounds(L.latLngBounds(e.lat.map((lat, i) => [lat, e.lon[i]])), { padding: [12, 12] });
         fitted = true;
       }
       map.invalidateSize();
       if (sent.has("enterprises")) {
-        const counts = STATES.map((s) => ({ ...s, n: data.enterprises.filter((e) => e.state === s.state).length }));
+        const counts = STATES.map((s) => ({ ...s, n: data.enterprises.state.filter((state) => state === s.state).length }));
         $("map-legend").replaceChildren(el("span", { class: "muted" }, "企业 ", el("span", { class: "en" }, "enterprises")),
           ...counts.map((s) => el("span", { "data-state": s.state },
             el("i", { class: `dot state-${s.state}` }), ` ${s.zh} `, el("span", { class: "en" }, s.en), ` ${s.n}`)),
@@ -202,6 +210,7 @@ export function mapView(deps) {
     } catch (e) {
       map?.remove();
       map = null;
+      control = null;
       clearRenderer = undefined;
       fitted = false;
       box.replaceChildren(/** @type {any} */ (e)?.missing ? libraryMissing(e) : el("p", { class: "error" }, e instanceof Error ? e.message : String(e)));

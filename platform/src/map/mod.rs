@@ -6,6 +6,7 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
+use crate::db::StoreError;
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
@@ -16,9 +17,9 @@ use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::finding::Severity;
 use fieldcheck_domain::ids::EnterpriseId;
-use fieldcheck_domain::organisation::Enterprise;
 use fieldcheck_domain::rectification::TaskState;
 use fieldcheck_domain::text::Text;
+use fieldcheck_domain::visibility::ScopeKeys;
 use fieldcheck_protocol::Entity;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -244,9 +245,16 @@ struct LayerCount {
     sent: bool,
 }
 
-/// An enterprise's marker, kept short (a county has thousands): `town` indexes `townships`, positions are
-/// rounded to about a metre.
-#[derive(Serialize, utoipa::ToSchema)]
+/// What the map reads of a stored enterprise.
+#[derive(Deserialize)]
+struct Placement {
+    id: EnterpriseId,
+    name: String,
+    township: fieldcheck_domain::ids::TownshipId,
+    location: Option<fieldcheck_domain::geo::GeoFix>,
+}
+
+/// One enterprise's marker.
 struct EnterpriseMarker {
     id: EnterpriseId,
     name: String,
@@ -254,6 +262,33 @@ struct EnterpriseMarker {
     lat: f64,
     lon: f64,
     state: MapState,
+}
+
+/// The enterprises' markers by column, so thousands cost no repeated keys: the `i`th enterprise is
+/// `id[i]`, `name[i]`, … . `town` indexes `townships`; positions are rounded to about a metre.
+#[derive(Default, Serialize, utoipa::ToSchema)]
+struct EnterpriseColumns {
+    id: Vec<EnterpriseId>,
+    name: Vec<String>,
+    town: Vec<usize>,
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    state: Vec<MapState>,
+}
+
+impl EnterpriseColumns {
+    fn of(markers: Vec<EnterpriseMarker>) -> Self {
+        let mut c = EnterpriseColumns::default();
+        for m in markers {
+            c.id.push(m.id);
+            c.name.push(m.name);
+            c.town.push(m.town);
+            c.lat.push(m.lat);
+            c.lon.push(m.lon);
+            c.state.push(m.state);
+        }
+        c
+    }
 }
 
 /// A record placed at its enterprise: an open alarm, an open or overdue task, an inspection of today.
@@ -283,9 +318,10 @@ struct Map<'a> {
     outlines: Option<&'a serde_json::Value>,
     tiles: Option<Tiles>,
     layers: Vec<LayerCount>,
-    /// Township names, which `enterprises[].town` indexes.
+    /// Township names, which `enterprises.town` indexes.
     townships: Vec<String>,
-    enterprises: Vec<EnterpriseMarker>,
+    /// Most pressing last (drawn on top).
+    enterprises: EnterpriseColumns,
     alarms: Vec<RecordMarker>,
     tasks: Vec<RecordMarker>,
     overdue_tasks: Vec<RecordMarker>,
@@ -339,10 +375,14 @@ async fn map(
             let inspections = sql::inspections_between(tx, &visibility, from, to)?;
             let towns: Vec<(fieldcheck_domain::ids::TownshipId, String)> =
                 records::townships(tx)?.into_iter().map(|t| (t.id, t.name)).collect();
-            let mine: Vec<Enterprise> = records::load_all::<Enterprise>(tx, Entity::Enterprise)?
-                .into_iter()
-                .filter(|e| reach.covers_enterprise(e))
-                .collect();
+            // Only what the map draws of each enterprise is read from its stored JSON.
+            let mut mine: Vec<Placement> = Vec::new();
+            for json in tx.list(Entity::Enterprise)? {
+                let e: Placement = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                if reach.sees(&ScopeKeys::enterprise_in(e.id, e.township)) {
+                    mine.push(e);
+                }
+            }
             Ok::<_, ApiError>((mine, alarms, tasks, inspections, towns))
         })
         .await?;
@@ -361,7 +401,7 @@ async fn map(
     let town_index: HashMap<_, usize> = towns.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
     let unplaced = enterprises.iter().filter(|e| e.location.is_none()).count();
     let ids: Vec<String> = enterprises.iter().map(|e| e.id.to_string()).collect();
-    let placed: HashMap<&str, &Enterprise> =
+    let placed: HashMap<&str, &Placement> =
         ids.iter().zip(&enterprises).filter(|(_, e)| e.location.is_some()).map(|(id, e)| (id.as_str(), e)).collect();
     let mut markers: Vec<EnterpriseMarker> = placed
         .iter()
@@ -429,7 +469,7 @@ async fn map(
             .map(|(layer, count)| LayerCount { layer, label: layer.label(), count, sent: sent(layer) })
             .collect(),
         townships: towns.into_iter().map(|(_, n)| n).collect(),
-        enterprises: if sent(Layer::Enterprises) { markers } else { Vec::new() },
+        enterprises: EnterpriseColumns::of(if sent(Layer::Enterprises) { markers } else { Vec::new() }),
         alarms: keep(Layer::Alarms, alarms),
         tasks: keep(Layer::Tasks, tasks),
         overdue_tasks: keep(Layer::OverdueTasks, overdue_tasks),
