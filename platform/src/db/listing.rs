@@ -74,6 +74,31 @@ pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Who may see what, over a table's change-log key columns (`audience`, `k_enterprise`, `k_township`,
+/// `k_squadron`, `k_assignee`): the same rule as the change log's (`Tx::changes`). `bind` binds a text and
+/// answers its placeholder; `None` when everything is visible.
+pub fn visible(visibility: &Filter, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
+    let mut list = |ids: &[String]| -> String {
+        if ids.is_empty() {
+            return "NULL".into();
+        }
+        ids.iter().map(|t| bind(t.clone())).collect::<Vec<_>>().join(",")
+    };
+    Some(match visibility {
+        Filter::All => return None,
+        Filter::Enterprise { enterprise } => {
+            let e = list(std::slice::from_ref(enterprise));
+            format!("(audience = 'public' OR (audience = 'shared' AND k_enterprise = {e}))")
+        }
+        Filter::Townships { townships } => format!("(audience = 'public' OR k_township IN ({}))", list(townships)),
+        Filter::Officer { townships, squadron, user } => {
+            let towns = list(townships);
+            let (s, u) = (list(std::slice::from_ref(squadron)), list(std::slice::from_ref(user)));
+            format!("(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})")
+        }
+    })
+}
+
 /// Builds the count and page statements; `p(n)` writes the n-th placeholder (1-based).
 pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Built {
     let mut args: Vec<Arg> = Vec::new();
@@ -88,25 +113,7 @@ pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Buil
         }
         ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
     };
-    // Who may see what: the same rule as the change log's (`Tx::changes`).
-    match visibility {
-        Filter::All => {}
-        Filter::Enterprise { enterprise } => wheres.push(format!(
-            "(audience = 'public' OR (audience = 'shared' AND k_enterprise = {}))",
-            bind(&mut args, Arg::Text(enterprise.clone()))
-        )),
-        Filter::Townships { townships } => {
-            wheres.push(format!("(audience = 'public' OR k_township IN ({}))", list(&mut args, townships)))
-        }
-        Filter::Officer { townships, squadron, user } => {
-            let towns = list(&mut args, townships);
-            let s = bind(&mut args, Arg::Text(squadron.clone()));
-            let u = bind(&mut args, Arg::Text(user.clone()));
-            wheres.push(format!(
-                "(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})"
-            ))
-        }
-    }
+    wheres.extend(visible(visibility, &mut |v| bind(&mut args, Arg::Text(v))));
     for (column, value) in
         [("township", &q.township), ("squadron", &q.squadron), ("enterprise", &q.enterprise), ("grade", &q.grade)]
     {
