@@ -8,7 +8,7 @@
 
 use super::listing::{ListPage, visible};
 use super::tables::{Tables, Value};
-use super::{DeviceRow, Filter, Keys, StoreError, parse_time};
+use super::{Audience, DeviceRow, Filter, Keys, StoreError, parse_time};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::organisation::Role;
 use fieldcheck_domain::supervision::class::EnterpriseClass;
@@ -333,4 +333,58 @@ pub fn device_page(
         out.push(DeviceWithUser { device, user_name: next(), user_login: next() });
     }
     Ok((total.max(0) as u64, out))
+}
+
+/// Every enterprise's and user's row, each ordered by id (for checking them against the records).
+pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<(Vec<EnterpriseRow>, Vec<UserRow>), StoreError> {
+    let read_keys = |t: &mut dyn Iterator<Item = Option<String>>| -> Result<Keys, StoreError> {
+        let audience = t.next().flatten().unwrap_or_default();
+        Ok(Keys {
+            audience: [Audience::Public, Audience::Shared, Audience::Internal]
+                .into_iter()
+                .find(|a| a.as_str() == audience)
+                .ok_or_else(|| StoreError::Corrupt(format!("audience {audience}")))?,
+            enterprise: t.next().flatten(),
+            township: t.next().flatten(),
+            squadron: t.next().flatten(),
+            assignee: t.next().flatten(),
+        })
+    };
+    let mut enterprises = Vec::new();
+    let sql = format!(
+        "SELECT id, name, credit_code, township, search, {KEY_COLUMNS}, key_discharger, key_hazardous_waste_unit,
+             hazardous_waste_producer FROM enterprises ORDER BY id"
+    );
+    for (t, i) in tx.tables_query_values(&sql, &[], 10)? {
+        let mut t = t.into_iter();
+        let (id, name, credit_code, township, search) = (t.next(), t.next(), t.next(), t.next(), t.next());
+        enterprises.push(EnterpriseRow {
+            id: id.flatten().unwrap_or_default(),
+            name: name.flatten().unwrap_or_default(),
+            credit_code: credit_code.flatten().unwrap_or_default(),
+            township: township.flatten().unwrap_or_default(),
+            search: search.flatten().unwrap_or_default(),
+            keys: read_keys(&mut t)?,
+            key_discharger: i.first() == Some(&1),
+            key_hazardous_waste_unit: i.get(1) == Some(&1),
+            hazardous_waste_producer: i.get(2) == Some(&1),
+        });
+    }
+    let mut users = Vec::new();
+    let sql = format!("SELECT id, login, name, role, squadron, search, {KEY_COLUMNS} FROM users ORDER BY id");
+    for (t, _) in tx.tables_query_values(&sql, &[], 11)? {
+        let mut t = t.into_iter();
+        let (id, login, name, role, squadron, search) = (t.next(), t.next(), t.next(), t.next(), t.next(), t.next());
+        let role = role.flatten().unwrap_or_default();
+        users.push(UserRow {
+            id: id.flatten().unwrap_or_default(),
+            login: login.flatten().unwrap_or_default(),
+            name: name.flatten().unwrap_or_default(),
+            role: role.parse().map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+            squadron: squadron.flatten(),
+            search: search.flatten().unwrap_or_default(),
+            keys: read_keys(&mut t)?,
+        });
+    }
+    Ok((enterprises, users))
 }
