@@ -102,6 +102,11 @@ fn page_rows(asked: Option<u32>) -> Result<u32, ApiError> {
     Ok(limit)
 }
 
+/// A filter's value when one is given (an empty parameter is none).
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl ListParams {
     /// The index query for `entity`, checked (a bad date or page is a 400, never a crash).
     fn query(&self, tx: &mut dyn Tx, entity: Entity, newest_first: bool) -> Result<ListQuery, ApiError> {
@@ -137,8 +142,8 @@ impl ListParams {
             offset: self.offset.unwrap_or(0),
             ..RegisterQuery::default()
         };
-        q.class = self.class.as_deref().map(|c| c.parse().map_err(|_| unknown("enterprise class", c))).transpose()?;
-        match (entity, self.grade.as_deref()) {
+        q.class = given(&self.class).map(|c| c.parse().map_err(|_| unknown("enterprise class", c))).transpose()?;
+        match (entity, given(&self.grade)) {
             (_, None) => {}
             (Entity::User, Some(g)) => q.role = Some(g.parse().map_err(|_| unknown("role", g))?),
             (_, Some("key")) => q.key_unit = Some(true),
@@ -526,9 +531,7 @@ async fn devices(
     allow(&caller, Action::ManageDevices)?;
     let limit = page_rows(p.limit)?;
     let offset = p.offset.unwrap_or(0);
-    let state = p
-        .state
-        .as_deref()
+    let state = given(&p.state)
         .map(|s| {
             serde_json::from_value::<DeviceState>(serde_json::Value::String(s.to_string()))
                 .map_err(|_| ApiError::bad_request(format!("unknown device state {s:?} (signed_in, revoked, expired)")))

@@ -131,6 +131,7 @@ fn lists_filter_and_page_in_the_database_with_actions_and_scope() {
     let normal = all(&commander, "/v1/lists/enterprises?grade=normal", 200).1;
     assert_eq!(key.len() + normal.len(), 150);
     assert!(key.iter().all(|e| is(e, "key_discharger") || is(e, "key_hazardous_waste_unit")));
+    assert_eq!(get(&commander, "/v1/lists/enterprises?grade=&class=")["total"], 150, "an empty filter is none");
     let exact = rows(&get(&commander, &format!("/v1/lists/enterprises?credit_code={code}")));
     assert_eq!(ids(&exact), vec![enterprises[3]["id"].as_str().unwrap().to_string()]);
     let commanders = rows(&get(&commander, "/v1/lists/users?grade=commander"));
