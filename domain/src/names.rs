@@ -42,7 +42,9 @@ macro_rules! stable_names {
 use crate::alarm::{AlarmAction, AlarmState};
 use crate::finding::Severity;
 use crate::inspection::{InspectionKind, InspectionState};
+use crate::organisation::Role;
 use crate::rectification::{TaskAction, TaskState};
+use crate::supervision::class::EnterpriseClass;
 
 stable_names!(AlarmState, "alarm state", {
     AlarmState::Raised => "raised",
@@ -86,6 +88,18 @@ stable_names!(Severity, "severity", {
     Severity::General => "general",
     Severity::Serious => "serious",
 });
+stable_names!(Role, "role", {
+    Role::Officer => "officer",
+    Role::Township => "township",
+    Role::Enterprise => "enterprise",
+    Role::Commander => "commander",
+});
+stable_names!(EnterpriseClass, "enterprise class", {
+    EnterpriseClass::KeyDischarger => "key_discharger",
+    EnterpriseClass::KeyHazardousWasteUnit => "key_hazardous_waste_unit",
+    EnterpriseClass::HazardousWasteProducer => "hazardous_waste_producer",
+    EnterpriseClass::Ordinary => "ordinary",
+});
 
 #[cfg(test)]
 mod tests {
@@ -109,6 +123,8 @@ mod tests {
         agree(InspectionState::NAMED, InspectionState::as_str);
         agree(InspectionKind::NAMED, InspectionKind::as_str);
         agree(Severity::NAMED, Severity::as_str);
+        agree(Role::NAMED, Role::as_str);
+        agree(EnterpriseClass::NAMED, EnterpriseClass::as_str);
         assert_eq!(AlarmState::NAMED, AlarmState::ALL);
         assert_eq!(TaskState::NAMED, TaskState::ALL);
         assert!("Raised".parse::<AlarmState>().is_err(), "the Rust spelling is not a stored name");

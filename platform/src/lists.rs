@@ -1,5 +1,6 @@
 //! The console's lists: `GET /v1/lists/{alarms,tasks,inspections,enterprises,users,devices}` with filters
-//! and paging done in the database (the list index, `db::listing`), each row with what the caller may do
+//! and paging done in the database (alarms, tasks and inspections over the list index, `db::listing`;
+//! enterprises, users and devices over their typed tables, `db::registers`), each row with what the caller may do
 //! to it (`actions`, from the capability table and the record's state machine), scoped to what the caller
 //! may see exactly as its pull is.
 
@@ -7,7 +8,8 @@ use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::command::{self, Names};
 use crate::db::listing::{ListPage, ListQuery, ListingRow};
-use crate::db::{DeviceRow, Keys, StoreError, Tx, entity_name};
+use crate::db::registers::{self, DeviceState, DeviceWithUser, RegisterQuery};
+use crate::db::{DeviceRow, Filter, Keys, StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::Failure;
 use crate::records;
@@ -49,12 +51,18 @@ pub struct ListParams {
     pub enterprise: Option<String>,
     /// One state, or several separated by commas (`raised,graded`).
     pub state: Option<String>,
-    /// An alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`.
+    /// An alarm's level, a task's severity, a user's role, an enterprise's `key` or `normal`; devices: their
+    /// state (`signed_in`, `revoked`, `expired`) in `state`.
     pub grade: Option<String>,
     /// From this time or day (`2026-12-03` or RFC 3339), inclusive.
     pub from: Option<String>,
     /// Before this time, or up to and including this day.
     pub to: Option<String>,
+    /// Enterprises: of this class (`key_discharger`, `key_hazardous_waste_unit`, `hazardous_waste_producer`,
+    /// `ordinary`).
+    pub class: Option<String>,
+    /// Enterprises: this 统一社会信用代码, exactly.
+    pub credit_code: Option<String>,
     /// Text the row's names, codes, points or summary contain (case-insensitive).
     pub q: Option<String>,
     /// An enterprise class (the risk list): `key_discharger`, `key_hazardous_waste_unit`,
@@ -97,6 +105,11 @@ pub fn page_rows(asked: Option<u32>) -> Result<u32, ApiError> {
     Ok(limit)
 }
 
+/// A filter's value when one is given (an empty parameter is none).
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl ListParams {
     /// The index query for `entity`, checked (a bad date or page is a 400, never a crash).
     fn query(&self, tx: &mut dyn Tx, entity: Entity, newest_first: bool) -> Result<ListQuery, ApiError> {
@@ -116,21 +129,51 @@ impl ListParams {
             offset: self.offset.unwrap_or(0),
             ..ListQuery::default()
         };
-        // Alarms and users carry their squadron; other rows are in a squadron's area by township.
-        if let Some(squadron) = &self.squadron {
-            if matches!(entity, Entity::Alarm | Entity::User) {
-                q.squadron = Some(squadron.clone());
-            } else {
-                let area = records::squadrons(tx)?.into_iter().find(|s| s.id.to_string() == *squadron);
-                q.townships =
-                    Some(area.map(|s| s.townships.iter().map(|t| t.to_string()).collect()).unwrap_or_default());
-            }
-        }
+        // Alarms carry their squadron; other rows are in a squadron's area by township.
+        (q.squadron, q.townships) = self.squadron_filter(tx, entity == Entity::Alarm)?;
         Ok(q)
+    }
+
+    /// The register query (enterprises, users), checked: an unknown class, role or grade is a 400.
+    fn register(&self, tx: &mut dyn Tx, entity: Entity) -> Result<RegisterQuery, ApiError> {
+        let unknown = |what: &str, v: &str| ApiError::bad_request(format!("unknown {what} {v:?}"));
+        let mut q = RegisterQuery {
+            township: self.township.clone(),
+            credit_code: self.credit_code.clone(),
+            text: self.q.clone(),
+            limit: page_rows(self.limit)?,
+            offset: self.offset.unwrap_or(0),
+            ..RegisterQuery::default()
+        };
+        q.class = given(&self.class).map(|c| c.parse().map_err(|_| unknown("enterprise class", c))).transpose()?;
+        match (entity, given(&self.grade)) {
+            (_, None) => {}
+            (Entity::User, Some(g)) => q.role = Some(g.parse().map_err(|_| unknown("role", g))?),
+            (_, Some("key")) => q.key_unit = Some(true),
+            (_, Some("normal")) => q.key_unit = Some(false),
+            (_, Some(g)) => return Err(unknown("grade (key or normal)", g)),
+        }
+        // Users carry their squadron; enterprises are in a squadron's area by township.
+        (q.squadron, q.townships) = self.squadron_filter(tx, entity == Entity::User)?;
+        Ok(q)
+    }
+
+    /// The `squadron` parameter as a filter: on the rows' own squadron column when they `carry` one,
+    /// else as the townships of the squadron's area (none when there is no such squadron).
+    fn squadron_filter(&self, tx: &mut dyn Tx, carry: bool) -> Result<(Option<String>, Option<Vec<String>>), ApiError> {
+        let Some(squadron) = &self.squadron else { return Ok((None, None)) };
+        if carry {
+            return Ok((Some(squadron.clone()), None));
+        }
+        let area = records::squadrons(tx)?.into_iter().find(|s| s.id.to_string() == *squadron);
+        Ok((None, Some(area.map(|s| s.townships.iter().map(|t| t.to_string()).collect()).unwrap_or_default())))
     }
 }
 
-/// Reads one page of `entity` for `caller` and turns each id into its row with `row`.
+/// Which ids a page holds (and the page's limit and offset), found for the caller's visibility.
+type Finder = Box<dyn FnOnce(&mut dyn Tx, &Filter) -> Result<(ListPage, u32, u64), ApiError> + Send>;
+
+/// Reads one page of `entity` from the list index for `caller` and turns each id into its row with `row`.
 async fn page<T, F>(
     app: &App,
     caller: Caller,
@@ -143,18 +186,30 @@ where
     T: Send + 'static,
     F: Fn(&mut dyn Tx, &Reach, String) -> Result<Option<T>, Failure> + Send + 'static,
 {
+    let find: Finder = Box::new(move |tx, visibility| {
+        let q = p.query(tx, entity, newest_first)?;
+        Ok((tx.list_page(&q, visibility)?, q.limit, q.offset))
+    });
+    page_of(app, caller, find, row).await
+}
+
+/// Reads one page found by `find` for `caller` and turns each id into its row with `row`.
+async fn page_of<T, F>(app: &App, caller: Caller, find: Finder, row: F) -> Result<Json<Page<T>>, ApiError>
+where
+    T: Send + 'static,
+    F: Fn(&mut dyn Tx, &Reach, String) -> Result<Option<T>, Failure> + Send + 'static,
+{
     ensure_built(app).await?;
     let page = app
         .db
         .read(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
-            let q = p.query(tx, entity, newest_first)?;
-            let ListPage { total, ids } = tx.list_page(&q, &reach.filter())?;
+            let (ListPage { total, ids }, limit, offset) = find(tx, &reach.filter())?;
             let mut rows = Vec::with_capacity(ids.len());
             for id in ids {
                 rows.extend(row(tx, &reach, id)?);
             }
-            Ok(Page { total, offset: q.offset, limit: q.limit, rows })
+            Ok(Page { total, offset, limit, rows })
         })
         .await?;
     Ok(Json(page))
@@ -239,21 +294,6 @@ pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreE
                     at.as_ref().map(time).unwrap_or_default(),
                     format!("{who} {} {}", names.join(" "), i.summary),
                 )
-            }
-        }
-        Record::Enterprise(e) => ListingRow {
-            grade: Some(if e.flags.is_key_unit() { "key".into() } else { "normal".into() }),
-            ..base("active".into(), e.name.clone(), format!("{} {} {}", e.name, e.credit_code, e.address))
-        },
-        Record::User(u) => {
-            let squadron = match &u.scope {
-                Scope::Squadron { squadron } => Some(squadron.to_string()),
-                _ => None,
-            };
-            ListingRow {
-                squadron,
-                grade: Some(name(&u.role)),
-                ..base("active".into(), u.name.clone(), format!("{} {}", u.name, u.login))
             }
         }
         _ => return Ok(()),
@@ -403,7 +443,11 @@ async fn enterprises(
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
-    page(&app, caller, p, Entity::Enterprise, false, move |tx, reach, id| {
+    let find: Finder = Box::new(move |tx, visibility| {
+        let q = p.register(tx, Entity::Enterprise)?;
+        Ok((registers::enterprise_page(tx, &q, visibility)?, q.limit, q.offset))
+    });
+    page_of(&app, caller, find, move |tx, reach, id| {
         let Some(enterprise) = load::<Enterprise>(tx, Entity::Enterprise, &id)? else { return Ok(None) };
         Ok(Some(EnterpriseRow {
             township_name: names.townships.get(&enterprise.township).cloned().unwrap_or_default(),
@@ -440,7 +484,11 @@ async fn users(
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
-    page(&app, caller, p, Entity::User, false, move |tx, reach, id| {
+    let find: Finder = Box::new(move |tx, visibility| {
+        let q = p.register(tx, Entity::User)?;
+        Ok((registers::user_page(tx, &q, visibility)?, q.limit, q.offset))
+    });
+    page_of(&app, caller, find, move |tx, reach, id| {
         let Some(user) = load::<User>(tx, Entity::User, &id)? else { return Ok(None) };
         let squadron_name = match &user.scope {
             Scope::Squadron { squadron } => names.squadrons.get(squadron).cloned(),
@@ -458,8 +506,9 @@ pub struct DeviceListRow {
     pub device: DeviceRow,
     pub user_name: String,
     pub user_login: String,
-    /// `revoke` while the device is signed in.
+    /// `revoke` while the device is not revoked.
     pub actions: Vec<String>,
+    pub state: DeviceState,
     pub state_label: Text,
 }
 
@@ -469,6 +518,7 @@ pub struct DeviceListRow {
     tag = "command centre",
     summary = "Devices, the most recently seen first, paged (command centre: manage_devices)",
     params(
+        ("state" = Option<DeviceState>, Query, description = "only devices in this state"),
         ("limit" = Option<u64>, Query, description = "rows per page (limit `list_page_rows`)"),
         ("offset" = Option<u64>, Query, description = "rows to skip"),
     ),
@@ -484,27 +534,33 @@ async fn devices(
     allow(&caller, Action::ManageDevices)?;
     let limit = page_rows(p.limit)?;
     let offset = p.offset.unwrap_or(0);
+    let state = given(&p.state)
+        .map(|s| {
+            serde_json::from_value::<DeviceState>(serde_json::Value::String(s.to_string()))
+                .map_err(|_| ApiError::bad_request(format!("unknown device state {s:?} (signed_in, revoked, expired)")))
+        })
+        .transpose()?;
+    ensure_built(&app).await?;
     let page = app
         .db
         .read(move |tx| {
-            let (total, rows) = tx.device_page(limit, offset)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for device in rows {
-                let user: Option<User> = records::load(tx, Entity::User, &device.user)?;
-                let revoked = device.revoked_at.is_some();
-                out.push(DeviceListRow {
-                    user_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-                    user_login: user.map(|u| u.login).unwrap_or_default(),
-                    actions: if revoked { vec![] } else { vec!["revoke".into()] },
-                    state_label: if revoked {
-                        Text::new("已吊销", "revoked")
-                    } else {
-                        Text::new("在用", "signed in")
-                    },
-                    device,
-                });
-            }
-            Ok(Page { total, offset, limit, rows: out })
+            let now = Utc::now();
+            let (total, rows) = registers::device_page(tx, state, now, limit, offset)?;
+            let rows = rows
+                .into_iter()
+                .map(|DeviceWithUser { device, user_name, user_login }| {
+                    let state = DeviceState::of(&device, now);
+                    DeviceListRow {
+                        user_name: user_name.unwrap_or_default(),
+                        user_login: user_login.unwrap_or_default(),
+                        actions: if device.revoked_at.is_some() { vec![] } else { vec!["revoke".into()] },
+                        state_label: state.label(),
+                        state,
+                        device,
+                    }
+                })
+                .collect();
+            Ok(Page { total, offset, limit, rows })
         })
         .await?;
     Ok(Json(page))

@@ -1,14 +1,17 @@
 //! Each record's rows in the tables that index it, derived in one place: the typed row of an alarm, a
-//! task or an inspection (`db::tables`, what supervision and the dashboard count) and the list index row
+//! task or an inspection (`db::tables`, what supervision and the dashboard count), of an enterprise or a
+//! user (`db::registers`, what their lists filter and page by) and the list index row
 //! (`crate::lists`, which also carries the change-log keys that scope a list as a pull is scoped).
 //! `records::save` calls [`index`] in the record's own transaction; [`rebuild`] fills both from the
 //! records after a migration that adds or changes them.
 
+use crate::db::registers;
 use crate::db::tables::{self, AlarmRow, InspectionRow, TaskRow};
 use crate::db::{Keys, StoreError, Tx};
 use crate::records;
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::organisation::{Enterprise, Scope, User};
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
 
@@ -54,12 +57,44 @@ pub fn inspection_row(s: &SubmittedInspection, keys: &Keys) -> InspectionRow {
     }
 }
 
-/// Keeps a saved record's rows: its typed row (alarms, tasks, inspections) and its list index row.
+pub fn enterprise_row(e: &Enterprise, keys: &Keys) -> registers::EnterpriseRow {
+    registers::EnterpriseRow {
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        credit_code: e.credit_code.to_string(),
+        township: e.township.to_string(),
+        key_discharger: e.flags.key_discharger,
+        key_hazardous_waste_unit: e.flags.key_hazardous_waste_unit,
+        hazardous_waste_producer: e.flags.hazardous_waste_producer,
+        search: format!("{} {} {}", e.name, e.credit_code, e.address).to_lowercase(),
+        keys: keys.clone(),
+    }
+}
+
+pub fn user_row(u: &User, keys: &Keys) -> registers::UserRow {
+    registers::UserRow {
+        id: u.id.to_string(),
+        login: u.login.clone(),
+        name: u.name.clone(),
+        role: u.role,
+        squadron: match &u.scope {
+            Scope::Squadron { squadron } => Some(squadron.to_string()),
+            _ => None,
+        },
+        search: format!("{} {}", u.name, u.login).to_lowercase(),
+        keys: keys.clone(),
+    }
+}
+
+/// Keeps a saved record's rows: its typed row (alarms, tasks, inspections, enterprises, users) and its
+/// list index row.
 pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreError> {
     match record {
         Record::Alarm(a) => tables::put_alarm(tx, &alarm_row(a, keys))?,
         Record::Task(t) => tables::put_task(tx, &task_row(t))?,
         Record::Inspection(s) => tables::put_inspection(tx, &inspection_row(s, keys))?,
+        Record::Enterprise(e) => registers::put_enterprise(tx, &enterprise_row(e, keys))?,
+        Record::User(u) => registers::put_user(tx, &user_row(u, keys))?,
         _ => {}
     }
     crate::lists::index(tx, record, keys)

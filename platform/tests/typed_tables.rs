@@ -9,15 +9,16 @@ mod common;
 
 use chrono::Utc;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::organisation::{Enterprise, Scope};
+use fieldcheck_core::domain::organisation::{Enterprise, Scope, User};
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome};
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_e2e::{Device, Platform, Storage, World, fixtures};
+use fieldcheck_platform::db::registers;
 use fieldcheck_platform::db::tables::{self, AllRows};
 use fieldcheck_platform::db::{Db, Keys};
 use fieldcheck_platform::records;
-use fieldcheck_platform::tables::{alarm_row, inspection_row, task_row};
+use fieldcheck_platform::tables::{alarm_row, enterprise_row, inspection_row, task_row, user_row};
 use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
 use serde_json::json;
 use std::collections::HashMap;
@@ -132,6 +133,33 @@ fn typed_tables_agree_with_the_records_after_syncs_with_a_conflict_and_a_rejecte
         Ok(())
     }))
     .expect("older alarms");
+    // The command centre moves an enterprise of the officer's area: its register row follows (township, keys).
+    let moved = area[0].clone();
+    let to = world.townships.iter().find(|t| t.id != moved.township).expect("another township").id;
+    let (status, answer) =
+        commander.post_json(&format!("/v1/enterprises/{}/move", moved.id), json!({ "township": to }));
+    assert_eq!((status, answer["township"].clone()), (200, json!(to)), "{answer}");
+
+    let (registered, want) = rt
+        .block_on(db.read(|tx| {
+            let (mut enterprises, mut users) = (Vec::new(), Vec::new());
+            for e in records::load_all::<Enterprise>(tx, Entity::Enterprise)? {
+                let k = records::keys(tx, &Record::Enterprise(e.clone()))?;
+                enterprises.push(enterprise_row(&e, &k));
+            }
+            for u in records::load_all::<User>(tx, Entity::User)? {
+                let k = records::keys(tx, &Record::User(u.clone()))?;
+                users.push(user_row(&u, &k));
+            }
+            enterprises.sort_by(|a, b| a.id.cmp(&b.id));
+            users.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok((registers::all_rows(tx)?, (enterprises, users)))
+        }))
+        .expect("register rows");
+    assert_eq!(registered, want, "every enterprise's and user's row is its record's");
+    let row = registered.0.iter().find(|e| e.id == moved.id.to_string()).expect("the moved enterprise's row");
+    assert_eq!(row.township, to.to_string());
+
     let rows = rt.block_on(db.read(|tx| Ok(tables::all_rows(tx)?))).expect("rows");
     let want = derived(&db);
     assert_eq!(rows, want, "every typed row is its record's");

@@ -24,6 +24,7 @@ use fieldcheck_domain::rectification::{RectificationTask, TaskAction, TaskState}
 use fieldcheck_domain::visibility::{ScopeKeys, Visibility};
 use fieldcheck_evidence::{BlobRef, Digest, MediaType};
 use fieldcheck_platform::access::Reach;
+use fieldcheck_platform::db::registers::{self, RegisterQuery};
 use fieldcheck_platform::db::{Db, entity_name};
 use fieldcheck_platform::error::ApiError;
 use fieldcheck_platform::records;
@@ -353,6 +354,30 @@ async fn pulls_equal_the_domain(db: Db) -> (u64, usize, usize) {
                 user.role,
                 user.id,
                 user.scope
+            );
+            // The enterprises and users registers, which the lists page over, scope by the same rule.
+            let u = user.clone();
+            let (enterprises, people) = db
+                .read(move |tx| {
+                    let reach = Reach::of(tx, &u)?;
+                    let all = RegisterQuery { limit: u32::MAX, ..RegisterQuery::default() };
+                    let enterprises = registers::enterprise_page(tx, &all, &reach.filter())?.ids;
+                    Ok::<_, ApiError>((enterprises, registers::user_page(tx, &all, &reach.filter())?.ids))
+                })
+                .await
+                .expect("registers");
+            let listed: BTreeSet<Key> = enterprises
+                .into_iter()
+                .map(|id| ("enterprise", id))
+                .chain(people.into_iter().map(|id| ("user", id)))
+                .filter(|k| ours.contains(k))
+                .collect();
+            let registered: BTreeSet<Key> =
+                want.iter().filter(|(kind, _)| ["enterprise", "user"].contains(kind)).cloned().collect();
+            assert_eq!(
+                listed, registered,
+                "seed {seed}: {:?} {:?}: registers listed vs the domain",
+                user.role, user.id
             );
             users += 1;
             decisions += ours.len();

@@ -105,6 +105,39 @@ fn lists_filter_and_page_in_the_database_with_actions_and_scope() {
     let devices = get(&commander, "/v1/lists/devices");
     assert!(devices["total"].as_u64().expect("total") >= 1);
     assert_eq!(rows(&devices)[0]["actions"], json!(["revoke"]));
+    assert_eq!(rows(&devices)[0]["state"], "signed_in");
+    assert_eq!(rows(&devices)[0]["user_login"], "commander", "the latest sign-in first, its user joined");
+
+    // The typed registers' own filters: class, exact credit code, role; devices by state.
+    let is = |e: &Value, flag: &str| e["flags"][flag].as_bool().unwrap_or(false);
+    for (class, expected) in [
+        ("key_discharger", enterprises.iter().filter(|e| is(e, "key_discharger")).count()),
+        ("hazardous_waste_producer", enterprises.iter().filter(|e| is(e, "hazardous_waste_producer")).count()),
+        (
+            "ordinary",
+            enterprises
+                .iter()
+                .filter(|e| {
+                    !["key_discharger", "key_hazardous_waste_unit", "hazardous_waste_producer"].iter().any(|f| is(e, f))
+                })
+                .count(),
+        ),
+    ] {
+        let listed = all(&commander, &format!("/v1/lists/enterprises?class={class}"), 200).1;
+        assert_eq!(listed.len(), expected, "class {class}");
+        assert!(expected > 0, "the demo has enterprises of class {class}");
+    }
+    let key = all(&commander, "/v1/lists/enterprises?grade=key", 200).1;
+    let normal = all(&commander, "/v1/lists/enterprises?grade=normal", 200).1;
+    assert_eq!(key.len() + normal.len(), 150);
+    assert!(key.iter().all(|e| is(e, "key_discharger") || is(e, "key_hazardous_waste_unit")));
+    assert_eq!(get(&commander, "/v1/lists/enterprises?grade=&class=")["total"], 150, "an empty filter is none");
+    let exact = rows(&get(&commander, &format!("/v1/lists/enterprises?credit_code={code}")));
+    assert_eq!(ids(&exact), vec![enterprises[3]["id"].as_str().unwrap().to_string()]);
+    let commanders = rows(&get(&commander, "/v1/lists/users?grade=commander"));
+    assert!(!commanders.is_empty() && commanders.iter().all(|u| u["role"] == "commander"));
+    assert_eq!(get(&commander, "/v1/lists/devices?state=revoked")["total"], 0);
+    assert_eq!(get(&commander, "/v1/lists/devices?state=signed_in")["total"], devices["total"]);
 
     // A squadron filter: its townships' enterprises.
     let officer = Device::login(&platform, "officer1");
@@ -138,8 +171,28 @@ fn lists_filter_and_page_in_the_database_with_actions_and_scope() {
     let dongcheng = towns[0]["township"].clone();
     assert!(towns.iter().all(|e| e["township"] == dongcheng));
 
+    // Users in reach: an officer lists those of its squadron's area as its pull has them.
+    let listed: BTreeSet<String> = ids(&all(&officer, "/v1/lists/users", 50).1).into_iter().collect();
+    let (pulled, _) = officer.pull_all(0);
+    let pulled: BTreeSet<String> = pulled
+        .iter()
+        .filter_map(|r| match r {
+            fieldcheck_core::protocol::Record::User(u) => Some(u.id.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, pulled, "officer1: users listed = users pulled");
+
     // Refusals: a clear 400 or 403 in the error contract.
-    for path in ["/v1/lists/alarms?limit=0", "/v1/lists/alarms?limit=201", "/v1/lists/alarms?from=yesterday"] {
+    for path in [
+        "/v1/lists/alarms?limit=0",
+        "/v1/lists/alarms?limit=201",
+        "/v1/lists/alarms?from=yesterday",
+        "/v1/lists/enterprises?class=huge",
+        "/v1/lists/enterprises?grade=officer",
+        "/v1/lists/users?grade=mayor",
+        "/v1/lists/devices?state=asleep",
+    ] {
         let (status, body) = commander.get_json(path);
         assert_eq!(status, 400, "{path}: {body}");
         assert!(body["message"].is_string(), "{body}");

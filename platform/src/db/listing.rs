@@ -74,33 +74,26 @@ pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// Who may see what, as a condition on the list index's key columns (`audience`, `k_*`), binding its values
-/// after `args`: the same rule as the change log's (`Tx::changes`); `None` for the whole county. Queries of
-/// the typed tables join `listing` on the record and add this, so they are scoped exactly as a list is.
-pub fn visible(visibility: &Filter, args: &mut Vec<Arg>, p: fn(usize) -> String) -> Option<String> {
-    let bind = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        p(args.len())
-    };
-    let list = |args: &mut Vec<Arg>, ids: &[String]| -> String {
+/// Who may see what, over a table's change-log key columns (`audience`, `k_enterprise`, `k_township`,
+/// `k_squadron`, `k_assignee`): the same rule as the change log's (`Tx::changes`). `bind` binds a text and
+/// answers its placeholder; `None` when everything is visible.
+pub fn visible(visibility: &Filter, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
+    let mut list = |ids: &[String]| -> String {
         if ids.is_empty() {
             return "NULL".into();
         }
-        ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
+        ids.iter().map(|t| bind(t.clone())).collect::<Vec<_>>().join(",")
     };
     Some(match visibility {
         Filter::All => return None,
-        Filter::Enterprise { enterprise } => format!(
-            "(audience = 'public' OR (audience = 'shared' AND k_enterprise = {}))",
-            bind(args, Arg::Text(enterprise.clone()))
-        ),
-        Filter::Townships { townships } => {
-            format!("(audience = 'public' OR k_township IN ({}))", list(args, townships))
+        Filter::Enterprise { enterprise } => {
+            let e = list(std::slice::from_ref(enterprise));
+            format!("(audience = 'public' OR (audience = 'shared' AND k_enterprise = {e}))")
         }
+        Filter::Townships { townships } => format!("(audience = 'public' OR k_township IN ({}))", list(townships)),
         Filter::Officer { townships, squadron, user } => {
-            let towns = list(args, townships);
-            let s = bind(args, Arg::Text(squadron.clone()));
-            let u = bind(args, Arg::Text(user.clone()));
+            let towns = list(townships);
+            let (s, u) = (list(std::slice::from_ref(squadron)), list(std::slice::from_ref(user)));
             format!("(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})")
         }
     })
@@ -120,9 +113,7 @@ pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Buil
         }
         ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
     };
-    if let Some(visible) = visible(visibility, &mut args, p) {
-        wheres.push(visible);
-    }
+    wheres.extend(visible(visibility, &mut |v| bind(&mut args, Arg::Text(v))));
     for (column, value) in
         [("township", &q.township), ("squadron", &q.squadron), ("enterprise", &q.enterprise), ("grade", &q.grade)]
     {

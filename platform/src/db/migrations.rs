@@ -28,6 +28,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/sqlite/006_blob_uploads.sql") },
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/sqlite/007_typed_tables.sql") },
     Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/sqlite/008_login_throttle.sql") },
+    Migration { version: 9, name: "registers", sql: include_str!("migrations/sqlite/009_registers.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -52,6 +53,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 6, name: "blob_uploads", sql: include_str!("migrations/postgres/006_blob_uploads.sql") },
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/postgres/007_typed_tables.sql") },
     Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/postgres/008_login_throttle.sql") },
+    Migration { version: 9, name: "registers", sql: include_str!("migrations/postgres/009_registers.sql") },
 ];
 
 /// The schema version this build writes.

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod migrations;
 pub mod postgres;
 pub mod postgres_tls;
+pub mod registers;
 pub mod scoped;
 pub mod sqlite;
 pub mod tables;

@@ -42,7 +42,7 @@ impl Args {
     pub fn scope(&mut self, entity: &str, alias: &str, visibility: &Filter) -> String {
         let kind = self.bind(entity);
         let mut join = format!("JOIN listing ON listing.entity = {kind} AND listing.id = {alias}.id");
-        if let Some(rule) = visible(visibility, &mut self.0, placeholder) {
+        if let Some(rule) = visible(visibility, &mut |v| self.bind(v)) {
             join.push_str(" AND ");
             join.push_str(&rule);
         }
