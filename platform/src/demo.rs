@@ -394,7 +394,7 @@ fn handled(
     let actor = at(tx, commander, 25)?;
     crate::intents::alarm::dispatch(tx, &actor, a.id, None).map_err(ApiError::from)?;
     let actor = at(tx, officer, 120)?;
-    crate::intents::alarm::arrive(tx, &actor, a.id, None).map_err(ApiError::from)?;
+    crate::intents::alarm::arrive(tx, &actor, a.id, None, None).map_err(ApiError::from)?;
     let feedback = "现场核查：在线监测仪表漂移，已校准，排口水样复测达标 / on site: the analyser drifted, recalibrated, \
                     the outlet's sample retested within the limit";
     let actor = at(tx, officer, 240)?;

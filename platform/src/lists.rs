@@ -58,16 +58,13 @@ pub struct ListParams {
     pub from: Option<String>,
     /// Before this time, or up to and including this day.
     pub to: Option<String>,
-    /// Enterprises: of this class (`key_discharger`, `key_hazardous_waste_unit`, `hazardous_waste_producer`,
+    /// Enterprises and the risk list: of this class (`key_discharger`, `key_hazardous_waste_unit`, `hazardous_waste_producer`,
     /// `ordinary`).
     pub class: Option<String>,
     /// Enterprises: this 统一社会信用代码, exactly.
     pub credit_code: Option<String>,
     /// Text the row's names, codes, points or summary contain (case-insensitive).
     pub q: Option<String>,
-    /// An enterprise class (the risk list): `key_discharger`, `key_hazardous_waste_unit`,
-    /// `hazardous_waste_producer`, `ordinary`.
-    pub class: Option<String>,
     /// Rows per page (limit `list_page_rows`).
     pub limit: Option<u32>,
     /// Rows to skip.

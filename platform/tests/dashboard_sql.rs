@@ -25,7 +25,8 @@ fn the_dashboard_counted_in_sql_equals_the_records_and_their_audit() {
         .expect("an officer of its squadron")
         .clone();
     let mut phone = Device::login(&platform, &officer.login);
-    let arrived = phone.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None }]);
+    let arrived =
+        phone.push_intents(vec![Intent::AlarmArrive { alarm: alarm.id, location: None, location_missing: None }]);
     assert_eq!(arrived.results[0].outcome, Outcome::Applied);
 
     let db = fieldcheck_platform::open_db(storage.dir.path(), storage.database.as_deref()).expect("open");
