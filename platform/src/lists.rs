@@ -455,9 +455,15 @@ pub struct DeviceListRow {
     pub device: DeviceRow,
     pub user_name: String,
     pub user_login: String,
-    /// `revoke` while the device is signed in.
+    /// `revoke` while the device is signed in; `wipe` while it is signed in and not yet ordered wiped.
     pub actions: Vec<String>,
     pub state_label: Text,
+    /// The command centre's wipe order, with the phone's report once it wiped itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wipe: Option<crate::wipe::WipeOrder>,
+    /// Where the wipe stands (ordered, or done with what was sent and lost), when one was ordered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wipe_label: Option<Text>,
 }
 
 #[utoipa::path(
@@ -470,7 +476,7 @@ pub struct DeviceListRow {
         ("offset" = Option<u64>, Query, description = "rows to skip"),
     ),
     responses(
-        (status = 200, description = "devices, each with `actions` (`revoke` while signed in)", body = Page<DeviceListRow>),
+        (status = 200, description = "devices, each with `actions` (`revoke` while signed in, `wipe` until ordered) and its wipe order", body = Page<DeviceListRow>),
     )
 )]
 async fn devices(
@@ -489,16 +495,26 @@ async fn devices(
             for device in rows {
                 let user: Option<User> = records::load(tx, Entity::User, &device.user)?;
                 let revoked = device.revoked_at.is_some();
+                let wipe = crate::wipe::order_of(tx, &device.id)?;
+                let mut actions = Vec::new();
+                if !revoked {
+                    actions.push("revoke".to_string());
+                    if wipe.is_none() {
+                        actions.push("wipe".to_string());
+                    }
+                }
                 out.push(DeviceListRow {
                     user_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
                     user_login: user.map(|u| u.login).unwrap_or_default(),
-                    actions: if revoked { vec![] } else { vec!["revoke".into()] },
+                    actions,
+                    wipe_label: wipe.as_ref().map(crate::wipe::WipeOrder::label),
                     state_label: if revoked {
                         Text::new("已吊销", "revoked")
                     } else {
                         Text::new("在用", "signed in")
                     },
                     device,
+                    wipe,
                 });
             }
             Ok(Page { total, offset, limit, rows: out })

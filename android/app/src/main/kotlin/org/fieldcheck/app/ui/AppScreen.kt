@@ -78,7 +78,7 @@ fun AppScreen(model: AppModel) {
                 is ScreenData.Settings -> SettingsScreen(model, screen.originals, screen.watermark, vm.banners)
                 is ScreenData.Inspection ->
                     if (signing != null) SigningScreen(send, screen.screen.inspection.id, signing)
-                    else InspectionPage(send, screen.screen, vm.drafts)
+                    else InspectionPage(send, screen.screen, vm.drafts, vm.team)
                 is ScreenData.Task -> TaskPage(send, screen.screen)
                 is ScreenData.Alarm -> Column(Modifier.padding(horizontal = 12.dp)) { AlarmCard(send, screen.alarm, model::templates) }
                 ScreenData.Unavailable -> {}
