@@ -63,6 +63,7 @@ target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.par
   && npx --no-install tsc -p ../../platform/console \
   && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
   && node map-config.test.mjs "$target_dir/debug/fieldcheck-platform" \
+  && node wipe.test.mjs "$target_dir/debug/fieldcheck-platform" \
   && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
 
 step "API fuzzing: schemathesis against a live demo platform, from the OpenAPI document it generates"

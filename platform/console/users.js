@@ -1,14 +1,15 @@
 // Users and devices: the county's users (paged by the server) with a form to create one, and the signed-in
-// devices with their revocation (`/v1/lists/users`, `/v1/lists/devices`, `POST /v1/users`,
-// `POST /v1/devices/{id}/revoke`).
+// devices with their revocation and remote wipe (`/v1/lists/users`, `/v1/lists/devices`, `POST /v1/users`,
+// `POST /v1/devices/{id}/revoke`, `POST /v1/devices/{id}/wipe`).
 
-import { $, el, when, empty } from "./dom.js";
+import { $, el, when, empty, both } from "./dom.js";
 import { limit, list } from "./api.js";
 
 /** @typedef {{ id: string, login: string, name: string, role: string, squadron_name?: string | null,
  *   certificate_no?: string }} UserRow */
 /** @typedef {{ id: string, user_name: string, user_login: string, last_seen: string | null,
- *   clock_skew_ms: number | null, expires_at: string, revoked_at: string | null, actions: string[] }} DeviceRow */
+ *   clock_skew_ms: number | null, expires_at: string, revoked_at: string | null, actions: string[],
+ *   wipe_label?: { zh: string, en: string } }} DeviceRow */
 /** @typedef {{ act: (path: string, body: unknown) => Promise<void>,
  *   squadrons: () => { id: string, name: string }[], townships: () => { id: string, name: string }[] }} Deps */
 
@@ -77,11 +78,19 @@ function deviceRow(d, deps) {
   const revoke = d.actions.includes("revoke") ? el("button", { class: "light", "data-action": "revoke", on: { click: () => {
     if (confirm(`注销此设备？${d.user_name}\nSign this device out?`)) deps.act(`/v1/devices/${d.id}/revoke`, {});
   } } }, "注销", el("span", { class: "en" }, "revoke")) : null;
+  // A lost phone: it sends what it can on its next contact, erases itself and reports what was lost.
+  const wipe = d.actions.includes("wipe") ? el("button", { class: "light", "data-action": "wipe", on: { click: () => {
+    if (confirm(`远程擦除此设备上的全部数据？${d.user_name}\n设备下次联网时先上传未发送的记录，然后清除本机数据。\n` +
+      "Wipe this phone? On its next contact it sends what it can, then erases everything.")) {
+      deps.act(`/v1/devices/${d.id}/wipe`, {});
+    }
+  } } }, "远程擦除", el("span", { class: "en" }, "Wipe")) : null;
   return el("tr", { "data-id": d.id },
     el("td", {}, d.user_name, el("span", { class: "sub" }, d.user_login)),
-    el("td", {}, el("code", {}, d.id), d.revoked_at ? el("span", { class: "sub late" }, "已吊销 revoked") : null),
+    el("td", {}, el("code", {}, d.id), d.revoked_at ? el("span", { class: "sub late" }, "已吊销 revoked") : null,
+      d.wipe_label ? el("span", { class: "sub late", "data-field": "wipe" }, both(d.wipe_label)) : null),
     el("td", {}, when(d.last_seen)),
     el("td", { class: "num" }, skew),
     el("td", {}, when(d.expires_at)),
-    el("td", {}, revoke));
+    el("td", {}, revoke, wipe));
 }

@@ -503,10 +503,16 @@ pub struct DeviceListRow {
     pub device: DeviceRow,
     pub user_name: String,
     pub user_login: String,
-    /// `revoke` while the device is not revoked.
+    /// `revoke` while the device is not revoked; `wipe` while it is not revoked and not yet ordered wiped.
     pub actions: Vec<String>,
     pub state: DeviceState,
     pub state_label: Text,
+    /// The command centre's wipe order, with the phone's report once it wiped itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wipe: Option<crate::wipe::WipeOrder>,
+    /// Where the wipe stands (ordered, or done with what was sent and lost), when one was ordered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wipe_label: Option<Text>,
 }
 
 #[utoipa::path(
@@ -520,7 +526,7 @@ pub struct DeviceListRow {
         ("offset" = Option<u64>, Query, description = "rows to skip"),
     ),
     responses(
-        (status = 200, description = "devices, each with `actions` (`revoke` while signed in)", body = Page<DeviceListRow>),
+        (status = 200, description = "devices, each with `actions` (`revoke` while signed in, `wipe` until ordered) and its wipe order", body = Page<DeviceListRow>),
     )
 )]
 async fn devices(
@@ -543,21 +549,29 @@ async fn devices(
         .read(move |tx| {
             let now = Utc::now();
             let (total, rows) = registers::device_page(tx, state, now, limit, offset)?;
-            let rows = rows
-                .into_iter()
-                .map(|DeviceWithUser { device, user_name, user_login }| {
-                    let state = DeviceState::of(&device, now);
-                    DeviceListRow {
-                        user_name: user_name.unwrap_or_default(),
-                        user_login: user_login.unwrap_or_default(),
-                        actions: if device.revoked_at.is_some() { vec![] } else { vec!["revoke".into()] },
-                        state_label: state.label(),
-                        state,
-                        device,
+            let mut out = Vec::with_capacity(rows.len());
+            for DeviceWithUser { device, user_name, user_login } in rows {
+                let state = DeviceState::of(&device, now);
+                let wipe = crate::wipe::order_of(tx, &device.id)?;
+                let mut actions = Vec::new();
+                if device.revoked_at.is_none() {
+                    actions.push("revoke".to_string());
+                    if wipe.is_none() {
+                        actions.push("wipe".to_string());
                     }
-                })
-                .collect();
-            Ok(Page { total, offset, limit, rows })
+                }
+                out.push(DeviceListRow {
+                    user_name: user_name.unwrap_or_default(),
+                    user_login: user_login.unwrap_or_default(),
+                    actions,
+                    wipe_label: wipe.as_ref().map(crate::wipe::WipeOrder::label),
+                    state_label: state.label(),
+                    state,
+                    device,
+                    wipe,
+                });
+            }
+            Ok(Page { total, offset, limit, rows: out })
         })
         .await?;
     Ok(Json(page))

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::ids::DeviceId;
+use fieldcheck_domain::text::Text;
 use fieldcheck_protocol::WipeReport;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -36,6 +37,25 @@ pub struct WipeOrder {
     /// The phone's report; `None` until it has wiped itself.
     pub report: Option<WipeReport>,
     pub wiped_at: Option<DateTime<Utc>>,
+}
+
+impl WipeOrder {
+    /// Where the wipe stands, for the devices list.
+    pub fn label(&self) -> Text {
+        match &self.report {
+            None => Text::new("已下令擦除，待设备联网", "wipe ordered; waiting for the phone's next contact"),
+            Some(r) => Text::new(
+                format!(
+                    "已擦除：上传 {} 条变更、{} 个照片文件；丢失 {} 条、{} 个",
+                    r.sent.changes, r.sent.photos, r.lost.changes, r.lost.photos
+                ),
+                format!(
+                    "wiped: sent {} changes and {} photo files; lost {} and {}",
+                    r.sent.changes, r.sent.photos, r.lost.changes, r.lost.photos
+                ),
+            ),
+        }
+    }
 }
 
 /// The order for `device`, if one was given.

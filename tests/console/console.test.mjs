@@ -17,20 +17,12 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startPlatform, signIn, PASSWORD } from "./platform.mjs";
+import { startPlatform, signIn, PASSWORD, CHROMIUM_ARGS, checks } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
 const keepShots = Boolean(process.env.FIELDCHECK_CONSOLE_SHOTS);
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try { await fn(); passed++; console.log(`ok   ${name}`); }
-  catch (e) { failed++; console.log(`FAIL ${name}\n     ${String(e.message || e).split("\n").join("\n     ")}`); }
-}
-function expect(cond, message) { if (!cond) throw new Error(message); }
+const { check, expect, counts } = checks();
 
 // The documents' CJK font (Debian's fonts-wqy-microhei, which scripts/test.sh installs), so the export can
 // make its PDFs; under CI its absence fails the export check.
@@ -797,14 +789,14 @@ try {
 
   await check("no script errors on the page", async () => expect(errors.length === 0, errors.join("\n")));
 } catch (e) {
-  failed++;
+  counts.failed++;
   console.log(`FAIL setup: ${e.stack || e}`);
 } finally {
   await browser?.close();
   await platform?.stop();
 }
 // Screenshots stay when asked for or when something failed, to look at; otherwise they go.
-if (shots && !keepShots && !failed) await rm(shots, { recursive: true, force: true });
+if (shots && !keepShots && !counts.failed) await rm(shots, { recursive: true, force: true });
 else if (shots) console.log(`screenshots: ${shots}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed ? 1 : 0);

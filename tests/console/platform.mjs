@@ -9,6 +9,21 @@ import { randomUUID } from "node:crypto";
 
 export const PASSWORD = "fieldcheck-demo";
 
+/** Chromium's flags for the console tests: headless, nothing fetched from the internet. */
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Named checks that report each result and keep going; `counts` says how many passed and failed. */
+export function checks() {
+  const counts = { passed: 0, failed: 0 };
+  async function check(name, fn) {
+    try { await fn(); counts.passed++; console.log(`ok   ${name}`); }
+    catch (e) { counts.failed++; console.log(`FAIL ${name}\n     ${String(e.message || e).split("\n").join("\n     ")}`); }
+  }
+  function expect(cond, message) { if (!cond) throw new Error(message); }
+  return { check, expect, counts };
+}
+
 /** Starts the platform (in `keep`, a data folder the caller owns and removes, or a fresh one; `env` adds
  * to its environment); resolves once it printed the address it listens on. */
 export async function startPlatform(bin, keep, env = {}) {

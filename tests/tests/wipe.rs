@@ -27,25 +27,34 @@ fn files_under(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// An encrypted phone running the app core (keys in test secure storage), signed in as officer1 at
+/// `url` and synced once.
+fn encrypted_phone(
+    rt: &tokio::runtime::Runtime,
+    home: &Path,
+    url: &str,
+    options: SyncOptions,
+) -> (Phone, App, Doubles) {
+    let doubles = Doubles::new(home);
+    let (store, ingestor) = open_device(home, doubles.secure_storage.as_ref()).expect("open encrypted");
+    let client = SyncClient::new(url, options).expect("client").with_uploads(ingestor.blobs().clone(), policy());
+    let mut phone = Phone { store, ingestor, client, dir: home.to_path_buf() };
+    let mut app = App::new(doubles.capabilities());
+    app.handle(&phone.store, &phone.ingestor, Event::Started);
+    rt.block_on(phone.client.login(&phone.store, "officer1", PASSWORD)).expect("login");
+    let token = phone.client.token().expect("token").to_string();
+    app.handle(&phone.store, &phone.ingestor, Event::SignedIn { platform_url: url.into(), token });
+    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("first sync");
+    (phone, app, doubles)
+}
+
 #[test]
 fn a_wiped_phone_sends_what_it_can_erases_everything_and_the_audit_says_what_was_lost() {
     let Scene { storage: _storage, platform, commander, world: _, by, partner, enterprise, home } = Scene::start();
     let rt = runtime();
 
-    // An encrypted phone running the app core, keys in (test) secure storage.
-    let doubles = Doubles::new(home.path());
+    let (mut phone, mut app, doubles) = encrypted_phone(&rt, home.path(), &platform.url, SyncOptions::default());
     let storage = doubles.secure_storage.clone();
-    let (store, ingestor) = open_device(home.path(), storage.as_ref()).expect("open encrypted");
-    let client = SyncClient::new(&platform.url, SyncOptions::default())
-        .expect("client")
-        .with_uploads(ingestor.blobs().clone(), policy());
-    let mut phone = Phone { store, ingestor, client, dir: home.path().to_path_buf() };
-    let mut app = App::new(doubles.capabilities());
-    app.handle(&phone.store, &phone.ingestor, Event::Started);
-    rt.block_on(phone.client.login(&phone.store, "officer1", PASSWORD)).expect("login");
-    let token = phone.client.token().expect("token").to_string();
-    app.handle(&phone.store, &phone.ingestor, Event::SignedIn { platform_url: platform.url.clone(), token });
-    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("first sync");
     let device = phone.store.device_id().expect("device").to_string();
     let database_key = storage.load(DATABASE_KEY).expect("database key");
     let device_key = storage.load(DEVICE_KEY).expect("device signing key");
@@ -181,20 +190,10 @@ fn a_report_the_platform_missed_is_kept_alone_and_taken_once_on_the_next_contact
     let Scene { storage: _storage, platform, commander, home, .. } = Scene::start();
     let rt = runtime();
     let cutter = ReportCutter::start(&platform.url);
-    let doubles = Doubles::new(home.path());
-    let storage = doubles.secure_storage.clone();
-    let (store, ingestor) = open_device(home.path(), storage.as_ref()).expect("open encrypted");
     let backoff = Backoff { attempts: 3, base: Duration::from_millis(10), max: Duration::from_millis(50) };
-    let client = SyncClient::new(&cutter.url, SyncOptions { backoff, ..SyncOptions::default() })
-        .expect("client")
-        .with_uploads(ingestor.blobs().clone(), policy());
-    let mut phone = Phone { store, ingestor, client, dir: home.path().to_path_buf() };
-    let mut app = App::new(doubles.capabilities());
-    app.handle(&phone.store, &phone.ingestor, Event::Started);
-    rt.block_on(phone.client.login(&phone.store, "officer1", PASSWORD)).expect("login");
-    let token = phone.client.token().expect("token").to_string();
-    app.handle(&phone.store, &phone.ingestor, Event::SignedIn { platform_url: cutter.url.clone(), token });
-    rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("first sync");
+    let options = SyncOptions { backoff, ..SyncOptions::default() };
+    let (phone, mut app, doubles) = encrypted_phone(&rt, home.path(), &cutter.url, options);
+    let storage = doubles.secure_storage.clone();
     let device = phone.store.device_id().expect("device").to_string();
     let (status, order) = commander.post_json(&format!("/v1/devices/{device}/wipe"), serde_json::json!({}));
     assert_eq!(status, 202, "{order}");

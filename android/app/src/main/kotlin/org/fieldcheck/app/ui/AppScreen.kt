@@ -78,7 +78,7 @@ fun AppScreen(model: AppModel) {
                 is ScreenData.Settings -> SettingsScreen(model, screen.originals, screen.watermark, vm.banners)
                 is ScreenData.Inspection ->
                     if (signing != null) SigningScreen(send, screen.screen.inspection.id, signing)
-                    else InspectionPage(send, screen.screen, vm.drafts)
+                    else InspectionPage(send, screen.screen, vm.drafts, vm.team)
                 is ScreenData.Task -> {
                     // The enterprise's order read back by the core: it signs for it here.
                     val order = vm.orderSigning?.takeIf { it.task == screen.screen.task.id }

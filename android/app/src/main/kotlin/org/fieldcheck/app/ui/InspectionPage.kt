@@ -35,6 +35,7 @@ import org.fieldcheck.ffi.InspectionState
 import org.fieldcheck.ffi.ItemProgress
 import org.fieldcheck.ffi.PhotoView
 import org.fieldcheck.ffi.PhotoRule
+import org.fieldcheck.ffi.TeamPickerView
 import org.fieldcheck.ffi.TemplateItemView
 
 /**
@@ -43,7 +44,7 @@ import org.fieldcheck.ffi.TemplateItemView
  * photos, the remaining problems and the submit button (enabled when the core says it can be submitted).
  */
 @Composable
-fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: List<DraftView>) {
+fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: List<DraftView>, team: TeamPickerView? = null) {
     val id = screen.inspection.id
     var picking by remember { mutableStateOf<PhotoFor?>(null) }
     val importPhoto = rememberLibraryPick { path, takenAt -> picking?.let { send(AppEvent.PhotoImported(it, path, takenAt)) } }
@@ -61,6 +62,7 @@ fun InspectionPage(send: (AppEvent) -> Unit, screen: InspectionScreen, drafts: L
                 }
             }
         }
+        team?.let { item(key = "team") { TeamPicker(send, it) } }
         screen.checklists.forEach { checklist ->
             item(key = "checklist-${checklist.template.id}") {
                 Column(Modifier.padding(top = 12.dp)) {
