@@ -5,6 +5,8 @@
 
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
+use crate::db::Filter;
+use crate::db::registers::{self, RegisterQuery};
 use crate::db::{AuditRow, Tx};
 use crate::error::{ApiError, JsonBody};
 use crate::records;
@@ -48,10 +50,14 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
-/// The enterprise with this credit code.
+/// The enterprise with this credit code (found through the enterprises register's index).
 pub fn by_credit_code(tx: &mut dyn Tx, code: &CreditCode) -> Result<Option<Enterprise>, ApiError> {
-    let all: Vec<Enterprise> = records::load_all(tx, Entity::Enterprise)?;
-    Ok(all.into_iter().find(|e| &e.credit_code == code))
+    let query = RegisterQuery { credit_code: Some(code.to_string()), limit: 1, ..RegisterQuery::default() };
+    let found = registers::enterprise_page(tx, &query, &Filter::All)?.ids;
+    match found.first() {
+        Some(id) => Ok(records::load(tx, Entity::Enterprise, id)?),
+        None => Ok(None),
+    }
 }
 
 /// An enterprise's registered monitoring points (none when never set).
