@@ -98,6 +98,7 @@ fn main() {
         started_at: Some(started),
         ended_at: Some(started + Duration::minutes(95)),
         location: Some(GeoFix { lat: 28.901234, lon: 120.045678, accuracy_m: 6.0 }),
+        location_missing: None,
         summary: "检查人员对该公司危险废物贮存设施及管理台账进行了现场检查。".into(),
         state: InspectionState::Submitted,
         origin: None,
