@@ -442,14 +442,20 @@ pub(crate) fn upsert_submitted(
         let reason = "the platform only sends submitted inspections".into();
         return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
     }
-    if find(tx, id)?.is_some_and(|local| local.state != InspectionState::Submitted) {
+    // Only the state column: parsing the stored record would cost more than the rest of this upsert.
+    let local: Option<String> = tx
+        .prepare_cached("SELECT state FROM inspections WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    let submitted = tag(&InspectionState::Submitted)?;
+    if local.is_some_and(|state| state != submitted) {
         let reason = "a local unsubmitted inspection has this id; it is kept".into();
         return Err(DomainError::Invalid { field: format!("inspection {id}"), reason }.into());
     }
     let updated = s.inspection.ended_at.unwrap_or_default();
     save(tx, &s.inspection, true, updated)?;
-    tx.execute("DELETE FROM answers WHERE inspection = ?1", [id.to_string()])?;
-    tx.execute("DELETE FROM findings WHERE inspection = ?1", [id.to_string()])?;
+    tx.prepare_cached("DELETE FROM answers WHERE inspection = ?1")?.execute([id.to_string()])?;
+    tx.prepare_cached("DELETE FROM findings WHERE inspection = ?1")?.execute([id.to_string()])?;
     let templates = cache.installed(tx, &s.inspection.checklists)?;
     let day = s.inspection.date(updated.date_naive());
     for answer in &s.answers {

@@ -66,26 +66,24 @@ pub(crate) fn settle(tx: &Transaction<'_>, seq: i64, rejected: bool) -> Result<(
             match server_body {
                 Some(body) if rejected || fresh => restore(tx, table, &body)?,
                 None if rejected => {
-                    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&id])?;
+                    tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([&id])?;
                 }
                 _ => {
-                    tx.execute(
-                        &format!(
-                            "UPDATE {table} SET pending_seq = NULL, server_body = NULL, server_fresh = 0 WHERE id = ?1"
-                        ),
-                        [&id],
-                    )?;
+                    tx.prepare_cached(&format!(
+                        "UPDATE {table} SET pending_seq = NULL, server_body = NULL, server_fresh = 0 WHERE id = ?1"
+                    ))?
+                    .execute([&id])?;
                 }
             }
         }
     }
     if rejected {
-        tx.execute("DELETE FROM notices WHERE pending_seq = ?1", [seq])?;
+        tx.prepare_cached("DELETE FROM notices WHERE pending_seq = ?1")?.execute([seq])?;
     } else {
-        tx.execute("UPDATE notices SET pending_seq = NULL WHERE pending_seq = ?1", [seq])?;
+        tx.prepare_cached("UPDATE notices SET pending_seq = NULL WHERE pending_seq = ?1")?.execute([seq])?;
     }
     // The platform's audit trail replaces (or, when rejected, never had) the local event.
-    tx.execute("DELETE FROM task_events WHERE pending_seq = ?1", [seq])?;
+    tx.prepare_cached("DELETE FROM task_events WHERE pending_seq = ?1")?.execute([seq])?;
     Ok(())
 }
 

@@ -56,6 +56,27 @@ impl Store {
         })
     }
 
+    /// The next push: up to `limit` mutations, oldest first, whose stored intents add up to at most
+    /// `max_bytes` (the first one always, whatever its size); entries needing attention are not sent again.
+    pub fn pending_batch(&self, limit: usize, max_bytes: usize) -> Result<Vec<Mutation>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, id, made_at, intent FROM outbox WHERE attention_code IS NULL ORDER BY seq LIMIT ?1",
+            )?;
+            let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+            let (mut batch, mut bytes) = (Vec::new(), 0usize);
+            while let Some(row) = rows.next()? {
+                let raw = raw_mutation(row)?;
+                bytes += raw.intent.len();
+                if bytes > max_bytes && !batch.is_empty() {
+                    break;
+                }
+                batch.push(raw.decode()?);
+            }
+            Ok(batch)
+        })
+    }
+
     /// Records what the platform answered: applied and conflict entries leave the outbox (the pull
     /// brings the server's version); rejected ones stay, marked as needing attention, and the local
     /// change they made is undone. Answers for entries already settled are ignored, so a repeated
@@ -67,7 +88,7 @@ impl Store {
                 let seq = i64::try_from(result.seq).map_err(|e| StoreError::decode("push result seq", e))?;
                 match &result.outcome {
                     Outcome::Applied | Outcome::Conflict { .. } => {
-                        if tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])? > 0 {
+                        if tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?.execute([seq])? > 0 {
                             optimistic::settle(tx, seq, false)?;
                         }
                     }

@@ -30,28 +30,24 @@ impl Store {
             if page.reset {
                 reset(tx)?;
             }
-            let mut out = PullApplied::default();
-            for change in &page.changes {
-                // Each change in its own savepoint: a record the device refuses is skipped whole and the
-                // rest of the page still applies, so one bad record never blocks the pull. (Statements
-                // cached: a page runs them for every change.)
-                tx.prepare_cached("SAVEPOINT change")?.execute([])?;
-                let result = match &change.op {
-                    ChangeOp::Upsert { record } => upsert(tx, record, &self.templates),
-                    ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
-                };
-                match result {
-                    Ok(()) => out.applied += 1,
-                    Err(e) if refused(&e) => {
-                        tx.prepare_cached("ROLLBACK TO change")?.execute([])?;
-                        out.skipped.push(format!("change {}: {e}", change.cursor));
-                    }
-                    Err(e) => return Err(e),
+            // The whole page under one savepoint: a record the device refuses is rare, and a savepoint per
+            // change would cost every change its own journal work. Only when one is refused is the page
+            // applied again change by change, each in its own savepoint, so that record alone is skipped
+            // and the rest still applies: one bad record never blocks the pull.
+            tx.prepare_cached("SAVEPOINT page")?.execute([])?;
+            let out = match apply_all(tx, page, &self.templates) {
+                Ok(applied) => PullApplied { applied, skipped: Vec::new() },
+                Err(e) if refused(&e) => {
+                    tx.prepare_cached("ROLLBACK TO page")?.execute([])?;
+                    // Templates read inside the undone writes may be cached.
+                    self.templates.clear();
+                    apply_each(tx, page, &self.templates)?
                 }
-                tx.prepare_cached("RELEASE change")?.execute([])?;
-            }
+                Err(e) => return Err(e),
+            };
+            tx.prepare_cached("RELEASE page")?.execute([])?;
             let cursor = i64::try_from(page.cursor).map_err(|e| StoreError::decode("pull cursor", e))?;
-            tx.execute("UPDATE session SET pull_cursor = ?1 WHERE id = 1", [cursor])?;
+            tx.prepare_cached("UPDATE session SET pull_cursor = ?1 WHERE id = 1")?.execute([cursor])?;
             Ok(out)
         });
         if result.is_err() {
@@ -81,6 +77,39 @@ impl Store {
         self.read(|conn| {
             Ok(conn.query_row("SELECT pull_cursor FROM session WHERE id = 1", [], |r| r.get::<_, i64>(0))? as u64)
         })
+    }
+}
+
+/// Applies every change of `page`, stopping at the first error.
+fn apply_all(tx: &Transaction<'_>, page: &PullResponse, cache: &TemplateCache) -> Result<usize, StoreError> {
+    for change in &page.changes {
+        apply(tx, &change.op, cache)?;
+    }
+    Ok(page.changes.len())
+}
+
+/// Applies each change of `page` in its own savepoint, skipping the ones the device refuses.
+fn apply_each(tx: &Transaction<'_>, page: &PullResponse, cache: &TemplateCache) -> Result<PullApplied, StoreError> {
+    let mut out = PullApplied::default();
+    for change in &page.changes {
+        tx.prepare_cached("SAVEPOINT change")?.execute([])?;
+        match apply(tx, &change.op, cache) {
+            Ok(()) => out.applied += 1,
+            Err(e) if refused(&e) => {
+                tx.prepare_cached("ROLLBACK TO change")?.execute([])?;
+                out.skipped.push(format!("change {}: {e}", change.cursor));
+            }
+            Err(e) => return Err(e),
+        }
+        tx.prepare_cached("RELEASE change")?.execute([])?;
+    }
+    Ok(out)
+}
+
+fn apply(tx: &Transaction<'_>, op: &ChangeOp, cache: &TemplateCache) -> Result<(), StoreError> {
+    match op {
+        ChangeOp::Upsert { record } => upsert(tx, record, cache),
+        ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
     }
 }
 
@@ -138,7 +167,7 @@ fn delete(tx: &Transaction<'_>, entity: Entity, id: &str) -> Result<(), StoreErr
         Entity::Assignment => "DELETE FROM assignments WHERE id = ?1",
         Entity::Draw | Entity::Grid | Entity::MonitoringPoints => return Ok(()),
     };
-    tx.execute(sql, [id])?;
+    tx.prepare_cached(sql)?.execute([id])?;
     Ok(())
 }
 

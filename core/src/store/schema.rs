@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_originals_postponed.sql"),
     include_str!("migrations/009_submitted_records.sql"),
     include_str!("migrations/010_theme.sql"),
+    include_str!("migrations/011_pending_seq_indexes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -27,7 +27,7 @@ use std::time::Duration;
 /// Tunables of a sync client.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
-    /// Mutations per push request.
+    /// Most mutations per push request (a push also stays within [`PUSH_BODY_BUDGET`]).
     pub push_batch: usize,
     /// Changes per pull page.
     pub pull_page: u32,
@@ -38,9 +38,14 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { push_batch: 200, pull_page: 500, backoff: Backoff::default(), timeout: Duration::from_secs(60) }
+        SyncOptions { push_batch: 500, pull_page: 500, backoff: Backoff::default(), timeout: Duration::from_secs(60) }
     }
 }
+
+/// Most bytes of stored intents in one push: half the platform's 8 MiB body limit (docs/sync-protocol.md),
+/// so the request (the intents as stored, plus each mutation's envelope) stays well under it even for
+/// large inspections.
+pub const PUSH_BODY_BUDGET: usize = 4 * 1024 * 1024;
 
 /// Counts for the UI, updated after every request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,6 +90,15 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
     pub server_time: DateTime<Utc>,
     pub protocol: u32,
+}
+
+/// A page being fetched ahead; dropped unread (and its request cancelled) when the page before it fails.
+struct Prefetch(tokio::task::JoinHandle<(Result<PullResponse, SyncError>, Progress)>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 #[derive(Deserialize)]
@@ -168,7 +182,7 @@ impl SyncClient {
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), SyncError> {
         loop {
-            let mutations = store.pending_mutations(self.options.push_batch)?;
+            let mutations = store.pending_batch(self.options.push_batch, PUSH_BODY_BUDGET)?;
             if mutations.is_empty() {
                 return Ok(());
             }
@@ -205,41 +219,62 @@ impl SyncClient {
         }
     }
 
-    /// Pulls pages until the platform has no more; each page commits with its cursor.
+    /// Pulls pages until the platform has no more; each page commits with its cursor. The next page is
+    /// asked for (and parsed) while the current one is written: it starts at the current page's cursor,
+    /// which is exactly the cursor the store holds once that page is committed. If the page cannot be
+    /// written, the next one is dropped unread and the store's cursor is unchanged.
     pub async fn pull_all(
         &self,
         store: &Store,
         progress: &mut Progress,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), SyncError> {
+        let mut page = self.pull_page(store.cursor()?, progress).await?;
         loop {
-            let cursor = store.cursor()?;
-            let limit = self.options.pull_page;
-            let page: PullResponse = self
-                .send(
-                    progress,
-                    |http, base| {
-                        http.get(format!("{base}/v1/sync/pull")).query(&[
-                            ("cursor", cursor),
-                            ("limit", u64::from(limit)),
-                            ("protocol", u64::from(PROTOCOL_VERSION)),
-                        ])
-                    },
-                    0,
-                )
-                .await?;
             if page.wipe {
                 progress.wipe_ordered = true;
                 on_progress(progress);
                 return Ok(());
             }
+            let next = page.has_more.then(|| {
+                let (client, cursor) = (self.clone(), page.cursor);
+                Prefetch(tokio::spawn(async move {
+                    let mut counted = Progress::default();
+                    let page = client.pull_page(cursor, &mut counted).await;
+                    (page, counted)
+                }))
+            });
             store.apply_pull(&page)?;
             progress.pulled += page.changes.len();
             on_progress(progress);
-            if !page.has_more {
-                return Ok(());
-            }
+            let Some(mut next) = next else { return Ok(()) };
+            let (fetched, counted) = match (&mut next.0).await {
+                Ok(done) => done,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => return Err(SyncError::Offline(e.to_string())),
+            };
+            progress.bytes_sent += counted.bytes_sent;
+            progress.bytes_received += counted.bytes_received;
+            progress.retries += counted.retries;
+            page = fetched?;
         }
+    }
+
+    /// One pull page after `cursor`, retried like any request.
+    async fn pull_page(&self, cursor: u64, progress: &mut Progress) -> Result<PullResponse, SyncError> {
+        let limit = self.options.pull_page;
+        self.send(
+            progress,
+            |http, base| {
+                http.get(format!("{base}/v1/sync/pull")).query(&[
+                    ("cursor", cursor),
+                    ("limit", u64::from(limit)),
+                    ("protocol", u64::from(PROTOCOL_VERSION)),
+                ])
+            },
+            0,
+        )
+        .await
     }
 
     /// The command centre ordered this device wiped: push what is left and upload every photo file the
