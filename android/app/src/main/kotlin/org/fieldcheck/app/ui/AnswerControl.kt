@@ -99,9 +99,12 @@ fun AnswerControl(type: AnswerType, chosen: AnswerChoice?, drafts: List<DraftVie
 /** A typed field showing the core's draft and, under it, why the core could not read it. */
 @Composable
 private fun Field(draft: DraftView?, key: String, label: String, keyboard: KeyboardType, typed: (String) -> Unit) {
+    // The field shows what was typed at once (kept across rotation) and the core gets every change as a
+    // draft: showing the core's echo instead would drop key strokes typed while one is on its way.
+    var text by rememberSaveable(key) { mutableStateOf(draft?.text ?: "") }
     OutlinedTextField(
-        draft?.text ?: "",
-        typed,
+        text,
+        { text = it; typed(it) },
         Modifier.fillMaxWidth().testTag("field-$key"),
         label = { Text(label) },
         singleLine = true,

@@ -211,7 +211,7 @@ class NightCheckScreensTest {
                 "EM-02" -> {
                     pickDate(code, "issued")
                     pickDate(code, "filed")
-                    onNode(hasText("保存") and hasClickAction() and inItem).performClick()
+                    onNode(hasText("保存") and hasClickAction() and inItem).performScrollTo().performClick()
                 }
                 "EM-04" -> pick(code, "一般")
                 "EM-06" -> typeAndSave(code, "effective_volume" to "500", "required_volume" to "400")
@@ -249,8 +249,9 @@ class NightCheckScreensTest {
 
     private fun ComposeUiTest.typeAndSave(code: String, vararg fields: Pair<String, String>) {
         val inItem = hasAnyAncestor(hasTestTag("item-$code"))
-        fields.forEach { (key, text) -> onNode(hasTestTag("field-$key") and inItem).performTextInput(text) }
-        onNode(hasText("保存") and hasClickAction() and inItem).performClick()
+        fields.forEach { (key, text) -> onNode(hasTestTag("field-$key") and inItem).performScrollTo().performTextInput(text) }
+        // In full view before the tap (a tap on a control scrolled half out of view lands elsewhere).
+        onNode(hasText("保存") and hasClickAction() and inItem).performScrollTo().performClick()
     }
 
     /** Opens the item's date picker and confirms today's date (the picker's initial selection). */
