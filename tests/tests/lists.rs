@@ -104,7 +104,7 @@ fn lists_filter_and_page_in_the_database_with_actions_and_scope() {
     assert!(!officers.is_empty() && officers.iter().all(|u| u["role"] == "officer"));
     let devices = get(&commander, "/v1/lists/devices");
     assert!(devices["total"].as_u64().expect("total") >= 1);
-    assert_eq!(rows(&devices)[0]["actions"], json!(["revoke"]));
+    assert_eq!(rows(&devices)[0]["actions"], json!(["revoke", "wipe"]));
     assert_eq!(rows(&devices)[0]["state"], "signed_in");
     assert_eq!(rows(&devices)[0]["user_login"], "commander", "the latest sign-in first, its user joined");
 
