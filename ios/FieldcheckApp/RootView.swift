@@ -41,7 +41,13 @@ struct RootView: View {
             } else {
                 BackBar(back: back) { InspectionPage(model: model, screen: screen, drafts: vm.drafts) }
             }
-        case .task(let screen): BackBar(back: back) { TaskPage(model: model, screen: screen) }
+        case .task(let screen):
+            // The enterprise's order read back by the core: it signs for it here.
+            if let order = vm.orderSigning, order.task == screen.task.id {
+                BackBar(back: back) { OrderSigningPage(model: model, order: order, account: vm.user?.name ?? "") }
+            } else {
+                BackBar(back: back) { TaskPage(model: model, screen: screen) }
+            }
         case .alarm(let alarm): BackBar(back: back) { List { AlarmCard(model: model, alarm: alarm) } }
         case .unavailable: EmptyView()
         }

@@ -28,11 +28,31 @@ struct SigningPage: View {
     }
 }
 
-/// One signer's turn: the pad, clear, sign, or note a refusal.
+/// One signer's turn on the record: the shared pad, sending the record's events.
 private struct SignerPad: View {
     @ObservedObject var model: AppModel
     let inspection: UUID
     let slot: SignerSlotView
+
+    var body: some View {
+        PadTurn(heading: String(format: L("sign_here"), slot.role.label, slot.name),
+                sign: { width, height, strokes in
+                    model.send(.signed(inspection: inspection, role: slot.role, signer: slot.name,
+                                       width: width, height: height, strokes: strokes))
+                },
+                refuse: { reason, witness, position in
+                    model.send(.refusedToSign(inspection: inspection, role: slot.role, signer: slot.name,
+                                              reason: reason, witnessName: witness, witnessPosition: position))
+                })
+    }
+}
+
+/// A signature turn, for a record's signer or an order's receiver: the pad (strokes with their times),
+/// clear, sign, or note a refusal with a witness. Mirrors PadTurn in SignaturePad.kt.
+struct PadTurn: View {
+    let heading: String
+    let sign: (_ width: Float, _ height: Float, _ strokes: [PadStroke]) -> Void
+    let refuse: (_ reason: String, _ witness: String, _ position: String) -> Void
     @State private var strokes: [PadStroke] = []
     @State private var began: Date?
     @State private var dragging = false
@@ -40,10 +60,11 @@ private struct SignerPad: View {
     @State private var reason = ""
     @State private var witness = ""
     @State private var position = ""
+    @State private var padWidth: Float = 0
     private let height: CGFloat = 220
 
     var body: some View {
-        Text(String(format: L("sign_here"), slot.role.label, slot.name)).font(.headline)
+        Text(heading).font(.headline)
         GeometryReader { box in
             Canvas { context, _ in
                 for stroke in strokes {
@@ -73,8 +94,7 @@ private struct SignerPad: View {
             Button(L("clear")) { strokes = []; began = nil }.frame(minHeight: 48)
             Button(L("refuse_to_sign")) { refusing = true }.frame(minHeight: 48)
             Button(L("confirm_signature")) {
-                model.send(.signed(inspection: inspection, role: slot.role, signer: slot.name,
-                                   width: padWidth, height: Float(height), strokes: strokes))
+                sign(padWidth, Float(height), strokes)
                 strokes = []; began = nil
             }
             .buttonStyle(.borderedProminent).frame(minHeight: 48).disabled(strokes.isEmpty)
@@ -86,15 +106,12 @@ private struct SignerPad: View {
                 TextField(L("witness_position"), text: $position)
                 Button(L("record_refusal")) {
                     refusing = false
-                    model.send(.refusedToSign(inspection: inspection, role: slot.role, signer: slot.name,
-                                              reason: reason, witnessName: witness, witnessPosition: position))
+                    refuse(reason, witness, position)
                 }
                 .disabled(reason.isEmpty || witness.isEmpty)
             }
         }
     }
-
-    @State private var padWidth: Float = 0
 }
 
 extension Signer {

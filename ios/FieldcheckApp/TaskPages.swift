@@ -93,7 +93,11 @@ struct TaskPage: View {
                     }
                     HStack {
                         ForEach(screen.actions, id: \.self) { action in
-                            Button(action.label) { model.send(.taskStep(task: screen.task.id, action: action, note: note)) }
+                            // Acknowledging is signing the order read back (OrderSigningPage), not a plain step.
+                            Button(action.label) {
+                                model.send(action == .acknowledge ? .readOrderBack(task: screen.task.id)
+                                    : .taskStep(task: screen.task.id, action: action, note: note))
+                            }
                                 .buttonStyle(.bordered)
                         }
                     }

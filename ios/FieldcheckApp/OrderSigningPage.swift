@@ -1,0 +1,43 @@
+import Fieldcheck
+import SwiftUI
+
+/// The enterprise's phone: its rectification order as the core reads it back, then the person receiving
+/// it signs on the pad (the signature is the acknowledgement) or the refusal is noted before a witness.
+/// Who may sign is the core's rule; the name starts as the signed-in account's. Mirrors
+/// OrderSigningScreen.kt.
+struct OrderSigningPage: View {
+    @ObservedObject var model: AppModel
+    let order: OrderSigningView
+    @State private var signer: String
+
+    init(model: AppModel, order: OrderSigningView, account: String) {
+        self.model = model
+        self.order = order
+        _signer = State(initialValue: account)
+    }
+
+    var body: some View {
+        ScrollView {
+            VStack(alignment: .leading, spacing: 8) {
+                Text(L("order_read_back_title")).font(.title2)
+                ScrollView { Text(order.text).padding(12) }.frame(maxHeight: 280).background(.thinMaterial)
+                TextField(L("order_signer"), text: $signer).textFieldStyle(.roundedBorder).frame(minHeight: 48)
+                PadTurn(heading: L("order_sign_here"),
+                        sign: { width, height, strokes in
+                            model.send(.acknowledgedOrder(task: order.task, signer: signer.trimmed,
+                                                          width: width, height: height, strokes: strokes))
+                        },
+                        refuse: { reason, witness, position in
+                            model.send(.refusedToAcknowledge(task: order.task, signer: signer.trimmed, reason: reason,
+                                                             witnessName: witness, witnessPosition: position))
+                        })
+                    .id(order.task)
+            }
+            .padding(.horizontal, 12)
+        }
+    }
+}
+
+private extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
