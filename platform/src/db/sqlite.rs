@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The SQLite database of one platform process.
@@ -36,9 +37,13 @@ pub struct SqliteDb {
 /// Read transactions at once, each on a kept connection.
 const READERS: usize = 8;
 
+/// How long a connection waits for another's lock, and how long opening keeps trying when SQLite answers
+/// busy without waiting (see [`when_not_busy`]).
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
 fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     configure(&conn)?;
     Ok(conn)
 }
@@ -92,6 +97,25 @@ fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
     }
 }
 
+/// Runs `step` again, backing off, while SQLite answers busy at once. The busy handler does not wait where
+/// waiting could deadlock: processes starting together on a new file all read it, then each asks for the
+/// exclusive lock that switching it to WAL needs, and all but one are refused. Trying again after the
+/// winner has finished succeeds (and finds the file in WAL, its migrations applied).
+fn when_not_busy<T>(mut step: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    use backon::{BlockingRetryable, ExponentialBuilder};
+    let backoff = ExponentialBuilder::new()
+        .with_jitter()
+        .with_min_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(500))
+        .without_max_times()
+        .with_total_delay(Some(BUSY_WAIT));
+    (|| step()).retry(backoff).sleep(std::thread::sleep).when(is_busy).call()
+}
+
+fn is_busy(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseBusy)
+}
+
 impl SqliteDb {
     /// Opens (creating when needed) `platform.sqlite3` in `folder` and brings its schema up to date.
     pub fn open(folder: &Path) -> Result<Self, StoreError> {
@@ -104,14 +128,16 @@ impl SqliteDb {
         std::fs::create_dir_all(folder)?;
         let path = folder.join("platform.sqlite3");
         let mut writer = Connection::open(&path)?;
-        writer.busy_timeout(std::time::Duration::from_secs(30))?;
-        // Look before touching: even switching the journal mode would write to a newer file.
-        let found = schema_version(&writer)?;
-        if found > migrations::LATEST {
-            return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
-        }
-        configure(&writer)?;
-        migrate(&mut writer, version)?;
+        writer.busy_timeout(BUSY_WAIT)?;
+        when_not_busy(|| {
+            // Look before touching: even switching the journal mode would write to a newer file.
+            let found = schema_version(&writer)?;
+            if found > migrations::LATEST {
+                return Err(StoreError::NewerSchema { found, supported: migrations::LATEST });
+            }
+            configure(&writer)?;
+            migrate(&mut writer, version)
+        })?;
         Ok(SqliteDb {
             path,
             writer: Mutex::new(writer),
