@@ -232,13 +232,12 @@ fn the_watermark_setting_is_kept_and_composes_time_place_enterprise_and_taker_on
     image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x / 5) as u8, (y / 4) as u8, 90]))
         .save_with_format(&photo, image::ImageFormat::Jpeg)
         .unwrap();
-    assert_eq!(s.watermark_offset().unwrap(), None, "off until the user turns it on");
+    assert!(!s.watermarks_on().unwrap(), "off until the user turns it on");
     let plain = s.capture_photo(&ingestor, capture(), &photo).unwrap();
     assert!(!plain.watermarked);
 
-    let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    s.set_watermark(Some(china)).unwrap();
-    assert_eq!(s.watermark_offset().unwrap(), Some(china));
+    s.set_watermark(true).unwrap();
+    assert!(s.watermarks_on().unwrap());
     let marked = s.capture_photo(&ingestor, capture(), &photo).unwrap();
     assert!(marked.watermarked);
     assert_eq!(marked.original.sha256, plain.original.sha256, "the original is never marked");
@@ -252,6 +251,6 @@ fn the_watermark_setting_is_kept_and_composes_time_place_enterprise_and_taker_on
         assert!(missing.contains(&first_cjk), "{first_cjk} of {text} was not asked for: {missing:?}");
     }
 
-    s.set_watermark(None).unwrap();
+    s.set_watermark(false).unwrap();
     assert!(!s.capture_photo(&ingestor, capture(), &photo).unwrap().watermarked);
 }

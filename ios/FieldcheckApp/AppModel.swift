@@ -76,12 +76,11 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// Photo watermarks on (times in the phone's time zone) or off.
+    /// Photo watermarks on (times in Beijing time, as the documents print them) or off.
     func setWatermark(_ on: Bool) {
-        let minutes: Int32? = on ? Int32(TimeZone.current.secondsFromGMT() / 60) : nil
         Task {
             await perform { [client, core] in
-                try client.setWatermark(utcOffsetMinutes: minutes)
+                try client.setWatermark(on: on)
                 return core.view()
             }
         }

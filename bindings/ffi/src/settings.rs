@@ -4,7 +4,6 @@
 
 use crate::client::FieldcheckClient;
 use crate::error::{FieldcheckError, Result};
-use chrono::FixedOffset;
 use fieldcheck_core::evidence::upload::{Network, OriginalPolicy};
 use fieldcheck_core::evidence::{PublicKey, Signature, SignatureError, Signer, WatermarkFont};
 use fieldcheck_core::store::Theme;
@@ -96,21 +95,15 @@ impl FieldcheckClient {
     }
 
     /// Watermarks photos taken from now on (on the upload rendition only, never the original) with
-    /// time, place, enterprise and who took them, times shown at `utc_offset_minutes` (480 for
-    /// China); `None` turns watermarks off. Kept across launches.
-    pub fn set_watermark(&self, utc_offset_minutes: Option<i32>) -> Result<()> {
-        let offset = match utc_offset_minutes {
-            None => None,
-            Some(m) => Some(m.checked_mul(60).and_then(FixedOffset::east_opt).ok_or_else(|| {
-                FieldcheckError::InvalidInput(format!("{m} minutes is not a UTC offset / 时区偏移无效"))
-            })?),
-        };
-        Ok(self.shared().store.set_watermark(offset)?)
+    /// time, place, enterprise and who took them, or stops. The time is in the bureau's legal zone
+    /// (UTC+8), as the documents print it, whatever zone the phone is set to. Kept across launches.
+    pub fn set_watermark(&self, on: bool) -> Result<()> {
+        Ok(self.shared().store.set_watermark(on)?)
     }
 
-    /// The offset watermark times are shown at, in minutes from UTC, or `None` when watermarks are off.
-    pub fn watermark_utc_offset_minutes(&self) -> Result<Option<i32>> {
-        Ok(self.shared().store.watermark_offset()?.map(|o| o.local_minus_utc() / 60))
+    /// Whether photos get a watermark.
+    pub fn watermarks_on(&self) -> Result<bool> {
+        Ok(self.shared().store.watermarks_on()?)
     }
 
     /// The font watermarks are drawn with: a TrueType/OpenType file or collection (`face` is the index

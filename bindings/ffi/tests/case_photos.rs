@@ -123,10 +123,9 @@ fn watermarks_are_a_kept_setting_drawn_in_the_apps_font() {
             .unwrap();
         block_on(tasks.attach_proof_photo(county.task, path.display().to_string(), chrono::Utc::now(), None)).unwrap()
     };
-    assert_eq!(client.watermark_utc_offset_minutes().unwrap(), None);
-    assert!(matches!(client.set_watermark(Some(100_000)), Err(FieldcheckError::InvalidInput(_))));
-    client.set_watermark(Some(480)).unwrap();
-    assert_eq!(client.watermark_utc_offset_minutes().unwrap(), Some(480));
+    assert!(!client.watermarks_on().unwrap());
+    client.set_watermark(true).unwrap();
+    assert!(client.watermarks_on().unwrap());
 
     // Without a font the enterprise's Chinese name cannot be drawn, and the view says so.
     assert!(!photo("a.jpg").watermark_missing_glyphs.is_empty());
@@ -146,7 +145,7 @@ fn watermarks_are_a_kept_setting_drawn_in_the_apps_font() {
     drop(tasks);
     drop(client);
     let reopened = FieldcheckClient::open(dir.path().join("d").display().to_string()).unwrap();
-    assert_eq!(reopened.watermark_utc_offset_minutes().unwrap(), Some(480));
-    reopened.set_watermark(None).unwrap();
-    assert_eq!(reopened.watermark_utc_offset_minutes().unwrap(), None);
+    assert!(reopened.watermarks_on().unwrap());
+    reopened.set_watermark(false).unwrap();
+    assert!(!reopened.watermarks_on().unwrap());
 }

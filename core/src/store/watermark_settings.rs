@@ -6,30 +6,34 @@ use super::Store;
 use super::capture::Capture;
 use super::error::StoreError;
 use crate::evidence::{Case, Watermark};
-use chrono::FixedOffset;
+use fieldcheck_domain::legal_time;
 use rusqlite::OptionalExtension;
 
 impl Store {
-    /// Turns watermarks on, with times shown at `offset` (e.g. +08:00), or off (`None`).
-    pub fn set_watermark(&self, offset: Option<FixedOffset>) -> Result<(), StoreError> {
-        let minutes = offset.map(|o| o.local_minus_utc() / 60);
+    /// Turns watermarks on or off. Their time is always in the legal zone (`legal_time`), as the record
+    /// and the order print it, whatever zone the phone is set to.
+    pub fn set_watermark(&self, on: bool) -> Result<(), StoreError> {
+        // The column (schema 6) held the offset the phone chose; any value now means "on".
+        let minutes = on.then_some(legal_time::OFFSET_SECONDS / 60);
         self.write(|tx| {
             tx.execute("UPDATE session SET watermark_offset_minutes = ?1 WHERE id = 1", [minutes])?;
             Ok(())
         })
     }
 
-    /// The offset watermark times are shown at, or `None` when photos get no watermark (the default).
-    pub fn watermark_offset(&self) -> Result<Option<FixedOffset>, StoreError> {
+    /// Whether photos get a watermark (off by default).
+    pub fn watermarks_on(&self) -> Result<bool, StoreError> {
         let minutes: Option<i32> = self.read(|conn| {
             Ok(conn.query_row("SELECT watermark_offset_minutes FROM session WHERE id = 1", [], |r| r.get(0))?)
         })?;
-        Ok(minutes.and_then(|m| FixedOffset::east_opt(m * 60)))
+        Ok(minutes.is_some())
     }
 
     /// The watermark for a photo taken now by `taker`, or `None` when watermarks are off.
     pub(super) fn watermark_for(&self, capture: &Capture, taker: &str) -> Result<Option<Watermark>, StoreError> {
-        let Some(offset) = self.watermark_offset()? else { return Ok(None) };
+        if !self.watermarks_on()? {
+            return Ok(None);
+        }
         let (table, id) = match capture.case {
             Case::Inspection(id) => ("inspections", id.to_string()),
             Case::Task(id) => ("tasks", id.to_string()),
@@ -47,11 +51,39 @@ impl Store {
                 .unwrap_or_default())
         })?;
         Ok(Some(Watermark {
-            time: capture.taken_at.with_timezone(&offset),
+            time: legal_time::local(&capture.taken_at),
             fix: capture.fix,
             place,
             enterprise,
             officer: taker.to_string(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Subject;
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn a_watermark_shows_the_legal_zones_time_whatever_the_phone_is_set_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("device.sqlite3")).unwrap();
+        let taken_at: DateTime<Utc> = "2026-11-28T16:05:09Z".parse().unwrap();
+        let capture = Capture {
+            case: Case::Task(crate::domain::ids::TaskId::new()),
+            subject: Subject::Overall,
+            taken_at,
+            fix: None,
+        };
+        assert!(!store.watermarks_on().unwrap());
+        assert!(store.watermark_for(&capture, "王").unwrap().is_none(), "off until turned on");
+
+        store.set_watermark(true).unwrap();
+        let mark = store.watermark_for(&capture, "王").unwrap().expect("on");
+        assert_eq!(mark.lines()[0], "2026-11-29 00:05:09 +08:00");
+        store.set_watermark(false).unwrap();
+        assert!(!store.watermarks_on().unwrap());
     }
 }

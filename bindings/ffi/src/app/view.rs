@@ -184,10 +184,9 @@ fn screen(client: &FieldcheckClient, vm: &ViewModel) -> Result<ScreenData> {
             let enterprise = client.current_user()?.and_then(|u| u.enterprise);
             ScreenData::Tasks { tasks: TasksClient::new(shared).list(Vec::new(), enterprise)? }
         }
-        Route::Settings => ScreenData::Settings {
-            originals: client.originals_policy()?,
-            watermark: client.watermark_utc_offset_minutes()?.is_some(),
-        },
+        Route::Settings => {
+            ScreenData::Settings { originals: client.originals_policy()?, watermark: client.watermarks_on()? }
+        }
         Route::Inspection(id) => ScreenData::Inspection { screen: InspectionsClient::new(shared).screen(id.0)? },
         Route::Task(id) => ScreenData::Task { screen: TasksClient::new(shared).screen(id.0)? },
         Route::Alarm(id) => ScreenData::Alarm { alarm: AlarmsClient::new(shared).get(id.0)? },

@@ -21,7 +21,6 @@ import org.fieldcheck.ffi.TemplateSummary
 import org.fieldcheck.ffi.Theme
 import org.fieldcheck.sdk.changes
 import java.io.File
-import java.util.TimeZone
 
 /**
  * Renders the app core: every tap, key stroke and phone event goes to [AppCore] as an [AppEvent], and
@@ -82,10 +81,9 @@ class AppModel(
         scope.launch { perform { client.setUploadPolicy(policy, _view.value?.network ?: return@perform null); core.view() } }
     }
 
-    /** Photo watermarks on (times in the phone's time zone) or off. */
+    /** Photo watermarks on (times in Beijing time, as the documents print them) or off. */
     fun setWatermark(on: Boolean) {
-        val minutes = if (on) TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000 else null
-        scope.launch { perform { client.setWatermark(minutes); core.view() } }
+        scope.launch { perform { client.setWatermark(on); core.view() } }
     }
 
     /** The checklists a new inspection can use (read from the device, quick). */
