@@ -3,17 +3,17 @@ import SwiftUI
 
 /// The enterprise's phone: its rectification order as the core reads it back, then the person receiving
 /// it signs on the pad (the signature is the acknowledgement) or the refusal is noted before a witness.
-/// Who may sign is the core's rule; the name starts as the signed-in account's. Mirrors
-/// OrderSigningScreen.kt.
+/// Who may sign is the core's rule: it offers the enterprise's legal representative first, and the others
+/// it accepts (contact, account holder) as buttons. Mirrors OrderSigningScreen.kt.
 struct OrderSigningPage: View {
     @ObservedObject var model: AppModel
     let order: OrderSigningView
     @State private var signer: String
 
-    init(model: AppModel, order: OrderSigningView, account: String) {
+    init(model: AppModel, order: OrderSigningView) {
         self.model = model
         self.order = order
-        _signer = State(initialValue: account)
+        _signer = State(initialValue: order.signers.first ?? "")
     }
 
     var body: some View {
@@ -22,6 +22,13 @@ struct OrderSigningPage: View {
                 Text(L("order_read_back_title")).font(.title2)
                 ScrollView { Text(order.text).padding(12) }.frame(maxHeight: 280).background(.thinMaterial)
                 TextField(L("order_signer"), text: $signer).textFieldStyle(.roundedBorder).frame(minHeight: 48)
+                HStack {
+                    ForEach(order.signers, id: \.self) { name in
+                        Button(name) { signer = name }
+                            .buttonStyle(.bordered).tint(signer.trimmed == name ? .accentColor : .secondary)
+                            .frame(minHeight: 48)
+                    }
+                }
                 PadTurn(heading: L("order_sign_here"),
                         sign: { width, height, strokes in
                             model.send(.acknowledgedOrder(task: order.task, signer: signer.trimmed,

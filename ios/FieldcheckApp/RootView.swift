@@ -44,7 +44,7 @@ struct RootView: View {
         case .task(let screen):
             // The enterprise's order read back by the core: it signs for it here.
             if let order = vm.orderSigning, order.task == screen.task.id {
-                BackBar(back: back) { OrderSigningPage(model: model, order: order, account: vm.user?.name ?? "") }
+                BackBar(back: back) { OrderSigningPage(model: model, order: order) }
             } else {
                 BackBar(back: back) { TaskPage(model: model, screen: screen) }
             }

@@ -270,6 +270,7 @@ fn the_enterprise_signs_its_order_and_the_officers_phone_prints_the_platforms_by
     let order = vm.order_signing.expect("the order as read back");
     assert!(order.read_back.text.contains("危险废物贮存间地面破损"), "{}", order.read_back.text);
     assert!(order.read_back.text.contains("第七十九条"), "the legal basis reaches the enterprise's phone");
+    assert_eq!(order.signers.first(), Some(&site.legal_representative), "the legal representative is offered first");
 
     // A stranger's signature: refused on the phone and, pushed as it is, on the platform, same code.
     let stranger = Signature {

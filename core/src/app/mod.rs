@@ -398,7 +398,8 @@ impl App {
             },
             Event::ReadOrderBack(task) => {
                 let read_back = store.order_read_back(task)?;
-                self.order_signing.insert(task, OrderSigning { task, read_back });
+                let signers = store.order_signers(task)?;
+                self.order_signing.insert(task, OrderSigning { task, read_back, signers });
             }
             Event::AcknowledgedOrder { task, signer, width, height, strokes } => {
                 self.acknowledge(store, task, signer, Mark::Drawn { width, height, strokes })?;

@@ -55,4 +55,6 @@ impl Signing {
 pub struct OrderSigning {
     pub task: TaskId,
     pub read_back: OrderReadBack,
+    /// Who may sign for the enterprise, the one to offer first first (`Store::order_signers`).
+    pub signers: Vec<String>,
 }

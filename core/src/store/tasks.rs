@@ -88,6 +88,18 @@ impl Store {
         self.read(|conn| order_read_back(conn, id))
     }
 
+    /// Who may sign for the order of task `id` on this phone, its legal representative first: the rule
+    /// the acknowledgement is decided by (`decide::task::acknowledgement_signers`).
+    pub fn order_signers(&self, id: TaskId) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            let actor = session::actor(conn)?;
+            let task = find(conn, id)?.ok_or(StoreError::NotFound { entity: "task", id: id.to_string() })?;
+            let enterprise = enterprises::find(conn, task.enterprise)?
+                .ok_or(StoreError::NotFound { entity: "enterprise", id: task.enterprise.to_string() })?;
+            Ok(decide::acknowledgement_signers(&actor, &enterprise))
+        })
+    }
+
     /// The enterprise acknowledges its order with a signature (or a refusal noted with its witness) over
     /// [`Store::order_read_back`]: decided as the platform decides it (`decide::task::acknowledgement`),
     /// sealed by the device with the cited photos (an empty chain when none), kept with the step.

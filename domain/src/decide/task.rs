@@ -35,6 +35,19 @@ pub fn transition(
     Ok(Step { task: next, from: task.state, note, evidence: evidence.to_vec() })
 }
 
+/// Who may sign for `enterprise`'s order, in the order a phone offers them: its legal representative,
+/// its contact, then the signed-in enterprise user (`actor`); each name once.
+pub fn acknowledgement_signers(actor: &User, enterprise: &Enterprise) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in [&enterprise.legal_representative, &enterprise.contact.name, &actor.name] {
+        let name = name.trim();
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 /// The enterprise's acknowledgement of its order, given as a signature (or a refusal noted with its
 /// witness) on an `Acknowledge` step, or the first refusal: bounded, signed as the respondent (签收人)
 /// by the enterprise's legal representative, its contact or the signed-in enterprise user, over the
@@ -51,9 +64,8 @@ pub fn acknowledgement(
     if action != TaskAction::Acknowledge || enterprise.id != task.enterprise {
         return Err(refused("only the acknowledgement of an order is signed / 仅签收责令改正通知书时签名".into()));
     }
-    let people = [enterprise.legal_representative.as_str(), enterprise.contact.name.as_str(), actor.name.as_str()];
     let s = signature.bounded()?;
-    if !people.iter().any(|n| !n.trim().is_empty() && n.trim() == s.signer) {
+    if !acknowledgement_signers(actor, enterprise).contains(&s.signer) {
         return Err(refused(format!(
             "{} may not sign for {} / 签收人不是该企业的法定代表人、联系人或账号本人",
             s.signer, enterprise.name
@@ -104,6 +116,15 @@ mod tests {
                 strokes: vec![Stroke { points: vec![StrokePoint { x: 1.0, y: 1.0, t: 0 }] }],
             },
         }
+    }
+
+    #[test]
+    fn the_signers_offered_are_the_legal_representative_first_each_once() {
+        let (mut user, _, mut e) = fixture();
+        assert_eq!(acknowledgement_signers(&user, &e), ["王五", "赵六", "钱七"]);
+        e.contact.name = " 王五 ".into();
+        user.name = String::new();
+        assert_eq!(acknowledgement_signers(&user, &e), ["王五"]);
     }
 
     #[test]

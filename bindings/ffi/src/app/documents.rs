@@ -56,11 +56,19 @@ pub struct OrderSigningView {
     pub task: Uuid,
     pub text: String,
     pub sha256: String,
+    /// Who may sign for the enterprise (legal representative, contact, the account holder); offer the
+    /// first, let the person pick another.
+    pub signers: Vec<String>,
 }
 
 impl From<&OrderSigning> for OrderSigningView {
     fn from(s: &OrderSigning) -> Self {
-        OrderSigningView { task: s.task.0, text: s.read_back.text.clone(), sha256: s.read_back.sha256.clone() }
+        OrderSigningView {
+            task: s.task.0,
+            text: s.read_back.text.clone(),
+            sha256: s.read_back.sha256.clone(),
+            signers: s.signers.clone(),
+        }
     }
 }
 

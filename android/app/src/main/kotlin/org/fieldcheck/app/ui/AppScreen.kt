@@ -82,7 +82,7 @@ fun AppScreen(model: AppModel) {
                 is ScreenData.Task -> {
                     // The enterprise's order read back by the core: it signs for it here.
                     val order = vm.orderSigning?.takeIf { it.task == screen.screen.task.id }
-                    if (order != null) OrderSigningScreen(send, order, vm.user?.name.orEmpty())
+                    if (order != null) OrderSigningScreen(send, order)
                     else TaskPage(send, screen.screen)
                 }
                 is ScreenData.Alarm -> Column(Modifier.padding(horizontal = 12.dp)) { AlarmCard(send, screen.alarm, model::templates) }

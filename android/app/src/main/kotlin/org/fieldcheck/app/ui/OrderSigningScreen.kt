@@ -2,12 +2,15 @@ package org.fieldcheck.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Card
+import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
@@ -27,11 +30,13 @@ import org.fieldcheck.ffi.OrderSigningView
 /**
  * The enterprise's phone: its rectification order as the core reads it back, then the person receiving
  * it signs on the pad (the signature is the acknowledgement) or the refusal is noted before a witness.
- * Who may sign is the core's rule; the name starts as the signed-in account's.
+ * Who may sign is the core's rule: it offers the enterprise's legal representative first, and the others
+ * it accepts (contact, account holder) as chips.
  */
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun OrderSigningScreen(send: (AppEvent) -> Unit, order: OrderSigningView, account: String) {
-    var signer by rememberSaveable(order.task) { mutableStateOf(account) }
+fun OrderSigningScreen(send: (AppEvent) -> Unit, order: OrderSigningView) {
+    var signer by rememberSaveable(order.task) { mutableStateOf(order.signers.firstOrNull().orEmpty()) }
     Column(
         Modifier.fillMaxWidth().padding(horizontal = 12.dp).verticalScroll(rememberScrollState()),
         verticalArrangement = Arrangement.spacedBy(8.dp),
@@ -47,6 +52,11 @@ fun OrderSigningScreen(send: (AppEvent) -> Unit, order: OrderSigningView, accoun
             label = { Text(stringResource(R.string.order_signer)) },
             singleLine = true,
         )
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            order.signers.forEach { name ->
+                FilterChip(selected = signer.trim() == name, onClick = { signer = name }, label = { Text(name) })
+            }
+        }
         PadTurn(
             key = "order/${order.task}",
             heading = stringResource(R.string.order_sign_here),

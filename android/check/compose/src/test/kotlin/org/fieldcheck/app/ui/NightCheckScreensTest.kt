@@ -300,7 +300,7 @@ class NightCheckScreensTest {
 
     /**
      * The enterprise's phone in hand: it syncs, opens the order's task, reads the order back and its
-     * account holder signs for it on the pad, photographs the proof and submits it, and syncs. Returns the task.
+     * legal representative (whom the core offers first) signs for it on the pad, photographs the proof and submits it, and syncs. Returns the task.
      */
     private fun ComposeUiTest.enterpriseProof(firm: Phone, inspection: java.util.UUID): java.util.UUID {
         inHand = firm.model
@@ -317,8 +317,10 @@ class NightCheckScreensTest {
         tab("签收").performClick()
         awaitView(model, "the order read back") { it.orderSigning?.task == row.id }
         awaitText("签收人请在下方签名")
-        val account = firm.client.currentUser()!!.name
-        screenshot(model, "17-order-read-back", "责令改正通知书", "签收人", account, "确认签名", "拒绝签名")
+        // The core offers the enterprise's legal representative first, the account holder among the others.
+        val signers = model.view.value!!.orderSigning!!.signers
+        check(firm.client.currentUser()!!.name in signers) { "the account holder may sign: $signers" }
+        screenshot(model, "17-order-read-back", "责令改正通知书", "签收人", signers.first(), "确认签名", "拒绝签名")
         onNodeWithTag("signature-pad").performTouchInput {
             swipe(Offset(width * 0.1f, height * 0.6f), Offset(width * 0.4f, height * 0.3f), 300)
             swipe(Offset(width * 0.35f, height * 0.7f), Offset(width * 0.85f, height * 0.4f), 250)
