@@ -16,6 +16,12 @@ pub enum FixMissing {
 }
 
 impl FixMissing {
+    /// Why `fix` is absent when the caller gave no reason: no fix came. (Only a caller that reads the
+    /// permission, the app core, can say it was refused.)
+    pub fn when_absent(fix: &Option<GeoFix>) -> Option<Self> {
+        fix.is_none().then_some(Self::NoFix)
+    }
+
     /// How a record says it, Chinese first.
     pub fn text(self) -> Text {
         match self {

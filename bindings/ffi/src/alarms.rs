@@ -7,7 +7,7 @@ use crate::error::{FieldcheckError, Result};
 use crate::rows::Rows;
 use crate::views::AlarmView;
 use fieldcheck_core::domain::alarm::Alarm;
-use fieldcheck_core::domain::geo::GeoFix;
+use fieldcheck_core::domain::geo::{FixMissing, GeoFix};
 use fieldcheck_core::domain::ids::{AlarmId, EvidenceId};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -45,9 +45,10 @@ impl AlarmsClient {
         self.view(&alarm)
     }
 
-    /// The signed-in officer arrived at the alarm's site.
+    /// The signed-in officer arrived at the alarm's site; no `location` is recorded as no fix (无定位).
     pub fn arrive(&self, id: Uuid, location: Option<GeoFix>) -> Result<AlarmView> {
-        let alarm = self.shared.store.alarm_arrive(AlarmId(id), location, None)?;
+        let missing = FixMissing::when_absent(&location);
+        let alarm = self.shared.store.alarm_arrive(AlarmId(id), location, missing)?;
         self.shared.changes.changed(ChangeKind::Alarm, Some(id));
         self.view(&alarm)
     }

@@ -12,7 +12,7 @@ use fieldcheck_core::domain::DomainError;
 use fieldcheck_core::domain::answer::Verdict;
 use fieldcheck_core::domain::finding::Finding;
 use fieldcheck_core::domain::finding::Severity;
-use fieldcheck_core::domain::geo::GeoFix;
+use fieldcheck_core::domain::geo::{FixMissing, GeoFix};
 use fieldcheck_core::domain::ids::{FindingId, InspectionId, UserId};
 use fieldcheck_core::domain::inspection::{InspectionKind, InspectionState};
 use fieldcheck_core::domain::inspection::{Inspector, Respondent};
@@ -154,10 +154,12 @@ impl InspectionsClient {
         self.summary_after(id, |id| self.shared.store.set_team(id, inspectors, recorder.map(Into::into)))
     }
 
-    /// Arrival on site: records the time now and the location fix, and opens the record for answers.
+    /// Arrival on site: records the time now and the location fix (none is recorded as no fix, 无定位),
+    /// and opens the record for answers.
     pub fn start(&self, id: Uuid, location: Option<GeoFix>) -> Result<InspectionSummary> {
         let store = &self.shared.store;
-        self.summary_after(id, |id| store.start_inspection(id, store.now(), location, None))
+        let missing = FixMissing::when_absent(&location);
+        self.summary_after(id, |id| store.start_inspection(id, store.now(), location, missing))
     }
 
     /// Records who answered for the enterprise and the officer's narrative (检查记录).

@@ -1,7 +1,10 @@
 //! An inspection's photos on its screen, through the FFI on a real SQLite file: each item carries its
 //! own photos with thumbnails (read in one query for the screen) and a finding carries its own.
 
+use fieldcheck_core::app::at_rest;
 use fieldcheck_core::domain::finding::Severity;
+use fieldcheck_core::domain::geo::FixMissing;
+use fieldcheck_core::domain::ids::InspectionId;
 use fieldcheck_core::domain::inspection::InspectionKind;
 use fieldcheck_ffi::testing::{DemoUser, seed_demo_county};
 use fieldcheck_ffi::*;
@@ -32,6 +35,10 @@ fn each_item_and_finding_shows_its_own_photos() {
     let inspections = client.inspections();
     let draft = inspections.create(county.enterprises[0], InspectionKind::Routine, vec![CHECKLIST.into()]).unwrap();
     inspections.start(draft.id, None).unwrap();
+    // Started through the SDK with no fix: recorded as no fix (无定位), never a silent blank.
+    let store = fieldcheck_core::store::Store::open(dir.path().join("d").join(at_rest::DATABASE_FILE)).unwrap();
+    let started = store.inspection(InspectionId(draft.id)).unwrap().unwrap();
+    assert_eq!((started.location, started.location_missing), (None, Some(FixMissing::NoFix)));
 
     let attach = |code: &str, name: &str, shade: u8| {
         let path = jpeg(dir.path(), name, shade);
