@@ -30,8 +30,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Largest request body accepted (a push of a big inspection fits many times over).
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub use fieldcheck_protocol::limits::MAX_BODY_BYTES;
 
 /// Shared state of the server.
 #[derive(Clone)]

@@ -9,17 +9,14 @@ use crate::db::{ChangeRow, StoreError, Tx, entity_name};
 use crate::error::ApiError;
 use crate::intents::{self, Actor, Failure};
 use chrono::Utc;
+use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
 use fieldcheck_protocol::{
     Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
 };
 use std::fmt::Write;
 
-/// Most mutations in one push.
-pub const MAX_BATCH: usize = 1000;
 /// How long tombstones are kept; a device whose cursor is older must reset.
 pub const TOMBSTONE_WINDOW_DAYS: i64 = 30;
-/// Most changes in one pull page.
-pub const MAX_PAGE: u32 = 1000;
 
 /// Refuses clients that speak an older protocol with 426, newer ones with 400.
 pub fn check_protocol(client: u32) -> Result<(), ApiError> {
@@ -55,8 +52,8 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
     if caller.device != Some(req.device) {
         return Err(ApiError::forbidden("the push names another device than the token's"));
     }
-    if req.mutations.len() > MAX_BATCH {
-        return Err(ApiError::bad_request(format!("at most {MAX_BATCH} mutations per push")));
+    if req.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(ApiError::bad_request(format!("at most {MAX_PUSH_MUTATIONS} mutations per push")));
     }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
@@ -139,7 +136,7 @@ pub fn guarded(
 /// A pull page for the bearer of `token`, whose caller is resolved in the page's own snapshot (one
 /// transaction per pull, not two).
 pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u32) -> Result<String, ApiError> {
-    let limit = limit.clamp(1, MAX_PAGE);
+    let limit = limit.clamp(1, MAX_PULL_PAGE);
     app.db
         .read(move |tx| {
             let caller = crate::auth::caller_for_token(tx, &token.0, Utc::now())?;

@@ -20,6 +20,20 @@ use serde::{Deserialize, Serialize};
 /// Bumped on any incompatible change; the server answers 426 "upgrade required" to older clients.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The bounds of the wire, in one place for both ends: the platform refuses past them, and a phone
+/// sizes its requests inside them.
+pub mod limits {
+    /// Largest request body the platform accepts (a push, a photo chunk).
+    pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+    /// Most mutations in one push.
+    pub const MAX_PUSH_MUTATIONS: usize = 1000;
+    /// Most changes in one pull page.
+    pub const MAX_PULL_PAGE: u32 = 1000;
+    /// Most bytes of stored intents a phone puts in one push: half the body limit, so the request (the
+    /// intents plus each mutation's envelope) stays well under it even for large inspections.
+    pub const PUSH_BODY_BUDGET: usize = MAX_BODY_BYTES / 2;
+}
+
 /// One numbered change a device asks the server to make.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -27,9 +27,10 @@ use std::time::Duration;
 /// Tunables of a sync client.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
-    /// Most mutations per push request (a push also stays within [`PUSH_BODY_BUDGET`]).
+    /// Most mutations per push request (at most the protocol's `MAX_PUSH_MUTATIONS`; a push also stays
+    /// within [`PUSH_BODY_BUDGET`]).
     pub push_batch: usize,
-    /// Changes per pull page.
+    /// Changes per pull page (at most the protocol's `MAX_PULL_PAGE`).
     pub pull_page: u32,
     pub backoff: Backoff,
     /// Per request, including the body.
@@ -42,10 +43,8 @@ impl Default for SyncOptions {
     }
 }
 
-/// Most bytes of stored intents in one push: half the platform's 8 MiB body limit (docs/sync-protocol.md),
-/// so the request (the intents as stored, plus each mutation's envelope) stays well under it even for
-/// large inspections.
-pub const PUSH_BODY_BUDGET: usize = 4 * 1024 * 1024;
+use crate::protocol::limits;
+pub use crate::protocol::limits::PUSH_BODY_BUDGET;
 
 /// Counts for the UI, updated after every request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -182,7 +181,8 @@ impl SyncClient {
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), SyncError> {
         loop {
-            let mutations = store.pending_batch(self.options.push_batch, PUSH_BODY_BUDGET)?;
+            let mutations =
+                store.pending_batch(self.options.push_batch.clamp(1, limits::MAX_PUSH_MUTATIONS), PUSH_BODY_BUDGET)?;
             if mutations.is_empty() {
                 return Ok(());
             }
@@ -262,7 +262,7 @@ impl SyncClient {
 
     /// One pull page after `cursor`, retried like any request.
     async fn pull_page(&self, cursor: u64, progress: &mut Progress) -> Result<PullResponse, SyncError> {
-        let limit = self.options.pull_page;
+        let limit = self.options.pull_page.clamp(1, limits::MAX_PULL_PAGE);
         self.send(
             progress,
             |http, base| {
