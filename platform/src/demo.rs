@@ -14,7 +14,7 @@ use chrono::{Duration, Utc};
 use fieldcheck_domain::alarm::{AlarmKind, Averaging};
 use fieldcheck_domain::checklists;
 use fieldcheck_domain::credit_code::CreditCode;
-use fieldcheck_domain::finding::Severity;
+use fieldcheck_domain::finding::{Finding, Severity};
 use fieldcheck_domain::geo::GeoFix;
 use fieldcheck_domain::ids::{EnterpriseId, FindingId, GridId, InspectionId, SquadronId, TaskId, TownshipId, UserId};
 use fieldcheck_domain::organisation::{Contact, Enterprise, EnterpriseFlags, Role, Scope, Squadron, Township, User};
@@ -273,26 +273,38 @@ fn seed_in(
         }
     }
 
-    // Open rectification tasks from earlier inspections, two of them overdue.
+    // Open rectification tasks, two of them overdue, each issued by an earlier inspection's finding (on
+    // the platform, so its order prints), citing the legal basis of the checklist item it failed.
     let requirements = [
-        "危险废物贮存库未设置规范标识，限期设置 / label the hazardous-waste store",
-        "事故应急池被占用，限期清空 / empty the accident pond",
-        "雨污分流阀门未处于关闭状态，限期整改 / keep the rain-water valve closed",
-        "废气处理设施活性炭未按期更换 / replace the activated carbon on schedule",
-        "危险废物台账记录不完整 / complete the hazardous-waste ledger",
-        "废水处理设施运行记录缺失 / keep the treatment plant's operating log",
+        ("危险废物贮存库未设置规范标识，限期设置 / label the hazardous-waste store", "HW-01"),
+        ("事故应急池被占用，限期清空 / empty the accident pond", "EM-07"),
+        ("雨污分流阀门未处于关闭状态，限期整改 / keep the rain-water valve closed", "EM-09"),
+        ("废气处理设施活性炭未按期更换 / replace the activated carbon on schedule", "PC-11"),
+        ("危险废物台账记录不完整 / complete the hazardous-waste ledger", "HW-17"),
+        ("废水处理设施运行记录缺失 / keep the treatment plant's operating log", "PC-03"),
     ];
-    for (i, requirement) in requirements.iter().enumerate() {
+    for (i, (requirement, item)) in requirements.iter().enumerate() {
         let e = &enterprises[i * 5];
         let issued_at = now - Duration::days(40 - i as i64 * 6);
         let severity = if i == 1 { Severity::Serious } else { Severity::General };
         let days = severity.linkage().default_deadline_days.unwrap_or(30);
+        let legal_basis = legal_basis_of(item);
+        let inspection = InspectionId::new();
+        let finding = Finding {
+            id: FindingId::new(),
+            inspection,
+            item: None,
+            severity,
+            description: (*requirement).into(),
+            legal_basis: legal_basis.clone(),
+            deadline_days: Some(days),
+        };
         let task = RectificationTask {
             id: TaskId::new(),
             enterprise: e.id,
             township: e.township,
-            inspection: InspectionId::new(),
-            finding: FindingId::new(),
+            inspection,
+            finding: finding.id,
             severity,
             requirement: (*requirement).into(),
             issued_by: officers[0].id,
@@ -300,8 +312,20 @@ fn seed_in(
             deadline: issued_at + Duration::days(i64::from(days)),
             state: if i == 3 { TaskState::Acknowledged } else { TaskState::Issued },
             case_review: severity.linkage().case_review,
-            legal_basis: Vec::new(),
+            legal_basis,
         };
+        crate::demo_inspection::seed(
+            tx,
+            Visit {
+                id: inspection,
+                enterprise: e,
+                officer: &officers[0],
+                taken: issued_at - Duration::minutes(35),
+                summary: "现场检查发现问题，已下达责令改正通知书 / found on site; a rectification order was issued",
+                findings: vec![finding],
+                photos: 0,
+            },
+        )?;
         records::save(tx, &Record::Task(task.clone()))?;
         // The audit trail an inspection's submission and the enterprise's answer would have left.
         let mut line = AuditRow {
@@ -331,10 +355,12 @@ fn seed_in(
     crate::demo_inspection::seed(
         tx,
         Visit {
+            id: InspectionId::new(),
             enterprise: &enterprises[0],
             officer: &officers[0],
             taken: now - Duration::days(1),
             summary: "现场检查危险废物贮存库及废水处理设施，拍照取证 / hazardous-waste store and treatment plant, photographed",
+            findings: Vec::new(),
             photos: 3,
         },
     )?;
@@ -342,10 +368,12 @@ fn seed_in(
     crate::demo_inspection::seed(
         tx,
         Visit {
+            id: InspectionId::new(),
             enterprise: &enterprises[TODAY],
             officer: &officers[1],
             taken: (now - Duration::minutes(40)).max(today + Duration::minutes(10)),
             summary: "日常巡查：废气处理设施运行正常 / routine patrol: air treatment running",
+            findings: Vec::new(),
             photos: 1,
         },
     )?;
@@ -433,4 +461,14 @@ pub fn position(township: &str, i: usize) -> Result<GeoFix, ApiError> {
 
 fn suffix(i: usize) -> String {
     if i.is_multiple_of(4) { "股份有限公司".into() } else { "有限公司".into() }
+}
+
+/// The legal basis of the shipped checklist item `code` (the demo's findings cite what the item does).
+fn legal_basis_of(code: &str) -> Vec<String> {
+    fieldcheck_domain::checklists::shipped()
+        .iter()
+        .flat_map(|t| &t.items)
+        .find(|item| item.code == code)
+        .map(|item| item.legal_basis.clone())
+        .unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! an inspection with photos, the commander downloads its record (`/v1/inspections/{id}/record.pdf`) and
 //! a task's order (`/v1/tasks/{id}/order.pdf`), and `verify-document` checks each against the platform's
 //! data and the record against its exported bundle, which fails once one byte of a photo changes.
-//! Without a configured font the routes answer 503. Under `CI=true` a missing font fails the test.
+//! Every task of the demo prints its order. Without a configured font the routes answer 503. Under `CI=true` a missing font fails the test.
 
 mod phone;
 
@@ -141,6 +141,19 @@ fn records_and_orders_print_from_the_platform_and_verify_against_database_and_bu
     std::fs::write(&order_path, &order).expect("write");
     let (ok, text) = verify_document(&storage, &order_path, None);
     assert!(ok && text.contains("Order"), "{text}");
+
+    // Every task the demo holds was issued by an inspection on the platform: its order prints, cites
+    // the legal basis of what was found, and verifies against the platform's data.
+    assert!(world.tasks.len() >= 6, "the demo's tasks: {}", world.tasks.len());
+    for t in &world.tasks {
+        let (status, order, _) = get_pdf(&commander, &format!("/v1/tasks/{}/order.pdf", t.id));
+        assert_eq!(status, 200, "{}: {}", t.requirement, String::from_utf8_lossy(&order));
+        assert!(!t.cited_legal_basis().is_empty(), "{} cites no provision", t.requirement);
+        let path = out.path().join(format!("demo-order-{}.pdf", t.id));
+        std::fs::write(&path, &order).expect("write");
+        let (ok, text) = verify_document(&storage, &path, None);
+        assert!(ok, "{}: {text}", t.requirement);
+    }
 
     // The month's export: every record, order and bundle, each PDF verifying against its bundle.
     let (status, zip, kind) = get_pdf(&commander, &format!("/v1/exports/records.zip?month={month}"));
