@@ -365,7 +365,7 @@ fn default_limit() -> u32 {
     path = "/v1/sync/pull",
     tag = "sync",
     summary = "Read the caller's change log in commit order",
-    description = "`cursor` is where the device's last page ended. A cursor beyond the change log's end (one this platform never gave, e.g. from another platform or a database restored from an older backup) is refused with 400 `cursor_ahead`; a cursor below the tombstone floor is answered `reset`.",
+    description = "`cursor` is where the device's last page ended. A cursor beyond the change log's end (one this platform never gave, e.g. from another platform or a database restored from an older backup) is refused with 400 `cursor_ahead`; a cursor below the tombstone floor is answered `reset`. A device ordered wiped gets a page with `wipe: true` and no changes, even when its token was revoked or expired after the order, until it has reported its wipe.",
     params(
         ("cursor" = Option<u64>, Query, description = "the cursor of the device's last page; at most the log's end (else 400 `cursor_ahead`)"),
         ("limit" = Option<u64>, Query),

@@ -347,8 +347,9 @@ pub fn caller_for_token(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Res
     caller_of(tx, &device)
 }
 
-/// Whose token this is, revoked or expired alike: only for what a wiped phone may still say, its wipe
-/// report (`wipe::reported`, which requires a wipe order for the device).
+/// Whose token this is, revoked or expired alike: only for what a phone ordered wiped may still say and
+/// hear, its wipe report and the wipe page of its pull (`wipe::reported`, `wipe::unheard_order_page`,
+/// which require a wipe order for the device).
 pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
     let device = tx.device_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))?;
     caller_of(tx, &device)

@@ -139,7 +139,11 @@ pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u
     let limit = limit.clamp(1, MAX_PULL_PAGE);
     app.db
         .read(move |tx| {
-            let caller = crate::auth::caller_for_token(tx, &token.0, Utc::now())?;
+            let caller = match crate::auth::caller_for_token(tx, &token.0, Utc::now()) {
+                Ok(caller) => caller,
+                // A phone revoked (or expired) before it learned of its wipe order still learns it.
+                Err(refused) => return crate::wipe::unheard_order_page(tx, &token.0, cursor)?.ok_or(refused),
+            };
             check_protocol(protocol)?;
             if let Some(page) = crate::wipe::pull_page(tx, &caller, cursor)? {
                 return Ok(page);

@@ -2,7 +2,8 @@
 //! the phone learns it on its next pull, whose page then carries `wipe: true` and no changes (nothing
 //! more goes to that phone); it pushes and uploads what it still holds where it can, erases its
 //! database, photos and keys, and reports (`POST /v1/sync/wiped`) what it sent and what was lost. Both
-//! steps are in the device's audit trail (`/v1/audit/device/{id}`); the report revokes the device.
+//! steps are in the device's audit trail (`/v1/audit/device/{id}`); the report revokes the device. A
+//! device revoked before it learned of its order still learns it from its pull, until it has reported.
 //!
 //! The order is kept in the evidence bookkeeping (`kind = device_wipe`, key = device id) as JSON.
 
@@ -72,9 +73,25 @@ pub fn pull_page(tx: &mut dyn Tx, caller: &Caller, cursor: u64) -> Result<Option
     if order_of(tx, &device.to_string())?.is_none() {
         return Ok(None);
     }
+    wipe_page(cursor).map(Some)
+}
+
+/// The wipe page for a token that may no longer act (revoked or expired) whose device was ordered wiped
+/// and has not reported: the command centre often revokes a lost phone before it orders the wipe.
+/// `None` otherwise (the token is refused as usual).
+pub fn unheard_order_page(tx: &mut dyn Tx, token: &str, cursor: u64) -> Result<Option<String>, StoreError> {
+    let Ok(holder) = auth::token_holder(tx, token) else { return Ok(None) };
+    let Some(device) = holder.device else { return Ok(None) };
+    match order_of(tx, &device.to_string())? {
+        Some(order) if order.report.is_none() => wipe_page(cursor).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn wipe_page(cursor: u64) -> Result<String, StoreError> {
     let page =
         fieldcheck_protocol::PullResponse { changes: Vec::new(), cursor, has_more: false, reset: false, wipe: true };
-    serde_json::to_string(&page).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::to_string(&page).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn audit(tx: &mut dyn Tx, device: &str, user: &str, action: &str, note: String) -> Result<(), StoreError> {

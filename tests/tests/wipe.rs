@@ -246,3 +246,34 @@ fn a_report_the_platform_missed_is_kept_alone_and_taken_once_on_the_next_contact
     );
     assert!(matches!(after, Err(SyncError::Unauthorized(_))), "{after:?}");
 }
+
+#[test]
+fn a_phone_revoked_before_it_learned_of_its_wipe_still_learns_it_and_reports() {
+    let Scene { storage: _storage, platform, commander, by, partner, enterprise, home, .. } = Scene::start();
+    let rt = runtime();
+    let (phone, mut app, _doubles) = encrypted_phone(&rt, home.path(), &platform.url, SyncOptions::default());
+    let device = phone.store.device_id().expect("device").to_string();
+    // Made offline, so the push that follows the revocation is refused (401) before the pull.
+    phone.inspect_with_photos(&enterprise, &[&by, &partner], 1);
+
+    // The phone is lost: the command centre signs it out first, then orders the wipe.
+    let (status, body) = commander.post_json(&format!("/v1/devices/{device}/revoke"), serde_json::json!({}));
+    assert_eq!(status, 204, "{body}");
+    let (status, order) = commander.post_json(&format!("/v1/devices/{device}/wipe"), serde_json::json!({}));
+    assert_eq!(status, 202, "{order}");
+
+    // Its next contact: the push is refused, the pull answers the wipe; nothing was sent, all is erased.
+    let progress = rt.block_on(phone.client.sync(&phone.store, &mut |_| {})).expect("the wiping sync");
+    let report = progress.wiped.expect("wiped");
+    assert!(progress.wipe_reported, "the report is taken from the revoked token");
+    assert_eq!((report.sent.changes, report.lost.changes), (0, 1), "{report:?}");
+    let vm = app.handle(&phone.store, &phone.ingestor, Event::Wiped { unsent_report: None });
+    assert_eq!(vm.route, Route::SignIn);
+    assert!(phone.store.session().expect("session").is_none(), "erased");
+
+    // Reported: the revoked token hears nothing more, not even the wipe.
+    let (_, order) = commander.post_json(&format!("/v1/devices/{device}/wipe"), serde_json::json!({}));
+    assert_eq!(order["report"]["lost"]["changes"], 1, "{order}");
+    let after = rt.block_on(phone.client.sync(&phone.store, &mut |_| {}));
+    assert!(matches!(after, Err(SyncError::Unauthorized(_))), "{after:?}");
+}

@@ -157,14 +157,17 @@ impl SyncClient {
         let mut progress = Progress { pending: store.outbox_len()?, ..Progress::default() };
         on_progress(&progress);
         let pushed = self.push_all(store, &mut progress, on_progress).await;
-        if let Err(e @ (SyncError::Unauthorized(_) | SyncError::UpgradeRequired(_))) = pushed {
+        if let Err(e @ SyncError::UpgradeRequired(_)) = pushed {
             return Err(e);
         }
-        self.pull_all(store, &mut progress, on_progress).await?;
+        // Pulled even when the push was refused as unauthorised: the platform answers a wipe ordered for
+        // this phone even after its token was revoked, so a lost phone revoked first still erases itself.
+        let pulled = self.pull_all(store, &mut progress, on_progress).await;
         if progress.wipe_ordered {
             return self.wipe(store, progress, on_progress).await;
         }
         pushed?;
+        pulled?;
         let uploaded = self.upload_blobs(store, &mut progress).await?;
         progress.blobs_confirmed = uploaded.confirmed;
         progress.blobs_waiting = uploaded.waiting;
