@@ -30,17 +30,20 @@ class LivePlatform private constructor(private val process: Process, val url: St
             val process = ProcessBuilder(bin, "serve", "--data", data.toString(), "--listen", "127.0.0.1:0", "--demo")
                 .redirectErrorStream(true)
                 .start()
-            // The first line names the address; keep draining the rest so the process never blocks on a full pipe.
-            val firstLine = ArrayBlockingQueue<String>(1)
+            // One line names the address (log lines, such as a warning, may come before it); the output is
+            // drained to its end so the process never blocks on a full pipe.
+            val address = ArrayBlockingQueue<String>(1)
             Thread {
                 val out: BufferedReader = process.inputStream.bufferedReader()
-                out.readLine()?.let { firstLine.put(it) }
-                out.lineSequence().forEach { _ -> }
+                runCatching {
+                    out.lineSequence().forEach { if (it.startsWith("listening on ")) address.offer(it) }
+                } // ends when the process is stopped
+                address.offer("the platform stopped before listening (exit ${runCatching { process.waitFor() }.getOrNull()})")
             }.apply { isDaemon = true }.start()
-            val line = firstLine.poll(120, TimeUnit.SECONDS)
+            val line = address.poll(120, TimeUnit.SECONDS)
             if (line == null || !line.startsWith("listening on ")) {
                 process.destroyForcibly()
-                error("the platform did not start (first line: $line)")
+                error("the platform did not start: $line")
             }
             return LivePlatform(process, line.removePrefix("listening on ").trim())
         }
