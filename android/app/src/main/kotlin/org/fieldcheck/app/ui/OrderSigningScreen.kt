@@ -12,7 +12,6 @@ import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Card
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
@@ -30,8 +29,8 @@ import org.fieldcheck.ffi.OrderSigningView
 /**
  * The enterprise's phone: its rectification order as the core reads it back, then the person receiving
  * it signs on the pad (the signature is the acknowledgement) or the refusal is noted before a witness.
- * Who may sign is the core's rule: it offers the enterprise's legal representative first, and the others
- * it accepts (contact, account holder) as chips.
+ * Who may sign is the core's rule: the people it accepts (legal representative, contact, account holder)
+ * are chips to choose from, the legal representative chosen first; a name the rule would refuse cannot be typed.
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -45,24 +44,18 @@ fun OrderSigningScreen(send: (AppEvent) -> Unit, order: OrderSigningView) {
         Card(Modifier.fillMaxWidth()) {
             Text(order.text, Modifier.heightIn(max = 280.dp).verticalScroll(rememberScrollState()).padding(12.dp))
         }
-        OutlinedTextField(
-            signer,
-            { signer = it },
-            Modifier.fillMaxWidth().testTag("order-signer"),
-            label = { Text(stringResource(R.string.order_signer)) },
-            singleLine = true,
-        )
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(stringResource(R.string.order_signer), style = MaterialTheme.typography.titleSmall)
+        FlowRow(Modifier.testTag("order-signer"), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             order.signers.forEach { name ->
-                FilterChip(selected = signer.trim() == name, onClick = { signer = name }, label = { Text(name) })
+                FilterChip(selected = signer == name, onClick = { signer = name }, label = { Text(name) })
             }
         }
         PadTurn(
             key = "order/${order.task}",
             heading = stringResource(R.string.order_sign_here),
-            sign = { width, strokes -> send(AppEvent.AcknowledgedOrder(order.task, signer.trim(), width, PAD_HEIGHT.value, strokes)) },
+            sign = { width, strokes -> send(AppEvent.AcknowledgedOrder(order.task, signer, width, PAD_HEIGHT.value, strokes)) },
             refuse = { reason, witness, position ->
-                send(AppEvent.RefusedToAcknowledge(order.task, signer.trim(), reason, witness, position))
+                send(AppEvent.RefusedToAcknowledge(order.task, signer, reason, witness, position))
             },
         )
     }

@@ -12,7 +12,6 @@ import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.onNodeWithTag
-import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
@@ -112,23 +111,23 @@ class NightCheckScreensTest {
         onNodeWithTag("login").performTextInput("officer1")
         onNodeWithTag("password").performTextInput(LivePlatform.PASSWORD)
         screenshot(model, "01-sign-in", "现场执法检查", "登录")
-        button("登录").performClick()
+        button("登录").tap()
 
         // The first sync brings the dispatched alarm.
         awaitText("DW001")
         screenshot(model, "02-today", "待处置报警", "DW001", "今日")
-        button("COD：150.0").performClick()
+        button("COD：150.0").tap()
         awaitView(model, "alarm") { it.route is AppRoute.Alarm }
-        button("到达现场").performClick()
+        button("到达现场").tap()
         awaitText("就此报警开展检查")
         screenshot(model, "03-alarm-on-site", "DW001", "办结", "就此报警开展检查")
 
         // An inspection prompted by the alarm.
-        button("就此报警开展检查").performClick()
+        button("就此报警开展检查").tap()
         awaitText("选择检查表")
-        onNodeWithTag("checklist-$template").performScrollTo().performClick()
+        onNodeWithTag("checklist-$template").tap()
         screenshot(model, "04-new-inspection", "报警处置", "选择检查表")
-        button("创建").performClick()
+        button("创建").tap()
         awaitView(model, "draft") { it.route is AppRoute.Inspection }
         val id = (model.view.value!!.route as AppRoute.Inspection).id
         // No team or respondent picker in the app yet: set on the record as the Rust night check does.
@@ -138,7 +137,7 @@ class NightCheckScreensTest {
         officer.client.inspections().use { it.setTeam(id, team, team[1]) }
         awaitText("到达现场，开始检查")
         screenshot(model, "05-inspection-draft", "报警处置", "到达现场，开始检查")
-        button("到达现场，开始检查").performClick()
+        button("到达现场，开始检查").tap()
         awaitView(model, "started") { (it.screen as? ScreenData.Inspection)?.screen?.inspection?.state == InspectionState.IN_PROGRESS }
         officer.client.inspections().use { it.setRecord(id, Respondent("李明", "安全主管", "13800000000"), "夜间报警现场检查") }
 
@@ -149,14 +148,14 @@ class NightCheckScreensTest {
         screenshot(model, "08-ready-to-sign", "宣读笔录并签名")
 
         // Read back, then the signatures.
-        button("宣读笔录并签名").performClick()
+        button("宣读笔录并签名").tap()
         awaitText("宣读笔录")
         screenshot(model, "09-read-back", "宣读笔录", "请检查人", "确认签名", "拒绝签名")
         signAll(model, team.map { it.name } + team[1].name)
         refuse(model)
         awaitText("提交检查")
         screenshot(model, "12-all-signed", "已签", "提交检查")
-        button("提交检查").performClick()
+        button("提交检查").tap()
         awaitView(model, "submitted") { it.route !is AppRoute.Inspection }
 
         // Offline: the banner says so; back online, the sync bar sends it all.
@@ -166,7 +165,7 @@ class NightCheckScreensTest {
         screenshot(model, "13-offline", "待上传")
         officer.network = Network.UNMETERED
         model.send(AppEvent.NetworkChanged(Network.UNMETERED))
-        button("同步").performClick()
+        button("同步").tap()
         // The outbox empties when the push is answered, before the pull ends: wait for the sync itself.
         awaitView(model, "synced") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() && it.banners.isEmpty() }
         screenshot(model, "14-synced", "已同步", "待上传 0")
@@ -176,8 +175,8 @@ class NightCheckScreensTest {
 
         // The officer syncs, sees the proof and accepts.
         inHand = officer.model
-        tab("整改").performClick()
-        button("同步").performClick()
+        tab("整改").tap()
+        button("同步").tap()
         // One sync cycle pulls the proof step and then fetches the photos it cites.
         awaitView(model, "proof pulled") { vm ->
             vm.sync.state == SyncState.SUCCEEDED &&
@@ -185,16 +184,16 @@ class NightCheckScreensTest {
         }
         screenshot(model, "20-tasks", "整改", "待验收")
         val row = (model.view.value!!.screen as ScreenData.Tasks).tasks.single { it.id == task }
-        button(row.requirement).performClick()
+        button(row.requirement).tap()
         awaitView(model, "the proof photo on the officer's phone") { vm -> (vm.screen as? ScreenData.Task)?.screen?.photos?.isNotEmpty() == true }
         screenshot(model, "21-task-proof", "整改照片", "验收通过", "已补充应急预案", "签收")
         onNodeWithTag("task-note").performTextInput("复查合格")
-        button("验收通过").performClick()
+        button("验收通过").tap()
         awaitView(model, "accepted") { (it.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.ACCEPTED }
-        button("同步").performClick()
+        button("同步").tap()
         awaitView(model, "accept sent") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() }
         screenshot(model, "22-accepted", "验收通过", "复查合格")
-        tab("设置").performClick()
+        tab("设置").tap()
         awaitText("跟随系统")
         screenshot(model, "23-settings", "跟随系统", "日间", "夜间")
     }
@@ -211,7 +210,7 @@ class NightCheckScreensTest {
                 "EM-02" -> {
                     pickDate(code, "issued")
                     pickDate(code, "filed")
-                    onNode(hasText("保存") and hasClickAction() and inItem).performScrollTo().performClick()
+                    onNode(hasText("保存") and hasClickAction() and inItem).tap()
                 }
                 "EM-04" -> pick(code, "一般")
                 "EM-06" -> typeAndSave(code, "effective_volume" to "500", "required_volume" to "400")
@@ -226,7 +225,7 @@ class NightCheckScreensTest {
             }
             if (item.photo == org.fieldcheck.ffi.PhotoRule.ALWAYS || code == "EM-12") {
                 scrollTo(hasTestTag("item-$code"))
-                onNode(hasText("拍照") and hasClickAction() and inItem).performClick()
+                onNode(hasText("拍照") and hasClickAction() and inItem).tap()
                 awaitView(officer.model, "$code photo") { vm ->
                     (vm.screen as? ScreenData.Inspection)?.screen?.checklists?.single()?.items?.first { it.code == code }?.photoCount == 1u
                 }
@@ -244,22 +243,22 @@ class NightCheckScreensTest {
     }
 
     private fun ComposeUiTest.pick(code: String, label: String) {
-        onNode(hasText(label) and hasClickAction() and hasAnyAncestor(hasTestTag("item-$code"))).performClick()
+        onNode(hasText(label) and hasClickAction() and hasAnyAncestor(hasTestTag("item-$code"))).tap()
     }
 
     private fun ComposeUiTest.typeAndSave(code: String, vararg fields: Pair<String, String>) {
         val inItem = hasAnyAncestor(hasTestTag("item-$code"))
         fields.forEach { (key, text) -> onNode(hasTestTag("field-$key") and inItem).performScrollTo().performTextInput(text) }
         // In full view before the tap (a tap on a control scrolled half out of view lands elsewhere).
-        onNode(hasText("保存") and hasClickAction() and inItem).performScrollTo().performClick()
+        onNode(hasText("保存") and hasClickAction() and inItem).tap()
     }
 
     /** Opens the item's date picker and confirms today's date (the picker's initial selection). */
     private fun ComposeUiTest.pickDate(code: String, key: String, shoot: String? = null) {
-        onNode(hasTestTag("date-$key") and hasAnyAncestor(hasTestTag("item-$code"))).performClick()
+        onNode(hasTestTag("date-$key") and hasAnyAncestor(hasTestTag("item-$code"))).tap()
         awaitText("确定")
         shoot?.let { screenshot(model, it, "确定", "取消") }
-        button("确定").performClick()
+        button("确定").tap()
         waitForIdle()
     }
 
@@ -277,7 +276,7 @@ class NightCheckScreensTest {
                 rotation.rotate(this)
                 button("确认签名").assertIsEnabled()
             }
-            button("确认签名").performClick()
+            button("确认签名").tap()
             awaitView(model, "$name signed") { vm -> vm.signing?.signers?.count { it.done } == n + 1 }
         }
     }
@@ -285,13 +284,13 @@ class NightCheckScreensTest {
     /** The respondent refuses; the refusal is noted with the reason and a witness. */
     private fun ComposeUiTest.refuse(model: AppModel) {
         awaitText("被检查单位人员 李明")
-        button("拒绝签名").performClick()
+        button("拒绝签名").tap()
         awaitText("拒签理由")
         onNodeWithTag("refusal-reason").performTextInput("对检查结论有异议，拒绝签字")
         onNodeWithTag("witness-name").performTextInput("王芳")
         onNodeWithTag("witness-position").performTextInput("村委会委员")
         screenshot(model, "11-refusal", "拒签理由", "记录拒签")
-        button("记录拒签").performClick()
+        button("记录拒签").tap()
         awaitView(model, "refusal noted") { vm -> vm.signing?.signers?.all { it.done } == true }
     }
 
@@ -304,17 +303,17 @@ class NightCheckScreensTest {
      */
     private fun ComposeUiTest.enterpriseProof(firm: Phone, inspection: java.util.UUID): java.util.UUID {
         inHand = firm.model
-        tab("整改").performClick()
-        button("同步").performClick()
+        tab("整改").tap()
+        button("同步").tap()
         awaitView(model, "the order on the enterprise's phone") { vm ->
             vm.sync.state == SyncState.SUCCEEDED && (vm.screen as? ScreenData.Tasks)?.tasks?.any { it.inspection == inspection } == true
         }
         val row = (model.view.value!!.screen as ScreenData.Tasks).tasks.single { it.inspection == inspection }
         screenshot(model, "15-firm-tasks", "整改", row.requirement)
-        button(row.requirement).performClick()
+        button(row.requirement).tap()
         awaitView(model, "the task") { (it.screen as? ScreenData.Task)?.screen?.task?.id == row.id }
         screenshot(model, "16-firm-task", row.requirement, "签收")
-        tab("签收").performClick()
+        tab("签收").tap()
         awaitView(model, "the order read back") { it.orderSigning?.task == row.id }
         awaitText("签收人请在下方签名")
         // The core offers the enterprise's legal representative first, the account holder among the others.
@@ -326,16 +325,16 @@ class NightCheckScreensTest {
             swipe(Offset(width * 0.35f, height * 0.7f), Offset(width * 0.85f, height * 0.4f), 250)
         }
         screenshot(model, "18-order-signature", "确认签名", "重写")
-        button("确认签名").performClick()
+        button("确认签名").tap()
         awaitView(model, "acknowledged by signature") { vm ->
             vm.orderSigning == null && (vm.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.ACKNOWLEDGED
         }
-        button("拍摄整改照片").performClick()
+        button("拍摄整改照片").tap()
         awaitView(model, "proof photo") { vm -> (vm.screen as? ScreenData.Task)?.screen?.photos?.size == 1 }
         onNodeWithTag("task-note").performTextInput("已补充应急预案")
-        button("提交整改情况").performClick()
+        button("提交整改情况").tap()
         awaitView(model, "proof submitted") { (it.screen as? ScreenData.Task)?.screen?.task?.state == TaskState.PROOF_SUBMITTED }
-        button("同步").performClick()
+        button("同步").tap()
         awaitView(model, "proof sent") { it.sync.state == SyncState.SUCCEEDED && it.sync.pendingChanges == 0uL && it.attention.isEmpty() }
         screenshot(model, "19-firm-proof-sent", "整改照片", "已补充应急预案", "签收")
         return row.id

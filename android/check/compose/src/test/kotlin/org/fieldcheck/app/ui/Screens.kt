@@ -1,6 +1,7 @@
 package org.fieldcheck.app.ui
 
 import androidx.compose.ui.graphics.toAwtImage
+import androidx.compose.ui.semantics.SemanticsActions
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SemanticsNodeInteraction
@@ -10,6 +11,8 @@ import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.isRoot
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onLast
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
 import org.fieldcheck.app.model.AppModel
 import org.fieldcheck.ffi.Theme
 import java.io.File
@@ -95,6 +98,18 @@ private fun inkShare(image: java.awt.image.BufferedImage): Double {
     val counts = HashMap<Int, Int>()
     pixels.forEach { counts.merge(it, 1, Int::plus) }
     return 1.0 - counts.values.max().toDouble() / pixels.size
+}
+
+/**
+ * Taps the node as a thumb would: first scrolled fully into view when it sits in a scrolling screen. A
+ * click is sent to the node's place on the window, so a node below the fold (or under the navigation
+ * bar) would otherwise be missed silently.
+ */
+fun SemanticsNodeInteraction.tap(): SemanticsNodeInteraction {
+    var parent = fetchSemanticsNode().parent
+    while (parent != null && SemanticsActions.ScrollBy !in parent.config) parent = parent.parent
+    if (parent != null) performScrollTo()
+    return performClick()
 }
 
 /** A node with `text` that can be clicked (a button, a chip, a tab). */
