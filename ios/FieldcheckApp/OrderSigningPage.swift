@@ -20,7 +20,7 @@ struct OrderSigningPage: View {
         ScrollView {
             VStack(alignment: .leading, spacing: 8) {
                 Text(L("order_read_back_title")).font(.title2)
-                ScrollView { Text(order.text).padding(12) }.frame(maxHeight: 280).background(.thinMaterial)
+                ScrollView { Text(order.text).padding(12) }.frame(maxHeight: 200).background(.thinMaterial)
                 Text(L("order_signer")).font(.headline)
                 HStack {
                     ForEach(order.signers, id: \.self) { name in

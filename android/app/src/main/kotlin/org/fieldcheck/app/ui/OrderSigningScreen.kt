@@ -41,8 +41,9 @@ fun OrderSigningScreen(send: (AppEvent) -> Unit, order: OrderSigningView) {
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
         Text(stringResource(R.string.order_read_back_title), style = MaterialTheme.typography.titleLarge)
+        // The order scrolls within its card, so the chooser, the pad and its buttons fit one phone screen.
         Card(Modifier.fillMaxWidth()) {
-            Text(order.text, Modifier.heightIn(max = 280.dp).verticalScroll(rememberScrollState()).padding(12.dp))
+            Text(order.text, Modifier.heightIn(max = 200.dp).verticalScroll(rememberScrollState()).padding(12.dp))
         }
         Text(stringResource(R.string.order_signer), style = MaterialTheme.typography.titleSmall)
         FlowRow(Modifier.testTag("order-signer"), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
