@@ -377,8 +377,14 @@ try {
     await page.locator("[data-chart=arrival-p90-by-township] canvas").waitFor({ timeout: 10000 });
     const figures = await api.get("/v1/dashboard");
     const arrived = figures.response_by_township.filter((g) => g.arrived.count > 0);
+    // The board redraws on the live update that follows the handling; until then it may show the figures
+    // from before it. Wait for the redraw (bounded), then compare.
+    await page.waitForFunction((n) => {
+      const chart = document.querySelector("[data-chart=arrival-p90-by-township]");
+      return JSON.parse(chart?.getAttribute("data-values") ?? "[]").length === n;
+    }, arrived.length, { timeout: 10000 }).catch(() => {});
     const bars = JSON.parse(await page.getAttribute("[data-chart=arrival-p90-by-township]", "data-values"));
-    expect(arrived.length === bars.length && arrived.length >= 1, JSON.stringify(bars));
+    expect(arrived.length === bars.length && arrived.length >= 1, `${JSON.stringify(bars)} against ${JSON.stringify(arrived.map((g) => g.key))}`);
     expect(figures.response_by_level.some((g) => g.closed.count > 0), "the closure is not counted");
     for (const g of figures.response_by_level) {
       const cells = await page.locator(`table[data-response=level] tr[data-key="${g.key}"] td`).allInnerTexts();
