@@ -621,7 +621,11 @@ try {
     expect((await row.locator("td.township").innerText()) === "东城街道", await row.innerText());
     await row.locator("select").selectOption({ label: "石柱镇" });
     page.once("dialog", (d) => d.accept());
-    await row.locator("[data-action=move]").click();
+    // The move is asked of the server; filter once it answered, or the list may be read before the move.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/v1/enterprises/${id}/move`), { timeout: 10000 }),
+      row.locator("[data-action=move]").click(),
+    ]);
     await page.selectOption("#enterprise-filters select[name=township]", { label: "石柱镇" });
     await page.locator(`#enterprises tr[data-id="${id}"] td.township`).filter({ hasText: "石柱镇" })
       .waitFor({ timeout: 10000 });
