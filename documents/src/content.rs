@@ -346,8 +346,8 @@ fn metadata(title: &str, payload: &str, at: &DateTime<Utc>, id: String) -> Metad
         .hour(c.hour() as u8)
         .minute(c.minute() as u8)
         .second(c.second() as u8)
-        .utc_offset_hour(8)
-        .utc_offset_minute(0);
+        .utc_offset_hour((legal_time::OFFSET_SECONDS / 3600) as i8)
+        .utc_offset_minute((legal_time::OFFSET_SECONDS % 3600 / 60) as u8);
     Metadata::new()
         .title(title.into())
         .keywords(vec![payload.into()])

@@ -45,7 +45,8 @@ pub struct Visit<'a> {
 pub fn seed(tx: &mut dyn Tx, visit: Visit) -> Result<(), StoreError> {
     let Visit { id, enterprise, officer, taken, summary, findings, photos } = visit;
     let device = DeviceId::new();
-    let evidence = if photos == 0 { None } else { Some(sealed_photos(id, officer, device, taken, photos)?) };
+    let sealed = if photos == 0 { None } else { Some(sealed_photos(id, officer, device, taken, photos)?) };
+    let (evidence, device_key) = sealed.unzip();
     let received = taken + Duration::minutes(35);
     let inspection = Inspection {
         id,
@@ -75,13 +76,13 @@ pub fn seed(tx: &mut dyn Tx, visit: Visit) -> Result<(), StoreError> {
         findings,
         tasks: Vec::new(),
         notices: Vec::new(),
-        evidence: evidence.as_ref().map(|(evidence, _)| evidence.clone()),
+        evidence,
         signatures: Vec::new(),
     };
     // Received as a phone's submission would be: countersigned by the platform key, the receipt kept and
     // audited, and the blobs noted as referenced (so the officer's phone may upload them).
     records::save(tx, &Record::Inspection(Box::new(submitted.clone())))?;
-    let Some((evidence, device_key)) = evidence else { return Ok(()) };
+    let (Some(evidence), Some(device_key)) = (&submitted.evidence, device_key) else { return Ok(()) };
     let receipt = countersign(&evidence.chain, &evidence.seal, &device_key, &state()?.signer, received)
         .map_err(|e| corrupt(&e))?;
     let actor = Actor { reach: Reach::of(tx, officer)?, device: Some(device.to_string()), now: received };
