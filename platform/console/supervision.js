@@ -30,6 +30,9 @@ export function supervisionView(deps) {
   // The risk list: filtered by township and class and paged by the server (`/v1/risk`).
   let offset = 0;
   let latest = 0;
+  // The rows whose terms are open, by enterprise: a reload (live updates, the minute's refresh) redraws the
+  // table and must not close what the reader opened.
+  const opened = new Set();
   const township = /** @type {HTMLSelectElement} */ (el("select", { name: "township", "aria-label": "乡镇 township" },
     el("option", { value: "" }, "全部乡镇 all townships")));
   const klass = /** @type {HTMLSelectElement} */ (el("select", { name: "class", "aria-label": "监管类别 class" },
@@ -106,7 +109,7 @@ export function supervisionView(deps) {
       if (mine !== latest) return;
       if (klass.options.length === 1) for (const c of page.classes) klass.append(el("option", { value: c.class }, `${c.label.zh} ${c.label.en}`));
       const label = Object.fromEntries(page.classes.map((c) => [c.class, c.label]));
-      body.replaceChildren(...page.rows.map((r) => riskRow(r, page.formula, label)));
+      body.replaceChildren(...page.rows.flatMap((r) => riskRow(r, page.formula, label, opened)));
       if (!page.rows.length) empty(body);
       where.textContent = page.total ? `${page.offset + 1}–${page.offset + page.rows.length} / ${page.total}` : "0 / 0";
       /** @type {HTMLButtonElement} */ (prev).disabled = page.offset === 0;
@@ -169,9 +172,11 @@ export function supervisionView(deps) {
   return { load };
 }
 
-/** One enterprise's index; a click opens (or closes) its terms underneath, labelled from the page's formula.
- * @param {RiskRow} r @param {TermRule[]} formula @param {Record<string, Text>} classLabel */
-function riskRow(r, formula, classLabel) {
+/** One enterprise's index, with its terms underneath when opened; a click opens or closes them (remembered in
+ * `opened` so a redraw keeps them open), labelled from the page's formula.
+ * @param {RiskRow} r @param {TermRule[]} formula @param {Record<string, Text>} classLabel @param {Set<string>} opened
+ * @returns {HTMLElement[]} */
+function riskRow(r, formula, classLabel, opened) {
   const row = el("tr", { "data-id": r.enterprise, class: "clickable", title: "逐项说明 explain" },
     el("td", {}, r.name, el("span", { class: "sub" }, r.township_name)),
     el("td", { class: "num risk" }, fixed(r.risk)),
@@ -179,20 +184,22 @@ function riskRow(r, formula, classLabel) {
     el("td", {}, r.classes.length ? r.classes.map((c) => el("span", { class: "pill" }, classLabel[c]?.zh ?? c)) : "—"),
     el("td", {}, when(r.last_visit)),
     el("td", { class: "num" }, r.draw_weight));
+  const terms = () => el("tr", { class: "terms" }, el("td", { colspan: 6 }, el("table", {},
+    el("thead", {}, el("tr", {}, ...[["项", "term"], ["原始值", "raw"], ["权重", "weight"], ["上限", "cap"], ["得分", "contribution"]]
+      .map(([zh, en]) => el("th", {}, zh, el("br"), el("span", { class: "en" }, en))))),
+    el("tbody", {}, ...r.terms.map((t, i) => el("tr", { "data-term": formula[i]?.term ?? "" },
+      el("td", {}, ...both({ zh: formula[i]?.zh ?? "", en: formula[i]?.en ?? "" })),
+      el("td", { class: "num" }, `${t.raw} ${formula[i]?.unit ?? ""}`),
+      el("td", { class: "num" }, formula[i]?.weight ?? ""),
+      el("td", { class: "num" }, formula[i]?.cap ?? ""),
+      el("td", { class: "num" }, fixed(t.contribution)))),
+      el("tr", { class: "total" }, el("td", { colspan: 4 }, "风险指数 = Σ min(原始值 × 权重, 上限)  risk = Σ min(raw × weight, cap)"),
+        el("td", { class: "num" }, fixed(r.risk)))))));
   row.addEventListener("click", () => {
     const open = row.nextElementSibling;
-    if (open?.classList.contains("terms")) return open.remove();
-    row.after(el("tr", { class: "terms" }, el("td", { colspan: 6 }, el("table", {},
-      el("thead", {}, el("tr", {}, ...[["项", "term"], ["原始值", "raw"], ["权重", "weight"], ["上限", "cap"], ["得分", "contribution"]]
-        .map(([zh, en]) => el("th", {}, zh, el("br"), el("span", { class: "en" }, en))))),
-      el("tbody", {}, ...r.terms.map((t, i) => el("tr", { "data-term": formula[i]?.term ?? "" },
-        el("td", {}, ...both({ zh: formula[i]?.zh ?? "", en: formula[i]?.en ?? "" })),
-        el("td", { class: "num" }, `${t.raw} ${formula[i]?.unit ?? ""}`),
-        el("td", { class: "num" }, formula[i]?.weight ?? ""),
-        el("td", { class: "num" }, formula[i]?.cap ?? ""),
-        el("td", { class: "num" }, fixed(t.contribution)))),
-        el("tr", { class: "total" }, el("td", { colspan: 4 }, "风险指数 = Σ min(原始值 × 权重, 上限)  risk = Σ min(raw × weight, cap)"),
-          el("td", { class: "num" }, fixed(r.risk))))))));
+    if (open?.classList.contains("terms")) { opened.delete(r.enterprise); return open.remove(); }
+    opened.add(r.enterprise);
+    row.after(terms());
   });
-  return row;
+  return opened.has(r.enterprise) ? [row, terms()] : [row];
 }

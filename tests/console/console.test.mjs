@@ -687,6 +687,12 @@ try {
     await terms.first().waitFor({ timeout: 10000 });
     expect(await terms.count() === formula.length, `${await terms.count()} terms shown, the formula has ${formula.length}`);
     expect((await terms.first().textContent()).includes(formula[0].zh), await terms.first().textContent());
+    // A redraw of the board (a live update, the minute's refresh) keeps the row the reader opened open.
+    const drawn = await page.locator("#risk tr[data-id]").first().elementHandle();
+    await page.click("#refresh");
+    await page.waitForFunction((r) => !r.isConnected, drawn, { timeout: 10000 });
+    expect(await terms.count() === formula.length && await page.locator("#risk tr.terms").count() === 1,
+      `${await terms.count()} terms after the redraw`);
     const sum = ranked.rows[0].terms.reduce((n, t) => n + t.contribution, 0);
     expect(Math.abs(sum - ranked.rows[0].risk) < 0.011, `terms sum to ${sum}, risk ${ranked.rows[0].risk}`);
     // The next pages continue where the first ended, with no enterprise twice.
