@@ -131,6 +131,8 @@ fn push_then_pull(platform: &Platform, n: usize) {
     let per_tx = plain_sqlite(&subs, false);
     let one_tx = plain_sqlite(&subs, true);
 
+    let (push_handled, pull_handled) =
+        (handler_seconds(platform, "POST", "/v1/sync/push"), handler_seconds(platform, "GET", "/v1/sync/pull"));
     let total = push + pull;
     println!(
         "\n== {n} mutations ({rows} records, {:.1} MB pushed) pushed by one device, pulled by another",
@@ -145,6 +147,10 @@ fn push_then_pull(platform: &Platform, n: usize) {
     );
     println!("end to end{:>8.2} s  {:>9.0} records/s", total.as_secs_f64(), rows as f64 / total.as_secs_f64());
     println!(
+        "of which the platform's handlers (its /metrics): push {push_handled:.2} s, pull {pull_handled:.2} s; \
+         the rest is the devices' side and the wire"
+    );
+    println!(
         "plain SQLite, one tx per mutation {:>6.2} s  {:>9.0} records/s   -> fieldcheck end to end is {:.2}x of it",
         per_tx.as_secs_f64(),
         rows as f64 / per_tx.as_secs_f64(),
@@ -156,6 +162,19 @@ fn push_then_pull(platform: &Platform, n: usize) {
         rows as f64 / one_tx.as_secs_f64(),
         one_tx.as_secs_f64() / total.as_secs_f64()
     );
+}
+
+/// Seconds the platform spent answering `method route` so far: the sum of its request-duration
+/// histogram on `/metrics` (open to loopback).
+fn handler_seconds(platform: &Platform, method: &str, route: &str) -> f64 {
+    let text = reqwest::blocking::get(format!("{}/metrics", platform.url))
+        .and_then(|r| r.text())
+        .expect("the platform's /metrics");
+    let series = format!("fieldcheck_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\"}}");
+    text.lines()
+        .find_map(|l| l.strip_prefix(series.as_str()))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{series} is not on /metrics"))
 }
 
 fn plain_sqlite(subs: &[fieldcheck_core::protocol::SubmittedInspection], one_tx: bool) -> Duration {

@@ -183,12 +183,7 @@ pub fn record_parts(tx: &mut dyn Tx, submitted: SubmittedInspection) -> Result<R
     let enterprise = records::enterprise(tx, submitted.inspection.enterprise)?
         .ok_or_else(|| ApiError::not_found("the inspection's enterprise is not on the platform"))?;
     let township = township_name(tx, &enterprise)?;
-    let mut templates = Vec::new();
-    for r in &submitted.inspection.checklists {
-        if let Some(t) = records::template(tx, &r.id, r.version)? {
-            templates.push((*t).clone());
-        }
-    }
+    let templates = records::templates(tx, &submitted.inspection.checklists)?.to_vec();
     Ok(RecordParts { submitted, enterprise, township, templates })
 }
 

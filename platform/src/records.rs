@@ -5,7 +5,7 @@ use crate::db::{Keys, StoreError, Tx};
 use fieldcheck_domain::ids::{EnterpriseId, TownshipId};
 use fieldcheck_domain::organisation::{Enterprise, Squadron, Township};
 use fieldcheck_domain::rectification::RectificationTask;
-use fieldcheck_domain::template::ChecklistTemplate;
+use fieldcheck_domain::template::{ChecklistTemplate, TemplateRef};
 use fieldcheck_domain::visibility::ScopeKeys;
 use fieldcheck_protocol::{Entity, Record};
 use serde::de::DeserializeOwned;
@@ -42,6 +42,40 @@ pub fn template(tx: &mut dyn Tx, id: &str, version: u32) -> Result<Option<Arc<Ch
     let t = Arc::new(t);
     cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, t.clone());
     Ok(Some(t))
+}
+
+/// The versions among `pinned` that exist here, in the order given. A record pins the same few sets
+/// again and again: a set found whole is kept (a published version never changes), so a push does not
+/// copy every template's items for each inspection it checks.
+pub fn templates<'a>(
+    tx: &mut dyn Tx,
+    pinned: impl IntoIterator<Item = &'a TemplateRef>,
+) -> Result<Arc<[ChecklistTemplate]>, StoreError> {
+    /// Sets kept at most; past it the memory starts again (sets are few: a county has a dozen templates).
+    const MAX_SETS: usize = 256;
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<[ChecklistTemplate]>>>> = OnceLock::new();
+    let pinned: Vec<&TemplateRef> = pinned.into_iter().collect();
+    let key = pinned.iter().map(|r| format!("{}@{}", r.id, r.version)).collect::<Vec<_>>().join("\n");
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(set) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(set.clone());
+    }
+    let mut found = Vec::with_capacity(pinned.len());
+    for r in &pinned {
+        if let Some(t) = template(tx, &r.id, r.version)? {
+            found.push((*t).clone());
+        }
+    }
+    let set: Arc<[ChecklistTemplate]> = found.into();
+    // A missing version may yet be published: only a whole set is kept.
+    if set.len() == pinned.len() {
+        let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_SETS {
+            cache.clear();
+        }
+        cache.insert(key, set.clone());
+    }
+    Ok(set)
 }
 
 pub fn squadrons(tx: &mut dyn Tx) -> Result<Vec<Squadron>, StoreError> {

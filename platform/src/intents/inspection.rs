@@ -28,12 +28,7 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     // Only the distinct versions the inspection pinned, and no more than the decision accepts (it
     // refuses duplicates and excess itself; a missing version is one of its problems).
     let pinned: BTreeSet<_> = inspection.checklists.iter().take(limits::CHECKLISTS + 1).collect();
-    let mut templates = Vec::new();
-    for r in pinned {
-        if let Some(t) = records::template(tx, &r.id, r.version)? {
-            templates.push((*t).clone());
-        }
-    }
+    let templates = records::templates(tx, pinned)?;
     let corrected_known = match inspection.corrects {
         Some(corrected) => tx.get(Entity::Inspection, &corrected.to_string())?.is_some(),
         None => true,
