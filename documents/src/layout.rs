@@ -69,22 +69,31 @@ fn char_width(c: char) -> f32 {
     }
 }
 
-/// `text` broken into lines no wider than `width` (explicit newlines kept).
+/// `text` broken into lines no wider than `width` (explicit newlines kept), where Unicode's line-breaking
+/// rules allow (UAX #14): no closing punctuation such as `）。；` at the start of a line, no opening one at
+/// the end of one, and a code such as `GB 18597-2023` kept whole where it fits. A run wider than a whole
+/// line is cut where it must be.
 pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
-        let mut w = 0.0;
-        for c in para.chars() {
-            let cw = char_width(c) * size;
-            if w + cw > width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                w = 0.0;
+        let mut start = 0;
+        for (end, _) in unicode_linebreak::linebreaks(para) {
+            let piece = &para[start..end];
+            start = end;
+            if !line.is_empty() && text_width(&line, size) + text_width(piece.trim_end(), size) > width {
+                lines.push(line.trim_end().to_string());
+                line.clear();
             }
-            line.push(c);
-            w += cw;
+            for c in piece.chars() {
+                if !line.is_empty() && !c.is_whitespace() && text_width(&line, size) + char_width(c) * size > width {
+                    lines.push(line.trim_end().to_string());
+                    line.clear();
+                }
+                line.push(c);
+            }
         }
-        lines.push(line);
+        lines.push(line.trim_end().to_string());
     }
     lines
 }
@@ -276,4 +285,38 @@ pub fn render(pages: &[Vec<Op>], font: &Font, metadata: krilla::metadata::Metada
         page.finish();
     }
     document.finish().map_err(|e| format!("{e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{text_width, wrap};
+
+    const TEXT: &str = "1. [HW-01] 贮存设施/场所设置危险废物贮存设施标志：否（现场发现贮存间地面有渗漏痕迹）。依据：GB \
+                        18597-2023 §4.6；HJ 1276-2022；固废法 art.77, art.112(一)\n问题1（一般）：HW-01：贮存设施。\
+                        违反：GB 18597-2023 §4.6；标签尺寸符合容积分档(≤50L 100×100mm；50–450L 150×150mm；≥450L \
+                        200×200mm，>450L相对两面设置)";
+
+    #[test]
+    fn lines_fit_and_break_only_where_chinese_and_latin_text_may_break() {
+        for width in (120..=480).step_by(7).map(|w| w as f32) {
+            let lines = wrap(TEXT, 10.0, width);
+            for line in &lines {
+                assert!(text_width(line, 10.0) <= width, "{width}: {line:?} is too wide");
+                let first = line.chars().next();
+                assert!(!matches!(first, Some('）' | '。' | '；' | '，' | '：' | '、' | ')')), "{width}: {line:?}");
+                assert!(!matches!(line.chars().last(), Some('（' | '(')), "{width}: {line:?}");
+            }
+            let joined: String = lines.concat().split_whitespace().collect();
+            assert_eq!(joined, TEXT.split_whitespace().collect::<String>(), "{width}: nothing is lost or added");
+            assert!(lines.iter().any(|l| l.contains("18597-2023")), "{width}: the standard's number stays whole");
+        }
+    }
+
+    #[test]
+    fn a_run_wider_than_a_line_is_cut_to_fit() {
+        let code = "96b8186aa8c7fce5c47b516facb3cb1c97a83d6f209355010d648c4e925d4d98";
+        let lines = wrap(code, 10.0, 100.0);
+        assert!(lines.len() > 1 && lines.iter().all(|l| text_width(l, 10.0) <= 100.0), "{lines:?}");
+        assert_eq!(lines.concat(), code);
+    }
 }

@@ -364,6 +364,21 @@ pub async fn put(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<BlobStatus>, ApiError> {
+    // The chunk is taken in a task of its own, which runs to its end whatever becomes of the request: a
+    // handler is dropped when its connection goes (or its timeout passes), and dropped between taking the
+    // lease and recording the part it would lose the bytes that did arrive, which the device resumes from.
+    crate::ops::spawn(put_chunk(app, caller, sha, headers, body))
+        .await
+        .map_err(|e| ApiError::from(crate::db::StoreError::Join(e.to_string())))?
+}
+
+async fn put_chunk(
+    app: App,
+    caller: Caller,
+    sha: String,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<BlobStatus>, ApiError> {
     let sha = parse_sha(&sha)?;
     let (first, last, total) = content_range(&headers)?;
     let declared = last - first + 1;
