@@ -188,7 +188,9 @@ fn seed_in(
         let credit_code = CreditCode::complete(&first17).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let e = Enterprise {
             id: EnterpriseId::new(),
-            name: format!("永康市{}{}有限公司", NAMES[i % NAMES.len()], trade).replace("有限公司", &suffix(i)),
+            // Each (name, trade) once: a county does not register two firms under one name.
+            name: format!("永康市{}{}有限公司", NAMES[i / TRADES.len() % NAMES.len()], trade)
+                .replace("有限公司", &suffix(i)),
             credit_code,
             township: township.id,
             address: format!("浙江省金华市永康市{}工业区{}号", township.name, 10 + i),

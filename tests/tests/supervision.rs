@@ -188,6 +188,17 @@ fn the_intake_takes_credit_codes_and_point_codes_with_exact_exceedance() {
 }
 
 #[test]
+fn the_demo_countys_enterprises_are_told_apart_by_name_and_credit_code() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let world = World::load(&Device::login(&platform, "commander"));
+    let names: BTreeSet<_> = world.enterprises.iter().map(|e| e.name.as_str()).collect();
+    let codes: BTreeSet<_> = world.enterprises.iter().map(|e| e.credit_code.to_string()).collect();
+    assert_eq!(world.enterprises.len(), 150);
+    assert_eq!((names.len(), codes.len()), (150, 150), "a draw or a risk row naming one firm twice misleads");
+}
+
+#[test]
 fn risk_is_explained_and_grids_show_coverage() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
