@@ -118,7 +118,7 @@ impl HashPermit {
             f()
         })
         .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))
+        .map_err(ApiError::from)
     }
 
     /// Whether `password` matches the PHC `hash`.

@@ -78,9 +78,7 @@ const NAMES: [&str; 15] = [
 
 /// Seeds the demo county unless it is there; returns what to print (where to connect, logins).
 pub async fn seed(app: &App) -> Result<String, ApiError> {
-    let hash = crate::ops::spawn_blocking(|| hash_password(PASSWORD))
-        .await
-        .map_err(|e| ApiError::from(StoreError::Join(e.to_string())))??;
+    let hash = crate::ops::spawn_blocking(|| hash_password(PASSWORD)).await??;
     let limits = app.limits;
     let logins = app.db.write(move |tx| seed_in(tx, &hash, &limits)).await?;
     let mut out = String::from("demo county: 永康市 (Yongkang), 16 townships, 4 squadrons, 150 enterprises\n");

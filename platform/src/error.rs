@@ -88,6 +88,13 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// A task the platform spawned (a hash, a transaction, an upload chunk) that panicked or was cancelled.
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        StoreError::Join(e.to_string()).into()
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         if e.is_contention() {

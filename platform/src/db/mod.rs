@@ -462,7 +462,7 @@ fn traced<R>(kind: &'static str, run: impl FnOnce() -> Result<R, ApiError>) -> R
 
 /// Runs a transaction's closure on tokio's blocking pool, in the caller's span.
 async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R, ApiError> + Send + 'static) -> Result<R, ApiError> {
-    crate::ops::spawn_blocking(f).await.map_err(|e| ApiError::from(StoreError::Join(e.to_string())))?
+    crate::ops::spawn_blocking(f).await?
 }
 
 /// Entity names as stored.

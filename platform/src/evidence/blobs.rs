@@ -367,9 +367,7 @@ pub async fn put(
     // The chunk is taken in a task of its own, which runs to its end whatever becomes of the request: a
     // handler is dropped when its connection goes (or its timeout passes), and dropped between taking the
     // lease and recording the part it would lose the bytes that did arrive, which the device resumes from.
-    crate::ops::spawn(put_chunk(app, caller, sha, headers, body))
-        .await
-        .map_err(|e| ApiError::from(crate::db::StoreError::Join(e.to_string())))?
+    crate::ops::spawn(put_chunk(app, caller, sha, headers, body)).await?
 }
 
 async fn put_chunk(
