@@ -1,7 +1,7 @@
 // The alarms board: filters (township, state, grade, date range, text) and paging done by the server
 // (`/v1/lists/alarms`), each row's buttons from its `actions`.
 
-import { $, el, both, when, left, empty } from "./dom.js";
+import { $, el, both, when, left, empty, rowChoice } from "./dom.js";
 import { list } from "./api.js";
 
 /** @typedef {import("./dom.js").Text} Text */
@@ -89,14 +89,13 @@ function alarmRow(a, deps, chosen) {
   if (a.actions.includes("grade")) {
     // What the chosen grade sets in motion, as the server describes it (three-level linkage).
     const hint = el("span", { class: "sub linkage" });
-    const pick = el("select", { "aria-label": "等级 level" },
-      a.grades.map((g) => el("option", { value: g.level, selected: g.level === (chosen.get(a.id) ?? a.level) },
-        `${g.label.zh} ${g.label.en}`)));
+    const pick = rowChoice(a.id, a.level, a.grades.map((g) => ({ value: g.level, label: `${g.label.zh} ${g.label.en}` })),
+      chosen, "等级 level");
     const explain = () => {
       const g = a.grades.find((x) => x.level === pick.value);
       hint.replaceChildren(...both(g?.linkage));
     };
-    pick.addEventListener("change", () => { chosen.set(a.id, pick.value); explain(); });
+    pick.addEventListener("change", explain);
     explain();
     actions.append(pick, el("button", { on: { click: () => { chosen.delete(a.id); deps.act(`/v1/alarms/${a.id}/grade`, { level: pick.value }); } } },
       "研判", el("span", { class: "en" }, "grade")), hint);

@@ -51,3 +51,15 @@ export function empty(body, error) {
     : el("td", { colspan: cols, class: "muted empty" }, "暂无 ", el("span", { class: "en" }, "none"));
   body.replaceChildren(el("tr", {}, cell));
 }
+
+/** A choice in a row that live updates redraw: the select starts at what the reader last picked for that row
+ * (kept in `chosen` across redraws), else at `current`, so a redraw never undoes a pick about to be acted on.
+ * @param {string} id @param {string} current @param {{ value: string, label: string }[]} options
+ * @param {Map<string, string>} chosen @param {string} label */
+export function rowChoice(id, current, options, chosen, label) {
+  const start = chosen.get(id) ?? current;
+  const pick = el("select", { "aria-label": label },
+    options.map((o) => el("option", { value: o.value, selected: o.value === start }, o.label)));
+  pick.addEventListener("change", () => chosen.set(id, pick.value));
+  return pick;
+}

@@ -1,7 +1,7 @@
 // Enterprises: filtered (township, squadron, text) and paged by the server (`/v1/lists/enterprises`); the
 // command centre moves one to another township from its row.
 
-import { $, el } from "./dom.js";
+import { $, el, rowChoice } from "./dom.js";
 import { list } from "./api.js";
 
 /** @typedef {{ id: string, name: string, code: string }} Township */
@@ -16,6 +16,8 @@ export function enterprisesView(deps) {
   let offset = 0;
   // Only the newest request's answer is drawn (an older one may arrive after it).
   let latest = 0;
+  // The township a reader picked in a row, kept while live updates redraw the list.
+  const chosen = new Map();
   const township = el("select", { name: "township", "aria-label": "乡镇 township" }, el("option", { value: "" }, "全部乡镇 all townships"));
   const text = /** @type {HTMLInputElement} */ ($("enterprise-filter"));
   $("enterprise-filters").prepend(township);
@@ -38,7 +40,7 @@ export function enterprisesView(deps) {
       const mine = ++latest;
       const page = await list("enterprises", { township: township.value, q: text.value.trim(), limit: PAGE, offset });
       if (mine !== latest) return undefined;
-      body.replaceChildren(...page.rows.map((e) => enterpriseRow(e, known, deps)));
+      body.replaceChildren(...page.rows.map((e) => enterpriseRow(e, known, deps, chosen)));
       if (!page.rows.length) body.append(el("tr", {}, el("td", { colspan: 4, class: "muted empty" }, "暂无 none")));
       where.textContent = page.total ? `${offset + 1}–${offset + page.rows.length} / ${page.total}` : "0";
       prev.disabled = offset === 0;
@@ -52,17 +54,19 @@ export function enterprisesView(deps) {
   return { load };
 }
 
-/** @param {EnterpriseRow} e @param {Township[]} townships @param {Deps} deps */
-function enterpriseRow(e, townships, deps) {
+/** @param {EnterpriseRow} e @param {Township[]} townships @param {Deps} deps @param {Map<string, string>} chosen */
+function enterpriseRow(e, townships, deps, chosen) {
   let move = null;
   if (e.actions.includes("move_enterprise")) {
-    const pick = el("select", { "aria-label": "迁入乡镇 township to move to" },
-      townships.map((t) => el("option", { value: t.id, selected: t.id === e.township }, t.name)));
+    const pick = rowChoice(e.id, e.township, townships.map((t) => ({ value: t.id, label: t.name })), chosen,
+      "迁入乡镇 township to move to");
     move = el("div", { class: "actions" }, pick, el("button", { class: "light", "data-action": "move", on: { click: () => {
       const to = townships.find((t) => t.id === pick.value);
       if (!to || to.id === e.township) return;
-      if (confirm(`将 ${e.name} 从 ${e.township_name} 迁至 ${to.name}？\nMove this enterprise to ${to.name}?`))
+      if (confirm(`将 ${e.name} 从 ${e.township_name} 迁至 ${to.name}？\nMove this enterprise to ${to.name}?`)) {
+        chosen.delete(e.id);
         deps.act(`/v1/enterprises/${e.id}/move`, { township: to.id });
+      }
     } } }, "迁移乡镇", el("span", { class: "en" }, "Move township")));
   }
   return el("tr", { "data-id": e.id },

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startPlatform, signIn, PASSWORD, CHROMIUM_ARGS, checks } from "./platform.mjs";
+import { startPlatform, signIn, PASSWORD, CHROMIUM_ARGS, checks, withDialog } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
@@ -321,8 +321,8 @@ try {
   const oil = alarms.filter({ hasText: "石油类" });
   await check("closing the alarm raised through the intake (with feedback) takes it off the open board", async () => {
     const id = await oil.getAttribute("data-id");
-    page.once("dialog", (d) => d.accept("企业已自查，数据恢复正常 / back within limits"));
-    await oil.locator("button", { hasText: "办结" }).click();
+    expect(await withDialog(page, (d) => d.accept("企业已自查，数据恢复正常 / back within limits"),
+      () => oil.locator("button", { hasText: "办结" }).click()), "no closing note was asked for");
     await page.waitForFunction((x) => !document.querySelector(`#alarms tr[data-id="${x}"]`), id, { timeout: 10000 });
     const row = (await api.get("/v1/alarms")).find((a) => a.id === id);
     expect(row.state === "closed", `API says ${row.state}`);
@@ -620,12 +620,16 @@ try {
     const row = page.locator(`#enterprises tr[data-id="${id}"]`);
     expect((await row.locator("td.township").innerText()) === "东城街道", await row.innerText());
     await row.locator("select").selectOption({ label: "石柱镇" });
-    page.once("dialog", (d) => d.accept());
+    // A live update may redraw the list between the pick and the click: the redrawn row keeps the pick.
+    const picked = await row.elementHandle();
+    await page.click("#refresh");
+    await page.waitForFunction((tr) => !tr.isConnected, picked, { timeout: 10000 });
+    expect(await row.locator("select option:checked").innerText() === "石柱镇", "the redraw undid the pick");
     // The move is asked of the server; filter once it answered, or the list may be read before the move.
-    await Promise.all([
+    expect(await withDialog(page, (d) => d.accept(), () => Promise.all([
       page.waitForResponse((r) => r.url().endsWith(`/v1/enterprises/${id}/move`), { timeout: 10000 }),
       row.locator("[data-action=move]").click(),
-    ]);
+    ])), "the move was not confirmed");
     await page.selectOption("#enterprise-filters select[name=township]", { label: "石柱镇" });
     await page.locator(`#enterprises tr[data-id="${id}"] td.township`).filter({ hasText: "石柱镇" })
       .waitFor({ timeout: 10000 });
@@ -775,8 +779,7 @@ try {
 
   await check("devices: revoking a phone from the page signs it out", async () => {
     const row = page.locator("#devices tr").filter({ hasText: officer.device });
-    page.once("dialog", (d) => d.accept());
-    await row.locator("[data-action=revoke]").click();
+    expect(await withDialog(page, (d) => d.accept(), () => row.locator("[data-action=revoke]").click()), "no confirm");
     await row.filter({ hasText: "已吊销" }).waitFor({ timeout: 10000 });
     const r = await fetch(`${platform.base}/v1/capabilities`, { headers: { Authorization: `Bearer ${officer.token}` } });
     expect(r.status === 401, `the revoked phone still gets HTTP ${r.status}`);

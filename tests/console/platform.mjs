@@ -92,3 +92,16 @@ export async function signIn(base, login, device = randomUUID()) {
     }),
   };
 }
+
+/** Runs `act` with the dialogs it opens answered by `answer`, and says whether one was opened. The answer is taken
+ * back afterwards, so an act that opens none (a row redrawn under the click) fails its own check instead of
+ * leaving a handler that answers a later check's dialog twice.
+ * @param {import("playwright-core").Page} page @param {(d: import("playwright-core").Dialog) => Promise<void>} answer
+ * @param {() => Promise<unknown>} act */
+export async function withDialog(page, answer, act) {
+  let opened = false;
+  const handler = (/** @type {import("playwright-core").Dialog} */ d) => { opened = true; return answer(d); };
+  page.on("dialog", handler);
+  try { await act(); } finally { page.off("dialog", handler); }
+  return opened;
+}

@@ -8,7 +8,7 @@
 import { chromium } from "playwright-core";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startPlatform, signIn, PASSWORD, CHROMIUM_ARGS, checks } from "./platform.mjs";
+import { startPlatform, signIn, PASSWORD, CHROMIUM_ARGS, checks, withDialog } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2] || join(here, "../../target/debug/fieldcheck-platform");
@@ -37,16 +37,14 @@ try {
   });
 
   await check("declining the confirm orders nothing", async () => {
-    page.once("dialog", (d) => d.dismiss());
-    await row.locator("[data-action=wipe]").click();
+    expect(await withDialog(page, (d) => d.dismiss(), () => row.locator("[data-action=wipe]").click()), "no confirm");
     const pull = await officer.get("/v1/sync/pull?protocol=1&limit=1");
     expect(!pull.wipe, JSON.stringify(pull).slice(0, 200));
   });
 
   await check("the commander wipes the phone from the devices list; the row shows the order", async () => {
     let asked = "";
-    page.once("dialog", (d) => { asked = d.message(); d.accept(); });
-    await row.locator("[data-action=wipe]").click();
+    await withDialog(page, (d) => { asked = d.message(); return d.accept(); }, () => row.locator("[data-action=wipe]").click());
     await row.locator("[data-field=wipe]").filter({ hasText: "已下令擦除" }).waitFor({ timeout: 10000 });
     expect(asked.includes("远程擦除") && asked.includes("Wipe"), `the confirm said: ${asked}`);
     expect(await row.locator("[data-action=wipe]").count() === 0, "a second wipe is still offered");
