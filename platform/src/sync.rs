@@ -13,6 +13,7 @@ use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
 use fieldcheck_protocol::{
     Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
 };
+use std::collections::HashMap;
 use std::fmt::Write;
 
 /// How long tombstones are kept; a device whose cursor is older must reset.
@@ -65,10 +66,12 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
         .write(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
             tx.record_clock_skew(&device, received_at, skew_ms)?;
+            let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
+            let mut answered = tx.outcomes(&device, &seqs)?;
             let mut results = Vec::with_capacity(req.mutations.len());
             for mutation in req.mutations {
                 let seq = mutation.seq;
-                let outcome = apply_once(tx, &reach, &device, mutation)?;
+                let outcome = apply_once(tx, &reach, &device, &mut answered, mutation)?;
                 results.push(MutationResult { seq, outcome });
             }
             Ok(results)
@@ -78,22 +81,30 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
 }
 
 /// Applies one mutation exactly once per (device, seq), in the caller's transaction: a re-sent one
-/// gets its stored outcome.
-fn apply_once(tx: &mut dyn Tx, reach: &Reach, device: &str, mutation: Mutation) -> Result<Outcome, ApiError> {
+/// gets its stored outcome. `answered` holds the outcomes stored for this push's numbers, read once
+/// before the first, and gains each one applied here (a number used twice in one push).
+fn apply_once(
+    tx: &mut dyn Tx,
+    reach: &Reach,
+    device: &str,
+    answered: &mut HashMap<u64, (String, String)>,
+    mutation: Mutation,
+) -> Result<Outcome, ApiError> {
     let id = mutation.id.to_string();
-    if let Some((stored_id, outcome)) = tx.outcome(device, mutation.seq)? {
-        if stored_id != id {
+    if let Some((stored_id, outcome)) = answered.get(&mutation.seq) {
+        if *stored_id != id {
             return Ok(Outcome::Rejected {
                 code: RejectCode::Invalid,
                 reason: format!("sequence number {} was already used by another mutation", mutation.seq),
             });
         }
-        return serde_json::from_str(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
+        return serde_json::from_str(outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
     }
     let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
     let outcome = guarded(tx, mutation.seq, |tx| intents::apply(tx, &actor, &mutation.intent))?;
     let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.put_outcome(device, mutation.seq, &id, &json, actor.now)?;
+    answered.insert(mutation.seq, (id, json));
     Ok(outcome)
 }
 
@@ -109,7 +120,14 @@ pub fn guarded(
 ) -> Result<Outcome, ApiError> {
     tx.savepoint()?;
     // The transaction is not left half-way by a panic in the decision: the savepoint undoes its writes.
-    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut *tx))) {
+    // The decision's writes are sent before it counts as applied, so one the database refuses is this
+    // mutation's.
+    let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let outcome = decide(&mut *tx)?;
+        tx.flush()?;
+        Ok(outcome)
+    }));
+    let outcome = match decided {
         Ok(Ok(outcome)) => {
             tx.release_savepoint()?;
             return Ok(outcome);

@@ -89,6 +89,25 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
         (&last["action"], &last["from_state"], &last["to_state"]),
         (&serde_json::json!("acknowledge"), &serde_json::json!("issued"), &serde_json::json!("acknowledged"))
     );
+
+    // The same number twice in one push: the second mutation is refused, whatever the first did (the
+    // outcomes stored before the push are read once, and each applied in it joins them).
+    let proof = || Intent::TaskTransition {
+        task,
+        action: TaskAction::SubmitProof,
+        note: String::new(),
+        evidence: vec![],
+        proof: None,
+        signature: None,
+    };
+    let both = ent.mutations(vec![proof(), proof()]);
+    let mut twice = ent.request(both);
+    twice.mutations[1].seq = twice.mutations[0].seq;
+    let resp = ent.push(&twice);
+    match &resp.results[1].outcome {
+        Outcome::Rejected { reason, .. } => assert!(reason.contains("already used"), "{reason}"),
+        other => panic!("a number used twice in one push was answered {other:?}"),
+    }
     assert_eq!(last["device"], ent.id.to_string());
     assert_eq!(last["user"], ent.user.id.to_string());
 }

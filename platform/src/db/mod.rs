@@ -5,8 +5,10 @@
 //! code that reads and writes as it goes, and one trait object serves both back ends. So the closure runs
 //! on tokio's blocking pool. On PostgreSQL the driver, the pool (its wait timeout) and TLS are the async
 //! ones (tokio-postgres, deadpool-postgres, rustls): the connection is taken from the pool before the
-//! blocking task starts, and inside it each statement is a `Handle::block_on` of the async client, a thin
-//! facade that keeps the decisions free of `async` and of a second trait. The change log is in commit
+//! blocking task starts, and inside it each round trip is a `Handle::block_on` of the async client, a thin
+//! facade that keeps the decisions free of `async` and of a second trait. Writes whose answer nothing
+//! reads are held and pipelined with the next statement that is answered (`postgres/pipeline.rs`), so
+//! [`Tx::flush`] is where a held write that the database refuses fails at the latest. The change log is in commit
 //! order on both back ends (SQLite: one writer at a time; PostgreSQL: see `postgres.rs` and
 //! `docs/sync-protocol.md`).
 
@@ -24,6 +26,7 @@ use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
+use std::collections::HashMap;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -287,8 +290,9 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// Every device, most recently seen first.
     fn devices(&mut self) -> Result<Vec<DeviceRow>, StoreError>;
 
-    /// The stored outcome of (device, seq) and the id of the mutation it answered.
-    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError>;
+    /// The stored outcomes of `device`'s mutations numbered `seqs`, by number: the id of the mutation each
+    /// answered and the outcome (one query for a whole push).
+    fn outcomes(&mut self, device: &str, seqs: &[u64]) -> Result<HashMap<u64, (String, String)>, StoreError>;
     fn put_outcome(
         &mut self,
         device: &str,
@@ -351,6 +355,10 @@ pub trait Tx: listing::Listing + tables::Tables {
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
     /// Keeps what was written since [`Tx::savepoint`] as part of the transaction and forgets the savepoint.
     fn release_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Sends the writes the back end still holds, so that one the database refuses fails here (a push
+    /// calls it at the end of each mutation's decision, to reject that mutation alone). PostgreSQL holds
+    /// writes to send them with the next statement that is answered; SQLite writes as it goes.
+    fn flush(&mut self) -> Result<(), StoreError>;
 }
 
 /// The connections' use at one moment (`/metrics`). SQLite: the one writer connection and the pooled

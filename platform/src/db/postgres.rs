@@ -2,7 +2,9 @@
 //!
 //! Connections: tokio-postgres over rustls (`postgres_tls`), pooled by deadpool-postgres with a bounded
 //! size and wait ([`PgOptions`]); a caller that waits longer than that is answered 503 busy. Every statement
-//! is prepared once per connection (`prepare_cached`).
+//! is prepared once per connection (`prepare_cached`). A transaction's writes are held and pipelined with
+//! its next read ([`pipeline`]): BEGIN goes with the first statement, and the change-log lock, the entries
+//! and COMMIT go together in the last round trip.
 //!
 //! Commit order without a table lock (the proof is in `docs/sync-protocol.md`): a transaction keeps the
 //! change-log entries it makes in memory and writes them just before COMMIT, after taking the
@@ -17,6 +19,7 @@
 //! (townships, squadrons, checklists) is read without a lock.
 
 mod listing;
+mod pipeline;
 mod tables;
 
 use super::migrations;
@@ -27,13 +30,14 @@ use super::{
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Transaction};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
+use pipeline::{Params, Pipeline, args};
 use std::time::Duration;
 use tokio::runtime::Handle;
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{IsolationLevel, Row};
 
 /// The advisory lock under which change-log entries are written (a transaction-scoped lock on one
 /// 64-bit key; its value only has to differ from the platform's other advisory locks).
@@ -41,6 +45,8 @@ pub const CHANGE_LOG_LOCK: i64 = 0x6663_6c6f_6700; // "fclog"
 /// The advisory locks of a blob's citations: (this, hashtext(sha256)), a different key space (two 32-bit
 /// keys) from the change log's and the migrations' one 64-bit key.
 const CITATION_LOCK: i32 = 0x6663_6369; // "fcci"
+/// A mutation's savepoint (one at a time; [`Tx::savepoint`]).
+const SAVEPOINT: &str = "SAVEPOINT mutation";
 /// The migrations' advisory lock (one 64-bit key).
 const MIGRATION_LOCK: i64 = 7426;
 
@@ -143,22 +149,19 @@ impl PgDb {
 }
 
 /// Runs `f` in one write transaction on `conn` (from a blocking thread); rolls back on error.
-pub(super) fn write<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-    let mut tx = PgTx::new(block_on(conn.transaction()).map_err(StoreError::from)?, true);
+pub(super) fn write<R>(conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    let mut tx = PgTx::new(Pipeline::begin(conn, "BEGIN"), true);
     let r = f(&mut tx)?;
     tx.commit()?;
     Ok(r)
 }
 
-pub(super) fn read<R>(mut conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+pub(super) fn read<R>(conn: Object, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
     // One snapshot for the whole read, so a page and its cursor agree.
-    let mut tx = PgTx::new(
-        block_on(conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start())
-            .map_err(StoreError::from)?,
-        false,
-    );
+    let mut tx =
+        PgTx::new(Pipeline::begin(conn, "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), false);
     let r = f(&mut tx);
-    block_on(tx.tx.rollback()).map_err(StoreError::from)?;
+    tx.conn.finish("ROLLBACK")?;
     r
 }
 
@@ -219,77 +222,67 @@ struct Change {
     keys: Keys,
 }
 
-struct PgTx<'c> {
-    tx: Transaction<'c>,
+struct PgTx {
+    conn: Pipeline,
     /// The change-log entries to write at commit, in the order they were made.
     pending: Vec<Change>,
     /// How many were pending when the open savepoint was set.
     pending_at_savepoint: Option<usize>,
     /// Whether records read are locked until the transaction ends (a write transaction).
     for_write: bool,
-    /// A released savepoint whose RELEASE is not sent yet ([`Tx::release_savepoint`]).
-    release_due: bool,
     /// Records read by this transaction (and locked, in a write transaction), by (entity, id): a decision
     /// and the saves after it read the same enterprise several times, each a round trip. Dropped when
     /// a savepoint is rolled back to (which undoes the writes and releases the locks taken since).
     read: std::collections::HashMap<(&'static str, String), String>,
+    /// Evidence bookkeeping read by this transaction, by (kind, key), kept the same way: every mutation
+    /// of a push reads its device's key.
+    evidence_read: std::collections::HashMap<(String, String), String>,
 }
 
-type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
-
-impl<'c> PgTx<'c> {
-    fn new(tx: Transaction<'c>, for_write: bool) -> Self {
+impl PgTx {
+    fn new(conn: Pipeline, for_write: bool) -> Self {
         PgTx {
-            tx,
+            conn,
             pending: Vec::new(),
             pending_at_savepoint: None,
             for_write,
-            release_due: false,
             read: std::collections::HashMap::new(),
+            evidence_read: std::collections::HashMap::new(),
         }
     }
 
-    fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, tokio_postgres::Error> {
-        block_on(async {
-            let s = self.tx.prepare_cached(sql).await?;
-            self.tx.query(&s, p).await
-        })
+    fn query(&mut self, sql: &str, p: Params) -> Result<Vec<Row>, StoreError> {
+        self.conn.query(sql, p)
     }
-    fn query_one(&mut self, sql: &str, p: Params) -> Result<Row, tokio_postgres::Error> {
-        block_on(async {
-            let s = self.tx.prepare_cached(sql).await?;
-            self.tx.query_one(&s, p).await
-        })
+    fn query_opt(&mut self, sql: &str, p: Params) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(sql, p)?.into_iter().next())
     }
-    fn query_opt(&mut self, sql: &str, p: Params) -> Result<Option<Row>, tokio_postgres::Error> {
-        block_on(async {
-            let s = self.tx.prepare_cached(sql).await?;
-            self.tx.query_opt(&s, p).await
-        })
+    /// The one row of a statement that always answers one (an aggregate).
+    fn query_one(&mut self, sql: &str, p: Params) -> Result<Row, StoreError> {
+        self.query_opt(sql, p)?.ok_or_else(|| StoreError::Corrupt(format!("no row from {sql}")))
     }
-    fn execute(&mut self, sql: &str, p: Params) -> Result<u64, tokio_postgres::Error> {
-        block_on(async {
-            let s = self.tx.prepare_cached(sql).await?;
-            self.tx.execute(&s, p).await
-        })
+    /// A write whose row count is read; held writes go before it in the same round trip.
+    fn execute(&mut self, sql: &str, p: Params) -> Result<u64, StoreError> {
+        self.conn.execute(sql, p)
     }
-    fn batch(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        block_on(self.tx.batch_execute(sql))
+    /// A write whose answer nothing reads: held until the next round trip ([`pipeline`]).
+    fn hold(&mut self, sql: &str, args: Vec<pipeline::Arg>) {
+        self.conn.hold(sql, args);
     }
 
     /// Writes the pending change-log entries under the change-log lock, then commits (which releases it).
+    /// All in one round trip, with the writes still held: the lock is held for no round trip at all.
     fn commit(mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
         if !pending.is_empty() {
-            self.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
-            self.insert_changes(&pending)?;
+            self.hold("SELECT pg_advisory_xact_lock($1)", args![CHANGE_LOG_LOCK]);
+            self.insert_changes(&pending);
         }
-        block_on(self.tx.commit())?;
-        Ok(())
+        self.conn.finish("COMMIT")
     }
 
-    /// Writes the transaction's change-log entries in one statement, so the change-log lock (which the
-    /// caller holds) is held for one round trip whatever the number of entries.
+    /// Writes the transaction's change-log entries in one statement, sent with the change-log lock before
+    /// it and COMMIT after it: the lock is held for no round trip, whatever the number of entries.
     ///
     /// Compaction: only the newest entry of a record matters to a device that has not seen it yet;
     /// departures stay (a device of the scope the record left still needs its tombstone), but only the
@@ -297,7 +290,7 @@ impl<'c> PgTx<'c> {
     /// such kind is written (in the order they were made: `ORDER BY n` hands the cursors out so), and the
     /// entries they supersede that are already in the log are deleted (the DELETE does not see the rows the
     /// statement inserts).
-    fn insert_changes(&mut self, pending: &[Change]) -> Result<(), StoreError> {
+    fn insert_changes(&mut self, pending: &[Change]) {
         let key =
             |c: &Change| (c.name, c.id.clone(), c.departed, if c.departed { c.keys.township.clone() } else { None });
         let mut last = std::collections::HashMap::with_capacity(pending.len());
@@ -306,7 +299,7 @@ impl<'c> PgTx<'c> {
         }
         let kept: Vec<&Change> =
             pending.iter().enumerate().filter(|(i, c)| last.get(&key(c)) == Some(i)).map(|(_, c)| c).collect();
-        let column = |f: fn(&Change) -> Option<&str>| kept.iter().map(|c| f(c)).collect::<Vec<_>>();
+        let column = |f: fn(&Change) -> Option<&str>| kept.iter().map(|c| f(c).map(str::to_string)).collect::<Vec<_>>();
         let names = column(|c| Some(c.name));
         let ids = column(|c| Some(c.id.as_str()));
         let audiences = column(|c| Some(c.keys.audience.as_str()));
@@ -316,7 +309,7 @@ impl<'c> PgTx<'c> {
         let assignees = column(|c| c.keys.assignee.as_deref());
         let tombstones: Vec<bool> = kept.iter().map(|c| c.tombstone).collect();
         let departed: Vec<bool> = kept.iter().map(|c| c.departed).collect();
-        self.execute(
+        self.hold(
             "WITH made AS (
                SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::text[],
                                     $7::text[], $8::text[], $9::text[])
@@ -329,27 +322,25 @@ impl<'c> PgTx<'c> {
              INSERT INTO changes (entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, at)
              SELECT entity, id, tombstone, departed, audience, enterprise, township, squadron, assignee, $10
              FROM made ORDER BY n",
-            &[
-                &names,
-                &ids,
-                &tombstones,
-                &departed,
-                &audiences,
-                &enterprises,
-                &townships,
-                &squadrons,
-                &assignees,
-                &time(&Utc::now()),
+            args![
+                names,
+                ids,
+                tombstones,
+                departed,
+                audiences,
+                enterprises,
+                townships,
+                squadrons,
+                assignees,
+                time(&Utc::now()),
             ],
-        )?;
-        Ok(())
+        );
     }
 
     /// Serialises the writers of blob `sha256`'s citations until the transaction ends (taken again when
     /// asked again: a savepoint rolled back to releases a lock taken after it).
-    fn lock_citations(&mut self, sha256: &str) -> Result<(), StoreError> {
-        self.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&CITATION_LOCK, &sha256])?;
-        Ok(())
+    fn lock_citations(&mut self, sha256: &str) {
+        self.hold("SELECT pg_advisory_xact_lock($1, hashtext($2))", args![CITATION_LOCK, sha256.to_string()]);
     }
 
     fn append(&mut self, entity: Entity, id: &str, tombstone: bool, departed: bool, keys: &Keys) {
@@ -408,7 +399,7 @@ fn device(r: &Row) -> Result<DeviceRow, StoreError> {
     })
 }
 
-impl Tx for PgTx<'_> {
+impl Tx for PgTx {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
         let key = (entity_name(entity), id.to_string());
         if let Some(data) = self.read.get(&key) {
@@ -437,11 +428,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
-            &[&entity_name(entity), &id, &data],
-        )?;
+            args![entity_name(entity), id.to_string(), data.to_string()],
+        );
         if let Some(read) = self.read.get_mut(&(entity_name(entity), id.to_string())) {
             data.clone_into(read);
         }
@@ -451,7 +442,7 @@ impl Tx for PgTx<'_> {
 
     fn delete(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError> {
         self.read.remove(&(entity_name(entity), id.to_string()));
-        self.execute("DELETE FROM records WHERE entity = $1 AND id = $2", &[&entity_name(entity), &id])?;
+        self.hold("DELETE FROM records WHERE entity = $1 AND id = $2", args![entity_name(entity), id.to_string()]);
         self.append(entity, id, true, false, keys);
         Ok(())
     }
@@ -524,18 +515,18 @@ impl Tx for PgTx<'_> {
 
     fn prune_tombstones(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         // Under the change-log lock: no cursor is handed out while the floor moves.
-        self.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOG_LOCK])?;
+        self.hold("SELECT pg_advisory_xact_lock($1)", args![CHANGE_LOG_LOCK]);
         let highest: Option<i64> = self
             .query_one("SELECT MAX(cursor) FROM changes WHERE tombstone AND at < $1", &[&time(&before)])?
             .try_get(0)?;
         let Some(highest) = highest else { return self.tombstone_floor() };
-        self.execute("DELETE FROM changes WHERE tombstone AND cursor <= $1", &[&highest])?;
+        self.hold("DELETE FROM changes WHERE tombstone AND cursor <= $1", args![highest]);
         let floor = (highest as u64).max(self.tombstone_floor()?);
-        self.execute(
+        self.hold(
             "INSERT INTO meta (key, value) VALUES ('tombstone_floor', $1)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            &[&floor.to_string()],
-        )?;
+            args![floor.to_string()],
+        );
         Ok(floor)
     }
 
@@ -557,11 +548,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_account(&mut self, login: &str, user: &str, password_hash: &str) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO accounts (login, user_id, password_hash) VALUES ($1, $2, $3)
              ON CONFLICT (login) DO UPDATE SET user_id = EXCLUDED.user_id, password_hash = EXCLUDED.password_hash",
-            &[&login, &user, &password_hash],
-        )?;
+            args![login.to_string(), user.to_string(), password_hash.to_string()],
+        );
         Ok(())
     }
 
@@ -571,10 +562,10 @@ impl Tx for PgTx<'_> {
         failures: u32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "UPDATE accounts SET failures = $2, locked_until = $3 WHERE login = $1",
-            &[&login, &i64::from(failures), &locked_until.as_ref().map(time)],
-        )?;
+            args![login.to_string(), i64::from(failures), locked_until.as_ref().map(time)],
+        );
         Ok(())
     }
 
@@ -589,35 +580,38 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO devices (id, user_id, token_hash, issued_at, expires_at, revoked_at, last_seen, clock_skew_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, token_hash = EXCLUDED.token_hash,
                issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at",
-            &[
-                &d.id,
-                &d.user,
-                &d.token_hash,
-                &time(&d.issued_at),
-                &time(&d.expires_at),
-                &d.revoked_at.as_ref().map(time),
-                &d.last_seen.as_ref().map(time),
-                &d.clock_skew_ms,
+            args![
+                d.id.clone(),
+                d.user.clone(),
+                d.token_hash.clone(),
+                time(&d.issued_at),
+                time(&d.expires_at),
+                d.revoked_at.as_ref().map(time),
+                d.last_seen.as_ref().map(time),
+                d.clock_skew_ms
             ],
-        )?;
+        );
         Ok(())
     }
 
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &time(&at)])?;
+        self.hold(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+            args![id.to_string(), time(&at)],
+        );
         Ok(())
     }
 
     fn record_clock_skew(&mut self, id: &str, seen: DateTime<Utc>, skew_ms: i64) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "UPDATE devices SET last_seen = $2, clock_skew_ms = $3 WHERE id = $1",
-            &[&id, &time(&seen), &skew_ms],
-        )?;
+            args![id.to_string(), time(&seen), skew_ms],
+        );
         Ok(())
     }
 
@@ -626,12 +620,17 @@ impl Tx for PgTx<'_> {
         rows.iter().map(device).collect()
     }
 
-    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
-        let row = self.query_opt(
-            "SELECT mutation, outcome FROM mutations WHERE device = $1 AND seq = $2",
-            &[&device, &(seq as i64)],
+    fn outcomes(
+        &mut self,
+        device: &str,
+        seqs: &[u64],
+    ) -> Result<std::collections::HashMap<u64, (String, String)>, StoreError> {
+        let seqs: Vec<i64> = seqs.iter().map(|&s| s as i64).collect();
+        let rows = self.query(
+            "SELECT seq, mutation, outcome FROM mutations WHERE device = $1 AND seq = ANY($2)",
+            &[&device, &seqs],
         )?;
-        Ok(row.map(|r| Ok::<_, tokio_postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+        rows.iter().map(|r| Ok((r.try_get::<_, i64>(0)? as u64, (r.try_get(1)?, r.try_get(2)?)))).collect()
     }
 
     fn put_outcome(
@@ -642,29 +641,29 @@ impl Tx for PgTx<'_> {
         outcome: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES ($1, $2, $3, $4, $5)",
-            &[&device, &(seq as i64), &mutation, &outcome, &time(&at)],
-        )?;
+            args![device.to_string(), seq as i64, mutation.to_string(), outcome.to_string(), time(&at)],
+        );
         Ok(())
     }
 
     fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &a.entity,
-                &a.id,
-                &a.action,
-                &a.from_state.map(RecordState::as_str),
-                &a.to_state.map(RecordState::as_str),
-                &a.user,
-                &a.device,
-                &time(&a.at),
-                &a.note,
+            args![
+                a.entity.clone(),
+                a.id.clone(),
+                a.action.clone(),
+                a.from_state.map(RecordState::as_str),
+                a.to_state.map(RecordState::as_str),
+                a.user.clone(),
+                a.device.clone(),
+                time(&a.at),
+                a.note.clone()
             ],
-        )?;
+        );
         Ok(())
     }
 
@@ -692,11 +691,21 @@ impl Tx for PgTx<'_> {
     }
 
     fn conflict(&mut self, c: &ConflictRow) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO conflicts (entity, id, field, base, kept, lost, user_id, device, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&c.entity, &c.id, &c.field, &c.base, &c.kept, &c.lost, &c.user, &c.device, &time(&c.at)],
-        )?;
+            args![
+                c.entity.clone(),
+                c.id.clone(),
+                c.field.clone(),
+                c.base.clone(),
+                c.kept.clone(),
+                c.lost.clone(),
+                c.user.clone(),
+                c.device.clone(),
+                time(&c.at)
+            ],
+        );
         Ok(())
     }
 
@@ -726,22 +735,31 @@ impl Tx for PgTx<'_> {
     }
 
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let cached = (kind.to_string(), key.to_string());
+        if let Some(value) = self.evidence_read.get(&cached) {
+            return Ok(Some(value.clone()));
+        }
         let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        let value: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+        if let Some(value) = &value {
+            self.evidence_read.insert(cached, value.clone());
+        }
+        Ok(value)
     }
 
     fn evidence_put(&mut self, kind: &str, key: &str, value: &str) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO evidence_kv (kind, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
-            &[&kind, &key, &value],
-        )?;
+            args![kind.to_string(), key.to_string(), value.to_string()],
+        );
+        self.evidence_read.insert((kind.to_string(), key.to_string()), value.to_string());
         Ok(())
     }
 
     fn blob_citations(&mut self, sha256: &str, for_write: bool) -> Result<Vec<CitationRow>, StoreError> {
         if for_write {
-            self.lock_citations(sha256)?;
+            self.lock_citations(sha256);
         }
         let rows = self.query(
             "SELECT len, case_kind, case_id, device, user_id, at FROM blob_citations WHERE sha256 = $1 ORDER BY n",
@@ -763,12 +781,20 @@ impl Tx for PgTx<'_> {
     }
 
     fn cite_blob(&mut self, c: &CitationRow) -> Result<(), StoreError> {
-        self.lock_citations(&c.sha256)?;
-        self.execute(
+        self.lock_citations(&c.sha256);
+        self.hold(
             "INSERT INTO blob_citations (sha256, len, case_kind, case_id, device, user_id, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256, case_kind, case_id, device) DO NOTHING",
-            &[&c.sha256, &(c.len as i64), &c.case_kind, &c.case_id, &c.device, &c.user, &time(&c.at)],
-        )?;
+            args![
+                c.sha256.clone(),
+                c.len as i64,
+                c.case_kind.clone(),
+                c.case_id.clone(),
+                c.device.clone(),
+                c.user.clone(),
+                time(&c.at)
+            ],
+        );
         Ok(())
     }
 
@@ -787,12 +813,12 @@ impl Tx for PgTx<'_> {
     }
 
     fn set_blob_owner(&mut self, o: &BlobOwnerRow) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "INSERT INTO blob_owners (sha256, device, user_id, started_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (sha256) DO UPDATE SET device = excluded.device, user_id = excluded.user_id,
              started_at = excluded.started_at",
-            &[&o.sha256, &o.device, &o.user, &time(&o.started_at)],
-        )?;
+            args![o.sha256.clone(), o.device.clone(), o.user.clone(), time(&o.started_at)],
+        );
         Ok(())
     }
 
@@ -817,7 +843,10 @@ impl Tx for PgTx<'_> {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.execute("INSERT INTO blob_uploads (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING", &[&sha256])?;
+        self.hold(
+            "INSERT INTO blob_uploads (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING",
+            args![sha256.to_string()],
+        );
         // Under READ COMMITTED the condition is checked again on the locked row: one token wins.
         let taken = self.execute(
             "UPDATE blob_uploads SET lease = $2, lease_until = $4
@@ -828,10 +857,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn release_blob_upload(&mut self, sha256: &str, token: &str) -> Result<(), StoreError> {
-        self.execute(
+        self.hold(
             "UPDATE blob_uploads SET lease = NULL, lease_until = NULL WHERE sha256 = $1 AND lease = $2",
-            &[&sha256, &token],
-        )?;
+            args![sha256.to_string(), token.to_string()],
+        );
         Ok(())
     }
 
@@ -842,10 +871,10 @@ impl Tx for PgTx<'_> {
             &[&sha256, &token, &first, &end],
         )?;
         if moved == 1 {
-            self.execute(
+            self.hold(
                 "INSERT INTO blob_parts (sha256, start_at, end_at) VALUES ($1, $2, $3)",
-                &[&sha256, &first, &end],
-            )?;
+                args![sha256.to_string(), first, end],
+            );
         }
         Ok(moved == 1)
     }
@@ -857,25 +886,24 @@ impl Tx for PgTx<'_> {
     }
 
     fn drop_blob_upload(&mut self, sha256: &str) -> Result<(), StoreError> {
-        self.execute("DELETE FROM blob_parts WHERE sha256 = $1", &[&sha256])?;
-        self.execute("DELETE FROM blob_uploads WHERE sha256 = $1", &[&sha256])?;
+        self.hold("DELETE FROM blob_parts WHERE sha256 = $1", args![sha256.to_string()]);
+        self.hold("DELETE FROM blob_uploads WHERE sha256 = $1", args![sha256.to_string()]);
         Ok(())
     }
 
+    // Savepoints are held like writes: each goes with the next round trip, in order.
     fn savepoint(&mut self) -> Result<(), StoreError> {
-        // The last savepoint's release goes with this one, in one round trip.
-        if std::mem::take(&mut self.release_due) {
-            self.batch("RELEASE SAVEPOINT mutation; SAVEPOINT mutation")?;
-        } else {
-            self.batch("SAVEPOINT mutation")?;
-        }
+        self.conn.control(SAVEPOINT);
         self.pending_at_savepoint = Some(self.pending.len());
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.batch("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation")?;
+        if !self.conn.discard_since(SAVEPOINT) {
+            self.conn.control("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation");
+        }
         self.read.clear();
+        self.evidence_read.clear();
         // The change-log entries made since are undone with the rows they describe.
         if let Some(n) = self.pending_at_savepoint.take() {
             self.pending.truncate(n);
@@ -884,10 +912,12 @@ impl Tx for PgTx<'_> {
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        // Sent with the next savepoint, or made by COMMIT: what runs meanwhile is kept with what the
-        // savepoint holds, which is kept.
-        self.release_due = true;
+        self.conn.control("RELEASE SAVEPOINT mutation");
         self.pending_at_savepoint = None;
         Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        self.conn.flush()
     }
 }

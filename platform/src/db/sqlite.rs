@@ -541,14 +541,23 @@ impl Tx for SqliteTx<'_> {
         rows.map(|r| finish_device(r?)).collect()
     }
 
-    fn outcome(&mut self, device: &str, seq: u64) -> Result<Option<(String, String)>, StoreError> {
-        Ok(self
-            .row(
-                "SELECT mutation, outcome FROM mutations WHERE device = ?1 AND seq = ?2",
-                params![device, seq as i64],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+    fn outcomes(
+        &mut self,
+        device: &str,
+        seqs: &[u64],
+    ) -> Result<std::collections::HashMap<u64, (String, String)>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for &seq in seqs {
+            let row = self
+                .row(
+                    "SELECT mutation, outcome FROM mutations WHERE device = ?1 AND seq = ?2",
+                    params![device, seq as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            found.extend(row.map(|r| (seq, r)));
+        }
+        Ok(found)
     }
 
     fn put_outcome(
@@ -816,6 +825,10 @@ impl Tx for SqliteTx<'_> {
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
         self.exec("RELEASE SAVEPOINT mutation", [])?;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
         Ok(())
     }
 }

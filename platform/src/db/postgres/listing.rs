@@ -1,14 +1,15 @@
 //! PostgreSQL's list index (`db::listing`).
 
+use super::pipeline::args;
 use super::{DEVICE_COLUMNS, PgTx, device};
 use crate::db::listing::{self, Arg, Built, Count, Group, ListPage, ListQuery, Listing, ListingRow};
 use crate::db::{DeviceRow, Filter, StoreError};
 use tokio_postgres::types::ToSql;
 
-impl Listing for PgTx<'_> {
+impl Listing for PgTx {
     fn put_listing(&mut self, r: &ListingRow) -> Result<(), StoreError> {
         let at = r.at.as_ref().map(listing::time);
-        self.execute(
+        self.hold(
             "INSERT INTO listing (entity, id, audience, k_enterprise, k_township, k_squadron, k_assignee, township,
                  squadron, enterprise, state, grade, at, sort, search)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -17,29 +18,29 @@ impl Listing for PgTx<'_> {
                  k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee, township = excluded.township,
                  squadron = excluded.squadron, enterprise = excluded.enterprise, state = excluded.state,
                  grade = excluded.grade, at = excluded.at, sort = excluded.sort, search = excluded.search",
-            &[
-                &r.entity,
-                &r.id,
-                &r.keys.audience.as_str(),
-                &r.keys.enterprise,
-                &r.keys.township,
-                &r.keys.squadron,
-                &r.keys.assignee,
-                &r.township,
-                &r.squadron,
-                &r.enterprise,
-                &r.state,
-                &r.grade,
-                &at,
-                &r.sort,
-                &r.search,
+            args![
+                r.entity,
+                r.id.clone(),
+                r.keys.audience.as_str(),
+                r.keys.enterprise.clone(),
+                r.keys.township.clone(),
+                r.keys.squadron.clone(),
+                r.keys.assignee.clone(),
+                r.township.clone(),
+                r.squadron.clone(),
+                r.enterprise.clone(),
+                r.state.clone(),
+                r.grade.clone(),
+                at,
+                r.sort.clone(),
+                r.search.clone()
             ],
-        )?;
+        );
         Ok(())
     }
 
     fn drop_listing(&mut self, entity: &str, id: &str) -> Result<(), StoreError> {
-        self.execute("DELETE FROM listing WHERE entity = $1 AND id = $2", &[&entity, &id])?;
+        self.hold("DELETE FROM listing WHERE entity = $1 AND id = $2", args![entity.to_string(), id.to_string()]);
         Ok(())
     }
 
@@ -78,7 +79,7 @@ impl Listing for PgTx<'_> {
     }
 
     fn set_listing_built(&mut self) -> Result<(), StoreError> {
-        self.execute("INSERT INTO meta (key, value) VALUES ('listing_built', '1') ON CONFLICT (key) DO NOTHING", &[])?;
+        self.hold("INSERT INTO meta (key, value) VALUES ('listing_built', '1') ON CONFLICT (key) DO NOTHING", args![]);
         Ok(())
     }
 

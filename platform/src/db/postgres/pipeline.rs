@@ -1,0 +1,187 @@
+//! One transaction on one pooled connection, its statements pipelined. A write whose answer nothing reads
+//! is held and goes with the next statement that must be answered (a read, a counted write, the commit):
+//! all of them in one round trip. On PostgreSQL a push waits on round trips, not on the server (a
+//! mutation makes about a dozen writes and a few reads; `docs/sync-protocol.md`), so this is where the
+//! time is.
+//!
+//! Order is kept: tokio-postgres sends a statement when its future is first polled, so the futures are
+//! polled once each, in order, before any is awaited; the server runs them in that order. The first
+//! failure in that order is the one reported: those after it fail only because the transaction aborted.
+//! So a held write that the database refuses is reported by the next round trip (or [`Pipeline::flush`]).
+
+use super::block_on;
+use crate::db::StoreError;
+use deadpool_postgres::Object;
+use futures_util::TryStreamExt;
+use futures_util::future::{MaybeDone, maybe_done};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+/// An owned statement argument, so a held write outlives the call that made it.
+pub type Arg = Box<dyn ToSql + Sync + Send>;
+
+/// The owned arguments of a held write: `args![a, b]` boxes each (each must own its value).
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$(Box::new($a) as $crate::db::postgres::pipeline::Arg),*] };
+}
+pub(crate) use args;
+
+/// Borrowed arguments of a statement answered now.
+pub type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+enum Held {
+    /// A statement of the extended protocol, prepared once per connection.
+    Statement { sql: String, args: Vec<Arg> },
+    /// Transaction control (BEGIN, SAVEPOINT, COMMIT, ...), sent as a simple query.
+    Control(&'static str),
+}
+
+/// What a statement answered: its rows and how many rows it affected.
+type Answer = (Vec<Row>, u64);
+type Sent<'a> = MaybeDone<Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + 'a>>>;
+
+pub struct Pipeline {
+    conn: Object,
+    held: Vec<Held>,
+    /// Whether BEGIN may have reached the server without COMMIT or ROLLBACK after it.
+    open: bool,
+}
+
+impl Pipeline {
+    /// A transaction that starts with `begin` (held, like everything until the first answer).
+    pub fn begin(conn: Object, begin: &'static str) -> Self {
+        Pipeline { conn, held: vec![Held::Control(begin)], open: false }
+    }
+
+    /// Holds a write until the next round trip.
+    pub fn hold(&mut self, sql: &str, args: Vec<Arg>) {
+        self.held.push(Held::Statement { sql: sql.to_string(), args });
+    }
+
+    /// Holds a transaction-control statement until the next round trip.
+    pub fn control(&mut self, sql: &'static str) {
+        self.held.push(Held::Control(sql));
+    }
+
+    /// Drops what was held since the last `marker` control, and the marker, when it is still held (so
+    /// nothing after it was sent: `true`); else everything held, all of it made since the marker was sent
+    /// (`false`). What is to be undone is never sent: a held write the database would refuse must not fail
+    /// the round trip after its rollback.
+    pub fn discard_since(&mut self, marker: &'static str) -> bool {
+        match self.held.iter().rposition(|h| matches!(h, Held::Control(c) if *c == marker)) {
+            Some(at) => {
+                self.held.truncate(at);
+                true
+            }
+            None => {
+                self.held.clear();
+                false
+            }
+        }
+    }
+
+    /// The rows of `sql`, sent after what is held, in one round trip.
+    pub fn query(&mut self, sql: &str, params: Params) -> Result<Vec<Row>, StoreError> {
+        Ok(self.round_trip(Some((sql, params)))?.0)
+    }
+
+    /// How many rows `sql` affected, sent after what is held, in one round trip.
+    pub fn execute(&mut self, sql: &str, params: Params) -> Result<u64, StoreError> {
+        Ok(self.round_trip(Some((sql, params)))?.1)
+    }
+
+    /// Sends what is held now, so that a failure of it is known here.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        self.round_trip(None).map(drop)
+    }
+
+    /// Sends what is held and then `end` (COMMIT or ROLLBACK).
+    pub fn finish(mut self, end: &'static str) -> Result<(), StoreError> {
+        self.control(end);
+        let sent = self.round_trip(None);
+        // Sent, it ended the transaction either way (COMMIT in an aborted transaction is a rollback, and the
+        // failure before it is the one reported); not sent, it is rolled back when dropped.
+        self.open = sent.is_err();
+        sent.map(drop)
+    }
+
+    fn round_trip(&mut self, last: Option<(&str, Params)>) -> Result<Answer, StoreError> {
+        if self.held.is_empty() && last.is_none() {
+            return Ok((Vec::new(), 0));
+        }
+        // Prepared before anything is sent (a cached statement costs nothing, a new one a round trip of its
+        // own, once per connection, which must not come between the statements sent). Should one fail,
+        // nothing was sent and what is held stays held.
+        let conn = &self.conn;
+        let (statements, last) = block_on(async {
+            let mut statements = Vec::with_capacity(self.held.len());
+            for h in &self.held {
+                if let Held::Statement { sql, .. } = h {
+                    statements.push(conn.prepare_cached(sql).await?);
+                }
+            }
+            let last = match last {
+                Some((sql, params)) => Some((conn.prepare_cached(sql).await?, params)),
+                None => None,
+            };
+            Ok::<_, tokio_postgres::Error>((statements, last))
+        })?;
+        let held = std::mem::take(&mut self.held);
+        self.open = true;
+        block_on(async {
+            let mut statements = statements.iter();
+            let mut sent: Vec<Sent> = Vec::with_capacity(held.len() + 1);
+            for h in &held {
+                sent.push(maybe_done(match h {
+                    Held::Statement { args, .. } => {
+                        let statement = statements.next().expect("one prepared per held statement");
+                        let args = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync));
+                        Box::pin(async move { conn.execute_raw(statement, args).await.map(|n| (Vec::new(), n)) })
+                    }
+                    Held::Control(sql) => {
+                        Box::pin(async move { conn.batch_execute(sql).await.map(|_| (Vec::new(), 0)) })
+                    }
+                }));
+            }
+            if let Some((statement, params)) = &last {
+                sent.push(maybe_done(Box::pin(async move {
+                    let rows = conn.query_raw(statement, params.iter().copied()).await?;
+                    let mut rows = std::pin::pin!(rows);
+                    let mut out = Vec::new();
+                    while let Some(row) = rows.try_next().await? {
+                        out.push(row);
+                    }
+                    Ok((out, rows.rows_affected().unwrap_or(0)))
+                })));
+            }
+            // The first poll of each sends it: in order, before any answer is awaited.
+            std::future::poll_fn(|cx| {
+                for s in sent.iter_mut() {
+                    let _ = Pin::new(s).poll(cx);
+                }
+                Poll::Ready(())
+            })
+            .await;
+            let mut answer = (Vec::new(), 0);
+            for s in sent.iter_mut() {
+                Pin::new(&mut *s).await;
+                answer = Pin::new(s).take_output().expect("an answer once awaited")?;
+            }
+            Ok(answer)
+        })
+    }
+}
+
+impl Drop for Pipeline {
+    /// A transaction left without COMMIT (an error, a panic) is rolled back before its connection
+    /// goes back to the pool.
+    fn drop(&mut self) {
+        if self.open {
+            self.held.clear();
+            let _ = block_on(self.conn.batch_execute("ROLLBACK"));
+        }
+    }
+}
