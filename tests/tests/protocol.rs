@@ -61,14 +61,15 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     assert_eq!(world.tasks.iter().find(|t| t.id == task).map(|t| t.state), Some(TaskState::Acknowledged));
 
     // The same sequence number with another mutation is refused, not applied.
-    let m = ent.mutations(vec![Intent::TaskTransition {
+    let proof = || Intent::TaskTransition {
         task,
         action: TaskAction::SubmitProof,
         note: String::new(),
         evidence: vec![],
         proof: None,
         signature: None,
-    }]);
+    };
+    let m = ent.mutations(vec![proof()]);
     let mut reused = ent.request(m);
     reused.mutations[0].seq = 1;
     let resp = ent.push(&reused);
@@ -92,14 +93,6 @@ fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
 
     // The same number twice in one push: the second mutation is refused, whatever the first did (the
     // outcomes stored before the push are read once, and each applied in it joins them).
-    let proof = || Intent::TaskTransition {
-        task,
-        action: TaskAction::SubmitProof,
-        note: String::new(),
-        evidence: vec![],
-        proof: None,
-        signature: None,
-    };
     let both = ent.mutations(vec![proof(), proof()]);
     let mut twice = ent.request(both);
     twice.mutations[1].seq = twice.mutations[0].seq;
