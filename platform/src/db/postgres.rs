@@ -45,8 +45,10 @@ pub const CHANGE_LOG_LOCK: i64 = 0x6663_6c6f_6700; // "fclog"
 /// The advisory locks of a blob's citations: (this, hashtext(sha256)), a different key space (two 32-bit
 /// keys) from the change log's and the migrations' one 64-bit key.
 const CITATION_LOCK: i32 = 0x6663_6369; // "fcci"
-/// A mutation's savepoint (one at a time; [`Tx::savepoint`]).
+/// A mutation's savepoint (one at a time; [`Tx::savepoint`]): set, released, rolled back to.
 const SAVEPOINT: &str = "SAVEPOINT mutation";
+const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT mutation";
+const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation";
 /// The migrations' advisory lock (one 64-bit key).
 const MIGRATION_LOCK: i64 = 7426;
 
@@ -900,7 +902,7 @@ impl Tx for PgTx {
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
         if !self.conn.discard_since(SAVEPOINT) {
-            self.conn.control("ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation");
+            self.conn.control(ROLLBACK_TO_SAVEPOINT);
         }
         self.read.clear();
         self.evidence_read.clear();
@@ -912,7 +914,7 @@ impl Tx for PgTx {
     }
 
     fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.conn.control("RELEASE SAVEPOINT mutation");
+        self.conn.control(RELEASE_SAVEPOINT);
         self.pending_at_savepoint = None;
         Ok(())
     }

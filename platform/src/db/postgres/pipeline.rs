@@ -1,8 +1,7 @@
 //! One transaction on one pooled connection, its statements pipelined. A write whose answer nothing reads
 //! is held and goes with the next statement that must be answered (a read, a counted write, the commit):
-//! all of them in one round trip. On PostgreSQL a push waits on round trips, not on the server (a
-//! mutation makes about a dozen writes and a few reads; `docs/sync-protocol.md`), so this is where the
-//! time is.
+//! all of them in one round trip. A mutation makes about ten writes and a few reads, and with one round
+//! trip each a push waited on round trips more than on the server (`docs/sync-protocol.md`).
 //!
 //! Order is kept: tokio-postgres sends a statement when its future is first polled, so the futures are
 //! polled once each, in order, before any is awaited; the server runs them in that order. The first
