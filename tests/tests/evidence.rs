@@ -178,6 +178,11 @@ fn tampered_chains_are_refused_by_the_platform() {
 /// A loopback proxy that lets the first `allowed` blob PUTs through and cuts the next `cut_limit` ones
 /// after `cut_after` bytes of their request (mid-chunk); everything else passes untouched. It notes
 /// the `Content-Range` of every PUT.
+///
+/// A cut is made the way a dying network makes it: the platform's side goes first, and the phone
+/// notices only after the platform has kept the bytes that arrived (asked as `token`'s caller). Else
+/// the phone's retry could race the cut chunk's own request for the upload, and which of the two
+/// appends is not what these tests are about.
 struct PutCutter {
     url: String,
     cuts: Arc<AtomicUsize>,
@@ -185,7 +190,8 @@ struct PutCutter {
 }
 
 impl PutCutter {
-    fn start(upstream: &str, allowed: usize, cut_limit: usize, cut_after: usize) -> PutCutter {
+    fn start(upstream: &str, token: &str, allowed: usize, cut_limit: usize, cut_after: usize) -> PutCutter {
+        let (upstream, token) = (upstream.to_string(), token.to_string());
         let target = upstream.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -197,12 +203,18 @@ impl PutCutter {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(&target) else { continue };
                 let (puts, done, seen) = (puts.clone(), done.clone(), seen.clone());
+                let (upstream, token) = (upstream.clone(), token.clone());
+                // Set while this connection is being cut: the phone's side is then closed by the cut
+                // alone, not as soon as the platform's side ends.
+                let cutting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let cut_here = cutting.clone();
                 let (mut c_in, mut s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
                 let (client_b, server_b) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 8 * 1024];
                     // Bytes of the current request still allowed through; None: not cutting it.
                     let mut budget: Option<usize> = None;
+                    let mut chunk = None;
                     while let Ok(n) = c_in.read(&mut buf) {
                         if n == 0 {
                             break;
@@ -212,6 +224,7 @@ impl PutCutter {
                             if let Some(range) = head.lines().find_map(|l| l.strip_prefix("content-range: ")) {
                                 seen.lock().unwrap_or_else(|p| p.into_inner()).push(range.trim().to_string());
                             }
+                            chunk = put_chunk(&head);
                             let mut count = puts.lock().unwrap_or_else(|p| p.into_inner());
                             *count += 1;
                             budget =
@@ -221,8 +234,12 @@ impl PutCutter {
                             let _ = s_out.write_all(&buf[..n.min(left)]);
                             if n >= left {
                                 done.fetch_add(1, Ordering::SeqCst);
-                                let _ = client_b.shutdown(Shutdown::Both);
+                                cut_here.store(true, Ordering::SeqCst);
                                 let _ = server_b.shutdown(Shutdown::Both);
+                                if let Some((sha, first, total)) = &chunk {
+                                    await_kept(&upstream, &token, sha, *first, *total);
+                                }
+                                let _ = client_b.shutdown(Shutdown::Both);
                                 break;
                             }
                             budget = Some(left - n);
@@ -242,11 +259,29 @@ impl PutCutter {
                             break;
                         }
                     }
-                    let _ = c_out.shutdown(Shutdown::Write);
+                    if !cutting.load(Ordering::SeqCst) {
+                        let _ = c_out.shutdown(Shutdown::Write);
+                    }
                 });
             }
         });
         PutCutter { url, cuts, ranges }
+    }
+}
+
+/// The blob, first byte and length of a chunk PUT, from its request head (lower-cased).
+fn put_chunk(head: &str) -> Option<(String, u64, u64)> {
+    let sha = head.strip_prefix("put /v1/blobs/")?.split([' ', '?']).next()?.to_string();
+    let range = head.lines().find_map(|l| l.strip_prefix("content-range: bytes "))?;
+    let (first, total) = range.trim().split_once('/')?;
+    Some((sha, first.split('-').next()?.parse().ok()?, total.parse().ok()?))
+}
+
+/// Waits (a bounded while) until the platform holds bytes of the chunk that starts at `first`.
+fn await_kept(url: &str, token: &str, sha: &str, first: u64, total: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while blob_status(url, token, sha, total).received <= first && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -261,7 +296,7 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
         phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {}).await.expect("push");
         (phone.client.token().expect("token").to_string(), id)
     });
-    let proxy = PutCutter::start(&platform.url, 3, usize::MAX, 6_000);
+    let proxy = PutCutter::start(&platform.url, &token, 3, usize::MAX, 6_000);
     let no_retry = SyncOptions { backoff: Backoff { attempts: 1, ..Backoff::default() }, ..SyncOptions::default() };
     {
         let phone = Phone::open(home.path(), &proxy.url, Some(&token), no_retry);
@@ -311,7 +346,7 @@ fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
         (phone.client.token().expect("token").to_string(), id)
     });
     // The second PUT is cut after 9,000 bytes of its request: mid-way through its 16 KiB chunk.
-    let proxy = PutCutter::start(&platform.url, 1, 1, 9_000);
+    let proxy = PutCutter::start(&platform.url, &token, 1, 1, 9_000);
     let quick = SyncOptions {
         backoff: Backoff { base: std::time::Duration::from_millis(5), ..Backoff::default() },
         ..SyncOptions::default()
