@@ -2,7 +2,7 @@
 //! enterprise, township, squadron and the one user it is addressed to); a caller's [`Visibility`] is a
 //! [`PullFilter`] over those keys. `sees_*` are that filter applied to a record's keys, the platform
 //! writes each change-log entry with the same keys, and each back end's SQL of the pull filter must
-//! select exactly what [`PullFilter::admits`] says (`platform/tests/visibility.rs` checks both back ends
+//! select exactly what [`PullFilter::admits`] says (`platform/tests/it/visibility.rs` checks both back ends
 //! against this module on generated counties).
 //!
 //! In words: everyone signed in sees public records (townships, squadrons, checklists); an enterprise sees

@@ -506,7 +506,7 @@ try {
     await page.locator("#record-body [data-verified]").waitFor({ timeout: 10000 });
     const id = await row.getAttribute("data-id");
     const record = await api.get(`/v1/inspections/${id}/record`);
-    // The demo's inspection carries photos only (answers and findings: tests/tests/lists.rs).
+    // The demo's inspection carries photos only (answers and findings: tests/tests/it/lists.rs).
     const shown = await page.locator("#record-body li[data-item]").count();
     expect(shown === record.checklists.flatMap((c) => c.items).length, `${shown} items shown`);
     expect((await page.textContent("#record-body")).includes(record.inspection.inspectors[0].name), "inspector missing");

@@ -36,6 +36,16 @@ pub fn platform_binary() -> PathBuf {
     bin
 }
 
+/// A command that runs the platform binary with none of the caller's `FIELDCHECK_*` settings: a
+/// test's platform reads only what the test gives it, whatever the shell (or another test) set.
+pub fn platform_command() -> Command {
+    let mut cmd = Command::new(platform_binary());
+    for (name, _) in std::env::vars_os().filter(|(n, _)| n.to_string_lossy().starts_with("FIELDCHECK_")) {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
 /// Where the platform keeps its data: a SQLite folder, or a fresh PostgreSQL database (dropped at the
 /// end; declare it before the [`Platform`] so the platform stops first).
 pub struct Storage {
@@ -211,7 +221,7 @@ impl Platform {
         env: &[(&str, &str)],
         options: &[&str],
     ) -> Platform {
-        let mut cmd = Command::new(platform_binary());
+        let mut cmd = platform_command();
         cmd.arg("serve").arg("--data").arg(data).args(["--listen", "127.0.0.1:0"]);
         if demo {
             cmd.arg("--demo");
@@ -230,7 +240,7 @@ impl Platform {
     /// Starts the platform with the demo county on `storage`, logging JSON lines at `filter` (as
     /// `FIELDCHECK_LOG` reads it) into [`Platform::logs`].
     pub fn start_logging(storage: &Storage, filter: &str) -> Platform {
-        let mut cmd = Command::new(platform_binary());
+        let mut cmd = platform_command();
         cmd.arg("serve").arg("--data").arg(storage.dir.path()).args(["--listen", "127.0.0.1:0", "--demo"]);
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);

@@ -128,7 +128,7 @@ impl From<ScopeKeys> for Keys {
 
 /// Which change-log entries a caller may read: the domain's [`PullFilter`] with its ids as stored. Each
 /// back end's SQL must select exactly what `PullFilter::admits` says of the entry's keys
-/// (`platform/tests/visibility.rs`).
+/// (`platform/tests/it/visibility.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
     All,

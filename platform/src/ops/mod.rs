@@ -74,7 +74,7 @@ pub fn observe(router: Router) -> Router {
 
 /// tokio's `spawn_blocking` with the caller's span (the request's id) carried onto the blocking thread, so
 /// the lines logged there (inside a database transaction, a hash, a document) name their request. Every
-/// blocking task of the platform starts here (`platform/tests/logs.rs` checks the source).
+/// blocking task of the platform starts here (`platform/tests/it/logs.rs` checks the source).
 pub fn spawn_blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> tokio::task::JoinHandle<R> {
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(f))

@@ -1,0 +1,20 @@
+//! The platform's integration tests, one binary (one link, not one per file). Run one file with
+//! `cargo test -p fieldcheck-platform --test it visibility::`.
+
+mod common;
+
+mod blob_store;
+mod change_log;
+mod contention;
+mod dashboard_sql;
+mod logs;
+mod migrations;
+mod openapi;
+mod operations;
+mod poison;
+mod postgres_tls;
+mod supervision_scale;
+mod throttle;
+mod typed_tables;
+mod visibility;
+mod writer_time;
