@@ -48,10 +48,18 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Pages each connection may cache, in KiB (SQLite's default is 2 MiB). A push of 500 inspections
+/// dirties more than that: the writer then spilled pages to the WAL mid-transaction and read them
+/// back. The cache grows only as pages are used.
+const CACHE_KIB: i64 = 64 * 1024;
+
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    // The savepoint each mutation runs in journals the pages it changes: in memory, not a temp file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
