@@ -8,7 +8,7 @@
 use crate::phone;
 
 use chrono::Utc;
-use fieldcheck_core::domain::ids::{EvidenceId, MutationId};
+use fieldcheck_core::domain::ids::{EvidenceId, InspectionId, MutationId};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::evidence::{Case, EvidenceChain, SoftwareSigner, Subject, seal};
 use fieldcheck_core::protocol::{Intent, Mutation, Outcome, PROTOCOL_VERSION, PushRequest, PushResponse};
@@ -285,17 +285,24 @@ fn await_kept(url: &str, token: &str, sha: &str, first: u64, total: u64) {
     }
 }
 
-#[test]
-fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() {
-    let Scene { storage, platform, by, partner, enterprise, home, .. } = Scene::start();
-    let rt = runtime();
-    // Sign in and submit directly; blob PUTs then go through the cutting proxy.
-    let (token, id) = rt.block_on(async {
-        let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
-        let id = phone.inspect(&enterprise, &[&by, &partner]);
+/// officer1 signs in and submits an inspection with photos straight to the platform (no proxy); its
+/// token and the inspection, whose blobs are still to upload.
+fn submitted_directly(rt: &tokio::runtime::Runtime, scene: &Scene) -> (String, InspectionId) {
+    rt.block_on(async {
+        let phone = Phone::sign_in(scene.home.path(), &scene.platform.url, "officer1").await;
+        let id = phone.inspect(&scene.enterprise, &[&scene.by, &scene.partner]);
         phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {}).await.expect("push");
         (phone.client.token().expect("token").to_string(), id)
-    });
+    })
+}
+
+#[test]
+fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() {
+    let scene = Scene::start();
+    let rt = runtime();
+    // Sign in and submit directly; blob PUTs then go through the cutting proxy.
+    let (token, id) = submitted_directly(&rt, &scene);
+    let Scene { storage, platform, home, .. } = scene;
     let proxy = PutCutter::start(&platform.url, &token, 3, usize::MAX, 6_000);
     let no_retry = SyncOptions { backoff: Backoff { attempts: 1, ..Backoff::default() }, ..SyncOptions::default() };
     {
@@ -337,14 +344,10 @@ fn an_upload_cut_mid_chunk_and_a_restarted_app_resume_from_the_servers_offset() 
 
 #[test]
 fn a_chunk_cut_mid_way_is_continued_from_the_exact_byte_in_the_same_sync() {
-    let Scene { storage, platform, by, partner, enterprise, home, .. } = Scene::start();
+    let scene = Scene::start();
     let rt = runtime();
-    let (token, id) = rt.block_on(async {
-        let phone = Phone::sign_in(home.path(), &platform.url, "officer1").await;
-        let id = phone.inspect(&enterprise, &[&by, &partner]);
-        phone.client.push_all(&phone.store, &mut Progress::default(), &mut |_| {}).await.expect("push");
-        (phone.client.token().expect("token").to_string(), id)
-    });
+    let (token, id) = submitted_directly(&rt, &scene);
+    let Scene { storage, platform, home, .. } = scene;
     // The second PUT is cut after 9,000 bytes of its request: mid-way through its 16 KiB chunk.
     let proxy = PutCutter::start(&platform.url, &token, 1, 1, 9_000);
     let quick = SyncOptions {
