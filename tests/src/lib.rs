@@ -25,7 +25,7 @@ pub fn document_font_installed() -> bool {
 }
 
 /// The platform binary next to the test executable (cargo builds it with the workspace's tests).
-pub fn platform_binary() -> PathBuf {
+fn platform_binary() -> PathBuf {
     if let Ok(p) = std::env::var("FIELDCHECK_PLATFORM_BIN") {
         return PathBuf::from(p);
     }

@@ -2,7 +2,7 @@
 //! `{error, message}` contract with a request id; readiness; who may read `/metrics`; a graceful drain
 //! on SIGTERM that lets a slow request finish; an online backup of a live database; `--help`.
 
-use fieldcheck_e2e::{PASSWORD, Platform, Storage, platform_binary};
+use fieldcheck_e2e::{PASSWORD, Platform, Storage, platform_command};
 use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
@@ -177,7 +177,7 @@ fn backup_copies_a_live_database() {
     let platform = Platform::start(&storage);
     let out = storage.dir.path().join("copy.sqlite3");
     let backup = || {
-        let mut cmd = Command::new(platform_binary());
+        let mut cmd = platform_command();
         cmd.arg("backup").arg("--data").arg(storage.dir.path()).arg("--out").arg(&out);
         if let Some(db) = &storage.database {
             cmd.args(["--database", db]);
@@ -223,15 +223,15 @@ fn backup_copies_a_live_database() {
 #[test]
 fn every_command_has_help_and_serve_names_its_environment() {
     for command in [&[][..], &["serve"], &["backup"], &["verify-bundle"], &["export-bundle"], &["verify-document"]] {
-        let out = Command::new(platform_binary()).args(command).arg("--help").output().expect("help");
+        let out = platform_command().args(command).arg("--help").output().expect("help");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains("Usage:"), "{command:?}: {text}");
     }
-    let out = Command::new(platform_binary()).args(["serve", "--help"]).output().expect("help");
+    let out = platform_command().args(["serve", "--help"]).output().expect("help");
     let text = String::from_utf8_lossy(&out.stdout);
     for env in ["FIELDCHECK_DATABASE", "FIELDCHECK_MONITORING_KEY", "FIELDCHECK_LISTEN", "FIELDCHECK_DATA"] {
         assert!(text.contains(env), "{env} in serve --help");
     }
-    let wrong = Command::new(platform_binary()).args(["serve", "--no-such-flag"]).output().expect("run");
+    let wrong = platform_command().args(["serve", "--no-such-flag"]).output().expect("run");
     assert_eq!(wrong.status.code(), Some(2));
 }
