@@ -258,7 +258,7 @@ pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreE
         search: search.to_lowercase(),
     };
     let enterprise_name = |tx: &mut dyn Tx, id| -> Result<String, StoreError> {
-        Ok(records::enterprise(tx, id)?.map(|e| format!("{} {}", e.name, e.credit_code)).unwrap_or_default())
+        Ok(records::enterprise_names(tx, id)?.map(|e| format!("{} {}", e.name, e.credit_code)).unwrap_or_default())
     };
     let row = match record {
         Record::Alarm(a) => {

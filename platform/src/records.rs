@@ -137,8 +137,30 @@ pub fn record(entity: Entity, data: &str) -> Result<Record, StoreError> {
     serde_json::from_value(wrapped).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// What other records' rows show of an enterprise, and the township that scopes them.
+pub struct EnterpriseNames {
+    pub name: String,
+    pub credit_code: String,
+    pub township: TownshipId,
+}
+
+/// An enterprise's [`EnterpriseNames`]: from its register row, which is a few columns (a push reads them
+/// for every inspection, task and alarm it saves), or from the record before the registers are built.
+pub fn enterprise_names(tx: &mut dyn Tx, id: EnterpriseId) -> Result<Option<EnterpriseNames>, StoreError> {
+    if let Some((name, credit_code, township)) = crate::db::registers::enterprise_names(tx, &id.to_string())?
+        && let Ok(township) = township.parse()
+    {
+        return Ok(Some(EnterpriseNames { name, credit_code, township }));
+    }
+    Ok(enterprise(tx, id)?.map(|e| EnterpriseNames {
+        name: e.name,
+        credit_code: e.credit_code.to_string(),
+        township: e.township,
+    }))
+}
+
 fn township_of(tx: &mut dyn Tx, enterprise: EnterpriseId) -> Result<Option<TownshipId>, StoreError> {
-    Ok(self::enterprise(tx, enterprise)?.map(|e| e.township))
+    Ok(enterprise_names(tx, enterprise)?.map(|e| e.township))
 }
 
 /// Who may pull a record: its keys as the domain defines them (`fieldcheck_domain::visibility`), with the

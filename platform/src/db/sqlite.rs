@@ -1,6 +1,7 @@
 //! The embedded back end: one SQLite file in WAL mode, one writer connection (so change-log cursors are
 //! in commit order) and a few readers. All of its SQL is here.
 
+mod checkpointer;
 mod listing;
 mod tables;
 
@@ -32,6 +33,8 @@ pub struct SqliteDb {
     read_turns: Arc<Semaphore>,
     /// Transactions waiting for a turn (for `/metrics`).
     waiting: AtomicUsize,
+    /// Copies the writer's commits from the WAL into the database off the request path.
+    checkpointer: checkpointer::Checkpointer,
 }
 
 /// Read transactions at once, each on a kept connection.
@@ -146,6 +149,8 @@ impl SqliteDb {
             configure(&writer)?;
             migrate(&mut writer, version)
         })?;
+        writer.pragma_update(None, "wal_autocheckpoint", checkpointer::BACKSTOP_PAGES)?;
+        let checkpointer = checkpointer::Checkpointer::start(open(&path)?)?;
         Ok(SqliteDb {
             path,
             writer: Mutex::new(writer),
@@ -153,6 +158,7 @@ impl SqliteDb {
             write_turn: Arc::new(Semaphore::new(1)),
             read_turns: Arc::new(Semaphore::new(READERS)),
             waiting: AtomicUsize::new(0),
+            checkpointer,
         })
     }
 
@@ -190,6 +196,7 @@ impl SqliteDb {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let result = f(&mut SqliteTx(&tx))?;
         tx.commit().map_err(StoreError::from)?;
+        self.checkpointer.nudge();
         Ok(result)
     }
 

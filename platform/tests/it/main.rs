@@ -5,6 +5,7 @@ mod common;
 
 mod blob_store;
 mod change_log;
+mod checkpoint;
 mod contention;
 mod dashboard_sql;
 mod logs;
