@@ -83,7 +83,7 @@ fn acknowledgement(conn: &Connection, task: TaskId) -> Result<Option<Signature>,
     Ok(None)
 }
 
-fn submitted(conn: &Connection, id: InspectionId) -> Result<Option<SubmittedInspection>, StoreError> {
+pub(crate) fn submitted(conn: &Connection, id: InspectionId) -> Result<Option<SubmittedInspection>, StoreError> {
     let body: Option<String> = conn
         .prepare_cached("SELECT body FROM submitted_records WHERE inspection = ?1")?
         .query_row([id.to_string()], |r| r.get(0))

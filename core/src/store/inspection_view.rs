@@ -45,7 +45,7 @@ impl Store {
         self.read(|conn| {
             let Some(inspection) = inspections::find(conn, id)? else { return Ok(None) };
             let templates = templates::owned(&self.templates.installed(conn, &inspection.checklists)?);
-            let answers: Vec<AnsweredItem> = inspections::answers(conn, id)?
+            let answers: Vec<AnsweredItem> = inspections::answers_of(conn, &self.templates, &inspection)?
                 .into_iter()
                 .map(|(answer, verdict)| AnsweredItem { answer, verdict })
                 .collect();

@@ -258,7 +258,25 @@ fn submitted_inspections_from_the_platform_are_replicas_but_our_own_are_kept() {
         .map(|a| a.answer.item.code.as_str())
         .collect();
     assert_eq!(failed, vec!["HW-01"], "verdicts are recomputed from the template");
-    assert_eq!(s.inspection_view(ours.inspection.id, f.clock.now()).unwrap().unwrap().photos.len(), 26);
+    let ours_view = s.inspection_view(ours.inspection.id, f.clock.now()).unwrap().unwrap();
+    assert_eq!(ours_view.photos.len(), 26);
+    let answers = |v: &fieldcheck_core::store::InspectionView| {
+        v.answers.iter().map(|a| (a.answer.clone(), a.verdict)).collect::<Vec<_>>()
+    };
+    assert_eq!(answers(&view), answers(&ours_view), "the same answers and verdicts, from a record or from rows");
+    let rows = |id: InspectionId| {
+        s.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM answers WHERE inspection = ?1", [id.to_string()], |r| {
+                r.get::<_, i64>(0)
+            })?)
+        })
+        .unwrap()
+    };
+    assert_eq!(
+        (rows(ours.inspection.id), rows(theirs.inspection.id)),
+        (26, 0),
+        "a colleague's answers stay in its record"
+    );
 
     // A platform record may never overwrite local work in progress.
     let draft = s
