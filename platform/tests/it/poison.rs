@@ -1,98 +1,171 @@
 //! A mutation the platform cannot apply for a lasting reason is undone alone: `sync::guarded` runs each
-//! decision in a savepoint, so one that panics after writing, or whose value the database refuses for
-//! good, is rolled back and answered `rejected` while the ones before and after it stay (the whole push
-//! is one transaction). And a handler that panics
-//! is answered in the JSON error contract instead of dropping the connection.
+//! decision in a savepoint, so one that panics after writing, is refused after writing, or whose value the
+//! database refuses for good, is rolled back and answered `rejected` while the ones before and after it
+//! stay (the whole push is one transaction). `sync::apply_in_order`, which a push uses, runs decisions in
+//! runs under one savepoint and gives the same outcomes, writes and carried state, wherever the poisoned
+//! ones fall. And a handler that panics is answered in the JSON error contract instead of dropping the
+//! connection.
 
 use crate::common;
 
 use fieldcheck_core::protocol::{Entity, Outcome, RejectCode};
-use fieldcheck_platform::db::{Db, Keys};
-use fieldcheck_platform::intents::Failure;
-use fieldcheck_platform::sync::guarded;
+use fieldcheck_platform::db::{Db, Keys, Tx};
+use fieldcheck_platform::intents::{Failure, Refusal};
+use fieldcheck_platform::sync::{apply_in_order, guarded};
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Step {
     Write,
     WriteThenPanic,
+    WriteThenRefuse,
     WriteThenUnstorable,
 }
 
-async fn one_poisoned_step_is_undone_alone(db: Db) {
-    let steps = vec![
-        (1u64, Step::Write),
-        (2, Step::WriteThenPanic),
-        (3, Step::Write),
-        (4, Step::WriteThenUnstorable),
-        (5, Step::Write),
-    ];
-    let postgres = db.backend() == fieldcheck_platform::db::Backend::Postgres;
-    let outcomes = db
-        .write(move |tx| {
-            let mut outcomes = Vec::new();
-            for (seq, step) in steps {
-                outcomes.push(guarded(tx, seq, |tx| {
-                    let id = uuid::Uuid::now_v7().to_string();
-                    tx.upsert(Entity::Notice, &format!("step-{seq}"), &format!("{{\"seq\":{seq}}}"), &Keys::public())?;
-                    match step {
-                        Step::Write => {}
-                        Step::WriteThenPanic => panic!("a decision that panics after writing (test)"),
-                        Step::WriteThenUnstorable => {
-                            // A NUL character: PostgreSQL refuses it in a text for good, when the held write is
-                            // sent at the end of the decision (or at once); SQLite stores it, so the refusal is
-                            // simulated there with the same error code.
-                            let nul = tx.upsert(Entity::Notice, &id, "{\"text\":\"a\u{0}b\"}", &Keys::public());
-                            if nul.is_ok() && !postgres {
-                                return Err(Failure::Store(fieldcheck_platform::error::ApiError::new(
-                                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                                    fieldcheck_platform::error::UNSTORABLE,
-                                    "simulated",
-                                )));
-                            }
-                            nul?;
-                        }
-                    }
-                    Ok(Outcome::Applied)
-                })?);
+/// One step's decision: it writes its notice, then fails as `step` says.
+fn decide(tx: &mut dyn Tx, seq: u64, step: Step, postgres: bool) -> Result<Outcome, Failure> {
+    let id = uuid::Uuid::now_v7().to_string();
+    tx.upsert(Entity::Notice, &format!("step-{seq}"), &format!("{{\"seq\":{seq}}}"), &Keys::public())?;
+    match step {
+        Step::Write => {}
+        Step::WriteThenPanic => panic!("a decision that panics after writing (test)"),
+        Step::WriteThenRefuse => {
+            return Err(Failure::Refused(Refusal {
+                code: RejectCode::InvalidTransition,
+                reason: "refused (test)".into(),
+            }));
+        }
+        Step::WriteThenUnstorable => {
+            // A NUL character: PostgreSQL refuses it in a text for good, when the held write is sent (at the
+            // end of the decision, or of a run); SQLite stores it, so the refusal is simulated there with the
+            // same error code.
+            let nul = tx.upsert(Entity::Notice, &id, "{\"text\":\"a\u{0}b\"}", &Keys::public());
+            if nul.is_ok() && !postgres {
+                return Err(Failure::Store(fieldcheck_platform::error::ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    fieldcheck_platform::error::UNSTORABLE,
+                    "simulated",
+                )));
             }
-            Ok(outcomes)
+            nul?;
+        }
+    }
+    Ok(Outcome::Applied)
+}
+
+/// The outcome a poisoned step is answered with.
+fn rejected(step: Step, outcome: &Outcome) -> bool {
+    match (step, outcome) {
+        (Step::WriteThenPanic, Outcome::Rejected { code: RejectCode::Invalid, reason }) => {
+            reason.contains("internal error")
+        }
+        (Step::WriteThenRefuse, Outcome::Rejected { code: RejectCode::InvalidTransition, .. }) => true,
+        (Step::WriteThenUnstorable, Outcome::Rejected { code: RejectCode::Invalid, .. }) => true,
+        _ => false,
+    }
+}
+
+/// Runs `steps` in one write transaction, each guarded, or in runs (`apply_in_order`, which also carries the
+/// applied steps' numbers as its state); checks the outcomes, the writes kept and the state.
+async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], in_runs: bool) {
+    let postgres = db.backend() == fieldcheck_platform::db::Backend::Postgres;
+    let given = steps.to_vec();
+    let (outcomes, carried) = db
+        .write(move |tx| {
+            let seqs: Vec<u64> = (1..=given.len() as u64).collect();
+            if !in_runs {
+                let mut outcomes = Vec::new();
+                for (&seq, &step) in seqs.iter().zip(&given) {
+                    outcomes.push(guarded(tx, seq, |tx| decide(tx, seq, step, postgres))?);
+                }
+                return Ok((outcomes, None));
+            }
+            let mut carried: Vec<u64> = Vec::new();
+            let outcomes = apply_in_order(
+                tx,
+                &mut carried,
+                &seqs,
+                |tx, _, i| decide(tx, seqs[i], given[i], postgres),
+                |_, carried, i, outcome| {
+                    if *outcome == Outcome::Applied {
+                        carried.push(seqs[i]);
+                    }
+                    Ok(())
+                },
+            )?;
+            Ok((outcomes, Some(carried)))
         })
         .await
         .expect("the push is not failed by a poisoned mutation");
-    assert_eq!(outcomes[0], Outcome::Applied);
-    assert!(
-        matches!(&outcomes[1], Outcome::Rejected { code: RejectCode::Invalid, reason } if reason.contains("internal error"))
-    );
-    assert_eq!(outcomes[2], Outcome::Applied);
-    assert!(matches!(&outcomes[3], Outcome::Rejected { code: RejectCode::Invalid, .. }), "{:?}", outcomes[3]);
-    assert_eq!(outcomes[4], Outcome::Applied);
+    let applied: Vec<u64> =
+        (1..=steps.len() as u64).filter(|s| matches!(steps[*s as usize - 1], Step::Write)).collect();
+    for (step, outcome) in steps.iter().zip(&outcomes) {
+        match step {
+            Step::Write => assert_eq!(*outcome, Outcome::Applied, "{steps:?}"),
+            _ => assert!(rejected(*step, outcome), "{step:?} answered {outcome:?} in {steps:?}"),
+        }
+    }
+    if in_runs {
+        assert_eq!(carried, Some(applied.clone()), "the carried state is the applied steps', in order: {steps:?}");
+    }
+    let n = steps.len() as u64;
     let kept = db
-        .read(|tx| {
+        .read(move |tx| {
             let mut kept = Vec::new();
-            for seq in 1..=5 {
-                kept.push(tx.get(Entity::Notice, &format!("step-{seq}"))?.is_some());
+            for seq in 1..=n {
+                if tx.get(Entity::Notice, &format!("step-{seq}"))?.is_some() {
+                    kept.push(seq);
+                }
             }
             Ok(kept)
         })
         .await
         .expect("read");
-    assert_eq!(kept, vec![true, false, true, false, true], "the poisoned steps' writes were undone, no others");
+    assert_eq!(kept, applied, "the poisoned steps' writes were undone, no others: {steps:?}");
     // The change log is still writable afterwards (on PostgreSQL the change-log lock is taken again).
     db.write(|tx| Ok(tx.upsert(Entity::Notice, "after", "{}", &Keys::public())?)).await.expect("a later write");
+}
+
+/// Sequences with poisoned steps first, last, side by side, alone, and none.
+fn sequences() -> Vec<Vec<Step>> {
+    use Step::*;
+    vec![
+        vec![Write, WriteThenPanic, Write, WriteThenUnstorable, Write],
+        vec![WriteThenRefuse, Write, Write, WriteThenRefuse],
+        vec![Write, WriteThenUnstorable, WriteThenPanic, WriteThenRefuse, Write, Write],
+        vec![WriteThenRefuse],
+        vec![Write, Write, Write],
+    ]
+}
+
+async fn every_sequence(db: Db) {
+    for in_runs in [false, true] {
+        for steps in sequences() {
+            // Each sequence on fresh notices: the previous one's are removed first.
+            db.write(|tx| {
+                for seq in 1..=6 {
+                    tx.delete(Entity::Notice, &format!("step-{seq}"), &Keys::public())?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("clear");
+            poisoned_steps_are_undone_alone(&db, &steps, in_runs).await;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_poisoned_mutation_is_undone_alone() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = fieldcheck_platform::open_db(dir.path(), None).expect("open");
-    one_poisoned_step_is_undone_alone(db).await;
+    every_sequence(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_poisoned_mutation_is_undone_alone() {
     let Some(pg) = common::FreshPostgres::create("fc_poison") else { return };
     let db = pg.open().await;
-    one_poisoned_step_is_undone_alone(db).await;
+    every_sequence(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

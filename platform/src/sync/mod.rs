@@ -1,19 +1,19 @@
 //! The sync protocol's server side: push applies each numbered mutation exactly once, the whole push in
-//! one transaction with a savepoint per mutation; pull reads the change log in commit order by cursor,
-//! scoped to the caller.
+//! one transaction, each mutation undone alone when it fails (`apply`); pull reads the change log in
+//! commit order by cursor, scoped to the caller.
+
+mod apply;
+
+pub use apply::{apply_in_order, guarded};
 
 use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::auth::Bearer;
-use crate::db::{ChangeRow, StoreError, Tx, entity_name};
+use crate::db::{ChangeRow, StoreError, entity_name};
 use crate::error::ApiError;
-use crate::intents::{self, Actor, Failure};
 use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
-use fieldcheck_protocol::{
-    Mutation, MutationResult, Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, RejectCode,
-};
-use std::collections::HashMap;
+use fieldcheck_protocol::{MutationResult, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use std::fmt::Write;
 
 /// How long tombstones are kept; a device whose cursor is older must reset.
@@ -68,87 +68,11 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
             tx.record_clock_skew(&device, received_at, skew_ms)?;
             let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
             let mut answered = tx.outcomes(&device, &seqs)?;
-            let mut results = Vec::with_capacity(req.mutations.len());
-            for mutation in req.mutations {
-                let seq = mutation.seq;
-                let outcome = apply_once(tx, &reach, &device, &mut answered, mutation)?;
-                results.push(MutationResult { seq, outcome });
-            }
-            Ok(results)
+            let outcomes = apply::exactly_once(tx, &reach, &device, &mut answered, &req.mutations)?;
+            Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
         })
         .await?;
     Ok(PushResponse { received_at, results })
-}
-
-/// Applies one mutation exactly once per (device, seq), in the caller's transaction: a re-sent one
-/// gets its stored outcome. `answered` holds the outcomes stored for this push's numbers, read once
-/// before the first, and gains each one applied here (a number used twice in one push).
-fn apply_once(
-    tx: &mut dyn Tx,
-    reach: &Reach,
-    device: &str,
-    answered: &mut HashMap<u64, (String, String)>,
-    mutation: Mutation,
-) -> Result<Outcome, ApiError> {
-    let id = mutation.id.to_string();
-    if let Some((stored_id, outcome)) = answered.get(&mutation.seq) {
-        if *stored_id != id {
-            return Ok(Outcome::Rejected {
-                code: RejectCode::Invalid,
-                reason: format!("sequence number {} was already used by another mutation", mutation.seq),
-            });
-        }
-        return serde_json::from_str(outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
-    }
-    let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
-    let outcome = guarded(tx, mutation.seq, |tx| intents::apply(tx, &actor, &mutation.intent))?;
-    let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.put_outcome(device, mutation.seq, &id, &json, actor.now)?;
-    answered.insert(mutation.seq, (id, json));
-    Ok(outcome)
-}
-
-/// Runs one mutation's decision and writes inside a savepoint, so that a mutation the platform cannot
-/// apply for a lasting reason is undone alone and answered `rejected` (the device moves on and shows it as
-/// needing attention) while the mutations before and after it are applied: a refusal; a decision that
-/// panics (caught here and logged); a value the database refuses for good. Only a transient failure
-/// (a busy database, a lost connection) fails the push, to be sent again.
-pub fn guarded(
-    tx: &mut dyn Tx,
-    seq: u64,
-    decide: impl FnOnce(&mut dyn Tx) -> Result<Outcome, Failure>,
-) -> Result<Outcome, ApiError> {
-    tx.savepoint()?;
-    // The transaction is not left half-way by a panic in the decision: the savepoint undoes its writes.
-    // The decision's writes are sent before it counts as applied, so one the database refuses is this
-    // mutation's.
-    let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let outcome = decide(&mut *tx)?;
-        tx.flush()?;
-        Ok(outcome)
-    }));
-    let outcome = match decided {
-        Ok(Ok(outcome)) => {
-            tx.release_savepoint()?;
-            return Ok(outcome);
-        }
-        Ok(Err(Failure::Refused(r))) => Outcome::Rejected { code: r.code, reason: r.reason },
-        Ok(Err(Failure::Store(e))) if e.code == crate::error::UNSTORABLE => {
-            Outcome::Rejected { code: RejectCode::Invalid, reason: e.message }
-        }
-        Ok(Err(Failure::Store(e))) => return Err(e),
-        Err(panic) => {
-            tracing::error!("mutation {seq}: the decision panicked: {}", crate::error::panic_message(panic.as_ref()));
-            Outcome::Rejected {
-                code: RejectCode::Invalid,
-                reason: "the platform could not check this change (an internal error, logged); it was not applied \
-                         / 平台无法处理此变更，未予采用"
-                    .into(),
-            }
-        }
-    };
-    tx.rollback_to_savepoint()?;
-    Ok(outcome)
 }
 
 /// A pull page for the bearer of `token`, whose caller is resolved in the page's own snapshot (one
