@@ -26,6 +26,12 @@ pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
 /// How long a connection waits for another one's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Pages of log after which a commit copies the log into the database (SQLite's default is 1,000). A
+/// pull writes pages of records whose index pages are touched again and again; copied every 1,000 pages,
+/// the same pages were copied over and over (a pull of 10,000 inspections: 0.68-0.72 s against
+/// 0.74-0.80 s). The log may grow to about 32 MiB before it is copied.
+const CHECKPOINT_PAGES: i64 = 8 * 1024;
+
 /// The schema version stored in the file (0 for a new, empty file). Reads only the header.
 pub fn version(conn: &Connection) -> Result<u32, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
@@ -40,6 +46,7 @@ pub fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
         return Err(StoreError::decode("journal mode", format!("SQLite kept journal mode {mode}, not WAL")));
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
     Ok(())
 }
 
