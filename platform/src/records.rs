@@ -138,25 +138,18 @@ pub fn record(entity: Entity, data: &str) -> Result<Record, StoreError> {
 }
 
 /// What other records' rows show of an enterprise, and the township that scopes them.
+#[derive(serde::Deserialize)]
 pub struct EnterpriseNames {
     pub name: String,
     pub credit_code: String,
     pub township: TownshipId,
 }
 
-/// An enterprise's [`EnterpriseNames`]: from its register row, which is a few columns (a push reads them
-/// for every inspection, task and alarm it saves), or from the record before the registers are built.
+/// An enterprise's [`EnterpriseNames`], parsed from its record without the rest of it (a push reads them
+/// for every inspection, task and alarm it saves). Read through [`Tx::get`], so PostgreSQL reads (and
+/// locks) the record once a transaction, as for the whole enterprise.
 pub fn enterprise_names(tx: &mut dyn Tx, id: EnterpriseId) -> Result<Option<EnterpriseNames>, StoreError> {
-    if let Some((name, credit_code, township)) = crate::db::registers::enterprise_names(tx, &id.to_string())?
-        && let Ok(township) = township.parse()
-    {
-        return Ok(Some(EnterpriseNames { name, credit_code, township }));
-    }
-    Ok(enterprise(tx, id)?.map(|e| EnterpriseNames {
-        name: e.name,
-        credit_code: e.credit_code.to_string(),
-        township: e.township,
-    }))
+    load(tx, Entity::Enterprise, &id.to_string())
 }
 
 fn township_of(tx: &mut dyn Tx, enterprise: EnterpriseId) -> Result<Option<TownshipId>, StoreError> {

@@ -93,20 +93,6 @@ pub fn put_enterprise(tx: &mut (impl Tables + ?Sized), r: &EnterpriseRow) -> Res
     tx.tables_execute(&sql, &args)
 }
 
-/// An enterprise's name, credit code and township as its register row holds them (none before the
-/// registers are first built: the caller then reads the record).
-pub fn enterprise_names(
-    tx: &mut (impl Tables + ?Sized),
-    id: &str,
-) -> Result<Option<(String, String, String)>, StoreError> {
-    let rows =
-        tx.tables_query("SELECT name, credit_code, township FROM enterprises WHERE id = $1", &[id.to_string()], 3)?;
-    Ok(rows.into_iter().next().and_then(|(t, _)| match <[Option<String>; 3]>::try_from(t) {
-        Ok([Some(name), Some(code), Some(township)]) => Some((name, code, township)),
-        _ => None,
-    }))
-}
-
 pub fn put_user(tx: &mut (impl Tables + ?Sized), r: &UserRow) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO users (id, login, name, role, squadron, search, {KEY_COLUMNS})
