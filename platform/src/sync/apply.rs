@@ -12,24 +12,24 @@ use crate::db::{StoreError, Tx};
 use crate::error::{ApiError, UNSTORABLE};
 use crate::intents::{self, Actor, Failure};
 use chrono::Utc;
-use fieldcheck_protocol::{Mutation, Outcome, RejectCode};
+use fieldcheck_protocol::{Mutation, MutationResult, Outcome, RejectCode};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The outcomes stored for a push's sequence numbers: (mutation id, outcome JSON) by number.
-pub type Answered = HashMap<u64, (String, String)>;
+type Answered = HashMap<u64, (String, String)>;
 
 /// Applies `mutations` exactly once per (device, seq), in order: a re-sent one gets its stored outcome,
-/// a new one is decided and its outcome stored. `answered` holds the outcomes stored for this push's
-/// numbers, read once before, and gains each one applied here (a number used twice in one push).
+/// a new one is decided and its outcome stored. The outcomes stored for the push's numbers are read once,
+/// and gain each one applied here (a number used twice in one push).
 pub fn exactly_once(
     tx: &mut dyn Tx,
     reach: &Reach,
     device: &str,
-    answered: &mut Answered,
     mutations: &[Mutation],
-) -> Result<Vec<Outcome>, ApiError> {
+) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
+    let mut answered: Answered = tx.outcomes(device, &seqs)?;
     let decide = |tx: &mut dyn Tx, answered: &mut Answered, i: usize| -> Result<Outcome, Failure> {
         let mutation = &mutations[i];
         if let Some((stored_id, outcome)) = answered.get(&mutation.seq) {
@@ -55,7 +55,8 @@ pub fn exactly_once(
         answered.insert(mutation.seq, (id, json));
         Ok(())
     };
-    apply_in_order(tx, answered, &seqs, decide, keep)
+    let outcomes = apply_in_order(tx, &mut answered, &seqs, decide, keep)?;
+    Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
 }
 
 /// Why a run of decisions stopped.

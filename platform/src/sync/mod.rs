@@ -13,7 +13,7 @@ use crate::db::{ChangeRow, StoreError, entity_name};
 use crate::error::ApiError;
 use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
-use fieldcheck_protocol::{MutationResult, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
+use fieldcheck_protocol::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use std::fmt::Write;
 
 /// How long tombstones are kept; a device whose cursor is older must reset.
@@ -66,10 +66,7 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
         .write(move |tx| {
             let reach = Reach::of(tx, &caller.user)?;
             tx.record_clock_skew(&device, received_at, skew_ms)?;
-            let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
-            let mut answered = tx.outcomes(&device, &seqs)?;
-            let outcomes = apply::exactly_once(tx, &reach, &device, &mut answered, &req.mutations)?;
-            Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
+            apply::exactly_once(tx, &reach, &device, &req.mutations)
         })
         .await?;
     Ok(PushResponse { received_at, results })

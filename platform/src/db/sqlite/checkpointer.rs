@@ -53,7 +53,9 @@ impl Checkpointer {
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                     tracing::warn!(error = %e, "background WAL checkpoint failed; the next commit retries it");
                 }
-                std::thread::sleep(PAUSE);
+                // The pause, cut short when the database closes.
+                let s = lock.lock().unwrap_or_else(|p| p.into_inner());
+                drop(wake.wait_timeout_while(s, PAUSE, |s| !s.closing).unwrap_or_else(|p| p.into_inner()));
             }
         })?;
         Ok(Checkpointer { signal, thread: Some(thread) })
