@@ -258,6 +258,14 @@ pub struct BlobUploadRow {
 /// index's methods are [`listing::Listing`]'s, the typed tables' [`tables::Tables`]'.
 pub trait Tx: listing::Listing + tables::Tables {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError>;
+    /// Claims records a write transaction is about to decide on, until it ends: another writer that
+    /// claims one of them, or reads one that exists for writing, waits for this one. Each is read at
+    /// once, and [`Tx::get`] then answers it without another trip to the database: one that did not exist
+    /// stays absent for this transaction unless it writes it (no other claimant can make it meanwhile).
+    /// SQLite has one writer at a time and cheap reads: nothing to do there.
+    fn claim(&mut self, _records: &[(Entity, String)]) -> Result<(), StoreError> {
+        Ok(())
+    }
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError>;
     /// Stores a record and appends it to the change log. (The entry's cursor is known only at commit:
     /// PostgreSQL hands cursors out then, in commit order.)

@@ -45,6 +45,10 @@ pub const CHANGE_LOG_LOCK: i64 = 0x6663_6c6f_6700; // "fclog"
 /// The advisory locks of a blob's citations: (this, hashtext(sha256)), a different key space (two 32-bit
 /// keys) from the change log's and the migrations' one 64-bit key.
 const CITATION_LOCK: i32 = 0x6663_6369; // "fcci"
+/// The advisory locks of records claimed by a write ([`Tx::claim`]): (this, hashtext(entity:id)), in the
+/// two-key space like the citations'. Two records whose keys collide are claimed together: a wait, never
+/// a wrong answer.
+const RECORD_LOCK: i32 = 0x6663_7263; // "fcrc"
 /// A mutation's savepoint (one at a time; [`Tx::savepoint`]): set, released, rolled back to.
 const SAVEPOINT: &str = "SAVEPOINT mutation";
 const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT mutation";
@@ -233,12 +237,14 @@ struct PgTx {
     /// Whether records read are locked until the transaction ends (a write transaction).
     for_write: bool,
     /// Records read by this transaction (and locked, in a write transaction), by (entity, id): a decision
-    /// and the saves after it read the same enterprise several times, each a round trip. Dropped when
-    /// a savepoint is rolled back to (which undoes the writes and releases the locks taken since).
-    read: std::collections::HashMap<(&'static str, String), String>,
-    /// Evidence bookkeeping read by this transaction, by (kind, key), kept the same way: every mutation
-    /// of a push reads its device's key.
-    evidence_read: std::collections::HashMap<(String, String), String>,
+    /// and the saves after it read the same enterprise several times, each a round trip. `None` is a
+    /// record known absent: one claimed ([`Tx::claim`]), which no other claimant can make before this
+    /// transaction ends. Dropped when a savepoint is rolled back to (which undoes the writes
+    /// and releases the locks taken since).
+    read: std::collections::HashMap<(&'static str, String), Option<String>>,
+    /// Evidence bookkeeping read by this transaction, by (kind, key), found or not, kept the same way:
+    /// every mutation of a push reads its device's key, which its phone registers at sign-in.
+    evidence_read: std::collections::HashMap<(String, String), Option<String>>,
 }
 
 impl PgTx {
@@ -404,8 +410,8 @@ fn device(r: &Row) -> Result<DeviceRow, StoreError> {
 impl Tx for PgTx {
     fn get(&mut self, entity: Entity, id: &str) -> Result<Option<String>, StoreError> {
         let key = (entity_name(entity), id.to_string());
-        if let Some(data) = self.read.get(&key) {
-            return Ok(Some(data.clone()));
+        if let Some(known) = self.read.get(&key) {
+            return Ok(known.clone());
         }
         // Reference data (townships, squadrons, checklists) is written only by the set-up: locking it
         // would make every inspection wait for every other.
@@ -419,9 +425,42 @@ impl Tx for PgTx {
         let data: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
         // Only what exists is kept: a row another writer may still insert is read again.
         if let Some(data) = &data {
-            self.read.insert(key, data.clone());
+            self.read.insert(key, Some(data.clone()));
         }
         Ok(data)
+    }
+
+    fn claim(&mut self, records: &[(Entity, String)]) -> Result<(), StoreError> {
+        let fresh: std::collections::BTreeSet<(&'static str, &str)> = records
+            .iter()
+            .map(|(entity, id)| (entity_name(*entity), id.as_str()))
+            .filter(|(entity, id)| !self.read.contains_key(&(*entity, id.to_string())))
+            .collect();
+        if !self.for_write || fresh.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = fresh.iter().map(|(entity, id)| format!("{entity}:{id}")).collect();
+        let (entities, ids): (Vec<&str>, Vec<&str>) = fresh.iter().copied().unzip();
+        // In one order, so that two claimants never wait on each other in a circle; both statements in
+        // one round trip.
+        self.hold(
+            "SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) k ORDER BY h) s",
+            args![RECORD_LOCK, keys],
+        );
+        let rows = self.query(
+            "SELECT r.entity, r.id, r.data FROM records r
+             JOIN unnest($1::text[], $2::text[]) AS k(entity, id) ON r.entity = k.entity AND r.id = k.id
+             ORDER BY r.entity, r.id FOR UPDATE OF r",
+            &[&entities, &ids],
+        )?;
+        for (entity, id) in fresh {
+            self.read.insert((entity, id.to_string()), None);
+        }
+        for row in rows {
+            let entity = entity_name(entity_from_name(&row.try_get::<_, String>(0)?)?);
+            self.read.insert((entity, row.try_get(1)?), Some(row.try_get(2)?));
+        }
+        Ok(())
     }
 
     fn list(&mut self, entity: Entity) -> Result<Vec<String>, StoreError> {
@@ -436,7 +475,7 @@ impl Tx for PgTx {
             args![entity_name(entity), id.to_string(), data.to_string()],
         );
         if let Some(read) = self.read.get_mut(&(entity_name(entity), id.to_string())) {
-            data.clone_into(read);
+            *read = Some(data.to_string());
         }
         self.append(entity, id, false, false, keys);
         Ok(())
@@ -738,14 +777,12 @@ impl Tx for PgTx {
 
     fn evidence_get(&mut self, kind: &str, key: &str) -> Result<Option<String>, StoreError> {
         let cached = (kind.to_string(), key.to_string());
-        if let Some(value) = self.evidence_read.get(&cached) {
-            return Ok(Some(value.clone()));
+        if let Some(known) = self.evidence_read.get(&cached) {
+            return Ok(known.clone());
         }
         let row = self.query_opt("SELECT value FROM evidence_kv WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         let value: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
-        if let Some(value) = &value {
-            self.evidence_read.insert(cached, value.clone());
-        }
+        self.evidence_read.insert(cached, value.clone());
         Ok(value)
     }
 
@@ -755,7 +792,7 @@ impl Tx for PgTx {
              ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
             args![kind.to_string(), key.to_string(), value.to_string()],
         );
-        self.evidence_read.insert((kind.to_string(), key.to_string()), value.to_string());
+        self.evidence_read.insert((kind.to_string(), key.to_string()), Some(value.to_string()));
         Ok(())
     }
 

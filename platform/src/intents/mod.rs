@@ -11,7 +11,7 @@ use crate::db::Tx;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::DomainError;
-use fieldcheck_protocol::{Intent, Outcome, RejectCode};
+use fieldcheck_protocol::{Entity, Intent, Outcome, RejectCode};
 
 /// Who acts, from which device, at which server time.
 pub struct Actor {
@@ -57,6 +57,28 @@ pub fn not_found(what: &str) -> Failure {
 /// A refusal decided by the domain, with the code the domain gives it.
 pub fn domain(e: DomainError) -> Failure {
     refuse(e.code(), e.to_string())
+}
+
+/// The records an intent names, which its decision reads first: a push claims them all at once before
+/// deciding ([`Tx::claim`]), so that its decisions do not wait on one read after another.
+pub fn named_records(intent: &Intent) -> Vec<(Entity, String)> {
+    match intent {
+        Intent::InspectionSubmit(sub) => {
+            let inspection = &sub.inspection;
+            let mut named = vec![
+                (Entity::Enterprise, inspection.enterprise.to_string()),
+                (Entity::Inspection, inspection.id.to_string()),
+            ];
+            named.extend(inspection.corrects.map(|c| (Entity::Inspection, c.to_string())));
+            named.extend(sub.tasks.iter().map(|t| (Entity::Task, t.id.to_string())));
+            named
+        }
+        Intent::TaskTransition { task, .. } => vec![(Entity::Task, task.to_string())],
+        Intent::AlarmArrive { alarm, .. } | Intent::AlarmClose { alarm, .. } => {
+            vec![(Entity::Alarm, alarm.to_string())]
+        }
+        Intent::EnterpriseEdit { enterprise, .. } => vec![(Entity::Enterprise, enterprise.to_string())],
+    }
 }
 
 /// Applies one intent in the caller's transaction.

@@ -30,6 +30,13 @@ pub fn exactly_once(
 ) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
     let mut answered: Answered = tx.outcomes(device, &seqs)?;
+    // The records the new mutations name, claimed and read in one go rather than one by one.
+    let named: Vec<_> = mutations
+        .iter()
+        .filter(|m| !answered.contains_key(&m.seq))
+        .flat_map(|m| intents::named_records(&m.intent))
+        .collect();
+    tx.claim(&named)?;
     let decide = |tx: &mut dyn Tx, answered: &mut Answered, i: usize| -> Result<Outcome, Failure> {
         let mutation = &mutations[i];
         if let Some((stored_id, outcome)) = answered.get(&mutation.seq) {

@@ -185,6 +185,51 @@ async fn writers_of_one_record_take_turns(db: Db) {
     assert_eq!(n.as_deref(), Some((WRITERS * EACH).to_string().as_str()), "an update was lost");
 }
 
+/// Writers that claim a record that does not exist yet (a push claims the inspection it submits) take
+/// turns too: only the first finds it absent and makes it; each after it finds the one made, rather than
+/// deciding on an absence it read while the first was still deciding.
+async fn claimants_of_a_missing_record_take_turns(db: Db) {
+    const WRITERS: usize = 8;
+    let claimed = || vec![(Entity::Notice, "made-once".to_string())];
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let db = db.clone();
+        writers.push(tokio::spawn(async move {
+            db.write(move |tx| {
+                tx.claim(&claimed())?;
+                let found = tx.get(Entity::Notice, "made-once")?;
+                // A moment between the read and the write, so that decisions on a stale absence would happen.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                if found.is_some() {
+                    return Ok::<_, ApiError>(false);
+                }
+                tx.upsert(Entity::Notice, "made-once", &w.to_string(), &Keys::public())?;
+                assert_eq!(tx.get(Entity::Notice, "made-once")?, Some(w.to_string()), "a claimed record once written");
+                Ok(true)
+            })
+            .await
+            .expect("write")
+        }));
+    }
+    let mut made = 0;
+    for w in writers {
+        made += usize::from(w.await.expect("writer"));
+    }
+    assert_eq!(made, 1, "the record was made {made} times");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_claimants_of_a_missing_record_take_turns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    claimants_of_a_missing_record_take_turns(fieldcheck_platform::open_db(dir.path(), None).expect("open")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_claimants_of_a_missing_record_take_turns() {
+    let Some(pg) = common::FreshPostgres::create("fc_claims") else { return };
+    claimants_of_a_missing_record_take_turns(pg.open().await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_writers_of_one_record_take_turns() {
     let dir = tempfile::tempdir().expect("temp dir");
