@@ -20,6 +20,7 @@
 
 mod listing;
 mod pipeline;
+mod rows;
 mod tables;
 
 use super::migrations;
@@ -28,10 +29,10 @@ use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
     StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
+use crate::db::tables::Value;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
-use fieldcheck_domain::audit::RecordState;
 use fieldcheck_protocol::Entity;
 use pipeline::{Params, Pipeline, args};
 use std::time::Duration;
@@ -277,6 +278,11 @@ impl PgTx {
     fn hold(&mut self, sql: &str, args: Vec<pipeline::Arg>) {
         self.conn.hold(sql, args);
     }
+    /// A single-row insert whose answer nothing reads: held with the other rows of its statement and sent
+    /// with them as one statement ([`rows`]).
+    fn hold_row(&mut self, sql: &str, row: Vec<Value>) {
+        self.conn.hold_row(sql, row);
+    }
 
     /// Writes the pending change-log entries under the change-log lock, then commits (which releases it).
     /// All in one round trip, with the writes still held: the lock is held for no round trip at all.
@@ -360,6 +366,11 @@ impl PgTx {
             keys: keys.clone(),
         });
     }
+}
+
+/// A text argument of a held row.
+fn text(s: &str) -> Value {
+    Value::Text(Some(s.to_string()))
 }
 
 fn time(t: &DateTime<Utc>) -> String {
@@ -469,10 +480,10 @@ impl Tx for PgTx {
     }
 
     fn upsert(&mut self, entity: Entity, id: &str, data: &str, keys: &Keys) -> Result<(), StoreError> {
-        self.hold(
+        self.hold_row(
             "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3)
              ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
-            args![entity_name(entity), id.to_string(), data.to_string()],
+            vec![text(entity_name(entity)), text(id), text(data)],
         );
         if let Some(read) = self.read.get_mut(&(entity_name(entity), id.to_string())) {
             *read = Some(data.to_string());
@@ -682,27 +693,27 @@ impl Tx for PgTx {
         outcome: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.hold(
+        self.hold_row(
             "INSERT INTO mutations (device, seq, mutation, outcome, at) VALUES ($1, $2, $3, $4, $5)",
-            args![device.to_string(), seq as i64, mutation.to_string(), outcome.to_string(), time(&at)],
+            vec![text(device), Value::Int(seq as i64), text(mutation), text(outcome), text(&time(&at))],
         );
         Ok(())
     }
 
     fn audit(&mut self, a: &AuditRow) -> Result<(), StoreError> {
-        self.hold(
+        self.hold_row(
             "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            args![
-                a.entity.clone(),
-                a.id.clone(),
-                a.action.clone(),
-                a.from_state.map(RecordState::as_str),
-                a.to_state.map(RecordState::as_str),
-                a.user.clone(),
-                a.device.clone(),
-                time(&a.at),
-                a.note.clone()
+            vec![
+                text(&a.entity),
+                text(&a.id),
+                text(&a.action),
+                Value::Text(a.from_state.map(|s| s.as_str().to_string())),
+                Value::Text(a.to_state.map(|s| s.as_str().to_string())),
+                text(&a.user),
+                Value::Text(a.device.clone()),
+                text(&time(&a.at)),
+                text(&a.note),
             ],
         );
         Ok(())

@@ -3,13 +3,15 @@
 use super::pipeline::args;
 use super::{DEVICE_COLUMNS, PgTx, device};
 use crate::db::listing::{self, Arg, Built, Count, Group, ListPage, ListQuery, Listing, ListingRow};
+use crate::db::tables::Value;
 use crate::db::{DeviceRow, Filter, StoreError};
 use tokio_postgres::types::ToSql;
 
 impl Listing for PgTx {
     fn put_listing(&mut self, r: &ListingRow) -> Result<(), StoreError> {
-        let at = r.at.as_ref().map(listing::time);
-        self.hold(
+        let text = |s: &str| Value::Text(Some(s.to_string()));
+        let opt = |s: &Option<String>| Value::Text(s.clone());
+        self.hold_row(
             "INSERT INTO listing (entity, id, audience, k_enterprise, k_township, k_squadron, k_assignee, township,
                  squadron, enterprise, state, grade, at, sort, search)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -18,22 +20,22 @@ impl Listing for PgTx {
                  k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee, township = excluded.township,
                  squadron = excluded.squadron, enterprise = excluded.enterprise, state = excluded.state,
                  grade = excluded.grade, at = excluded.at, sort = excluded.sort, search = excluded.search",
-            args![
-                r.entity,
-                r.id.clone(),
-                r.keys.audience.as_str(),
-                r.keys.enterprise.clone(),
-                r.keys.township.clone(),
-                r.keys.squadron.clone(),
-                r.keys.assignee.clone(),
-                r.township.clone(),
-                r.squadron.clone(),
-                r.enterprise.clone(),
-                r.state.clone(),
-                r.grade.clone(),
-                at,
-                r.sort.clone(),
-                r.search.clone()
+            vec![
+                text(r.entity),
+                text(&r.id),
+                text(r.keys.audience.as_str()),
+                opt(&r.keys.enterprise),
+                opt(&r.keys.township),
+                opt(&r.keys.squadron),
+                opt(&r.keys.assignee),
+                opt(&r.township),
+                opt(&r.squadron),
+                opt(&r.enterprise),
+                text(&r.state),
+                opt(&r.grade),
+                Value::Text(r.at.as_ref().map(listing::time)),
+                text(&r.sort),
+                text(&r.search),
             ],
         );
         Ok(())

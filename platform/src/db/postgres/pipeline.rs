@@ -9,7 +9,9 @@
 //! So a held write that the database refuses is reported by the next round trip (or [`Pipeline::flush`]).
 
 use super::block_on;
+use super::rows::{self, Rows};
 use crate::db::StoreError;
+use crate::db::tables::Value;
 use deadpool_postgres::Object;
 use futures_util::TryStreamExt;
 use futures_util::future::{MaybeDone, maybe_done};
@@ -45,6 +47,8 @@ type Sent<'a> = MaybeDone<Pin<Box<dyn Future<Output = Result<Answer, tokio_postg
 pub struct Pipeline {
     conn: Object,
     held: Vec<Held>,
+    /// Single-row inserts held as rows, sent before anything held after them ([`super::rows`]).
+    rows: Rows,
     /// Whether BEGIN may have reached the server without COMMIT or ROLLBACK after it.
     open: bool,
 }
@@ -52,16 +56,33 @@ pub struct Pipeline {
 impl Pipeline {
     /// A transaction that starts with `begin` (held, like everything until the first answer).
     pub fn begin(conn: Object, begin: &'static str) -> Self {
-        Pipeline { conn, held: vec![Held::Control(begin)], open: false }
+        Pipeline { conn, held: vec![Held::Control(begin)], rows: Rows::default(), open: false }
     }
 
     /// Holds a write until the next round trip.
     pub fn hold(&mut self, sql: &str, args: Vec<Arg>) {
+        self.hold_rows();
         self.held.push(Held::Statement { sql: sql.to_string(), args });
+    }
+
+    /// Holds a single-row insert until the next round trip, to go with the other rows of its statement
+    /// in one ([`super::rows`]).
+    pub fn hold_row(&mut self, sql: &str, row: Vec<Value>) {
+        if let Err(row) = self.rows.hold(sql, row) {
+            self.hold(sql, row.into_iter().map(rows::arg).collect());
+        }
+    }
+
+    /// Moves the rows held into statements held, in order before whatever is held next.
+    fn hold_rows(&mut self) {
+        for (sql, args) in self.rows.take() {
+            self.held.push(Held::Statement { sql, args });
+        }
     }
 
     /// Holds a transaction-control statement until the next round trip.
     pub fn control(&mut self, sql: &'static str) {
+        self.hold_rows();
         self.held.push(Held::Control(sql));
     }
 
@@ -70,6 +91,8 @@ impl Pipeline {
     /// (`false`). What is to be undone is never sent: a held write the database would refuse must not fail
     /// the round trip after its rollback.
     pub fn discard_since(&mut self, marker: &'static str) -> bool {
+        // Rows are held after every statement held (anything held sends them first).
+        self.rows.clear();
         match self.held.iter().rposition(|h| matches!(h, Held::Control(c) if *c == marker)) {
             Some(at) => {
                 self.held.truncate(at);
@@ -108,6 +131,7 @@ impl Pipeline {
     }
 
     fn round_trip(&mut self, last: Option<(&str, Params)>) -> Result<Answer, StoreError> {
+        self.hold_rows();
         if self.held.is_empty() && last.is_none() {
             return Ok((Vec::new(), 0));
         }

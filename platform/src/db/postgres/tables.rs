@@ -8,7 +8,7 @@ use tokio_postgres::types::ToSql;
 
 impl Tables for PgTx {
     fn tables_execute(&mut self, sql: &str, args: &[Value]) -> Result<(), StoreError> {
-        self.hold(sql, bound(args));
+        self.hold_row(sql, args.to_vec());
         Ok(())
     }
 

@@ -1,0 +1,224 @@
+//! Row writes sent as one statement per table. A push of a hundred inspections writes a hundred records,
+//! list rows, typed rows, audit rows and outcomes; sent one statement each, PostgreSQL spent its time on
+//! statements (each bound, planned, run and answered) more than on rows. So a single-row
+//! `INSERT INTO t (c1, …, cn) VALUES ($1, …, $n) [ON CONFLICT (k…) DO …]` is kept as a row, and the rows of
+//! one statement go together as `INSERT … SELECT … FROM unnest($1::text[], …) … [ON CONFLICT …]`.
+//!
+//! What keeps this the same as running the rows one by one:
+//! - rows are sent before anything else that is sent after them ([`super::pipeline`] sends them first),
+//!   and the tables written this way have no triggers or foreign keys, so rows of different tables need no
+//!   order between them; the rows of one table are written by one statement, in the order they were made;
+//! - a row whose conflict key repeats an earlier row's replaces it: every such statement sets every column
+//!   on conflict, so the last row is what one-by-one upserts would leave (and PostgreSQL refuses one
+//!   statement that updates a row twice).
+
+use super::pipeline::Arg;
+use crate::db::tables::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A single-row statement's batch form: its columns' positions that make the conflict key.
+struct Shape {
+    /// The statement over one array per column: `$i` is column i's values.
+    over_arrays: String,
+    /// The conflict target's column positions; empty: every row is kept.
+    key: Vec<usize>,
+}
+
+/// The rows held for one statement, in the order made.
+struct Group {
+    sql: String,
+    shape: Arc<Shape>,
+    rows: Vec<Vec<Value>>,
+    /// Row index by conflict key.
+    by_key: HashMap<Vec<Option<String>>, usize>,
+}
+
+/// Rows held until the next statement that is sent.
+#[derive(Default)]
+pub struct Rows {
+    groups: Vec<Group>,
+}
+
+impl Rows {
+    /// Holds one row of `sql`; `Err` gives the row back when `sql` is not a single-row insert of its
+    /// parameters in order (it is then sent as a statement of its own).
+    pub fn hold(&mut self, sql: &str, row: Vec<Value>) -> Result<(), Vec<Value>> {
+        let Some(shape) = shape(sql, &row) else { return Err(row) };
+        let at = match self.groups.iter().position(|g| g.sql == sql) {
+            Some(at) => at,
+            None => {
+                self.groups.push(Group { sql: sql.to_string(), shape, rows: Vec::new(), by_key: HashMap::new() });
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[at];
+        if group.shape.key.is_empty() {
+            group.rows.push(row);
+            return Ok(());
+        }
+        let key = group.shape.key.iter().map(|&i| cell_text(&row[i])).collect();
+        match group.by_key.get(&key) {
+            Some(&earlier) => group.rows[earlier] = row,
+            None => {
+                group.by_key.insert(key, group.rows.len());
+                group.rows.push(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// The held rows as statements with their arguments, one per group; nothing is held after.
+    pub fn take(&mut self) -> Vec<(String, Vec<Arg>)> {
+        std::mem::take(&mut self.groups)
+            .into_iter()
+            .map(|g| {
+                if g.rows.len() == 1 {
+                    let row = g.rows.into_iter().next().expect("one row");
+                    (g.sql, row.into_iter().map(arg).collect())
+                } else {
+                    (g.shape.over_arrays.clone(), columns(&g.rows))
+                }
+            })
+            .collect()
+    }
+
+    /// Forgets the held rows (their savepoint was rolled back to).
+    pub fn clear(&mut self) {
+        self.groups.clear();
+    }
+}
+
+fn cell_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Text(t) => t.clone(),
+        Value::Int(i) => Some(i.to_string()),
+    }
+}
+
+/// A value as the argument of a single-row statement.
+pub fn arg(v: Value) -> Arg {
+    match v {
+        Value::Text(t) => Box::new(t),
+        Value::Int(i) => Box::new(i),
+    }
+}
+
+/// One array argument per column, typed by the first row (a statement's parameters keep their types).
+fn columns(rows: &[Vec<Value>]) -> Vec<Arg> {
+    (0..rows[0].len())
+        .map(|i| -> Arg {
+            match rows[0][i] {
+                Value::Text(_) => Box::new(rows.iter().map(|r| cell_text(&r[i])).collect::<Vec<_>>()),
+                Value::Int(_) => {
+                    Box::new(rows.iter().map(|r| if let Value::Int(n) = r[i] { n } else { 0 }).collect::<Vec<i64>>())
+                }
+            }
+        })
+        .collect()
+}
+
+/// The batch form of `sql` for rows typed like `row`, parsed once per statement.
+fn shape(sql: &str, row: &[Value]) -> Option<Arc<Shape>> {
+    static SHAPES: OnceLock<Mutex<HashMap<String, Option<Arc<Shape>>>>> = OnceLock::new();
+    let mut shapes = SHAPES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = shapes.get(sql) {
+        return known.clone();
+    }
+    let parsed = parse(sql, row).map(Arc::new);
+    shapes.insert(sql.to_string(), parsed.clone());
+    parsed
+}
+
+/// `INSERT INTO t (c1, …, cn) VALUES ($1, …, $n) rest` → `INSERT INTO t (c1, …, cn) SELECT … FROM
+/// unnest($1::type[], …) WITH ORDINALITY … ORDER BY n rest`, with the conflict key's positions.
+fn parse(sql: &str, row: &[Value]) -> Option<Shape> {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rest = flat.strip_prefix("INSERT INTO ")?;
+    let (target, rest) = rest.split_once(" (")?;
+    let (column_list, rest) = rest.split_once(") VALUES (")?;
+    let (values, tail) = rest.split_once(')')?;
+    let columns: Vec<&str> = column_list.split(',').map(str::trim).collect();
+    let in_order = (1..=columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    // A literal is not rewritten (the whitespace above is collapsed).
+    if columns.len() != row.len() || values.trim() != in_order || tail.contains("RETURNING") || tail.contains('\'') {
+        return None;
+    }
+    let key = match tail.trim().strip_prefix("ON CONFLICT (") {
+        Some(conflict) => {
+            let (names, _) = conflict.split_once(')')?;
+            names.split(',').map(|n| columns.iter().position(|c| *c == n.trim())).collect::<Option<Vec<_>>>()?
+        }
+        None if tail.trim().is_empty() => Vec::new(),
+        None => return None,
+    };
+    let arrays = row
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("${}::{}[]", i + 1, if matches!(v, Value::Text(_)) { "text" } else { "int8" }))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let names = (1..=columns.len()).map(|i| format!("a{i}")).collect::<Vec<_>>().join(", ");
+    Some(Shape {
+        over_arrays: format!(
+            "INSERT INTO {target} ({column_list}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS u({names}, n) \
+             ORDER BY n{tail}"
+        ),
+        key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Value {
+        Value::Text(Some(s.into()))
+    }
+
+    #[test]
+    fn a_single_row_insert_becomes_one_over_arrays_keyed_by_its_conflict_target() {
+        let shape = parse(
+            "INSERT INTO records (entity, id, data)\n VALUES ($1, $2, $3)\n ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
+            &[t("a"), t("b"), t("c")],
+        )
+        .expect("a shape");
+        assert_eq!(shape.key, vec![0, 1]);
+        assert_eq!(
+            shape.over_arrays,
+            "INSERT INTO records (entity, id, data) SELECT a1, a2, a3 FROM unnest($1::text[], $2::text[], $3::text[]) \
+             WITH ORDINALITY AS u(a1, a2, a3, n) ORDER BY n ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data"
+        );
+        let plain =
+            parse("INSERT INTO mutations (device, seq) VALUES ($1, $2)", &[t("d"), Value::Int(1)]).expect("shape");
+        assert!(plain.key.is_empty());
+        assert!(plain.over_arrays.contains("unnest($1::text[], $2::int8[])"));
+    }
+
+    #[test]
+    fn other_statements_are_sent_as_they_are() {
+        for sql in [
+            "UPDATE accounts SET failures = $2 WHERE login = $1",
+            "INSERT INTO meta (key, value) VALUES ('a', $1)",
+            "INSERT INTO t (a, b) VALUES ($2, $1)",
+            "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING a",
+            "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        ] {
+            assert!(parse(sql, &[t("x"), t("y")]).is_none(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_the_last_row_in_the_first_place() {
+        let sql = "INSERT INTO records (entity, id, data) VALUES ($1, $2, $3) ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data";
+        let mut rows = Rows::default();
+        for (id, data) in [("1", "old"), ("2", "two"), ("1", "new")] {
+            rows.hold(sql, vec![t("inspection"), t(id), t(data)]).expect("held");
+        }
+        let group = &rows.groups[0];
+        let data: Vec<_> = group.rows.iter().map(|r| cell_text(&r[2])).collect();
+        assert_eq!(data, vec![Some("new".into()), Some("two".into())]);
+        assert_eq!(rows.take().len(), 1);
+        assert!(rows.take().is_empty());
+    }
+}
