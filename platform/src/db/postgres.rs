@@ -678,8 +678,11 @@ impl Tx for PgTx {
         seqs: &[u64],
     ) -> Result<std::collections::HashMap<u64, (String, String)>, StoreError> {
         let seqs: Vec<i64> = seqs.iter().map(|&s| s as i64).collect();
+        // A join, not `seq = ANY($2)`: planned while the table is young (a push of 500 into a fresh
+        // database), that was a scan testing every row against the whole array, 15 ms a push at 10,000 rows.
         let rows = self.query(
-            "SELECT seq, mutation, outcome FROM mutations WHERE device = $1 AND seq = ANY($2)",
+            "SELECT m.seq, m.mutation, m.outcome FROM unnest($2::int8[]) AS s(seq)
+             JOIN mutations m ON m.device = $1 AND m.seq = s.seq",
             &[&device, &seqs],
         )?;
         rows.iter().map(|r| Ok((r.try_get::<_, i64>(0)? as u64, (r.try_get(1)?, r.try_get(2)?)))).collect()
