@@ -29,6 +29,11 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/sqlite/007_typed_tables.sql") },
     Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/sqlite/008_login_throttle.sql") },
     Migration { version: 9, name: "registers", sql: include_str!("migrations/sqlite/009_registers.sql") },
+    Migration {
+        version: 10,
+        name: "record_compression",
+        sql: include_str!("migrations/sqlite/010_record_compression.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -54,6 +59,11 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 7, name: "typed_tables", sql: include_str!("migrations/postgres/007_typed_tables.sql") },
     Migration { version: 8, name: "login_throttle", sql: include_str!("migrations/postgres/008_login_throttle.sql") },
     Migration { version: 9, name: "registers", sql: include_str!("migrations/postgres/009_registers.sql") },
+    Migration {
+        version: 10,
+        name: "record_compression",
+        sql: include_str!("migrations/postgres/010_record_compression.sql"),
+    },
 ];
 
 /// The schema version this build writes.

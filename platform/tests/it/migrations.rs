@@ -222,6 +222,22 @@ fn postgres_fresh_and_upgraded_from_v1_have_the_same_schema_and_keep_data() {
     assert_eq!((old.count("records"), old.count("conflicts")), (1, 1));
 }
 
+/// Record bodies are compressed with LZ4 (migration 10) on a server built with it, as the suite's is.
+#[test]
+fn postgres_record_bodies_are_compressed_with_lz4() {
+    let Some(db) = PgDatabase::new() else { return };
+    drop(PgDb::connect(&db.url()).expect("connect"));
+    let method: String = db
+        .client()
+        .query_one(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'records'::regclass AND attname = 'data'",
+            &[],
+        )
+        .expect("the column's compression")
+        .get(0);
+    assert_eq!(method, "l", "records.data is not set to lz4");
+}
+
 #[test]
 fn postgres_database_from_before_numbered_migrations_is_adopted() {
     let Some(fresh) = PgDatabase::new() else { return };
