@@ -28,10 +28,19 @@ struct Shape {
 /// The rows held for one statement, in the order made.
 struct Group {
     sql: String,
+    /// Its rows' column types (a column's array has one type).
+    types: Types,
     shape: Arc<Shape>,
     rows: Vec<Vec<Value>>,
     /// Row index by conflict key.
-    by_key: HashMap<Vec<Option<String>>, usize>,
+    by_key: HashMap<Vec<String>, usize>,
+}
+
+/// A row's column types: whether each is text (else an integer).
+type Types = Vec<bool>;
+
+fn types(row: &[Value]) -> Types {
+    row.iter().map(|v| matches!(v, Value::Text(_))).collect()
 }
 
 /// Rows held until the next statement that is sent.
@@ -44,20 +53,23 @@ impl Rows {
     /// Holds one row of `sql`; `Err` gives the row back when `sql` is not a single-row insert of its
     /// parameters in order (it is then sent as a statement of its own).
     pub fn hold(&mut self, sql: &str, row: Vec<Value>) -> Result<(), Vec<Value>> {
-        let Some(shape) = shape(sql, &row) else { return Err(row) };
-        let at = match self.groups.iter().position(|g| g.sql == sql) {
+        let types = types(&row);
+        let Some(shape) = shape(sql, &types) else { return Err(row) };
+        let at = match self.groups.iter().position(|g| g.sql == sql && g.types == types) {
             Some(at) => at,
             None => {
-                self.groups.push(Group { sql: sql.to_string(), shape, rows: Vec::new(), by_key: HashMap::new() });
+                let group = Group { sql: sql.to_string(), types, shape, rows: Vec::new(), by_key: HashMap::new() };
+                self.groups.push(group);
                 self.groups.len() - 1
             }
         };
         let group = &mut self.groups[at];
-        if group.shape.key.is_empty() {
+        let key: Option<Vec<String>> = group.shape.key.iter().map(|&i| cell_text(&row[i])).collect();
+        // No conflict target, or a NULL in it (which conflicts with nothing): the row is kept as it is.
+        let Some(key) = key.filter(|_| !group.shape.key.is_empty()) else {
             group.rows.push(row);
             return Ok(());
-        }
-        let key = group.shape.key.iter().map(|&i| cell_text(&row[i])).collect();
+        };
         match group.by_key.get(&key) {
             Some(&earlier) => group.rows[earlier] = row,
             None => {
@@ -104,35 +116,42 @@ pub fn arg(v: Value) -> Arg {
     }
 }
 
-/// One array argument per column, typed by the first row (a statement's parameters keep their types).
+/// One array argument per column (a group's rows have one type per column).
 fn columns(rows: &[Vec<Value>]) -> Vec<Arg> {
     (0..rows[0].len())
         .map(|i| -> Arg {
             match rows[0][i] {
                 Value::Text(_) => Box::new(rows.iter().map(|r| cell_text(&r[i])).collect::<Vec<_>>()),
                 Value::Int(_) => {
-                    Box::new(rows.iter().map(|r| if let Value::Int(n) = r[i] { n } else { 0 }).collect::<Vec<i64>>())
+                    let int = |r: &Vec<Value>| match r[i] {
+                        Value::Int(n) => n,
+                        Value::Text(_) => unreachable!("a group's rows have one type per column"),
+                    };
+                    Box::new(rows.iter().map(int).collect::<Vec<i64>>())
                 }
             }
         })
         .collect()
 }
 
-/// The batch form of `sql` for rows typed like `row`, parsed once per statement.
-fn shape(sql: &str, row: &[Value]) -> Option<Arc<Shape>> {
-    static SHAPES: OnceLock<Mutex<HashMap<String, Option<Arc<Shape>>>>> = OnceLock::new();
+/// The batch form of `sql` for rows of `types`, parsed once per statement and types.
+fn shape(sql: &str, types: &Types) -> Option<Arc<Shape>> {
+    /// Parsed shapes (`None`: not a batchable statement) by statement and types.
+    type Shapes = HashMap<(String, Types), Option<Arc<Shape>>>;
+    static SHAPES: OnceLock<Mutex<Shapes>> = OnceLock::new();
     let mut shapes = SHAPES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(known) = shapes.get(sql) {
+    let key = (sql.to_string(), types.clone());
+    if let Some(known) = shapes.get(&key) {
         return known.clone();
     }
-    let parsed = parse(sql, row).map(Arc::new);
-    shapes.insert(sql.to_string(), parsed.clone());
+    let parsed = parse(sql, types).map(Arc::new);
+    shapes.insert(key, parsed.clone());
     parsed
 }
 
 /// `INSERT INTO t (c1, …, cn) VALUES ($1, …, $n) rest` → `INSERT INTO t (c1, …, cn) SELECT … FROM
 /// unnest($1::type[], …) WITH ORDINALITY … ORDER BY n rest`, with the conflict key's positions.
-fn parse(sql: &str, row: &[Value]) -> Option<Shape> {
+fn parse(sql: &str, types: &[bool]) -> Option<Shape> {
     let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     let rest = flat.strip_prefix("INSERT INTO ")?;
     let (target, rest) = rest.split_once(" (")?;
@@ -141,7 +160,7 @@ fn parse(sql: &str, row: &[Value]) -> Option<Shape> {
     let columns: Vec<&str> = column_list.split(',').map(str::trim).collect();
     let in_order = (1..=columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     // A literal is not rewritten (the whitespace above is collapsed).
-    if columns.len() != row.len() || values.trim() != in_order || tail.contains("RETURNING") || tail.contains('\'') {
+    if columns.len() != types.len() || values.trim() != in_order || tail.contains("RETURNING") || tail.contains('\'') {
         return None;
     }
     let key = match tail.trim().strip_prefix("ON CONFLICT (") {
@@ -152,10 +171,10 @@ fn parse(sql: &str, row: &[Value]) -> Option<Shape> {
         None if tail.trim().is_empty() => Vec::new(),
         None => return None,
     };
-    let arrays = row
+    let arrays = types
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("${}::{}[]", i + 1, if matches!(v, Value::Text(_)) { "text" } else { "int8" }))
+        .map(|(i, text)| format!("${}::{}[]", i + 1, if *text { "text" } else { "int8" }))
         .collect::<Vec<_>>()
         .join(", ");
     let names = (1..=columns.len()).map(|i| format!("a{i}")).collect::<Vec<_>>().join(", ");
@@ -180,7 +199,7 @@ mod tests {
     fn a_single_row_insert_becomes_one_over_arrays_keyed_by_its_conflict_target() {
         let shape = parse(
             "INSERT INTO records (entity, id, data)\n VALUES ($1, $2, $3)\n ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data",
-            &[t("a"), t("b"), t("c")],
+            &[true, true, true],
         )
         .expect("a shape");
         assert_eq!(shape.key, vec![0, 1]);
@@ -189,8 +208,7 @@ mod tests {
             "INSERT INTO records (entity, id, data) SELECT a1, a2, a3 FROM unnest($1::text[], $2::text[], $3::text[]) \
              WITH ORDINALITY AS u(a1, a2, a3, n) ORDER BY n ON CONFLICT (entity, id) DO UPDATE SET data = EXCLUDED.data"
         );
-        let plain =
-            parse("INSERT INTO mutations (device, seq) VALUES ($1, $2)", &[t("d"), Value::Int(1)]).expect("shape");
+        let plain = parse("INSERT INTO mutations (device, seq) VALUES ($1, $2)", &[true, false]).expect("shape");
         assert!(plain.key.is_empty());
         assert!(plain.over_arrays.contains("unnest($1::text[], $2::int8[])"));
     }
@@ -204,7 +222,7 @@ mod tests {
             "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING a",
             "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         ] {
-            assert!(parse(sql, &[t("x"), t("y")]).is_none(), "{sql}");
+            assert!(parse(sql, &[true, true]).is_none(), "{sql}");
         }
     }
 
@@ -220,5 +238,20 @@ mod tests {
         assert_eq!(data, vec![Some("new".into()), Some("two".into())]);
         assert_eq!(rows.take().len(), 1);
         assert!(rows.take().is_empty());
+    }
+
+    #[test]
+    fn rows_of_other_types_or_with_a_null_key_are_not_merged() {
+        let sql = "INSERT INTO t (id, n) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET n = excluded.n";
+        let mut rows = Rows::default();
+        rows.hold(sql, vec![t("a"), Value::Int(1)]).expect("held");
+        rows.hold(sql, vec![t("a"), t("one")]).expect("held");
+        rows.hold(sql, vec![Value::Text(None), Value::Int(2)]).expect("held");
+        rows.hold(sql, vec![Value::Text(None), Value::Int(3)]).expect("held");
+        assert_eq!(rows.groups[0].rows.len(), 3, "a NULL key conflicts with nothing");
+        let sent = rows.take();
+        assert_eq!(sent.len(), 2, "one statement per column types");
+        assert!(sent[0].0.contains("unnest($1::text[], $2::int8[])"), "{}", sent[0].0);
+        assert_eq!(sent[1].0, sql, "a lone row goes as the statement it is");
     }
 }
