@@ -29,7 +29,7 @@ use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
     StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
-use crate::db::tables::Value;
+use crate::db::tables::{Value, opt, text};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
@@ -366,11 +366,6 @@ impl PgTx {
             keys: keys.clone(),
         });
     }
-}
-
-/// A text argument of a held row.
-fn text(s: &str) -> Value {
-    Value::Text(Some(s.to_string()))
 }
 
 fn time(t: &DateTime<Utc>) -> String {
@@ -711,10 +706,10 @@ impl Tx for PgTx {
                 text(&a.entity),
                 text(&a.id),
                 text(&a.action),
-                Value::Text(a.from_state.map(|s| s.as_str().to_string())),
-                Value::Text(a.to_state.map(|s| s.as_str().to_string())),
+                opt(a.from_state.map(|s| s.as_str())),
+                opt(a.to_state.map(|s| s.as_str())),
                 text(&a.user),
-                Value::Text(a.device.clone()),
+                opt(a.device.as_deref()),
                 text(&time(&a.at)),
                 text(&a.note),
             ],

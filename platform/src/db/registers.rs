@@ -7,7 +7,7 @@
 //! Written once for both back ends, like `db::tables` (`$n` placeholders, run through [`Tables`]).
 
 use super::listing::{ListPage, visible};
-use super::tables::{Tables, Value};
+use super::tables::{Tables, Value, opt, text};
 use super::{Audience, DeviceRow, Filter, Keys, StoreError, parse_time};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::organisation::Role;
@@ -40,14 +40,6 @@ pub struct UserRow {
     /// Lower-case text a search matches in: name, login.
     pub search: String,
     pub keys: Keys,
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(Some(s.to_string()))
-}
-
-fn opt(s: Option<&str>) -> Value {
-    Value::Text(s.map(str::to_string))
 }
 
 fn flag(b: bool) -> Value {

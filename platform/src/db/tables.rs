@@ -89,11 +89,13 @@ pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-fn text(s: &str) -> Value {
+/// A text value.
+pub(crate) fn text(s: &str) -> Value {
     Value::Text(Some(s.to_string()))
 }
 
-fn opt(s: Option<&str>) -> Value {
+/// A text value or NULL.
+pub(crate) fn opt(s: Option<&str>) -> Value {
     Value::Text(s.map(str::to_string))
 }
 

@@ -3,14 +3,12 @@
 use super::pipeline::args;
 use super::{DEVICE_COLUMNS, PgTx, device};
 use crate::db::listing::{self, Arg, Built, Count, Group, ListPage, ListQuery, Listing, ListingRow};
-use crate::db::tables::Value;
+use crate::db::tables::{Value, opt, text};
 use crate::db::{DeviceRow, Filter, StoreError};
 use tokio_postgres::types::ToSql;
 
 impl Listing for PgTx {
     fn put_listing(&mut self, r: &ListingRow) -> Result<(), StoreError> {
-        let text = |s: &str| Value::Text(Some(s.to_string()));
-        let opt = |s: &Option<String>| Value::Text(s.clone());
         self.hold_row(
             "INSERT INTO listing (entity, id, audience, k_enterprise, k_township, k_squadron, k_assignee, township,
                  squadron, enterprise, state, grade, at, sort, search)
@@ -24,15 +22,15 @@ impl Listing for PgTx {
                 text(r.entity),
                 text(&r.id),
                 text(r.keys.audience.as_str()),
-                opt(&r.keys.enterprise),
-                opt(&r.keys.township),
-                opt(&r.keys.squadron),
-                opt(&r.keys.assignee),
-                opt(&r.township),
-                opt(&r.squadron),
-                opt(&r.enterprise),
+                opt(r.keys.enterprise.as_deref()),
+                opt(r.keys.township.as_deref()),
+                opt(r.keys.squadron.as_deref()),
+                opt(r.keys.assignee.as_deref()),
+                opt(r.township.as_deref()),
+                opt(r.squadron.as_deref()),
+                opt(r.enterprise.as_deref()),
                 text(&r.state),
-                opt(&r.grade),
+                opt(r.grade.as_deref()),
                 Value::Text(r.at.as_ref().map(listing::time)),
                 text(&r.sort),
                 text(&r.search),

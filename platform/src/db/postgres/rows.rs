@@ -8,9 +8,9 @@
 //! - rows are sent before anything else that is sent after them ([`super::pipeline`] sends them first),
 //!   and the tables written this way have no triggers or foreign keys, so rows of different tables need no
 //!   order between them; the rows of one table are written by one statement, in the order they were made;
-//! - a row whose conflict key repeats an earlier row's replaces it: every such statement sets every column
-//!   on conflict, so the last row is what one-by-one upserts would leave (and PostgreSQL refuses one
-//!   statement that updates a row twice).
+//! - a row whose conflict key repeats an earlier row's replaces it: only a statement that sets every other
+//!   column from `excluded` on conflict is batched ([`parse`] checks), so the last row is what one-by-one
+//!   upserts would leave (and PostgreSQL refuses one statement that updates a row twice).
 
 use super::pipeline::Arg;
 use crate::db::tables::Value;
@@ -165,8 +165,21 @@ fn parse(sql: &str, types: &[bool]) -> Option<Shape> {
     }
     let key = match tail.trim().strip_prefix("ON CONFLICT (") {
         Some(conflict) => {
-            let (names, _) = conflict.split_once(')')?;
-            names.split(',').map(|n| columns.iter().position(|c| *c == n.trim())).collect::<Option<Vec<_>>>()?
+            let (names, action) = conflict.split_once(')')?;
+            let key =
+                names.split(',').map(|n| columns.iter().position(|c| *c == n.trim())).collect::<Option<Vec<_>>>()?;
+            // Last row wins only if the update overwrites the whole row (not DO NOTHING, not some columns).
+            let action = action.to_lowercase();
+            let assignments: Vec<&str> =
+                action.trim().strip_prefix("do update set ")?.split(',').map(str::trim).collect();
+            let sets_all = (0..columns.len()).filter(|i| !key.contains(i)).all(|i| {
+                let column = columns[i].to_lowercase();
+                assignments.contains(&format!("{column} = excluded.{column}").as_str())
+            });
+            if !sets_all {
+                return None;
+            }
+            key
         }
         None if tail.trim().is_empty() => Vec::new(),
         None => return None,
@@ -221,8 +234,11 @@ mod tests {
             "INSERT INTO t (a, b) VALUES ($2, $1)",
             "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING a",
             "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO NOTHING",
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3) ON CONFLICT (a) DO UPDATE SET b = excluded.b",
         ] {
-            assert!(parse(sql, &[true, true]).is_none(), "{sql}");
+            let types = vec![true; sql.matches('$').count()];
+            assert!(parse(sql, &types).is_none(), "{sql}");
         }
     }
 
