@@ -609,3 +609,48 @@ fn a_printed_order_checks_against_the_bundle_that_holds_its_acknowledgement() {
     let problems = verify_against_bundle(&payload, &bundle("none", &[]), &options);
     assert!(problems.iter().any(|p| p.contains("holds no rectification order")), "{problems:?}");
 }
+
+/// Every printed code reads back from a 200 dpi scan, whatever its payload: each id gives another code
+/// (another module pattern), and a pattern the decoder misreads would fail here, not at random in use.
+#[test]
+fn every_printed_code_reads_back_from_a_scan() {
+    let Some(font) = font() else { return };
+    if !have("pdftoppm") {
+        return;
+    }
+    let mut f = fixture(0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for n in 0..40u128 {
+        f.submitted.inspection.id = InspectionId(Uuid::from_u128(
+            0x0193_8f2a_1c00_7000_8000_0000_0000_0000 ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834),
+        ));
+        let input = RecordInput {
+            submitted: &f.submitted,
+            enterprise: &f.enterprise,
+            township: "经济开发区",
+            templates: &f.templates,
+            signatures: &[],
+            pictures: &f.pictures,
+        };
+        let doc = inspection_record(&input, &font).unwrap();
+        let pdf = dir.path().join(format!("{n}.pdf"));
+        std::fs::write(&pdf, &doc.pdf).unwrap();
+        let scan = dir.path().join(format!("{n}"));
+        let status = Command::new("pdftoppm")
+            // The page's upper half (the code's corner and the title beside it), as a scan would show it.
+            .args(["-r", "200", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1654", "-H", "1170"])
+            .args(["-singlefile", "-png"])
+            .arg(&pdf)
+            .arg(&scan)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let png = std::fs::read(scan.with_extension("png")).unwrap();
+        match fieldcheck_documents::read_payload(&png) {
+            Ok(p) => assert_eq!(p, doc.payload),
+            Err(e) => failures.push(format!("{}: {e}", f.submitted.inspection.id.0)),
+        }
+    }
+    assert!(failures.is_empty(), "{} of 40 scans did not read back: {failures:#?}", failures.len());
+}

@@ -33,7 +33,7 @@ pub use attention::{AttentionItem, ChangeAction};
 pub use changes::{Change, ChangeKind, ChangeListener, Subscription};
 pub use client::FieldcheckClient;
 pub use credit_code::{CreditCodeCheck, check_credit_code};
-pub use diagnostics::{echo_length, live_objects};
+pub use diagnostics::{echo_length, live_objects, live_objects_since, object_mark};
 pub use enterprises::EnterprisesClient;
 pub use error::FieldcheckError;
 pub use inspections::{AnswerOutcome, FindingInput, InspectionsClient, InspectorInput, SubmitResult};

@@ -14,7 +14,7 @@ final class LifecycleTests: XCTestCase {
     func testSubClientsAndSubscriptionsAreReleasedAfter10000Cycles() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         let client = try FieldcheckClient.open(dataDir: data)
-        let before = liveObjects()
+        let mark = objectMark()
         weak var lastListener: Ignore?
         for _ in 0..<cycles {
             try autoreleasepool {
@@ -31,19 +31,19 @@ final class LifecycleTests: XCTestCase {
             }
         }
         XCTAssertNil(lastListener, "the core released the listener")
-        XCTAssertEqual(liveObjects(), before, "live Rust objects after \(cycles) cycles")
+        XCTAssertEqual(liveObjectsSince(mark: mark), 0, "live Rust objects after \(cycles) cycles")
     }
 
     func testClientsOpenedAndClosed1000TimesLeaveNoObjectsBehind() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         _ = try FieldcheckClient.open(dataDir: data) // creates and migrates the database once
-        let before = liveObjects()
+        let mark = objectMark()
         for _ in 0..<1_000 {
             try autoreleasepool {
                 let client = try FieldcheckClient.open(dataDir: data)
                 _ = try client.observeChanges(listener: Ignore())
             }
         }
-        XCTAssertEqual(liveObjects(), before)
+        XCTAssertEqual(liveObjectsSince(mark: mark), 0)
     }
 }

@@ -10,7 +10,8 @@ import org.fieldcheck.ffi.FfiConverterTypeSyncListener
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.SyncListener
 import org.fieldcheck.ffi.SyncStatus
-import org.fieldcheck.ffi.liveObjects
+import org.fieldcheck.ffi.liveObjectsSince
+import org.fieldcheck.ffi.objectMark
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Files
@@ -37,7 +38,7 @@ class LifecycleTest {
     @Test
     fun `sub-clients and subscriptions are released after 10,000 create-close cycles`() {
         FieldcheckClient.open(dir.resolve("data").toString()).use { client ->
-            val objectsBefore = liveObjects()
+            val mark = objectMark()
             val listenersBefore = FfiConverterTypeChangeListener.handleMap.size
             val syncListenersBefore = FfiConverterTypeSyncListener.handleMap.size
             val rssBefore = residentKb()
@@ -53,7 +54,7 @@ class LifecycleTest {
                 }
                 client.observeSync(IgnoreSync).close()
             }
-            assertEquals(objectsBefore, liveObjects(), "live Rust objects after $cycles cycles")
+            assertEquals(0uL, liveObjectsSince(mark), "live Rust objects after $cycles cycles")
             assertEquals(listenersBefore, FfiConverterTypeChangeListener.handleMap.size, "listeners still held by Rust")
             assertEquals(syncListenersBefore, FfiConverterTypeSyncListener.handleMap.size, "sync listeners still held")
             println("lifecycle: $cycles cycles of 5 sub-clients + 2 listeners; RSS $rssBefore kB -> ${residentKb()} kB (printed, not asserted)")
@@ -64,12 +65,12 @@ class LifecycleTest {
     fun `clients opened and closed 1,000 times leave no objects or open files behind`() {
         val data = dir.resolve("data").toString()
         FieldcheckClient.open(data).close() // creates and migrates the database once
-        val objectsBefore = liveObjects()
+        val mark = objectMark()
         val filesBefore = openFiles()
         repeat(1_000) {
             FieldcheckClient.open(data).use { client -> client.observeChanges(Ignore).close() }
         }
-        assertEquals(objectsBefore, liveObjects())
+        assertEquals(0uL, liveObjectsSince(mark))
         // A leaked client keeps its two SQLite connections (and their WAL files) open.
         assertTrue(openFiles() <= filesBefore + 4, "open files grew from $filesBefore to ${openFiles()}")
     }
@@ -88,7 +89,7 @@ class LifecycleTest {
     @Test
     fun `cancelling a collector of changes() releases the listener`() = runBlocking {
         FieldcheckClient.open(dir.resolve("data").toString()).use { client ->
-            val objectsBefore = liveObjects()
+            val mark = objectMark()
             val listenersBefore = FfiConverterTypeChangeListener.handleMap.size
             repeat(1_000) {
                 val collector = async { client.changes().collect {} }
@@ -96,7 +97,7 @@ class LifecycleTest {
                 collector.cancel()
                 collector.join()
             }
-            assertEquals(objectsBefore, liveObjects())
+            assertEquals(0uL, liveObjectsSince(mark))
             assertEquals(listenersBefore, FfiConverterTypeChangeListener.handleMap.size)
         }
     }
