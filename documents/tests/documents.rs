@@ -239,6 +239,33 @@ fn scribble(role: SignerRole, signer: &str, shown: &str, at: DateTime<Utc>, seed
     .unwrap()
 }
 
+/// The record of `f` before anyone signs it.
+fn unsigned_record(f: &Fixture) -> RecordInput<'_> {
+    RecordInput {
+        submitted: &f.submitted,
+        enterprise: &f.enterprise,
+        township: "经济开发区",
+        templates: &f.templates,
+        signatures: &[],
+        pictures: &f.pictures,
+    }
+}
+
+/// The first page of `pdf` as a 200 dpi PNG scan (`area`: pdftoppm's crop options, if any), made at
+/// `stem` (.pdf, .png).
+fn scan(pdf: &[u8], stem: &Path, area: &[&str]) -> Vec<u8> {
+    std::fs::write(stem.with_extension("pdf"), pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
+        .args(area)
+        .arg(stem.with_extension("pdf"))
+        .arg(stem)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(stem.with_extension("png")).unwrap()
+}
+
 fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/documents");
     std::fs::create_dir_all(&dir).unwrap();
@@ -315,14 +342,7 @@ fn pdfa_check(pdf: &Path) {
 fn the_inspection_record_prints_every_field_and_reads_back() {
     let Some(font) = font() else { return };
     let f = fixture(20);
-    let base = RecordInput {
-        submitted: &f.submitted,
-        enterprise: &f.enterprise,
-        township: "经济开发区",
-        templates: &f.templates,
-        signatures: &[],
-        pictures: &f.pictures,
-    };
+    let base = unsigned_record(&f);
     let shown = fieldcheck_documents::record_read_back(&base).sha256;
     let end = f.submitted.inspection.ended_at.unwrap();
     let signatures = vec![
@@ -445,14 +465,7 @@ fn the_rectification_order_prints_every_field() {
 fn a_bundle_with_one_changed_byte_fails_verification() {
     let Some(font) = font() else { return };
     let f = fixture(4);
-    let input = RecordInput {
-        submitted: &f.submitted,
-        enterprise: &f.enterprise,
-        township: "经济开发区",
-        templates: &f.templates,
-        signatures: &[],
-        pictures: &f.pictures,
-    };
+    let input = unsigned_record(&f);
     let doc = inspection_record(&input, &font).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ev = f.submitted.evidence.as_ref().unwrap();
@@ -488,17 +501,7 @@ fn a_bundle_with_one_changed_byte_fails_verification() {
     // Paper: the first page rendered as a scan would be (PNG at 200 dpi, and a JPEG of it), its QR code
     // read back, gives the same payload; against the changed bundle it fails the same way.
     if have("pdftoppm") {
-        let pdf = dir.path().join("record.pdf");
-        std::fs::write(&pdf, &doc.pdf).unwrap();
-        let scan = dir.path().join("scan");
-        let status = Command::new("pdftoppm")
-            .args(["-r", "200", "-f", "1", "-l", "1", "-singlefile", "-png"])
-            .arg(&pdf)
-            .arg(&scan)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let png = std::fs::read(scan.with_extension("png")).unwrap();
+        let png = scan(&doc.pdf, &dir.path().join("record"), &[]);
         let mut jpeg = Vec::new();
         image::load_from_memory(&png)
             .unwrap()
@@ -625,28 +628,9 @@ fn every_printed_code_reads_back_from_a_scan() {
         f.submitted.inspection.id = InspectionId(Uuid::from_u128(
             0x0193_8f2a_1c00_7000_8000_0000_0000_0000 ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834),
         ));
-        let input = RecordInput {
-            submitted: &f.submitted,
-            enterprise: &f.enterprise,
-            township: "经济开发区",
-            templates: &f.templates,
-            signatures: &[],
-            pictures: &f.pictures,
-        };
-        let doc = inspection_record(&input, &font).unwrap();
-        let pdf = dir.path().join(format!("{n}.pdf"));
-        std::fs::write(&pdf, &doc.pdf).unwrap();
-        let scan = dir.path().join(format!("{n}"));
-        let status = Command::new("pdftoppm")
-            // The page's upper half (the code's corner and the title beside it), as a scan would show it.
-            .args(["-r", "200", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1654", "-H", "1170"])
-            .args(["-singlefile", "-png"])
-            .arg(&pdf)
-            .arg(&scan)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let png = std::fs::read(scan.with_extension("png")).unwrap();
+        let doc = inspection_record(&unsigned_record(&f), &font).unwrap();
+        // The page's upper half (the code's corner and the title beside it), as a scan would show it.
+        let png = scan(&doc.pdf, &dir.path().join(n.to_string()), &["-x", "0", "-y", "0", "-W", "1654", "-H", "1170"]);
         match fieldcheck_documents::read_payload(&png) {
             Ok(p) => assert_eq!(p, doc.payload),
             Err(e) => failures.push(format!("{}: {e}", f.submitted.inspection.id.0)),
