@@ -34,6 +34,11 @@ pub const SQLITE: &[Migration] = &[
         name: "record_compression",
         sql: include_str!("migrations/sqlite/010_record_compression.sql"),
     },
+    Migration {
+        version: 11,
+        name: "checks_without_lists",
+        sql: include_str!("migrations/sqlite/011_checks_without_lists.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -63,6 +68,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 10,
         name: "record_compression",
         sql: include_str!("migrations/postgres/010_record_compression.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "checks_without_lists",
+        sql: include_str!("migrations/postgres/011_checks_without_lists.sql"),
     },
 ];
 
