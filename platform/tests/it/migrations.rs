@@ -75,7 +75,7 @@ fn sqlite_fresh_and_upgraded_from_v1_have_the_same_schema_and_keep_data() {
 
 /// Writing a row into any table builds no temporary table: a constraint such as `CHECK (state IN ('a',
 /// 'b', 'c'))` made SQLite build and drop an in-memory B-tree of the list for each row written (a list of
-/// more than two constants is looked up in one), which was a twentieth of a push's time.
+/// more than two constants is looked up in one): a tenth of the platform's time for a push of inspections.
 #[test]
 fn sqlite_no_row_write_builds_a_temporary_table() {
     let dir = tempfile::tempdir().expect("temp dir");
