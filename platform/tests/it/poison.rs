@@ -69,35 +69,46 @@ fn rejected(step: Step, outcome: &Outcome) -> bool {
 async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], in_runs: bool) {
     let postgres = db.backend() == fieldcheck_platform::db::Backend::Postgres;
     let given = steps.to_vec();
-    let (outcomes, carried) = db
+    let (outcomes, carried, seen) = db
         .write(move |tx| {
             let seqs: Vec<u64> = (1..=given.len() as u64).collect();
-            if !in_runs {
+            let (outcomes, carried) = if in_runs {
+                let mut carried: Vec<u64> = Vec::new();
+                let outcomes = apply_in_order(
+                    tx,
+                    &mut carried,
+                    &seqs,
+                    |tx, _, i| decide(tx, seqs[i], given[i], postgres),
+                    |_, carried, i, outcome| {
+                        if *outcome == Outcome::Applied {
+                            carried.push(seqs[i]);
+                        }
+                        Ok(())
+                    },
+                )?;
+                (outcomes, Some(carried))
+            } else {
                 let mut outcomes = Vec::new();
                 for (&seq, &step) in seqs.iter().zip(&given) {
                     outcomes.push(guarded(tx, seq, |tx| decide(tx, seq, step, postgres))?);
                 }
-                return Ok((outcomes, None));
+                (outcomes, None)
+            };
+            // Read back in the same transaction: what a back end remembers of its reads and writes forgets
+            // the undone ones too.
+            let mut seen = Vec::new();
+            for &seq in &seqs {
+                if tx.get(Entity::Notice, &format!("step-{seq}"))?.is_some() {
+                    seen.push(seq);
+                }
             }
-            let mut carried: Vec<u64> = Vec::new();
-            let outcomes = apply_in_order(
-                tx,
-                &mut carried,
-                &seqs,
-                |tx, _, i| decide(tx, seqs[i], given[i], postgres),
-                |_, carried, i, outcome| {
-                    if *outcome == Outcome::Applied {
-                        carried.push(seqs[i]);
-                    }
-                    Ok(())
-                },
-            )?;
-            Ok((outcomes, Some(carried)))
+            Ok((outcomes, carried, seen))
         })
         .await
         .expect("the push is not failed by a poisoned mutation");
     let applied: Vec<u64> =
         (1..=steps.len() as u64).filter(|s| matches!(steps[*s as usize - 1], Step::Write)).collect();
+    assert_eq!(seen, applied, "read in the same transaction, the poisoned steps' writes are gone: {steps:?}");
     for (step, outcome) in steps.iter().zip(&outcomes) {
         match step {
             Step::Write => assert_eq!(*outcome, Outcome::Applied, "{steps:?}"),
