@@ -73,6 +73,37 @@ fn sqlite_fresh_and_upgraded_from_v1_have_the_same_schema_and_keep_data() {
     assert_eq!((sqlite_count(old.path(), "records"), sqlite_count(old.path(), "conflicts")), (1, 1));
 }
 
+/// Migration 11 makes the typed tables and the audit again: their rows, and the audit's numbering, stay.
+#[test]
+fn sqlite_typed_rows_and_audit_numbers_survive_migration_11() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(SqliteDb::open_at_version(dir.path(), 10).expect("v10"));
+    Connection::open(sqlite_file(dir.path()))
+        .expect("open")
+        .execute_batch(
+            "INSERT INTO alarms VALUES ('a', 'e', 't', NULL, 'serious', 'on_site', '2026-01-01', '2026-01-02');
+             INSERT INTO tasks VALUES ('k', 'e', 't', 'i', 'general', 'accepted', '2026-01-01', '2026-02-01');
+             INSERT INTO inspections VALUES ('i', 'e', 't', 'night_spot_check', 'submitted', NULL, NULL, NULL, 1, 0, 0);
+             INSERT INTO users VALUES ('u', 'login', 'name', 'commander', NULL, 'name login', 'public', NULL, NULL, NULL, NULL);
+             INSERT INTO audit (n, entity, id, action, from_state, to_state, user_id, device, at, note)
+                 VALUES (41, 'task', 'k', 'accept', 'proof_submitted', 'accepted', 'u', NULL, '2026-01-03', '');",
+        )
+        .expect("v10 rows");
+    drop(SqliteDb::open(dir.path()).expect("upgrade"));
+    for table in ["alarms", "tasks", "inspections", "users", "audit"] {
+        assert_eq!(sqlite_count(dir.path(), table), 1, "{table}");
+    }
+    let conn = Connection::open(sqlite_file(dir.path())).expect("open");
+    conn.execute(
+        "INSERT INTO audit (entity, id, action, from_state, to_state, user_id, device, at, note)
+         VALUES ('task', 'k', 'reject', NULL, NULL, 'u', NULL, '2026-01-04', '')",
+        [],
+    )
+    .expect("a later audit line");
+    let next: i64 = conn.query_row("SELECT MAX(n) FROM audit", [], |r| r.get(0)).expect("n");
+    assert_eq!(next, 42, "the audit goes on numbering after its last line");
+}
+
 /// Writing a row into any table builds no temporary table: a constraint such as `CHECK (state IN ('a',
 /// 'b', 'c'))` made SQLite build and drop an in-memory B-tree of the list for each row written (a list of
 /// more than two constants is looked up in one): a tenth of the platform's time for a push of inspections.
