@@ -623,8 +623,9 @@ fn every_printed_code_reads_back_from_a_scan() {
     }
     let mut f = fixture(0);
     let dir = tempfile::tempdir().unwrap();
+    const PAYLOADS: u128 = 40;
     let mut failures = Vec::new();
-    for n in 0..40u128 {
+    for n in 0..PAYLOADS {
         f.submitted.inspection.id = InspectionId(Uuid::from_u128(
             0x0193_8f2a_1c00_7000_8000_0000_0000_0000 ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834),
         ));
@@ -636,5 +637,5 @@ fn every_printed_code_reads_back_from_a_scan() {
             Err(e) => failures.push(format!("{}: {e}", f.submitted.inspection.id.0)),
         }
     }
-    assert!(failures.is_empty(), "{} of 40 scans did not read back: {failures:#?}", failures.len());
+    assert!(failures.is_empty(), "{} of {PAYLOADS} scans did not read back: {failures:#?}", failures.len());
 }
