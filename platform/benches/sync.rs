@@ -373,7 +373,7 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
                             Ok(r) if r.status().is_success() => r.json::<PushResponse>().await.is_ok(),
                             _ => false,
                         };
-                        latencies.push(t.elapsed());
+                        latencies.push((round, t.elapsed()));
                         errors += usize::from(!ok);
                     }
                     loop {
@@ -390,7 +390,7 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
                             Ok(r) if r.status().is_success() => r.json::<PageHead>().await.ok(),
                             _ => None,
                         };
-                        latencies.push(t.elapsed());
+                        latencies.push((round, t.elapsed()));
                         let Some(page) = page else {
                             errors += 1;
                             break;
@@ -405,10 +405,15 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
             }));
         }
         let mut all = Vec::new();
+        // The first sync (a whole scoped pull, all devices at once) apart from the rounds after it.
+        let (mut first, mut later) = (Vec::new(), Vec::new());
         let mut errors = 0;
         for t in tasks {
             if let Ok((l, e)) = t.await {
-                all.extend(l);
+                for (round, latency) in l {
+                    all.push(latency);
+                    if round == 0 { first.push(latency) } else { later.push(latency) }
+                }
                 errors += e;
             } else {
                 errors += 1;
@@ -416,6 +421,8 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
         }
         let took = started.elapsed();
         all.sort();
+        first.sort();
+        later.sort();
         println!(
             "{} requests in {:.2} s: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, errors {errors}",
             all.len(),
@@ -424,6 +431,14 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
             percentile(&all, 0.5).as_secs_f64() * 1e3,
             percentile(&all, 0.99).as_secs_f64() * 1e3,
             all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+        let ms = |v: &[Duration], p| percentile(v, p).as_secs_f64() * 1e3;
+        println!(
+            "first syncs: p50 {:.1} ms, p99 {:.1} ms; the 3 rounds after them (push + pull): p50 {:.1} ms, p99 {:.1} ms",
+            ms(&first, 0.5),
+            ms(&first, 0.99),
+            ms(&later, 0.5),
+            ms(&later, 0.99)
         );
         Served { per_second: all.len() as f64 / took.as_secs_f64() }
     })

@@ -341,8 +341,8 @@ async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
         (status = 200, description = "one result per mutation", body = fieldcheck_protocol::PushResponse),
     )
 )]
-async fn push(State(app): State<App>, caller: Caller, body: Bytes) -> Result<impl IntoResponse, ApiError> {
-    let response = sync::push(&app, caller, &body).await?;
+async fn push(State(app): State<App>, token: crate::auth::Bearer, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+    let response = sync::push(&app, token, &body).await?;
     crate::ops::metrics::pushed(&response);
     Ok(Json(response))
 }

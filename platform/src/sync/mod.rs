@@ -6,7 +6,7 @@ mod apply;
 
 pub use apply::{apply_in_order, guarded};
 
-use crate::access::{Caller, Reach};
+use crate::access::Reach;
 use crate::app::App;
 use crate::auth::Bearer;
 use crate::db::{ChangeRow, StoreError, entity_name};
@@ -32,7 +32,9 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse, ApiError> {
+/// A push by the bearer of `token`, whose caller is resolved in the push's own write transaction (one
+/// transaction per push, not a read for the token and then the write).
+pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::bad_request("a push is a JSON object {protocol, device, sent_at, mutations}"));
@@ -50,9 +52,6 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
         }
     };
     check_protocol(req.protocol)?;
-    if caller.device != Some(req.device) {
-        return Err(ApiError::forbidden("the push names another device than the token's"));
-    }
     if req.mutations.len() > MAX_PUSH_MUTATIONS {
         return Err(ApiError::bad_request(format!("at most {MAX_PUSH_MUTATIONS} mutations per push")));
     }
@@ -64,6 +63,10 @@ pub async fn push(app: &App, caller: Caller, body: &[u8]) -> Result<PushResponse
     let results = app
         .db
         .write(move |tx| {
+            let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
+            if caller.device != Some(req.device) {
+                return Err(ApiError::forbidden("the push names another device than the token's"));
+            }
             let reach = Reach::of(tx, &caller.user)?;
             tx.record_clock_skew(&device, received_at, skew_ms)?;
             apply::exactly_once(tx, &reach, &device, &req.mutations)
