@@ -337,27 +337,31 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
 
 /// Resolves a bearer token to its caller, refusing revoked and expired ones.
 pub fn caller_for_token(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<Caller, ApiError> {
-    let device = tx.device_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+    let (device, user) = holder(tx, token)?;
     if device.revoked_at.is_some() {
         return Err(ApiError::unauthorized("this device was signed out / 此设备已注销"));
     }
     if device.expires_at < now {
         return Err(ApiError::unauthorized("the token expired; sign in again"));
     }
-    caller_of(tx, &device)
+    caller_of(&device, user)
 }
 
 /// Whose token this is, revoked or expired alike: only for what a phone ordered wiped may still say and
 /// hear, its wipe report and the wipe page of its pull (`wipe::reported`, `wipe::unheard_order_page`,
 /// which require a wipe order for the device).
 pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
-    let device = tx.device_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))?;
-    caller_of(tx, &device)
+    let (device, user) = holder(tx, token)?;
+    caller_of(&device, user)
 }
 
-fn caller_of(tx: &mut dyn Tx, device: &DeviceRow) -> Result<Caller, ApiError> {
-    let user: User = records::load(tx, Entity::User, &device.user)?
-        .ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
+fn holder(tx: &mut dyn Tx, token: &str) -> Result<(DeviceRow, Option<String>), ApiError> {
+    tx.token_holder(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))
+}
+
+fn caller_of(device: &DeviceRow, user: Option<String>) -> Result<Caller, ApiError> {
+    let user = user.ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
+    let user: User = serde_json::from_str(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id = device.id.parse().map_err(|_| StoreError::Corrupt(format!("device id {}", device.id)))?;
     Ok(Caller { user, device: Some(id) })
 }

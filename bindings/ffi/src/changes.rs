@@ -50,6 +50,13 @@ impl Lagged for Change {
 
 type Deliver<T> = Arc<dyn Fn(T) + Send + Sync>;
 
+/// The app's listener while Rust holds it, counted as a live object: the bindings' tests see it released
+/// without looking at the generated code's process-wide handle maps.
+struct Held<T> {
+    deliver: Deliver<T>,
+    _live: Live,
+}
+
 /// Where events of one kind are published; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Hub<T> {
@@ -71,7 +78,8 @@ impl<T: Clone + Lagged + Send + 'static> Hub<T> {
 
     /// Starts calling `deliver` for every event from now on.
     pub(crate) fn subscribe(&self, deliver: Deliver<T>) -> Result<Arc<Subscription>> {
-        let slot: Arc<Mutex<Option<Deliver<T>>>> = Arc::new(Mutex::new(Some(deliver)));
+        let slot: Arc<Mutex<Option<Arc<Held<T>>>>> =
+            Arc::new(Mutex::new(Some(Arc::new(Held { deliver, _live: Live::new() }))));
         let mut receiver = self.sender.subscribe();
         let task_slot = slot.clone();
         let task = runtime()?.spawn(async move {
@@ -84,7 +92,7 @@ impl<T: Clone + Lagged + Send + 'static> Hub<T> {
                 // Clone out of the lock: the app's callback must not run while we hold it.
                 let deliver = task_slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 match deliver {
-                    Some(deliver) => deliver(event),
+                    Some(held) => (held.deliver)(event),
                     None => return,
                 }
             }
@@ -139,5 +147,36 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Stands for the app's listener: notes when Rust lets it go.
+    struct Listener(Arc<AtomicBool>);
+
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn cancelling_a_subscription_lets_its_listener_go_at_once() {
+        let hub: Hub<Change> = Hub::new();
+        let released = Arc::new(AtomicBool::new(false));
+        let listener = Listener(released.clone());
+        let sub = hub
+            .subscribe(Arc::new(move |_| {
+                let _held = &listener;
+            }))
+            .expect("subscribe");
+        assert!(!released.load(Ordering::SeqCst));
+        sub.cancel();
+        assert!(released.load(Ordering::SeqCst), "the listener (and its live-object count) is released");
+        assert!(!sub.is_active());
     }
 }

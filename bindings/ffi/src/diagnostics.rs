@@ -37,8 +37,8 @@ fn alive() -> std::sync::MutexGuard<'static, BTreeSet<u64>> {
     ALIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// How many API objects (clients, sub-clients, subscription handles) are alive right now, in the whole
-/// process.
+/// How many API objects (clients, sub-clients, subscription handles, and the app's listeners Rust still
+/// holds) are alive right now, in the whole process.
 #[uniffi::export]
 pub fn live_objects() -> u64 {
     LIVE.load(Ordering::Relaxed)

@@ -616,9 +616,16 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
-        let row = self.query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = $1"), &[&token_hash])?;
-        row.as_ref().map(device).transpose()
+    fn token_holder(&mut self, token_hash: &str) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
+        // Not through `get`: no `FOR UPDATE`, and not kept as this transaction's claimed copy of the user.
+        let row = self.query_opt(
+            "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,
+                    d.clock_skew_ms, r.data
+             FROM devices d LEFT JOIN records r ON r.entity = 'user' AND r.id = d.user_id
+             WHERE d.token_hash = $1",
+            &[&token_hash],
+        )?;
+        row.map(|r| Ok((device(&r)?, r.try_get(8)?))).transpose()
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {

@@ -504,10 +504,15 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &str) -> Result<Option<DeviceRow>, StoreError> {
+    fn token_holder(&mut self, token_hash: &str) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
         let sql = format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = ?1");
-        let raw = self.row(&sql, params![token_hash], device_row).optional()?;
-        raw.map(finish_device).transpose()
+        let Some(device) =
+            self.row(&sql, params![token_hash], device_row).optional()?.map(finish_device).transpose()?
+        else {
+            return Ok(None);
+        };
+        let user = self.get(Entity::User, &device.user)?;
+        Ok(Some((device, user)))
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {

@@ -66,3 +66,58 @@ fn a_postgres_deadlock_is_answered_busy() {
     drop(b);
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+/// A device `d1` of user `u1`, whose token hash is `h1`.
+async fn one_device(db: &fieldcheck_platform::db::Db) {
+    use fieldcheck_platform::db::{DeviceRow, Keys};
+    db.write(|tx| {
+        tx.upsert(fieldcheck_core::protocol::Entity::User, "u1", r#"{"id":"u1"}"#, &Keys::public())?;
+        let now = chrono::Utc::now();
+        tx.put_device(&DeviceRow {
+            id: "d1".into(),
+            user: "u1".into(),
+            token_hash: "h1".into(),
+            issued_at: now,
+            expires_at: now,
+            revoked_at: None,
+            last_seen: None,
+            clock_skew_ms: None,
+        })?;
+        Ok::<_, ApiError>(())
+    })
+    .await
+    .expect("set up");
+}
+
+/// A push authenticates in its own write transaction. The token's user is read there, not claimed: two
+/// pushes by one user (a phone and a tablet) never wait for each other over it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticating_a_write_does_not_claim_the_user() {
+    let Some(pg) = common::FreshPostgres::create("fc_auth") else { return };
+    let db = pg.open().await;
+    one_device(&db).await;
+    let url = pg.url();
+    let claimed_elsewhere = db
+        .write(move |tx| {
+            let (device, user) = tx.token_holder("h1")?.expect("the token's device");
+            assert_eq!((device.user.as_str(), user.as_deref()), ("u1", Some(r#"{"id":"u1"}"#)));
+            assert!(tx.token_holder("h2")?.is_none(), "an unknown token has no holder");
+            // While this write is still open, another transaction claims the user at once.
+            let mut other = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            let claimed =
+                other.query("SELECT 1 FROM records WHERE entity = 'user' AND id = 'u1' FOR UPDATE NOWAIT", &[]);
+            Ok::<_, ApiError>(claimed.map(|rows| rows.len()).map_err(|e| e.to_string()))
+        })
+        .await
+        .expect("write");
+    assert_eq!(claimed_elsewhere, Ok(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_finds_a_tokens_device_and_user_in_one_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = fieldcheck_platform::open_db(dir.path(), None).expect("open");
+    one_device(&db).await;
+    let (device, user) = db.read(|tx| Ok::<_, ApiError>(tx.token_holder("h1")?)).await.expect("read").expect("holder");
+    assert_eq!((device.user.as_str(), user.as_deref()), ("u1", Some(r#"{"id":"u1"}"#)));
+}

@@ -11,7 +11,6 @@ import org.fieldcheck.ffi.AnswerInput
 import org.fieldcheck.ffi.ChangeKind
 import org.fieldcheck.ffi.DemoCounty
 import org.fieldcheck.ffi.DemoUser
-import org.fieldcheck.ffi.FfiConverterTypeChangeListener
 import org.fieldcheck.ffi.FieldcheckClient
 import org.fieldcheck.ffi.FieldcheckException
 import org.fieldcheck.ffi.GeoFix
@@ -21,6 +20,8 @@ import org.fieldcheck.ffi.InspectorInput
 import org.fieldcheck.ffi.ProblemCode
 import org.fieldcheck.ffi.SubmitResult
 import org.fieldcheck.ffi.Verdict
+import org.fieldcheck.ffi.liveObjectsSince
+import org.fieldcheck.ffi.objectMark
 import org.fieldcheck.ffi.seedDemoCounty
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.BeforeEach
@@ -67,9 +68,9 @@ class InspectionWorkflowTest {
         assertTrue(started.startedAt!!.isAfter(before), "times cross as java.time.Instant: ${started.startedAt}")
 
         // The listener hears the answer as a Flow element (once the collector has registered it).
-        val listeners = FfiConverterTypeChangeListener.handleMap.size
+        val mark = objectMark()
         val heard = async { client.changes().filter { it.kind == ChangeKind.INSPECTION }.first() }
-        while (FfiConverterTypeChangeListener.handleMap.size == listeners) yield()
+        while (liveObjectsSince(mark) == 0uL) yield()
         val outcome = client.io { inspections.answer(draft.id, "emergency_preparedness", "EM-03", AnswerInput.No, "未见预案") }
         assertEquals(Verdict.NON_COMPLIANT, outcome.verdict)
         assertNotNull(outcome.proposedFinding, "a failed item proposes a finding")
