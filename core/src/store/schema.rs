@@ -47,6 +47,13 @@ pub fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
     conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
+    plan_once(conn)
+}
+
+/// Plan each statement once, whatever is bound to it: newer SQLite (3.50) plans with a value bound to a
+/// LIMIT and prepares such a statement again at every run.
+fn plan_once(conn: &Connection) -> Result<(), StoreError> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -54,7 +61,7 @@ pub fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
 pub fn configure_reader(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA query_only = ON;")?;
-    Ok(())
+    plan_once(conn)
 }
 
 /// Applies the migrations after the file's version up to `target` (at most [`LATEST_VERSION`]).
@@ -73,4 +80,23 @@ pub fn upgrade(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::config::DbConfig;
+
+    #[test]
+    fn the_writer_and_the_reader_plan_each_statement_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plan.sqlite3");
+        let writer = Connection::open(&path).expect("writer");
+        configure_writer(&writer).expect("configure writer");
+        let reader = Connection::open(&path).expect("reader");
+        configure_reader(&reader).expect("configure reader");
+        for conn in [&writer, &reader] {
+            assert!(conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).expect("config"));
+        }
+    }
 }
