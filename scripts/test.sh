@@ -49,6 +49,15 @@ FIELDCHECK_TEST_POSTGRES=$(scripts/postgres.sh)
 export FIELDCHECK_TEST_POSTGRES
 
 step "rust tests (platform processes on SQLite; the side-by-side back-end tests on both)"
+# The tests start the platform as it ships: built alone, and kept aside. Built with the workspace's tests it
+# would link the phone's SQLCipher build of SQLite (Cargo unifies libsqlite3-sys's features with the
+# dev-dependency on the core), an older SQLite than the platform's own, and the tests would not run what ships.
+cargo build -q --locked -p fieldcheck-platform
+shipped="$(cargo metadata -q --format-version 1 --no-deps \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/shipped"
+mkdir -p "$shipped"
+cp "$(dirname "$shipped")/debug/fieldcheck-platform" "$shipped/"
+export FIELDCHECK_PLATFORM_BIN="$shipped/fieldcheck-platform"
 FIELDCHECK_E2E_STORAGE=sqlite cargo test --workspace --locked
 
 step "web console: its modules type-checked (tsc), then headless Chromium against a live demo platform"
@@ -58,20 +67,20 @@ fi
 if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
-cargo build -q --locked -p fieldcheck-platform --bin fieldcheck-platform --example seed_county
+cargo build -q --locked -p fieldcheck-platform --example seed_county
 target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
 # The console's map and chart libraries (Leaflet, ECharts) from platform/console's lockfile: the platform
 # serves them from that node_modules folder, and tsc reads their types.
 (cd platform/console && npm ci --no-audit --no-fund --silent)
 (cd tests/console && npm ci --no-audit --no-fund --silent \
   && npx --no-install tsc -p ../../platform/console \
-  && node console.test.mjs "$target_dir/debug/fieldcheck-platform" \
-  && node map-config.test.mjs "$target_dir/debug/fieldcheck-platform" \
-  && node wipe.test.mjs "$target_dir/debug/fieldcheck-platform" \
-  && node load-time.test.mjs "$target_dir/debug/fieldcheck-platform" "$target_dir/debug/examples/seed_county")
+  && node console.test.mjs "$FIELDCHECK_PLATFORM_BIN" \
+  && node map-config.test.mjs "$FIELDCHECK_PLATFORM_BIN" \
+  && node wipe.test.mjs "$FIELDCHECK_PLATFORM_BIN" \
+  && node load-time.test.mjs "$FIELDCHECK_PLATFORM_BIN" "$target_dir/debug/examples/seed_county")
 
 step "API fuzzing: schemathesis against a live demo platform, from the OpenAPI document it generates"
-scripts/schemathesis.sh "$target_dir/debug/fieldcheck-platform"
+scripts/schemathesis.sh "$FIELDCHECK_PLATFORM_BIN"
 
 step "S3-compatible object store (moto's server) for the photo blobs"
 FIELDCHECK_TEST_S3=$(scripts/s3.sh)

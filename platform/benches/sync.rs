@@ -10,6 +10,11 @@
 //!    K processes on one database, the devices spread over them, and the throughputs are compared.
 //!
 //! `cargo bench -p fieldcheck-platform --bench sync [-- MUTATIONS DEVICES [--nodes K]]`
+//!
+//! Set `FIELDCHECK_PLATFORM_BIN` to a platform built alone (`cargo build --release -p fieldcheck-platform`):
+//! the one `cargo bench` builds links the device's SQLCipher build of SQLite, an older SQLite than the
+//! platform ships with (the bench's dev-dependencies unify libsqlite3-sys's features). `compare-pouchdb.sh`
+//! does so.
 
 use fieldcheck_core::domain::ids::{DeviceId, MutationId};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, Mutation, PROTOCOL_VERSION, PushRequest, PushResponse};
