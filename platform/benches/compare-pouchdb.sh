@@ -22,7 +22,8 @@ echo "== Fieldcheck"
 # The platform as it ships, built alone: built with the bench, it would link the device's SQLCipher build of
 # SQLite (the bench's dev-dependencies unify libsqlite3-sys's features), an older SQLite than the platform's.
 cargo build -q --release -p fieldcheck-platform
-cp target/release/fieldcheck-platform "$work/fieldcheck-platform"
+target_dir=$(cargo metadata -q --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+cp "$target_dir/release/fieldcheck-platform" "$work/fieldcheck-platform"
 FIELDCHECK_PLATFORM_BIN="$work/fieldcheck-platform" FIELDCHECK_BENCH_EXPORT="$work/docs.jsonl" cargo bench -q -p fieldcheck-platform --bench sync -- "$n" 0 | tee "$work/ours.txt"
 ours=$(awk '/^end to end/ { print $4 }' "$work/ours.txt")
 plain=$(awk '/^plain SQLite, one tx per mutation/ { print $7 }' "$work/ours.txt")
