@@ -166,6 +166,7 @@ mod tests {
 
     #[test]
     fn cancelling_a_subscription_lets_its_listener_go_at_once() {
+        let _alone = crate::diagnostics::MAKES_OBJECTS.lock().unwrap_or_else(PoisonError::into_inner);
         let hub: Hub<Change> = Hub::new();
         let released = Arc::new(AtomicBool::new(false));
         let listener = Listener(released.clone());

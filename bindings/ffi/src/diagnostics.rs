@@ -32,6 +32,11 @@ impl Drop for Live {
     }
 }
 
+/// Taken by every unit test here that makes API objects: the counts are process-wide, so a test counting
+/// from a mark must not run beside another that makes objects meanwhile.
+#[cfg(test)]
+pub(crate) static MAKES_OBJECTS: Mutex<()> = Mutex::new(());
+
 fn alive() -> std::sync::MutexGuard<'static, BTreeSet<u64>> {
     // A set of numbers cannot be left half-changed by a panic: a poisoned lock is still sound.
     ALIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -69,6 +74,7 @@ mod tests {
 
     #[test]
     fn a_mark_counts_only_the_objects_created_after_it() {
+        let _alone = MAKES_OBJECTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let older = Live::new();
         let mark = object_mark();
         let newer = Live::new();
