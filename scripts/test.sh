@@ -53,11 +53,11 @@ step "rust tests (platform processes on SQLite; the side-by-side back-end tests 
 # would link the phone's SQLCipher build of SQLite (Cargo unifies libsqlite3-sys's features with the
 # dev-dependency on the core), an older SQLite than the platform's own, and the tests would not run what ships.
 cargo build -q --locked -p fieldcheck-platform
-shipped="$(cargo metadata -q --format-version 1 --no-deps \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/shipped"
-mkdir -p "$shipped"
-cp "$(dirname "$shipped")/debug/fieldcheck-platform" "$shipped/"
-export FIELDCHECK_PLATFORM_BIN="$shipped/fieldcheck-platform"
+target_dir="$(cargo metadata -q --format-version 1 --no-deps \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+mkdir -p "$target_dir/shipped"
+cp "$target_dir/debug/fieldcheck-platform" "$target_dir/shipped/"
+export FIELDCHECK_PLATFORM_BIN="$target_dir/shipped/fieldcheck-platform"
 FIELDCHECK_E2E_STORAGE=sqlite cargo test --workspace --locked
 
 step "web console: its modules type-checked (tsc), then headless Chromium against a live demo platform"
@@ -68,7 +68,6 @@ if ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
 cargo build -q --locked -p fieldcheck-platform --example seed_county
-target_dir="$(cargo metadata -q --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')"
 # The console's map and chart libraries (Leaflet, ECharts) from platform/console's lockfile: the platform
 # serves them from that node_modules folder, and tsc reads their types.
 (cd platform/console && npm ci --no-audit --no-fund --silent)

@@ -356,12 +356,12 @@ pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
 }
 
 fn holder(tx: &mut dyn Tx, token: &str) -> Result<(DeviceRow, Option<String>), ApiError> {
-    tx.token_holder(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))
+    tx.device_and_user_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))
 }
 
 fn caller_of(device: &DeviceRow, user: Option<String>) -> Result<Caller, ApiError> {
     let user = user.ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
-    let user: User = serde_json::from_str(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let user: User = records::decode(&user)?;
     let id = device.id.parse().map_err(|_| StoreError::Corrupt(format!("device id {}", device.id)))?;
     Ok(Caller { user, device: Some(id) })
 }

@@ -22,7 +22,8 @@ pub fn load_all<T: DeserializeOwned>(tx: &mut dyn Tx, entity: Entity) -> Result<
     tx.list(entity)?.iter().map(|json| decode(json)).collect()
 }
 
-fn decode<T: DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+/// Parses a stored record's JSON.
+pub fn decode<T: DeserializeOwned>(json: &str) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

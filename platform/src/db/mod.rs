@@ -293,7 +293,8 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// The device a token (by its hash) was given to, with its user's record as this transaction sees it,
     /// read without claiming it: authenticating a push must not make the pushes of one user wait for each
     /// other. One statement on PostgreSQL (every request starts with it).
-    fn token_holder(&mut self, token_hash: &str) -> Result<Option<(DeviceRow, Option<String>)>, StoreError>;
+    fn device_and_user_by_token(&mut self, token_hash: &str)
+    -> Result<Option<(DeviceRow, Option<String>)>, StoreError>;
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError>;
     fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;

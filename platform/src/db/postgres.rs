@@ -616,7 +616,10 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn token_holder(&mut self, token_hash: &str) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
+    fn device_and_user_by_token(
+        &mut self,
+        token_hash: &str,
+    ) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
         // Not through `get`: no `FOR UPDATE`, and not kept as this transaction's claimed copy of the user.
         let row = self.query_opt(
             "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,

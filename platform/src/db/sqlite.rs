@@ -509,7 +509,10 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn token_holder(&mut self, token_hash: &str) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
+    fn device_and_user_by_token(
+        &mut self,
+        token_hash: &str,
+    ) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
         let sql = format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = ?1");
         let Some(device) =
             self.row(&sql, params![token_hash], device_row).optional()?.map(finish_device).transpose()?

@@ -99,9 +99,9 @@ async fn authenticating_a_write_does_not_claim_the_user() {
     let url = pg.url();
     let claimed_elsewhere = db
         .write(move |tx| {
-            let (device, user) = tx.token_holder("h1")?.expect("the token's device");
+            let (device, user) = tx.device_and_user_by_token("h1")?.expect("the token's device");
             assert_eq!((device.user.as_str(), user.as_deref()), ("u1", Some(r#"{"id":"u1"}"#)));
-            assert!(tx.token_holder("h2")?.is_none(), "an unknown token has no holder");
+            assert!(tx.device_and_user_by_token("h2")?.is_none(), "an unknown token has no holder");
             // While this write is still open, another transaction claims the user at once.
             let mut other = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
             let claimed =
@@ -118,6 +118,7 @@ async fn sqlite_finds_a_tokens_device_and_user_in_one_call() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = fieldcheck_platform::open_db(dir.path(), None).expect("open");
     one_device(&db).await;
-    let (device, user) = db.read(|tx| Ok::<_, ApiError>(tx.token_holder("h1")?)).await.expect("read").expect("holder");
+    let (device, user) =
+        db.read(|tx| Ok::<_, ApiError>(tx.device_and_user_by_token("h1")?)).await.expect("read").expect("holder");
     assert_eq!((device.user.as_str(), user.as_deref()), ("u1", Some(r#"{"id":"u1"}"#)));
 }
