@@ -1,5 +1,5 @@
 //! The console's lists: `GET /v1/lists/{alarms,tasks,inspections,enterprises,users,devices}` with filters
-//! and paging done in the database (alarms, tasks and inspections over the list index, `db::listing`;
+//! and paging done in the database (alarms, tasks and inspections over their typed tables, `db::listing`;
 //! enterprises, users and devices over their typed tables, `db::registers`), each row with what the caller may do
 //! to it (`actions`, from the capability table and the record's state machine), scoped to what the caller
 //! may see exactly as its pull is.
@@ -7,9 +7,9 @@
 use crate::access::{Caller, Reach};
 use crate::app::{App, allow};
 use crate::command::{self, Names};
-use crate::db::listing::{ListPage, ListQuery, ListingRow};
+use crate::db::listing::{ListPage, ListQuery, Listed};
 use crate::db::registers::{self, DeviceState, DeviceWithUser, RegisterQuery};
-use crate::db::{DeviceRow, Filter, Keys, StoreError, Tx, entity_name};
+use crate::db::{DeviceRow, Filter, StoreError, Tx};
 use crate::error::ApiError;
 use crate::intents::Failure;
 use crate::records;
@@ -108,12 +108,11 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 impl ListParams {
-    /// The index query for `entity`, checked (a bad date or page is a 400, never a crash).
-    fn query(&self, tx: &mut dyn Tx, entity: Entity, newest_first: bool) -> Result<ListQuery, ApiError> {
+    /// The list query for `listed`, checked (a bad date or page is a 400, never a crash).
+    fn query(&self, tx: &mut dyn Tx, listed: Listed, newest_first: bool) -> Result<ListQuery, ApiError> {
         let limit = page_rows(self.limit)?;
         let states = self.state.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty());
         let mut q = ListQuery {
-            entity: entity_name(entity),
             newest_first,
             township: self.township.clone(),
             enterprise: self.enterprise.clone(),
@@ -124,10 +123,10 @@ impl ListParams {
             text: self.q.clone(),
             limit,
             offset: self.offset.unwrap_or(0),
-            ..ListQuery::default()
+            ..ListQuery::of(listed)
         };
         // Alarms carry their squadron; other rows are in a squadron's area by township.
-        (q.squadron, q.townships) = self.squadron_filter(tx, entity == Entity::Alarm)?;
+        (q.squadron, q.townships) = self.squadron_filter(tx, listed == Listed::Alarm)?;
         Ok(q)
     }
 
@@ -170,12 +169,12 @@ impl ListParams {
 /// Which ids a page holds (and the page's limit and offset), found for the caller's visibility.
 type Finder = Box<dyn FnOnce(&mut dyn Tx, &Filter) -> Result<(ListPage, u32, u64), ApiError> + Send>;
 
-/// Reads one page of `entity` from the list index for `caller` and turns each id into its row with `row`.
+/// Reads one page of `listed` for `caller` and turns each id into its row with `row`.
 async fn page<T, F>(
     app: &App,
     caller: Caller,
     p: ListParams,
-    entity: Entity,
+    listed: Listed,
     newest_first: bool,
     row: F,
 ) -> Result<Json<Page<T>>, ApiError>
@@ -184,7 +183,7 @@ where
     F: Fn(&mut dyn Tx, &Reach, String) -> Result<Option<T>, Failure> + Send + 'static,
 {
     let find: Finder = Box::new(move |tx, visibility| {
-        let q = p.query(tx, entity, newest_first)?;
+        let q = p.query(tx, listed, newest_first)?;
         Ok((tx.list_page(&q, visibility)?, q.limit, q.offset))
     });
     page_of(app, caller, find, row).await
@@ -215,7 +214,7 @@ where
 /// Whether this process has seen the index built (so later requests skip the check).
 static BUILT: AtomicBool = AtomicBool::new(false);
 
-/// Fills the list index and the typed tables from the stored records once, after a migration that added
+/// Fills the typed tables from the stored records once, after a migration that added
 /// or changed them.
 pub async fn ensure_built(app: &App) -> Result<(), ApiError> {
     if BUILT.load(Ordering::Relaxed) {
@@ -223,7 +222,7 @@ pub async fn ensure_built(app: &App) -> Result<(), ApiError> {
     }
     app.db
         .write(|tx| {
-            if !tx.listing_built()? {
+            if !tx.rows_built()? {
                 crate::tables::rebuild(tx)?;
             }
             Ok(())
@@ -233,69 +232,24 @@ pub async fn ensure_built(app: &App) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn name<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-fn time(t: &DateTime<Utc>) -> String {
-    crate::db::listing::time(t)
-}
-
-/// Keeps a saved record's list index row (through `crate::tables::index`, for every record saved).
-pub fn index(tx: &mut dyn Tx, record: &Record, keys: &Keys) -> Result<(), StoreError> {
-    let (entity, id) = records::identity(record);
-    let base = |state: String, sort: String, search: String| ListingRow {
-        entity: entity_name(entity),
-        id: id.clone(),
-        keys: keys.clone(),
-        township: keys.township.clone(),
-        squadron: None,
-        enterprise: keys.enterprise.clone(),
-        state,
-        grade: None,
-        at: None,
-        sort,
-        search: search.to_lowercase(),
-    };
-    let enterprise_name = |tx: &mut dyn Tx, id| -> Result<String, StoreError> {
+/// The lower-case text a list's search matches in a record: its enterprise's name and credit code, and
+/// an alarm's monitoring point and pollutant, a task's requirement, an inspection's inspectors and summary
+/// (empty for the kinds without a list).
+pub fn search_text(tx: &mut dyn Tx, record: &Record) -> Result<String, StoreError> {
+    let mut enterprise = |id| -> Result<String, StoreError> {
         Ok(records::enterprise_names(tx, id)?.map(|e| format!("{} {}", e.name, e.credit_code)).unwrap_or_default())
     };
-    let row = match record {
-        Record::Alarm(a) => {
-            let who = enterprise_name(tx, a.enterprise)?;
-            ListingRow {
-                squadron: a.squadron.map(|s| s.to_string()),
-                grade: Some(name(&a.level)),
-                at: Some(a.raised_at),
-                ..base(name(&a.state), time(&a.raised_at), format!("{who} {} {}", a.monitoring_point, a.pollutant))
-            }
-        }
-        Record::Task(t) => {
-            let who = enterprise_name(tx, t.enterprise)?;
-            ListingRow {
-                township: Some(t.township.to_string()),
-                grade: Some(name(&t.severity)),
-                at: Some(t.deadline),
-                ..base(name(&t.state), time(&t.deadline), format!("{who} {}", t.requirement))
-            }
-        }
+    let text = match record {
+        Record::Alarm(a) => format!("{} {} {}", enterprise(a.enterprise)?, a.monitoring_point, a.pollutant),
+        Record::Task(t) => format!("{} {}", enterprise(t.enterprise)?, t.requirement),
         Record::Inspection(s) => {
             let i = &s.inspection;
-            let who = enterprise_name(tx, i.enterprise)?;
-            let at = i.started_at.or(i.ended_at);
             let names: Vec<&str> = i.inspectors.iter().map(|p| p.name.as_str()).collect();
-            ListingRow {
-                at,
-                ..base(
-                    name(&i.state),
-                    at.as_ref().map(time).unwrap_or_default(),
-                    format!("{who} {} {}", names.join(" "), i.summary),
-                )
-            }
+            format!("{} {} {}", enterprise(i.enterprise)?, names.join(" "), i.summary)
         }
-        _ => return Ok(()),
+        _ => String::new(),
     };
-    tx.put_listing(&row)
+    Ok(text.to_lowercase())
 }
 
 fn load<T: serde::de::DeserializeOwned>(tx: &mut dyn Tx, entity: Entity, id: &str) -> Result<Option<T>, Failure> {
@@ -324,7 +278,7 @@ async fn alarms(
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
-    page(&app, caller, p, Entity::Alarm, true, move |tx, reach, id| {
+    page(&app, caller, p, Listed::Alarm, true, move |tx, reach, id| {
         let Some(alarm) = load::<Alarm>(tx, Entity::Alarm, &id)? else { return Ok(None) };
         command::alarm_row(tx, reach, Utc::now(), &names, alarm)
     })
@@ -347,7 +301,7 @@ async fn tasks(
     caller: Caller,
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
-    page(&app, caller, p, Entity::Task, false, |tx, reach, id| {
+    page(&app, caller, p, Listed::Task, false, |tx, reach, id| {
         let Some(task) = load::<RectificationTask>(tx, Entity::Task, &id)? else { return Ok(None) };
         Ok(Some(command::task_row(tx, reach, Utc::now(), task)?))
     })
@@ -390,7 +344,7 @@ async fn inspections(
     Query(p): Query<ListParams>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let names = app.db.read(|tx| Ok(Names::load(tx)?)).await?;
-    page(&app, caller, p, Entity::Inspection, true, move |tx, reach, id| {
+    page(&app, caller, p, Listed::Inspection, true, move |tx, reach, id| {
         let Some(s) = load::<SubmittedInspection>(tx, Entity::Inspection, &id)? else { return Ok(None) };
         let e = records::enterprise(tx, s.inspection.enterprise)?;
         let i = &s.inspection;
@@ -399,7 +353,7 @@ async fn inspections(
             enterprise: i.enterprise.to_string(),
             enterprise_name: e.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
             township_name: e.and_then(|e| names.townships.get(&e.township).cloned()).unwrap_or_default(),
-            state: name(&i.state),
+            state: i.state.as_str().to_string(),
             started_at: i.started_at,
             ended_at: i.ended_at,
             inspectors: i.inspectors.iter().map(|p| p.name.clone()).collect(),

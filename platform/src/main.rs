@@ -273,7 +273,7 @@ async fn run(o: Serve) -> Result<(), String> {
     let listener =
         tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    // The list index and typed tables are filled from the records before the first request reads them.
+    // The typed tables are filled from the records before the first request reads them.
     fieldcheck_platform::lists::ensure_built(&app).await.map_err(|e| e.message)?;
     let summary = if o.demo { Some(demo::seed(&app).await.map_err(|e| e.message)?) } else { None };
     // The first line is machine-readable: tests and scripts read the port from it.

@@ -1,7 +1,7 @@
 //! The command centre's figures (`GET /v1/dashboard`): alarms by township and day, by level; alarms past
 //! their response limit; response times against the limit (`response`); tasks by state, and the overdue
-//! ones listed; inspections per squadron; repeat offenders. Counted in the database, over the list index
-//! (`db::listing`) and the typed tables with the audit (`sql`), scoped to the caller like its lists.
+//! ones listed; inspections per squadron; repeat offenders. Counted in the database, over the typed
+//! tables (`db::listing`'s counts, and with the audit in `sql`), scoped to the caller like its lists.
 
 pub mod response;
 pub mod sql;
@@ -10,7 +10,7 @@ use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::command::Names;
 use crate::db::Tx;
-use crate::db::listing::{Group, ListQuery};
+use crate::db::listing::{Group, ListQuery, Listed};
 use crate::error::ApiError;
 use crate::records;
 use axum::Json;
@@ -132,14 +132,13 @@ pub fn figures(
 ) -> Result<Dashboard, ApiError> {
     let visibility = reach.filter();
     let names = Names::load(tx)?;
-    let range = |entity| ListQuery {
-        entity,
+    let range = |listed| ListQuery {
         from: Some(day_start(from)),
         to: Some(day_start(to + Duration::days(1))),
-        ..ListQuery::default()
+        ..ListQuery::of(listed)
     };
     let alarms_by_township_day = tx
-        .list_counts(&range("alarm"), &visibility, &[Group::Township, Group::Day])?
+        .list_counts(&range(Listed::Alarm), &visibility, &[Group::Township, Group::Day])?
         .into_iter()
         .map(|(k, count)| {
             let township = k[0].clone().unwrap_or_default();
@@ -156,9 +155,8 @@ pub fn figures(
     let by = |rows: Vec<crate::db::listing::Count>| -> BTreeMap<String, u64> {
         rows.into_iter().map(|(k, n)| (k[0].clone().unwrap_or_default(), n)).collect()
     };
-    let alarms_by_level = by(tx.list_counts(&range("alarm"), &visibility, &[Group::Grade])?);
-    let all = |entity| ListQuery { entity, ..ListQuery::default() };
-    let tasks_by_state = by(tx.list_counts(&all("task"), &visibility, &[Group::State])?);
+    let alarms_by_level = by(tx.list_counts(&range(Listed::Alarm), &visibility, &[Group::Grade])?);
+    let tasks_by_state = by(tx.list_counts(&ListQuery::of(Listed::Task), &visibility, &[Group::State])?);
     let (overdue_tasks, overdue_ids) = sql::overdue_tasks(tx, &visibility, now, OVERDUE_LISTED)?;
     let mut overdue_task_list = Vec::new();
     for id in overdue_ids {
@@ -178,7 +176,7 @@ pub fn figures(
     });
     let (open_alarms, alarms_past_limit) = sql::open_alarms(tx, &visibility, now)?;
 
-    let by_township = by(tx.list_counts(&range("inspection"), &visibility, &[Group::Township])?);
+    let by_township = by(tx.list_counts(&range(Listed::Inspection), &visibility, &[Group::Township])?);
     let inspections_by_squadron = records::squadrons(tx)?
         .into_iter()
         .map(|s| Named {
@@ -189,7 +187,7 @@ pub fn figures(
         .collect();
 
     let mut offenders: Vec<(String, u64)> = tx
-        .list_counts(&range("alarm"), &visibility, &[Group::Enterprise])?
+        .list_counts(&range(Listed::Alarm), &visibility, &[Group::Enterprise])?
         .into_iter()
         .filter(|(_, n)| *n >= 2)
         .map(|(k, n)| (k[0].clone().unwrap_or_default(), n))

@@ -17,7 +17,7 @@ pub fn response_times(
     to: DateTime<Utc>,
 ) -> Result<Vec<Timed>, StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("alarm", "a", visibility);
+    let scope = args.scope("a", visibility);
     let (from, to) = (args.time(&from), args.time(&to));
     let entity = args.bind("alarm");
     let mut first = |action: AlarmAction| {
@@ -28,7 +28,7 @@ pub fn response_times(
         (first(AlarmAction::Dispatch), first(AlarmAction::Arrive), first(AlarmAction::Close));
     let sql = format!(
         "SELECT a.level, a.township, a.raised_at, a.respond_by, {dispatched}, {arrived}, {closed}
-         FROM alarms a {scope} WHERE a.raised_at >= {from} AND a.raised_at < {to}"
+         FROM alarms a WHERE {scope} AND a.raised_at >= {from} AND a.raised_at < {to}"
     );
     let mut out = Vec::new();
     for (t, _) in args.query(tx, &sql, 7)? {
@@ -53,7 +53,7 @@ pub fn response_times(
 /// How many alarms are open, and how many of them are past their response limit at `now`.
 pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("alarm", "a", visibility);
+    let scope = args.scope("a", visibility);
     let closed = args.bind(AlarmState::Closed.as_str());
     let awaiting: Vec<&str> = AlarmState::ALL.iter().filter(|s| s.awaits_response()).map(|s| s.as_str()).collect();
     let awaiting = args.list(&awaiting);
@@ -61,7 +61,7 @@ pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> 
     let sql = format!(
         "SELECT CAST(COUNT(*) AS BIGINT),
              CAST(COALESCE(SUM(CASE WHEN a.state IN ({awaiting}) AND a.respond_by < {now} THEN 1 ELSE 0 END), 0) AS BIGINT)
-         FROM alarms a {scope} WHERE a.state <> {closed}"
+         FROM alarms a WHERE {scope} AND a.state <> {closed}"
     );
     let row = args.query(tx, &sql, 0)?.into_iter().next().map(|(_, i)| i).unwrap_or_default();
     let n = |k: usize| u64::try_from(row.get(k).copied().unwrap_or(0)).unwrap_or(0);
@@ -77,11 +77,11 @@ pub fn overdue_tasks(
     listed: u32,
 ) -> Result<(u64, Vec<String>), StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("task", "t", visibility);
+    let scope = args.scope("t", visibility);
     let owed: Vec<&str> = TaskState::OWED.iter().map(|s| s.as_str()).collect();
     let owed = args.list(&owed);
     let now = args.time(&now);
-    let filter = format!("FROM tasks t {scope} WHERE t.state IN ({owed}) AND t.deadline < {now}");
+    let filter = format!("FROM tasks t WHERE {scope} AND t.state IN ({owed}) AND t.deadline < {now}");
     let ids = args.clone().query(tx, &format!("SELECT t.id {filter} ORDER BY t.deadline, t.id LIMIT {listed}"), 1)?;
     let count = args.query(tx, &format!("SELECT CAST(COUNT(*) AS BIGINT) {filter}"), 0)?;
     let total = count.into_iter().next().and_then(|(_, i)| i.first().copied()).unwrap_or(0);

@@ -1,39 +1,66 @@
-//! The list index: one row per listed record (alarms, tasks, inspections, enterprises, users) with the
-//! columns the console filters, sorts and pages by, and the record's change-log keys so a list is scoped
-//! to the caller exactly as a pull is. Kept in step with the records by `records::save` (and rebuilt from
-//! them once, after the migration that adds it: `crate::lists`). Devices are paged from their own table.
+//! The lists of alarms, tasks and inspections, paged in SQL over their typed tables (`db::tables`), which
+//! carry besides their typed columns the record's change-log keys (so a list is scoped to the caller exactly
+//! as a pull is) and the text a search matches: one projection of a record for lists, counts, the map and
+//! the dashboard, written in the record's own transaction (`crate::tables`). Devices are paged from their
+//! own table.
 //!
 //! The query is built here once for both back ends (plain SQL both speak; only the placeholder differs),
 //! so a filter cannot mean one thing on SQLite and another on PostgreSQL; each back end binds and runs it.
 
-use super::{DeviceRow, Filter, Keys, StoreError};
+use super::tables::time;
+use super::{DeviceRow, Filter, StoreError};
 use chrono::{DateTime, Utc};
 
-/// One listed record as the index holds it.
-#[derive(Clone, Debug)]
-pub struct ListingRow {
-    /// `alarm`, `task`, `inspection`, `enterprise` or `user` (the stored entity names).
-    pub entity: &'static str,
-    pub id: String,
-    pub keys: Keys,
-    pub township: Option<String>,
-    pub squadron: Option<String>,
-    pub enterprise: Option<String>,
-    pub state: String,
-    /// An alarm's level, a task's severity, a user's role.
-    pub grade: Option<String>,
-    /// The time the date range selects on (raised, deadline, inspected).
-    pub at: Option<DateTime<Utc>>,
-    /// What the list is ordered by (a time as RFC 3339, or a name).
-    pub sort: String,
-    /// Lower-case text a search matches in (names, codes, points).
-    pub search: String,
+/// A kind of record with a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    Alarm,
+    Task,
+    Inspection,
 }
 
-/// One page of one list.
-#[derive(Clone, Debug, Default)]
+/// A column a kind's table does not have: typed, so PostgreSQL takes it where it refuses a bare `NULL`
+/// (`GROUP BY NULL`); it equals nothing and groups as one.
+const NONE: &str = "CAST(NULL AS TEXT)";
+
+/// Where a listed kind's rows are, and what the list's generic columns are in its table.
+struct Source {
+    table: &'static str,
+    /// An alarm's level, a task's severity (an inspection has none).
+    grade: &'static str,
+    /// The time a date range selects on: raised, deadline, inspected (started, or ended without a start).
+    at: &'static str,
+    /// What the list is ordered by: `at`, never NULL (a NULL sorts first on SQLite, last on PostgreSQL).
+    sort: &'static str,
+    /// A squadron the rows carry (alarms); the others are in a squadron's area by township.
+    squadron: &'static str,
+}
+
+impl Listed {
+    fn source(self) -> Source {
+        match self {
+            Listed::Alarm => {
+                Source { table: "alarms", grade: "level", at: "raised_at", sort: "raised_at", squadron: "squadron" }
+            }
+            Listed::Task => {
+                Source { table: "tasks", grade: "severity", at: "deadline", sort: "deadline", squadron: NONE }
+            }
+            Listed::Inspection => Source {
+                table: "inspections",
+                grade: NONE,
+                at: "COALESCE(started_at, ended_at)",
+                // The expression of the index `inspections_by_listed`, written the same.
+                sort: "COALESCE(started_at, ended_at, '')",
+                squadron: NONE,
+            },
+        }
+    }
+}
+
+/// One page of one list: the filters (each applied when given) and the page.
+#[derive(Clone, Debug)]
 pub struct ListQuery {
-    pub entity: &'static str,
+    pub listed: Listed,
     pub newest_first: bool,
     pub township: Option<String>,
     /// Rows whose township is one of these (a squadron's area), when set.
@@ -47,6 +74,27 @@ pub struct ListQuery {
     pub text: Option<String>,
     pub limit: u32,
     pub offset: u64,
+}
+
+impl ListQuery {
+    /// Every row of `listed` the caller may see, oldest first, one row.
+    pub fn of(listed: Listed) -> Self {
+        ListQuery {
+            listed,
+            newest_first: false,
+            township: None,
+            townships: None,
+            squadron: None,
+            enterprise: None,
+            states: Vec::new(),
+            grade: None,
+            from: None,
+            to: None,
+            text: None,
+            limit: 1,
+            offset: 0,
+        }
+    }
 }
 
 /// The ids of one page, in order, and how many rows match in all.
@@ -70,14 +118,11 @@ pub struct Built {
     pub args: Vec<Arg>,
 }
 
-pub(crate) fn time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 /// Who may see what, over a table's change-log key columns (`audience`, `k_enterprise`, `k_township`,
-/// `k_squadron`, `k_assignee`): the same rule as the change log's (`Tx::changes`). `bind` binds a text and
-/// answers its placeholder; `None` when everything is visible.
-pub fn visible(visibility: &Filter, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
+/// `k_squadron`, `k_assignee`, each after `prefix`: a table's alias and a dot, or nothing): the same rule as
+/// the change log's (`Tx::changes`). `bind` binds a text and answers its placeholder; `None` when everything
+/// is visible.
+pub fn visible(visibility: &Filter, prefix: &str, bind: &mut dyn FnMut(String) -> String) -> Option<String> {
     let mut list = |ids: &[String]| -> String {
         if ids.is_empty() {
             return "NULL".into();
@@ -88,35 +133,43 @@ pub fn visible(visibility: &Filter, bind: &mut dyn FnMut(String) -> String) -> O
         Filter::All => return None,
         Filter::Enterprise { enterprise } => {
             let e = list(std::slice::from_ref(enterprise));
-            format!("(audience = 'public' OR (audience = 'shared' AND k_enterprise = {e}))")
+            format!("({prefix}audience = 'public' OR ({prefix}audience = 'shared' AND {prefix}k_enterprise = {e}))")
         }
-        Filter::Townships { townships } => format!("(audience = 'public' OR k_township IN ({}))", list(townships)),
+        Filter::Townships { townships } => {
+            format!("({prefix}audience = 'public' OR {prefix}k_township IN ({}))", list(townships))
+        }
         Filter::Officer { townships, squadron, user } => {
             let towns = list(townships);
             let (s, u) = (list(std::slice::from_ref(squadron)), list(std::slice::from_ref(user)));
-            format!("(audience = 'public' OR k_township IN ({towns}) OR k_squadron = {s} OR k_assignee = {u})")
+            format!(
+                "({prefix}audience = 'public' OR {prefix}k_township IN ({towns}) OR {prefix}k_squadron = {s} \
+                 OR {prefix}k_assignee = {u})"
+            )
         }
     })
 }
 
-/// Builds the count and page statements; `p(n)` writes the n-th placeholder (1-based).
-pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Built {
+/// `FROM <table> WHERE <the query's filters and the caller's visibility>`, with its arguments.
+fn selection(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> (String, Vec<Arg>) {
+    let source = q.listed.source();
     let mut args: Vec<Arg> = Vec::new();
     let bind = |args: &mut Vec<Arg>, a: Arg| {
         args.push(a);
         p(args.len())
     };
-    let mut wheres = vec![format!("entity = {}", bind(&mut args, Arg::Text(q.entity.into())))];
     let list = |args: &mut Vec<Arg>, ids: &[String]| -> String {
         if ids.is_empty() {
             return "NULL".into();
         }
         ids.iter().map(|t| bind(args, Arg::Text(t.clone()))).collect::<Vec<_>>().join(",")
     };
-    wheres.extend(visible(visibility, &mut |v| bind(&mut args, Arg::Text(v))));
-    for (column, value) in
-        [("township", &q.township), ("squadron", &q.squadron), ("enterprise", &q.enterprise), ("grade", &q.grade)]
-    {
+    let mut wheres: Vec<String> = visible(visibility, "", &mut |v| bind(&mut args, Arg::Text(v))).into_iter().collect();
+    for (column, value) in [
+        ("township", &q.township),
+        (source.squadron, &q.squadron),
+        ("enterprise", &q.enterprise),
+        (source.grade, &q.grade),
+    ] {
         if let Some(v) = value {
             wheres.push(format!("{column} = {}", bind(&mut args, Arg::Text(v.clone()))));
         }
@@ -127,22 +180,29 @@ pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Buil
     if !q.states.is_empty() {
         wheres.push(format!("state IN ({})", list(&mut args, &q.states)));
     }
+    // Times are compared as the typed tables store them (`tables::time`).
     if let Some(from) = &q.from {
-        wheres.push(format!("at >= {}", bind(&mut args, Arg::Text(time(from)))));
+        wheres.push(format!("{} >= {}", source.at, bind(&mut args, Arg::Text(time(from)))));
     }
     if let Some(to) = &q.to {
-        wheres.push(format!("at < {}", bind(&mut args, Arg::Text(time(to)))));
+        wheres.push(format!("{} < {}", source.at, bind(&mut args, Arg::Text(time(to)))));
     }
     if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         wheres.push(format!("search LIKE {} ESCAPE '\\'", bind(&mut args, Arg::Text(format!("%{escaped}%")))));
     }
-    let filter = wheres.join(" AND ");
-    let order = if q.newest_first { "sort DESC, id DESC" } else { "sort ASC, id ASC" };
-    let count = format!("SELECT COUNT(*) FROM listing WHERE {filter}");
-    let limit = p(args.len() + 1);
-    let offset = p(args.len() + 2);
-    let page = format!("SELECT id FROM listing WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let filter = if wheres.is_empty() { "TRUE".to_string() } else { wheres.join(" AND ") };
+    (format!("FROM {} WHERE {filter}", source.table), args)
+}
+
+/// Builds the count and page statements; `p(n)` writes the n-th placeholder (1-based).
+pub fn build(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> Built {
+    let (from, args) = selection(q, visibility, p);
+    let sort = q.listed.source().sort;
+    let order = if q.newest_first { format!("{sort} DESC, id DESC") } else { format!("{sort} ASC, id ASC") };
+    let count = format!("SELECT COUNT(*) {from}");
+    let (limit, offset) = (p(args.len() + 1), p(args.len() + 2));
+    let page = format!("SELECT id {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     Built { count, page, args }
 }
 
@@ -154,19 +214,20 @@ pub enum Group {
     Enterprise,
     State,
     Grade,
-    /// The day of `at` (UTC, `YYYY-MM-DD`).
+    /// The day of the list's time (UTC, `YYYY-MM-DD`).
     Day,
 }
 
 impl Group {
-    fn sql(self) -> &'static str {
+    fn sql(self, listed: Listed) -> String {
+        let source = listed.source();
         match self {
-            Group::Township => "township",
-            Group::Squadron => "squadron",
-            Group::Enterprise => "enterprise",
-            Group::State => "state",
-            Group::Grade => "grade",
-            Group::Day => "substr(at, 1, 10)",
+            Group::Township => "township".into(),
+            Group::Squadron => source.squadron.into(),
+            Group::Enterprise => "enterprise".into(),
+            Group::State => "state".into(),
+            Group::Grade => source.grade.into(),
+            Group::Day => format!("substr({}, 1, 10)", source.at),
         }
     }
 }
@@ -174,26 +235,22 @@ impl Group {
 /// Builds a count of the rows `q` selects (its page ignored) grouped by `groups`: one row per group with
 /// the group's values, then the count.
 pub fn build_counts(q: &ListQuery, visibility: &Filter, groups: &[Group], p: fn(usize) -> String) -> Built {
-    let built = build(q, visibility, p);
-    let columns: Vec<&str> = groups.iter().map(|g| g.sql()).collect();
-    let filter = built.count.trim_start_matches("SELECT COUNT(*) FROM listing WHERE ");
-    let list = columns.join(", ");
-    let count = format!("SELECT {list}, COUNT(*) FROM listing WHERE {filter} GROUP BY {list} ORDER BY {list}");
-    Built { count, page: String::new(), args: built.args }
+    let (from, args) = selection(q, visibility, p);
+    let list = groups.iter().map(|g| g.sql(q.listed)).collect::<Vec<_>>().join(", ");
+    let count = format!("SELECT {list}, COUNT(*) {from} GROUP BY {list} ORDER BY {list}");
+    Built { count, page: String::new(), args }
 }
 
 /// One group's values (in the order asked) and how many rows it has.
 pub type Count = (Vec<Option<String>>, u64);
 
-/// The list index's part of a transaction (each back end: `db/<backend>/listing.rs`).
+/// The lists' part of a transaction (each back end: `db/<backend>/listing.rs`).
 pub trait Listing {
-    /// Stores (or replaces) a record's row.
-    fn put_listing(&mut self, row: &ListingRow) -> Result<(), StoreError>;
-    fn drop_listing(&mut self, entity: &str, id: &str) -> Result<(), StoreError>;
     fn list_page(&mut self, query: &ListQuery, visibility: &Filter) -> Result<ListPage, StoreError>;
-    /// Whether the index was built from the records (after the migration that added it).
-    fn listing_built(&mut self) -> Result<bool, StoreError>;
-    fn set_listing_built(&mut self) -> Result<(), StoreError>;
+    /// Whether the typed tables were filled from the records (after a migration that adds or changes them;
+    /// stored as meta key `listing_built`, the name it had when a list index was filled this way).
+    fn rows_built(&mut self) -> Result<bool, StoreError>;
+    fn set_rows_built(&mut self) -> Result<(), StoreError>;
     /// How many rows `query` selects (its page ignored), by `groups`.
     fn list_counts(
         &mut self,

@@ -39,6 +39,7 @@ pub const SQLITE: &[Migration] = &[
         name: "checks_without_lists",
         sql: include_str!("migrations/sqlite/011_checks_without_lists.sql"),
     },
+    Migration { version: 12, name: "one_projection", sql: include_str!("migrations/sqlite/012_one_projection.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -74,6 +75,7 @@ pub const POSTGRES: &[Migration] = &[
         name: "checks_without_lists",
         sql: include_str!("migrations/postgres/011_checks_without_lists.sql"),
     },
+    Migration { version: 12, name: "one_projection", sql: include_str!("migrations/postgres/012_one_projection.sql") },
 ];
 
 /// The schema version this build writes.

@@ -7,8 +7,8 @@
 //! Written once for both back ends, like `db::tables` (`$n` placeholders, run through [`Tables`]).
 
 use super::listing::{ListPage, visible};
-use super::tables::{Tables, Value, opt, text};
-use super::{Audience, DeviceRow, Filter, Keys, StoreError, parse_time};
+use super::tables::{KEY_COLUMNS, KEY_UPDATES, Tables, Value, keys, opt, read_keys, text};
+use super::{DeviceRow, Filter, Keys, StoreError, parse_time};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::organisation::Role;
 use fieldcheck_domain::supervision::class::EnterpriseClass;
@@ -45,21 +45,6 @@ pub struct UserRow {
 fn flag(b: bool) -> Value {
     Value::Int(i64::from(b))
 }
-
-/// The change-log keys' five values, in the order of the tables' `audience, k_*` columns.
-fn keys(k: &Keys) -> [Value; 5] {
-    [
-        text(k.audience.as_str()),
-        opt(k.enterprise.as_deref()),
-        opt(k.township.as_deref()),
-        opt(k.squadron.as_deref()),
-        opt(k.assignee.as_deref()),
-    ]
-}
-
-const KEY_COLUMNS: &str = "audience, k_enterprise, k_township, k_squadron, k_assignee";
-const KEY_UPDATES: &str = "audience = excluded.audience, k_enterprise = excluded.k_enterprise, \
-     k_township = excluded.k_township, k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee";
 
 pub fn put_enterprise(tx: &mut (impl Tables + ?Sized), r: &EnterpriseRow) -> Result<(), StoreError> {
     let sql = format!(
@@ -137,7 +122,7 @@ impl Clause {
             c.args.push(Value::Text(Some(v)));
             format!("${}", c.args.len())
         };
-        if let Some(w) = visible(visibility, &mut bind) {
+        if let Some(w) = visible(visibility, "", &mut bind) {
             c.wheres.push(w);
         }
         c
@@ -329,19 +314,6 @@ pub fn device_page(
 
 /// Every enterprise's and user's row, each ordered by id (for checking them against the records).
 pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<(Vec<EnterpriseRow>, Vec<UserRow>), StoreError> {
-    let read_keys = |t: &mut dyn Iterator<Item = Option<String>>| -> Result<Keys, StoreError> {
-        let audience = t.next().flatten().unwrap_or_default();
-        Ok(Keys {
-            audience: [Audience::Public, Audience::Shared, Audience::Internal]
-                .into_iter()
-                .find(|a| a.as_str() == audience)
-                .ok_or_else(|| StoreError::Corrupt(format!("audience {audience}")))?,
-            enterprise: t.next().flatten(),
-            township: t.next().flatten(),
-            squadron: t.next().flatten(),
-            assignee: t.next().flatten(),
-        })
-    };
     let mut enterprises = Vec::new();
     let sql = format!(
         "SELECT id, name, credit_code, township, search, {KEY_COLUMNS}, key_discharger, key_hazardous_waste_unit,

@@ -1,7 +1,7 @@
-//! Queries of the typed tables (`db::tables`) scoped to a caller exactly as a list is: the typed row is
-//! joined with its list index row (`db::listing`), whose change-log keys carry the visibility rule
-//! (`listing::visible`). The map and the dashboard build their statements with these; each back end runs
-//! them through `Tables::tables_query` (`$n` placeholders).
+//! Queries of the typed tables (`db::tables`) scoped to a caller exactly as a list is: each row carries its
+//! record's change-log keys, tested by the visibility rule (`listing::visible`). The map and the dashboard
+//! build their statements with these; each back end runs them through `Tables::tables_query` (`$n`
+//! placeholders).
 
 use super::Filter;
 use super::listing::{Arg, visible};
@@ -37,16 +37,9 @@ impl Args {
         values.iter().map(|v| self.bind(v.as_ref())).collect::<Vec<_>>().join(", ")
     }
 
-    /// `JOIN listing …` for the typed table aliased `alias` holding records of `entity` (stored name), with
-    /// the visibility condition bound here.
-    pub fn scope(&mut self, entity: &str, alias: &str, visibility: &Filter) -> String {
-        let kind = self.bind(entity);
-        let mut join = format!("JOIN listing ON listing.entity = {kind} AND listing.id = {alias}.id");
-        if let Some(rule) = visible(visibility, &mut |v| self.bind(v)) {
-            join.push_str(" AND ");
-            join.push_str(&rule);
-        }
-        join
+    /// The condition that the row of the typed table aliased `alias` is one the caller may see, bound here.
+    pub fn scope(&mut self, alias: &str, visibility: &Filter) -> String {
+        visible(visibility, &format!("{alias}."), &mut |v| self.bind(v)).unwrap_or_else(|| "TRUE".into())
     }
 
     /// Runs `sql` with these arguments; each row's first `texts` columns as text, the rest as integers.

@@ -1,13 +1,15 @@
-//! The typed tables: alarms, tasks and inspections with the columns supervision and the dashboard query
-//! (state, township, enterprise, grade, deadline and times as indexed columns; times as RFC 3339 UTC text
-//! with nanoseconds, which reads back exactly and sorts in time order on both back ends). Each record's row is derived once
-//! (`crate::tables`) and written in the record's own transaction.
+//! The typed tables: alarms, tasks and inspections with the columns supervision, the dashboard, the map and
+//! the lists query (state, township, enterprise, grade, deadline and times as indexed columns; times as RFC
+//! 3339 UTC text with nanoseconds, which reads back exactly and sorts in time order on both back ends), the
+//! record's change-log keys (which scope every query to the caller as its pull is) and the text a list's
+//! search matches. Each record's row is derived once (`crate::tables`) and written in the record's own
+//! transaction.
 //!
 //! The statements are written here once for both back ends (`$n` placeholders, which SQLite reads as
 //! `?n`); each back end only binds and runs them ([`Tables`]), so a query cannot mean one thing on SQLite
 //! and another on PostgreSQL.
 
-use super::{StoreError, parse_time};
+use super::{Audience, Keys, StoreError, parse_time};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::alarm::AlarmState;
 use fieldcheck_domain::finding::Severity;
@@ -29,6 +31,7 @@ pub struct AlarmRow {
     pub state: AlarmState,
     pub raised_at: DateTime<Utc>,
     pub respond_by: DateTime<Utc>,
+    pub list: ListColumns,
 }
 
 /// A rectification task's row.
@@ -42,6 +45,7 @@ pub struct TaskRow {
     pub state: TaskState,
     pub issued_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
+    pub list: ListColumns,
 }
 
 /// A submitted inspection's row.
@@ -58,6 +62,16 @@ pub struct InspectionRow {
     pub visited_at: Option<DateTime<Utc>>,
     /// Its findings by severity: minor, general, serious.
     pub findings: [u32; 3],
+    pub list: ListColumns,
+}
+
+/// What every typed row carries for the lists: who may see it and what a search matches in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListColumns {
+    /// The record's change-log keys.
+    pub keys: Keys,
+    /// Lower-case text a search matches in (names, codes, points).
+    pub search: String,
 }
 
 /// A bound value.
@@ -103,13 +117,58 @@ fn at(t: Option<&DateTime<Utc>>) -> Value {
     Value::Text(t.map(time))
 }
 
+/// The change-log key columns, as every typed and register row carries them (in the order of [`keys`]).
+pub(crate) const KEY_COLUMNS: &str = "audience, k_enterprise, k_township, k_squadron, k_assignee";
+/// The same columns, replaced on a conflict.
+pub(crate) const KEY_UPDATES: &str = "audience = excluded.audience, k_enterprise = excluded.k_enterprise, \
+     k_township = excluded.k_township, k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee";
+
+/// The change-log keys' five values, in the order of [`KEY_COLUMNS`].
+pub(crate) fn keys(k: &Keys) -> [Value; 5] {
+    [
+        text(k.audience.as_str()),
+        opt(k.enterprise.as_deref()),
+        opt(k.township.as_deref()),
+        opt(k.squadron.as_deref()),
+        opt(k.assignee.as_deref()),
+    ]
+}
+
+/// Reads the five [`KEY_COLUMNS`] from a row's text cells.
+pub(crate) fn read_keys(t: &mut dyn Iterator<Item = Option<String>>) -> Result<Keys, StoreError> {
+    let audience = t.next().flatten().unwrap_or_default();
+    Ok(Keys {
+        audience: [Audience::Public, Audience::Shared, Audience::Internal]
+            .into_iter()
+            .find(|a| a.as_str() == audience)
+            .ok_or_else(|| StoreError::Corrupt(format!("audience {audience}")))?,
+        enterprise: t.next().flatten(),
+        township: t.next().flatten(),
+        squadron: t.next().flatten(),
+        assignee: t.next().flatten(),
+    })
+}
+
+/// The list columns of a typed table, after its own (in the order of [`ListColumns::values`]).
+const LIST_COLUMNS: &str = "search, audience, k_enterprise, k_township, k_squadron, k_assignee";
+
+impl ListColumns {
+    /// The values of [`LIST_COLUMNS`].
+    fn values(&self) -> impl Iterator<Item = Value> {
+        std::iter::once(text(&self.search)).chain(keys(&self.keys))
+    }
+}
+
 pub fn put_alarm(tx: &mut (impl Tables + ?Sized), r: &AlarmRow) -> Result<(), StoreError> {
     tx.tables_execute(
-        "INSERT INTO alarms (id, enterprise, township, squadron, level, state, raised_at, respond_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
-             squadron = excluded.squadron, level = excluded.level, state = excluded.state,
-             raised_at = excluded.raised_at, respond_by = excluded.respond_by",
+        &format!(
+            "INSERT INTO alarms (id, enterprise, township, squadron, level, state, raised_at, respond_by, {LIST_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
+                 squadron = excluded.squadron, level = excluded.level, state = excluded.state,
+                 raised_at = excluded.raised_at, respond_by = excluded.respond_by, search = excluded.search,
+                 {KEY_UPDATES}"
+        ),
         &[
             text(&r.id),
             text(&r.enterprise),
@@ -119,17 +178,23 @@ pub fn put_alarm(tx: &mut (impl Tables + ?Sized), r: &AlarmRow) -> Result<(), St
             text(r.state.as_str()),
             at(Some(&r.raised_at)),
             at(Some(&r.respond_by)),
-        ],
+        ]
+        .into_iter()
+        .chain(r.list.values())
+        .collect::<Vec<_>>(),
     )
 }
 
 pub fn put_task(tx: &mut (impl Tables + ?Sized), r: &TaskRow) -> Result<(), StoreError> {
     tx.tables_execute(
-        "INSERT INTO tasks (id, enterprise, township, inspection, severity, state, issued_at, deadline)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
-             inspection = excluded.inspection, severity = excluded.severity, state = excluded.state,
-             issued_at = excluded.issued_at, deadline = excluded.deadline",
+        &format!(
+            "INSERT INTO tasks (id, enterprise, township, inspection, severity, state, issued_at, deadline, {LIST_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
+                 inspection = excluded.inspection, severity = excluded.severity, state = excluded.state,
+                 issued_at = excluded.issued_at, deadline = excluded.deadline, search = excluded.search,
+                 {KEY_UPDATES}"
+        ),
         &[
             text(&r.id),
             text(&r.enterprise),
@@ -139,21 +204,26 @@ pub fn put_task(tx: &mut (impl Tables + ?Sized), r: &TaskRow) -> Result<(), Stor
             text(r.state.as_str()),
             at(Some(&r.issued_at)),
             at(Some(&r.deadline)),
-        ],
+        ]
+        .into_iter()
+        .chain(r.list.values())
+        .collect::<Vec<_>>(),
     )
 }
 
 pub fn put_inspection(tx: &mut (impl Tables + ?Sized), r: &InspectionRow) -> Result<(), StoreError> {
     let [minor, general, serious] = r.findings.map(i64::from);
     tx.tables_execute(
-        "INSERT INTO inspections (id, enterprise, township, kind, state, started_at, ended_at, visited_at,
-             minor_findings, general_findings, serious_findings)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
-             kind = excluded.kind, state = excluded.state, started_at = excluded.started_at,
-             ended_at = excluded.ended_at, visited_at = excluded.visited_at,
-             minor_findings = excluded.minor_findings, general_findings = excluded.general_findings,
-             serious_findings = excluded.serious_findings",
+        &format!(
+            "INSERT INTO inspections (id, enterprise, township, kind, state, started_at, ended_at, visited_at,
+                 minor_findings, general_findings, serious_findings, {LIST_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             ON CONFLICT (id) DO UPDATE SET enterprise = excluded.enterprise, township = excluded.township,
+                 kind = excluded.kind, state = excluded.state, started_at = excluded.started_at,
+                 ended_at = excluded.ended_at, visited_at = excluded.visited_at,
+                 minor_findings = excluded.minor_findings, general_findings = excluded.general_findings,
+                 serious_findings = excluded.serious_findings, search = excluded.search, {KEY_UPDATES}"
+        ),
         &[
             text(&r.id),
             text(&r.enterprise),
@@ -166,7 +236,10 @@ pub fn put_inspection(tx: &mut (impl Tables + ?Sized), r: &InspectionRow) -> Res
             Value::Int(minor),
             Value::Int(general),
             Value::Int(serious),
-        ],
+        ]
+        .into_iter()
+        .chain(r.list.values())
+        .collect::<Vec<_>>(),
     )
 }
 
@@ -311,11 +384,19 @@ pub struct AllRows {
     pub inspections: Vec<InspectionRow>,
 }
 
+fn read_list(t: &mut dyn Iterator<Item = Option<String>>) -> Result<ListColumns, StoreError> {
+    let search = t.next().flatten().unwrap_or_default();
+    Ok(ListColumns { search, keys: read_keys(t)? })
+}
+
 /// Every row of the three tables (for checking them against the records).
 pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<AllRows, StoreError> {
     let mut alarms = Vec::new();
-    let sql = "SELECT id, enterprise, township, squadron, level, state, raised_at, respond_by FROM alarms ORDER BY id";
-    for (t, _) in tx.tables_query(sql, &[], 8)? {
+    let sql = format!(
+        "SELECT id, enterprise, township, squadron, level, state, raised_at, respond_by, {LIST_COLUMNS}
+         FROM alarms ORDER BY id"
+    );
+    for (t, _) in tx.tables_query(&sql, &[], 14)? {
         let mut t = t.into_iter();
         let mut next = || t.next().flatten();
         alarms.push(AlarmRow {
@@ -327,12 +408,15 @@ pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<AllRows, StoreError> 
             state: parse(next())?,
             raised_at: parse_time(&next().unwrap_or_default())?,
             respond_by: parse_time(&next().unwrap_or_default())?,
+            list: read_list(&mut t)?,
         });
     }
     let mut tasks = Vec::new();
-    let sql =
-        "SELECT id, enterprise, township, inspection, severity, state, issued_at, deadline FROM tasks ORDER BY id";
-    for (t, _) in tx.tables_query(sql, &[], 8)? {
+    let sql = format!(
+        "SELECT id, enterprise, township, inspection, severity, state, issued_at, deadline, {LIST_COLUMNS}
+         FROM tasks ORDER BY id"
+    );
+    for (t, _) in tx.tables_query(&sql, &[], 14)? {
         let mut t = t.into_iter();
         let mut next = || t.next().flatten();
         tasks.push(TaskRow {
@@ -344,12 +428,15 @@ pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<AllRows, StoreError> 
             state: parse(next())?,
             issued_at: parse_time(&next().unwrap_or_default())?,
             deadline: parse_time(&next().unwrap_or_default())?,
+            list: read_list(&mut t)?,
         });
     }
     let mut inspections = Vec::new();
-    let sql = "SELECT id, enterprise, township, kind, state, started_at, ended_at, visited_at,
-                   minor_findings, general_findings, serious_findings FROM inspections ORDER BY id";
-    for (t, i) in tx.tables_query(sql, &[], 8)? {
+    let sql = format!(
+        "SELECT id, enterprise, township, kind, state, started_at, ended_at, visited_at, {LIST_COLUMNS},
+             minor_findings, general_findings, serious_findings FROM inspections ORDER BY id"
+    );
+    for (t, i) in tx.tables_query(&sql, &[], 14)? {
         let mut t = t.into_iter();
         let mut next = || t.next().flatten();
         inspections.push(InspectionRow {
@@ -362,6 +449,7 @@ pub fn all_rows(tx: &mut (impl Tables + ?Sized)) -> Result<AllRows, StoreError> 
             ended_at: opt_time(next())?,
             visited_at: opt_time(next())?,
             findings: [0, 1, 2].map(|k| count(i.get(k).copied().unwrap_or(0))),
+            list: read_list(&mut t)?,
         });
     }
     Ok(AllRows { alarms, tasks, inspections })

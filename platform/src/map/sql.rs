@@ -41,11 +41,11 @@ fn rows(
 /// Alarms not closed; overdue when past their response limit at `now`.
 pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> Result<Vec<Placed>, StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("alarm", "a", visibility);
+    let scope = args.scope("a", visibility);
     let closed = args.bind(AlarmState::Closed.as_str());
     let sql = format!(
-        "SELECT a.id, a.enterprise, a.state, a.level, a.raised_at, a.respond_by FROM alarms a {scope}
-         WHERE a.state <> {closed} ORDER BY a.raised_at DESC, a.id"
+        "SELECT a.id, a.enterprise, a.state, a.level, a.raised_at, a.respond_by FROM alarms a
+         WHERE {scope} AND a.state <> {closed} ORDER BY a.raised_at DESC, a.id"
     );
     let mut out = Vec::new();
     for (t, _) in args.query(tx, &sql, 6)? {
@@ -62,12 +62,12 @@ pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> 
 /// Tasks not yet accepted, by deadline; overdue when the enterprise owes an answer past it at `now`.
 pub fn open_tasks(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> Result<Vec<Placed>, StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("task", "t", visibility);
+    let scope = args.scope("t", visibility);
     let open: Vec<&str> = TaskState::ALL.iter().filter(|s| !s.is_final()).map(|s| s.as_str()).collect();
     let open = args.list(&open);
     let sql = format!(
-        "SELECT t.id, t.enterprise, t.state, t.severity, t.deadline FROM tasks t {scope}
-         WHERE t.state IN ({open}) ORDER BY t.deadline, t.id"
+        "SELECT t.id, t.enterprise, t.state, t.severity, t.deadline FROM tasks t
+         WHERE {scope} AND t.state IN ({open}) ORDER BY t.deadline, t.id"
     );
     rows(args, tx, &sql, |state, deadline| state.parse::<TaskState>().is_ok_and(|s| s.overdue(deadline, now)))
 }
@@ -80,11 +80,11 @@ pub fn inspections_between(
     to: DateTime<Utc>,
 ) -> Result<Vec<Placed>, StoreError> {
     let mut args = Args::default();
-    let scope = args.scope("inspection", "i", visibility);
+    let scope = args.scope("i", visibility);
     let (from, to) = (args.time(&from), args.time(&to));
     let sql = format!(
-        "SELECT i.id, i.enterprise, i.state, i.kind, COALESCE(i.started_at, i.ended_at) AS at FROM inspections i {scope}
-         WHERE COALESCE(i.started_at, i.ended_at) >= {from} AND COALESCE(i.started_at, i.ended_at) < {to}
+        "SELECT i.id, i.enterprise, i.state, i.kind, COALESCE(i.started_at, i.ended_at) AS at FROM inspections i
+         WHERE {scope} AND COALESCE(i.started_at, i.ended_at) >= {from} AND COALESCE(i.started_at, i.ended_at) < {to}
          ORDER BY at DESC, i.id"
     );
     rows(args, tx, &sql, |_, _| false)

@@ -8,7 +8,7 @@ use crate::access::{Caller, Reach};
 use crate::app::App;
 use crate::command::{self, AlarmRow, Names};
 use crate::console;
-use crate::db::listing::ListQuery;
+use crate::db::listing::{ListQuery, Listed};
 use crate::error::ApiError;
 use crate::intents::Actor;
 use crate::records;
@@ -90,12 +90,11 @@ pub async fn record(
                     graded.note = format!("{} {}", label.zh, label.en);
                 }
             }
-            // Inspections made for this alarm are at its enterprise: read those through the list index.
+            // Inspections made for this alarm are at its enterprise: read those through their list.
             let query = ListQuery {
-                entity: "inspection",
                 enterprise: Some(alarm.enterprise.to_string()),
                 limit: 1000,
-                ..ListQuery::default()
+                ..ListQuery::of(Listed::Inspection)
             };
             let mut links = Vec::new();
             for iid in tx.list_page(&query, &actor.reach.filter())?.ids {

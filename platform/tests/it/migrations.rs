@@ -19,7 +19,7 @@ struct Schema {
     versions: Vec<(u32, String)>,
 }
 
-fn sqlite_file(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn sqlite_file(dir: &Path) -> std::path::PathBuf {
     dir.join("platform.sqlite3")
 }
 
@@ -142,7 +142,8 @@ fn sqlite_no_row_write_builds_a_temporary_table() {
     // The constraints still hold: a known state is taken, an unknown one refused.
     let task = |state: &str| {
         conn.execute(
-            "INSERT INTO tasks VALUES (?1, 'e', 't', 'i', 'minor', ?2, '2026-01-01', '2026-02-01')",
+            "INSERT INTO tasks (id, enterprise, township, inspection, severity, state, issued_at, deadline)
+             VALUES (?1, 'e', 't', 'i', 'minor', ?2, '2026-01-01', '2026-02-01')",
             [format!("task-{state}"), state.to_string()],
         )
     };

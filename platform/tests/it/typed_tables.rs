@@ -15,10 +15,10 @@ use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome};
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_e2e::{Device, Platform, Storage, World, fixtures};
 use fieldcheck_platform::db::registers;
-use fieldcheck_platform::db::tables::{self, AllRows};
-use fieldcheck_platform::db::{Db, Keys};
+use fieldcheck_platform::db::tables::{self, AllRows, ListColumns};
+use fieldcheck_platform::db::{Db, StoreError};
 use fieldcheck_platform::records;
-use fieldcheck_platform::tables::{alarm_row, enterprise_row, inspection_row, task_row, user_row};
+use fieldcheck_platform::tables::{alarm_row, enterprise_row, inspection_row, list_columns, task_row, user_row};
 use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
 use serde_json::json;
 use std::collections::HashMap;
@@ -43,17 +43,22 @@ fn derived(db: &Db) -> AllRows {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(db.read(|tx| {
         let mut want = AllRows::default();
-        let keys = |tx: &mut dyn fieldcheck_platform::db::Tx, r: &Record| -> Result<Keys, _> { records::keys(tx, r) };
+        // Each row's list columns too: the record's change-log keys and its search text.
+        let list = |tx: &mut dyn fieldcheck_platform::db::Tx, r: &Record| -> Result<ListColumns, StoreError> {
+            let k = records::keys(tx, r)?;
+            list_columns(tx, r, &k)
+        };
         for a in records::load_all::<Alarm>(tx, Entity::Alarm)? {
-            let k = keys(tx, &Record::Alarm(a.clone()))?;
-            want.alarms.push(alarm_row(&a, &k));
+            let l = list(tx, &Record::Alarm(a.clone()))?;
+            want.alarms.push(alarm_row(&a, l));
         }
         for t in records::load_all::<RectificationTask>(tx, Entity::Task)? {
-            want.tasks.push(task_row(&t));
+            let l = list(tx, &Record::Task(t.clone()))?;
+            want.tasks.push(task_row(&t, l));
         }
         for s in records::load_all::<SubmittedInspection>(tx, Entity::Inspection)? {
-            let k = keys(tx, &Record::Inspection(Box::new(s.clone())))?;
-            want.inspections.push(inspection_row(&s, &k));
+            let l = list(tx, &Record::Inspection(Box::new(s.clone())))?;
+            want.inspections.push(inspection_row(&s, l));
         }
         want.alarms.sort_by(|a, b| a.id.cmp(&b.id));
         want.tasks.sort_by(|a, b| a.id.cmp(&b.id));

@@ -1,49 +1,12 @@
-//! PostgreSQL's list index (`db::listing`).
+//! PostgreSQL's lists (`db::listing`).
 
 use super::pipeline::args;
 use super::{DEVICE_COLUMNS, PgTx, device};
-use crate::db::listing::{self, Arg, Built, Count, Group, ListPage, ListQuery, Listing, ListingRow};
-use crate::db::tables::{Value, opt, text};
+use crate::db::listing::{self, Arg, Built, Count, Group, ListPage, ListQuery, Listing};
 use crate::db::{DeviceRow, Filter, StoreError};
 use tokio_postgres::types::ToSql;
 
 impl Listing for PgTx {
-    fn put_listing(&mut self, r: &ListingRow) -> Result<(), StoreError> {
-        self.hold_row(
-            "INSERT INTO listing (entity, id, audience, k_enterprise, k_township, k_squadron, k_assignee, township,
-                 squadron, enterprise, state, grade, at, sort, search)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-             ON CONFLICT (entity, id) DO UPDATE SET audience = excluded.audience,
-                 k_enterprise = excluded.k_enterprise, k_township = excluded.k_township,
-                 k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee, township = excluded.township,
-                 squadron = excluded.squadron, enterprise = excluded.enterprise, state = excluded.state,
-                 grade = excluded.grade, at = excluded.at, sort = excluded.sort, search = excluded.search",
-            vec![
-                text(r.entity),
-                text(&r.id),
-                text(r.keys.audience.as_str()),
-                opt(r.keys.enterprise.as_deref()),
-                opt(r.keys.township.as_deref()),
-                opt(r.keys.squadron.as_deref()),
-                opt(r.keys.assignee.as_deref()),
-                opt(r.township.as_deref()),
-                opt(r.squadron.as_deref()),
-                opt(r.enterprise.as_deref()),
-                text(&r.state),
-                opt(r.grade.as_deref()),
-                Value::Text(r.at.as_ref().map(listing::time)),
-                text(&r.sort),
-                text(&r.search),
-            ],
-        );
-        Ok(())
-    }
-
-    fn drop_listing(&mut self, entity: &str, id: &str) -> Result<(), StoreError> {
-        self.hold("DELETE FROM listing WHERE entity = $1 AND id = $2", args![entity.to_string(), id.to_string()]);
-        Ok(())
-    }
-
     fn list_page(&mut self, query: &ListQuery, visibility: &Filter) -> Result<ListPage, StoreError> {
         let built = listing::build(query, visibility, |n| format!("${n}"));
         let mut args = boxed(&built);
@@ -74,11 +37,11 @@ impl Listing for PgTx {
         Ok(out)
     }
 
-    fn listing_built(&mut self) -> Result<bool, StoreError> {
+    fn rows_built(&mut self) -> Result<bool, StoreError> {
         Ok(self.query_opt("SELECT value FROM meta WHERE key = 'listing_built'", &[])?.is_some())
     }
 
-    fn set_listing_built(&mut self) -> Result<(), StoreError> {
+    fn set_rows_built(&mut self) -> Result<(), StoreError> {
         self.hold("INSERT INTO meta (key, value) VALUES ('listing_built', '1') ON CONFLICT (key) DO NOTHING", args![]);
         Ok(())
     }

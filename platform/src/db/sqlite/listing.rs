@@ -1,7 +1,7 @@
-//! SQLite's list index (`db::listing`).
+//! SQLite's lists (`db::listing`).
 
 use super::{DEVICE_COLUMNS, SqliteTx, device_row, finish_device};
-use crate::db::listing::{self, Arg, Count, Group, ListPage, ListQuery, Listing, ListingRow};
+use crate::db::listing::{self, Arg, Count, Group, ListPage, ListQuery, Listing};
 use crate::db::{DeviceRow, Filter, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
@@ -16,42 +16,6 @@ fn values(args: &[Arg]) -> Vec<Value> {
 }
 
 impl Listing for SqliteTx<'_> {
-    fn put_listing(&mut self, r: &ListingRow) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO listing (entity, id, audience, k_enterprise, k_township, k_squadron, k_assignee, township,
-                 squadron, enterprise, state, grade, at, sort, search)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-             ON CONFLICT (entity, id) DO UPDATE SET audience = excluded.audience,
-                 k_enterprise = excluded.k_enterprise, k_township = excluded.k_township,
-                 k_squadron = excluded.k_squadron, k_assignee = excluded.k_assignee, township = excluded.township,
-                 squadron = excluded.squadron, enterprise = excluded.enterprise, state = excluded.state,
-                 grade = excluded.grade, at = excluded.at, sort = excluded.sort, search = excluded.search",
-            params![
-                r.entity,
-                r.id,
-                r.keys.audience.as_str(),
-                r.keys.enterprise,
-                r.keys.township,
-                r.keys.squadron,
-                r.keys.assignee,
-                r.township,
-                r.squadron,
-                r.enterprise,
-                r.state,
-                r.grade,
-                r.at.as_ref().map(listing::time),
-                r.sort,
-                r.search
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn drop_listing(&mut self, entity: &str, id: &str) -> Result<(), StoreError> {
-        self.exec("DELETE FROM listing WHERE entity = ?1 AND id = ?2", params![entity, id])?;
-        Ok(())
-    }
-
     fn list_page(&mut self, query: &ListQuery, visibility: &Filter) -> Result<ListPage, StoreError> {
         let built = listing::build(query, visibility, |_| "?".to_string());
         let mut args = values(&built.args);
@@ -79,13 +43,13 @@ impl Listing for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn listing_built(&mut self) -> Result<bool, StoreError> {
+    fn rows_built(&mut self) -> Result<bool, StoreError> {
         let v: Option<String> =
             self.row("SELECT value FROM meta WHERE key = 'listing_built'", [], |r| r.get(0)).optional()?;
         Ok(v.is_some())
     }
 
-    fn set_listing_built(&mut self) -> Result<(), StoreError> {
+    fn set_rows_built(&mut self) -> Result<(), StoreError> {
         self.exec("INSERT INTO meta (key, value) VALUES ('listing_built', '1') ON CONFLICT (key) DO NOTHING", [])?;
         Ok(())
     }
