@@ -220,6 +220,33 @@ pub fn contract<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> ax
     router
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(json_errors))
+        .layer(axum::middleware::from_fn(refuse_oversized))
+}
+
+/// The most bytes of a body over the limit that are read, and dropped, before it is refused; and for how
+/// long. Refused unread, the connection closes under a client still sending, whose system then discards
+/// the answer it had received and reports a reset. Past these bounds the platform stops reading and closes.
+const DRAINED_AT_MOST: u64 = 2 * crate::app::MAX_BODY_BYTES as u64;
+const DRAINING_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Answers a request whose declared length is over the body limit with 413 in the contract, after reading
+/// its body (within the bounds above), so that the client, once it has sent it, reads the answer.
+pub async fn refuse_oversized(req: Request, next: Next) -> Response {
+    use http_body_util::BodyExt;
+    let limit = crate::app::MAX_BODY_BYTES as u64;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let Some(declared) = declared.filter(|&n| n > limit) else { return next.run(req).await };
+    if declared <= DRAINED_AT_MOST {
+        let mut body = req.into_body();
+        let drain = async { while let Some(Ok(_)) = body.frame().await {} };
+        let _ = tokio::time::timeout(DRAINING_AT_MOST, drain).await;
+    }
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("a request body carries at most {limit} bytes; this one says it has {declared}"),
+    )
+    .into_response()
 }
 
 /// Rewrites an error the framework answered by itself (a path or query that does not parse, a body over
