@@ -153,9 +153,9 @@ pub(crate) fn read_keys(t: &mut dyn Iterator<Item = Option<String>>) -> Result<K
 const LIST_COLUMNS: &str = "search, audience, k_enterprise, k_township, k_squadron, k_assignee";
 
 impl ListColumns {
-    /// The values of [`LIST_COLUMNS`].
-    fn values(&self) -> impl Iterator<Item = Value> {
-        std::iter::once(text(&self.search)).chain(keys(&self.keys))
+    /// A typed row's values: its own columns', then those of [`LIST_COLUMNS`].
+    fn after<const N: usize>(&self, own: [Value; N]) -> Vec<Value> {
+        own.into_iter().chain(std::iter::once(text(&self.search))).chain(keys(&self.keys)).collect()
     }
 }
 
@@ -169,7 +169,7 @@ pub fn put_alarm(tx: &mut (impl Tables + ?Sized), r: &AlarmRow) -> Result<(), St
                  raised_at = excluded.raised_at, respond_by = excluded.respond_by, search = excluded.search,
                  {KEY_UPDATES}"
         ),
-        &[
+        &r.list.after([
             text(&r.id),
             text(&r.enterprise),
             opt(r.township.as_deref()),
@@ -178,10 +178,7 @@ pub fn put_alarm(tx: &mut (impl Tables + ?Sized), r: &AlarmRow) -> Result<(), St
             text(r.state.as_str()),
             at(Some(&r.raised_at)),
             at(Some(&r.respond_by)),
-        ]
-        .into_iter()
-        .chain(r.list.values())
-        .collect::<Vec<_>>(),
+        ]),
     )
 }
 
@@ -195,7 +192,7 @@ pub fn put_task(tx: &mut (impl Tables + ?Sized), r: &TaskRow) -> Result<(), Stor
                  issued_at = excluded.issued_at, deadline = excluded.deadline, search = excluded.search,
                  {KEY_UPDATES}"
         ),
-        &[
+        &r.list.after([
             text(&r.id),
             text(&r.enterprise),
             text(&r.township),
@@ -204,10 +201,7 @@ pub fn put_task(tx: &mut (impl Tables + ?Sized), r: &TaskRow) -> Result<(), Stor
             text(r.state.as_str()),
             at(Some(&r.issued_at)),
             at(Some(&r.deadline)),
-        ]
-        .into_iter()
-        .chain(r.list.values())
-        .collect::<Vec<_>>(),
+        ]),
     )
 }
 
@@ -224,7 +218,7 @@ pub fn put_inspection(tx: &mut (impl Tables + ?Sized), r: &InspectionRow) -> Res
                  minor_findings = excluded.minor_findings, general_findings = excluded.general_findings,
                  serious_findings = excluded.serious_findings, search = excluded.search, {KEY_UPDATES}"
         ),
-        &[
+        &r.list.after([
             text(&r.id),
             text(&r.enterprise),
             opt(r.township.as_deref()),
@@ -236,10 +230,7 @@ pub fn put_inspection(tx: &mut (impl Tables + ?Sized), r: &InspectionRow) -> Res
             Value::Int(minor),
             Value::Int(general),
             Value::Int(serious),
-        ]
-        .into_iter()
-        .chain(r.list.values())
-        .collect::<Vec<_>>(),
+        ]),
     )
 }
 

@@ -38,8 +38,8 @@ fn every_error_kind_is_answered_in_the_json_contract_with_a_request_id() {
         ),
         (
             "body too large",
-            // The server answers before reading the whole body and then closes the connection: ask for
-            // that, or the client may pool the doomed connection and fail the next request with it.
+            // The platform reads such a body before refusing it, but past a bound it closes the connection
+            // instead: asking for the close keeps the client from pooling a connection that may be doomed.
             http.post(&login)
                 .header("content-type", "application/json")
                 .header("connection", "close")

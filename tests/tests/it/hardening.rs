@@ -147,8 +147,9 @@ fn every_malformed_request_is_answered_in_the_json_error_contract() {
     let inspection = inspections(&commander).into_iter().find(|s| s.evidence.is_some()).expect("demo inspection");
     let inspection = inspection.inspection.id.to_string();
     let url = |path: &str| format!("{}{path}", platform.url);
-    // A fresh connection per request: after refusing an oversized body unread, the server closes the
-    // connection (as HTTP allows), and a pooled client could send the next request on it.
+    // A fresh connection per request: a body past the bound the platform drains before refusing it is
+    // refused unread and its connection closed (as HTTP allows), and a pooled client could send the next
+    // request on it.
     let http = &reqwest::blocking::Client::builder().pool_max_idle_per_host(0).build().expect("client");
     let send = |method: &str, path: &str, ct: Option<&str>, body: Vec<u8>| {
         let mut req = http.request(method.parse().expect("method"), url(path)).bearer_auth(&commander.token);
