@@ -177,6 +177,11 @@ fn net(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{s:?} is not an address or CIDR"))
 }
 
+/// jemalloc rather than the system allocator: faster for the push's many small allocations (measured in
+/// docs/sync-protocol.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
