@@ -133,9 +133,7 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
 
 /// Rebuilds a wire record from its stored JSON.
 pub fn record(entity: Entity, data: &str) -> Result<Record, StoreError> {
-    let wrapped = serde_json::json!({ "entity": entity, "data": serde_json::from_str::<serde_json::Value>(data)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))? });
-    serde_json::from_value(wrapped).map_err(|e| StoreError::Corrupt(e.to_string()))
+    Record::from_parts(entity, data).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// What other records' rows show of an enterprise, and the township that scopes them.

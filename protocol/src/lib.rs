@@ -17,6 +17,9 @@ use fieldcheck_domain::supervision::monitoring::MonitoringPoints;
 use fieldcheck_domain::template::ChecklistTemplate;
 use serde::{Deserialize, Serialize};
 
+mod wire;
+pub use wire::{SentJson, SentPage};
+
 /// Bumped on any incompatible change; the server answers 426 "upgrade required" to older clients.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -229,44 +232,11 @@ pub struct WipeCounts {
 /// One entry of the change log the caller may see.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(try_from = "WireChange")]
+#[serde(try_from = "wire::WireChange<Box<Record>>")]
 pub struct Change {
     pub cursor: u64,
     #[serde(flatten)]
     pub op: ChangeOp,
-}
-
-/// A change as it is read: one flat object parsed in one pass. (Derived, `flatten` over an internally
-/// tagged enum buffers every record into serde's intermediate tree and parses it a second time, which
-/// was most of a phone's time reading a pull page.)
-#[derive(Deserialize)]
-struct WireChange {
-    cursor: u64,
-    op: WireOp,
-    record: Option<Box<Record>>,
-    entity: Option<Entity>,
-    id: Option<uuid::Uuid>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum WireOp {
-    Upsert,
-    Delete,
-}
-
-impl TryFrom<WireChange> for Change {
-    type Error = &'static str;
-
-    fn try_from(w: WireChange) -> Result<Self, Self::Error> {
-        let op = match (w.op, w.record, w.entity, w.id) {
-            (WireOp::Upsert, Some(record), ..) => ChangeOp::Upsert { record },
-            (WireOp::Upsert, None, ..) => return Err("an upsert carries its record"),
-            (WireOp::Delete, _, Some(entity), Some(id)) => ChangeOp::Delete { entity, id },
-            (WireOp::Delete, ..) => return Err("a delete names its entity and id"),
-        };
-        Ok(Change { cursor: w.cursor, op })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -91,12 +91,21 @@ pub(crate) fn submitted(conn: &Connection, id: InspectionId) -> Result<Option<Su
     body.map(|b| from_json("submitted inspection", &b)).transpose()
 }
 
-/// Keeps `s` as submitted (the platform's copy replaces the phone's when pulled).
-pub(crate) fn keep_submitted(tx: &Transaction<'_>, s: &SubmittedInspection) -> Result<(), StoreError> {
+/// Keeps `s` as submitted (the platform's copy replaces the phone's when pulled): `json`, its JSON as the
+/// platform sent it, or else its own serialisation.
+pub(crate) fn keep_submitted(
+    tx: &Transaction<'_>,
+    s: &SubmittedInspection,
+    json: Option<&str>,
+) -> Result<(), StoreError> {
+    let body = match json {
+        Some(json) => std::borrow::Cow::Borrowed(json),
+        None => std::borrow::Cow::Owned(to_json(s)?),
+    };
     tx.prepare_cached(
         "INSERT INTO submitted_records (inspection, body) VALUES (?1, ?2)
          ON CONFLICT (inspection) DO UPDATE SET body = excluded.body",
     )?
-    .execute(params![s.inspection.id.to_string(), to_json(s)?])?;
+    .execute(params![s.inspection.id.to_string(), body])?;
     Ok(())
 }

@@ -247,7 +247,7 @@ impl Store {
                 }
             }
             save(tx, &submitted.inspection, false, at)?;
-            super::documents::keep_submitted(tx, &submitted)?;
+            super::documents::keep_submitted(tx, &submitted, None)?;
             let mutation = outbox::append(tx, at, Intent::InspectionSubmit(Box::new(submitted.clone())))?;
             let seq = outbox::seq_param(&mutation);
             for task in &submitted.tasks {
@@ -468,11 +468,13 @@ pub(crate) fn answers(conn: &Connection, id: InspectionId) -> Result<Vec<(Answer
     .collect()
 }
 
-/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's). Our own stay
-/// marked local, so a reset never drops them or the photos recorded with them.
+/// Stores a submitted inspection the platform sent (ours echoed back, or a colleague's), and `sent`, its
+/// JSON as the platform sent it, when the page kept it. Our own stay marked local, so a reset never drops
+/// them or the photos recorded with them.
 pub(crate) fn upsert_submitted(
     tx: &Transaction<'_>,
     s: &SubmittedInspection,
+    sent: Option<&str>,
     cache: &TemplateCache,
 ) -> Result<(), StoreError> {
     let id = s.inspection.id;
@@ -506,6 +508,6 @@ pub(crate) fn upsert_submitted(
     for finding in &s.findings {
         findings::insert_finding(tx, finding, false)?;
     }
-    super::documents::keep_submitted(tx, s)?;
+    super::documents::keep_submitted(tx, s, sent)?;
     Ok(())
 }

@@ -47,7 +47,7 @@ pub use inspection_view::{AnsweredItem, InspectionView};
 pub use inspections::{Answered, NewInspection, ReadBack};
 pub use outbox::{ClockSkew, NeedsAttention, OutboxCounts};
 pub use photos::Photo;
-pub use replica::PullApplied;
+pub use replica::{PullApplied, ReceivedPage};
 pub use session::Session;
 pub use tasks::{TaskFilter, TaskListItem};
 pub use theme_settings::Theme;

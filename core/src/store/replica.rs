@@ -10,8 +10,9 @@ use crate::domain::ids::EnterpriseId;
 use crate::domain::notice::Notice;
 use crate::domain::organisation::{Squadron, Township, User};
 use crate::domain::supervision::assignment::Assignment;
-use crate::protocol::{ChangeOp, Entity, PullResponse, Record};
+use crate::protocol::{ChangeOp, Entity, PullResponse, Record, SentJson, SentPage};
 use rusqlite::{Transaction, params};
+use serde::de::Error as _;
 
 /// What applying one pull page did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -22,10 +23,38 @@ pub struct PullApplied {
     pub skipped: Vec<String>,
 }
 
+/// A pull page as the device receives it: the page, and beside each change the JSON of the submitted
+/// inspection it carries as the platform sent it, which the store keeps as the platform's copy instead
+/// of serialising the parsed record again (that was a seventh of a phone's time storing a page of
+/// inspections). Read from a slice or a string ([`SentPage`]).
+pub struct ReceivedPage {
+    pub page: PullResponse,
+    sent: SentJson,
+}
+
+impl<'de> serde::Deserialize<'de> for ReceivedPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (page, sent) = SentPage::deserialize(d)?.parts(|e| e == Entity::Inspection).map_err(D::Error::custom)?;
+        Ok(ReceivedPage { page, sent })
+    }
+}
+
+/// The platform's JSON of each change's record, where a page keeps it.
+type Sent<'a> = &'a [Option<Box<str>>];
+
 impl Store {
     /// Applies one page and stores its cursor in the same transaction. On `reset`, replicas are
     /// cleared first; the outbox, local drafts and rows changed by pending entries are kept.
     pub fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied, StoreError> {
+        self.apply_page(page, &[])
+    }
+
+    /// [`Store::apply_pull`] for a page as received, keeping the platform's JSON of its inspections.
+    pub fn apply_received(&self, received: &ReceivedPage) -> Result<PullApplied, StoreError> {
+        self.apply_page(&received.page, &received.sent)
+    }
+
+    fn apply_page(&self, page: &PullResponse, sent: Sent<'_>) -> Result<PullApplied, StoreError> {
         let result = self.write(|tx| {
             if page.reset {
                 reset(tx)?;
@@ -35,13 +64,13 @@ impl Store {
             // applied again change by change, each in its own savepoint, so that record alone is skipped
             // and the rest still applies: one bad record never blocks the pull.
             tx.prepare_cached("SAVEPOINT page")?.execute([])?;
-            let out = match apply_all(tx, page, &self.templates) {
+            let out = match apply_all(tx, page, sent, &self.templates) {
                 Ok(applied) => PullApplied { applied, skipped: Vec::new() },
                 Err(e) if refused(&e) => {
                     tx.prepare_cached("ROLLBACK TO page")?.execute([])?;
                     // Templates read inside the undone writes may be cached.
                     self.templates.clear();
-                    apply_each(tx, page, &self.templates)?
+                    apply_each(tx, page, sent, &self.templates)?
                 }
                 Err(e) => return Err(e),
             };
@@ -81,19 +110,29 @@ impl Store {
 }
 
 /// Applies every change of `page`, stopping at the first error.
-fn apply_all(tx: &Transaction<'_>, page: &PullResponse, cache: &TemplateCache) -> Result<usize, StoreError> {
-    for change in &page.changes {
-        apply(tx, &change.op, cache)?;
+fn apply_all(
+    tx: &Transaction<'_>,
+    page: &PullResponse,
+    sent: Sent<'_>,
+    cache: &TemplateCache,
+) -> Result<usize, StoreError> {
+    for (i, change) in page.changes.iter().enumerate() {
+        apply(tx, &change.op, sent_json(sent, i), cache)?;
     }
     Ok(page.changes.len())
 }
 
 /// Applies each change of `page` in its own savepoint, skipping the ones the device refuses.
-fn apply_each(tx: &Transaction<'_>, page: &PullResponse, cache: &TemplateCache) -> Result<PullApplied, StoreError> {
+fn apply_each(
+    tx: &Transaction<'_>,
+    page: &PullResponse,
+    sent: Sent<'_>,
+    cache: &TemplateCache,
+) -> Result<PullApplied, StoreError> {
     let mut out = PullApplied::default();
-    for change in &page.changes {
+    for (i, change) in page.changes.iter().enumerate() {
         tx.prepare_cached("SAVEPOINT change")?.execute([])?;
-        match apply(tx, &change.op, cache) {
+        match apply(tx, &change.op, sent_json(sent, i), cache) {
             Ok(()) => out.applied += 1,
             Err(e) if refused(&e) => {
                 tx.prepare_cached("ROLLBACK TO change")?.execute([])?;
@@ -106,9 +145,14 @@ fn apply_each(tx: &Transaction<'_>, page: &PullResponse, cache: &TemplateCache) 
     Ok(out)
 }
 
-fn apply(tx: &Transaction<'_>, op: &ChangeOp, cache: &TemplateCache) -> Result<(), StoreError> {
+fn sent_json(sent: Sent<'_>, i: usize) -> Option<&str> {
+    sent.get(i).and_then(Option::as_deref)
+}
+
+/// Applies one change; `sent` is its record's JSON as the platform sent it, when the page kept it.
+fn apply(tx: &Transaction<'_>, op: &ChangeOp, sent: Option<&str>, cache: &TemplateCache) -> Result<(), StoreError> {
     match op {
-        ChangeOp::Upsert { record } => upsert(tx, record, cache),
+        ChangeOp::Upsert { record } => upsert(tx, record, sent, cache),
         ChangeOp::Delete { entity, id } => delete(tx, *entity, &id.to_string()),
     }
 }
@@ -123,7 +167,7 @@ fn refused(e: &StoreError) -> bool {
     }
 }
 
-fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Result<(), StoreError> {
+fn upsert(tx: &Transaction<'_>, record: &Record, sent: Option<&str>, cache: &TemplateCache) -> Result<(), StoreError> {
     match record {
         Record::Township(t) => upsert_township(tx, t),
         Record::Squadron(s) => upsert_squadron(tx, s),
@@ -136,7 +180,7 @@ fn upsert(tx: &Transaction<'_>, record: &Record, cache: &TemplateCache) -> Resul
             cache.clear();
             templates::upsert(tx, t)
         }
-        Record::Inspection(i) => inspections::upsert_submitted(tx, i, cache),
+        Record::Inspection(i) => inspections::upsert_submitted(tx, i, sent, cache),
         Record::Task(t) => tasks::upsert(tx, t, Source::Pulled),
         Record::TaskEvent(e) => tasks::upsert_event(tx, e, None),
         Record::Alarm(a) => alarms::upsert(tx, a, Source::Pulled),

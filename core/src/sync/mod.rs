@@ -17,8 +17,8 @@ pub use error::SyncError;
 use crate::domain::ids::DeviceId;
 use crate::domain::organisation::User;
 use crate::evidence::upload::{BlobRole, OriginalPolicy};
-use crate::protocol::{Outcome, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, WipeCounts, WipeReport};
-use crate::store::Store;
+use crate::protocol::{Outcome, PROTOCOL_VERSION, PushRequest, PushResponse, WipeCounts, WipeReport};
+use crate::store::{ReceivedPage, Store};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ pub struct LoginResponse {
 }
 
 /// A page being fetched ahead; dropped unread (and its request cancelled) when the page before it fails.
-struct Prefetch(tokio::task::JoinHandle<(Result<PullResponse, SyncError>, Progress)>);
+struct Prefetch(tokio::task::JoinHandle<(Result<ReceivedPage, SyncError>, Progress)>);
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
@@ -232,8 +232,9 @@ impl SyncClient {
         progress: &mut Progress,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), SyncError> {
-        let mut page = self.pull_page(store.cursor()?, progress).await?;
+        let mut received = self.pull_page(store.cursor()?, progress).await?;
         loop {
+            let page = &received.page;
             if page.wipe {
                 progress.wipe_ordered = true;
                 on_progress(progress);
@@ -247,7 +248,7 @@ impl SyncClient {
                     (page, counted)
                 }))
             });
-            store.apply_pull(&page)?;
+            store.apply_received(&received)?;
             progress.pulled += page.changes.len();
             on_progress(progress);
             let Some(mut next) = next else { return Ok(()) };
@@ -259,12 +260,12 @@ impl SyncClient {
             progress.bytes_sent += counted.bytes_sent;
             progress.bytes_received += counted.bytes_received;
             progress.retries += counted.retries;
-            page = fetched?;
+            received = fetched?;
         }
     }
 
     /// One pull page after `cursor`, retried like any request.
-    async fn pull_page(&self, cursor: u64, progress: &mut Progress) -> Result<PullResponse, SyncError> {
+    async fn pull_page(&self, cursor: u64, progress: &mut Progress) -> Result<ReceivedPage, SyncError> {
         let limit = self.options.pull_page.clamp(1, limits::MAX_PULL_PAGE);
         self.send(
             progress,

@@ -11,7 +11,7 @@ use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId, Use
 use fieldcheck_core::domain::inspection::InspectionKind;
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
 use fieldcheck_core::protocol::{Change, ChangeOp, EnterpriseField, Entity, PullResponse, Record};
-use fieldcheck_core::store::{NewInspection, TaskFilter};
+use fieldcheck_core::store::{NewInspection, ReceivedPage, TaskFilter};
 
 fn task(f: &Fixture, enterprise: usize, state: TaskState, deadline_in: Duration) -> RectificationTask {
     let e = &f.county.enterprises[enterprise];
@@ -228,6 +228,45 @@ fn tasks_list_overdue_first_then_by_deadline_and_filters_by_state() {
     assert_eq!(order, vec![long_overdue.id, just_overdue.id, soon.id]);
     let of_one = TaskFilter { states: vec![], enterprise: Some(f.county.enterprises[1].id) };
     assert_eq!(s.tasks(&of_one, f.clock.now()).unwrap().len(), 2);
+}
+
+#[test]
+fn a_received_page_keeps_the_platforms_json_of_a_submitted_inspection() {
+    let f = fixture();
+    let s = &f.store;
+    let ours = submit_small_inspection(&f);
+    let mut theirs = ours.clone();
+    theirs.inspection.id = InspectionId::new();
+    theirs.inspection.created_by = f.county.colleague.id;
+    for finding in &mut theirs.findings {
+        finding.id = FindingId::new();
+        finding.inspection = theirs.inspection.id;
+    }
+    let json = serde_json::to_string(&page(200, vec![Record::Inspection(Box::new(theirs.clone()))])).unwrap();
+    // The platform's JSON need not be this build's: its keys in another order, a field from a later version.
+    let ours_json = serde_json::to_string(&theirs).unwrap();
+    let serde_json::Value::Object(fields) = serde_json::from_str(&ours_json).unwrap() else { panic!() };
+    let mut fields: serde_json::Map<_, _> = fields.into_iter().rev().collect();
+    fields.insert("from_a_later_version".into(), serde_json::json!({"新": 1}));
+    let sent = serde_json::to_string(&fields).unwrap();
+    let json = json.replace(&ours_json, &sent);
+    assert!(json.contains(&sent));
+
+    let received: ReceivedPage = serde_json::from_str(&json).unwrap();
+    assert_eq!(received.page, page(200, vec![Record::Inspection(Box::new(theirs.clone()))]));
+    assert_eq!(s.apply_received(&received).unwrap().applied, 1);
+    let stored: String = s
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT body FROM submitted_records WHERE inspection = ?1",
+                [theirs.inspection.id.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(stored, sent, "kept as sent");
+    let view = s.inspection_view(theirs.inspection.id, f.clock.now()).unwrap().unwrap();
+    assert_eq!((view.answers.len(), &view.findings), (26, &theirs.findings), "and read back as the record");
 }
 
 #[test]
