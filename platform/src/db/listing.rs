@@ -180,12 +180,17 @@ fn selection(q: &ListQuery, visibility: &Filter, p: fn(usize) -> String) -> (Str
     if !q.states.is_empty() {
         wheres.push(format!("state IN ({})", list(&mut args, &q.states)));
     }
-    // Times are compared as the typed tables store them (`tables::time`).
+    // Times are compared as the typed tables store them (`tables::time`), on the list's order (`sort`): a
+    // range is read from the index the list is ordered by. A row without a time sorts as '' and is in no
+    // range.
     if let Some(from) = &q.from {
-        wheres.push(format!("{} >= {}", source.at, bind(&mut args, Arg::Text(time(from)))));
+        wheres.push(format!("{} >= {}", source.sort, bind(&mut args, Arg::Text(time(from)))));
     }
     if let Some(to) = &q.to {
-        wheres.push(format!("{} < {}", source.at, bind(&mut args, Arg::Text(time(to)))));
+        wheres.push(format!("{} < {}", source.sort, bind(&mut args, Arg::Text(time(to)))));
+        if q.from.is_none() {
+            wheres.push(format!("{} > ''", source.sort));
+        }
     }
     if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

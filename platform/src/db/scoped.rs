@@ -44,14 +44,17 @@ impl Args {
 
     /// Runs `sql` with these arguments; each row's first `texts` columns as text, the rest as integers.
     pub fn query(self, tx: &mut (impl Tables + ?Sized), sql: &str, texts: usize) -> Result<Vec<Cells>, StoreError> {
-        let args: Vec<String> = self
-            .0
-            .into_iter()
+        tx.tables_query(sql, &self.texts(), texts)
+    }
+
+    /// The arguments as bound: each as text.
+    pub fn texts(&self) -> Vec<String> {
+        self.0
+            .iter()
             .map(|a| match a {
-                Arg::Text(s) => s,
+                Arg::Text(s) => s.clone(),
                 Arg::Int(i) => i.to_string(),
             })
-            .collect();
-        tx.tables_query(sql, &args, texts)
+            .collect()
     }
 }
