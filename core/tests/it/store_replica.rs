@@ -10,7 +10,7 @@ use fieldcheck_core::domain::finding::Severity;
 use fieldcheck_core::domain::ids::{AlarmId, FindingId, InspectionId, TaskId, UserId};
 use fieldcheck_core::domain::inspection::InspectionKind;
 use fieldcheck_core::domain::rectification::{RectificationTask, TaskAction, TaskState};
-use fieldcheck_core::protocol::{Change, ChangeOp, EnterpriseField, Entity, PullResponse, Record};
+use fieldcheck_core::protocol::{Change, ChangeOp, EnterpriseField, Entity, PullResponse, Record, SubmittedInspection};
 use fieldcheck_core::store::{NewInspection, ReceivedPage, TaskFilter};
 
 fn task(f: &Fixture, enterprise: usize, state: TaskState, deadline_in: Duration) -> RectificationTask {
@@ -230,11 +230,8 @@ fn tasks_list_overdue_first_then_by_deadline_and_filters_by_state() {
     assert_eq!(s.tasks(&of_one, f.clock.now()).unwrap().len(), 2);
 }
 
-#[test]
-fn a_received_page_keeps_the_platforms_json_of_a_submitted_inspection() {
-    let f = fixture();
-    let s = &f.store;
-    let ours = submit_small_inspection(&f);
+/// A colleague's inspection of the same enterprise as `ours`, as the platform sends it.
+fn colleagues_copy(f: &Fixture, ours: &SubmittedInspection) -> SubmittedInspection {
     let mut theirs = ours.clone();
     theirs.inspection.id = InspectionId::new();
     theirs.inspection.created_by = f.county.colleague.id;
@@ -242,6 +239,15 @@ fn a_received_page_keeps_the_platforms_json_of_a_submitted_inspection() {
         finding.id = FindingId::new();
         finding.inspection = theirs.inspection.id;
     }
+    theirs
+}
+
+#[test]
+fn a_received_page_keeps_the_platforms_json_of_a_submitted_inspection() {
+    let f = fixture();
+    let s = &f.store;
+    let ours = submit_small_inspection(&f);
+    let theirs = colleagues_copy(&f, &ours);
     let json = serde_json::to_string(&page(200, vec![Record::Inspection(Box::new(theirs.clone()))])).unwrap();
     // The platform's JSON need not be this build's: its keys in another order, a field from a later version.
     let ours_json = serde_json::to_string(&theirs).unwrap();
@@ -274,14 +280,7 @@ fn submitted_inspections_from_the_platform_are_replicas_but_our_own_are_kept() {
     let f = fixture();
     let s = &f.store;
     let ours = submit_small_inspection(&f);
-    // A colleague's inspection of the same enterprise, as the platform sends it.
-    let mut theirs = ours.clone();
-    theirs.inspection.id = InspectionId::new();
-    theirs.inspection.created_by = f.county.colleague.id;
-    for finding in &mut theirs.findings {
-        finding.id = FindingId::new();
-        finding.inspection = theirs.inspection.id;
-    }
+    let theirs = colleagues_copy(&f, &ours);
     let records = vec![Record::Inspection(Box::new(ours.clone())), Record::Inspection(Box::new(theirs.clone()))];
     let applied = s.apply_pull(&page(200, records)).unwrap();
     assert_eq!(applied.applied, 2);
