@@ -33,7 +33,8 @@ use fieldcheck_evidence::{
     Digest, Limits, VerifyOptions, Watermark, derive, verify_bundle, verify_bundle_with, verify_sealed,
 };
 use fieldcheck_protocol::{
-    Intent, Mutation, PullResponse, PushRequest, PushResponse, SubmittedEvidence, SubmittedInspection,
+    ChangeOp, Intent, Mutation, PullResponse, PushRequest, PushResponse, Record, SentPage, SubmittedEvidence,
+    SubmittedInspection,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -61,7 +62,27 @@ pub const TARGETS: &[(&str, Target)] = &[
 pub fn push_pull(data: &[u8]) {
     round_trip::<PushRequest>(data);
     round_trip::<PushResponse>(data);
-    round_trip::<PullResponse>(data);
+    let whole = round_trip::<PullResponse>(data);
+    sent_page(data, whole);
+}
+
+/// A pull page as the phone reads it, its records' JSON kept ([`SentPage`]): when `whole` (the page read
+/// as one) reads too, the same page; and each record's kept JSON reads back as that record.
+fn sent_page(data: &[u8], whole: Option<PullResponse>) {
+    let Some((page, kept)) = serde_json::from_slice::<SentPage>(data).ok().and_then(|p| p.parts(|_| true).ok()) else {
+        return;
+    };
+    if let Some(whole) = whole {
+        assert_eq!(page, whole, "a page read with its JSON kept differs from the page read whole");
+    }
+    for (change, json) in page.changes.iter().zip(&kept) {
+        if let (ChangeOp::Upsert { record }, Some(json)) = (&change.op, json) {
+            let tagged = serde_json::to_value(record).expect("a record encodes");
+            let entity = serde_json::from_value(tagged["entity"].clone()).expect("a record names its kind");
+            let again = Record::from_parts(entity, json).expect("a kept record's JSON reads again");
+            assert_eq!(&again, record.as_ref(), "a kept record's JSON reads as another record");
+        }
+    }
 }
 
 /// Decodes `data` as `T`; what decodes must encode, decode again to an equal value, and encode to the
