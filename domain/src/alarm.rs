@@ -104,6 +104,11 @@ impl AlarmState {
         apply("alarm", ALARM_TRANSITIONS, self, action, role)
     }
 
+    /// Whether the alarm is still open (not closed): on the map, in the dashboard's count, in open-only lists.
+    pub fn is_open(self) -> bool {
+        self != Closed
+    }
+
     /// Whether a response is awaited (raised or dispatched): the response limit runs.
     pub fn awaits_response(self) -> bool {
         matches!(self, Raised | Dispatched)

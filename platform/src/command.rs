@@ -6,7 +6,7 @@ use crate::db::{AuditRow, StoreError, Tx};
 use crate::intents::{self, Actor, Failure, not_found};
 use crate::records;
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::alarm::{Alarm, AlarmState, ResponseLimits};
+use fieldcheck_domain::alarm::{Alarm, ResponseLimits};
 use fieldcheck_domain::capability::Action;
 use fieldcheck_domain::decide::alarm as decide;
 use fieldcheck_domain::finding::Severity;
@@ -119,7 +119,7 @@ pub fn alarms(tx: &mut dyn Tx, reach: &Reach, now: DateTime<Utc>, open_only: boo
     let names = Names::load(tx)?;
     let mut out = Vec::new();
     for alarm in records::load_all::<Alarm>(tx, Entity::Alarm)? {
-        if open_only && alarm.state == AlarmState::Closed {
+        if open_only && !alarm.state.is_open() {
             continue;
         }
         if let Some(row) = alarm_row(tx, reach, now, &names, alarm)? {

@@ -54,14 +54,16 @@ pub fn response_times(
 pub fn open_alarms(tx: &mut dyn Tx, visibility: &Filter, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
     let mut args = Args::default();
     let scope = args.scope("a", visibility);
-    let closed = args.bind(AlarmState::Closed.as_str());
+    // Selected by their open states (an index), not as every alarm but the closed ones.
+    let open: Vec<&str> = AlarmState::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let open = args.list(&open);
     let awaiting: Vec<&str> = AlarmState::ALL.iter().filter(|s| s.awaits_response()).map(|s| s.as_str()).collect();
     let awaiting = args.list(&awaiting);
     let now = args.time(&now);
     let sql = format!(
         "SELECT CAST(COUNT(*) AS BIGINT),
              CAST(COALESCE(SUM(CASE WHEN a.state IN ({awaiting}) AND a.respond_by < {now} THEN 1 ELSE 0 END), 0) AS BIGINT)
-         FROM alarms a WHERE {scope} AND a.state <> {closed}"
+         FROM alarms a WHERE {scope} AND a.state IN ({open})"
     );
     let row = args.query(tx, &sql, 0)?.into_iter().next().map(|(_, i)| i).unwrap_or_default();
     let n = |k: usize| u64::try_from(row.get(k).copied().unwrap_or(0)).unwrap_or(0);

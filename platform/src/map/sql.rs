@@ -76,7 +76,7 @@ pub fn inspections_between(
 fn open_alarms_statement(visibility: &Filter) -> (String, Args) {
     let mut args = Args::default();
     let scope = args.scope("a", visibility);
-    let open: Vec<&str> = AlarmState::ALL.iter().filter(|s| **s != AlarmState::Closed).map(|s| s.as_str()).collect();
+    let open: Vec<&str> = AlarmState::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
     let open = args.list(&open);
     let sql = format!(
         "SELECT a.id, a.enterprise, a.state, a.level, a.raised_at, a.respond_by FROM alarms a
