@@ -32,9 +32,27 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use fieldcheck_protocol::limits::MAX_BODY_BYTES;
 
-/// Shared state of the server.
+/// The server's shared state. Every request clones it (axum's `State`), so it is one `Arc`: a clone is one
+/// count, not a copy of each part.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppState>);
+
+impl std::ops::Deref for App {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.0
+    }
+}
+
+impl From<AppState> for App {
+    fn from(state: AppState) -> Self {
+        App(Arc::new(state))
+    }
+}
+
+/// What [`App`] shares, set up once at start.
+pub struct AppState {
     pub db: Db,
     pub limits: ResponseLimits,
     pub monitoring_key: Option<Arc<str>>,
@@ -61,9 +79,9 @@ pub struct App {
     pub console_libs: Arc<std::path::Path>,
 }
 
-impl App {
+impl AppState {
     pub fn new(db: Db, monitoring_key: Option<String>) -> Result<Self, ApiError> {
-        Ok(App {
+        Ok(AppState {
             db,
             limits: ResponseLimits::default(),
             monitoring_key: monitoring_key.map(Arc::from),

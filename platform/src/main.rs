@@ -5,7 +5,7 @@
 mod evidence_cli;
 
 use clap::{Args, Parser, Subcommand};
-use fieldcheck_platform::app::{App, router};
+use fieldcheck_platform::app::{App, AppState, router};
 use fieldcheck_platform::ops::{self, LogFormat};
 use fieldcheck_platform::throttle::{LoginRates, LoginThrottle, Rate};
 use fieldcheck_platform::{demo, open_db};
@@ -242,7 +242,7 @@ async fn run(o: Serve) -> Result<(), String> {
         .await
         .map_err(|e| format!("evidence: {e}"))?;
     let monitoring_key = o.monitoring_key.clone().or_else(|| o.demo.then(|| demo::MONITORING_KEY.to_string()));
-    let mut app = App::new(db, monitoring_key).map_err(|e| e.message)?;
+    let mut app = AppState::new(db, monitoring_key).map_err(|e| e.message)?;
     if let Some(path) = &o.document_font {
         app.document_font = Some(Arc::new(fieldcheck_platform::documents::load_font(path)?));
     }
@@ -275,6 +275,7 @@ async fn run(o: Serve) -> Result<(), String> {
         request: Duration::from_secs(o.request_timeout_secs),
         upload: Duration::from_secs(o.upload_timeout_secs),
     };
+    let app = App::from(app);
     let listener =
         tokio::net::TcpListener::bind(&o.listen).await.map_err(|e| format!("cannot listen on {}: {e}", o.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

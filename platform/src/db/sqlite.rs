@@ -513,14 +513,18 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         token_hash: &str,
     ) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
-        let sql = format!("SELECT {DEVICE_COLUMNS} WHERE token_hash = ?1");
-        let Some(device) =
-            self.row(&sql, params![token_hash], device_row).optional()?.map(finish_device).transpose()?
-        else {
-            return Ok(None);
-        };
-        let user = self.get(Entity::User, &device.user)?;
-        Ok(Some((device, user)))
+        // One statement, run on every authenticated request.
+        let found = self
+            .row(
+                "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,
+                        d.clock_skew_ms, r.data
+                 FROM devices d LEFT JOIN records r ON r.entity = 'user' AND r.id = d.user_id
+                 WHERE d.token_hash = ?1",
+                params![token_hash],
+                |r| Ok((device_row(r)?, r.get::<_, Option<String>>(8)?)),
+            )
+            .optional()?;
+        found.map(|(device, user)| Ok((finish_device(device)?, user))).transpose()
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {
