@@ -76,8 +76,9 @@ fn many_devices_on(nodes: usize, devices: usize) -> Served {
         platforms.push(Platform::start_node(&storage, folder.path(), false, &env, &options));
     }
     let urls: Vec<String> = platforms.iter().map(|p| p.url.clone()).collect();
+    let pids: Vec<u32> = platforms.iter().map(Platform::pid).collect();
     println!("\n== {nodes} platform process(es)");
-    many_devices(&platforms[0], &urls, devices)
+    many_devices(&platforms[0], &urls, &pids, devices)
 }
 
 fn push_then_pull(platform: &Platform, n: usize) {
@@ -263,12 +264,26 @@ struct Served {
 }
 
 /// `n` simulated devices, device `i` talking to `urls[i % urls.len()]` (every URL serves one database).
-fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
+/// CPU seconds (user + system) the processes `pids` have used so far, from Linux's `/proc`; `None` elsewhere.
+/// Beside the wall time, a figure that the machine's other work (here, the simulated phones) barely moves.
+fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    let mut ticks = 0u64;
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields 14 and 15 (utime, stime), counted after the parenthesised command name.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        ticks += fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    }
+    // The kernel reports these in USER_HZ, 100 per second on Linux.
+    Some(ticks as f64 / 100.0)
+}
+
+fn many_devices(platform: &Platform, urls: &[String], pids: &[u32], n: usize) -> Served {
     let commander = Device::login(platform, "commander");
     let world = World::load(&commander);
     let logins: Vec<String> = world.users.iter().map(|u| u.login.clone()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let urls = urls.to_vec();
+    let (urls, pids) = (urls.to_vec(), pids.to_vec());
     rt.block_on(async move {
         let http = reqwest::Client::builder().pool_max_idle_per_host(n).build().expect("client");
         // Sign in every device (argon2 per login, so this phase is not the one measured).
@@ -323,6 +338,7 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
         );
 
         // Each device: first sync (full scoped pull), then 3 rounds of push 2 mutations + pull.
+        let cpu_before = cpu_seconds(&pids);
         let started = Instant::now();
         let mut tasks = Vec::new();
         for mut phone in phones {
@@ -425,6 +441,7 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
             }
         }
         let took = started.elapsed();
+        let cpu = cpu_before.zip(cpu_seconds(&pids)).map(|(before, after)| after - before);
         all.sort();
         first.sort();
         later.sort();
@@ -445,6 +462,13 @@ fn many_devices(platform: &Platform, urls: &[String], n: usize) -> Served {
             ms(&later, 0.5),
             ms(&later, 0.99)
         );
+        if let Some(cpu) = cpu {
+            println!(
+                "platform CPU: {cpu:.2} s over the {:.2} s, {:.0} µs per request",
+                took.as_secs_f64(),
+                cpu * 1e6 / all.len() as f64
+            );
+        }
         Served { per_second: all.len() as f64 / took.as_secs_f64() }
     })
 }
