@@ -40,6 +40,7 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("migrations/sqlite/011_checks_without_lists.sql"),
     },
     Migration { version: 12, name: "one_projection", sql: include_str!("migrations/sqlite/012_one_projection.sql") },
+    Migration { version: 13, name: "no_visit_index", sql: include_str!("migrations/sqlite/013_no_visit_index.sql") },
 ];
 
 /// PostgreSQL's migrations, in order.
@@ -76,6 +77,7 @@ pub const POSTGRES: &[Migration] = &[
         sql: include_str!("migrations/postgres/011_checks_without_lists.sql"),
     },
     Migration { version: 12, name: "one_projection", sql: include_str!("migrations/postgres/012_one_projection.sql") },
+    Migration { version: 13, name: "no_visit_index", sql: include_str!("migrations/postgres/013_no_visit_index.sql") },
 ];
 
 /// The schema version this build writes.
