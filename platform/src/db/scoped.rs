@@ -58,3 +58,39 @@ impl Args {
             .collect()
     }
 }
+
+/// The check that a scoped statement reads through an index for every kind of caller, on SQLite's plans.
+#[cfg(test)]
+pub mod plans {
+    use super::{Args, Filter};
+
+    /// One caller of each kind of visibility.
+    pub fn visibilities() -> [Filter; 4] {
+        [
+            Filter::All,
+            Filter::Enterprise { enterprise: "e".into() },
+            Filter::Townships { townships: vec!["t1".into(), "t2".into()] },
+            Filter::Officer { townships: vec!["t1".into()], squadron: "s".into(), user: "u".into() },
+        ]
+    }
+
+    /// Panics, naming the statement and its plan, when one of `statements` for some visibility scans a
+    /// whole table or index (`SCAN`) instead of searching an index, on a database of the current schema.
+    pub fn assert_no_scan(statements: impl Fn(&Filter) -> Vec<(String, Args)>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        drop(crate::db::sqlite::SqliteDb::open(dir.path()).expect("fresh"));
+        let conn = rusqlite::Connection::open(dir.path().join("platform.sqlite3")).expect("open");
+        for visibility in visibilities() {
+            for (sql, args) in statements(&visibility) {
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .expect("plan")
+                    .query_map(rusqlite::params_from_iter(args.texts()), |r| r.get(3))
+                    .expect("explain")
+                    .collect::<Result<_, _>>()
+                    .expect("rows");
+                assert!(plan.iter().all(|step| !step.starts_with("SCAN")), "{visibility:?}: {sql}\n{plan:#?}");
+            }
+        }
+    }
+}

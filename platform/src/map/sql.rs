@@ -113,35 +113,17 @@ fn inspections_statement(visibility: &Filter, from: DateTime<Utc>, to: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::sqlite::SqliteDb;
 
     /// Every layer reads through an index on SQLite, for every visibility: never a whole table scanned.
     #[test]
     fn each_layer_searches_an_index_and_scans_no_table() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        drop(SqliteDb::open(dir.path()).expect("fresh"));
-        let conn = rusqlite::Connection::open(dir.path().join("platform.sqlite3")).expect("open");
         let now = Utc::now();
-        for visibility in [
-            Filter::All,
-            Filter::Enterprise { enterprise: "e".into() },
-            Filter::Townships { townships: vec!["t1".into(), "t2".into()] },
-            Filter::Officer { townships: vec!["t1".into()], squadron: "s".into(), user: "u".into() },
-        ] {
-            for (sql, args) in [
-                open_alarms_statement(&visibility),
-                open_tasks_statement(&visibility),
-                inspections_statement(&visibility, now - chrono::Duration::days(1), now),
-            ] {
-                let plan: Vec<String> = conn
-                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .expect("plan")
-                    .query_map(rusqlite::params_from_iter(args.texts()), |r| r.get(3))
-                    .expect("explain")
-                    .collect::<Result<_, _>>()
-                    .expect("rows");
-                assert!(plan.iter().all(|step| !step.starts_with("SCAN")), "{visibility:?}: {sql}\n{plan:#?}");
-            }
-        }
+        crate::db::scoped::plans::assert_no_scan(|visibility| {
+            vec![
+                open_alarms_statement(visibility),
+                open_tasks_statement(visibility),
+                inspections_statement(visibility, now - chrono::Duration::days(1), now),
+            ]
+        });
     }
 }
