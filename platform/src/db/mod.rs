@@ -276,7 +276,12 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// drop it). It survives the record's later changes; the command centre never reads it.
     fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError>;
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
-    fn last_cursor(&mut self) -> Result<u64, StoreError>;
+    /// The change log's floor and end, read together (one statement: every pull needs both).
+    fn log_bounds(&mut self) -> Result<LogBounds, StoreError>;
+    /// The newest cursor given.
+    fn last_cursor(&mut self) -> Result<u64, StoreError> {
+        Ok(self.log_bounds()?.end)
+    }
     /// Cursors at or below this may have lost tombstones: a device there must reset.
     fn tombstone_floor(&mut self) -> Result<u64, StoreError>;
     /// Drops tombstones written before `before`; returns the new floor.
@@ -371,6 +376,15 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// calls it at the end of each mutation's decision, to reject that mutation alone). PostgreSQL holds
     /// writes to send them with the next statement that is answered; SQLite writes as it goes.
     fn flush(&mut self) -> Result<(), StoreError>;
+}
+
+/// Where the change log starts and ends for a pull.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogBounds {
+    /// Cursors at or below this may have lost tombstones (`Tx::tombstone_floor`).
+    pub floor: u64,
+    /// The newest cursor given (never below the floor).
+    pub end: u64,
 }
 
 /// The connections' use at one moment (`/metrics`). SQLite: the one writer connection and the pooled

@@ -27,7 +27,7 @@ use super::migrations;
 use super::postgres_tls;
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::db::tables::{Value, opt, text};
 use crate::error::ApiError;
@@ -542,7 +542,7 @@ impl Tx for PgTx {
             .collect()
     }
 
-    fn last_cursor(&mut self) -> Result<u64, StoreError> {
+    fn log_bounds(&mut self) -> Result<LogBounds, StoreError> {
         // Read from the snapshot, never from the sequence: a sequence value may belong to a writer
         // that has not committed yet.
         let row = self.query_one(
@@ -551,7 +551,7 @@ impl Tx for PgTx {
         )?;
         let (max, floor): (Option<i64>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
         let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok((max.unwrap_or(0) as u64).max(floor))
+        Ok(LogBounds { floor, end: (max.unwrap_or(0) as u64).max(floor) })
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {

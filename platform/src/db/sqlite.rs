@@ -8,7 +8,7 @@ mod tables;
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -429,11 +429,16 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn last_cursor(&mut self) -> Result<u64, StoreError> {
+    fn log_bounds(&mut self) -> Result<LogBounds, StoreError> {
         // sqlite_sequence holds the highest cursor ever given, even if that entry was compacted away.
-        let seq: Option<i64> =
-            self.row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0)).optional()?;
-        Ok(seq.unwrap_or(0) as u64)
+        let (seq, floor): (Option<i64>, Option<String>) = self.row(
+            "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'changes'),
+                    (SELECT value FROM meta WHERE key = 'tombstone_floor')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(LogBounds { floor, end: (seq.unwrap_or(0) as u64).max(floor) })
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {

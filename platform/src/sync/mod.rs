@@ -9,7 +9,7 @@ pub use apply::{apply_in_order, guarded};
 use crate::access::Reach;
 use crate::app::App;
 use crate::auth::Bearer;
-use crate::db::{ChangeRow, StoreError, entity_name};
+use crate::db::{ChangeRow, LogBounds, StoreError, entity_name};
 use crate::error::ApiError;
 use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
@@ -90,12 +90,11 @@ pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u
             if let Some(page) = crate::wipe::pull_page(tx, &caller, cursor)? {
                 return Ok(page);
             }
-            let floor = tx.tombstone_floor()?;
+            let LogBounds { floor, end } = tx.log_bounds()?;
             if cursor > 0 && cursor < floor {
                 let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true, wipe: false };
                 return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());
             }
-            let end = tx.last_cursor()?;
             if cursor > end {
                 return Err(ApiError::new(
                     axum::http::StatusCode::BAD_REQUEST,
