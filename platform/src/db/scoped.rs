@@ -65,7 +65,7 @@ pub mod plans {
     use super::{Args, Filter};
 
     /// One caller of each kind of visibility.
-    pub fn visibilities() -> [Filter; 4] {
+    fn visibilities() -> [Filter; 4] {
         [
             Filter::All,
             Filter::Enterprise { enterprise: "e".into() },
