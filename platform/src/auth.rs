@@ -164,7 +164,8 @@ fn new_token() -> Result<String, ApiError> {
     Ok(hex::encode(bytes))
 }
 
-fn token_hash(token: &str) -> String {
+/// How a token is stored and looked up: its SHA-256, never the token itself.
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

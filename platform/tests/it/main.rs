@@ -17,6 +17,7 @@ mod poison;
 mod postgres_tls;
 mod supervision_scale;
 mod throttle;
+mod tokens;
 mod typed_tables;
 mod visibility;
 mod writer_time;
