@@ -25,6 +25,14 @@ enum Step {
 fn decide(tx: &mut dyn Tx, seq: u64, step: Step, postgres: bool) -> Result<Outcome, Failure> {
     let id = uuid::Uuid::now_v7().to_string();
     tx.upsert(Entity::Notice, &format!("step-{seq}"), &format!("{{\"seq\":{seq}}}"), &Keys::public())?;
+    // More rows of the same table, batched with it, and in the second half of a long sequence a statement
+    // of its own too: a long run holds enough of either to be sent ahead on PostgreSQL.
+    for k in 0..FILL {
+        tx.upsert(Entity::Notice, &format!("fill-{seq}-{k}"), "{}", &Keys::public())?;
+    }
+    if seq as usize > LONGEST / 2 {
+        tx.delete(Entity::Notice, &format!("never-{seq}"), &Keys::public())?;
+    }
     match step {
         Step::Write => {}
         Step::WriteThenPanic => panic!("a decision that panics after writing (test)"),
@@ -136,24 +144,47 @@ async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], in_runs: bool)
     db.write(|tx| Ok(tx.upsert(Entity::Notice, "after", "{}", &Keys::public())?)).await.expect("a later write");
 }
 
-/// Sequences with poisoned steps first, last, side by side, alone, and none.
+/// Sequences with poisoned steps first, last, side by side, alone, and none; and long runs, whose writes
+/// PostgreSQL is sent ahead of their answers (`db::postgres::pipeline`), poisoned after some were sent.
 fn sequences() -> Vec<Vec<Step>> {
     use Step::*;
+    let long = |poisons: &[(usize, Step)]| {
+        let mut steps = vec![Write; LONGEST];
+        for &(at, step) in poisons {
+            steps[at] = step;
+        }
+        steps
+    };
     vec![
         vec![Write, WriteThenPanic, Write, WriteThenUnstorable, Write],
         vec![WriteThenRefuse, Write, Write, WriteThenRefuse],
         vec![Write, WriteThenUnstorable, WriteThenPanic, WriteThenRefuse, Write, Write],
         vec![WriteThenRefuse],
         vec![Write, Write, Write],
+        long(&[(37, WriteThenUnstorable)]),
+        long(&[(22, WriteThenUnstorable), (33, WriteThenRefuse), (45, WriteThenPanic)]),
+        long(&[
+            (21, WriteThenRefuse),
+            (23, WriteThenUnstorable),
+            (24, WriteThenUnstorable),
+            (LONGEST - 1, WriteThenRefuse),
+        ]),
+        long(&[]),
     ]
 }
+
+/// The longest sequence: several times the writes a PostgreSQL transaction holds before sending them ahead
+/// (`db::postgres::pipeline`: 256 rows in the first half, 16 statements in the second).
+const LONGEST: usize = 48;
+/// Rows a step writes beside its own.
+const FILL: usize = 12;
 
 async fn every_sequence(db: Db) {
     for in_runs in [false, true] {
         for steps in sequences() {
             // Each sequence on fresh notices: the previous one's are removed first.
             db.write(|tx| {
-                for seq in 1..=6 {
+                for seq in 1..=LONGEST {
                     tx.delete(Entity::Notice, &format!("step-{seq}"), &Keys::public())?;
                 }
                 Ok(())

@@ -7,6 +7,10 @@
 //! polled once each, in order, before any is awaited; the server runs them in that order. The first
 //! failure in that order is the one reported: those after it fail only because the transaction aborted.
 //! So a held write that the database refuses is reported by the next round trip (or [`Pipeline::flush`]).
+//!
+//! Once [`SEND_AHEAD`] writes are held they are sent without waiting for their answers, which the next
+//! round trip reads first: the server runs them while the platform goes on deciding, instead of the two
+//! taking turns. What a rollback to the savepoint undoes is still read, its failures ignored.
 
 use super::block_on;
 use super::rows::{self, Rows};
@@ -17,6 +21,7 @@ use futures_util::TryStreamExt;
 use futures_util::future::{MaybeDone, maybe_done};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -43,10 +48,21 @@ enum Held {
 /// What a statement answered: its rows and how many rows it affected.
 type Answer = (Vec<Row>, u64);
 type Sent<'a> = MaybeDone<Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + 'a>>>;
+/// A statement sent ahead, its answer read later.
+type Flying = MaybeDone<Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + Send>>>;
+
+/// How many held writes are sent ahead of their answers.
+const SEND_AHEAD: usize = 16;
+/// How many held rows are sent ahead, as their statements, of their answers.
+const ROWS_AHEAD: usize = 256;
 
 pub struct Pipeline {
-    conn: Object,
+    conn: Arc<Object>,
     held: Vec<Held>,
+    /// Sent ahead, in order, their answers not read yet.
+    flying: Vec<Flying>,
+    /// Sent ahead and then undone by a rollback to the savepoint: read, their failures ignored.
+    undone: Vec<Flying>,
     /// Single-row inserts held as rows, sent before anything held after them ([`super::rows`]).
     rows: Rows,
     /// Whether BEGIN may have reached the server without COMMIT or ROLLBACK after it.
@@ -56,13 +72,87 @@ pub struct Pipeline {
 impl Pipeline {
     /// A transaction that starts with `begin` (held, like everything until the first answer).
     pub fn begin(conn: Object, begin: &'static str) -> Self {
-        Pipeline { conn, held: vec![Held::Control(begin)], rows: Rows::default(), open: false }
+        Pipeline {
+            conn: Arc::new(conn),
+            held: vec![Held::Control(begin)],
+            flying: Vec::new(),
+            undone: Vec::new(),
+            rows: Rows::default(),
+            open: false,
+        }
     }
 
-    /// Holds a write until the next round trip.
+    /// Holds a write until the next round trip, or until enough are held to send them ahead.
     pub fn hold(&mut self, sql: &str, args: Vec<Arg>) {
         self.hold_rows();
         self.held.push(Held::Statement { sql: sql.to_string(), args });
+        if self.held.len() >= SEND_AHEAD {
+            self.send_ahead();
+        }
+    }
+
+    /// Sends what is held without waiting for the answers, which the next round trip reads. Should a
+    /// statement fail to prepare, nothing is sent: what is held stays held for the next round trip,
+    /// which reports it.
+    fn send_ahead(&mut self) {
+        let conn = self.conn.clone();
+        let Ok(statements) = block_on(async {
+            let mut statements = Vec::with_capacity(self.held.len());
+            for h in &self.held {
+                if let Held::Statement { sql, .. } = h {
+                    statements.push(conn.prepare_cached(sql).await?);
+                }
+            }
+            Ok::<_, tokio_postgres::Error>(statements)
+        }) else {
+            return;
+        };
+        let mut statements = statements.into_iter();
+        let first = self.flying.len();
+        for h in std::mem::take(&mut self.held) {
+            let conn = conn.clone();
+            let sent: Pin<Box<dyn Future<Output = _> + Send>> = match h {
+                Held::Statement { args, .. } => {
+                    let statement = statements.next().expect("one prepared per held statement");
+                    Box::pin(async move {
+                        let args = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync));
+                        conn.execute_raw(&statement, args).await.map(|n| (Vec::new(), n))
+                    })
+                }
+                Held::Control(sql) => Box::pin(async move { conn.batch_execute(sql).await.map(|_| (Vec::new(), 0)) }),
+            };
+            self.flying.push(maybe_done(sent));
+        }
+        self.open = true;
+        // The first poll of each sends it, in order.
+        let sending = &mut self.flying[first..];
+        block_on(std::future::poll_fn(|cx| {
+            for s in sending.iter_mut() {
+                let _ = Pin::new(s).poll(cx);
+            }
+            Poll::Ready(())
+        }));
+    }
+
+    /// Reads the answers of what was sent ahead, in order: the first failure of what was not undone.
+    fn land(&mut self) -> Result<(), StoreError> {
+        let (undone, flying) = (std::mem::take(&mut self.undone), std::mem::take(&mut self.flying));
+        block_on(async {
+            for mut s in undone {
+                (&mut s).await;
+            }
+            let mut first = Ok(());
+            for mut s in flying {
+                (&mut s).await;
+                if let Some(Err(e)) = Pin::new(&mut s).take_output()
+                    && first.is_ok()
+                {
+                    first = Err(e);
+                }
+            }
+            first
+        })
+        .map_err(StoreError::from)
     }
 
     /// Holds a single-row insert until the next round trip, to go with the other rows of its statement
@@ -70,6 +160,9 @@ impl Pipeline {
     pub fn hold_row(&mut self, sql: &str, row: Vec<Value>) {
         if let Err(row) = self.rows.hold(sql, row) {
             self.hold(sql, row.into_iter().map(rows::arg).collect());
+        } else if self.rows.len() >= ROWS_AHEAD {
+            self.hold_rows();
+            self.send_ahead();
         }
     }
 
@@ -100,6 +193,11 @@ impl Pipeline {
             }
             None => {
                 self.held.clear();
+                // Sent ahead since the last round trip, so after the marker (every savepoint ends with a
+                // flush): undone with it, what they answer no longer counts. (Anything sent with them before
+                // the marker that failed left no savepoint to roll back to, which the rollback reports.)
+                let flying = std::mem::take(&mut self.flying);
+                self.undone.extend(flying);
                 false
             }
         }
@@ -132,13 +230,21 @@ impl Pipeline {
 
     fn round_trip(&mut self, last: Option<(&str, Params)>) -> Result<Answer, StoreError> {
         self.hold_rows();
+        // What was sent ahead answers first; a failure there is the first in order.
+        let landed = self.land();
         if self.held.is_empty() && last.is_none() {
-            return Ok((Vec::new(), 0));
+            return landed.map(|()| (Vec::new(), 0));
         }
+        let answer = self.send(last);
+        landed.and(answer)
+    }
+
+    /// Sends what is held and then `last`, and reads their answers.
+    fn send(&mut self, last: Option<(&str, Params)>) -> Result<Answer, StoreError> {
         // Prepared before anything is sent (a cached statement costs nothing, a new one a round trip of its
         // own, once per connection, which must not come between the statements sent). Should one fail,
         // nothing was sent and what is held stays held.
-        let conn = &self.conn;
+        let conn = &*self.conn;
         let (statements, last) = block_on(async {
             let mut statements = Vec::with_capacity(self.held.len());
             for h in &self.held {
@@ -204,6 +310,8 @@ impl Drop for Pipeline {
     fn drop(&mut self) {
         if self.open {
             self.held.clear();
+            // What was sent ahead is answered (and dropped) before the ROLLBACK sent after it.
+            let _ = self.land();
             let _ = block_on(self.conn.batch_execute("ROLLBACK"));
         }
     }

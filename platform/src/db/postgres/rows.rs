@@ -95,6 +95,11 @@ impl Rows {
             .collect()
     }
 
+    /// How many rows are held.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.rows.len()).sum()
+    }
+
     /// Forgets the held rows (their savepoint was rolled back to).
     pub fn clear(&mut self) {
         self.groups.clear();
