@@ -8,9 +8,10 @@
 //! failure in that order is the one reported: those after it fail only because the transaction aborted.
 //! So a held write that the database refuses is reported by the next round trip (or [`Pipeline::flush`]).
 //!
-//! Once [`SEND_AHEAD`] writes are held they are sent without waiting for their answers, which the next
-//! round trip reads first: the server runs them while the platform goes on deciding, instead of the two
-//! taking turns. What a rollback to the savepoint undoes is still read, its failures ignored.
+//! Once [`SEND_AHEAD`] statements or [`ROWS_AHEAD`] rows are held they are sent without waiting for their
+//! answers, which the next round trip reads first: the server writes them while the platform goes on
+//! deciding, instead of the two taking turns. What a rollback to the savepoint undoes is still read, its
+//! failures ignored.
 
 use super::block_on;
 use super::rows::{self, Rows};
