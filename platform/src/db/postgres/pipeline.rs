@@ -24,8 +24,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
-use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
 /// An owned statement argument, so a held write outlives the call that made it.
 pub type Arg = Box<dyn ToSql + Sync + Send>;
@@ -96,34 +96,12 @@ impl Pipeline {
     /// statement fail to prepare, nothing is sent: what is held stays held for the next round trip,
     /// which reports it.
     fn send_ahead(&mut self) {
-        let conn = self.conn.clone();
-        let Ok(statements) = block_on(async {
-            let mut statements = Vec::with_capacity(self.held.len());
-            for h in &self.held {
-                if let Held::Statement { sql, .. } = h {
-                    statements.push(conn.prepare_cached(sql).await?);
-                }
-            }
-            Ok::<_, tokio_postgres::Error>(statements)
-        }) else {
+        let Ok(statements) = block_on(prepare(&self.conn, &self.held)) else {
             return;
         };
-        let mut statements = statements.into_iter();
         let first = self.flying.len();
-        for h in std::mem::take(&mut self.held) {
-            let conn = conn.clone();
-            let sent: Pin<Box<dyn Future<Output = _> + Send>> = match h {
-                Held::Statement { args, .. } => {
-                    let statement = statements.next().expect("one prepared per held statement");
-                    Box::pin(async move {
-                        let args = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync));
-                        conn.execute_raw(&statement, args).await.map(|n| (Vec::new(), n))
-                    })
-                }
-                Held::Control(sql) => Box::pin(async move { conn.batch_execute(sql).await.map(|_| (Vec::new(), 0)) }),
-            };
-            self.flying.push(maybe_done(sent));
-        }
+        let sending = sending(&self.conn, std::mem::take(&mut self.held), statements);
+        self.flying.extend(sending.map(maybe_done));
         self.open = true;
         // The first poll of each sends it, in order.
         let sending = &mut self.flying[first..];
@@ -251,35 +229,17 @@ impl Pipeline {
         // nothing was sent and what is held stays held.
         let conn = &*self.conn;
         let (statements, last) = block_on(async {
-            let mut statements = Vec::with_capacity(self.held.len());
-            for h in &self.held {
-                if let Held::Statement { sql, .. } = h {
-                    statements.push(conn.prepare_cached(sql).await?);
-                }
-            }
+            let statements = prepare(conn, &self.held).await?;
             let last = match last {
                 Some((sql, params)) => Some((conn.prepare_cached(sql).await?, params)),
                 None => None,
             };
             Ok::<_, tokio_postgres::Error>((statements, last))
         })?;
-        let held = std::mem::take(&mut self.held);
+        let held = sending(&self.conn, std::mem::take(&mut self.held), statements);
         self.open = true;
         block_on(async {
-            let mut statements = statements.iter();
-            let mut sent: Vec<Sent> = Vec::with_capacity(held.len() + 1);
-            for h in &held {
-                sent.push(maybe_done(match h {
-                    Held::Statement { args, .. } => {
-                        let statement = statements.next().expect("one prepared per held statement");
-                        let args = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync));
-                        Box::pin(async move { conn.execute_raw(statement, args).await.map(|n| (Vec::new(), n)) })
-                    }
-                    Held::Control(sql) => {
-                        Box::pin(async move { conn.batch_execute(sql).await.map(|_| (Vec::new(), 0)) })
-                    }
-                }));
-            }
+            let mut sent: Vec<Sent> = held.map(|s| maybe_done(s as Pin<Box<dyn Future<Output = _>>>)).collect();
             if let Some((statement, params)) = &last {
                 sent.push(maybe_done(Box::pin(async move {
                     let rows = conn.query_raw(statement, params.iter().copied()).await?;
@@ -307,6 +267,40 @@ impl Pipeline {
             Ok(answer)
         })
     }
+}
+
+/// The held statements prepared, in order (a cached one costs nothing, a new one a round trip of its own).
+async fn prepare(conn: &Object, held: &[Held]) -> Result<Vec<Statement>, tokio_postgres::Error> {
+    let mut statements = Vec::with_capacity(held.len());
+    for h in held {
+        if let Held::Statement { sql, .. } = h {
+            statements.push(conn.prepare_cached(sql).await?);
+        }
+    }
+    Ok(statements)
+}
+
+/// Each of `held` as a future that sends it when first polled, its statement among `statements` (prepared
+/// by [`prepare`] from the same list).
+fn sending(
+    conn: &Arc<Object>,
+    held: Vec<Held>,
+    statements: Vec<Statement>,
+) -> impl Iterator<Item = Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + Send>>> {
+    let mut statements = statements.into_iter();
+    held.into_iter().map(move |h| -> Pin<Box<dyn Future<Output = _> + Send>> {
+        let conn = conn.clone();
+        match h {
+            Held::Statement { args, .. } => {
+                let statement = statements.next().expect("one prepared per held statement");
+                Box::pin(async move {
+                    let args = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync));
+                    conn.execute_raw(&statement, args).await.map(|n| (Vec::new(), n))
+                })
+            }
+            Held::Control(sql) => Box::pin(async move { conn.batch_execute(sql).await.map(|_| (Vec::new(), 0)) }),
+        }
+    })
 }
 
 impl Drop for Pipeline {
