@@ -416,14 +416,7 @@ impl Db {
         F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
     {
         match self {
-            Db::Sqlite(s) => {
-                let (s, turn) = (s.clone(), s.turn(true).await?);
-                blocking(move || {
-                    let _turn = turn;
-                    traced("write", || s.write(f))
-                })
-                .await
-            }
+            Db::Sqlite(s) => s.write(f).await,
             Db::Postgres(p) => {
                 let conn = p.conn().await?;
                 blocking(move || traced("write", || postgres::write(conn, f))).await
@@ -439,7 +432,7 @@ impl Db {
     {
         match self {
             Db::Sqlite(s) => {
-                let (s, turn) = (s.clone(), s.turn(false).await?);
+                let (s, turn) = (s.clone(), s.read_turn().await?);
                 blocking(move || {
                     let _turn = turn;
                     traced("read", || s.read(f))
@@ -486,7 +479,7 @@ pub enum Backend {
 
 /// Runs one transaction and logs (at debug level, target `fieldcheck_platform::db`) how long it took and
 /// whether it succeeded: on the blocking thread, under the request's span like every line its closure logs.
-fn traced<R>(kind: &'static str, run: impl FnOnce() -> Result<R, ApiError>) -> Result<R, ApiError> {
+pub(super) fn traced<R>(kind: &'static str, run: impl FnOnce() -> Result<R, ApiError>) -> Result<R, ApiError> {
     let started = std::time::Instant::now();
     let result = run();
     let ms = started.elapsed().as_secs_f64() * 1000.0;

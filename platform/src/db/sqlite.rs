@@ -4,6 +4,7 @@
 mod checkpointer;
 mod listing;
 mod tables;
+mod writer;
 
 use super::migrations::{self, Migration};
 use super::{
@@ -26,16 +27,15 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// The SQLite database of one platform process.
 pub struct SqliteDb {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    /// The one writer connection, on its own thread, which also has the checkpointer copy its commits from
+    /// the WAL into the database off the request path.
+    writer: writer::Writer,
     readers: Mutex<Vec<Connection>>,
-    /// Turns at the one writer and at the readers, handed out in arrival order before a blocking thread
-    /// is taken ([`SqliteDb::turn`]).
-    write_turn: Arc<Semaphore>,
+    /// Turns at the readers, handed out in arrival order before a blocking thread is taken
+    /// ([`SqliteDb::read_turn`]).
     read_turns: Arc<Semaphore>,
-    /// Transactions waiting for a turn (for `/metrics`).
+    /// Read transactions waiting for a turn (for `/metrics`).
     waiting: AtomicUsize,
-    /// Copies the writer's commits from the WAL into the database off the request path.
-    checkpointer: checkpointer::Checkpointer,
 }
 
 /// Read transactions at once, each on a kept connection.
@@ -158,24 +158,21 @@ impl SqliteDb {
         let checkpointer = checkpointer::Checkpointer::start(open(&path)?)?;
         Ok(SqliteDb {
             path,
-            writer: Mutex::new(writer),
+            writer: writer::Writer::start(writer, checkpointer)?,
             readers: Mutex::new(Vec::new()),
-            write_turn: Arc::new(Semaphore::new(1)),
             read_turns: Arc::new(Semaphore::new(READERS)),
             waiting: AtomicUsize::new(0),
-            checkpointer,
         })
     }
 
-    /// A turn at the writer (`write`) or at a reader, waited for in arrival order before the transaction
-    /// takes a blocking thread: under a crowd of requests they queue here fairly (the writer's mutex is
-    /// not fair, and a thread per waiting request would crowd the blocking pool), and the readers'
-    /// connections, with their prepared statements, are reused instead of opened for each request.
-    pub(super) async fn turn(&self, write: bool) -> Result<OwnedSemaphorePermit, StoreError> {
-        let gate = if write { &self.write_turn } else { &self.read_turns };
+    /// A turn at a reader, waited for in arrival order before the transaction takes a blocking thread:
+    /// under a crowd of requests they queue here fairly (a thread per waiting request would crowd the
+    /// blocking pool), and the readers' connections, with their prepared statements, are reused instead of
+    /// opened for each request.
+    pub(super) async fn read_turn(&self) -> Result<OwnedSemaphorePermit, StoreError> {
         let started = std::time::Instant::now();
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        let turn = gate.clone().acquire_owned().await;
+        let turn = self.read_turns.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::Relaxed);
         crate::ops::metrics::db_wait(started.elapsed(), turn.is_ok());
         turn.map_err(|e| StoreError::Pool(e.to_string()))
@@ -185,24 +182,22 @@ impl SqliteDb {
     pub(super) fn pool_use(&self) -> super::PoolUse {
         let idle_readers = self.readers.lock().unwrap_or_else(|p| p.into_inner()).len();
         let busy_readers = READERS - self.read_turns.available_permits();
-        let writer_idle = self.write_turn.available_permits();
+        let (writes_waiting, writer_busy) = self.writer.state();
         super::PoolUse {
             open: 1 + idle_readers.max(busy_readers),
-            idle: writer_idle + idle_readers.saturating_sub(busy_readers),
-            waiting: self.waiting.load(Ordering::Relaxed),
+            idle: usize::from(!writer_busy) + idle_readers.saturating_sub(busy_readers),
+            waiting: self.waiting.load(Ordering::Relaxed) + writes_waiting,
             max: None,
         }
     }
 
-    /// Runs `f` in one write transaction; the caller holds the writer's turn.
-    pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        // A poisoned lock only means another request panicked; the connection itself is fine.
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let result = f(&mut SqliteTx(&tx))?;
-        tx.commit().map_err(StoreError::from)?;
-        self.checkpointer.nudge();
-        Ok(result)
+    /// Runs `f` in a write transaction, committed with the writes queued beside it ([`writer`]).
+    pub(super) async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        self.writer.write(f).await
     }
 
     /// Runs `f` in one read transaction; the caller holds a reader's turn.

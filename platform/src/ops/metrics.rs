@@ -80,7 +80,7 @@ pub fn hashes_waiting(delta: f64) {
     metrics::gauge!("fieldcheck_password_hashes_in_flight").increment(delta);
 }
 
-/// How long a transaction waited for its connection (PostgreSQL: the pool; SQLite: the one writer).
+/// How long a transaction waited for its connection (PostgreSQL: the pool; SQLite: the writer or a reader).
 pub fn db_wait(waited: std::time::Duration, got: bool) {
     metrics::histogram!("fieldcheck_db_wait_seconds").record(waited.as_secs_f64());
     if !got {

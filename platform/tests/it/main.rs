@@ -8,6 +8,7 @@ mod change_log;
 mod checkpoint;
 mod contention;
 mod dashboard_sql;
+mod group_commit;
 mod list_plans;
 mod logs;
 mod migrations;
