@@ -163,6 +163,26 @@ pub struct ChangeRow {
     pub data: Option<String>,
 }
 
+/// A change-log entry as the database's row holds it ([`Tx::each_change`]): read in place, not copied.
+#[derive(Clone, Copy, Debug)]
+pub struct ChangeRef<'a> {
+    pub cursor: u64,
+    pub entity: Entity,
+    pub id: &'a str,
+    pub data: Option<&'a str>,
+}
+
+impl ChangeRef<'_> {
+    pub fn to_owned(&self) -> ChangeRow {
+        ChangeRow {
+            cursor: self.cursor,
+            entity: self.entity,
+            id: self.id.to_string(),
+            data: self.data.map(str::to_string),
+        }
+    }
+}
+
 /// A sign-in name with its password hash and throttling state.
 #[derive(Clone, Debug)]
 pub struct AccountRow {
@@ -275,7 +295,21 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// Appends a tombstone for a record that stays but leaves the scope `keys` describe (devices there
     /// drop it). It survives the record's later changes; the command centre never reads it.
     fn depart(&mut self, entity: Entity, id: &str, keys: &Keys) -> Result<(), StoreError>;
-    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError>;
+    /// Hands `each` the change-log entries after `after` that `filter` lets through, at most `limit`, in
+    /// cursor order, each with its record's stored JSON, as the rows are read.
+    fn each_change(
+        &mut self,
+        after: u64,
+        limit: u32,
+        filter: &Filter,
+        each: &mut dyn FnMut(ChangeRef<'_>),
+    ) -> Result<(), StoreError>;
+    /// [`Tx::each_change`], collected.
+    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
+        let mut rows = Vec::new();
+        self.each_change(after, limit, filter, &mut |c| rows.push(c.to_owned()))?;
+        Ok(rows)
+    }
     /// The change log's floor and end, read together (one statement: every pull needs both).
     fn log_bounds(&mut self) -> Result<LogBounds, StoreError>;
     /// The newest cursor given.

@@ -26,7 +26,7 @@ mod tables;
 use super::migrations;
 use super::postgres_tls;
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
     LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::db::tables::{Value, opt, text};
@@ -499,7 +499,13 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
+    fn each_change(
+        &mut self,
+        after: u64,
+        limit: u32,
+        filter: &Filter,
+        each: &mut dyn FnMut(ChangeRef<'_>),
+    ) -> Result<(), StoreError> {
         let after = after as i64;
         let limit = i64::from(limit);
         let select = "SELECT c.cursor, c.entity, c.id, CASE WHEN c.tombstone THEN NULL ELSE r.data END
@@ -530,16 +536,15 @@ impl Tx for PgTx {
                 )?
             }
         };
-        rows.iter()
-            .map(|r| {
-                Ok(ChangeRow {
-                    cursor: r.try_get::<_, i64>(0)? as u64,
-                    entity: entity_from_name(&r.try_get::<_, String>(1)?)?,
-                    id: r.try_get(2)?,
-                    data: r.try_get(3)?,
-                })
-            })
-            .collect()
+        for r in &rows {
+            each(ChangeRef {
+                cursor: r.try_get::<_, i64>(0)? as u64,
+                entity: entity_from_name(r.try_get::<_, &str>(1)?)?,
+                id: r.try_get(2)?,
+                data: r.try_get(3)?,
+            });
+        }
+        Ok(())
     }
 
     fn log_bounds(&mut self) -> Result<LogBounds, StoreError> {

@@ -8,7 +8,7 @@ mod writer;
 
 use super::migrations::{self, Migration};
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRow, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
     LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
@@ -383,7 +383,13 @@ impl Tx for SqliteTx<'_> {
         self.insert_change(name, id, true, true, keys)
     }
 
-    fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
+    fn each_change(
+        &mut self,
+        after: u64,
+        limit: u32,
+        filter: &Filter,
+        each: &mut dyn FnMut(ChangeRef<'_>),
+    ) -> Result<(), StoreError> {
         let mut args: Vec<Value> = vec![Value::Integer(after as i64)];
         let list = |ids: &[String], args: &mut Vec<Value>| {
             args.extend(ids.iter().map(|t| Value::Text(t.clone())));
@@ -413,15 +419,18 @@ impl Tx for SqliteTx<'_> {
              WHERE c.cursor > ? AND {scope} ORDER BY c.cursor LIMIT ?"
         );
         let mut stmt = self.0.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (cursor, entity, id, data) = row?;
-            out.push(ChangeRow { cursor: cursor as u64, entity: entity_from_name(&entity)?, id, data });
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let text = |i| -> Result<Option<&str>, StoreError> {
+                r.get_ref(i)?.as_str_or_null().map_err(|e| StoreError::Corrupt(format!("a change-log entry: {e}")))
+            };
+            let (entity, id, data) = (text(1)?, text(2)?, text(3)?);
+            let (Some(entity), Some(id)) = (entity, id) else {
+                return Err(StoreError::Corrupt("a change-log entry without its entity or id".into()));
+            };
+            each(ChangeRef { cursor: r.get::<_, i64>(0)? as u64, entity: entity_from_name(entity)?, id, data });
         }
-        Ok(out)
+        Ok(())
     }
 
     fn log_bounds(&mut self) -> Result<LogBounds, StoreError> {

@@ -9,7 +9,7 @@ pub use apply::{apply_in_order, guarded};
 use crate::access::Reach;
 use crate::app::App;
 use crate::auth::Bearer;
-use crate::db::{ChangeRow, LogBounds, StoreError, entity_name};
+use crate::db::{ChangeRef, LogBounds, StoreError, entity_name};
 use crate::error::ApiError;
 use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
@@ -106,45 +106,69 @@ pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u
                 ));
             }
             let reach = Reach::of(tx, &caller.user)?;
-            let mut rows = tx.changes(cursor, limit + 1, &reach.filter())?;
-            let has_more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
-            // A full page ends at its last entry; the last page ends at the newest cursor, so entries the
-            // caller may not see are not scanned again.
-            let next = match (has_more, rows.last()) {
-                (true, Some(last)) => last.cursor,
+            // One entry more than the page holds tells whether more follow; it is not written.
+            let mut page = Page::new();
+            let (mut taken, mut last, mut has_more) = (0, None, false);
+            tx.each_change(cursor, limit + 1, &reach.filter(), &mut |change| {
+                if taken == limit {
+                    has_more = true;
+                } else {
+                    (taken, last) = (taken + 1, Some(change.cursor));
+                    page.push(change);
+                }
+            })?;
+            // A full page ends at its last entry (written or not); the last page ends at the newest cursor,
+            // so entries the caller may not see are not scanned again.
+            let next = match (has_more, last) {
+                (true, Some(last)) => last,
                 _ => end,
             };
-            Ok(page_json(&rows, next, has_more))
+            Ok(page.finish(next, has_more))
         })
         .await
 }
 
-/// Writes a pull page into one buffer: each record's stored JSON (the record's own serialisation when it
-/// was saved) is passed through as it is, never parsed again nor copied into a string of its own.
-fn page_json(rows: &[ChangeRow], next: u64, has_more: bool) -> String {
-    let size: usize = rows.iter().map(|r| r.data.as_ref().map_or(120, |d| d.len() + 80)).sum();
-    let mut out = String::with_capacity(size + 100);
-    out.push_str("{\"changes\":[");
-    for row in rows {
-        let (cursor, entity) = (row.cursor, entity_name(row.entity));
-        let sep = if out.ends_with('[') { "" } else { "," };
+/// A pull page written into one buffer as the database hands its entries over: each record's stored JSON
+/// (the record's own serialisation when it was saved) is passed through as it is, never parsed again nor
+/// copied into a string of its own.
+struct Page {
+    out: String,
+    /// Whether an entry was written (the next one follows a comma).
+    written: bool,
+}
+
+impl Page {
+    fn new() -> Self {
+        let mut out = String::with_capacity(16 * 1024);
+        out.push_str("{\"changes\":[");
+        Page { out, written: false }
+    }
+
+    fn push(&mut self, change: ChangeRef<'_>) {
+        let (cursor, entity, out) = (change.cursor, entity_name(change.entity), &mut self.out);
+        let sep = if self.written { "," } else { "" };
         // Writing into a String cannot fail.
-        let _ = match &row.data {
+        let _ = match change.data {
             Some(data) => write!(
                 out,
                 "{sep}{{\"cursor\":{cursor},\"op\":\"upsert\",\"record\":{{\"entity\":\"{entity}\",\"data\":{data}}}}}"
             ),
-            None => match row.id.parse::<uuid::Uuid>() {
-                Ok(id) => write!(
-                    out,
-                    "{sep}{{\"cursor\":{cursor},\"op\":\"delete\",\"entity\":\"{entity}\",\"id\":\"{id}\"}}"
-                ),
+            None => match change.id.parse::<uuid::Uuid>() {
+                Ok(id) => {
+                    write!(
+                        out,
+                        "{sep}{{\"cursor\":{cursor},\"op\":\"delete\",\"entity\":\"{entity}\",\"id\":\"{id}\"}}"
+                    )
+                }
                 // A tombstone of a record that is not a device's (no UUID id) is of no use to one.
-                Err(_) => continue,
+                Err(_) => return,
             },
         };
+        self.written = true;
     }
-    let _ = write!(out, "],\"cursor\":{next},\"has_more\":{has_more},\"reset\":false}}");
-    out
+
+    fn finish(mut self, next: u64, has_more: bool) -> String {
+        let _ = write!(self.out, "],\"cursor\":{next},\"has_more\":{has_more},\"reset\":false}}");
+        self.out
+    }
 }

@@ -16,6 +16,7 @@ mod openapi;
 mod operations;
 mod poison;
 mod postgres_tls;
+mod pull_pages;
 mod supervision_scale;
 mod throttle;
 mod tokens;
