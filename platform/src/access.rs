@@ -6,10 +6,10 @@ use crate::db::{Filter, StoreError, Tx};
 use crate::records;
 use fieldcheck_domain::alarm::Alarm;
 use fieldcheck_domain::ids::{DeviceId, TownshipId};
-use fieldcheck_domain::organisation::{Enterprise, Scope, User};
+use fieldcheck_domain::organisation::{Enterprise, Scope, Squadron, User};
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::visibility::Visibility;
-use fieldcheck_protocol::Record;
+use fieldcheck_protocol::{Entity, Record};
 use std::ops::Deref;
 
 /// A signed-in caller: the user and, for a phone, its device.
@@ -32,10 +32,14 @@ impl Deref for Reach {
 }
 
 impl Reach {
-    /// Resolves `user`'s scope (an officer's squadron's townships come from the stored squadron).
+    /// Resolves `user`'s scope (an officer's squadron's townships come from the stored squadron, read
+    /// alone: every request of an officer resolves it).
     pub fn of(tx: &mut dyn Tx, user: &User) -> Result<Reach, StoreError> {
-        let squadrons = if matches!(user.scope, Scope::Squadron { .. }) { records::squadrons(tx)? } else { Vec::new() };
-        Ok(Reach(Visibility::of(user, &squadrons)))
+        let squadron = match user.scope {
+            Scope::Squadron { squadron } => records::load::<Squadron>(tx, Entity::Squadron, &squadron.to_string())?,
+            _ => None,
+        };
+        Ok(Reach(Visibility::of(user, squadron.as_slice())))
     }
 
     pub fn visibility(&self) -> &Visibility {
