@@ -4,13 +4,14 @@
 //! A savepoint per mutation makes the database copy every page a mutation touches before it writes
 //! there (7% of a large push's time). Most pushes apply whole, so mutations run in runs under one
 //! savepoint; only when one of them fails is its run undone, the mutations before it made again under
-//! one savepoint, and the failing one made alone under its own ([`guarded`]). The result is what a
+//! one savepoint, and the failing one made alone under its own ([`guarded`]); when it was the run's first,
+//! the run's rollback already undid exactly its writes, and it is answered at once. The result is what a
 //! savepoint per mutation gives: the same outcomes and the same writes.
 
 use crate::access::Reach;
 use crate::db::{StoreError, Tx};
 use crate::error::{ApiError, UNSTORABLE};
-use crate::intents::{self, Actor, Failure};
+use crate::intents::{self, Actor, Failure, Refusal};
 use chrono::Utc;
 use fieldcheck_protocol::{Mutation, MutationResult, Outcome, RejectCode};
 use std::collections::HashMap;
@@ -68,8 +69,8 @@ pub fn exactly_once(
 
 /// Why a run of decisions stopped.
 enum Stop {
-    /// The decision at this index was refused or panicked.
-    At(usize),
+    /// The decision at this index was refused (`Ok`) or panicked (`Err`, its message).
+    At(usize, Result<Refusal, String>),
     /// The database refused a write for good, and which decision made it is not known (PostgreSQL sends
     /// held writes with a later statement).
     Unplaced,
@@ -121,7 +122,15 @@ where
                 tx.rollback_to_savepoint()?;
                 *state = before;
                 match stop {
-                    Stop::At(k) => end = k,
+                    // The run's first decision: the rollback undid exactly its writes, as its own savepoint
+                    // would have, so it is answered without being made again alone.
+                    Stop::At(k, failed) if k == start => {
+                        let outcome = failed.map_or_else(|message| panicked(seqs[k], &message), refused);
+                        keep(tx, state, k, &outcome)?;
+                        outcomes.push(outcome);
+                        (start, end) = (k + 1, n);
+                    }
+                    Stop::At(k, _) => end = k,
                     Stop::Unplaced => {
                         for i in start..end {
                             outcomes.push(alone(tx, state, i, &mut decide, &mut keep)?);
@@ -148,13 +157,14 @@ fn run<S>(
     let stored = |e: ApiError| if e.code == UNSTORABLE { Stop::Unplaced } else { Stop::Transient(e) };
     let mut done = Vec::with_capacity(range.len());
     for i in range {
-        // A panic stops the run like a refusal: the decision is made again alone, answered and logged there.
+        // A panic stops the run like a refusal.
         match catch_unwind(AssertUnwindSafe(|| decide(&mut *tx, &mut *state, i))) {
             Ok(Ok(outcome)) => {
                 keep(tx, state, i, &outcome).map_err(|e| stored(e.into()))?;
                 done.push(outcome);
             }
-            Ok(Err(Failure::Refused(_))) | Err(_) => return Err(Stop::At(i)),
+            Ok(Err(Failure::Refused(r))) => return Err(Stop::At(i, Ok(r))),
+            Err(panic) => return Err(Stop::At(i, Err(crate::error::panic_message(panic.as_ref()).to_string()))),
             Ok(Err(Failure::Store(e))) => return Err(stored(e)),
         }
     }
@@ -186,21 +196,28 @@ pub fn guarded(
             tx.release_savepoint()?;
             return Ok(outcome);
         }
-        Ok(Err(Failure::Refused(r))) => Outcome::Rejected { code: r.code, reason: r.reason },
+        Ok(Err(Failure::Refused(r))) => refused(r),
         Ok(Err(Failure::Store(e))) if e.code == UNSTORABLE => {
             Outcome::Rejected { code: RejectCode::Invalid, reason: e.message }
         }
         Ok(Err(Failure::Store(e))) => return Err(e),
-        Err(panic) => {
-            tracing::error!("mutation {seq}: the decision panicked: {}", crate::error::panic_message(panic.as_ref()));
-            Outcome::Rejected {
-                code: RejectCode::Invalid,
-                reason: "the platform could not check this change (an internal error, logged); it was not applied \
-                         / 平台无法处理此变更，未予采用"
-                    .into(),
-            }
-        }
+        Err(panic) => panicked(seq, crate::error::panic_message(panic.as_ref())),
     };
     tx.rollback_to_savepoint()?;
     Ok(outcome)
+}
+
+fn refused(r: Refusal) -> Outcome {
+    Outcome::Rejected { code: r.code, reason: r.reason }
+}
+
+/// The answer to a decision that panicked; the panic is logged.
+fn panicked(seq: u64, message: &str) -> Outcome {
+    tracing::error!("mutation {seq}: the decision panicked: {message}");
+    Outcome::Rejected {
+        code: RejectCode::Invalid,
+        reason: "the platform could not check this change (an internal error, logged); it was not applied \
+                 / 平台无法处理此变更，未予采用"
+            .into(),
+    }
 }
