@@ -338,31 +338,49 @@ pub async fn login(app: &App, req: LoginRequest, client: ClientAddr) -> Result<L
 
 /// Resolves a bearer token to its caller, refusing revoked and expired ones.
 pub fn caller_for_token(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<Caller, ApiError> {
-    let (device, user) = holder(tx, token)?;
+    admit(&holder(tx, token)?, now)
+}
+
+/// The caller a token's holder (its device and user, as `Tx::device_and_user_by_token` reads them) may act
+/// as at `now`: refused when the device was signed out or the token expired.
+pub fn admit(holder: &Holder, now: DateTime<Utc>) -> Result<Caller, ApiError> {
+    let (device, user) = holder;
     if device.revoked_at.is_some() {
         return Err(ApiError::unauthorized("this device was signed out / 此设备已注销"));
     }
     if device.expires_at < now {
         return Err(ApiError::unauthorized("the token expired; sign in again"));
     }
-    caller_of(&device, user)
+    caller_of(device, user.as_deref())
 }
 
 /// Whose token this is, revoked or expired alike: only for what a phone ordered wiped may still say and
 /// hear, its wipe report and the wipe page of its pull (`wipe::reported`, `wipe::unheard_order_page`,
 /// which require a wipe order for the device).
 pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
-    let (device, user) = holder(tx, token)?;
-    caller_of(&device, user)
+    holder_caller(&holder(tx, token)?)
 }
 
-fn holder(tx: &mut dyn Tx, token: &str) -> Result<(DeviceRow, Option<String>), ApiError> {
-    tx.device_and_user_by_token(&token_hash(token))?.ok_or_else(|| ApiError::unauthorized("unknown token"))
+/// A token's device and its user's record.
+pub type Holder = (DeviceRow, Option<String>);
+
+fn holder(tx: &mut dyn Tx, token: &str) -> Result<Holder, ApiError> {
+    known(tx.device_and_user_by_token(&token_hash(token))?)
 }
 
-fn caller_of(device: &DeviceRow, user: Option<String>) -> Result<Caller, ApiError> {
+/// A token's holder, or 401 for a token no device was given.
+pub fn known(holder: Option<Holder>) -> Result<Holder, ApiError> {
+    holder.ok_or_else(|| ApiError::unauthorized("unknown token"))
+}
+
+/// [`token_holder`] from a holder already read.
+pub fn holder_caller((device, user): &Holder) -> Result<Caller, ApiError> {
+    caller_of(device, user.as_deref())
+}
+
+fn caller_of(device: &DeviceRow, user: Option<&str>) -> Result<Caller, ApiError> {
     let user = user.ok_or_else(|| ApiError::unauthorized("this account has no user any more"))?;
-    let user: User = records::decode(&user)?;
+    let user: User = records::decode(user)?;
     let id = device.id.parse().map_err(|_| StoreError::Corrupt(format!("device id {}", device.id)))?;
     Ok(Caller { user, device: Some(id) })
 }

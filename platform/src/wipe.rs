@@ -23,7 +23,8 @@ use fieldcheck_protocol::WipeReport;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const KIND: &str = "device_wipe";
+/// Where wipe orders are kept (`evidence_kv`, by device id).
+pub const ORDER_KIND: &str = "device_wipe";
 
 pub fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new().routes(routes!(order)).routes(routes!(reported))
@@ -61,28 +62,31 @@ impl WipeOrder {
 
 /// The order for `device`, if one was given.
 pub fn order_of(tx: &mut dyn Tx, device: &str) -> Result<Option<WipeOrder>, StoreError> {
-    tx.evidence_get(KIND, device)?
-        .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("wipe order: {e}"))))
-        .transpose()
+    tx.evidence_get(ORDER_KIND, device)?.as_deref().map(parse_order).transpose()
+}
+
+fn parse_order(json: &str) -> Result<WipeOrder, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("wipe order: {e}")))
 }
 
 /// The pull page of a device ordered wiped (no changes, the cursor where it stands), or `None` for any
-/// other caller. Asked inside the pull's own read transaction.
-pub fn pull_page(tx: &mut dyn Tx, caller: &Caller, cursor: u64) -> Result<Option<String>, StoreError> {
-    let Some(device) = caller.device else { return Ok(None) };
-    if order_of(tx, &device.to_string())?.is_none() {
-        return Ok(None);
-    }
-    wipe_page(cursor).map(Some)
+/// other: `order` is the device's wipe order as stored, read with the pull's token (`Tx::open_pull`).
+pub fn pull_page(order: Option<&str>, cursor: u64) -> Result<Option<String>, StoreError> {
+    order.map(|_| wipe_page(cursor)).transpose()
 }
 
 /// The wipe page for a token that may no longer act (revoked or expired) whose device was ordered wiped
 /// and has not reported: the command centre often revokes a lost phone before it orders the wipe.
 /// `None` otherwise (the token is refused as usual).
-pub fn unheard_order_page(tx: &mut dyn Tx, token: &str, cursor: u64) -> Result<Option<String>, StoreError> {
-    let Ok(holder) = auth::token_holder(tx, token) else { return Ok(None) };
-    let Some(device) = holder.device else { return Ok(None) };
-    match order_of(tx, &device.to_string())? {
+pub fn unheard_order_page(
+    holder: &auth::Holder,
+    order: Option<&str>,
+    cursor: u64,
+) -> Result<Option<String>, StoreError> {
+    if auth::holder_caller(holder).is_err() {
+        return Ok(None);
+    }
+    match order.map(parse_order).transpose()? {
         Some(order) if order.report.is_none() => wipe_page(cursor).map(Some),
         _ => Ok(None),
     }
@@ -146,7 +150,7 @@ async fn order(
                 wiped_at: None,
             };
             let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.evidence_put(KIND, &device, &json)?;
+            tx.evidence_put(ORDER_KIND, &device, &json)?;
             audit(tx, &device, &by, "wipe_ordered", String::new())?;
             Ok((StatusCode::ACCEPTED, Json(order)))
         })
@@ -197,7 +201,7 @@ async fn reported(
             order.report = Some(report);
             order.wiped_at = Some(now);
             let json = serde_json::to_string(&order).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.evidence_put(KIND, &device, &json)?;
+            tx.evidence_put(ORDER_KIND, &device, &json)?;
             tx.revoke_device(&device, now)?;
             Ok(Json(order))
         })

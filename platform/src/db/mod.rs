@@ -334,6 +334,9 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// other. One statement on PostgreSQL (every request starts with it).
     fn device_and_user_by_token(&mut self, token_hash: &str)
     -> Result<Option<(DeviceRow, Option<String>)>, StoreError>;
+    /// A pull's token holder, its device's wipe order and the change log's bounds, in one statement (a
+    /// round trip each on PostgreSQL, under a crowd of devices most of a pull's work).
+    fn open_pull(&mut self, token_hash: &str) -> Result<PullOpening, StoreError>;
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError>;
     fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
     fn revoke_device(&mut self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
@@ -419,6 +422,24 @@ pub struct LogBounds {
     pub floor: u64,
     /// The newest cursor given (never below the floor).
     pub end: u64,
+}
+
+impl LogBounds {
+    /// From the highest cursor given (`None` before the first) and the stored floor (`meta`'s text).
+    pub fn from_stored(highest: Option<i64>, floor: Option<String>) -> LogBounds {
+        let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
+        LogBounds { floor, end: (highest.unwrap_or(0) as u64).max(floor) }
+    }
+}
+
+/// What every pull starts from, read in one statement ([`Tx::open_pull`]).
+#[derive(Clone, Debug)]
+pub struct PullOpening {
+    /// The token's device and its user's record, as [`Tx::device_and_user_by_token`] reads them.
+    pub holder: Option<(DeviceRow, Option<String>)>,
+    /// That device's wipe order, as stored (`wipe.rs`).
+    pub wipe_order: Option<String>,
+    pub bounds: LogBounds,
 }
 
 /// The connections' use at one moment (`/metrics`). SQLite: the one writer connection and the pooled

@@ -27,7 +27,7 @@ use super::migrations;
 use super::postgres_tls;
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::db::tables::{Value, opt, text};
 use crate::error::ApiError;
@@ -560,9 +560,7 @@ impl Tx for PgTx {
             "SELECT (SELECT MAX(cursor) FROM changes), (SELECT value FROM meta WHERE key = 'tombstone_floor')",
             &[],
         )?;
-        let (max, floor): (Option<i64>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
-        let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(LogBounds { floor, end: (max.unwrap_or(0) as u64).max(floor) })
+        Ok(LogBounds::from_stored(row.try_get(0)?, row.try_get(1)?))
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
@@ -640,6 +638,29 @@ impl Tx for PgTx {
             &[&token_hash],
         )?;
         row.map(|r| Ok((device(&r)?, r.try_get(8)?))).transpose()
+    }
+
+    fn open_pull(&mut self, token_hash: &str) -> Result<PullOpening, StoreError> {
+        // The bounds from the snapshot, as `log_bounds` reads them.
+        let r = self.query_one(
+            "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,
+                    d.clock_skew_ms, r.data, w.value,
+                    (SELECT MAX(cursor) FROM changes), (SELECT value FROM meta WHERE key = 'tombstone_floor')
+             FROM (SELECT 1) one
+             LEFT JOIN devices d ON d.token_hash = $1
+             LEFT JOIN records r ON r.entity = 'user' AND r.id = d.user_id
+             LEFT JOIN evidence_kv w ON w.kind = $2 AND w.key = d.id",
+            &[&token_hash, &crate::wipe::ORDER_KIND],
+        )?;
+        let holder = match r.try_get::<_, Option<String>>(0)? {
+            Some(_) => Some((device(&r)?, r.try_get(8)?)),
+            None => None,
+        };
+        Ok(PullOpening {
+            holder,
+            wipe_order: r.try_get(9)?,
+            bounds: LogBounds::from_stored(r.try_get(10)?, r.try_get(11)?),
+        })
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {

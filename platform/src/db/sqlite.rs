@@ -9,7 +9,7 @@ mod writer;
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    LogBounds, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -441,8 +441,7 @@ impl Tx for SqliteTx<'_> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let floor = floor.and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(LogBounds { floor, end: (seq.unwrap_or(0) as u64).max(floor) })
+        Ok(LogBounds::from_stored(seq, floor))
     }
 
     fn tombstone_floor(&mut self) -> Result<u64, StoreError> {
@@ -534,6 +533,29 @@ impl Tx for SqliteTx<'_> {
             )
             .optional()?;
         found.map(|(device, user)| Ok((finish_device(device)?, user))).transpose()
+    }
+
+    fn open_pull(&mut self, token_hash: &str) -> Result<PullOpening, StoreError> {
+        let (holder, wipe_order, seq, floor) = self.row(
+            "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,
+                    d.clock_skew_ms, r.data, w.value,
+                    (SELECT seq FROM sqlite_sequence WHERE name = 'changes'),
+                    (SELECT value FROM meta WHERE key = 'tombstone_floor')
+             FROM (SELECT 1) one
+             LEFT JOIN devices d ON d.token_hash = ?1
+             LEFT JOIN records r ON r.entity = 'user' AND r.id = d.user_id
+             LEFT JOIN evidence_kv w ON w.kind = ?2 AND w.key = d.id",
+            params![token_hash, crate::wipe::ORDER_KIND],
+            |r| {
+                let holder = match r.get::<_, Option<String>>(0)? {
+                    Some(_) => Some((device_row(r)?, r.get::<_, Option<String>>(8)?)),
+                    None => None,
+                };
+                Ok((holder, r.get::<_, Option<String>>(9)?, r.get::<_, Option<i64>>(10)?, r.get(11)?))
+            },
+        )?;
+        let holder = holder.map(|(device, user)| Ok::<_, StoreError>((finish_device(device)?, user))).transpose()?;
+        Ok(PullOpening { holder, wipe_order, bounds: LogBounds::from_stored(seq, floor) })
     }
 
     fn device(&mut self, id: &str) -> Result<Option<DeviceRow>, StoreError> {

@@ -81,16 +81,19 @@ pub async fn pull(app: &App, token: Bearer, protocol: u32, cursor: u64, limit: u
     let limit = limit.clamp(1, MAX_PULL_PAGE);
     app.db
         .read(move |tx| {
-            let caller = match crate::auth::caller_for_token(tx, &token.0, Utc::now()) {
+            let opening = tx.open_pull(&crate::auth::token_hash(&token.0))?;
+            let holder = crate::auth::known(opening.holder)?;
+            let order = opening.wipe_order.as_deref();
+            let caller = match crate::auth::admit(&holder, Utc::now()) {
                 Ok(caller) => caller,
                 // A phone revoked (or expired) before it learned of its wipe order still learns it.
-                Err(refused) => return crate::wipe::unheard_order_page(tx, &token.0, cursor)?.ok_or(refused),
+                Err(refused) => return crate::wipe::unheard_order_page(&holder, order, cursor)?.ok_or(refused),
             };
             check_protocol(protocol)?;
-            if let Some(page) = crate::wipe::pull_page(tx, &caller, cursor)? {
+            if let Some(page) = crate::wipe::pull_page(order, cursor)? {
                 return Ok(page);
             }
-            let LogBounds { floor, end } = tx.log_bounds()?;
+            let LogBounds { floor, end } = opening.bounds;
             if cursor > 0 && cursor < floor {
                 let reset = PullResponse { changes: Vec::new(), cursor: 0, has_more: true, reset: true, wipe: false };
                 return serde_json::to_string(&reset).map_err(|e| StoreError::Corrupt(e.to_string()).into());

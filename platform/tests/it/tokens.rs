@@ -11,6 +11,7 @@ use fieldcheck_platform::auth::{caller_for_token, token_hash};
 use fieldcheck_platform::db::{Db, DeviceRow, Keys, LogBounds};
 use fieldcheck_platform::error::ApiError;
 use fieldcheck_platform::records;
+use fieldcheck_platform::wipe::ORDER_KIND;
 use fieldcheck_protocol::{Entity, Record};
 
 fn device(token: &str, user: &User) -> DeviceRow {
@@ -63,10 +64,41 @@ async fn every_refusal_is_unauthorised(db: Db) {
         assert_eq!(refused.status.as_u16(), 401, "{token}: {refused:?}");
         assert!(refused.message.contains(says), "{token}: {}", refused.message);
     }
+
+    // A pull opens with one statement: the same holder, the device's wipe order and the log's bounds as
+    // the separate reads give, for every kind of token.
+    let ordered = caller.device.expect("device").to_string();
+    db.write(move |tx| Ok::<_, ApiError>(tx.evidence_put(ORDER_KIND, &ordered, "{\"order\":\"test\"}")?))
+        .await
+        .expect("a wipe order");
+    for token in ["t-valid", "t-revoked", "t-expired", "t-orphan", "t-unknown"] {
+        let (opening, holder, order, bounds) = db
+            .read(move |tx| {
+                let opening = tx.open_pull(&token_hash(token))?;
+                let holder = tx.device_and_user_by_token(&token_hash(token))?;
+                let order = match &holder {
+                    Some((device, _)) => tx.evidence_get(ORDER_KIND, &device.id)?,
+                    None => None,
+                };
+                Ok::<_, ApiError>((opening, holder, order, tx.log_bounds()?))
+            })
+            .await
+            .expect("open a pull");
+        assert_eq!(format!("{:?}", opening.holder), format!("{holder:?}"), "{token}");
+        assert_eq!(opening.wipe_order, order, "{token}");
+        assert_eq!(opening.bounds, bounds, "{token}");
+    }
 }
 
 async fn log_bounds_follow_writes_and_pruning(db: Db) {
-    let bounds = async || db.read(|tx| Ok::<_, ApiError>(tx.log_bounds()?)).await.expect("bounds");
+    // Read alone, and as a pull opens (for a token of no one).
+    let bounds = async || {
+        let (alone, opening) =
+            db.read(|tx| Ok::<_, ApiError>((tx.log_bounds()?, tx.open_pull("no such token")?))).await.expect("bounds");
+        assert_eq!(opening.bounds, alone);
+        assert!(opening.holder.is_none() && opening.wipe_order.is_none());
+        alone
+    };
     assert_eq!(bounds().await, LogBounds { floor: 0, end: 0 }, "a new log");
     db.write(|tx| {
         for id in ["a", "b", "c"] {
