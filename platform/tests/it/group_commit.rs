@@ -1,6 +1,7 @@
 //! SQLite's writes queued while the writer is busy are committed together (`db/sqlite/writer.rs`): each
 //! must still get exactly the answer and the writes it would have had alone. A write that fails or panics
-//! in a group is undone alone, the others kept; a caller told its write was kept finds it from any
+//! in a group is undone alone, the others kept, whether it is the group's first (which runs without a
+//! savepoint) or not; a caller told its write was kept finds it from any
 //! connection; a write whose caller stopped waiting before its turn is not made; the writer outlives a
 //! panic.
 
@@ -71,16 +72,18 @@ async fn queued(db: &Db, n: usize) {
 async fn a_group_answers_and_keeps_each_write_as_alone() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = fieldcheck_platform::open_db(dir.path(), None).expect("open");
-    for round in 0..3 {
+    // Queued one by one in a known order behind the held writer, so that the group after it starts with a
+    // write that is kept, refused, kept or panics (round × 101 + 0, modulo 5), with the rest mixed after.
+    for round in 0..4 {
         let release = hold_writer(&db).await;
-        let writes: Vec<_> = (0..40)
-            .map(|j| {
-                let (db, i) = (db.clone(), round * 100 + j);
-                tokio::spawn(async move { (i, db.write(move |tx| write(tx, i, ends(i))).await) })
-            })
-            .collect();
-        queued(&db, writes.len()).await;
+        let mut writes = Vec::new();
+        for j in 0..40 {
+            let (writer, i) = (db.clone(), round * 101 + j);
+            writes.push(tokio::spawn(async move { (i, writer.write(move |tx| write(tx, i, ends(i))).await) }));
+            queued(&db, j + 1).await;
+        }
         drop(release);
+        let mut answered = Vec::new();
         for w in writes {
             let (i, answer) = w.await.expect("task");
             match ends(i) {
@@ -88,7 +91,15 @@ async fn a_group_answers_and_keeps_each_write_as_alone() {
                 Ends::Refused => assert_eq!(answer.expect_err("refused write").code, "bad_request"),
                 Ends::Panics => assert_eq!(answer.expect_err("panicking write").status.as_u16(), 500),
             }
-            // Told, then found: the answer came after the commit. Nothing of a failed write is left.
+            // Told, then found: the answer came after the commit.
+            for k in 0..3 {
+                assert!(ends(i) != Ends::Kept || stored(&db, format!("n-{i}-{k}")).await, "write {i}");
+            }
+            answered.push(i);
+        }
+        // Once every group is committed, nothing of a failed write is left (a failed write is answered at
+        // once, before its group's commit).
+        for i in answered {
             for k in 0..3 {
                 assert_eq!(stored(&db, format!("n-{i}-{k}")).await, ends(i) == Ends::Kept, "write {i}");
             }

@@ -4,26 +4,30 @@
 //! Under a crowd of small pushes, each was its own transaction: its own commit, its own WAL frames for the
 //! pages every push touches (the change log's end, the devices, the mutations), and after each commit
 //! every reader's page cache emptied (SQLite drops a connection's cache when it sees another's commit).
-//! Here the writes that queued while one group ran make the next group: run one after the other in one
-//! transaction, each under its own savepoint so that one that fails is undone alone, and committed once.
-//! Each caller is answered after the commit, so what it is told was kept is kept. A write alone is its
-//! own transaction, as before. A write whose caller stopped waiting before its turn is not run.
+//! Here a group takes the writes queued meanwhile, one after the other in one transaction, each under its
+//! own savepoint so that one that fails is undone alone (the first needs none: failing, it leaves nothing
+//! to keep), until none is waiting, or it holds [`MAX_GROUP`] writes or has run [`MAX_GROUP_TIME`]; then
+//! one commit. Each caller is answered after the commit, so what it is told was kept is kept, and waits
+//! at most a group's time longer than alone. A write whose caller stopped waiting before its turn is not
+//! run.
 
 use super::super::{StoreError, Tx, traced};
 use super::SqliteTx;
 use super::checkpointer::Checkpointer;
 use crate::error::ApiError;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// The most writes committed together: a group's first caller waits for all of them.
+/// The most writes committed together, and the longest a group takes more: its first caller waits for
+/// all of them (a large push alone runs for tens of milliseconds).
 const MAX_GROUP: usize = 64;
+const MAX_GROUP_TIME: Duration = Duration::from_millis(20);
 
 /// One caller's write, waiting for its turn and then for its group's commit.
 trait Write: Send {
@@ -114,25 +118,16 @@ impl Writer {
         let (waiting, busy) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
         let (counted, working) = (waiting.clone(), busy.clone());
         let thread = std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
-            let mut conn = conn;
+            let conn = conn;
+            // The next write queued, counted as started and its wait measured.
+            let take = |queued: Queued| {
+                counted.fetch_sub(1, Ordering::Relaxed);
+                crate::ops::metrics::db_wait(queued.at.elapsed(), true);
+                queued.write
+            };
             while let Ok(first) = queued.recv() {
                 working.store(true, Ordering::Relaxed);
-                let mut group = vec![first];
-                while group.len() < MAX_GROUP {
-                    match queued.try_recv() {
-                        Ok(next) => group.push(next),
-                        Err(_) => break,
-                    }
-                }
-                counted.fetch_sub(group.len(), Ordering::Relaxed);
-                let writes: Vec<Box<dyn Write>> = group
-                    .into_iter()
-                    .map(|q| {
-                        crate::ops::metrics::db_wait(q.at.elapsed(), true);
-                        q.write
-                    })
-                    .collect();
-                commit_group(&mut conn, writes);
+                commit_group(&conn, take(first), || queued.try_recv().ok().map(take));
                 checkpointer.nudge();
                 working.store(false, Ordering::Relaxed);
             }
@@ -175,44 +170,66 @@ impl Drop for Writer {
     }
 }
 
-/// Runs `writes` in one transaction and answers each.
-fn commit_group(conn: &mut Connection, mut writes: Vec<Box<dyn Write>>) {
-    writes.retain(|w| !w.abandoned());
-    if writes.is_empty() {
-        return;
+/// Runs `first` and the writes `next` gives, while the group may grow, in one transaction, and answers
+/// each: one that failed at once, one kept after the commit.
+fn commit_group(conn: &Connection, first: Box<dyn Write>, mut next: impl FnMut() -> Option<Box<dyn Write>>) {
+    let started = Instant::now();
+    let mut tx: Option<Transaction<'_>> = None;
+    // Run, and to be kept if the transaction commits.
+    let mut kept: Vec<Box<dyn Write>> = Vec::new();
+    let mut write = Some(first);
+    while let Some(mut w) = write.take() {
+        if !w.abandoned() {
+            match run_one(conn, &mut tx, !kept.is_empty(), w.as_mut()) {
+                Ok(true) => kept.push(w),
+                Ok(false) => w.answer(Ok(())),
+                // The transaction is gone, with what it held.
+                Err(e) => {
+                    tx = None;
+                    w.answer(Err(&e));
+                    kept.drain(..).for_each(|k| k.answer(Err(&e)));
+                }
+            }
+        }
+        if kept.len() < MAX_GROUP && started.elapsed() < MAX_GROUP_TIME {
+            write = next();
+        }
     }
-    match run_group(conn, &mut writes) {
-        Ok(()) => writes.into_iter().for_each(|w| w.answer(Ok(()))),
-        Err(e) => writes.into_iter().for_each(|w| w.answer(Err(&e))),
-    }
+    let committed = match tx {
+        Some(tx) if !kept.is_empty() => tx.commit().map_err(StoreError::from),
+        _ => Ok(()),
+    };
+    kept.into_iter().for_each(|k| k.answer(committed.as_ref().map(|_| ())));
 }
 
-/// Runs each write under a savepoint of its own (a write alone needs none: it is the transaction), undoing
-/// those that fail, and commits. An error means nothing of the group was kept.
-fn run_group(conn: &mut Connection, writes: &mut [Box<dyn Write>]) -> Result<(), StoreError> {
-    let alone = writes.len() == 1;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut kept_any = false;
-    for write in writes.iter_mut() {
-        if !alone {
-            tx.execute_batch("SAVEPOINT write")?;
-        }
-        let kept = write.run(&mut SqliteTx(&tx));
-        // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction back: the writes
-        // before this one are gone too.
-        if tx.is_autocommit() {
-            return Err(StoreError::Join("the database rolled the transaction back after an error".into()));
-        }
-        match (alone, kept) {
-            (true, _) => {}
-            (false, true) => tx.execute_batch("RELEASE write")?,
-            (false, false) => tx.execute_batch("ROLLBACK TO write; RELEASE write")?,
-        }
-        kept_any |= kept;
+/// Runs one write in the group's transaction, begun if need be: whether it is kept. A write after others
+/// that are kept runs under its own savepoint, undone alone when it fails; the first fails with the whole
+/// transaction, which holds nothing else. An error means the transaction is lost.
+fn run_one<'c>(
+    conn: &'c Connection,
+    tx: &mut Option<Transaction<'c>>,
+    after_others: bool,
+    write: &mut dyn Write,
+) -> Result<bool, StoreError> {
+    let t: &Transaction<'c> = match tx {
+        Some(t) => t,
+        None => tx.insert(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?),
+    };
+    if after_others {
+        t.execute_batch("SAVEPOINT write")?;
     }
-    if kept_any {
-        tx.commit()?;
+    let kept = write.run(&mut SqliteTx(t));
+    // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction back: the writes
+    // before this one are gone too.
+    if t.is_autocommit() {
+        return Err(StoreError::Join("the database rolled the transaction back after an error".into()));
     }
-    // Otherwise the transaction is rolled back as it is dropped.
-    Ok(())
+    match (after_others, kept) {
+        (true, true) => t.execute_batch("RELEASE write")?,
+        (true, false) => t.execute_batch("ROLLBACK TO write; RELEASE write")?,
+        // Rolled back as it is dropped; the next write begins anew.
+        (false, false) => *tx = None,
+        (false, true) => {}
+    }
+    Ok(kept)
 }
