@@ -34,12 +34,18 @@ pub struct SqliteDb {
     /// Turns at the readers, handed out in arrival order before a blocking thread is taken
     /// ([`SqliteDb::read_turn`]).
     read_turns: Arc<Semaphore>,
+    /// How many read transactions run at once ([`readers`]).
+    readers_max: usize,
     /// Read transactions waiting for a turn (for `/metrics`).
     waiting: AtomicUsize,
 }
 
-/// Read transactions at once, each on a kept connection.
-const READERS: usize = 8;
+/// Read transactions at once, each on a kept connection: twice the cores. More only take turns on the
+/// same cores: on two cores, 1,000 devices saw p99 306-372 ms with 4 readers against 364-397 ms with 8
+/// (and 331-362 ms with 2).
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(4, |cores| 2 * cores.get())
+}
 
 /// How long a connection waits for another's lock, and how long opening keeps trying when SQLite answers
 /// busy without waiting (see [`when_not_busy`]).
@@ -160,7 +166,8 @@ impl SqliteDb {
             path,
             writer: writer::Writer::start(writer, checkpointer)?,
             readers: Mutex::new(Vec::new()),
-            read_turns: Arc::new(Semaphore::new(READERS)),
+            read_turns: Arc::new(Semaphore::new(readers())),
+            readers_max: readers(),
             waiting: AtomicUsize::new(0),
         })
     }
@@ -181,7 +188,7 @@ impl SqliteDb {
     /// The writer and the readers' use, for the operations' metrics.
     pub(super) fn pool_use(&self) -> super::PoolUse {
         let idle_readers = self.readers.lock().unwrap_or_else(|p| p.into_inner()).len();
-        let busy_readers = READERS - self.read_turns.available_permits();
+        let busy_readers = self.readers_max - self.read_turns.available_permits();
         let (writes_waiting, writer_busy) = self.writer.state();
         super::PoolUse {
             open: 1 + idle_readers.max(busy_readers),
@@ -214,7 +221,7 @@ impl SqliteDb {
             r
         };
         let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < READERS {
+        if readers.len() < self.readers_max {
             readers.push(conn);
         }
         result
