@@ -173,7 +173,8 @@ pub struct ChangeRef<'a> {
 }
 
 impl ChangeRef<'_> {
-    pub fn to_owned(&self) -> ChangeRow {
+    /// The entry as a row of its own.
+    pub fn to_row(&self) -> ChangeRow {
         ChangeRow {
             cursor: self.cursor,
             entity: self.entity,
@@ -307,7 +308,7 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// [`Tx::each_change`], collected.
     fn changes(&mut self, after: u64, limit: u32, filter: &Filter) -> Result<Vec<ChangeRow>, StoreError> {
         let mut rows = Vec::new();
-        self.each_change(after, limit, filter, &mut |c| rows.push(c.to_owned()))?;
+        self.each_change(after, limit, filter, &mut |c| rows.push(c.to_row()))?;
         Ok(rows)
     }
     /// The change log's floor and end, read together (one statement: every pull needs both).
@@ -533,7 +534,8 @@ pub enum Backend {
 }
 
 /// Runs one transaction and logs (at debug level, target `fieldcheck_platform::db`) how long it took and
-/// whether it succeeded: on the blocking thread, under the request's span like every line its closure logs.
+/// whether it succeeded: on the thread that runs it (a blocking thread, or SQLite's writer), under the
+/// request's span like every line its closure logs.
 pub(super) fn traced<R>(kind: &'static str, run: impl FnOnce() -> Result<R, ApiError>) -> Result<R, ApiError> {
     let started = std::time::Instant::now();
     let result = run();
