@@ -34,7 +34,7 @@ pub struct SqliteDb {
     /// Turns at the readers, handed out in arrival order before a blocking thread is taken
     /// ([`SqliteDb::read_turn`]).
     read_turns: Arc<Semaphore>,
-    /// How many read transactions run at once ([`readers`]).
+    /// How many read transactions run at once ([`readers_at_once`]).
     readers_max: usize,
     /// Read transactions waiting for a turn (for `/metrics`).
     waiting: AtomicUsize,
@@ -43,7 +43,7 @@ pub struct SqliteDb {
 /// Read transactions at once, each on a kept connection: twice the cores. More only take turns on the
 /// same cores (on two, 1,000 devices saw p99 313-349 ms with four readers against 364-397 ms with eight;
 /// two were worse than four).
-fn readers() -> usize {
+fn readers_at_once() -> usize {
     std::thread::available_parallelism().map_or(4, |cores| 2 * cores.get())
 }
 
@@ -162,12 +162,13 @@ impl SqliteDb {
         })?;
         writer.pragma_update(None, "wal_autocheckpoint", checkpointer::BACKSTOP_PAGES)?;
         let checkpointer = checkpointer::Checkpointer::start(open(&path)?)?;
+        let readers_max = readers_at_once();
         Ok(SqliteDb {
             path,
             writer: writer::Writer::start(writer, checkpointer)?,
             readers: Mutex::new(Vec::new()),
-            read_turns: Arc::new(Semaphore::new(readers())),
-            readers_max: readers(),
+            read_turns: Arc::new(Semaphore::new(readers_max)),
+            readers_max,
             waiting: AtomicUsize::new(0),
         })
     }
