@@ -400,6 +400,7 @@ impl FromRequestParts<App> for Caller {
 
 /// The bearer token as sent, not yet checked: for a handler that resolves its caller
 /// ([`caller_for_token`]) in its own transaction instead of one of its own.
+#[derive(Clone)]
 pub struct Bearer(pub String);
 
 impl FromRequestParts<App> for Bearer {

@@ -502,6 +502,16 @@ impl Db {
         }
     }
 
+    /// How long one write may keep the others waiting: a long one (a large push) goes on in writes of its
+    /// own past it. SQLite has one writer for every request; PostgreSQL's writers run side by side, and a
+    /// push is one transaction there (each commit waits for a disk flush).
+    pub fn write_turn(&self) -> Option<std::time::Duration> {
+        match self {
+            Db::Sqlite(_) => Some(sqlite::MAX_GROUP_TIME),
+            Db::Postgres(_) => None,
+        }
+    }
+
     /// How the connections are used now, for `/metrics`.
     pub fn pool_use(&self) -> PoolUse {
         match self {

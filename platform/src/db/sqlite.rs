@@ -6,6 +6,8 @@ mod listing;
 mod tables;
 mod writer;
 
+pub use writer::MAX_GROUP_TIME;
+
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,

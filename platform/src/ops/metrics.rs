@@ -65,6 +65,11 @@ pub fn pushed(response: &PushResponse) {
     }
 }
 
+/// A write transaction of a push: one for most, more for a large push on SQLite (`Db::write_turn`).
+pub fn push_written() {
+    metrics::counter!("fieldcheck_push_writes_total").increment(1);
+}
+
 /// A pull page served.
 pub fn pulled() {
     metrics::counter!("fieldcheck_pulls_total").increment(1);

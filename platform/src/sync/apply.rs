@@ -1,5 +1,6 @@
-//! Applying a push's mutations in order in one transaction, each exactly once and each undone alone when
-//! it fails for a lasting reason.
+//! Applying a push's mutations in order in one write transaction (a push that runs past its write's turn
+//! goes on in another, `sync::push`), each exactly once and each undone alone when it fails for a lasting
+//! reason.
 //!
 //! A savepoint per mutation makes the database copy every page a mutation touches before it writes
 //! there (7% of a large push's time). Most pushes apply whole, so mutations run in runs under one
@@ -16,18 +17,21 @@ use chrono::Utc;
 use fieldcheck_protocol::{Mutation, MutationResult, Outcome, RejectCode};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
 
 /// The outcomes stored for a push's sequence numbers: (mutation id, outcome JSON) by number.
 type Answered = HashMap<u64, (String, String)>;
 
 /// Applies `mutations` exactly once per (device, seq), in order: a re-sent one gets its stored outcome,
 /// a new one is decided and its outcome stored. The outcomes stored for the push's numbers are read once,
-/// and gain each one applied here (a number used twice in one push).
+/// and gain each one applied here (a number used twice in one push). Past `until`, it stops after the
+/// mutation it is at (at least one is applied): the results are those of the first mutations.
 pub fn exactly_once(
     tx: &mut dyn Tx,
     reach: &Reach,
     device: &str,
     mutations: &[Mutation],
+    until: Option<Instant>,
 ) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
     let mut answered: Answered = tx.outcomes(device, &seqs)?;
@@ -63,7 +67,7 @@ pub fn exactly_once(
         answered.insert(mutation.seq, (id, json));
         Ok(())
     };
-    let outcomes = apply_in_order(tx, &mut answered, &seqs, decide, keep)?;
+    let outcomes = apply_in_order(tx, &mut answered, &seqs, until, decide, keep)?;
     Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
 }
 
@@ -81,11 +85,13 @@ enum Stop {
 /// Makes decisions `0..seqs.len()` in order in the caller's transaction, each followed by `keep` with its
 /// outcome, with the result of a savepoint per decision ([`guarded`]). `state` is what the decisions and
 /// `keep` carry from one to the next; it is restored with the writes when a run is undone, and a decision
-/// may be made again after it: it must depend on the transaction and `state` alone.
+/// may be made again after it: it must depend on the transaction and `state` alone. Past `until` it stops
+/// after the decision it is at, so the outcomes may be those of the first decisions only (never none).
 pub fn apply_in_order<S, D, K>(
     tx: &mut dyn Tx,
     state: &mut S,
     seqs: &[u64],
+    until: Option<Instant>,
     mut decide: D,
     mut keep: K,
 ) -> Result<Vec<Outcome>, ApiError>
@@ -103,7 +109,11 @@ where
         keep(tx, state, i, &outcome)?;
         Ok::<Outcome, ApiError>(outcome)
     };
+    let past = || until.is_some_and(|until| Instant::now() >= until);
     while start < n {
+        if start > 0 && past() {
+            break;
+        }
         if start == end {
             // The decision that stopped the run before: alone, under its own savepoint.
             outcomes.push(alone(tx, state, start, &mut decide, &mut keep)?);
@@ -112,11 +122,11 @@ where
         }
         let before = state.clone();
         tx.savepoint()?;
-        match run(tx, state, start..end, &mut decide, &mut keep) {
+        match run(tx, state, start..end, &past, &mut decide, &mut keep) {
             Ok(done) => {
                 tx.release_savepoint()?;
+                (start, end) = (start + done.len(), n);
                 outcomes.extend(done);
-                (start, end) = (end, n);
             }
             Err(stop) => {
                 tx.rollback_to_savepoint()?;
@@ -131,11 +141,14 @@ where
                         (start, end) = (k + 1, n);
                     }
                     Stop::At(k, _) => end = k,
+                    // Which decision made the refused write is not known: the run's, each alone.
                     Stop::Unplaced => {
-                        for i in start..end {
+                        let mut i = start;
+                        while i < end && !(i > start && past()) {
                             outcomes.push(alone(tx, state, i, &mut decide, &mut keep)?);
+                            i += 1;
                         }
-                        (start, end) = (end, n);
+                        (start, end) = (i, n);
                     }
                     Stop::Transient(e) => return Err(e),
                 }
@@ -146,11 +159,12 @@ where
 }
 
 /// Makes the decisions of `range` one after the other with nothing between them, stopping at the first
-/// that is not applied as decided.
+/// that is not applied as decided, or after one once `past` the time allowed.
 fn run<S>(
     tx: &mut dyn Tx,
     state: &mut S,
     range: std::ops::Range<usize>,
+    past: &impl Fn() -> bool,
     decide: &mut impl FnMut(&mut dyn Tx, &mut S, usize) -> Result<Outcome, Failure>,
     keep: &mut impl FnMut(&mut dyn Tx, &mut S, usize, &Outcome) -> Result<(), StoreError>,
 ) -> Result<Vec<Outcome>, Stop> {
@@ -162,6 +176,9 @@ fn run<S>(
             Ok(Ok(outcome)) => {
                 keep(tx, state, i, &outcome).map_err(|e| stored(e.into()))?;
                 done.push(outcome);
+                if past() {
+                    break;
+                }
             }
             Ok(Err(Failure::Refused(r))) => return Err(Stop::At(i, Ok(r))),
             Err(panic) => return Err(Stop::At(i, Err(crate::error::panic_message(panic.as_ref()).to_string()))),

@@ -1,6 +1,6 @@
-//! The sync protocol's server side: push applies each numbered mutation exactly once, the whole push in
-//! one transaction, each mutation undone alone when it fails (`apply`); pull reads the change log in
-//! commit order by cursor, scoped to the caller.
+//! The sync protocol's server side: push applies each numbered mutation exactly once, in order, each
+//! undone alone when it fails (`apply`), a push in one transaction or, past a write's turn, in several;
+//! pull reads the change log in commit order by cursor, scoped to the caller.
 
 mod apply;
 
@@ -15,6 +15,8 @@ use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
 use fieldcheck_protocol::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// How long tombstones are kept; a device whose cursor is older must reset.
 pub const TOMBSTONE_WINDOW_DAYS: i64 = 30;
@@ -57,22 +59,35 @@ pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse,
     }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
-    // One transaction, committed once (on PostgreSQL each commit waits for a disk flush): the caller's
-    // reach, the device's contact and clock skew, and each mutation in turn, which sees what the one
-    // before left. On a failure none is kept and the device sends them again.
-    let results = app
-        .db
-        .write(move |tx| {
-            let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
-            if caller.device != Some(req.device) {
-                return Err(ApiError::forbidden("the push names another device than the token's"));
-            }
-            let reach = Reach::of(tx, &caller.user)?;
-            tx.record_clock_skew(&device, received_at, skew_ms)?;
-            apply::exactly_once(tx, &reach, &device, &req.mutations)
-        })
-        .await?;
-    Ok(PushResponse { received_at, results })
+    let (mutations, turn) = (Arc::new(req.mutations), app.db.write_turn());
+    let mut results = Vec::with_capacity(mutations.len());
+    // One transaction for the whole push where writers run side by side (PostgreSQL: each commit waits
+    // for a disk flush). SQLite's one writer serves every request: a large push goes on in writes of its
+    // own past a turn, so that the pushes queued behind it are not held for all of it. Each write resolves
+    // the caller and records the device's contact and clock skew in its own transaction, then applies
+    // mutations in turn, each seeing what the one before left; on a failure what was committed stays
+    // (its outcomes are stored) and the device sends the push again.
+    loop {
+        let (token, device, all, from) = (token.clone(), device.clone(), mutations.clone(), results.len());
+        let written = app
+            .db
+            .write(move |tx| {
+                let until = turn.map(|turn| Instant::now() + turn);
+                let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
+                if caller.device != Some(req.device) {
+                    return Err(ApiError::forbidden("the push names another device than the token's"));
+                }
+                let reach = Reach::of(tx, &caller.user)?;
+                tx.record_clock_skew(&device, received_at, skew_ms)?;
+                apply::exactly_once(tx, &reach, &device, &all[from..], until)
+            })
+            .await?;
+        crate::ops::metrics::push_written();
+        results.extend(written);
+        if results.len() >= mutations.len() {
+            return Ok(PushResponse { received_at, results });
+        }
+    }
 }
 
 /// A pull page for the bearer of `token`, whose caller is resolved in the page's own snapshot (one

@@ -1,9 +1,9 @@
 //! A mutation the platform cannot apply for a lasting reason is undone alone: `sync::guarded` runs each
 //! decision in a savepoint, so one that panics after writing, is refused after writing, or whose value the
 //! database refuses for good, is rolled back and answered `rejected` while the ones before and after it
-//! stay (the whole push is one transaction). `sync::apply_in_order`, which a push uses, runs decisions in
-//! runs under one savepoint and gives the same outcomes, writes and carried state, wherever the poisoned
-//! ones fall. And a handler that panics is answered in the JSON error contract instead of dropping the
+//! stay. `sync::apply_in_order`, which a push uses, runs decisions in runs under one savepoint and gives
+//! the same outcomes, writes and carried state, wherever the poisoned ones fall, also when it stops past a
+//! write's turn and the rest is made in writes of their own (a large push on SQLite). And a handler that panics is answered in the JSON error contract instead of dropping the
 //! connection.
 
 use crate::common;
@@ -12,6 +12,7 @@ use fieldcheck_core::protocol::{Entity, Outcome, RejectCode};
 use fieldcheck_platform::db::{Db, Keys, Tx};
 use fieldcheck_platform::intents::{Failure, Refusal};
 use fieldcheck_platform::sync::{apply_in_order, guarded};
+use std::time::Instant;
 
 #[derive(Clone, Copy, Debug)]
 enum Step {
@@ -72,48 +73,72 @@ fn rejected(step: Step, outcome: &Outcome) -> bool {
     }
 }
 
-/// Runs `steps` in one write transaction, each guarded, or in runs (`apply_in_order`, which also carries the
-/// applied steps' numbers as its state); checks the outcomes, the writes kept and the state.
-async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], in_runs: bool) {
+/// How a sequence of steps is made.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// In one write transaction, each under its own savepoint (`guarded`).
+    Guarded,
+    /// In one write transaction, in runs (`apply_in_order`, which also carries the applied steps' numbers
+    /// as its state).
+    Runs,
+    /// In runs with a turn that is already over: a write per step, as a push past its write's turn goes
+    /// on in writes of its own, the state carried from one write to the next.
+    Turns,
+}
+
+/// Runs `steps` as `mode` says; checks the outcomes, the writes kept and the state.
+async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], mode: Mode) {
     let postgres = db.backend() == fieldcheck_platform::db::Backend::Postgres;
-    let given = steps.to_vec();
-    let (outcomes, carried, seen) = db
-        .write(move |tx| {
-            let seqs: Vec<u64> = (1..=given.len() as u64).collect();
-            let (outcomes, carried) = if in_runs {
-                let mut carried: Vec<u64> = Vec::new();
-                let outcomes = apply_in_order(
-                    tx,
-                    &mut carried,
-                    &seqs,
-                    |tx, _, i| decide(tx, seqs[i], given[i], postgres),
-                    |_, carried, i, outcome| {
-                        if *outcome == Outcome::Applied {
-                            carried.push(seqs[i]);
-                        }
-                        Ok(())
-                    },
-                )?;
-                (outcomes, Some(carried))
-            } else {
-                let mut outcomes = Vec::new();
-                for (&seq, &step) in seqs.iter().zip(&given) {
-                    outcomes.push(guarded(tx, seq, |tx| decide(tx, seq, step, postgres))?);
+    let (mut outcomes, mut carried, mut seen) = (Vec::new(), Vec::new(), None);
+    while outcomes.len() < steps.len() {
+        let (given, from, state) = (steps.to_vec(), outcomes.len(), carried.clone());
+        let (more, state, read_back) = db
+            .write(move |tx| {
+                let seqs: Vec<u64> = (from as u64 + 1..=given.len() as u64).collect();
+                let step = |i: usize| given[from + i];
+                let mut carried: Vec<u64> = state;
+                let outcomes = if mode == Mode::Guarded {
+                    let mut outcomes = Vec::new();
+                    for (i, &seq) in seqs.iter().enumerate() {
+                        outcomes.push(guarded(tx, seq, |tx| decide(tx, seq, step(i), postgres))?);
+                    }
+                    outcomes
+                } else {
+                    let until = (mode == Mode::Turns).then(Instant::now);
+                    apply_in_order(
+                        tx,
+                        &mut carried,
+                        &seqs,
+                        until,
+                        |tx, _, i| decide(tx, seqs[i], step(i), postgres),
+                        |_, carried, i, outcome| {
+                            if *outcome == Outcome::Applied {
+                                carried.push(seqs[i]);
+                            }
+                            Ok(())
+                        },
+                    )?
+                };
+                // Read back in the same transaction: what a back end remembers of its reads and writes
+                // forgets the undone ones too.
+                let mut seen = Vec::new();
+                for seq in 1..=given.len() as u64 {
+                    if tx.get(Entity::Notice, &format!("step-{seq}"))?.is_some() {
+                        seen.push(seq);
+                    }
                 }
-                (outcomes, None)
-            };
-            // Read back in the same transaction: what a back end remembers of its reads and writes forgets
-            // the undone ones too.
-            let mut seen = Vec::new();
-            for &seq in &seqs {
-                if tx.get(Entity::Notice, &format!("step-{seq}"))?.is_some() {
-                    seen.push(seq);
-                }
-            }
-            Ok((outcomes, carried, seen))
-        })
-        .await
-        .expect("the push is not failed by a poisoned mutation");
+                Ok((outcomes, carried, seen))
+            })
+            .await
+            .expect("the push is not failed by a poisoned mutation");
+        match mode {
+            Mode::Turns => assert_eq!(more.len(), 1, "a write past its turn makes one step: {steps:?}"),
+            _ => assert_eq!(more.len(), steps.len(), "one write makes every step: {steps:?}"),
+        }
+        (carried, seen) = (state, Some(read_back));
+        outcomes.extend(more);
+    }
+    let seen = seen.unwrap_or_default();
     let applied: Vec<u64> =
         (1..=steps.len() as u64).filter(|s| matches!(steps[*s as usize - 1], Step::Write)).collect();
     assert_eq!(seen, applied, "read in the same transaction, the poisoned steps' writes are gone: {steps:?}");
@@ -123,8 +148,8 @@ async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], in_runs: bool)
             _ => assert!(rejected(*step, outcome), "{step:?} answered {outcome:?} in {steps:?}"),
         }
     }
-    if in_runs {
-        assert_eq!(carried, Some(applied.clone()), "the carried state is the applied steps', in order: {steps:?}");
+    if mode != Mode::Guarded {
+        assert_eq!(carried, applied, "the carried state is the applied steps', in order: {steps:?}");
     }
     let n = steps.len() as u64;
     let kept = db
@@ -180,7 +205,7 @@ const LONGEST: usize = 48;
 const FILL: usize = 12;
 
 async fn every_sequence(db: Db) {
-    for in_runs in [false, true] {
+    for mode in [Mode::Guarded, Mode::Runs, Mode::Turns] {
         for steps in sequences() {
             // Each sequence on fresh notices: the previous one's are removed first.
             db.write(|tx| {
@@ -191,7 +216,7 @@ async fn every_sequence(db: Db) {
             })
             .await
             .expect("clear");
-            poisoned_steps_are_undone_alone(&db, &steps, in_runs).await;
+            poisoned_steps_are_undone_alone(&db, &steps, mode).await;
         }
     }
 }

@@ -158,6 +158,78 @@ fn a_platform_killed_mid_push_loses_nothing_and_duplicates_nothing() {
     assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied twice or out of order");
 }
 
+/// The platform's count of a push's write transactions (`/metrics`, open to loopback).
+fn push_writes(platform: &Platform) -> u64 {
+    let text = reqwest::blocking::get(format!("{}/metrics", platform.url)).and_then(|r| r.text()).expect("metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix("fieldcheck_push_writes_total "))
+        .map_or(0, |v| v.trim().parse().expect("a count"))
+}
+
+#[test]
+fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let mut ent = Device::login(&platform, "enterprise1");
+    let own = own_enterprise(&ent);
+    let mut officer = Device::login(&platform, "officer1");
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise").clone();
+    // The most a push may carry, each edit based on the one before: out of order, one would conflict.
+    let mut base = e.contact.phone.clone();
+    let mut intents = Vec::new();
+    for i in 0..fieldcheck_core::protocol::limits::MAX_PUSH_MUTATIONS {
+        let value = format!("0579-{i:06}");
+        intents.push(Intent::EnterpriseEdit {
+            enterprise: own,
+            field: EnterpriseField::ContactPhone,
+            base,
+            value: value.clone(),
+        });
+        base = value;
+    }
+    let m = ent.mutations(intents);
+    let req = ent.request(m);
+    let sent: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
+    let large = std::thread::spawn(move || ent.push(&req));
+    if storage.database.is_none() {
+        // SQLite: once the large push's first write is committed, its next one queues like any other, so
+        // a small push sent now gets in before the large one ends.
+        while push_writes(&platform) == 0 {
+            assert!(!large.is_finished(), "the large push ended before its first write was seen");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let m = officer.mutations(vec![Intent::TaskTransition {
+            task: TaskId::new(),
+            action: TaskAction::Accept,
+            note: String::new(),
+            evidence: vec![],
+            proof: None,
+            signature: None,
+        }]);
+        let small = officer.push(&officer.request(m));
+        assert_eq!(small.results.len(), 1);
+        assert!(!large.is_finished(), "the small push waited for the whole large one");
+    }
+    let large = large.join().expect("the large push");
+    let seqs: Vec<u64> = large.results.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, sent, "every mutation answered, in order");
+    assert!(
+        large.results.iter().all(|r| r.outcome == Outcome::Applied),
+        "{:?}",
+        large.results.iter().find(|r| r.outcome != Outcome::Applied)
+    );
+    if storage.database.is_none() {
+        assert!(push_writes(&platform) > 2, "the large push went on in writes of its own");
+    }
+    let world = World::load(&commander);
+    let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise");
+    assert_eq!(e.contact.phone, format!("0579-{:06}", fieldcheck_core::protocol::limits::MAX_PUSH_MUTATIONS - 1));
+    let (_, conflicts) = commander.get_json("/v1/conflicts");
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
+}
+
 #[test]
 fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
     let storage = Storage::new();

@@ -25,9 +25,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// The most writes committed together, and the longest a group takes more: its first caller waits for
-/// all of them (a large push alone runs for tens of milliseconds).
+/// all of them. A write itself keeps to the same time where it can: a large push goes on in writes of
+/// its own past it ([`crate::db::Db::write_turn`]), so that the writes queued behind it get their turn.
 const MAX_GROUP: usize = 64;
-const MAX_GROUP_TIME: Duration = Duration::from_millis(20);
+pub const MAX_GROUP_TIME: Duration = Duration::from_millis(20);
 
 /// One caller's write, waiting for its turn and then for its group's commit.
 trait Write: Send {
