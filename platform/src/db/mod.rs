@@ -457,6 +457,25 @@ pub struct PoolUse {
     pub max: Option<usize>,
 }
 
+/// How long one write may keep the others waiting. SQLite has one writer for every request: a long write
+/// (a large push) that is past its time while other writes wait ends there, and goes on in a write of its
+/// own behind them; alone, it goes on (each commit costs). PostgreSQL's writers run side by side, and a
+/// turn there never ends.
+#[derive(Clone)]
+pub struct Turn(Option<(std::time::Duration, Arc<std::sync::atomic::AtomicUsize>)>);
+
+impl Turn {
+    /// The turn of a write starting now: whether it is over.
+    pub fn start(&self) -> impl Fn() -> bool + use<> {
+        let (started, limit) = (std::time::Instant::now(), self.0.clone());
+        move || {
+            limit.as_ref().is_some_and(|(time, waiting)| {
+                started.elapsed() >= *time && waiting.load(std::sync::atomic::Ordering::Relaxed) > 0
+            })
+        }
+    }
+}
+
 /// The database, whichever back end.
 #[derive(Clone)]
 pub enum Db {
@@ -502,13 +521,11 @@ impl Db {
         }
     }
 
-    /// How long one write may keep the others waiting: a long one (a large push) goes on in writes of its
-    /// own past it. SQLite has one writer for every request; PostgreSQL's writers run side by side, and a
-    /// push is one transaction there (each commit waits for a disk flush).
-    pub fn write_turn(&self) -> Option<std::time::Duration> {
+    /// A write's turn at this database ([`Turn`]).
+    pub fn turn(&self) -> Turn {
         match self {
-            Db::Sqlite(_) => Some(sqlite::MAX_GROUP_TIME),
-            Db::Postgres(_) => None,
+            Db::Sqlite(s) => Turn(Some((sqlite::MAX_GROUP_TIME, s.writes_waiting()))),
+            Db::Postgres(_) => Turn(None),
         }
     }
 

@@ -201,6 +201,11 @@ impl SqliteDb {
         }
     }
 
+    /// The count of writes queued for the writer and not yet started.
+    pub(super) fn writes_waiting(&self) -> Arc<AtomicUsize> {
+        self.writer.waiting()
+    }
+
     /// Runs `f` in a write transaction, committed with the writes queued beside it ([`writer`]).
     pub(super) async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
     where

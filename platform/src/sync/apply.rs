@@ -17,21 +17,20 @@ use chrono::Utc;
 use fieldcheck_protocol::{Mutation, MutationResult, Outcome, RejectCode};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Instant;
 
 /// The outcomes stored for a push's sequence numbers: (mutation id, outcome JSON) by number.
 type Answered = HashMap<u64, (String, String)>;
 
 /// Applies `mutations` exactly once per (device, seq), in order: a re-sent one gets its stored outcome,
 /// a new one is decided and its outcome stored. The outcomes stored for the push's numbers are read once,
-/// and gain each one applied here (a number used twice in one push). Past `until`, it stops after the
-/// mutation it is at (at least one is applied): the results are those of the first mutations.
+/// and gain each one applied here (a number used twice in one push). Once its turn is `over`, it stops
+/// after the mutation it is at (at least one is applied): the results are those of the first mutations.
 pub fn exactly_once(
     tx: &mut dyn Tx,
     reach: &Reach,
     device: &str,
     mutations: &[Mutation],
-    until: Option<Instant>,
+    over: &dyn Fn() -> bool,
 ) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
     let mut answered: Answered = tx.outcomes(device, &seqs)?;
@@ -67,7 +66,7 @@ pub fn exactly_once(
         answered.insert(mutation.seq, (id, json));
         Ok(())
     };
-    let outcomes = apply_in_order(tx, &mut answered, &seqs, until, decide, keep)?;
+    let outcomes = apply_in_order(tx, &mut answered, &seqs, over, decide, keep)?;
     Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
 }
 
@@ -85,13 +84,14 @@ enum Stop {
 /// Makes decisions `0..seqs.len()` in order in the caller's transaction, each followed by `keep` with its
 /// outcome, with the result of a savepoint per decision ([`guarded`]). `state` is what the decisions and
 /// `keep` carry from one to the next; it is restored with the writes when a run is undone, and a decision
-/// may be made again after it: it must depend on the transaction and `state` alone. Past `until` it stops
-/// after the decision it is at, so the outcomes may be those of the first decisions only (never none).
+/// may be made again after it: it must depend on the transaction and `state` alone. Once `over` (the
+/// write's turn, `db::Turn`) it stops after the decision it is at, so the outcomes may be those of the
+/// first decisions only (never none).
 pub fn apply_in_order<S, D, K>(
     tx: &mut dyn Tx,
     state: &mut S,
     seqs: &[u64],
-    until: Option<Instant>,
+    over: &dyn Fn() -> bool,
     mut decide: D,
     mut keep: K,
 ) -> Result<Vec<Outcome>, ApiError>
@@ -109,9 +109,8 @@ where
         keep(tx, state, i, &outcome)?;
         Ok::<Outcome, ApiError>(outcome)
     };
-    let past = || until.is_some_and(|until| Instant::now() >= until);
     while start < n {
-        if start > 0 && past() {
+        if start > 0 && over() {
             break;
         }
         if start == end {
@@ -122,7 +121,7 @@ where
         }
         let before = state.clone();
         tx.savepoint()?;
-        match run(tx, state, start..end, &past, &mut decide, &mut keep) {
+        match run(tx, state, start..end, over, &mut decide, &mut keep) {
             Ok(done) => {
                 tx.release_savepoint()?;
                 (start, end) = (start + done.len(), n);
@@ -144,7 +143,7 @@ where
                     // Which decision made the refused write is not known: the run's, each alone.
                     Stop::Unplaced => {
                         let mut i = start;
-                        while i < end && !(i > start && past()) {
+                        while i < end && !(i > start && over()) {
                             outcomes.push(alone(tx, state, i, &mut decide, &mut keep)?);
                             i += 1;
                         }
@@ -159,12 +158,12 @@ where
 }
 
 /// Makes the decisions of `range` one after the other with nothing between them, stopping at the first
-/// that is not applied as decided, or after one once `past` the time allowed.
+/// that is not applied as decided, or after one once the write's turn is `over`.
 fn run<S>(
     tx: &mut dyn Tx,
     state: &mut S,
     range: std::ops::Range<usize>,
-    past: &impl Fn() -> bool,
+    over: &dyn Fn() -> bool,
     decide: &mut impl FnMut(&mut dyn Tx, &mut S, usize) -> Result<Outcome, Failure>,
     keep: &mut impl FnMut(&mut dyn Tx, &mut S, usize, &Outcome) -> Result<(), StoreError>,
 ) -> Result<Vec<Outcome>, Stop> {
@@ -176,7 +175,7 @@ fn run<S>(
             Ok(Ok(outcome)) => {
                 keep(tx, state, i, &outcome).map_err(|e| stored(e.into()))?;
                 done.push(outcome);
-                if past() {
+                if over() {
                     break;
                 }
             }

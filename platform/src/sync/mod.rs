@@ -16,7 +16,6 @@ use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
 use fieldcheck_protocol::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
 use std::fmt::Write;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// How long tombstones are kept; a device whose cursor is older must reset.
 pub const TOMBSTONE_WINDOW_DAYS: i64 = 30;
@@ -59,27 +58,27 @@ pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse,
     }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
-    let (mutations, turn) = (Arc::new(req.mutations), app.db.write_turn());
+    let (mutations, turn) = (Arc::new(req.mutations), app.db.turn());
     let mut results = Vec::with_capacity(mutations.len());
-    // One transaction for the whole push where writers run side by side (PostgreSQL: each commit waits
-    // for a disk flush). SQLite's one writer serves every request: a large push goes on in writes of its
-    // own past a turn, so that the pushes queued behind it are not held for all of it. Each write resolves
-    // the caller and records the device's contact and clock skew in its own transaction, then applies
-    // mutations in turn, each seeing what the one before left; on a failure what was committed stays
-    // (its outcomes are stored) and the device sends the push again.
+    // One transaction for the push, unless its turn at the database ends first (`db::Turn`: SQLite's one
+    // writer, with other writes waiting): the rest goes on in a write of its own behind them. Each write
+    // resolves the caller and records the device's contact and clock skew, then applies mutations in
+    // order, each seeing what the one before left; on a failure what was committed stays (its outcomes
+    // are stored) and the device sends the push again.
     loop {
-        let (token, device, all, from) = (token.clone(), device.clone(), mutations.clone(), results.len());
+        let (token, device, all, from, turn) =
+            (token.clone(), device.clone(), mutations.clone(), results.len(), turn.clone());
         let written = app
             .db
             .write(move |tx| {
-                let until = turn.map(|turn| Instant::now() + turn);
+                let over = turn.start();
                 let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
                 if caller.device != Some(req.device) {
                     return Err(ApiError::forbidden("the push names another device than the token's"));
                 }
                 let reach = Reach::of(tx, &caller.user)?;
                 tx.record_clock_skew(&device, received_at, skew_ms)?;
-                apply::exactly_once(tx, &reach, &device, &all[from..], until)
+                apply::exactly_once(tx, &reach, &device, &all[from..], &over)
             })
             .await?;
         crate::ops::metrics::push_written();

@@ -12,7 +12,6 @@ use fieldcheck_core::protocol::{Entity, Outcome, RejectCode};
 use fieldcheck_platform::db::{Db, Keys, Tx};
 use fieldcheck_platform::intents::{Failure, Refusal};
 use fieldcheck_platform::sync::{apply_in_order, guarded};
-use std::time::Instant;
 
 #[derive(Clone, Copy, Debug)]
 enum Step {
@@ -104,12 +103,12 @@ async fn poisoned_steps_are_undone_alone(db: &Db, steps: &[Step], mode: Mode) {
                     }
                     outcomes
                 } else {
-                    let until = (mode == Mode::Turns).then(Instant::now);
+                    let over = || mode == Mode::Turns;
                     apply_in_order(
                         tx,
                         &mut carried,
                         &seqs,
-                        until,
+                        &over,
                         |tx, _, i| decide(tx, seqs[i], step(i), postgres),
                         |_, carried, i, outcome| {
                             if *outcome == Outcome::Applied {

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// The most writes committed together, and the longest a group takes more: its first caller waits for
-/// all of them. A write itself keeps to the same time where it can: a large push goes on in writes of
-/// its own past it ([`crate::db::Db::write_turn`]), so that the writes queued behind it get their turn.
+/// all of them. A write itself keeps to the same time where it can: a large push past it while others
+/// wait goes on in a write of its own behind them ([`crate::db::Turn`]).
 const MAX_GROUP: usize = 64;
 pub const MAX_GROUP_TIME: Duration = Duration::from_millis(20);
 
@@ -153,6 +153,11 @@ impl Writer {
             return Err(stopped());
         }
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// The count of writes queued and not yet started.
+    pub fn waiting(&self) -> Arc<AtomicUsize> {
+        self.waiting.clone()
     }
 
     /// Writes waiting for the writer, and whether it is busy now.
