@@ -524,7 +524,7 @@ impl Db {
     /// A write's turn at this database ([`Turn`]).
     pub fn turn(&self) -> Turn {
         match self {
-            Db::Sqlite(s) => Turn(Some((sqlite::MAX_GROUP_TIME, s.writes_waiting()))),
+            Db::Sqlite(s) => Turn(Some((sqlite::TURN, s.writes_waiting()))),
             Db::Postgres(_) => Turn(None),
         }
     }

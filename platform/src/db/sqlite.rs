@@ -6,7 +6,7 @@ mod listing;
 mod tables;
 mod writer;
 
-pub use writer::MAX_GROUP_TIME;
+pub use writer::TURN;
 
 use super::migrations::{self, Migration};
 use super::{

@@ -65,7 +65,7 @@ pub fn pushed(response: &PushResponse) {
     }
 }
 
-/// A write transaction of a push: one for most, more for a large push on SQLite (`Db::write_turn`).
+/// A write transaction of a push: one for most, more for a large push on SQLite whose turn ended (`db::Turn`).
 pub fn push_written() {
     metrics::counter!("fieldcheck_push_writes_total").increment(1);
 }

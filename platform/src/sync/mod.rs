@@ -1,6 +1,6 @@
 //! The sync protocol's server side: push applies each numbered mutation exactly once, in order, each
-//! undone alone when it fails (`apply`), a push in one transaction or, past a write's turn, in several;
-//! pull reads the change log in commit order by cursor, scoped to the caller.
+//! undone alone when it fails (`apply`), a push in one transaction, or in several when its turn at the
+//! database ends (`db::Turn`); pull reads the change log in commit order by cursor, scoped to the caller.
 
 mod apply;
 
@@ -82,6 +82,10 @@ pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse,
             })
             .await?;
         crate::ops::metrics::push_written();
+        if written.is_empty() {
+            // Each write applies one mutation at least (`apply::apply_in_order`); never loop on none.
+            return Err(StoreError::Join("a write of the push applied no mutation".into()).into());
+        }
         results.extend(written);
         if results.len() >= mutations.len() {
             return Ok(PushResponse { received_at, results });

@@ -6,7 +6,7 @@
 //! every reader's page cache emptied (SQLite drops a connection's cache when it sees another's commit).
 //! Here a group takes the writes queued meanwhile, one after the other in one transaction, each under its
 //! own savepoint so that one that fails is undone alone (the first needs none: failing, it leaves nothing
-//! to keep), until none is waiting, or it holds [`MAX_GROUP`] writes or has run [`MAX_GROUP_TIME`]; then
+//! to keep), until none is waiting, or it holds [`MAX_GROUP`] writes or has run [`TURN`]; then
 //! one commit. Each caller is answered after the commit, so what it is told was kept is kept, and waits
 //! at most a group's time longer than alone. A write whose caller stopped waiting before its turn is not
 //! run.
@@ -24,11 +24,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// The most writes committed together, and the longest a group takes more: its first caller waits for
-/// all of them. A write itself keeps to the same time where it can: a large push past it while others
-/// wait goes on in a write of its own behind them ([`crate::db::Turn`]).
+/// The most writes committed together: the group's first caller waits for all of them.
 const MAX_GROUP: usize = 64;
-pub const MAX_GROUP_TIME: Duration = Duration::from_millis(20);
+/// The writer's turn: the longest a group goes on taking writes, and a write itself where it can (a large
+/// push past it while others wait goes on in a write of its own behind them, [`crate::db::Turn`]).
+pub const TURN: Duration = Duration::from_millis(20);
 
 /// One caller's write, waiting for its turn and then for its group's commit.
 trait Write: Send {
@@ -197,7 +197,7 @@ fn commit_group(conn: &Connection, first: Box<dyn Write>, mut next: impl FnMut()
                 }
             }
         }
-        if kept.len() < MAX_GROUP && started.elapsed() < MAX_GROUP_TIME {
+        if kept.len() < MAX_GROUP && started.elapsed() < TURN {
             write = next();
         }
     }
