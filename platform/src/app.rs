@@ -360,7 +360,7 @@ async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
     )
 )]
 async fn push(State(app): State<App>, token: crate::auth::Bearer, body: Bytes) -> Result<impl IntoResponse, ApiError> {
-    let response = sync::push(&app, token, &body).await?;
+    let response = sync::push(&app, token, body).await?;
     crate::ops::metrics::pushed(&response);
     Ok(Json(response))
 }

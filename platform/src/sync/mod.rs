@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::auth::Bearer;
 use crate::db::{ChangeRef, LogBounds, StoreError, entity_name};
 use crate::error::ApiError;
+use axum::body::Bytes;
 use chrono::Utc;
 use fieldcheck_protocol::limits::{MAX_PULL_PAGE, MAX_PUSH_MUTATIONS};
 use fieldcheck_protocol::{PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse};
@@ -33,24 +34,18 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A push body larger than this is parsed on the blocking pool: parsing megabytes takes milliseconds,
+/// which would hold one of the few threads every other request is served by.
+const PARSED_INLINE_BYTES: usize = 64 * 1024;
+
 /// A push by the bearer of `token`, whose caller is resolved in the push's own write transaction (one
 /// transaction per push, not a read for the token and then the write).
-pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse, ApiError> {
+pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::bad_request("a push is a JSON object {protocol, device, sent_at, mutations}"));
-    }
-    let req: PushRequest = match serde_json::from_slice(body) {
-        Ok(req) => req,
-        Err(e) => {
-            // An old client gets "upgrade required", not a parse error, when its shape no longer fits.
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
-                && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
-            {
-                check_protocol(u32::try_from(p).unwrap_or(u32::MAX))?;
-            }
-            return Err(ApiError::bad_request(format!("malformed push: {e}")));
-        }
+    let req = if body.len() <= PARSED_INLINE_BYTES {
+        parse_push(&body)?
+    } else {
+        crate::ops::spawn_blocking(move || parse_push(&body)).await??
     };
     check_protocol(req.protocol)?;
     if req.mutations.len() > MAX_PUSH_MUTATIONS {
@@ -91,6 +86,23 @@ pub async fn push(app: &App, token: Bearer, body: &[u8]) -> Result<PushResponse,
             return Ok(PushResponse { received_at, results });
         }
     }
+}
+
+/// A push request from its body: a JSON object, else 400; a client older than the protocol gets 426.
+fn parse_push(body: &[u8]) -> Result<PushRequest, ApiError> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request("a push is a JSON object {protocol, device, sent_at, mutations}"));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        // An old client gets "upgrade required", not a parse error, when its shape no longer fits.
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+            && let Some(p) = v.get("protocol").and_then(|p| p.as_u64())
+            && let Err(upgrade) = check_protocol(u32::try_from(p).unwrap_or(u32::MAX))
+        {
+            return upgrade;
+        }
+        ApiError::bad_request(format!("malformed push: {e}"))
+    })
 }
 
 /// A pull page for the bearer of `token`, whose caller is resolved in the page's own snapshot (one

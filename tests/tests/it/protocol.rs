@@ -251,8 +251,12 @@ fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
     }]);
     let req = ent.request(m);
     let good = serde_json::to_vec(&req).expect("json");
+    // The same JSON past the size the platform parses inline (it parses larger bodies on another thread).
+    let large = |body: &[u8]| [&b"{"[..], &vec![b' '; 100 * 1024], &body[1..]].concat();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated", good[..good.len() / 2].to_vec()),
+        ("large and truncated", large(&good[..good.len() / 2])),
+        ("large and wrong shape", large(br#"{"protocol":1,"mutations":"x"}"#)),
         ("not json", b"\x00\xffhello".to_vec()),
         ("wrong shape", br#"{"protocol":1,"mutations":"x"}"#.to_vec()),
         ("unknown intent", String::from_utf8_lossy(&good).replace("enterprise.edit", "enterprise.delete").into_bytes()),
@@ -281,6 +285,8 @@ fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
     old.protocol = 0;
     let resp = ent.post_raw("/v1/sync/push", serde_json::to_vec(&old).expect("json"));
     assert_eq!(resp.status(), 426);
+    let resp = ent.post_raw("/v1/sync/push", large(&serde_json::to_vec(&old).expect("json")));
+    assert_eq!(resp.status(), 426, "a large push from an old client");
     let resp = ent.http.get(format!("{}/v1/sync/pull?cursor=0&protocol=0", ent.url)).bearer_auth(&ent.token).send();
     assert_eq!(resp.expect("pull").status(), 426);
     // A push naming another device than the token's is refused.
