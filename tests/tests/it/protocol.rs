@@ -20,6 +20,29 @@ fn events_of(d: &Device, task: TaskId) -> usize {
     records.iter().filter(|r| matches!(r, Record::TaskEvent(e) if e.task == task)).count()
 }
 
+/// `n` edits of an enterprise's contact phone, each based on the one before (`0579-000000`, `0579-000001`,
+/// …): applied in order they all succeed, out of order one conflicts.
+fn chained_phone_edits(
+    enterprise: fieldcheck_core::domain::ids::EnterpriseId,
+    first_base: &str,
+    n: usize,
+) -> Vec<Intent> {
+    let mut base = first_base.to_string();
+    (0..n)
+        .map(|i| {
+            let value = format!("0579-{i:06}");
+            let edit = Intent::EnterpriseEdit {
+                enterprise,
+                field: EnterpriseField::ContactPhone,
+                base: base.clone(),
+                value: value.clone(),
+            };
+            base = value;
+            edit
+        })
+        .collect()
+}
+
 #[test]
 fn a_batch_sent_twice_is_applied_once_and_answered_the_same() {
     let storage = Storage::new();
@@ -115,19 +138,7 @@ fn a_platform_killed_mid_push_loses_nothing_and_duplicates_nothing() {
     let world = World::load(&commander);
     let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise").clone();
     // Many edits of one field, each based on the previous value: applied in order they all succeed.
-    let mut base = e.contact.phone.clone();
-    let mut intents = Vec::new();
-    for i in 0..400 {
-        let value = format!("0579-{i:06}");
-        intents.push(Intent::EnterpriseEdit {
-            enterprise: own,
-            field: EnterpriseField::ContactPhone,
-            base,
-            value: value.clone(),
-        });
-        base = value;
-    }
-    let batch = ent.mutations(intents);
+    let batch = ent.mutations(chained_phone_edits(own, &e.contact.phone, 400));
     let req = ent.request(batch);
     let body = serde_json::to_vec(&req).expect("json");
     let url = format!("{}/v1/sync/push", platform.url);
@@ -176,19 +187,11 @@ fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order()
     let world = World::load(&commander);
     let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise").clone();
     // The most a push may carry, each edit based on the one before: out of order, one would conflict.
-    let mut base = e.contact.phone.clone();
-    let mut intents = Vec::new();
-    for i in 0..fieldcheck_core::protocol::limits::MAX_PUSH_MUTATIONS {
-        let value = format!("0579-{i:06}");
-        intents.push(Intent::EnterpriseEdit {
-            enterprise: own,
-            field: EnterpriseField::ContactPhone,
-            base,
-            value: value.clone(),
-        });
-        base = value;
-    }
-    let m = ent.mutations(intents);
+    let m = ent.mutations(chained_phone_edits(
+        own,
+        &e.contact.phone,
+        fieldcheck_core::protocol::limits::MAX_PUSH_MUTATIONS,
+    ));
     let req = ent.request(m);
     let sent: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let large = std::thread::spawn(move || ent.push(&req));
