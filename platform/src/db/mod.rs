@@ -457,22 +457,22 @@ pub struct PoolUse {
     pub max: Option<usize>,
 }
 
-/// How long one write may keep the others waiting. SQLite has one writer for every request: a long write
-/// (a large push) that is past its time while other writes wait ends there, and goes on in a write of its
-/// own behind them; alone, it goes on (each commit costs). PostgreSQL's writers run side by side, and a
-/// turn there never ends.
+/// A write's turn: how long it may keep the others waiting ([`Turn`]), and the longest SQLite's writer
+/// goes on adding writes to one group.
+pub const TURN: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A long write (a large push) that is past its [`TURN`] while others wait ends there, and goes on in a
+/// write of its own behind them; alone, it goes on (each commit costs). On SQLite they wait for its one
+/// writer; on PostgreSQL for the records it claimed (a push of inspections holds its enterprises), or
+/// for the CPU it shares, whichever: any other transaction under way counts.
 #[derive(Clone)]
-pub struct Turn(Option<(std::time::Duration, Arc<std::sync::atomic::AtomicUsize>)>);
+pub struct Turn(Arc<dyn Fn() -> bool + Send + Sync>);
 
 impl Turn {
     /// The turn of a write starting now: whether it is over.
     pub fn start(&self) -> impl Fn() -> bool + use<> {
-        let (started, limit) = (std::time::Instant::now(), self.0.clone());
-        move || {
-            limit.as_ref().is_some_and(|(time, waiting)| {
-                started.elapsed() >= *time && waiting.load(std::sync::atomic::Ordering::Relaxed) > 0
-            })
-        }
+        let (started, others_wait) = (std::time::Instant::now(), self.0.clone());
+        move || started.elapsed() >= TURN && others_wait()
     }
 }
 
@@ -524,8 +524,14 @@ impl Db {
     /// A write's turn at this database ([`Turn`]).
     pub fn turn(&self) -> Turn {
         match self {
-            Db::Sqlite(s) => Turn(Some((sqlite::TURN, s.writes_waiting()))),
-            Db::Postgres(_) => Turn(None),
+            Db::Sqlite(s) => {
+                let waiting = s.writes_waiting();
+                Turn(Arc::new(move || waiting.load(std::sync::atomic::Ordering::Relaxed) > 0))
+            }
+            Db::Postgres(p) => {
+                let p = p.clone();
+                Turn(Arc::new(move || p.others_under_way()))
+            }
         }
     }
 

@@ -6,8 +6,6 @@ mod listing;
 mod tables;
 mod writer;
 
-pub use writer::TURN;
-
 use super::migrations::{self, Migration};
 use super::{
     AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,

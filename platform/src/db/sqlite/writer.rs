@@ -6,12 +6,12 @@
 //! every reader's page cache emptied (SQLite drops a connection's cache when it sees another's commit).
 //! Here a group takes the writes queued meanwhile, one after the other in one transaction, each under its
 //! own savepoint so that one that fails is undone alone (the first needs none: failing, it leaves nothing
-//! to keep), until none is waiting, or it holds [`MAX_GROUP`] writes or has run [`TURN`]; then
+//! to keep), until none is waiting, or it holds [`MAX_GROUP`] writes or has run a [`TURN`]; then
 //! one commit. Each caller is answered after the commit, so what it is told was kept is kept, and waits
 //! at most a group's time longer than alone. A write whose caller stopped waiting before its turn is not
 //! run.
 
-use super::super::{StoreError, Tx, traced};
+use super::super::{StoreError, TURN, Tx, traced};
 use super::SqliteTx;
 use super::checkpointer::Checkpointer;
 use crate::error::ApiError;
@@ -21,14 +21,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// The most writes committed together: the group's first caller waits for all of them.
 const MAX_GROUP: usize = 64;
-/// The writer's turn: the longest a group goes on taking writes, and a write itself where it can (a large
-/// push past it while others wait goes on in a write of its own behind them, [`crate::db::Turn`]).
-pub const TURN: Duration = Duration::from_millis(20);
 
 /// One caller's write, waiting for its turn and then for its group's commit.
 trait Write: Send {
