@@ -155,12 +155,6 @@ impl PgDb {
     }
 
     /// The pool's use, for the operations' metrics.
-    /// Whether a transaction other than the caller's holds a connection, or one waits for one.
-    pub(super) fn others_under_way(&self) -> bool {
-        let s = self.pool.status();
-        s.waiting > 0 || s.size.saturating_sub(s.available) > 1
-    }
-
     pub(super) fn pool_use(&self) -> super::PoolUse {
         let s = self.pool.status();
         super::PoolUse { open: s.size, idle: s.available, waiting: s.waiting, max: Some(s.max_size) }

@@ -10,7 +10,7 @@
 //! savepoint per mutation gives: the same outcomes and the same writes.
 
 use crate::access::Reach;
-use crate::db::{StoreError, Tx};
+use crate::db::{StoreError, Turn, Tx};
 use crate::error::{ApiError, UNSTORABLE};
 use crate::intents::{self, Actor, Failure, Refusal};
 use chrono::Utc;
@@ -23,14 +23,15 @@ type Answered = HashMap<u64, (String, String)>;
 
 /// Applies `mutations` exactly once per (device, seq), in order: a re-sent one gets its stored outcome,
 /// a new one is decided and its outcome stored. The outcomes stored for the push's numbers are read once,
-/// and gain each one applied here (a number used twice in one push). Once its turn is `over`, it stops
-/// after the mutation it is at (at least one is applied): the results are those of the first mutations.
+/// and gain each one applied here (a number used twice in one push). Once its `turn` is over (counted
+/// from the first decision, so that each write gets through its share whatever its reads before took),
+/// it stops after the mutation it is at: the results are those of the first mutations (never none).
 pub fn exactly_once(
     tx: &mut dyn Tx,
     reach: &Reach,
     device: &str,
     mutations: &[Mutation],
-    over: &dyn Fn() -> bool,
+    turn: &Turn,
 ) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
     let mut answered: Answered = tx.outcomes(device, &seqs)?;
@@ -66,7 +67,7 @@ pub fn exactly_once(
         answered.insert(mutation.seq, (id, json));
         Ok(())
     };
-    let outcomes = apply_in_order(tx, &mut answered, &seqs, over, decide, keep)?;
+    let outcomes = apply_in_order(tx, &mut answered, &seqs, &turn.start(), decide, keep)?;
     Ok(seqs.into_iter().zip(outcomes).map(|(seq, outcome)| MutationResult { seq, outcome }).collect())
 }
 

@@ -66,14 +66,13 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
         let written = app
             .db
             .write(move |tx| {
-                let over = turn.start();
                 let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
                 if caller.device != Some(req.device) {
                     return Err(ApiError::forbidden("the push names another device than the token's"));
                 }
                 let reach = Reach::of(tx, &caller.user)?;
                 tx.record_clock_skew(&device, received_at, skew_ms)?;
-                apply::exactly_once(tx, &reach, &device, &all[from..], &over)
+                apply::exactly_once(tx, &reach, &device, &all[from..], &turn)
             })
             .await?;
         crate::ops::metrics::push_written();
