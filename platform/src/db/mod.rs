@@ -470,7 +470,7 @@ pub const TURN: std::time::Duration = std::time::Duration::from_millis(20);
 pub struct Turn(Arc<dyn Fn() -> bool + Send + Sync>);
 
 impl Turn {
-    /// The turn of a write starting now: whether it is over.
+    /// A turn starting now (at a write's first decision): whether it is over.
     pub fn start(&self) -> impl Fn() -> bool + use<> {
         let (started, others_wait) = (std::time::Instant::now(), self.0.clone());
         move || started.elapsed() >= TURN && others_wait()
