@@ -4,7 +4,7 @@
 
 use crate::access::Caller;
 use crate::app::App;
-use crate::db::{DeviceRow, StoreError, Tx};
+use crate::db::{DeviceRow, Holder, StoreError, Tx};
 use crate::error::ApiError;
 use crate::records;
 use argon2::Argon2;
@@ -360,9 +360,6 @@ pub fn admit(holder: &Holder, now: DateTime<Utc>) -> Result<Caller, ApiError> {
 pub fn token_holder(tx: &mut dyn Tx, token: &str) -> Result<Caller, ApiError> {
     holder_caller(&holder(tx, token)?)
 }
-
-/// A token's device and its user's record.
-pub type Holder = (DeviceRow, Option<String>);
 
 fn holder(tx: &mut dyn Tx, token: &str) -> Result<Holder, ApiError> {
     known(tx.device_and_user_by_token(&token_hash(token))?)

@@ -79,7 +79,7 @@ pub fn pull_page(order: Option<&str>, cursor: u64) -> Result<Option<String>, Sto
 /// and has not reported: the command centre often revokes a lost phone before it orders the wipe.
 /// `None` otherwise (the token is refused as usual).
 pub fn unheard_order_page(
-    holder: &auth::Holder,
+    holder: &crate::db::Holder,
     order: Option<&str>,
     cursor: u64,
 ) -> Result<Option<String>, StoreError> {

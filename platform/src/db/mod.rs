@@ -163,6 +163,9 @@ pub struct ChangeRow {
     pub data: Option<String>,
 }
 
+/// A token's holder: its device, and its user's stored record (`None` once the user is gone).
+pub type Holder = (DeviceRow, Option<String>);
+
 /// A change-log entry as the database's row holds it ([`Tx::each_change`]): read in place, not copied.
 #[derive(Clone, Copy, Debug)]
 pub struct ChangeRef<'a> {
@@ -333,8 +336,7 @@ pub trait Tx: listing::Listing + tables::Tables {
     /// The device a token (by its hash) was given to, with its user's record as this transaction sees it,
     /// read without claiming it: authenticating a push must not make the pushes of one user wait for each
     /// other. One statement on PostgreSQL (every request starts with it).
-    fn device_and_user_by_token(&mut self, token_hash: &str)
-    -> Result<Option<(DeviceRow, Option<String>)>, StoreError>;
+    fn device_and_user_by_token(&mut self, token_hash: &str) -> Result<Option<Holder>, StoreError>;
     /// A pull's token holder, its device's wipe order and the change log's bounds, in one statement (a
     /// round trip each on PostgreSQL, under a crowd of devices most of a pull's work).
     fn open_pull(&mut self, token_hash: &str) -> Result<PullOpening, StoreError>;
@@ -437,7 +439,7 @@ impl LogBounds {
 #[derive(Clone, Debug)]
 pub struct PullOpening {
     /// The token's device and its user's record, as [`Tx::device_and_user_by_token`] reads them.
-    pub holder: Option<(DeviceRow, Option<String>)>,
+    pub holder: Option<Holder>,
     /// That device's wipe order, as stored (`wipe.rs`).
     pub wipe_order: Option<String>,
     pub bounds: LogBounds,

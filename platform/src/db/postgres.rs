@@ -26,8 +26,8 @@ mod tables;
 use super::migrations;
 use super::postgres_tls;
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Holder,
+    Keys, LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::db::tables::{Value, opt, text};
 use crate::error::ApiError;
@@ -625,10 +625,7 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    fn device_and_user_by_token(
-        &mut self,
-        token_hash: &str,
-    ) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
+    fn device_and_user_by_token(&mut self, token_hash: &str) -> Result<Option<Holder>, StoreError> {
         // Not through `get`: no `FOR UPDATE`, and not kept as this transaction's claimed copy of the user.
         let row = self.query_opt(
             "SELECT d.id, d.user_id, d.token_hash, d.issued_at, d.expires_at, d.revoked_at, d.last_seen,

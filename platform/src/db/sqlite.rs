@@ -8,8 +8,8 @@ mod writer;
 
 use super::migrations::{self, Migration};
 use super::{
-    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Keys,
-    LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
+    AccountRow, AuditRow, BlobOwnerRow, BlobUploadRow, ChangeRef, CitationRow, ConflictRow, DeviceRow, Filter, Holder,
+    Keys, LogBounds, PullOpening, StoreError, Tx, entity_from_name, entity_name, parse_time, record_state,
 };
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -530,10 +530,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn device_and_user_by_token(
-        &mut self,
-        token_hash: &str,
-    ) -> Result<Option<(DeviceRow, Option<String>)>, StoreError> {
+    fn device_and_user_by_token(&mut self, token_hash: &str) -> Result<Option<Holder>, StoreError> {
         // One statement, run on every authenticated request.
         let found = self
             .row(
