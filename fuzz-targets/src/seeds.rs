@@ -53,7 +53,8 @@ pub fn all(scratch: &Path) -> Vec<Seed> {
     let mut add = |target, name: &str, bytes| out.push(Seed { target, name: name.to_owned(), bytes });
 
     let mutations = mutations();
-    let push = PushRequest { protocol: PROTOCOL_VERSION, device: DeviceId(id(1)), sent_at: t0(), mutations };
+    let push =
+        PushRequest { protocol: PROTOCOL_VERSION, device: DeviceId(id(1)), sent_at: t0(), mutations, follows: None };
     add("push_pull", "push_all_intents.json", json(&push));
     add("push_pull", "pull_page.json", json(&pull_page()));
     let results = vec![
@@ -67,7 +68,7 @@ pub fn all(scratch: &Path) -> Vec<Seed> {
             outcome: Outcome::Conflict { current: serde_json::json!({"field": "address", "value": "永康市 1 号"}) },
         },
     ];
-    add("push_pull", "push_response.json", json(&PushResponse { received_at: t0(), results }));
+    add("push_pull", "push_response.json", json(&PushResponse { received_at: t0(), results, pipelining: true }));
 
     for m in &push.mutations {
         let kind = serde_json::to_value(&m.intent).expect("encodes")["kind"].as_str().unwrap_or("intent").to_owned();

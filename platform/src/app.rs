@@ -71,6 +71,8 @@ pub struct AppState {
     /// The CJK font documents are set in (`--document-font`, `FIELDCHECK_DOCUMENT_FONT`); without one
     /// the document routes answer 503.
     pub document_font: Option<Arc<fieldcheck_documents::DocumentFont>>,
+    /// Whose push writes this process committed, for pushes that follow them (`sync::Written`).
+    pub pushes: crate::sync::Written,
     /// The change log's end as this process last saw it, for live updates (`crate::live`).
     pub live: crate::live::Live,
     /// The county map's outlines and tile source (`crate::map::MapConfig`).
@@ -94,6 +96,7 @@ impl AppState {
             document_font: crate::documents::font_from_env()
                 .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no_document_font", e))?
                 .map(Arc::new),
+            pushes: Default::default(),
             live: Default::default(),
             map: Default::default(),
             console_libs: Arc::from(console::default_libs()),
@@ -353,7 +356,7 @@ async fn devices(State(app): State<App>, caller: Caller) -> Result<impl IntoResp
     path = "/v1/sync/push",
     tag = "sync",
     summary = "Push numbered mutations; each applied exactly once per (device, seq)",
-    description = "Each mutation is answered `applied`, `rejected {code, reason}` or `conflict {current}`. A mutation the platform cannot apply for a lasting reason is `rejected` (code `invalid`) alone, and the ones before and after it are applied: a refusal by the rules, a value the database refuses for good, or an internal failure while checking it (logged). Only a transient failure (503 `busy`, 500 `storage`) fails the push; send it again. The body must be a JSON object.",
+    description = "Each mutation is answered `applied`, `rejected {code, reason}` or `conflict {current}`. A mutation the platform cannot apply for a lasting reason is `rejected` (code `invalid`) alone, and the ones before and after it are applied: a refusal by the rules, a value the database refuses for good, or an internal failure while checking it (logged). Only a transient failure (503 `busy`, 500 `storage`) fails the push; send it again. The body must be a JSON object. A push that names `follows` (pipelined: sent before the device's push before it was answered) applies only once that mutation's outcome is stored; if it is not within 10 s the push applies nothing and is answered 409 `push_out_of_order`: send the outbox again in order.",
     request_body = fieldcheck_protocol::PushRequest,
     responses(
         (status = 200, description = "one result per mutation", body = fieldcheck_protocol::PushResponse),

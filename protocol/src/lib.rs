@@ -154,6 +154,12 @@ pub struct PushRequest {
     /// Device clock when the request was sent, to measure skew.
     pub sent_at: DateTime<Utc>,
     pub mutations: Vec<Mutation>,
+    /// The last sequence number of the device's push still unanswered when this one was sent (pushes
+    /// pipelined, two in flight): the platform applies this push only once that mutation's outcome is
+    /// stored, so the device's mutations apply in order whichever request arrives first. Below every
+    /// sequence number of this push. Sent only to a platform that answered [`PushResponse::pipelining`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,6 +169,10 @@ pub struct PushResponse {
     pub received_at: DateTime<Utc>,
     /// One result per mutation, in request order.
     pub results: Vec<MutationResult>,
+    /// This platform honours [`PushRequest::follows`]: the device may send its next push before this
+    /// one is answered. Absent (false) from platforms older than pipelined pushes.
+    #[serde(default)]
+    pub pipelining: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

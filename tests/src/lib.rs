@@ -201,6 +201,13 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The value of `series` (name and labels, as printed) on the platform's `/metrics`; 0 when absent.
+    pub fn metric(&self, series: &str) -> f64 {
+        let text = reqwest::blocking::get(format!("{}/metrics", self.url)).and_then(|r| r.text()).expect("metrics");
+        let line = text.lines().find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')));
+        line.map_or(0.0, |v| v.trim().parse().expect("a number"))
+    }
+
     /// Starts the platform with the demo county on `storage`.
     pub fn start(storage: &Storage) -> Platform {
         Self::start_with(storage, &[])
@@ -356,7 +363,13 @@ impl Device {
     }
 
     pub fn request(&self, mutations: Vec<Mutation>) -> PushRequest {
-        PushRequest { protocol: PROTOCOL_VERSION, device: self.id, sent_at: chrono::Utc::now(), mutations }
+        PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: self.id,
+            sent_at: chrono::Utc::now(),
+            mutations,
+            follows: None,
+        }
     }
 
     pub fn post_raw(&self, path: &str, body: Vec<u8>) -> reqwest::blocking::Response {

@@ -56,14 +56,17 @@ impl Store {
         })
     }
 
-    /// The next push: up to `limit` mutations, oldest first, whose stored intents add up to at most
-    /// `max_bytes` (the first one always, whatever its size); entries needing attention are not sent again.
-    pub fn pending_batch(&self, limit: usize, max_bytes: usize) -> Result<Vec<Mutation>, StoreError> {
+    /// The next push: up to `limit` mutations numbered after `after` (0: from the first), oldest first,
+    /// whose stored intents add up to at most `max_bytes` (the first one always, whatever its size);
+    /// entries needing attention are not sent again.
+    pub fn pending_batch(&self, after: u64, limit: usize, max_bytes: usize) -> Result<Vec<Mutation>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, id, made_at, intent FROM outbox WHERE attention_code IS NULL ORDER BY seq LIMIT ?1",
+                "SELECT seq, id, made_at, intent FROM outbox WHERE attention_code IS NULL AND seq > ?2
+                 ORDER BY seq LIMIT ?1",
             )?;
-            let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+            let mut rows = stmt
+                .query(params![i64::try_from(limit).unwrap_or(i64::MAX), i64::try_from(after).unwrap_or(i64::MAX)])?;
             let (mut batch, mut bytes) = (Vec::new(), 0usize);
             while let Some(row) = rows.next()? {
                 let raw = raw_mutation(row)?;

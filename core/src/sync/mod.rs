@@ -91,13 +91,39 @@ pub struct LoginResponse {
     pub protocol: u32,
 }
 
-/// A page being fetched ahead; dropped unread (and its request cancelled) when the page before it fails.
-struct Prefetch(tokio::task::JoinHandle<(Result<ReceivedPage, SyncError>, Progress)>);
+/// A request sent ahead on a task of its own (the next pull page, a pipelined push) with the counts it
+/// made; dropped unanswered (and its request cancelled) when the one before it fails.
+struct Ahead<T>(tokio::task::JoinHandle<(Result<T, SyncError>, Progress)>);
 
-impl Drop for Prefetch {
+impl<T> Ahead<T> {
+    /// Its answer, once it comes, with its counts added to `progress`.
+    async fn answer(mut self, progress: &mut Progress) -> Result<T, SyncError> {
+        let (answer, counted) = match (&mut self.0).await {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(SyncError::Offline(e.to_string())),
+        };
+        progress.bytes_sent += counted.bytes_sent;
+        progress.bytes_received += counted.bytes_received;
+        progress.retries += counted.retries;
+        answer
+    }
+}
+
+impl<T> Drop for Ahead<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// A push sent and not yet answered.
+struct SentPush {
+    task: Ahead<PushResponse>,
+    /// Its last sequence number, which the push sent behind it follows.
+    last: u64,
+    sent_at: DateTime<Utc>,
+    /// It names the push before it.
+    follows: bool,
 }
 
 #[derive(Deserialize)]
@@ -176,37 +202,42 @@ impl SyncClient {
         Ok(progress)
     }
 
-    /// Pushes the outbox in batches until it is empty (entries needing attention stay, unsent).
+    /// Pushes the outbox in batches until it is empty (entries needing attention stay, unsent). Once the
+    /// platform has said it keeps pipelined pushes in order ([`PushResponse::pipelining`]), the next batch
+    /// is sent while the one before it is applied, naming it (`follows`): the platform applies it after,
+    /// whichever arrives first. Answers are recorded in order; when a push fails, the one sent behind it
+    /// is cancelled and its entries stay in the outbox.
     pub async fn push_all(
         &self,
         store: &Store,
         progress: &mut Progress,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), SyncError> {
+        let (mut ahead, mut pipelining): (Option<SentPush>, bool) = (None, false);
         loop {
-            let mutations =
-                store.pending_batch(self.options.push_batch.clamp(1, limits::MAX_PUSH_MUTATIONS), PUSH_BODY_BUDGET)?;
-            if mutations.is_empty() {
-                return Ok(());
+            let current = match ahead.take() {
+                Some(sent) => sent,
+                None => match self.start_push(store, None)? {
+                    Some(sent) => sent,
+                    None => return Ok(()),
+                },
+            };
+            if pipelining {
+                ahead = self.start_push(store, Some(current.last))?;
             }
-            let request =
-                PushRequest { protocol: PROTOCOL_VERSION, device: store.device_id()?, sent_at: Utc::now(), mutations };
-            let body = serde_json::to_vec(&request).map_err(|e| SyncError::Decode(e.to_string()))?;
-            let sent = body.len() as u64;
-            let response: PushResponse = self
-                .send(
-                    progress,
-                    |http, base| {
-                        http.post(format!("{base}/v1/sync/push"))
-                            .header(reqwest::header::CONTENT_TYPE, "application/json")
-                            .body(body.clone())
-                    },
-                    sent,
-                )
-                .await?;
+            let response = match current.task.answer(progress).await {
+                Ok(response) => response,
+                // It followed a push the platform took too long over: the outbox goes again, in order.
+                Err(SyncError::Refused { status: 409, .. }) if current.follows => {
+                    (ahead, pipelining) = (None, false);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            pipelining = response.pipelining;
             // The answer is recorded before anything else: from here the entries are safe to drop.
             store.record_push_results(&response)?;
-            store.record_clock_skew(request.sent_at, response.received_at)?;
+            store.record_clock_skew(current.sent_at, response.received_at)?;
             for r in &response.results {
                 match r.outcome {
                     Outcome::Applied => progress.applied += 1,
@@ -220,6 +251,35 @@ impl SyncClient {
                 return Err(SyncError::Decode("the platform answered a push with no results".into()));
             }
         }
+    }
+
+    /// Sends the next batch of the outbox (after the push `follows` ended at, if given, naming it) on a
+    /// task of its own; `None` when nothing is left to send.
+    fn start_push(&self, store: &Store, follows: Option<u64>) -> Result<Option<SentPush>, SyncError> {
+        let limit = self.options.push_batch.clamp(1, limits::MAX_PUSH_MUTATIONS);
+        let mutations = store.pending_batch(follows.unwrap_or(0), limit, PUSH_BODY_BUDGET)?;
+        let Some(last) = mutations.last().map(|m| m.seq) else { return Ok(None) };
+        let sent_at = Utc::now();
+        let request =
+            PushRequest { protocol: PROTOCOL_VERSION, device: store.device_id()?, sent_at, mutations, follows };
+        let body = serde_json::to_vec(&request).map_err(|e| SyncError::Decode(e.to_string()))?;
+        let client = self.clone();
+        let task = Ahead(tokio::spawn(async move {
+            let (mut counted, sent) = (Progress::default(), body.len() as u64);
+            let response = client
+                .send(
+                    &mut counted,
+                    |http, base| {
+                        http.post(format!("{base}/v1/sync/push"))
+                            .header(reqwest::header::CONTENT_TYPE, "application/json")
+                            .body(body.clone())
+                    },
+                    sent,
+                )
+                .await;
+            (response, counted)
+        }));
+        Ok(Some(SentPush { task, last, sent_at, follows: follows.is_some() }))
     }
 
     /// Pulls pages until the platform has no more; each page commits with its cursor. The next page is
@@ -242,7 +302,7 @@ impl SyncClient {
             }
             let next = page.has_more.then(|| {
                 let (client, cursor) = (self.clone(), page.cursor);
-                Prefetch(tokio::spawn(async move {
+                Ahead(tokio::spawn(async move {
                     let mut counted = Progress::default();
                     let page = client.pull_page(cursor, &mut counted).await;
                     (page, counted)
@@ -251,16 +311,8 @@ impl SyncClient {
             store.apply_received(&received)?;
             progress.pulled += page.changes.len();
             on_progress(progress);
-            let Some(mut next) = next else { return Ok(()) };
-            let (fetched, counted) = match (&mut next.0).await {
-                Ok(done) => done,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => return Err(SyncError::Offline(e.to_string())),
-            };
-            progress.bytes_sent += counted.bytes_sent;
-            progress.bytes_received += counted.bytes_received;
-            progress.retries += counted.retries;
-            received = fetched?;
+            let Some(next) = next else { return Ok(()) };
+            received = next.answer(progress).await?;
         }
     }
 

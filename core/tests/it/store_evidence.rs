@@ -89,7 +89,7 @@ fn photos_are_recorded_in_capture_order_and_sealed_at_submit_with_a_lasting_devi
 }
 
 fn answer(seq: u64, outcome: Outcome) -> PushResponse {
-    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }] }
+    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }], pipelining: false }
 }
 
 #[test]

@@ -16,6 +16,7 @@ fn applied(seqs: &[u64]) -> PushResponse {
     PushResponse {
         received_at: t0(),
         results: seqs.iter().map(|&seq| MutationResult { seq, outcome: Outcome::Applied }).collect(),
+        pipelining: false,
     }
 }
 
@@ -83,6 +84,7 @@ fn a_rejected_entry_needs_attention_and_no_longer_blocks_the_queue() {
             },
             MutationResult { seq: 2, outcome: Outcome::Conflict { current: serde_json::json!({"state": "on_site"}) } },
         ],
+        pipelining: false,
     };
     f.store.record_push_results(&response).unwrap();
     f.store.record_push_results(&response).unwrap(); // a repeated answer is harmless
@@ -149,7 +151,7 @@ fn clock_skew_is_measured_from_a_push() {
 }
 
 fn answer(seq: u64, outcome: Outcome) -> PushResponse {
-    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }] }
+    PushResponse { received_at: t0(), results: vec![MutationResult { seq, outcome }], pipelining: false }
 }
 
 fn rejected() -> Outcome {

@@ -58,7 +58,7 @@ proptest! {
                             attention.insert(r.seq);
                         }
                     }
-                    store.record_push_results(&PushResponse { received_at: t0(), results }).unwrap();
+                    store.record_push_results(&PushResponse { received_at: t0(), results, pipelining: false }).unwrap();
                 }
                 Op::Reopen => {
                     drop(store);

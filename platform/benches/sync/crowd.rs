@@ -173,8 +173,13 @@ impl Phone {
                 Mutation { id: MutationId::new(), seq: self.seq, made_at: chrono::Utc::now(), intent }
             })
             .collect();
-        let req =
-            PushRequest { protocol: PROTOCOL_VERSION, device: self.device, sent_at: chrono::Utc::now(), mutations };
+        let req = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device: self.device,
+            sent_at: chrono::Utc::now(),
+            mutations,
+            follows: None,
+        };
         let t = Instant::now();
         let ok = match http.post(format!("{}/v1/sync/push", self.url)).bearer_auth(&self.token).json(&req).send().await
         {

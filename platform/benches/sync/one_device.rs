@@ -30,19 +30,43 @@ pub fn push_then_pull(platform: &Platform, n: usize) {
         client
     });
 
-    // Push in batches of 500, as a phone coming back online would.
-    let started = Instant::now();
-    let mut bytes = 0usize;
-    for chunk in subs.chunks(500) {
-        let intents = chunk.iter().map(|s| Intent::InspectionSubmit(Box::new(s.clone()))).collect();
-        let m = officer.mutations(intents);
-        let body = serde_json::to_vec(&officer.request(m)).expect("json");
-        bytes += body.len();
-        let resp = officer.post_raw("/v1/sync/push", body);
+    // Push in batches of 500, as a phone coming back online would, and as its sync client does: the
+    // first alone, then each sent while the one before it is applied, naming it (`follows`).
+    let batches: Vec<_> = subs
+        .chunks(500)
+        .map(|chunk| officer.mutations(chunk.iter().map(|s| Intent::InspectionSubmit(Box::new(s.clone()))).collect()))
+        .collect();
+    let officer = &officer;
+    let answered = |resp: reqwest::blocking::Response| {
         assert_eq!(resp.status(), 200, "push");
         let resp: PushResponse = resp.json().expect("push response");
         assert!(resp.results.iter().all(|r| r.outcome == fieldcheck_core::protocol::Outcome::Applied));
-    }
+        resp.pipelining
+    };
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    std::thread::scope(|s| {
+        let (mut in_flight, mut pipelining) = (None::<(std::thread::ScopedJoinHandle<_>, u64)>, false);
+        for m in batches {
+            let mut request = officer.request(m);
+            request.follows = in_flight.as_ref().map(|(_, last)| *last);
+            let last = request.mutations.last().map_or(0, |m| m.seq);
+            let body = serde_json::to_vec(&request).expect("json");
+            bytes += body.len();
+            let sent = s.spawn(move || officer.post_raw("/v1/sync/push", body));
+            if let Some((before, _)) = in_flight.take() {
+                pipelining = answered(before.join().expect("push"));
+            }
+            if pipelining {
+                in_flight = Some((sent, last));
+            } else {
+                pipelining = answered(sent.join().expect("push"));
+            }
+        }
+        if let Some((before, _)) = in_flight {
+            answered(before.join().expect("push"));
+        }
+    });
     let push = started.elapsed();
 
     // Pulled into the colleague's device store: each page committed with its cursor.

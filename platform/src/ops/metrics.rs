@@ -70,6 +70,12 @@ pub fn push_written() {
     metrics::counter!("fieldcheck_push_writes_total").increment(1);
 }
 
+/// A pipelined push (one naming the push it follows, `sync::order`): whether it found that push applied
+/// or waited for it.
+pub fn push_follows(waited: bool) {
+    metrics::counter!("fieldcheck_push_follows_total", "waited" => if waited { "true" } else { "false" }).increment(1);
+}
+
 /// A pull page served.
 pub fn pulled() {
     metrics::counter!("fieldcheck_pulls_total").increment(1);

@@ -1,10 +1,13 @@
 //! The sync protocol's server side: push applies each numbered mutation exactly once, in order, each
 //! undone alone when it fails (`apply`), a push in one transaction, or in several when its turn at the
-//! database ends (`db::Turn`); pull reads the change log in commit order by cursor, scoped to the caller.
+//! database ends (`db::Turn`), and after the device's push before it when it names one (`order`: pushes
+//! pipelined); pull reads the change log in commit order by cursor, scoped to the caller.
 
 mod apply;
+mod order;
 
 pub use apply::{apply_in_order, guarded};
+pub use order::Written;
 
 use crate::access::Reach;
 use crate::app::App;
@@ -51,6 +54,10 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
     if req.mutations.len() > MAX_PUSH_MUTATIONS {
         return Err(ApiError::bad_request(format!("at most {MAX_PUSH_MUTATIONS} mutations per push")));
     }
+    order::check_follows(req.follows, req.mutations.iter().map(|m| m.seq))?;
+    if let Some(follows) = req.follows {
+        order::wait_for(app, &token, req.device, follows).await?;
+    }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
     let (mutations, turn) = (Arc::new(req.mutations), app.db.turn());
@@ -66,15 +73,13 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
         let written = app
             .db
             .write(move |tx| {
-                let caller = crate::auth::caller_for_token(tx, &token.0, received_at)?;
-                if caller.device != Some(req.device) {
-                    return Err(ApiError::forbidden("the push names another device than the token's"));
-                }
+                let caller = order::pusher(tx, &token, req.device, received_at)?;
                 let reach = Reach::of(tx, &caller.user)?;
                 tx.record_clock_skew(&device, received_at, skew_ms)?;
                 apply::exactly_once(tx, &reach, &device, &all[from..], &turn)
             })
             .await?;
+        app.pushes.tell(req.device);
         crate::ops::metrics::push_written();
         if written.is_empty() {
             // Each write applies one mutation at least (`apply::apply_in_order`); never loop on none.
@@ -82,7 +87,7 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
         }
         results.extend(written);
         if results.len() >= mutations.len() {
-            return Ok(PushResponse { received_at, results });
+            return Ok(PushResponse { received_at, results, pipelining: true });
         }
     }
 }

@@ -17,9 +17,13 @@ struct Phone {
 
 impl Phone {
     async fn sign_in(platform: &Platform, login: &str) -> Phone {
+        Self::sign_in_with(platform, login, SyncOptions::default()).await
+    }
+
+    async fn sign_in_with(platform: &Platform, login: &str, options: SyncOptions) -> Phone {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path().join("device.sqlite3")).expect("store");
-        let mut client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client");
+        let mut client = SyncClient::new(&platform.url, options).expect("client");
         client.login(&store, login, PASSWORD).await.expect("login");
         let phone = Phone { store, client, _dir: dir };
         phone.sync().await;
@@ -117,6 +121,37 @@ fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
 }
 
 #[test]
+fn an_outbox_of_many_pushes_is_pipelined_and_applies_in_order() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let rt = runtime();
+    // Three mutations a push: 30 offline edits are ten pushes, each sent while the one before is applied.
+    let options = SyncOptions { push_batch: 3, ..SyncOptions::default() };
+    let ent = rt.block_on(Phone::sign_in_with(&platform, "enterprise1", options));
+    let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
+        fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+        other => panic!("scope {other:?}"),
+    };
+    // Each edit is based on the one before it: applied out of order, one would conflict.
+    for i in 0..30 {
+        ent.store.edit_enterprise(own, EnterpriseField::ContactPhone, &format!("0579-{i:06}")).expect("edit");
+    }
+    let progress = rt.block_on(ent.sync());
+    assert_eq!((progress.applied, progress.conflicts, progress.rejected, progress.pending), (30, 0, 0, 0));
+    let pipelined = platform.metric("fieldcheck_push_follows_total{waited=\"false\"}")
+        + platform.metric("fieldcheck_push_follows_total{waited=\"true\"}");
+    // The first push's answer says the platform keeps pipelined pushes in order; the second is sent alone
+    // (nothing is in flight), and each after it while the one before it is applied.
+    assert_eq!(pipelined, 8.0, "every push after the second followed the one before it");
+    let world = World::load(&commander);
+    let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise");
+    assert_eq!(e.contact.phone, "0579-000029");
+    let (_, conflicts) = commander.get_json("/v1/conflicts");
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
+}
+
+#[test]
 fn a_device_killed_before_reading_the_ack_resends_and_nothing_is_applied_twice() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
@@ -142,6 +177,7 @@ fn a_device_killed_before_reading_the_ack_resends_and_nothing_is_applied_twice()
                 device: store.device_id().expect("device"),
                 sent_at: chrono::Utc::now(),
                 mutations: store.pending_mutations(100).expect("pending"),
+                follows: None,
             };
             let status = reqwest::Client::new()
                 .post(format!("{}/v1/sync/push", platform.url))

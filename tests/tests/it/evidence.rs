@@ -91,7 +91,8 @@ fn a_full_inspection_with_photos_is_countersigned_uploaded_exported_and_verifiab
 }
 
 fn push_raw(url: &str, token: &str, device: fieldcheck_core::domain::ids::DeviceId, m: Mutation) -> Outcome {
-    let req = PushRequest { protocol: PROTOCOL_VERSION, device, sent_at: Utc::now(), mutations: vec![m] };
+    let req =
+        PushRequest { protocol: PROTOCOL_VERSION, device, sent_at: Utc::now(), mutations: vec![m], follows: None };
     let resp = reqwest::blocking::Client::new()
         .post(format!("{url}/v1/sync/push"))
         .bearer_auth(token)

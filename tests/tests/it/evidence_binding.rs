@@ -20,7 +20,8 @@ use fieldcheck_e2e::Device;
 use phone::{Phone, Scene, blob_status, held_blob, photo_file, runtime};
 
 fn push_raw(url: &str, token: &str, device: DeviceId, m: Mutation) -> Outcome {
-    let req = PushRequest { protocol: PROTOCOL_VERSION, device, sent_at: Utc::now(), mutations: vec![m] };
+    let req =
+        PushRequest { protocol: PROTOCOL_VERSION, device, sent_at: Utc::now(), mutations: vec![m], follows: None };
     let resp = reqwest::blocking::Client::new()
         .post(format!("{url}/v1/sync/push"))
         .bearer_auth(token)

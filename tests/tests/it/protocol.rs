@@ -170,12 +170,6 @@ fn a_platform_killed_mid_push_loses_nothing_and_duplicates_nothing() {
 }
 
 /// A value on the platform's `/metrics` (open to loopback), 0 when it is not there yet.
-fn metric(platform: &Platform, series: &str) -> f64 {
-    let text = reqwest::blocking::get(format!("{}/metrics", platform.url)).and_then(|r| r.text()).expect("metrics");
-    let line = text.lines().find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')));
-    line.map_or(0.0, |v| v.trim().parse().expect("a number"))
-}
-
 #[test]
 fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order() {
     let storage = Storage::new();
@@ -199,7 +193,7 @@ fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order()
     let large = std::thread::spawn(move || ent.push(&req));
     // Once the large push is writing, a small one waits behind it; on SQLite the large push's turn ends
     // (past its time, with a write waiting) and the small one gets in.
-    while metric(&platform, "fieldcheck_db_connections{state=\"busy\"}") < 1.0 {
+    while platform.metric("fieldcheck_db_connections{state=\"busy\"}") < 1.0 {
         assert!(!large.is_finished(), "the large push ended before it was seen writing");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
@@ -224,16 +218,95 @@ fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order()
     );
     if storage.database.is_none() {
         // The small push's write, and the large one's two or more.
-        assert!(
-            metric(&platform, "fieldcheck_push_writes_total") >= 3.0,
-            "the large push went on in a write of its own"
-        );
+        assert!(platform.metric("fieldcheck_push_writes_total") >= 3.0, "the large push went on in a write of its own");
     }
     let world = World::load(&commander);
     let e = world.enterprises.iter().find(|e| e.id == own).expect("enterprise");
     assert_eq!(e.contact.phone, format!("0579-{:06}", fieldcheck_core::protocol::limits::MAX_PUSH_MUTATIONS - 1));
     let (_, conflicts) = commander.get_json("/v1/conflicts");
     assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
+}
+
+#[test]
+fn a_pipelined_push_applies_after_the_push_it_follows_whichever_arrives_first() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let mut ent = Device::login(&platform, "enterprise1");
+    let own = own_enterprise(&ent);
+    let commander = Device::login(&platform, "commander");
+    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    // Chained edits: the second push's first edit is based on the first push's last.
+    let edits = chained_phone_edits(own, &e.contact.phone, 40);
+    let first = ent.mutations(edits[..20].to_vec());
+    let second = ent.mutations(edits[20..].to_vec());
+    let (first, mut second) = (ent.request(first), ent.request(second));
+    second.follows = first.mutations.last().map(|m| m.seq);
+    let (first_answer, second_answer) = std::thread::scope(|s| {
+        // The later push arrives first and waits; the one it follows comes after it.
+        let later = s.spawn(|| ent.push(&second));
+        while platform.metric("fieldcheck_push_follows_total{waited=\"true\"}") < 1.0 {
+            assert!(!later.is_finished(), "the later push did not wait for the one it follows");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let earlier = ent.push(&first);
+        (earlier, later.join().expect("the later push"))
+    });
+    for (answer, request) in [(&first_answer, &first), (&second_answer, &second)] {
+        assert!(answer.pipelining, "the platform says it keeps pipelined pushes in order");
+        let seqs: Vec<u64> = answer.results.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, request.mutations.iter().map(|m| m.seq).collect::<Vec<_>>());
+        assert!(answer.results.iter().all(|r| r.outcome == Outcome::Applied), "{:?}", answer.results);
+    }
+    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    assert_eq!(e.contact.phone, "0579-000039");
+    let (_, conflicts) = commander.get_json("/v1/conflicts");
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
+
+    // A push that follows one already answered applies at once.
+    let m = ent.mutations(chained_phone_edits(own, "0579-000039", 1));
+    let mut third = ent.request(m);
+    third.follows = second.mutations.last().map(|m| m.seq);
+    assert_eq!(ent.push(&third).results[0].outcome, Outcome::Applied);
+    assert_eq!(platform.metric("fieldcheck_push_follows_total{waited=\"false\"}"), 1.0);
+}
+
+#[test]
+fn a_push_that_follows_a_push_never_applied_or_not_its_own_is_refused_and_applies_nothing() {
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let mut ent = Device::login(&platform, "enterprise1");
+    let own = own_enterprise(&ent);
+    let commander = Device::login(&platform, "commander");
+    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    let m = ent.mutations(vec![Intent::EnterpriseEdit {
+        enterprise: own,
+        field: EnterpriseField::Address,
+        base: e.address.clone(),
+        value: "新地址".into(),
+    }]);
+    let mut req = ent.request(m);
+    let seq = req.mutations[0].seq;
+    let send = |req: &fieldcheck_core::protocol::PushRequest, token: &Device| {
+        let resp = token.post_raw("/v1/sync/push", serde_json::to_vec(req).expect("json"));
+        let status = resp.status().as_u16();
+        (status, resp.json::<serde_json::Value>().expect("an error body")["error"].as_str().map(str::to_string))
+    };
+    // Not below the push's own numbers: refused at once.
+    req.follows = Some(seq);
+    assert_eq!(send(&req, &ent), (400, Some("bad_request".into())));
+    // Another device's push cannot be made to wait: refused before any waiting.
+    req.follows = Some(seq - 1);
+    let other = Device::login(&platform, "enterprise1");
+    assert_eq!(send(&req, &other), (403, Some("forbidden".into())));
+    // A push that never comes (a number the device did not send): refused after the wait, nothing applied.
+    let before = platform.metric("fieldcheck_push_writes_total");
+    assert_eq!(send(&req, &ent), (409, Some("push_out_of_order".into())));
+    assert_eq!(platform.metric("fieldcheck_push_writes_total"), before, "nothing was written");
+    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    assert_ne!(e.address, "新地址");
+    // Sent again in order, it applies.
+    req.follows = None;
+    assert_eq!(ent.push(&req).results[0].outcome, Outcome::Applied);
 }
 
 #[test]
