@@ -7,7 +7,7 @@ use fieldcheck_domain::organisation::{Enterprise, Squadron, Township};
 use fieldcheck_domain::rectification::RectificationTask;
 use fieldcheck_domain::template::{ChecklistTemplate, TemplateRef};
 use fieldcheck_domain::visibility::ScopeKeys;
-use fieldcheck_protocol::{Entity, Record};
+use fieldcheck_protocol::{Entity, Record, SubmittedInspection};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -106,16 +106,26 @@ pub fn identity(record: &Record) -> (Entity, String) {
 
 /// Stores a record and appends it to the change log.
 pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
+    save_as(tx, record, &json(record)?)
+}
+
+/// [`save`], with the record's stored form made already ([`json`]; `intents::Prepared`).
+pub fn save_as(tx: &mut dyn Tx, record: &Record, data: &str) -> Result<(), StoreError> {
     let (entity, id) = identity(record);
     let keys = keys(tx, record)?;
-    // The stored form is the record's own JSON, the same as `Record`'s `data`.
-    let data = match record {
+    tx.upsert(entity, &id, data, &keys)?;
+    crate::tables::index(tx, record, &keys)
+}
+
+/// A record's stored form: its own JSON, the same as `Record`'s `data`.
+pub fn json(record: &Record) -> Result<String, StoreError> {
+    match record {
         Record::Township(r) => serde_json::to_string(r),
         Record::Squadron(r) => serde_json::to_string(r),
         Record::User(r) => serde_json::to_string(r),
         Record::Enterprise(r) => serde_json::to_string(r),
         Record::Template(r) => serde_json::to_string(r),
-        Record::Inspection(r) => serde_json::to_string(r),
+        Record::Inspection(r) => return inspection_json(r),
         Record::Task(r) => serde_json::to_string(r),
         Record::TaskEvent(r) => serde_json::to_string(r),
         Record::Alarm(r) => serde_json::to_string(r),
@@ -126,9 +136,12 @@ pub fn save(tx: &mut dyn Tx, record: &Record) -> Result<(), StoreError> {
         Record::Grid(r) => serde_json::to_string(r),
         Record::MonitoringPoints(r) => serde_json::to_string(r),
     }
-    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.upsert(entity, &id, &data, &keys)?;
-    crate::tables::index(tx, record, &keys)
+    .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A submitted inspection's stored form ([`json`]), which a push makes before its write.
+pub fn inspection_json(sub: &SubmittedInspection) -> Result<String, StoreError> {
+    serde_json::to_string(sub).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Rebuilds a wire record from its stored JSON.

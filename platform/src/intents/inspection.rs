@@ -10,7 +10,13 @@ use fieldcheck_domain::limits;
 use fieldcheck_protocol::{Entity, Outcome, Record, RejectCode, SubmittedInspection};
 use std::collections::BTreeSet;
 
-pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Result<Outcome, Failure> {
+/// `stored`: the record's stored form when the push made it already (`super::Prepared`).
+pub fn submit(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    sub: &SubmittedInspection,
+    stored: Option<&str>,
+) -> Result<Outcome, Failure> {
     let inspection = &sub.inspection;
     let enterprise = records::enterprise(tx, inspection.enterprise)?
         .filter(|e| actor.reach.covers_enterprise(e))
@@ -65,7 +71,11 @@ pub fn submit(tx: &mut dyn Tx, actor: &Actor, sub: &SubmittedInspection) -> Resu
     let receipt = crate::evidence::receipt::verify(tx, actor, sub)?;
 
     // Everything checked: write.
-    records::save(tx, &Record::Inspection(Box::new(sub.clone())))?;
+    let record = Record::Inspection(Box::new(sub.clone()));
+    match stored {
+        Some(data) => records::save_as(tx, &record, data)?,
+        None => records::save(tx, &record)?,
+    }
     if let Some(receipt) = &receipt {
         crate::evidence::receipt::record(tx, actor, sub, receipt)?;
     }

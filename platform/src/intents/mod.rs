@@ -81,10 +81,26 @@ pub fn named_records(intent: &Intent) -> Vec<(Entity, String)> {
     }
 }
 
-/// Applies one intent in the caller's transaction.
-pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent) -> Result<Outcome, Failure> {
+/// What a mutation's write can have made before it, off the one writer (a push makes it while the write
+/// before it runs): the stored form of a submitted inspection, which is stored exactly as sent (its JSON
+/// was a tenth of a large push's write).
+#[derive(Default)]
+pub struct Prepared {
+    stored: Option<String>,
+}
+
+/// [`Prepared`] for `intent`. A record that cannot be serialised gets nothing: its write says why.
+pub fn prepare(intent: &Intent) -> Prepared {
     match intent {
-        Intent::InspectionSubmit(sub) => inspection::submit(tx, actor, sub),
+        Intent::InspectionSubmit(sub) => Prepared { stored: crate::records::inspection_json(sub).ok() },
+        _ => Prepared::default(),
+    }
+}
+
+/// Applies one intent in the caller's transaction, with what was [`prepare`]d for it.
+pub fn apply(tx: &mut dyn Tx, actor: &Actor, intent: &Intent, prepared: &Prepared) -> Result<Outcome, Failure> {
+    match intent {
+        Intent::InspectionSubmit(sub) => inspection::submit(tx, actor, sub, prepared.stored.as_deref()),
         Intent::TaskTransition { task, action, note, evidence, proof, signature } => task::transition(
             tx,
             actor,

@@ -12,7 +12,7 @@
 use crate::access::Reach;
 use crate::db::{StoreError, Turn, Tx};
 use crate::error::{ApiError, UNSTORABLE};
-use crate::intents::{self, Actor, Failure, Refusal};
+use crate::intents::{self, Actor, Failure, Prepared, Refusal};
 use chrono::Utc;
 use fieldcheck_protocol::{Mutation, MutationResult, Outcome, RejectCode};
 use std::collections::HashMap;
@@ -31,6 +31,7 @@ pub fn exactly_once(
     reach: &Reach,
     device: &str,
     mutations: &[Mutation],
+    prepared: &[Prepared],
     turn: &Turn,
 ) -> Result<Vec<MutationResult>, ApiError> {
     let seqs: Vec<u64> = mutations.iter().map(|m| m.seq).collect();
@@ -54,7 +55,8 @@ pub fn exactly_once(
             return serde_json::from_str(outcome).map_err(|e| StoreError::Corrupt(e.to_string()).into());
         }
         let actor = Actor { reach: reach.clone(), device: Some(device.to_string()), now: Utc::now() };
-        intents::apply(tx, &actor, &mutation.intent)
+        let none = Prepared::default();
+        intents::apply(tx, &actor, &mutation.intent, prepared.get(i).unwrap_or(&none))
     };
     let keep = |tx: &mut dyn Tx, answered: &mut Answered, i: usize, outcome: &Outcome| -> Result<(), StoreError> {
         let mutation = &mutations[i];

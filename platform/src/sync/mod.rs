@@ -37,18 +37,19 @@ pub fn check_protocol(client: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A push body larger than this is parsed on the blocking pool: parsing megabytes takes milliseconds,
-/// which would hold one of the few threads every other request is served by.
+/// A push body larger than this is parsed (and its records serialised, `intents::Prepared`) on the
+/// blocking pool: that takes milliseconds for megabytes, which would hold one of the few threads every
+/// other request is served by.
 const PARSED_INLINE_BYTES: usize = 64 * 1024;
 
 /// A push by the bearer of `token`, whose caller is resolved in the push's own write transaction (one
 /// transaction per push, not a read for the token and then the write).
 pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse, ApiError> {
     let received_at = Utc::now();
-    let req = if body.len() <= PARSED_INLINE_BYTES {
-        parse_push(&body)?
+    let (req, prepared) = if body.len() <= PARSED_INLINE_BYTES {
+        read_push(&body)?
     } else {
-        crate::ops::spawn_blocking(move || parse_push(&body)).await??
+        crate::ops::spawn_blocking(move || read_push(&body)).await??
     };
     check_protocol(req.protocol)?;
     if req.mutations.len() > MAX_PUSH_MUTATIONS {
@@ -60,7 +61,7 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
     }
     let device = req.device.to_string();
     let skew_ms = (received_at - req.sent_at).num_milliseconds();
-    let (mutations, turn) = (Arc::new(req.mutations), app.db.turn());
+    let (mutations, prepared, turn) = (Arc::new(req.mutations), Arc::new(prepared), app.db.turn());
     let mut results = Vec::with_capacity(mutations.len());
     // One transaction for the push, unless its turn at the database ends first (`db::Turn`: SQLite's one
     // writer, with other writes waiting): the rest goes on in a write of its own behind them. Each write
@@ -68,15 +69,15 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
     // order, each seeing what the one before left; on a failure what was committed stays (its outcomes
     // are stored) and the device sends the push again.
     loop {
-        let (token, device, all, from, turn) =
-            (token.clone(), device.clone(), mutations.clone(), results.len(), turn.clone());
+        let (token, device, all, prepared, from, turn) =
+            (token.clone(), device.clone(), mutations.clone(), prepared.clone(), results.len(), turn.clone());
         let written = app
             .db
             .write(move |tx| {
                 let caller = order::pusher(tx, &token, req.device, received_at)?;
                 let reach = Reach::of(tx, &caller.user)?;
                 tx.record_clock_skew(&device, received_at, skew_ms)?;
-                apply::exactly_once(tx, &reach, &device, &all[from..], &turn)
+                apply::exactly_once(tx, &reach, &device, &all[from..], &prepared[from..], &turn)
             })
             .await?;
         app.pushes.tell(req.device);
@@ -90,6 +91,14 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
             return Ok(PushResponse { received_at, results, pipelining: true });
         }
     }
+}
+
+/// A push request from its body, with what its mutations' writes can have made before them
+/// (`intents::Prepared`).
+fn read_push(body: &[u8]) -> Result<(PushRequest, Vec<crate::intents::Prepared>), ApiError> {
+    let req = parse_push(body)?;
+    let prepared = req.mutations.iter().map(|m| crate::intents::prepare(&m.intent)).collect();
+    Ok((req, prepared))
 }
 
 /// A push request from its body: a JSON object, else 400; a client older than the protocol gets 426.

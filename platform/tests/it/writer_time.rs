@@ -111,7 +111,7 @@ async fn no_worst_case_holds_the_writer_long() {
             .write(move |tx| {
                 let started = Instant::now();
                 let actor = Actor { reach: Reach::of(tx, &user)?, device: Some("writer-time".into()), now: Utc::now() };
-                let outcome = match intents::apply(tx, &actor, &intent) {
+                let outcome = match intents::apply(tx, &actor, &intent, &intents::prepare(&intent)) {
                     Ok(outcome) => outcome,
                     Err(Failure::Refused(r)) => Outcome::Rejected { code: r.code, reason: r.reason },
                     Err(Failure::Store(e)) => return Err::<_, ApiError>(e),
