@@ -3,7 +3,7 @@
 
 use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::ids::TaskId;
-use fieldcheck_core::domain::organisation::Role;
+use fieldcheck_core::domain::organisation::{Enterprise, Role};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome, PullResponse, Record};
 use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World};
@@ -227,14 +227,18 @@ fn a_large_push_lets_the_pushes_queued_behind_it_in_and_still_applies_in_order()
     assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
 }
 
+/// The enterprise's record as the platform holds it now, read by the commander.
+fn enterprise_now(commander: &Device, id: fieldcheck_core::domain::ids::EnterpriseId) -> Enterprise {
+    World::load(commander).enterprises.into_iter().find(|e| e.id == id).expect("enterprise")
+}
+
 #[test]
 fn a_pipelined_push_applies_after_the_push_it_follows_whichever_arrives_first() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
-    let mut ent = Device::login(&platform, "enterprise1");
+    let (mut ent, commander) = (Device::login(&platform, "enterprise1"), Device::login(&platform, "commander"));
     let own = own_enterprise(&ent);
-    let commander = Device::login(&platform, "commander");
-    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    let e = enterprise_now(&commander, own);
     // Chained edits: the second push's first edit is based on the first push's last.
     let edits = chained_phone_edits(own, &e.contact.phone, 40);
     let first = ent.mutations(edits[..20].to_vec());
@@ -257,8 +261,7 @@ fn a_pipelined_push_applies_after_the_push_it_follows_whichever_arrives_first() 
         assert_eq!(seqs, request.mutations.iter().map(|m| m.seq).collect::<Vec<_>>());
         assert!(answer.results.iter().all(|r| r.outcome == Outcome::Applied), "{:?}", answer.results);
     }
-    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
-    assert_eq!(e.contact.phone, "0579-000039");
+    assert_eq!(enterprise_now(&commander, own).contact.phone, "0579-000039");
     let (_, conflicts) = commander.get_json("/v1/conflicts");
     assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
 
@@ -274,14 +277,13 @@ fn a_pipelined_push_applies_after_the_push_it_follows_whichever_arrives_first() 
 fn a_push_that_follows_a_push_never_applied_or_not_its_own_is_refused_and_applies_nothing() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
-    let mut ent = Device::login(&platform, "enterprise1");
+    let (mut ent, commander) = (Device::login(&platform, "enterprise1"), Device::login(&platform, "commander"));
     let own = own_enterprise(&ent);
-    let commander = Device::login(&platform, "commander");
-    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
+    let address = enterprise_now(&commander, own).address;
     let m = ent.mutations(vec![Intent::EnterpriseEdit {
         enterprise: own,
         field: EnterpriseField::Address,
-        base: e.address.clone(),
+        base: address.clone(),
         value: "新地址".into(),
     }]);
     let mut req = ent.request(m);
@@ -302,8 +304,7 @@ fn a_push_that_follows_a_push_never_applied_or_not_its_own_is_refused_and_applie
     let before = platform.metric("fieldcheck_push_writes_total");
     assert_eq!(send(&req, &ent), (409, Some("push_out_of_order".into())));
     assert_eq!(platform.metric("fieldcheck_push_writes_total"), before, "nothing was written");
-    let e = World::load(&commander).enterprises.into_iter().find(|e| e.id == own).expect("enterprise");
-    assert_ne!(e.address, "新地址");
+    assert_eq!(enterprise_now(&commander, own).address, address, "nothing was applied");
     // Sent again in order, it applies.
     req.follows = None;
     assert_eq!(ent.push(&req).results[0].outcome, Outcome::Applied);
