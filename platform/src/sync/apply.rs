@@ -22,7 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 type Answered = HashMap<u64, (String, String)>;
 
 /// Applies `mutations` exactly once per (device, seq), in order: a re-sent one gets its stored outcome,
-/// a new one is decided and its outcome stored. The outcomes stored for the push's numbers are read once,
+/// a new one is decided (with what was `prepared` for it, at the same index) and its outcome stored. The outcomes stored for the push's numbers are read once,
 /// and gain each one applied here (a number used twice in one push). Once its `turn` is over (counted
 /// from the first decision, so that each write gets through its share whatever its reads before took),
 /// it stops after the mutation it is at: the results are those of the first mutations (never none).
