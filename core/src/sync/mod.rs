@@ -30,7 +30,8 @@ pub struct SyncOptions {
     /// Most mutations per push request (at most the protocol's `MAX_PUSH_MUTATIONS`; a push also stays
     /// within [`PUSH_BODY_BUDGET`]).
     pub push_batch: usize,
-    /// Changes per pull page (at most the protocol's `MAX_PULL_PAGE`).
+    /// Changes per pull page (at most the protocol's `MAX_PULL_PAGE`, the default: each page costs a round
+    /// trip, long on a mobile network; a page cut off is pulled again whole, a few MB at most).
     pub pull_page: u32,
     pub backoff: Backoff,
     /// Per request, including the body.
@@ -39,7 +40,12 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { push_batch: 500, pull_page: 500, backoff: Backoff::default(), timeout: Duration::from_secs(60) }
+        SyncOptions {
+            push_batch: 500,
+            pull_page: limits::MAX_PULL_PAGE,
+            backoff: Backoff::default(),
+            timeout: Duration::from_secs(60),
+        }
     }
 }
 
