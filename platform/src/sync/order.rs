@@ -5,8 +5,8 @@
 //! of its time outside the database).
 //!
 //! Outcomes are read from the database, so a push followed on another process is seen too; this process's
-//! push writes wake the waiters of their device at once, and a waiter looks again every [`POLL`] for the
-//! writes of other processes (and for a wake it missed).
+//! push writes wake the waiters of their device at once, and a waiter looks again from time to time
+//! ([`POLL`]) for the writes of other processes (and for a wake it missed).
 
 use crate::access::Caller;
 use crate::app::App;
@@ -24,8 +24,10 @@ use tokio::time::Instant;
 /// and applies nothing: the device sends its outbox again, in order.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// How often a waiting push reads again when no write of its device in this process woke it.
-const POLL: Duration = Duration::from_millis(50);
+/// How soon a waiting push reads again when no write of its device in this process woke it: doubling
+/// from the first to the last, so that a push that waits long (or was made to wait on purpose) reads the
+/// database a few dozen times, not hundreds.
+const POLL: (Duration, Duration) = (Duration::from_millis(25), Duration::from_millis(800));
 
 /// The devices whose push writes this process committed, heard by the pushes that follow them.
 #[derive(Clone)]
@@ -69,7 +71,7 @@ pub fn check_follows(follows: Option<u64>, seqs: impl Iterator<Item = u64>) -> R
 /// The caller is checked first, so only the device's own token can make a push wait.
 pub async fn wait_for(app: &App, token: &Bearer, device: DeviceId, follows: u64) -> Result<(), ApiError> {
     let deadline = Instant::now() + WAIT;
-    let mut waited = false;
+    let (mut waited, mut poll) = (false, POLL.0);
     loop {
         // Listening before reading, so that a write committed between the two still wakes this push.
         let mut written = app.pushes.0.subscribe();
@@ -111,6 +113,8 @@ pub async fn wait_for(app: &App, token: &Bearer, device: DeviceId, follows: u64)
                 }
             }
         };
-        let _ = tokio::time::timeout_at(deadline.min(Instant::now() + POLL), woken).await;
+        if tokio::time::timeout_at(deadline.min(Instant::now() + poll), woken).await.is_err() {
+            poll = (poll * 2).min(POLL.1);
+        }
     }
 }
