@@ -315,6 +315,34 @@ fn a_push_that_follows_a_push_never_applied_or_not_its_own_is_refused_and_applie
 }
 
 #[test]
+fn a_submission_the_platform_completes_is_stored_as_decided_not_as_sent() {
+    // A phone from before tasks carried their legal basis sends none: the platform derives it, and the task
+    // is stored as decided, not as sent (only the inspection record is stored as sent: `intents::Prepared`).
+    let storage = Storage::new();
+    let platform = Platform::start(&storage);
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    let mut officer = Device::login(&platform, "officer1");
+    let towns = &world.squadron_of("officer1").townships;
+    let enterprise = world.enterprises.iter().find(|e| towns.contains(&e.township)).expect("an enterprise");
+    let mut sub = fieldcheck_e2e::fixtures::inspection(enterprise, &officer.user, world.user("officer2"));
+    assert!(!sub.tasks.is_empty() && sub.tasks.iter().all(|t| !t.legal_basis.is_empty()));
+    for task in &mut sub.tasks {
+        task.legal_basis.clear();
+    }
+    let answer = officer.push_intents(vec![Intent::InspectionSubmit(Box::new(sub.clone()))]);
+    assert_eq!(answer.results[0].outcome, Outcome::Applied);
+    let (records, _) = commander.pull_all(0);
+    for sent in &sub.tasks {
+        let stored = records.iter().find_map(|r| match r {
+            Record::Task(t) if t.id == sent.id => Some(t),
+            _ => None,
+        });
+        assert!(!stored.expect("the task is stored").legal_basis.is_empty(), "stored with the derived legal basis");
+    }
+}
+
+#[test]
 fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
     let storage = Storage::new();
     let platform = Platform::start(&storage);
