@@ -52,8 +52,8 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
         crate::ops::spawn_blocking(move || read_push(&body)).await??
     };
     check_protocol(req.protocol)?;
-    if req.mutations.len() > MAX_PUSH_MUTATIONS {
-        return Err(ApiError::bad_request(format!("at most {MAX_PUSH_MUTATIONS} mutations per push")));
+    if req.mutations.is_empty() || req.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(ApiError::bad_request(format!("a push carries 1 to {MAX_PUSH_MUTATIONS} mutations")));
     }
     order::check_follows(req.follows, req.mutations.iter().map(|m| m.seq))?;
     if let Some(follows) = req.follows {

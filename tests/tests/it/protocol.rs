@@ -5,7 +5,7 @@ use fieldcheck_core::domain::alarm::AlarmState;
 use fieldcheck_core::domain::ids::TaskId;
 use fieldcheck_core::domain::organisation::{Enterprise, Role};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
-use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome, PullResponse, Record};
+use fieldcheck_core::protocol::{EnterpriseField, Intent, Outcome, PullResponse, PushRequest, Record};
 use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World};
 
 fn own_enterprise(d: &Device) -> fieldcheck_core::domain::ids::EnterpriseId {
@@ -371,6 +371,7 @@ fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
         ("unknown intent", String::from_utf8_lossy(&good).replace("enterprise.edit", "enterprise.delete").into_bytes()),
         ("empty", Vec::new()),
         ("oversized", vec![b' '; 9 * 1024 * 1024]),
+        ("no mutations", serde_json::to_vec(&PushRequest { mutations: Vec::new(), ..req.clone() }).expect("json")),
     ];
     for (name, body) in cases {
         // A fresh connection each time: one the platform closed after a refusal is not reused.
