@@ -8,6 +8,7 @@ use fieldcheck_core::protocol::{EnterpriseField, PROTOCOL_VERSION, PushRequest, 
 use fieldcheck_core::store::Store;
 use fieldcheck_core::sync::{SyncClient, SyncOptions};
 use fieldcheck_e2e::{Device, PASSWORD, Platform, Storage, World};
+use std::time::Duration;
 
 struct Phone {
     store: Store,
@@ -149,6 +150,53 @@ fn an_outbox_of_many_pushes_is_pipelined_and_applies_in_order() {
     assert_eq!(e.contact.phone, "0579-000029");
     let (_, conflicts) = commander.get_json("/v1/conflicts");
     assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied out of order");
+}
+
+#[test]
+fn a_platform_killed_mid_pipeline_loses_nothing_and_applies_nothing_twice_or_out_of_order() {
+    let storage = Storage::new();
+    let mut platform = Platform::start(&storage);
+    let rt = runtime();
+    let options = SyncOptions {
+        push_batch: 3,
+        backoff: fieldcheck_core::sync::Backoff { base: Duration::from_millis(5), ..Default::default() },
+        ..SyncOptions::default()
+    };
+    let ent = rt.block_on(Phone::sign_in_with(&platform, "enterprise1", options.clone()));
+    let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
+        fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+        other => panic!("scope {other:?}"),
+    };
+    // 90 chained offline edits, 30 pushes: applied out of order or twice, one would conflict.
+    for i in 0..90 {
+        ent.store.edit_enterprise(own, EnterpriseField::ContactPhone, &format!("0579-{i:06}")).expect("edit");
+    }
+    // The platform is killed once pushes are pipelined, while the phone syncs.
+    let synced = std::thread::scope(|s| {
+        let sync = s.spawn(|| runtime().block_on(ent.client.sync(&ent.store, &mut |_| {})).is_ok());
+        let pipelined = || {
+            platform.metric("fieldcheck_push_follows_total{waited=\"false\"}")
+                + platform.metric("fieldcheck_push_follows_total{waited=\"true\"}")
+        };
+        while pipelined() < 2.0 && !sync.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        platform.kill();
+        sync.join().expect("the sync")
+    });
+    let left = ent.store.outbox_len().expect("outbox");
+    assert!(!synced || left == 0, "a sync that succeeded left nothing behind");
+
+    let platform = Platform::start(&storage);
+    let token = ent.client.token().expect("token").to_string();
+    let client = SyncClient::new(&platform.url, options).expect("client").with_token(token);
+    let progress = rt.block_on(client.sync(&ent.store, &mut |_| {})).expect("the sync after the restart");
+    assert_eq!((progress.conflicts, progress.rejected, progress.pending), (0, 0, 0), "{progress:?}");
+    let commander = Device::login(&platform, "commander");
+    let world = World::load(&commander);
+    assert_eq!(world.enterprises.iter().find(|e| e.id == own).expect("enterprise").contact.phone, "0579-000089");
+    let (_, conflicts) = commander.get_json("/v1/conflicts");
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(0), "no edit was applied twice or out of order");
 }
 
 #[test]
