@@ -2,7 +2,7 @@
 //! platform: offline edits, reconnects in different orders, a device killed before it read an ack.
 //! Everything converges and nothing acknowledged is lost or applied twice.
 
-use fieldcheck_core::domain::ids::TaskId;
+use fieldcheck_core::domain::ids::{EnterpriseId, TaskId};
 use fieldcheck_core::domain::rectification::{TaskAction, TaskState};
 use fieldcheck_core::protocol::{EnterpriseField, PROTOCOL_VERSION, PushRequest, Record};
 use fieldcheck_core::store::Store;
@@ -35,8 +35,21 @@ impl Phone {
         self.client.sync(&self.store, &mut |_| {}).await.expect("sync")
     }
 
+    /// The enterprise of the user signed in on this phone (an enterprise's account).
+    fn own_enterprise(&self) -> EnterpriseId {
+        enterprise_of(&self.store.session().expect("session").expect("signed in").user)
+    }
+
     fn task_state(&self, id: TaskId) -> Option<TaskState> {
         self.store.task(id).expect("task").map(|t| t.state)
+    }
+}
+
+/// The enterprise an enterprise's account belongs to.
+fn enterprise_of(user: &fieldcheck_core::domain::organisation::User) -> EnterpriseId {
+    match &user.scope {
+        fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
+        other => panic!("scope {other:?}"),
     }
 }
 
@@ -57,10 +70,7 @@ fn offline_edits_on_several_devices_converge_whatever_the_reconnect_order() {
         let a = Phone::sign_in(&platform, "officer1").await;
         let b = Phone::sign_in(&platform, "officer2").await;
         let town = Phone::sign_in(&platform, "dongcheng").await;
-        let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
-            fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
-            other => panic!("scope {other:?}"),
-        };
+        let own = ent.own_enterprise();
         let task = world.tasks.iter().find(|t| t.enterprise == own).expect("enterprise1's task").id;
         assert_eq!(a.task_state(task), Some(TaskState::Issued), "the officer's phone has the task");
 
@@ -130,10 +140,7 @@ fn an_outbox_of_many_pushes_is_pipelined_and_applies_in_order() {
     // Three mutations a push: 30 offline edits are ten pushes, each sent while the one before is applied.
     let options = SyncOptions { push_batch: 3, ..SyncOptions::default() };
     let ent = rt.block_on(Phone::sign_in_with(&platform, "enterprise1", options));
-    let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
-        fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
-        other => panic!("scope {other:?}"),
-    };
+    let own = ent.own_enterprise();
     // Each edit is based on the one before it: applied out of order, one would conflict.
     for i in 0..30 {
         ent.store.edit_enterprise(own, EnterpriseField::ContactPhone, &format!("0579-{i:06}")).expect("edit");
@@ -163,10 +170,7 @@ fn a_platform_killed_mid_pipeline_loses_nothing_and_applies_nothing_twice_or_out
         ..SyncOptions::default()
     };
     let ent = rt.block_on(Phone::sign_in_with(&platform, "enterprise1", options.clone()));
-    let own = match &ent.store.session().expect("session").expect("signed in").user.scope {
-        fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
-        other => panic!("scope {other:?}"),
-    };
+    let own = ent.own_enterprise();
     // 90 chained offline edits, 30 pushes: applied out of order or twice, one would conflict.
     for i in 0..90 {
         ent.store.edit_enterprise(own, EnterpriseField::ContactPhone, &format!("0579-{i:06}")).expect("edit");
@@ -213,10 +217,7 @@ fn a_device_killed_before_reading_the_ack_resends_and_nothing_is_applied_twice()
             let mut client = SyncClient::new(&platform.url, SyncOptions::default()).expect("client");
             let login = client.login(&store, "enterprise1", PASSWORD).await.expect("login");
             client.sync(&store, &mut |_| {}).await.expect("sync");
-            let own = match &login.user.scope {
-                fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
-                other => panic!("scope {other:?}"),
-            };
+            let own = enterprise_of(&login.user);
             let task = world.tasks.iter().find(|t| t.enterprise == own).expect("task").id;
             store.transition_task(task, TaskAction::Acknowledge, "收到", vec![]).expect("ack");
             // The push reaches the platform and is applied, but the app dies before reading the answer.
@@ -297,10 +298,7 @@ fn connections_cut_mid_answer_are_retried_without_loss_or_duplicates() {
         let store = Store::open(dir.path().join("device.sqlite3")).expect("store");
         let mut client = SyncClient::new(&proxy.url, options).expect("client");
         let login = client.login(&store, "enterprise1", PASSWORD).await.expect("login");
-        let own = match &login.user.scope {
-            fieldcheck_core::domain::organisation::Scope::Enterprise { enterprise } => *enterprise,
-            other => panic!("scope {other:?}"),
-        };
+        let own = enterprise_of(&login.user);
         let task = world.tasks.iter().find(|t| t.enterprise == own).expect("task").id;
         let progress = client.sync(&store, &mut |_| {}).await.expect("first sync through cut pulls");
         assert!(progress.retries >= 1, "{progress:?}");
