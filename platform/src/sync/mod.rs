@@ -52,8 +52,8 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
         crate::ops::spawn_blocking(move || read_push(&body)).await??
     };
     check_protocol(req.protocol)?;
-    if req.mutations.is_empty() || req.mutations.len() > MAX_PUSH_MUTATIONS {
-        return Err(ApiError::bad_request(format!("a push carries 1 to {MAX_PUSH_MUTATIONS} mutations")));
+    if req.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(mutations_per_push());
     }
     order::check_follows(req.follows, req.mutations.iter().map(|m| m.seq))?;
     if let Some(follows) = req.follows {
@@ -75,6 +75,11 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
             .db
             .write(move |tx| {
                 let caller = order::pusher(tx, &token, req.device, received_at)?;
+                // Refused once the caller is known, so that a missing or revoked token is answered 401
+                // whatever the push carries.
+                if all.is_empty() {
+                    return Err(mutations_per_push());
+                }
                 let reach = Reach::of(tx, &caller.user)?;
                 tx.record_clock_skew(&device, received_at, skew_ms)?;
                 apply::exactly_once(tx, &reach, &device, &all[from..], &prepared[from..], &turn)
@@ -91,6 +96,11 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
             return Ok(PushResponse { received_at, results, pipelining: true });
         }
     }
+}
+
+/// A push carries 1 to `MAX_PUSH_MUTATIONS` mutations.
+fn mutations_per_push() -> ApiError {
+    ApiError::bad_request(format!("a push carries 1 to {MAX_PUSH_MUTATIONS} mutations"))
 }
 
 /// A push request from its body, with what its mutations' writes can have made before them

@@ -406,6 +406,9 @@ fn malformed_truncated_oversized_and_old_requests_get_4xx_and_change_nothing() {
     // No token, a garbage token.
     let anon = reqwest::blocking::Client::new();
     assert_eq!(anon.post(format!("{}/v1/sync/push", ent.url)).body(good.clone()).send().expect("r").status(), 401);
+    // Whatever the push carries: one with no mutations (400 with the device's token) is 401 without it.
+    let empty = serde_json::to_vec(&PushRequest { mutations: Vec::new(), ..req.clone() }).expect("json");
+    assert_eq!(anon.post(format!("{}/v1/sync/push", ent.url)).body(empty).send().expect("r").status(), 401);
     assert_eq!(
         anon.get(format!("{}/v1/sync/pull?protocol=1", ent.url)).bearer_auth("0000").send().expect("r").status(),
         401
