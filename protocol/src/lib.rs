@@ -162,6 +162,16 @@ pub struct PushRequest {
     pub follows: Option<u64>,
 }
 
+impl PushRequest {
+    /// Why `follows` is out of place, if it is: it must come before every mutation of the push (sequence
+    /// numbers grow on a device).
+    pub fn misplaced_follows(&self) -> Option<String> {
+        let (follows, first) = (self.follows?, self.mutations.iter().map(|m| m.seq).min()?);
+        (follows >= first)
+            .then(|| format!("follows ({follows}) must be below the push's sequence numbers (the first is {first})"))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {

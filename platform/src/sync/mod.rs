@@ -51,11 +51,6 @@ pub async fn push(app: &App, token: Bearer, body: Bytes) -> Result<PushResponse,
     } else {
         crate::ops::spawn_blocking(move || read_push(&body)).await??
     };
-    check_protocol(req.protocol)?;
-    if req.mutations.len() > MAX_PUSH_MUTATIONS {
-        return Err(mutations_per_push());
-    }
-    order::check_follows(req.follows, req.mutations.iter().map(|m| m.seq))?;
     if let Some(follows) = req.follows {
         order::wait_for(app, &token, req.device, follows).await?;
     }
@@ -103,10 +98,17 @@ fn mutations_per_push() -> ApiError {
     ApiError::bad_request(format!("a push carries 1 to {MAX_PUSH_MUTATIONS} mutations"))
 }
 
-/// A push request from its body, with what its mutations' writes can have made before them
-/// (`intents::Prepared`).
+/// A push request from its body, checked against the protocol's bounds, with what its mutations' writes
+/// can have made before them (`intents::Prepared`; made only for a push within the bounds).
 fn read_push(body: &[u8]) -> Result<(PushRequest, Vec<crate::intents::Prepared>), ApiError> {
     let req = parse_push(body)?;
+    check_protocol(req.protocol)?;
+    if req.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(mutations_per_push());
+    }
+    if let Some(reason) = req.misplaced_follows() {
+        return Err(ApiError::bad_request(reason));
+    }
     let prepared = req.mutations.iter().map(|m| crate::intents::prepare(&m.intent)).collect();
     Ok((req, prepared))
 }

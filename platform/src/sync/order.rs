@@ -57,16 +57,6 @@ pub fn pusher(tx: &mut dyn Tx, token: &Bearer, device: DeviceId, now: DateTime<U
     Ok(caller)
 }
 
-/// `follows` must come before every mutation of the push (sequence numbers grow on a device).
-pub fn check_follows(follows: Option<u64>, seqs: impl Iterator<Item = u64>) -> Result<(), ApiError> {
-    match (follows, seqs.min()) {
-        (Some(follows), Some(first)) if follows >= first => Err(ApiError::bad_request(format!(
-            "follows ({follows}) must be below the push's sequence numbers (the first is {first})"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// Returns once the outcome of `device`'s mutation `follows` is stored, or fails after [`WAIT`] (409).
 /// The caller is checked first, so only the device's own token can make a push wait.
 pub async fn wait_for(app: &App, token: &Bearer, device: DeviceId, follows: u64) -> Result<(), ApiError> {
